@@ -1,1 +1,73 @@
-int main(void) { return 0; }
+/*
+ * main.c — `praxis`: global options, then dispatch to one verb per file.
+ */
+#include "cli.h"
+
+#include "crypto.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const px_verb verbs[] = {
+    {"init", px_cmd_init, "create an identity and a new network, or join one (--network FILE)"},
+    {"id", px_cmd_id, "print this node's public key"},
+    {"network", px_cmd_network, "show or export the network genesis; manage bootstrap addresses"},
+    {"publish", px_cmd_publish, "sign and append records from a JSON (or CSV) file"},
+    {"log", px_cmd_log, "list the entries of one feed or of all feeds"},
+    {"show", px_cmd_show, "show one entry; exits 0 only if it is held"},
+    {"verify", px_cmd_verify, "re-check every entry of every feed in the store"},
+    {"feed", px_cmd_feed, "export feeds to a file, or import them from one"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: praxis [--data DIR] VERB [OPTIONS] [ARGS]\n\n"
+                 "praxis publishes signed records of public-service practice and queries\n"
+                 "the local replica of the network.\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(out, "\noptions:\n"
+                 "  --data DIR  data directory (default: $PRAXIS_DATA, else\n"
+                 "              $XDG_DATA_HOME/praxis, else ~/.local/share/praxis)\n"
+                 "  --help      this text; 'praxis VERB --help' for a verb\n"
+                 "  --version   print the version\n\n"
+                 "exit status: 0 success, 1 failure, 2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+    px_cli cli = {0};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+            cli.data_dir = argv[++i];
+        } else if (strncmp(argv[i], "--data=", 7) == 0) {
+            cli.data_dir = argv[i] + 7;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return PX_EXIT_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            puts("praxis 0.1.0");
+            return PX_EXIT_OK;
+        } else {
+            fprintf(stderr, "praxis: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return PX_EXIT_USAGE;
+        }
+    }
+    if (i == argc) {
+        fprintf(stderr, "praxis: no verb given\n");
+        usage(stderr);
+        return PX_EXIT_USAGE;
+    }
+    if (px_crypto_init() != PX_OK) {
+        fprintf(stderr, "praxis: cannot initialise libsodium\n");
+        return PX_EXIT_FAIL;
+    }
+    for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
+        if (strcmp(argv[i], verbs[v].name) == 0)
+            return verbs[v].run(&cli, argc - i, argv + i);
+    fprintf(stderr, "praxis: unknown verb '%s'; 'praxis --help' lists them\n", argv[i]);
+    return PX_EXIT_USAGE;
+}

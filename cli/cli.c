@@ -1,0 +1,140 @@
+/*
+ * cli.c — helpers shared by the verbs (see cli.h).
+ */
+#include "cli.h"
+
+#include "error.h"
+#include "jsonmp.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int px_cli_fail(int rc)
+{
+    fprintf(stderr, "praxis: %s\n", px_err_message(rc));
+    return PX_EXIT_FAIL;
+}
+
+int px_cli_usage_error(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("praxis: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return PX_EXIT_USAGE;
+}
+
+int px_cli_help(const char *usage)
+{
+    fputs(usage, stdout);
+    return PX_EXIT_OK;
+}
+
+int px_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                  bool *first)
+{
+    if (*first) {
+        optind = 0; /* GNU getopt: full re-initialisation */
+        opterr = 0; /* we report unknown options ourselves */
+        *first = false;
+    }
+    int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    if (c == '?') {
+        if (optopt)
+            fprintf(stderr, "praxis: option -%c is unknown or needs a value\n", optopt);
+        else
+            fprintf(stderr, "praxis: option %s is unknown or needs a value\n", argv[optind - 1]);
+    }
+    return c;
+}
+
+int px_cli_parse_key(const char *hex, uint8_t out[32], const char *what)
+{
+    if (px_hex_decode(out, 32, hex) != PX_OK)
+        return px_err_set(PX_EINVAL, "%s '%s' is not 64 hex digits", what, hex);
+    return PX_OK;
+}
+
+int px_cli_open(px_cli *cli, px_local *l)
+{
+    int rc = px_local_open(l, cli->data_dir);
+    if (rc) {
+        px_cli_fail(rc);
+        px_local_close(l);
+    }
+    return rc;
+}
+
+void px_cli_print_json(json_t *v)
+{
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+}
+
+const char *px_cli_time(char *buf, uint64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_body)
+{
+    char id[65], author[65], prev[65], hash[65], sig[129], net[65];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(px_id_hex(id, e->id)));
+    json_object_set_new(o, "author", json_string(px_id_hex(author, e->h.author)));
+    json_object_set_new(o, "seq", json_integer((json_int_t)e->h.seq));
+    json_object_set_new(o, "prev", e->h.has_prev ? json_string(px_id_hex(prev, e->h.prev))
+                                                 : json_null());
+    json_object_set_new(o, "timestamp_ms", json_integer((json_int_t)e->h.timestamp_ms));
+    json_object_set_new(o, "kind", json_string(e->h.kind));
+    json_object_set_new(o, "network_id", json_string(px_id_hex(net, e->h.network_id)));
+    json_object_set_new(o, "body_len", json_integer((json_int_t)e->h.body_len));
+    json_object_set_new(o, "body_hash", json_string(px_id_hex(hash, e->h.body_hash)));
+    px_hex_encode(sig, e->sig, 64);
+    json_object_set_new(o, "signature", json_string(sig));
+    if (m) {
+        json_object_set_new(o, "purged", json_boolean(m->purged));
+        json_object_set_new(o, "schema_valid",
+                            json_boolean(!(m->flags & PX_ENTRY_FLAG_SCHEMA_INVALID)));
+    }
+    if (with_body) {
+        json_t *body = NULL;
+        if (e->body && px_msgpack_to_json(e->body, e->body_len, &body) != PX_OK)
+            body = NULL;
+        json_object_set_new(o, "body", body ? body : json_null());
+    }
+    return o;
+}
+
+void px_cli_notify(const px_local *l)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    static const char msg[] = "{\"op\": \"notify\"}\n";
+    if (strlen(l->paths.socket) >= sizeof addr.sun_path)
+        return;
+    memcpy(addr.sun_path, l->paths.socket, strlen(l->paths.socket) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+        ssize_t n = write(fd, msg, sizeof msg - 1);
+        (void)n; /* best effort: the daemon also polls the store */
+    }
+    close(fd);
+}

@@ -1,0 +1,80 @@
+/*
+ * cli.h — what the verbs of `praxis` share: the dispatch table entry, exit
+ * codes, error reporting and small helpers. One verb per file in cli/.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error. Errors go to stderr as
+ * one sentence naming what was wrong and what to do.
+ */
+#ifndef PX_CLI_H
+#define PX_CLI_H
+
+#include "datadir.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { PX_EXIT_OK = 0, PX_EXIT_FAIL = 1, PX_EXIT_USAGE = 2 };
+
+typedef struct px_cli {
+    const char *data_dir; /* --data, or NULL for the default */
+} px_cli;
+
+/* A verb: argv[0] is the verb's name; options follow. Returns an exit code. */
+typedef int (*px_verb_fn)(px_cli *cli, int argc, char **argv);
+
+typedef struct px_verb {
+    const char *name;
+    px_verb_fn run;
+    const char *summary;
+} px_verb;
+
+/* Report rc (with its detail) as "praxis: ..." on stderr; returns 1. */
+int px_cli_fail(int rc);
+/* Report a usage error and the verb's usage text; returns 2. */
+int px_cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print usage text to stdout (for --help); returns 0. */
+int px_cli_help(const char *usage);
+
+/* Parse argv with getopt_long, handling -h/--help and unknown options the
+ * same way in every verb. Returns the option character, -1 at the end, or
+ * 'h' / '?' which the caller turns into help / usage error. Resets getopt
+ * on the first call for each verb (pass first=true). */
+int px_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                  bool *first);
+
+/* Parse a 64-hex-digit key or id. PX_OK or PX_EINVAL with a detail that
+ * names what (e.g. "entry id"). */
+int px_cli_parse_key(const char *hex, uint8_t out[32], const char *what);
+
+/* Open the local node or report why not (returns PX_OK or an error already
+ * reported to stderr). */
+int px_cli_open(px_cli *cli, px_local *l);
+
+/* Print a JSON value to stdout, indented, with a newline. */
+void px_cli_print_json(json_t *v);
+
+/* Format a millisecond timestamp as UTC ISO 8601 into buf (>= 32 bytes). */
+const char *px_cli_time(char *buf, uint64_t ms);
+
+/* An entry as a JSON object (id, author, seq, prev, timestamp_ms, kind, ...,
+ * and the body converted to JSON when with_body). m may be NULL. OUT: a
+ * new reference. */
+json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_body);
+
+/* Tell a running praxisd that new entries were appended (best effort:
+ * silent if no daemon runs). */
+void px_cli_notify(const px_local *l);
+
+/* The verbs (one file each). */
+int px_cmd_init(px_cli *cli, int argc, char **argv);
+int px_cmd_id(px_cli *cli, int argc, char **argv);
+int px_cmd_network(px_cli *cli, int argc, char **argv);
+int px_cmd_publish(px_cli *cli, int argc, char **argv);
+int px_cmd_log(px_cli *cli, int argc, char **argv);
+int px_cmd_show(px_cli *cli, int argc, char **argv);
+int px_cmd_verify(px_cli *cli, int argc, char **argv);
+int px_cmd_feed(px_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * id.c — `praxis id`: print this node's public key.
+ */
+#include "cli.h"
+
+#include "util.h"
+
+#include <stdio.h>
+
+static const char usage[] = "usage: praxis id [--json]\n\n"
+                            "Prints this node's public key (its identity) as hex.\n"
+                            "  --json  print {\"public_key\": ...}\n";
+
+int px_cmd_id(px_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+    bool json = false, first = true;
+    int c;
+    while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
+        if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            return px_cli_help(usage);
+        else
+            return px_cli_usage_error(usage, "bad option");
+    }
+    if (optind != argc)
+        return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    px_datadir d;
+    px_identity me;
+    char pk[65];
+    int rc = px_datadir_resolve(&d, cli->data_dir);
+    if (!rc)
+        rc = px_identity_load(&me, d.key);
+    if (rc)
+        return px_cli_fail(rc);
+    px_hex_encode(pk, me.pk, 32);
+    px_identity_clear(&me);
+    if (json) {
+        json_t *o = json_pack("{s:s}", "public_key", pk);
+        px_cli_print_json(o);
+        json_decref(o);
+    } else {
+        puts(pk);
+    }
+    return PX_EXIT_OK;
+}

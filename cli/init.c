@@ -1,0 +1,87 @@
+/*
+ * init.c — `praxis init`: create this node's identity and either a new
+ * network rooted at it, or join the network of a genesis document.
+ */
+#include "cli.h"
+
+#include "error.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: praxis init [--name NAME] [--network FILE]\n\n"
+    "Creates the data directory with a new identity (an Ed25519 key pair,\n"
+    "kept 0600) and a store.\n"
+    "  --network FILE  join the network of this genesis document (from\n"
+    "                  'praxis network export' on a member's node)\n"
+    "  --name NAME     without --network: create a new network of this name,\n"
+    "                  with this identity as its root (default: praxis)\n";
+
+int px_cmd_init(px_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+                                         {"network", required_argument, NULL, 'N'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    const char *name = "praxis", *network = NULL;
+    bool first = true;
+    int c;
+    while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
+        if (c == 'n')
+            name = optarg;
+        else if (c == 'N')
+            network = optarg;
+        else if (c == 'h')
+            return px_cli_help(usage);
+        else
+            return px_cli_usage_error(usage, "bad option");
+    }
+    if (optind != argc)
+        return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+
+    px_datadir d;
+    px_identity me;
+    px_genesis g;
+    px_store *store = NULL;
+    char pk[65], nid[65];
+    int rc = px_datadir_resolve(&d, cli->data_dir);
+    if (rc)
+        return px_cli_fail(rc);
+    if (access(d.key, F_OK) == 0)
+        return px_cli_fail(px_err_set(PX_EEXIST,
+                                      "%s is already initialised (it has a key file); "
+                                      "use another --data directory",
+                                      d.dir));
+    /* Check the genesis before creating anything, so a bad file leaves no
+     * half-made directory behind. */
+    px_identity_generate(&me);
+    if (network)
+        rc = px_genesis_load(&g, network);
+    else
+        rc = px_genesis_create(&g, name, me.pk);
+    if (!rc)
+        rc = px_mkdirs(d.dir, 0700);
+    if (!rc)
+        rc = px_identity_save(&me, d.key);
+    if (!rc)
+        rc = px_genesis_save(&g, d.genesis);
+    if (!rc)
+        rc = px_store_open(d.store, &store);
+    px_store_close(store);
+    if (rc) {
+        px_identity_clear(&me);
+        return px_cli_fail(rc);
+    }
+    px_hex_encode(pk, me.pk, 32);
+    px_hex_encode(nid, g.network_id, 32);
+    printf("identity   %s\n", pk);
+    printf("network    %s (%s)\n", g.name, nid);
+    printf("data       %s\n", d.dir);
+    if (!network)
+        printf("This identity is the root of the new network. Hand the genesis to new\n"
+               "members with 'praxis network export FILE'.\n");
+    px_identity_clear(&me);
+    return PX_EXIT_OK;
+}

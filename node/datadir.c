@@ -1,0 +1,73 @@
+/*
+ * datadir.c — resolving and opening a node's data directory (see datadir.h).
+ */
+#include "datadir.h"
+
+#include "crypto.h"
+#include "error.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int px_datadir_resolve(px_datadir *d, const char *explicit_dir)
+{
+    int rc = PX_OK;
+    const char *env = getenv("PRAXIS_DATA");
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    memset(d, 0, sizeof *d);
+    if (explicit_dir && *explicit_dir)
+        rc = snprintf(d->dir, sizeof d->dir, "%s", explicit_dir) >= (int)sizeof d->dir;
+    else if (env && *env)
+        rc = snprintf(d->dir, sizeof d->dir, "%s", env) >= (int)sizeof d->dir;
+    else if (xdg && *xdg)
+        rc = px_path_join(d->dir, sizeof d->dir, xdg, "praxis");
+    else if (home && *home)
+        rc = snprintf(d->dir, sizeof d->dir, "%s/.local/share/praxis", home) >= (int)sizeof d->dir;
+    else
+        return px_err_set(PX_EINVAL, "no data directory: pass --data DIR or set PRAXIS_DATA");
+    if (rc)
+        return px_err_set(PX_ETOOBIG, "data directory path is too long");
+    rc = px_path_join(d->key, sizeof d->key, d->dir, "secret.key");
+    if (!rc)
+        rc = px_path_join(d->genesis, sizeof d->genesis, d->dir, "genesis.json");
+    if (!rc)
+        rc = px_path_join(d->store, sizeof d->store, d->dir, "store.db");
+    if (!rc)
+        rc = px_path_join(d->socket, sizeof d->socket, d->dir, "control.sock");
+    return rc;
+}
+
+int px_local_open(px_local *l, const char *explicit_dir)
+{
+    memset(l, 0, sizeof *l);
+    int rc = px_datadir_resolve(&l->paths, explicit_dir);
+    if (rc)
+        return rc;
+    if (access(l->paths.key, F_OK) != 0 || access(l->paths.genesis, F_OK) != 0)
+        return px_err_set(PX_ENOENT, "%s is not an initialised praxis data directory; run 'praxis init' first",
+                          l->paths.dir);
+    rc = px_identity_load(&l->me, l->paths.key);
+    if (!rc)
+        rc = px_genesis_load(&l->genesis, l->paths.genesis);
+    if (!rc)
+        rc = px_store_open(l->paths.store, &l->store);
+    if (rc)
+        return rc;
+    l->feed.store = l->store;
+    memcpy(l->feed.network_id, l->genesis.network_id, 32);
+    return PX_OK;
+}
+
+void px_local_close(px_local *l)
+{
+    if (!l)
+        return;
+    px_store_close(l->store);
+    l->store = NULL;
+    px_identity_clear(&l->me);
+    px_memzero(l->genesis.network_key, 32);
+}

@@ -1,0 +1,49 @@
+/*
+ * datadir.h — a node's data directory and the local state opened from it.
+ *
+ * Layout of DIR (created 0700):
+ *   secret.key     the identity (0600, see identity.h)
+ *   genesis.json   the network this node belongs to (0600: holds the key)
+ *   store.db       the SQLite store (+ -wal, -shm)
+ *   control.sock   praxisd's control socket (0600), while it runs
+ *
+ * DIR is, in order: an explicit --data, $PRAXIS_DATA, $XDG_DATA_HOME/praxis,
+ * $HOME/.local/share/praxis.
+ */
+#ifndef PX_DATADIR_H
+#define PX_DATADIR_H
+
+#include "feed.h"
+#include "genesis.h"
+#include "identity.h"
+#include "store.h"
+
+#include <limits.h>
+
+typedef struct px_datadir {
+    char dir[PATH_MAX];
+    char key[PATH_MAX];
+    char genesis[PATH_MAX];
+    char store[PATH_MAX];
+    char socket[PATH_MAX];
+} px_datadir;
+
+/* Work out the paths. explicit_dir may be NULL. */
+int px_datadir_resolve(px_datadir *d, const char *explicit_dir);
+
+/* Everything a process needs to act as this node. */
+typedef struct px_local {
+    px_datadir paths;
+    px_identity me;
+    px_genesis genesis;
+    px_store *store;
+    px_feed_ctx feed; /* bound to store and genesis.network_id */
+} px_local;
+
+/* Open identity, genesis and store of an initialised data directory. On
+ * PX_ENOENT the detail tells the user to run `praxis init`. Close with
+ * px_local_close() (also after a failed open). */
+int px_local_open(px_local *l, const char *explicit_dir);
+void px_local_close(px_local *l);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * feed.c — append, ingest, fork detection, whole-store verification and
+ * purge (see feed.h).
+ *
+ * Layout: naming helpers for error details; the pure next-entry check;
+ * append; ingest; verify (a single SQLite walk that checks chains and
+ * bodies, while signatures are checked in batches across threads); purge.
+ */
+#include "feed.h"
+
+#include "crypto.h"
+#include "error.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "entry 1a2b3c4d… (seq 7 of feed 9f8e7d6c…)" — short, but enough to find
+ * it with `praxis show` / `praxis log`. */
+static const char *name_entry(char buf[96], const px_entry *e)
+{
+    char id[65], author[65];
+    px_hex_encode(id, e->id, 32);
+    px_hex_encode(author, e->h.author, 32);
+    snprintf(buf, 96, "entry %.16s (seq %llu of feed %.16s)", id, (unsigned long long)e->h.seq,
+             author);
+    return buf;
+}
+
+int px_feed_check_next(const uint8_t network_id[32], const px_head *head, const px_entry *e)
+{
+    char who[96];
+    if (memcmp(e->h.network_id, network_id, 32) != 0)
+        return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
+    if (!head) {
+        if (e->h.seq != 1)
+            return px_err_set(PX_ESEQ, "%s: feed not held, so the next entry must be seq 1",
+                              name_entry(who, e));
+        return PX_OK;
+    }
+    if (e->h.seq != head->seq + 1)
+        return px_err_set(PX_ESEQ, "%s does not follow the held head (seq %llu)",
+                          name_entry(who, e), (unsigned long long)head->seq);
+    if (!e->h.has_prev || memcmp(e->h.prev, head->id, 32) != 0)
+        return px_err_set(PX_EPREV, "%s: its prev is not the id of entry seq %llu",
+                          name_entry(who, e), (unsigned long long)head->seq);
+    if (e->h.timestamp_ms < head->timestamp_ms)
+        return px_err_set(PX_ETIME, "%s: timestamp %llu is before its predecessor's %llu",
+                          name_entry(who, e), (unsigned long long)e->h.timestamp_ms,
+                          (unsigned long long)head->timestamp_ms);
+    return PX_OK;
+}
+
+static int schema_flags(const px_feed_ctx *fc, const px_entry *e)
+{
+    if (!fc->schema || !e->body)
+        return 0;
+    return fc->schema(e->h.kind, e->body, e->body_len);
+}
+
+int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kind,
+                   const uint8_t *body, size_t len, uint64_t now_ms, px_entry *out)
+{
+    px_head head;
+    px_header h = {0};
+    int rc = px_store_head(fc->store, me->pk, &head);
+    bool empty = rc == PX_ENOENT;
+    if (rc && !empty)
+        return rc;
+    if (!empty && head.frozen)
+        return px_err_set(PX_EFORK, "this node's own feed is frozen by a fork; it cannot grow");
+    if (!px_kind_valid(kind))
+        return px_err_set(PX_EINVAL, "kind '%s' is not a valid kind name", kind);
+    memcpy(h.network_id, fc->network_id, 32);
+    memcpy(h.author, me->pk, 32);
+    h.seq = empty ? 1 : head.seq + 1;
+    h.has_prev = !empty;
+    if (!empty)
+        memcpy(h.prev, head.id, 32);
+    h.timestamp_ms = (!empty && head.timestamp_ms > now_ms) ? head.timestamp_ms : now_ms;
+    memcpy(h.kind, kind, strlen(kind) + 1);
+    rc = px_entry_sign(out, &h, body, len, me->sk);
+    if (rc)
+        return rc;
+    return px_store_put(fc->store, out, schema_flags(fc, out), now_ms);
+}
+
+/* An entry for a seq we already hold: the same one, or a fork. */
+static int check_held(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms)
+{
+    px_entry held;
+    char who[96];
+    int rc = px_store_get_seq(fc->store, e->h.author, e->h.seq, &held, NULL, NULL);
+    if (rc == PX_ENOENT)
+        return px_err_set(PX_ESEQ, "%s: earlier entries of this feed are missing",
+                          name_entry(who, e));
+    if (rc)
+        return rc;
+    if (memcmp(held.id, e->id, 32) == 0)
+        return PX_EDUP;
+    if (px_store_has_fork(fc->store, e->id))
+        return PX_EFORK;
+    /* Only a validly signed second entry proves a fork: anyone could make
+     * up an unsigned one. */
+    if (!(opts & PX_INGEST_SIG_CHECKED)) {
+        rc = px_entry_verify_sig(e);
+        if (rc)
+            return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
+    }
+    rc = px_store_put_fork(fc->store, e, now_ms);
+    if (rc)
+        return rc;
+    return px_err_set(PX_EFORK, "%s conflicts with the held entry of the same seq: feed frozen",
+                      name_entry(who, e));
+}
+
+int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms)
+{
+    px_head head;
+    char who[96];
+    int rc;
+    if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
+        return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
+    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms))
+        return px_err_set(PX_ENOTMEMBER, "%s: its author is not an admitted member",
+                          name_entry(who, e));
+    rc = px_entry_check_body(e);
+    if (rc)
+        return px_err_set(rc, "%s: body does not match its hash or size", name_entry(who, e));
+    rc = px_store_head(fc->store, e->h.author, &head);
+    if (rc && rc != PX_ENOENT)
+        return rc;
+    bool empty = rc == PX_ENOENT;
+    if (!empty && e->h.seq <= head.seq)
+        return check_held(fc, e, opts, now_ms);
+    if (!empty && head.frozen)
+        return px_err_set(PX_EFORK, "%s extends a feed frozen by a fork", name_entry(who, e));
+    rc = px_feed_check_next(fc->network_id, empty ? NULL : &head, e);
+    if (rc)
+        return rc;
+    if (!(opts & PX_INGEST_SIG_CHECKED)) {
+        rc = px_entry_verify_sig(e);
+        if (rc)
+            return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
+    }
+    return px_store_put(fc->store, e, schema_flags(fc, e), now_ms);
+}
+
+/* --- verify ---------------------------------------------------------------
+ * The walk over SQLite is sequential (one connection); signature checks,
+ * the expensive part, are queued and checked in batches by `threads`
+ * threads. A problem found by the walk first drains the queue, so the
+ * report always names the earliest bad entry in (author, seq) order. */
+
+enum { BATCH = 4096 };
+
+typedef struct sig_job {
+    uint8_t msg[15 + PX_HEADER_MAX];
+    size_t msg_len;
+    uint8_t sig[64];
+    uint8_t author[32];
+    uint8_t id[32];
+    uint64_t seq;
+    int rc;
+} sig_job;
+
+typedef struct verify_walk {
+    px_store *store;
+    const uint8_t *network_id;
+    int threads;
+    px_verify_report *rep;
+    sig_job *jobs;
+    size_t n_jobs;
+    bool have_prev;
+    px_head prev; /* the previous entry of the current feed */
+} verify_walk;
+
+typedef struct sig_slice {
+    sig_job *jobs;
+    size_t n;
+} sig_slice;
+
+static void *verify_slice(void *arg)
+{
+    sig_slice *sl = arg;
+    for (size_t i = 0; i < sl->n; i++) {
+        sig_job *j = &sl->jobs[i];
+        j->rc = px_sign_verify(j->sig, j->msg, j->msg_len, j->author);
+    }
+    return NULL;
+}
+
+static void fill_bad(px_verify_report *rep, const uint8_t id[32], const uint8_t author[32],
+                     uint64_t seq)
+{
+    rep->bad = true;
+    memcpy(rep->bad_id, id, 32);
+    memcpy(rep->bad_author, author, 32);
+    rep->bad_seq = seq;
+}
+
+static int drain(verify_walk *w)
+{
+    enum { MAX_THREADS = 16 };
+    pthread_t tid[MAX_THREADS];
+    sig_slice slices[MAX_THREADS];
+    int nt = w->threads < 1 ? 1 : (w->threads > MAX_THREADS ? MAX_THREADS : w->threads);
+    size_t per = (w->n_jobs + (size_t)nt - 1) / (size_t)nt;
+    int started = 0;
+    for (int t = 0; t < nt; t++) {
+        size_t from = (size_t)t * per;
+        if (from >= w->n_jobs)
+            break;
+        slices[t].jobs = w->jobs + from;
+        slices[t].n = from + per > w->n_jobs ? w->n_jobs - from : per;
+        if (t == nt - 1 || pthread_create(&tid[t], NULL, verify_slice, &slices[t]) != 0) {
+            verify_slice(&slices[t]); /* last slice (or no thread): on this one */
+            continue;
+        }
+        started |= 1 << t;
+    }
+    for (int t = 0; t < nt; t++)
+        if (started & (1 << t))
+            pthread_join(tid[t], NULL);
+    size_t n = w->n_jobs;
+    w->n_jobs = 0;
+    for (size_t i = 0; i < n; i++) {
+        sig_job *j = &w->jobs[i];
+        if (j->rc) {
+            char id[65], author[65];
+            fill_bad(w->rep, j->id, j->author, j->seq);
+            return px_err_set(PX_ESIG, "entry %s (seq %llu of feed %s): signature does not verify",
+                              px_id_hex(id, j->id), (unsigned long long)j->seq,
+                              px_id_hex(author, j->author));
+        }
+    }
+    return PX_OK;
+}
+
+/* Report a problem found by the walk, unless a queued signature failure
+ * comes before it. */
+static int walk_fail(verify_walk *w, const px_entry *e, int rc, const char *what)
+{
+    char detail[512], id[65], author[65];
+    snprintf(detail, sizeof detail, "%s", px_err_detail());
+    int drc = drain(w);
+    if (drc)
+        return drc;
+    fill_bad(w->rep, e->id, e->h.author, e->h.seq);
+    return px_err_set(rc, "entry %s (seq %llu of feed %s): %s%s%s", px_id_hex(id, e->id),
+                      (unsigned long long)e->h.seq, px_id_hex(author, e->h.author), what,
+                      detail[0] ? ": " : "", detail);
+}
+
+static int verify_one(void *ctx, const px_entry *e, const px_entry_meta *m)
+{
+    verify_walk *w = ctx;
+    int rc;
+    px_err_clear();
+    if (m->decode_rc)
+        return walk_fail(w, e, m->decode_rc, "stored header is damaged");
+    if (memcmp(e->id, m->stored_id, 32) != 0) {
+        px_err_clear();
+        return walk_fail(w, e, PX_EHASH, "stored id is not the hash of its header and signature");
+    }
+    bool new_feed = !w->have_prev || memcmp(w->prev.author, e->h.author, 32) != 0;
+    if (new_feed)
+        w->rep->feeds++;
+    px_err_clear();
+    rc = px_feed_check_next(w->network_id, new_feed ? NULL : &w->prev, e);
+    if (rc)
+        return walk_fail(w, e, rc, "broken chain");
+    if (e->body) {
+        rc = px_entry_check_body(e);
+        if (rc)
+            return walk_fail(w, e, rc, "body does not match its hash");
+    } else {
+        w->rep->purged++;
+    }
+    sig_job *j = &w->jobs[w->n_jobs++];
+    memcpy(j->msg, "praxis-entry-v1", 15);
+    memcpy(j->msg + 15, e->header_bytes, e->header_len);
+    j->msg_len = 15 + e->header_len;
+    memcpy(j->sig, e->sig, 64);
+    memcpy(j->author, e->h.author, 32);
+    memcpy(j->id, e->id, 32);
+    j->seq = e->h.seq;
+    w->rep->entries++;
+    w->have_prev = true;
+    memcpy(w->prev.author, e->h.author, 32);
+    w->prev.seq = e->h.seq;
+    memcpy(w->prev.id, e->id, 32);
+    w->prev.timestamp_ms = e->h.timestamp_ms;
+    return w->n_jobs == BATCH ? drain(w) : PX_OK;
+}
+
+/* Each feed head must name the last entry of its feed. */
+static int verify_head(void *ctx, const px_head *h)
+{
+    verify_walk *w = ctx;
+    px_entry last, next;
+    char author[65];
+    if (h->frozen)
+        w->rep->forks++;
+    int rc = px_store_get_seq(w->store, h->author, h->seq, &last, NULL, NULL);
+    bool ok = rc == PX_OK && memcmp(last.id, h->id, 32) == 0 &&
+              px_store_get_seq(w->store, h->author, h->seq + 1, &next, NULL, NULL) == PX_ENOENT;
+    if (rc && rc != PX_ENOENT)
+        return rc;
+    if (!ok) {
+        w->rep->bad = true;
+        memcpy(w->rep->bad_author, h->author, 32);
+        memcpy(w->rep->bad_id, h->id, 32);
+        w->rep->bad_seq = h->seq;
+        return px_err_set(PX_ESTORE, "feed %s: recorded head (seq %llu) is not its last entry",
+                          px_id_hex(author, h->author), (unsigned long long)h->seq);
+    }
+    return PX_OK;
+}
+
+int px_feed_verify(px_store *s, const uint8_t network_id[32], int threads, px_verify_report *out)
+{
+    int rc = PX_OK;
+    verify_walk w = {.store = s, .network_id = network_id, .threads = threads, .rep = out};
+    memset(out, 0, sizeof *out);
+    w.jobs = malloc(sizeof(sig_job) * BATCH);
+    if (!w.jobs)
+        return PX_ENOMEM;
+    rc = px_store_each(s, NULL, 0, 0, verify_one, &w);
+    if (!rc)
+        rc = drain(&w);
+    if (!rc)
+        rc = px_store_each_feed(s, verify_head, &w);
+    free(w.jobs);
+    return rc;
+}
+
+int px_feed_purge(px_store *s, const uint8_t id[32])
+{
+    return px_store_purge(s, id);
+}

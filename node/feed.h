@@ -1,0 +1,96 @@
+/*
+ * feed.h — the rules of an append-only feed: appending our own entries,
+ * accepting others', detecting forks, verifying a whole store, purging.
+ *
+ * Every rule of DESIGN.md "Feeds and entries" is checked here and only here:
+ * format and network id; author admitted; seq follows the held head and prev
+ * equals its id; the timestamp does not go backwards; the signature
+ * verifies; the body matches its hash and size limit. Two different entries
+ * with the same author and seq are a fork: both are kept as proof and the
+ * feed is frozen.
+ *
+ * All functions that write expect the caller to hold a write transaction
+ * (px_store_begin) so that reading the head and writing the next entry is
+ * one atomic step, even with several processes appending.
+ */
+#ifndef PX_FEED_H
+#define PX_FEED_H
+
+#include "entry.h"
+#include "identity.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Whether author may publish an entry stamped at timestamp_ms. Injected by
+ * the membership layer; NULL in px_feed_ctx means "everyone". */
+typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t timestamp_ms);
+
+/* Classify a body of a kind: return 0 if it passes its kind's schema, or
+ * PX_ENTRY_FLAG_SCHEMA_INVALID. NULL means "no schema check". */
+typedef int (*px_schema_fn)(const char *kind, const uint8_t *body, size_t len);
+
+/* What the feed rules need to know about the node. Plain data, owned by
+ * the caller; store is borrowed. */
+typedef struct px_feed_ctx {
+    px_store *store;
+    uint8_t network_id[32];
+    px_member_fn is_member;
+    void *member_ctx;
+    px_schema_fn schema;
+} px_feed_ctx;
+
+/* Sign and store the next entry of me's feed. Requires an open write
+ * transaction. timestamp is max(now_ms, head's timestamp), so a clock that
+ * steps back never breaks the rule. OUT *out: the new entry (its body
+ * borrowed from body). PX_EFORK if our own feed is frozen. */
+int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kind,
+                   const uint8_t *body, size_t len, uint64_t now_ms, px_entry *out);
+
+enum {
+    PX_INGEST_SIG_CHECKED = 1, /* caller already verified the signature */
+};
+
+/* Accept an entry from outside (a peer or an import). Requires an open
+ * write transaction. Returns:
+ *   PX_OK      stored as the new head of its feed;
+ *   PX_EDUP    already held (harmless);
+ *   PX_EFORK   a second, validly signed entry for a held seq: kept as
+ *              proof, the feed is now frozen (also for entries that
+ *              would extend a frozen feed);
+ *   PX_ESEQ    a gap (seq beyond head + 1), or not starting at 1;
+ *   PX_EPREV, PX_ETIME, PX_ESIG, PX_EHASH, PX_ETOOBIG, PX_ENETWORK,
+ *   PX_ENOTMEMBER  refused, with a detail naming the entry.
+ * Nothing is stored unless PX_OK or PX_EFORK is returned. */
+int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms);
+
+/* Check one entry against the head it should follow (head NULL: the feed
+ * is empty) — the pure part of px_feed_ingest, without signature or store.
+ * Used by replication to check a run of entries before storing them. */
+int px_feed_check_next(const uint8_t network_id[32], const px_head *head, const px_entry *e);
+
+/* Result of verifying a store. */
+typedef struct px_verify_report {
+    uint64_t entries;  /* entries checked */
+    uint64_t feeds;    /* feeds checked */
+    uint64_t purged;   /* entries whose body was purged (chain still checked) */
+    uint64_t forks;    /* feeds frozen by a fork proof */
+    bool bad;          /* a problem was found */
+    uint8_t bad_id[32];
+    uint8_t bad_author[32];
+    uint64_t bad_seq;
+} px_verify_report;
+
+/* Re-check every entry of every feed: stored bytes decode, the stored id is
+ * the hash of the bytes, network id, chain links, timestamps, signatures,
+ * bodies against their hashes, and each head. Stops at the first problem:
+ * returns its error code with a detail naming the entry and fills *out.
+ * threads: how many threads verify signatures (1 or more). */
+int px_feed_verify(px_store *s, const uint8_t network_id[32], int threads, px_verify_report *out);
+
+/* Remove an entry's body; the header stays and the chain still verifies.
+ * Requires an open write transaction. */
+int px_feed_purge(px_store *s, const uint8_t id[32]);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * store.h — the SQLite store: entries with their exact bytes, feed heads,
+ * fork proofs and metadata.
+ *
+ * One px_store is one connection to one database file, in WAL mode, with the
+ * migrations of schema/ applied on open. It is not thread-safe: use one per
+ * thread. Several processes may open the same file (the CLI appends while
+ * praxisd runs): writers serialise on px_store_begin(), which takes SQLite's
+ * write lock up front (BEGIN IMMEDIATE) and waits for it up to a timeout.
+ *
+ * The store stores; it does not judge. The feed rules (what may be appended,
+ * what is a fork) are in feed.c, which calls these functions inside one
+ * transaction.
+ */
+#ifndef PX_STORE_H
+#define PX_STORE_H
+
+#include "entry.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct px_store px_store;
+typedef struct sqlite3 sqlite3;
+
+/* The head of a feed: its latest contiguous entry. */
+typedef struct px_head {
+    uint8_t author[32];
+    uint64_t seq;
+    uint8_t id[32];
+    uint64_t timestamp_ms;
+    bool frozen;
+} px_head;
+
+/* What the store knows about an entry beyond its bytes. */
+typedef struct px_entry_meta {
+    bool purged;
+    int flags; /* PX_ENTRY_FLAG_* */
+    uint64_t received_ms;
+    /* From px_store_each only: the result of decoding the stored header
+     * (PX_OK, or why it failed), and the id column as stored. When decoding
+     * failed, the entry passed along has only h.author, h.seq and id set
+     * (from the row's columns), so a checker can name it. */
+    int decode_rc;
+    uint8_t stored_id[32];
+} px_entry_meta;
+
+enum { PX_ENTRY_FLAG_SCHEMA_INVALID = 1 };
+
+/* Open (creating if needed) the store at path, apply pending migrations.
+ * OUT *out: the store, to be closed with px_store_close(). */
+int px_store_open(const char *path, px_store **out);
+/* Close and free. NULL-safe. Rolls back an open transaction. */
+void px_store_close(px_store *s);
+
+/* The SQLite handle, for modules that own derived tables (records index,
+ * queries). Borrowed: valid until px_store_close(). */
+sqlite3 *px_store_db(px_store *s);
+
+/* Write transactions. begin takes the write lock (waiting up to 30 s for
+ * another process); nesting is an error (PX_EBUSY). */
+int px_store_begin(px_store *s);
+int px_store_commit(px_store *s);
+void px_store_rollback(px_store *s); /* no-op outside a transaction */
+bool px_store_in_tx(const px_store *s);
+
+/* Metadata. get: OUT value copied into buf (NUL-terminated), PX_ENOENT if
+ * absent, PX_ETOOBIG if it does not fit. */
+int px_store_meta_get(px_store *s, const char *key, char *buf, size_t buflen);
+int px_store_meta_set(px_store *s, const char *key, const char *value);
+
+/* The head of author's feed. PX_OK, or PX_ENOENT if no entry is held. */
+int px_store_head(px_store *s, const uint8_t author[32], px_head *out);
+
+/* Insert an entry and make it the head of its feed (its seq must be the
+ * head's + 1; feed.c checks that). PX_EDUP if the id or (author, seq) is
+ * held already. flags: PX_ENTRY_FLAG_*. */
+int px_store_put(px_store *s, const px_entry *e, int flags, uint64_t received_ms);
+
+/* Record the second entry of a fork as proof and freeze the feed. */
+int px_store_put_fork(px_store *s, const px_entry *e, uint64_t detected_ms);
+/* Whether an entry with this id is kept as a fork proof. */
+bool px_store_has_fork(px_store *s, const uint8_t id[32]);
+
+/* Fetch one entry. The header and signature are copied into *out; the body,
+ * if held, is copied into body_buf (reset first) and out->body points into
+ * it, so it stays valid until body_buf changes. meta may be NULL.
+ * PX_OK or PX_ENOENT. */
+int px_store_get(px_store *s, const uint8_t id[32], px_entry *out, px_buf *body_buf,
+                 px_entry_meta *meta);
+int px_store_get_seq(px_store *s, const uint8_t author[32], uint64_t seq, px_entry *out,
+                     px_buf *body_buf, px_entry_meta *meta);
+
+/* Called for each entry; e (and e->body) are valid only during the call.
+ * Return PX_OK to continue; anything else stops the walk and is returned. */
+typedef int (*px_entry_cb)(void *ctx, const px_entry *e, const px_entry_meta *meta);
+
+/* Walk entries in (author, seq) order. author NULL: every feed; else only
+ * that feed from from_seq on (and at most limit entries, 0 = no limit).
+ * Stored bytes that do not decode are reported through meta->decode_rc. */
+int px_store_each(px_store *s, const uint8_t *author, uint64_t from_seq, uint64_t limit,
+                  px_entry_cb cb, void *ctx);
+
+/* Called once per feed with its head. Same stop rule as px_entry_cb. */
+typedef int (*px_head_cb)(void *ctx, const px_head *head);
+int px_store_each_feed(px_store *s, px_head_cb cb, void *ctx);
+
+/* Drop an entry's body, keeping header and signature. PX_ENOENT if absent. */
+int px_store_purge(px_store *s, const uint8_t id[32]);
+
+/* Number of entries held. */
+int px_store_count(px_store *s, uint64_t *out);
+
+#endif
