@@ -210,11 +210,18 @@ int px_entry_decode(px_entry *out, const uint8_t *header, size_t header_len, con
     msgpack_object root;
     size_t off = 0;
     uint8_t again[PX_HEADER_MAX];
+    uint8_t hcopy[PX_HEADER_MAX];
+    uint8_t scopy[64];
 
-    memset(out, 0, sizeof *out);
     if (header_len == 0 || header_len > PX_HEADER_MAX)
         return px_err_set(PX_EFORMAT, "entry header is %zu bytes; it must be 1-%d", header_len,
                           PX_HEADER_MAX);
+    /* The inputs may point into *out (re-decoding an entry in place). */
+    memcpy(hcopy, header, header_len);
+    memcpy(scopy, sig, 64);
+    header = hcopy;
+    sig = scopy;
+    memset(out, 0, sizeof *out);
     if (!msgpack_zone_init(&zone, 2048))
         return PX_ENOMEM;
     msgpack_unpack_return ur =

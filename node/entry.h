@@ -72,7 +72,8 @@ int px_entry_sign(px_entry *out, const px_header *h, const uint8_t *body, size_t
 /* Decode an entry from its parts (as stored or received). Checks the header
  * encoding strictly and computes the id; does NOT check the signature or the
  * body (see below), so the result is only "well-formed". body may be NULL.
- * header and sig are copied; body is borrowed. Returns PX_OK, PX_EFORMAT
+ * header and sig are copied (they may point into *out); body is borrowed.
+ * Returns PX_OK, PX_EFORMAT
  * (with a detail naming what is wrong) or PX_ETOOBIG. */
 int px_entry_decode(px_entry *out, const uint8_t *header, size_t header_len, const uint8_t sig[64],
                     const uint8_t *body, size_t body_len);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char detail[512];
 
@@ -41,10 +42,14 @@ const char *px_errname(int rc)
 
 int px_err_set(int rc, const char *fmt, ...)
 {
+    /* Format into a scratch buffer first: wrapping the current detail with
+     * context (px_err_set(rc, "file: %s", px_err_detail())) is common. */
+    char next[sizeof detail];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    vsnprintf(next, sizeof next, fmt, ap);
     va_end(ap);
+    memcpy(detail, next, sizeof detail);
     return rc;
 }
 

@@ -9,7 +9,8 @@
  * field, what to do) with px_err_set(); callers that report to a person print
  * px_err_detail() when it is non-empty and px_strerror() otherwise. The detail
  * is thread-local and stays valid until the next px_err_set() or
- * px_err_clear() on the same thread.
+ * px_err_clear() on the same thread. px_err_set() may take the current
+ * detail as an argument, to wrap it with context.
  *
  * Codes from libuv, SQLite and errno are translated once, where they enter
  * our code (px_err_from_errno(), px_err_from_uv(); SQLite in store.c).

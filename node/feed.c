@@ -240,16 +240,18 @@ static int drain(verify_walk *w)
 }
 
 /* Report a problem found by the walk, unless a queued signature failure
- * comes before it. */
-static int walk_fail(verify_walk *w, const px_entry *e, int rc, const char *what)
+ * comes before it. The entry is named by its id as stored, which is what
+ * `praxis log` showed the user. */
+static int walk_fail(verify_walk *w, const px_entry *e, const px_entry_meta *m, int rc,
+                     const char *what)
 {
     char detail[512], id[65], author[65];
     snprintf(detail, sizeof detail, "%s", px_err_detail());
     int drc = drain(w);
     if (drc)
         return drc;
-    fill_bad(w->rep, e->id, e->h.author, e->h.seq);
-    return px_err_set(rc, "entry %s (seq %llu of feed %s): %s%s%s", px_id_hex(id, e->id),
+    fill_bad(w->rep, m->stored_id, e->h.author, e->h.seq);
+    return px_err_set(rc, "entry %s (seq %llu of feed %s): %s%s%s", px_id_hex(id, m->stored_id),
                       (unsigned long long)e->h.seq, px_id_hex(author, e->h.author), what,
                       detail[0] ? ": " : "", detail);
 }
@@ -260,10 +262,10 @@ static int verify_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     int rc;
     px_err_clear();
     if (m->decode_rc)
-        return walk_fail(w, e, m->decode_rc, "stored header is damaged");
+        return walk_fail(w, e, m, m->decode_rc, "stored header is damaged");
     if (memcmp(e->id, m->stored_id, 32) != 0) {
         px_err_clear();
-        return walk_fail(w, e, PX_EHASH, "stored id is not the hash of its header and signature");
+        return walk_fail(w, e, m, PX_EHASH, "stored id is not the hash of its header and signature");
     }
     bool new_feed = !w->have_prev || memcmp(w->prev.author, e->h.author, 32) != 0;
     if (new_feed)
@@ -271,11 +273,11 @@ static int verify_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     px_err_clear();
     rc = px_feed_check_next(w->network_id, new_feed ? NULL : &w->prev, e);
     if (rc)
-        return walk_fail(w, e, rc, "broken chain");
+        return walk_fail(w, e, m, rc, "broken chain");
     if (e->body) {
         rc = px_entry_check_body(e);
         if (rc)
-            return walk_fail(w, e, rc, "body does not match its hash");
+            return walk_fail(w, e, m, rc, "body does not match its hash");
     } else {
         w->rep->purged++;
     }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite from a fresh machine: install dependencies,
+# build with -Werror, run every CTest test (unit, integration, conformance,
+# short fuzz runs), then build again with ASan + UBSan and run the suite
+# under the sanitizers. Exits non-zero if anything fails.
+#
+#   bootstrap/test.sh            everything
+#   PRAXIS_SKIP_ASAN=1 ...       skip the sanitizer pass (quicker, local use)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+bash bootstrap/install-deps.sh
+
+jobs="$(nproc)"
+echo "== release build (-Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRAXIS_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+echo "== tests"
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
+
+if [ "${PRAXIS_SKIP_ASAN:-0}" != 1 ]; then
+    echo "== ASan + UBSan build"
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPRAXIS_ASAN=ON -DPRAXIS_WERROR=ON >/dev/null
+    cmake --build build-asan -j"$jobs"
+    echo "== tests under ASan + UBSan"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+fi
+echo "== all tests passed"
