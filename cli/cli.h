@@ -76,5 +76,7 @@ int px_cmd_log(px_cli *cli, int argc, char **argv);
 int px_cmd_show(px_cli *cli, int argc, char **argv);
 int px_cmd_verify(px_cli *cli, int argc, char **argv);
 int px_cmd_feed(px_cli *cli, int argc, char **argv);
+int px_cmd_status(px_cli *cli, int argc, char **argv);
+int px_cmd_peers(px_cli *cli, int argc, char **argv);
 
 #endif

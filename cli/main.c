@@ -18,6 +18,8 @@ static const px_verb verbs[] = {
     {"show", px_cmd_show, "show one entry; exits 0 only if it is held"},
     {"verify", px_cmd_verify, "re-check every entry of every feed in the store"},
     {"feed", px_cmd_feed, "export feeds to a file, or import them from one"},
+    {"status", px_cmd_status, "feeds, heads and forks held; praxisd's connections"},
+    {"peers", px_cmd_peers, "praxisd's connections and the addresses it dials"},
 };
 
 static void usage(FILE *out)

@@ -4,6 +4,7 @@
  */
 #include "genesis.h"
 
+#include "addr.h"
 #include "crypto.h"
 #include "error.h"
 #include "util.h"
@@ -62,21 +63,10 @@ int px_genesis_create(px_genesis *g, const char *name, const uint8_t root[32])
 
 int px_addr_check(const char *s)
 {
-    const char *colon = strrchr(s, ':');
-    size_t len = strlen(s);
-    uint64_t port = 0;
-    if (len == 0 || len >= PX_ADDR_MAX || !colon || colon == s)
-        return px_err_set(PX_EINVAL, "address '%s' is not HOST:PORT", s);
-    if (px_parse_u64(colon + 1, 1, 65535, &port) != PX_OK)
-        return px_err_set(PX_EINVAL, "address '%s' has no port in 1-65535", s);
-    for (const char *p = s; p < colon; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
-        if (!ok)
-            return px_err_set(PX_EINVAL, "address '%s' has a character not allowed in a host", s);
-    }
-    return PX_OK;
+    px_addr a;
+    if (strlen(s) >= PX_ADDR_MAX)
+        return px_err_set(PX_EINVAL, "address '%.40s...' is too long", s);
+    return px_addr_parse(s, &a);
 }
 
 static int hex_field(json_t *doc, const char *field, uint8_t out[32], const char *source,

@@ -54,7 +54,7 @@ int px_genesis_save(const px_genesis *g, const char *path);
  * frees, or NULL on allocation failure. */
 char *px_genesis_to_json(const px_genesis *g);
 
-/* Check that s is "host:port" with a port in 1..65535 and a plausible host.
+/* Check that s is a peer address "[KEY@]HOST:PORT" (see addr.h).
  * PX_OK or PX_EINVAL with a detail. */
 int px_addr_check(const char *s);
 

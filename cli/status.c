@@ -1,0 +1,172 @@
+/*
+ * status.c — `praxis status` and `praxis peers`: the local replica (feeds,
+ * heads, forks, from the store) and, if praxisd runs, its connections
+ * (from the control socket).
+ */
+#include "cli.h"
+
+#include "control.h"
+#include "error.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char status_usage[] =
+    "usage: praxis status [--json]\n\n"
+    "Shows this node, the feeds held (head seq, last entry time, frozen by a\n"
+    "fork or not) and, when praxisd runs, its connections.\n"
+    "  --json  the same as one JSON object\n";
+
+static const char peers_usage[] =
+    "usage: praxis peers [--json]\n\n"
+    "Lists praxisd's connections: address, public key, direction, since,\n"
+    "bytes in and out; then the addresses it dials and their back-off.\n"
+    "Fails if praxisd is not running.\n"
+    "  --json  the same as one JSON object\n";
+
+static int parse_json_flag(int argc, char **argv, const char *usage, bool *json)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+    bool first = true;
+    int c;
+    while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
+        if (c == 'j')
+            *json = true;
+        else if (c == 'h')
+            return px_cli_help(usage) - 1; /* -1: help shown, exit 0 */
+        else
+            return px_cli_usage_error(usage, "bad option");
+    }
+    if (optind != argc)
+        return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    return PX_EXIT_OK;
+}
+
+static int feed_json(void *ctx, const px_head *h)
+{
+    char author[65], id[65];
+    json_array_append_new(ctx, json_pack("{s:s, s:I, s:s, s:I, s:b}", "author",
+                                         px_id_hex(author, h->author), "seq", (json_int_t)h->seq,
+                                         "head", px_id_hex(id, h->id), "timestamp_ms",
+                                         (json_int_t)h->timestamp_ms, "frozen", h->frozen));
+    return PX_OK;
+}
+
+static void print_conns(json_t *daemon)
+{
+    json_t *conns = json_object_get(daemon, "connections");
+    size_t i;
+    json_t *c;
+    printf("connections %zu\n", json_array_size(conns));
+    json_array_foreach(conns, i, c)
+    {
+        char when[32];
+        printf("  %-8s %-22s %.16s  %-9s since %s  in %lld B  out %lld B\n",
+               json_string_value(json_object_get(c, "direction")),
+               json_string_value(json_object_get(c, "address")),
+               json_string_value(json_object_get(c, "public_key")),
+               json_string_value(json_object_get(c, "state")),
+               px_cli_time(when, (uint64_t)json_integer_value(json_object_get(c, "since_ms"))),
+               (long long)json_integer_value(json_object_get(c, "bytes_in")),
+               (long long)json_integer_value(json_object_get(c, "bytes_out")));
+    }
+}
+
+int px_cmd_status(px_cli *cli, int argc, char **argv)
+{
+    bool json = false;
+    int rc = parse_json_flag(argc, argv, status_usage, &json);
+    if (rc)
+        return rc < 0 ? PX_EXIT_OK : rc;
+    px_local l;
+    if (px_cli_open(cli, &l))
+        return PX_EXIT_FAIL;
+    json_t *feeds = json_array();
+    uint64_t entries = 0;
+    rc = px_store_each_feed(l.store, feed_json, feeds);
+    if (!rc)
+        rc = px_store_count(l.store, &entries);
+    json_t *req = json_pack("{s:s}", "op", "status");
+    json_t *daemon = NULL;
+    int drc = px_control_call(l.paths.socket, req, 5000, &daemon);
+    json_decref(req);
+    char pk[65], nid[65];
+    px_hex_encode(pk, l.me.pk, 32);
+    px_hex_encode(nid, l.genesis.network_id, 32);
+    if (!rc && json) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:O, s:b}", "public_key", pk, "network",
+                              l.genesis.name, "network_id", nid, "entries", (json_int_t)entries,
+                              "feeds", feeds, "daemon_running", drc == PX_OK);
+        if (daemon)
+            json_object_set(o, "daemon", daemon);
+        px_cli_print_json(o);
+        json_decref(o);
+    } else if (!rc) {
+        size_t i, frozen = 0;
+        json_t *f;
+        printf("node        %s\n", pk);
+        printf("network     %s (%.16s)\n", l.genesis.name, nid);
+        printf("entries     %llu in %zu feeds\n", (unsigned long long)entries,
+               json_array_size(feeds));
+        json_array_foreach(feeds, i, f)
+        {
+            char when[32];
+            bool fz = json_is_true(json_object_get(f, "frozen"));
+            frozen += fz;
+            printf("  %.16s  seq %-7lld last %s%s\n",
+                   json_string_value(json_object_get(f, "author")),
+                   (long long)json_integer_value(json_object_get(f, "seq")),
+                   px_cli_time(when, (uint64_t)json_integer_value(json_object_get(f, "timestamp_ms"))),
+                   fz ? "  FROZEN: forked" : "");
+        }
+        if (frozen)
+            printf("forks       %zu feed(s) frozen: their authors signed two entries for one "
+                   "seq\n",
+                   frozen);
+        if (daemon) {
+            printf("praxisd     running, listening on %s\n",
+                   json_string_value(json_object_get(daemon, "listen")));
+            print_conns(daemon);
+        } else {
+            printf("praxisd     not running\n");
+        }
+    }
+    json_decref(feeds);
+    json_decref(daemon);
+    px_local_close(&l);
+    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+}
+
+int px_cmd_peers(px_cli *cli, int argc, char **argv)
+{
+    bool json = false;
+    int rc = parse_json_flag(argc, argv, peers_usage, &json);
+    if (rc)
+        return rc < 0 ? PX_EXIT_OK : rc;
+    px_datadir d;
+    json_t *daemon = NULL;
+    rc = px_datadir_resolve(&d, cli->data_dir);
+    json_t *req = json_pack("{s:s}", "op", "peers");
+    if (!rc)
+        rc = px_control_call(d.socket, req, 5000, &daemon);
+    json_decref(req);
+    if (rc)
+        return px_cli_fail(rc);
+    if (json) {
+        px_cli_print_json(daemon);
+    } else {
+        print_conns(daemon);
+        json_t *targets = json_object_get(daemon, "dial_targets");
+        size_t i;
+        json_t *t;
+        printf("dialling %zu\n", json_array_size(targets));
+        json_array_foreach(targets, i, t)
+        printf("  %s  %s, %lld failure(s)\n", json_string_value(json_object_get(t, "address")),
+               json_is_true(json_object_get(t, "connected")) ? "connected" : "not connected",
+               (long long)json_integer_value(json_object_get(t, "failures")));
+    }
+    json_decref(daemon);
+    return PX_EXIT_OK;
+}

@@ -1,0 +1,281 @@
+/*
+ * control.c — the 0600 Unix-domain control socket (see control.h).
+ *
+ * Server: a uv_pipe_t listener; each client gets a small struct that
+ * collects one line (bounded), answers it and closes. Client: plain
+ * blocking socket calls with a poll() timeout, for the CLI.
+ */
+#include "control.h"
+
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum { REQUEST_MAX = 64 * 1024 };
+
+struct px_control {
+    uv_pipe_t pipe;
+    px_control_fn fn;
+    void *ctx;
+    char path[108];
+};
+
+typedef struct ctl_client {
+    uv_pipe_t pipe;
+    px_control *owner;
+    px_buf in;
+    bool answered;
+    char buf[4096];
+} ctl_client;
+
+typedef struct ctl_write {
+    uv_write_t req;
+    ctl_client *client;
+    char *text;
+} ctl_write;
+
+static void client_closed(uv_handle_t *h)
+{
+    ctl_client *cl = h->data;
+    px_buf_free(&cl->in);
+    free(cl);
+}
+
+static void client_close(ctl_client *cl)
+{
+    if (!uv_is_closing((uv_handle_t *)&cl->pipe))
+        uv_close((uv_handle_t *)&cl->pipe, client_closed);
+}
+
+static void on_answer_written(uv_write_t *req, int status)
+{
+    ctl_write *w = (ctl_write *)req;
+    (void)status;
+    client_close(w->client);
+    free(w->text);
+    free(w);
+}
+
+static void answer(ctl_client *cl, json_t *resp)
+{
+    ctl_write *w = calloc(1, sizeof *w);
+    char *text = resp ? json_dumps(resp, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(resp);
+    cl->answered = true;
+    if (!w || !text) {
+        free(w);
+        free(text);
+        client_close(cl);
+        return;
+    }
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
+        free(text);
+        free(w);
+        client_close(cl);
+        return;
+    }
+    line[n] = '\n';
+    line[n + 1] = '\0';
+    w->client = cl;
+    w->text = line;
+    uv_buf_t buf = uv_buf_init(line, (unsigned)(n + 1));
+    if (uv_write(&w->req, (uv_stream_t *)&cl->pipe, &buf, 1, on_answer_written) != 0) {
+        free(line);
+        free(w);
+        client_close(cl);
+    }
+}
+
+static json_t *error_reply(const char *msg)
+{
+    return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+static void handle_line(ctl_client *cl, const char *line, size_t len)
+{
+    json_error_t jerr;
+    json_t *req = json_loadb(line, len, 0, &jerr);
+    const char *op = json_string_value(json_object_get(req, "op"));
+    if (!req || !op) {
+        json_decref(req);
+        answer(cl, error_reply("a request is one JSON object with an 'op' string"));
+        return;
+    }
+    json_t *resp = cl->owner->fn(cl->owner->ctx, op, req);
+    json_decref(req);
+    answer(cl, resp ? resp : error_reply("unknown op"));
+}
+
+static void on_client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    ctl_client *cl = h->data;
+    (void)suggested;
+    *buf = uv_buf_init(cl->buf, sizeof cl->buf);
+}
+
+static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    ctl_client *cl = s->data;
+    if (cl->answered)
+        return;
+    if (nread < 0) {
+        client_close(cl);
+        return;
+    }
+    if (px_buf_append(&cl->in, buf->base, (size_t)nread) != PX_OK || cl->in.len > REQUEST_MAX) {
+        answer(cl, error_reply("request too large"));
+        return;
+    }
+    void *nl = memchr(cl->in.data, '\n', cl->in.len);
+    if (nl) {
+        uv_read_stop(s);
+        handle_line(cl, (const char *)cl->in.data, (size_t)((uint8_t *)nl - cl->in.data));
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    px_control *c = server->data;
+    if (status < 0)
+        return;
+    ctl_client *cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return;
+    cl->owner = c;
+    uv_pipe_init(server->loop, &cl->pipe, 0);
+    cl->pipe.data = cl;
+    if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0 ||
+        uv_read_start((uv_stream_t *)&cl->pipe, on_client_alloc, on_client_read) != 0)
+        client_close(cl);
+}
+
+/* Is a daemon answering on path? */
+static bool socket_alive(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool alive = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return alive;
+}
+
+int px_control_start(uv_loop_t *loop, const char *path, px_control_fn fn, void *ctx,
+                     px_control **out)
+{
+    size_t n = strlen(path);
+    *out = NULL;
+    if (n >= sizeof(((px_control *)0)->path))
+        return px_err_set(PX_ETOOBIG,
+                          "control socket path %s is longer than 107 bytes; use a shorter --data "
+                          "directory",
+                          path);
+    if (access(path, F_OK) == 0) {
+        if (socket_alive(path))
+            return px_err_set(PX_EBUSY, "another praxisd is running on this data directory (%s)",
+                              path);
+        unlink(path);
+    }
+    px_control *c = calloc(1, sizeof *c);
+    if (!c)
+        return PX_ENOMEM;
+    c->fn = fn;
+    c->ctx = ctx;
+    memcpy(c->path, path, n + 1);
+    uv_pipe_init(loop, &c->pipe, 0);
+    c->pipe.data = c;
+    /* Create the socket 0600 from the start: no window where others could
+     * connect. */
+    mode_t old = umask(0177);
+    int uvrc = uv_pipe_bind(&c->pipe, path);
+    umask(old);
+    if (!uvrc)
+        uvrc = uv_listen((uv_stream_t *)&c->pipe, 16, on_connection);
+    if (uvrc) {
+        int rc = px_err_set(px_err_from_uv(uvrc), "cannot listen on %s: %s", path,
+                            uv_strerror(uvrc));
+        uv_close((uv_handle_t *)&c->pipe, (uv_close_cb)free);
+        return rc;
+    }
+    chmod(path, 0600);
+    *out = c;
+    return PX_OK;
+}
+
+static void control_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void px_control_stop(px_control *c)
+{
+    if (!c)
+        return;
+    unlink(c->path);
+    uv_close((uv_handle_t *)&c->pipe, control_closed);
+}
+
+int px_control_call(const char *path, json_t *req, int timeout_ms, json_t **resp)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    px_buf in = {0};
+    int rc = PX_OK;
+    *resp = NULL;
+    if (strlen(path) >= sizeof sa.sun_path)
+        return px_err_set(PX_ETOOBIG, "control socket path too long");
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return px_err_from_errno(errno);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return px_err_set(PX_ENOENT, "praxisd is not running (no answer on %s)", path);
+    }
+    char *text = json_dumps(req, JSON_COMPACT);
+    size_t n = text ? strlen(text) : 0;
+    if (!text || write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+        rc = px_err_set(PX_EIO, "cannot send to praxisd");
+    free(text);
+    while (!rc) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int pr = poll(&p, 1, timeout_ms);
+        if (pr == 0) {
+            rc = px_err_set(PX_ETIMEDOUT, "praxisd did not answer within %d ms", timeout_ms);
+            break;
+        }
+        char chunk[4096];
+        ssize_t got = pr > 0 ? read(fd, chunk, sizeof chunk) : -1;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        rc = px_buf_append(&in, chunk, (size_t)got);
+        if (!rc && in.len > 16 * 1024 * 1024)
+            rc = px_err_set(PX_ETOOBIG, "praxisd's answer is too large");
+        if (!rc && memchr(in.data, '\n', in.len))
+            break;
+    }
+    close(fd);
+    if (!rc) {
+        json_error_t jerr;
+        *resp = in.len ? json_loadb((const char *)in.data, in.len, JSON_DISABLE_EOF_CHECK, &jerr)
+                       : NULL;
+        if (!*resp)
+            rc = px_err_set(PX_EPROTO, "praxisd sent an unreadable answer");
+    }
+    px_buf_free(&in);
+    return rc;
+}

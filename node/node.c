@@ -1,0 +1,655 @@
+/*
+ * node.c — the praxis node on one libuv loop (see node.h).
+ *
+ * Layout: state (the node, its dial targets, per-connection sessions);
+ * hello messages; connection callbacks (admit, ready, message, close);
+ * the listener with its admission limits; the dialler with back-off; the
+ * control socket's answers; start, stop, run.
+ */
+#include "node.h"
+
+#include "addr.h"
+#include "conn.h"
+#include "control.h"
+#include "crypto.h"
+#include "datadir.h"
+#include "error.h"
+#include "log.h"
+#include "util.h"
+#include "wire.h"
+
+#include <msgpack.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PX_SOFTWARE "praxisd/0.1.0"
+enum { PROTOCOL_VERSION = 1, TICK_MS = 250, BACKOFF_MAX_MS = 60000 };
+
+/* A dial target. */
+typedef struct peer {
+    px_addr addr;
+    char text[200];
+    uint8_t key[32]; /* the key to dial (addr.key, or the root's) */
+    uint64_t next_try_ms;
+    uint32_t failures;
+    bool resolving;
+    px_conn *conn; /* our outbound connection, while it lives */
+    bool reached;  /* its handshake completed */
+} peer;
+
+/* Per-connection state kept by the node. */
+typedef struct session {
+    px_node *node;
+    px_conn *conn;
+    int peer_index; /* dial target, or -1 for inbound */
+    bool hello_received;
+    char software[64];
+    struct session *prev, *next;
+} session;
+
+struct px_node {
+    uv_loop_t *loop;
+    px_node_cfg cfg;
+    px_local local;
+    uv_tcp_t listener;
+    bool listening;
+    char listen_text[128];
+    uv_timer_t tick;
+    uv_signal_t sigint, sigterm;
+    bool signals;
+    px_control *control;
+    peer peers[PX_NODE_PEERS_MAX];
+    size_t n_peers;
+    session *sessions;
+    int inbound_ready;
+    int inbound_handshaking;
+    bool stopping;
+    uint64_t started_ms;
+    uint64_t refused_connections;
+};
+
+static void short_key(char out[17], const uint8_t pk[32])
+{
+    px_hex_encode(out, pk, 8);
+}
+
+static px_conn_cfg conn_cfg(px_node *n);
+static void session_unlink(px_node *n, session *s);
+
+/* --- hello ------------------------------------------------------------------ */
+
+static int pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t len = strlen(s);
+    msgpack_pack_str(pk, len);
+    return msgpack_pack_str_body(pk, s, len);
+}
+
+static void send_hello(session *s)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    pack_str(&pk, "type");
+    pack_str(&pk, "hello");
+    pack_str(&pk, "version");
+    msgpack_pack_uint32(&pk, PROTOCOL_VERSION);
+    pack_str(&pk, "software");
+    pack_str(&pk, PX_SOFTWARE);
+    pack_str(&pk, "network_id");
+    msgpack_pack_bin(&pk, 32);
+    msgpack_pack_bin_body(&pk, s->node->local.genesis.network_id, 32);
+    int rc = px_conn_send(s->conn, sb.data, sb.size);
+    if (rc)
+        px_conn_close(s->conn, rc);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* Look up a string-keyed field of a msgpack map. */
+static const msgpack_object *field(const msgpack_object *map, const char *key)
+{
+    size_t n = strlen(key);
+    if (map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+static int on_hello(session *s, const msgpack_object *msg)
+{
+    const msgpack_object *ver = field(msg, "version");
+    const msgpack_object *net = field(msg, "network_id");
+    const msgpack_object *sw = field(msg, "software");
+    if (!ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !net ||
+        net->type != MSGPACK_OBJECT_BIN || net->via.bin.size != 32)
+        return px_err_set(PX_EPROTO, "hello lacks version or network_id");
+    if (ver->via.u64 != PROTOCOL_VERSION)
+        return px_err_set(PX_EPROTO, "peer speaks protocol version %llu, we speak %d",
+                          (unsigned long long)ver->via.u64, PROTOCOL_VERSION);
+    if (memcmp(net->via.bin.ptr, s->node->local.genesis.network_id, 32) != 0)
+        return px_err_set(PX_ENETWORK, "peer's hello names another network");
+    if (sw && sw->type == MSGPACK_OBJECT_STR) {
+        size_t len = sw->via.str.size < sizeof s->software - 1 ? sw->via.str.size
+                                                                : sizeof s->software - 1;
+        memcpy(s->software, sw->via.str.ptr, len);
+        s->software[len] = '\0';
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)s->software[i] < 0x20)
+                s->software[i] = '?';
+    }
+    s->hello_received = true;
+    char k[17];
+    short_key(k, px_conn_peer_pk(s->conn));
+    px_info("node", "connected to %s at %s (%s, %s)", k, px_conn_addr(s->conn),
+            px_conn_is_outbound(s->conn) ? "outbound" : "inbound", s->software);
+    return PX_OK;
+}
+
+/* --- connection callbacks ------------------------------------------------------ */
+
+static bool admit(px_conn *c, const uint8_t peer_pk[32])
+{
+    (void)c;
+    (void)peer_pk;
+    /* Membership (issue: network membership) decides here; until then,
+     * the network key alone gates the handshake. */
+    return true;
+}
+
+/* Of two ready connections between the same two keys, keep the one dialled
+ * by the smaller key: both ends pick the same one without talking. */
+static bool keep_this_one(px_node *n, px_conn *c)
+{
+    const uint8_t *peer_pk = px_conn_peer_pk(c);
+    bool i_am_smaller = memcmp(n->local.me.pk, peer_pk, 32) < 0;
+    return px_conn_is_outbound(c) == i_am_smaller;
+}
+
+static void on_ready(px_conn *c)
+{
+    session *s = px_conn_data(c);
+    px_node *n = s->node;
+    const uint8_t *pk = px_conn_peer_pk(c);
+    if (!px_conn_is_outbound(c)) {
+        n->inbound_handshaking--;
+        n->inbound_ready++;
+    } else if (s->peer_index >= 0) {
+        n->peers[s->peer_index].reached = true;
+        n->peers[s->peer_index].failures = 0;
+    }
+    if (memcmp(pk, n->local.me.pk, 32) == 0) {
+        px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
+        px_conn_close(c, PX_EDUP);
+        return;
+    }
+    for (session *o = n->sessions; o; o = o->next) {
+        if (o == s || !px_conn_is_ready(o->conn) || memcmp(px_conn_peer_pk(o->conn), pk, 32) != 0)
+            continue;
+        px_conn *drop = keep_this_one(n, c) ? o->conn : c;
+        px_debug("node", "duplicate connection to one key; closing the one to %s",
+                 px_conn_addr(drop));
+        px_conn_close(drop, PX_EDUP);
+        if (drop == c)
+            return;
+        break;
+    }
+    send_hello(s);
+}
+
+static void on_message(px_conn *c, const uint8_t *msg, size_t len)
+{
+    session *s = px_conn_data(c);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = px_wire_unpack(msg, len, &u);
+    const msgpack_object *type = rc ? NULL : field(&u.data, "type");
+    if (!rc && (!type || type->type != MSGPACK_OBJECT_STR))
+        rc = px_err_set(PX_EPROTO, "message without a 'type' string");
+    if (!rc) {
+        bool is_hello = type->via.str.size == 5 && memcmp(type->via.str.ptr, "hello", 5) == 0;
+        if (is_hello && !s->hello_received)
+            rc = on_hello(s, &u.data);
+        else if (is_hello)
+            rc = px_err_set(PX_EPROTO, "second hello");
+        else if (!s->hello_received)
+            rc = px_err_set(PX_EPROTO, "message before hello");
+        else
+            px_debug("node", "%s: ignoring message of type '%.*s'", px_conn_addr(c),
+                     (int)type->via.str.size, type->via.str.ptr);
+    }
+    msgpack_unpacked_destroy(&u);
+    if (rc) {
+        px_debug("node", "%s: %s; closing", px_conn_addr(c), px_err_message(rc));
+        px_conn_close(c, rc);
+    }
+}
+
+static void on_close(px_conn *c, int rc)
+{
+    session *s = px_conn_data(c);
+    px_node *n = s->node;
+    bool was_ready = px_conn_peer_pk(c) != NULL && s->hello_received;
+    if (!px_conn_is_outbound(c)) {
+        if (px_conn_peer_pk(c))
+            n->inbound_ready--;
+        else
+            n->inbound_handshaking--;
+    }
+    if (s->peer_index >= 0) {
+        peer *p = &n->peers[s->peer_index];
+        p->conn = NULL;
+        uint64_t now = px_now_ms();
+        if (p->reached) {
+            p->reached = false;
+            p->next_try_ms = now + 1000;
+        } else {
+            uint64_t delay = 1000ull << (p->failures < 6 ? p->failures : 6);
+            if (delay > BACKOFF_MAX_MS)
+                delay = BACKOFF_MAX_MS;
+            p->failures++;
+            uint8_t jitter[2];
+            px_random_bytes(jitter, 2);
+            p->next_try_ms = now + delay + ((uint64_t)(jitter[0] | jitter[1] << 8) % 500);
+            px_debug("node", "dial %s failed (%s); next try in %llu ms", p->text,
+                     px_err_message(rc), (unsigned long long)(p->next_try_ms - now));
+        }
+    }
+    if (was_ready) {
+        char k[17];
+        short_key(k, px_conn_peer_pk(c));
+        px_info("node", "disconnected from %s at %s (%s)", k, px_conn_addr(c),
+                rc ? px_err_message(rc) : "closed");
+    }
+    session_unlink(n, s);
+}
+
+static session *session_new(px_node *n, int peer_index)
+{
+    session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->node = n;
+    s->peer_index = peer_index;
+    s->next = n->sessions;
+    if (n->sessions)
+        n->sessions->prev = s;
+    n->sessions = s;
+    return s;
+}
+
+static void session_unlink(px_node *n, session *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        n->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    free(s);
+}
+
+static px_conn_cfg conn_cfg(px_node *n)
+{
+    px_conn_cfg cfg = {
+        .loop = n->loop,
+        .network_key = n->local.genesis.network_key,
+        .pk = n->local.me.pk,
+        .sk = n->local.me.sk,
+        .cbs = {.admit = admit, .on_ready = on_ready, .on_message = on_message,
+                .on_close = on_close},
+        .owner = n,
+        .handshake_timeout_ms = n->cfg.handshake_timeout_ms,
+    };
+    return cfg;
+}
+
+/* --- listener -------------------------------------------------------------- */
+
+static void reject_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Accept and drop at once: keeps the kernel's backlog from filling while
+ * we are at our limits. */
+static void reject(px_node *n, uv_stream_t *server)
+{
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (!t)
+        return;
+    uv_tcp_init(n->loop, t);
+    if (uv_accept(server, (uv_stream_t *)t) == 0)
+        n->refused_connections++;
+    uv_close((uv_handle_t *)t, reject_closed);
+}
+
+static void on_incoming(uv_stream_t *server, int status)
+{
+    px_node *n = server->data;
+    if (status < 0) {
+        px_warn("node", "accept failed: %s", uv_strerror(status));
+        return;
+    }
+    if (n->stopping || n->inbound_handshaking >= n->cfg.max_handshakes ||
+        n->inbound_ready >= n->cfg.max_inbound) {
+        px_debug("node", "refusing a connection: at the limit (%d handshaking, %d ready)",
+                 n->inbound_handshaking, n->inbound_ready);
+        reject(n, server);
+        return;
+    }
+    session *s = session_new(n, -1);
+    if (!s) {
+        reject(n, server);
+        return;
+    }
+    px_conn_cfg cfg = conn_cfg(n);
+    px_conn *c = NULL;
+    int rc = px_conn_accept(&cfg, server, &c);
+    if (rc) {
+        px_debug("node", "accept: %s", px_err_message(rc));
+        session_unlink(n, s);
+        return;
+    }
+    s->conn = c;
+    px_conn_set_data(c, s);
+    n->inbound_handshaking++;
+}
+
+static int start_listening(px_node *n)
+{
+    px_addr a;
+    struct sockaddr_storage ss;
+    int rc = px_addr_parse(n->cfg.listen, &a);
+    if (rc)
+        return px_err_set(rc, "--listen: %s", px_err_detail());
+    int uvrc = strchr(a.host, ':') ? uv_ip6_addr(a.host, a.port, (struct sockaddr_in6 *)&ss)
+                                   : uv_ip4_addr(a.host, a.port, (struct sockaddr_in *)&ss);
+    if (uvrc)
+        return px_err_set(PX_EINVAL, "--listen: '%s' is not a numeric IP address", a.host);
+    uv_tcp_init(n->loop, &n->listener);
+    n->listener.data = n;
+    uvrc = uv_tcp_bind(&n->listener, (struct sockaddr *)&ss, 0);
+    if (!uvrc)
+        uvrc = uv_listen((uv_stream_t *)&n->listener, 128, on_incoming);
+    if (uvrc) {
+        uv_close((uv_handle_t *)&n->listener, NULL);
+        return px_err_set(px_err_from_uv(uvrc), "cannot listen on %s: %s", n->cfg.listen,
+                          uv_strerror(uvrc));
+    }
+    n->listening = true;
+    snprintf(n->listen_text, sizeof n->listen_text, "%s", n->cfg.listen);
+    px_info("node", "listening on %s", n->listen_text);
+    return PX_OK;
+}
+
+/* --- dialler ------------------------------------------------------------------ */
+
+typedef struct resolve_req {
+    uv_getaddrinfo_t req;
+    px_node *node;
+    int peer_index;
+} resolve_req;
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    resolve_req *r = (resolve_req *)req;
+    px_node *n = r->node;
+    peer *p = &n->peers[r->peer_index];
+    p->resolving = false;
+    if (n->stopping || status < 0 || !res) {
+        if (!n->stopping) {
+            p->failures++;
+            p->next_try_ms = px_now_ms() + BACKOFF_MAX_MS / 4;
+            px_debug("node", "cannot resolve %s: %s", p->text, uv_strerror(status));
+        }
+        uv_freeaddrinfo(res);
+        free(r);
+        return;
+    }
+    session *s = session_new(n, r->peer_index);
+    px_conn_cfg cfg = conn_cfg(n);
+    px_conn *c = NULL;
+    int rc = s ? px_conn_dial(&cfg, res->ai_addr, p->key, &c) : PX_ENOMEM;
+    uv_freeaddrinfo(res);
+    free(r);
+    if (rc) {
+        if (s)
+            session_unlink(n, s);
+        p->failures++;
+        p->next_try_ms = px_now_ms() + 5000;
+        px_debug("node", "dial %s: %s", p->text, px_err_message(rc));
+        return;
+    }
+    s->conn = c;
+    px_conn_set_data(c, s);
+    p->conn = c;
+}
+
+/* Whether a ready connection to key exists (inbound or outbound). */
+static bool connected_to(px_node *n, const uint8_t key[32])
+{
+    for (session *s = n->sessions; s; s = s->next) {
+        const uint8_t *pk = px_conn_peer_pk(s->conn);
+        if (pk && px_conn_is_ready(s->conn) && memcmp(pk, key, 32) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    px_node *n = t->data;
+    uint64_t now = px_now_ms();
+    if (n->stopping)
+        return;
+    for (size_t i = 0; i < n->n_peers; i++) {
+        peer *p = &n->peers[i];
+        if (p->conn || p->resolving || now < p->next_try_ms || connected_to(n, p->key))
+            continue;
+        resolve_req *r = calloc(1, sizeof *r);
+        if (!r)
+            return;
+        r->node = n;
+        r->peer_index = (int)i;
+        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+        char port[8];
+        snprintf(port, sizeof port, "%u", (unsigned)p->addr.port);
+        p->resolving = true;
+        int uvrc = uv_getaddrinfo(n->loop, &r->req, on_resolved, p->addr.host, port, &hints);
+        if (uvrc) {
+            p->resolving = false;
+            p->next_try_ms = now + 5000;
+            free(r);
+        }
+    }
+}
+
+static int add_peer(px_node *n, const char *text, const char *what)
+{
+    px_addr a;
+    int rc = px_addr_parse(text, &a);
+    if (rc)
+        return px_err_set(rc, "%s: %s", what, px_err_detail());
+    const uint8_t *key = a.has_key ? a.key : n->local.genesis.root;
+    if (memcmp(key, n->local.me.pk, 32) == 0)
+        return PX_OK; /* that is us */
+    for (size_t i = 0; i < n->n_peers; i++)
+        if (strcmp(n->peers[i].addr.host, a.host) == 0 && n->peers[i].addr.port == a.port &&
+            memcmp(n->peers[i].key, key, 32) == 0)
+            return PX_OK;
+    if (n->n_peers == PX_NODE_PEERS_MAX)
+        return px_err_set(PX_ETOOBIG, "more than %d peers to dial", PX_NODE_PEERS_MAX);
+    peer *p = &n->peers[n->n_peers++];
+    memset(p, 0, sizeof *p);
+    p->addr = a;
+    memcpy(p->key, key, 32);
+    snprintf(p->text, sizeof p->text, "%s", text);
+    return PX_OK;
+}
+
+/* --- control socket -------------------------------------------------------- */
+
+static json_t *conn_json(session *s)
+{
+    px_conn *c = s->conn;
+    char key[65] = "";
+    const uint8_t *pk = px_conn_peer_pk(c);
+    if (pk)
+        px_hex_encode(key, pk, 32);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "address", px_conn_addr(c),
+                     "public_key", key, "direction",
+                     px_conn_is_outbound(c) ? "outbound" : "inbound", "state",
+                     s->hello_received ? "connected" : "handshake", "since_ms",
+                     (json_int_t)px_conn_since_ms(c), "bytes_in",
+                     (json_int_t)px_conn_bytes_in(c), "bytes_out",
+                     (json_int_t)px_conn_bytes_out(c), "software", s->software);
+}
+
+static json_t *control_answer(void *ctx, const char *op, json_t *req)
+{
+    px_node *n = ctx;
+    (void)req;
+    if (strcmp(op, "peers") == 0 || strcmp(op, "status") == 0) {
+        json_t *conns = json_array();
+        for (session *s = n->sessions; s; s = s->next)
+            json_array_append_new(conns, conn_json(s));
+        json_t *targets = json_array();
+        for (size_t i = 0; i < n->n_peers; i++)
+            json_array_append_new(
+                targets, json_pack("{s:s, s:b, s:i, s:I}", "address", n->peers[i].text,
+                                   "connected", n->peers[i].conn != NULL && n->peers[i].reached,
+                                   "failures", (int)n->peers[i].failures, "next_try_ms",
+                                   (json_int_t)n->peers[i].next_try_ms));
+        char pk[65];
+        px_hex_encode(pk, n->local.me.pk, 32);
+        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "ok", 1, "public_key", pk,
+                         "software", PX_SOFTWARE, "listen", n->listening ? n->listen_text : "",
+                         "uptime_ms", (json_int_t)(px_now_ms() - n->started_ms),
+                         "refused_connections", (json_int_t)n->refused_connections,
+                         "connections", conns, "dial_targets", targets);
+    }
+    if (strcmp(op, "notify") == 0)
+        return json_pack("{s:b}", "ok", 1);
+    return NULL;
+}
+
+/* --- lifecycle ----------------------------------------------------------------- */
+
+int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
+{
+    px_node *n = calloc(1, sizeof *n);
+    *out = NULL;
+    if (!n)
+        return PX_ENOMEM;
+    n->loop = loop;
+    n->cfg = *cfg;
+    if (n->cfg.max_inbound <= 0)
+        n->cfg.max_inbound = 32;
+    if (n->cfg.max_handshakes <= 0)
+        n->cfg.max_handshakes = 64;
+    if (n->cfg.handshake_timeout_ms == 0)
+        n->cfg.handshake_timeout_ms = 10000;
+    int rc = px_local_open(&n->local, cfg->data_dir);
+    for (size_t i = 0; !rc && i < n->local.genesis.n_bootstrap; i++)
+        rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address");
+    for (size_t i = 0; !rc && i < cfg->n_peers; i++)
+        rc = add_peer(n, cfg->peers[i], "--peer");
+    if (rc) {
+        px_local_close(&n->local);
+        free(n);
+        return rc;
+    }
+    *out = n;
+    return PX_OK;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    px_node *n = s->data;
+    px_info("node", "received %s; stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    px_node_stop(n);
+}
+
+int px_node_start(px_node *n)
+{
+    int rc = PX_OK;
+    n->started_ms = px_now_ms();
+    if (n->cfg.listen)
+        rc = start_listening(n);
+    if (!rc)
+        rc = px_control_start(n->loop, n->local.paths.socket, control_answer, n, &n->control);
+    if (rc)
+        return rc;
+    uv_timer_init(n->loop, &n->tick);
+    n->tick.data = n;
+    uv_timer_start(&n->tick, on_tick, 0, TICK_MS);
+    char pk[17];
+    short_key(pk, n->local.me.pk);
+    px_info("node", "node %s of network '%s' started; %zu peer(s) to dial", pk,
+            n->local.genesis.name, n->n_peers);
+    return PX_OK;
+}
+
+void px_node_stop(px_node *n)
+{
+    if (n->stopping)
+        return;
+    n->stopping = true;
+    if (n->listening)
+        uv_close((uv_handle_t *)&n->listener, NULL);
+    n->listening = false;
+    if (n->tick.loop && !uv_is_closing((uv_handle_t *)&n->tick))
+        uv_close((uv_handle_t *)&n->tick, NULL);
+    if (n->signals) {
+        uv_close((uv_handle_t *)&n->sigint, NULL);
+        uv_close((uv_handle_t *)&n->sigterm, NULL);
+        n->signals = false;
+    }
+    px_control_stop(n->control);
+    n->control = NULL;
+    for (session *s = n->sessions; s; s = s->next)
+        if (s->conn)
+            px_conn_close(s->conn, PX_OK);
+}
+
+void px_node_free(px_node *n)
+{
+    if (!n)
+        return;
+    px_local_close(&n->local);
+    free(n);
+}
+
+int px_node_run(const px_node_cfg *cfg)
+{
+    uv_loop_t loop;
+    px_node *n = NULL;
+    signal(SIGPIPE, SIG_IGN);
+    uv_loop_init(&loop);
+    int rc = px_node_new(cfg, &loop, &n);
+    if (!rc) {
+        uv_signal_init(&loop, &n->sigint);
+        uv_signal_init(&loop, &n->sigterm);
+        n->sigint.data = n->sigterm.data = n;
+        uv_signal_start(&n->sigint, on_signal, SIGINT);
+        uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+        n->signals = true;
+        rc = px_node_start(n);
+        if (rc)
+            px_node_stop(n);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (!rc)
+            px_info("node", "stopped cleanly");
+    }
+    px_node_free(n);
+    uv_loop_close(&loop);
+    return rc;
+}

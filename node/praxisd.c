@@ -1,0 +1,102 @@
+/*
+ * praxisd.c — the node daemon's main: arguments, logging, then the library
+ * (node.c) runs the node in the foreground until SIGINT/SIGTERM.
+ */
+#include "crypto.h"
+#include "error.h"
+#include "log.h"
+#include "node.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
+    "               [--log-level debug|info|warn|error] [--max-inbound N]\n\n"
+    "Runs a praxis node in the foreground: listens for peers, dials the\n"
+    "network's bootstrap addresses and every --peer, and answers the CLI on\n"
+    "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
+    "  --data DIR         data directory made by 'praxis init' (default:\n"
+    "                     $PRAXIS_DATA, $XDG_DATA_HOME/praxis, ~/.local/share/praxis)\n"
+    "  --listen HOST:PORT accept peers here (numeric address, e.g. 0.0.0.0:7420)\n"
+    "  --peer ADDR        dial this peer; KEY (64 hex digits) is its public key,\n"
+    "                     and may be left out for the network root's node\n"
+    "  --log-level LEVEL  default info; logs go to stderr and never hold secrets\n"
+    "  --max-inbound N    most inbound peer connections (default 32)\n";
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"peer", required_argument, NULL, 'p'},
+                                         {"log-level", required_argument, NULL, 'L'},
+                                         {"max-inbound", required_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {0}};
+    px_node_cfg cfg = {0};
+    const char **peers = calloc((size_t)argc, sizeof *peers);
+    px_log_level level = PX_LOG_INFO;
+    int c, rc;
+    if (!peers)
+        return 1;
+    cfg.peers = peers;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            cfg.data_dir = optarg;
+            break;
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'p':
+            peers[cfg.n_peers++] = optarg;
+            break;
+        case 'L':
+            if (px_log_parse_level(optarg, &level) != 0) {
+                fprintf(stderr, "praxisd: --log-level must be debug, info, warn or error\n");
+                return 2;
+            }
+            break;
+        case 'm': {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end || v < 1 || v > 4096) {
+                fprintf(stderr, "praxisd: --max-inbound needs a number from 1 to 4096\n");
+                return 2;
+            }
+            cfg.max_inbound = (int)v;
+            break;
+        }
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'V':
+            puts("praxisd 0.1.0");
+            return 0;
+        default:
+            fprintf(stderr, "praxisd: unknown option or missing value: %s\n%s", argv[optind - 1],
+                    usage);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "praxisd: unexpected argument '%s'\n%s", argv[optind], usage);
+        return 2;
+    }
+    px_log_set_level(level);
+    if (px_crypto_init() != PX_OK) {
+        fprintf(stderr, "praxisd: cannot initialise libsodium\n");
+        return 1;
+    }
+    rc = px_node_run(&cfg);
+    free(peers);
+    if (rc) {
+        fprintf(stderr, "praxisd: %s\n", px_err_message(rc));
+        return 1;
+    }
+    return 0;
+}
