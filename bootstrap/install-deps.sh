@@ -15,9 +15,15 @@ packages=(
     build-essential cmake pkg-config
     # libraries (DESIGN.md "Dependencies")
     libsodium-dev libuv1-dev libsqlite3-dev "$msgpack_pkg" libjansson-dev libcsv-dev
-    # tests: independent verifier, conformance suite runner, fuzzing
-    python3 python3-msgpack python3-nacl nodejs npm clang
+    # tests: independent verifier, fuzzing
+    python3 python3-msgpack python3-nacl clang
 )
+# The conformance suite (shs1-test) runs on Node.js. Machines that already
+# have node and npm (e.g. from another repository) keep theirs: Debian's npm
+# package conflicts with them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
 if [ "${PRAXIS_WITH_BROWSER:-1}" = 1 ]; then
     packages+=(chromium)
 fi
