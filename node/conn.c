@@ -36,6 +36,7 @@ struct px_conn {
     bool outbound;
     bool was_congested;
     bool ready_once; /* the handshake completed at some point */
+    bool paused;     /* reading stopped by the owner */
     bool closed_notified;
     int close_rc;
     px_conn_cbs cbs;
@@ -520,6 +521,24 @@ int px_conn_accept(const px_conn_cfg *cfg, uv_stream_t *server, px_conn **out)
     }
     *out = c;
     return PX_OK;
+}
+
+void px_conn_pause(px_conn *c)
+{
+    if (c->paused || c->state != ST_READY)
+        return;
+    c->paused = true;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+void px_conn_resume(px_conn *c)
+{
+    if (!c->paused || c->state != ST_READY)
+        return;
+    c->paused = false;
+    int uvrc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (uvrc)
+        abort_conn(c, px_err_from_uv(uvrc));
 }
 
 /* --- accessors ------------------------------------------------------------- */

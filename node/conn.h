@@ -81,6 +81,11 @@ int px_conn_send(px_conn *c, const void *msg, size_t len);
  * stop sending until on_drain. */
 bool px_conn_congested(const px_conn *c);
 
+/* Stop / restart reading from the peer (receive-side back-pressure: the
+ * owner cannot take more messages for now). Idempotent. */
+void px_conn_pause(px_conn *c);
+void px_conn_resume(px_conn *c);
+
 /* Close: after the handshake a box-stream goodbye is sent first. rc is
  * passed to on_close. Idempotent. */
 void px_conn_close(px_conn *c, int rc);

@@ -148,6 +148,133 @@ int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint
     return px_store_put(fc->store, e, schema_flags(fc, e), now_ms);
 }
 
+/* Checks that need no head: network, membership, body. */
+static int precheck(const px_feed_ctx *fc, const px_entry *e)
+{
+    char who[96];
+    if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
+        return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
+    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms))
+        return px_err_set(PX_ENOTMEMBER, "%s: its author is not an admitted member",
+                          name_entry(who, e));
+    int rc = px_entry_check_body(e);
+    if (rc)
+        return px_err_set(rc, "%s: body does not match its hash or size", name_entry(who, e));
+    return PX_OK;
+}
+
+/* Store entries[from, to) of one feed, whose links are checked, after one
+ * signature check (or, if that fails, one per entry up to the bad one).
+ * OUT *bad: index of the first bad entry, or `to`. */
+static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from, size_t to,
+                     uint64_t now_ms, px_ingest_result *res, size_t *bad)
+{
+    char who[96];
+    int rc = PX_OK;
+    *bad = to;
+    res->sig_checks++;
+    if (px_entry_verify_sig(&entries[to - 1]) != PX_OK) {
+        for (size_t k = from; k < to; k++) {
+            res->sig_checks++;
+            if (px_entry_verify_sig(&entries[k]) != PX_OK) {
+                *bad = k;
+                rc = px_err_set(PX_ESIG, "%s: signature does not verify",
+                                name_entry(who, &entries[k]));
+                break;
+            }
+        }
+        if (!rc) /* the last one failed alone: cannot happen, but be exact */
+            *bad = to - 1;
+    }
+    for (size_t k = from; k < *bad; k++) {
+        int irc = px_store_insert(fc->store, &entries[k], schema_flags(fc, &entries[k]), now_ms);
+        if (irc)
+            return irc;
+        res->added++;
+    }
+    if (*bad > from) {
+        const px_entry *last = &entries[*bad - 1];
+        px_head h = {.seq = last->h.seq, .timestamp_ms = last->h.timestamp_ms};
+        memcpy(h.author, last->h.author, 32);
+        memcpy(h.id, last->id, 32);
+        int hrc = px_store_set_head(fc->store, &h);
+        if (hrc)
+            return hrc;
+    }
+    if (*bad < to && !rc)
+        rc = px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, &entries[*bad]));
+    return rc;
+}
+
+int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n,
+                         uint64_t now_ms, px_ingest_result *res)
+{
+    memset(res, 0, sizeof *res);
+    size_t i = 0;
+    while (i < n) {
+        const px_entry *e = &entries[i];
+        px_head head;
+        int rc = precheck(fc, e);
+        if (!rc) {
+            rc = px_store_head(fc->store, e->h.author, &head);
+            if (rc == PX_ENOENT) {
+                rc = PX_OK;
+                memset(&head, 0, sizeof head);
+            }
+        }
+        if (!rc && head.seq > 0 && e->h.seq <= head.seq) {
+            rc = check_held(fc, e, 0, now_ms);
+            if (rc == PX_EDUP || rc == PX_EFORK) {
+                *(rc == PX_EDUP ? &res->dups : &res->forks) += 1;
+                i++;
+                continue;
+            }
+        } else if (!rc && head.seq > 0 && head.frozen) {
+            res->forks++; /* a frozen feed does not grow; not the sender's fault */
+            i++;
+            continue;
+        }
+        if (rc) {
+            res->rc = rc;
+            res->bad_index = i;
+            return rc;
+        }
+        /* Collect the run of this feed that links onto the head. */
+        size_t j = i;
+        int run_rc = PX_OK;
+        px_head prev = head;
+        while (j < n && memcmp(entries[j].h.author, e->h.author, 32) == 0) {
+            if (entries[j].h.seq <= prev.seq && prev.seq > 0)
+                break; /* a duplicate inside the batch: handled on the next turn */
+            run_rc = precheck(fc, &entries[j]);
+            if (!run_rc)
+                run_rc = px_feed_check_next(fc->network_id, prev.seq ? &prev : NULL, &entries[j]);
+            if (run_rc)
+                break;
+            prev.seq = entries[j].h.seq;
+            memcpy(prev.id, entries[j].id, 32);
+            prev.timestamp_ms = entries[j].h.timestamp_ms;
+            j++;
+        }
+        size_t bad = j;
+        if (j > i) {
+            rc = store_run(fc, entries, i, j, now_ms, res, &bad);
+            if (rc) {
+                res->rc = rc;
+                res->bad_index = bad;
+                return rc;
+            }
+        }
+        if (run_rc) {
+            res->rc = run_rc;
+            res->bad_index = j;
+            return run_rc;
+        }
+        i = j;
+    }
+    return PX_OK;
+}
+
 /* --- verify ---------------------------------------------------------------
  * The walk over SQLite is sequential (one connection); signature checks,
  * the expensive part, are queued and checked in batches by `threads`

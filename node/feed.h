@@ -65,6 +65,28 @@ enum {
  * Nothing is stored unless PX_OK or PX_EFORK is returned. */
 int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms);
 
+/* Outcome of px_feed_ingest_batch(). */
+typedef struct px_ingest_result {
+    size_t added;      /* new entries stored */
+    size_t dups;       /* already held */
+    size_t forks;      /* fork proofs found, or entries refused for extending a frozen feed */
+    size_t sig_checks; /* signatures verified */
+    int rc;            /* PX_OK, or why entry bad_index was refused */
+    size_t bad_index;
+} px_ingest_result;
+
+/* Accept a batch of entries, in order, as from a peer. Requires an open
+ * write transaction. Every entry's hash link, network, author, body and
+ * timestamp is checked, but only the newest signature of each contiguous
+ * run of one feed is verified: each header carries its predecessor's id, a
+ * hash over that predecessor's header and signature, so one valid signature
+ * by the author commits to the whole run behind it. If that signature
+ * fails, the run is checked entry by entry to find the first bad one.
+ * Stops at the first refused entry; everything before it is stored.
+ * Returns res->rc. */
+int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n,
+                         uint64_t now_ms, px_ingest_result *res);
+
 /* Check one entry against the head it should follow (head NULL: the feed
  * is empty) — the pure part of px_feed_ingest, without signature or store.
  * Used by replication to check a run of entries before storing them. */

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "datadir.h"
 #include "error.h"
+#include "gossip.h"
 #include "log.h"
 #include "util.h"
 #include "wire.h"
@@ -45,6 +46,7 @@ typedef struct session {
     int peer_index; /* dial target, or -1 for inbound */
     bool hello_received;
     char software[64];
+    px_gossip_peer *gp; /* replication state, from the hello on */
     struct session *prev, *next;
 } session;
 
@@ -59,6 +61,7 @@ struct px_node {
     uv_signal_t sigint, sigterm;
     bool signals;
     px_control *control;
+    px_gossip *gossip;
     peer peers[PX_NODE_PEERS_MAX];
     size_t n_peers;
     session *sessions;
@@ -150,7 +153,8 @@ static int on_hello(session *s, const msgpack_object *msg)
     short_key(k, px_conn_peer_pk(s->conn));
     px_info("node", "connected to %s at %s (%s, %s)", k, px_conn_addr(s->conn),
             px_conn_is_outbound(s->conn) ? "outbound" : "inbound", s->software);
-    return PX_OK;
+    s->gp = px_gossip_peer_open(s->node->gossip, s->conn);
+    return s->gp ? PX_OK : PX_ENOMEM;
 }
 
 /* --- connection callbacks ------------------------------------------------------ */
@@ -204,6 +208,31 @@ static void on_ready(px_conn *c)
     send_hello(s);
 }
 
+/* A message after the hellos: replication's, or unknown (ignored, so newer
+ * peers can add messages). */
+static int dispatch(session *s, const msgpack_object *type, const msgpack_object *msg,
+                    const uint8_t *raw, size_t len)
+{
+    char name[32];
+    if (type->via.str.size >= sizeof name)
+        return PX_OK;
+    memcpy(name, type->via.str.ptr, type->via.str.size);
+    name[type->via.str.size] = '\0';
+    int rc = px_gossip_on_message(s->node->gossip, s->gp, name, msg, raw, len);
+    if (rc == PX_ENOENT) {
+        px_debug("node", "%s: ignoring message of type '%s'", px_conn_addr(s->conn), name);
+        rc = PX_OK;
+    }
+    return rc;
+}
+
+static void on_drain(px_conn *c)
+{
+    session *s = px_conn_data(c);
+    if (s->gp)
+        px_gossip_on_drain(s->node->gossip, s->gp);
+}
+
 static void on_message(px_conn *c, const uint8_t *msg, size_t len)
 {
     session *s = px_conn_data(c);
@@ -222,8 +251,7 @@ static void on_message(px_conn *c, const uint8_t *msg, size_t len)
         else if (!s->hello_received)
             rc = px_err_set(PX_EPROTO, "message before hello");
         else
-            px_debug("node", "%s: ignoring message of type '%.*s'", px_conn_addr(c),
-                     (int)type->via.str.size, type->via.str.ptr);
+            rc = dispatch(s, type, &u.data, msg, len);
     }
     msgpack_unpacked_destroy(&u);
     if (rc) {
@@ -262,6 +290,8 @@ static void on_close(px_conn *c, int rc)
                      px_err_message(rc), (unsigned long long)(p->next_try_ms - now));
         }
     }
+    px_gossip_peer_closed(n->gossip, s->gp);
+    s->gp = NULL;
     if (was_ready) {
         char k[17];
         short_key(k, px_conn_peer_pk(c));
@@ -304,7 +334,7 @@ static px_conn_cfg conn_cfg(px_node *n)
         .pk = n->local.me.pk,
         .sk = n->local.me.sk,
         .cbs = {.admit = admit, .on_ready = on_ready, .on_message = on_message,
-                .on_close = on_close},
+                .on_drain = on_drain, .on_close = on_close},
         .owner = n,
         .handshake_timeout_ms = n->cfg.handshake_timeout_ms,
     };
@@ -530,14 +560,31 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                                    (json_int_t)n->peers[i].next_try_ms));
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
-        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "ok", 1, "public_key", pk,
-                         "software", PX_SOFTWARE, "listen", n->listening ? n->listen_text : "",
-                         "uptime_ms", (json_int_t)(px_now_ms() - n->started_ms),
-                         "refused_connections", (json_int_t)n->refused_connections,
-                         "connections", conns, "dial_targets", targets);
+        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "ok", 1, "public_key",
+                         pk, "software", PX_SOFTWARE, "listen",
+                         n->listening ? n->listen_text : "", "uptime_ms",
+                         (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
+                         (json_int_t)n->refused_connections, "connections", conns,
+                         "dial_targets", targets, "replication", px_gossip_progress(n->gossip));
     }
-    if (strcmp(op, "notify") == 0)
+    if (strcmp(op, "notify") == 0) {
+        px_gossip_local_changed(n->gossip);
         return json_pack("{s:b}", "ok", 1);
+    }
+    if (strcmp(op, "sync") == 0) {
+        /* Dial every target now, whatever its back-off says. */
+        for (size_t i = 0; i < n->n_peers; i++)
+            n->peers[i].next_try_ms = 0;
+        px_gossip_local_changed(n->gossip);
+        json_t *o = px_gossip_progress(n->gossip);
+        int connected = 0;
+        for (session *s = n->sessions; s; s = s->next)
+            connected += s->hello_received;
+        json_object_set_new(o, "ok", json_true());
+        json_object_set_new(o, "connections", json_integer(connected));
+        json_object_set_new(o, "dial_targets", json_integer((json_int_t)n->n_peers));
+        return o;
+    }
     return NULL;
 }
 
@@ -562,6 +609,8 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
         rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address");
     for (size_t i = 0; !rc && i < cfg->n_peers; i++)
         rc = add_peer(n, cfg->peers[i], "--peer");
+    if (!rc)
+        rc = px_gossip_new(loop, &n->local, &n->gossip);
     if (rc) {
         px_local_close(&n->local);
         free(n);
@@ -615,6 +664,7 @@ void px_node_stop(px_node *n)
     }
     px_control_stop(n->control);
     n->control = NULL;
+    px_gossip_stop(n->gossip);
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)
             px_conn_close(s->conn, PX_OK);
@@ -624,6 +674,7 @@ void px_node_free(px_node *n)
 {
     if (!n)
         return;
+    px_gossip_free(n->gossip);
     px_local_close(&n->local);
     free(n);
 }

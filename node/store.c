@@ -37,6 +37,7 @@
     X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
     X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
     X(count, "SELECT count(*) FROM entries")                                                      \
+    X(forks_all, "SELECT header, sig, body FROM forks ORDER BY author, seq")                                                      \
     X(meta_get, "SELECT value FROM meta WHERE key = ?1")                                          \
     X(meta_set, "INSERT INTO meta (key, value) VALUES (?1, ?2) "                                  \
                 "ON CONFLICT (key) DO UPDATE SET value = ?2")
@@ -379,6 +380,17 @@ int px_store_head(px_store *s, const uint8_t author[32], px_head *out)
 
 int px_store_put(px_store *s, const px_entry *e, int flags, uint64_t received_ms)
 {
+    int rc = px_store_insert(s, e, flags, received_ms);
+    if (rc)
+        return rc;
+    px_head h = {.seq = e->h.seq, .timestamp_ms = e->h.timestamp_ms};
+    memcpy(h.author, e->h.author, 32);
+    memcpy(h.id, e->id, 32);
+    return px_store_set_head(s, &h);
+}
+
+int px_store_insert(px_store *s, const px_entry *e, int flags, uint64_t received_ms)
+{
     sqlite3_stmt *st = s->insert;
     sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
@@ -390,15 +402,48 @@ int px_store_put(px_store *s, const px_entry *e, int flags, uint64_t received_ms
     bind_body(st, 8, e->body, e->body_len);
     sqlite3_bind_int(st, 9, flags);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)received_ms);
-    int rc = step_done(s, st, "inserting entry");
-    if (rc)
-        return rc;
-    st = s->set_head;
-    sqlite3_bind_blob(st, 1, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)e->h.seq);
-    sqlite3_bind_blob(st, 3, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)e->h.timestamp_ms);
+    return step_done(s, st, "inserting entry");
+}
+
+int px_store_set_head(px_store *s, const px_head *h)
+{
+    sqlite3_stmt *st = s->set_head;
+    sqlite3_bind_blob(st, 1, h->author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)h->seq);
+    sqlite3_bind_blob(st, 3, h->id, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)h->timestamp_ms);
     return step_done(s, st, "updating feed head");
+}
+
+int px_store_each_fork(px_store *s, px_entry_cb cb, void *ctx)
+{
+    int rc = PX_OK;
+    sqlite3_stmt *st = s->forks_all;
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = db_err(s, src, "listing fork proofs");
+            break;
+        }
+        px_entry e;
+        bool has_body = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        const uint8_t *body = has_body ? sqlite3_column_blob(st, 2) : NULL;
+        size_t body_len = has_body ? (size_t)sqlite3_column_bytes(st, 2) : 0;
+        if (has_body && !body)
+            body = (const uint8_t *)"";
+        if (sqlite3_column_bytes(st, 1) != 64)
+            continue;
+        if (px_entry_decode(&e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                            sqlite3_column_blob(st, 1), body, body_len) != PX_OK)
+            continue;
+        rc = cb(ctx, &e, NULL);
+        if (rc)
+            break;
+    }
+    done(st);
+    return rc;
 }
 
 int px_store_put_fork(px_store *s, const px_entry *e, uint64_t detected_ms)

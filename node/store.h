@@ -48,6 +48,10 @@ typedef struct px_entry_meta {
 
 enum { PX_ENTRY_FLAG_SCHEMA_INVALID = 1 };
 
+/* Called for each entry; e (and e->body) are valid only during the call.
+ * Return PX_OK to continue; anything else stops the walk and is returned. */
+typedef int (*px_entry_cb)(void *ctx, const px_entry *e, const px_entry_meta *meta);
+
 /* Open (creating if needed) the store at path, apply pending migrations.
  * OUT *out: the store, to be closed with px_store_close(). */
 int px_store_open(const char *path, px_store **out);
@@ -78,6 +82,15 @@ int px_store_head(px_store *s, const uint8_t author[32], px_head *out);
  * held already. flags: PX_ENTRY_FLAG_*. */
 int px_store_put(px_store *s, const px_entry *e, int flags, uint64_t received_ms);
 
+/* The two halves of px_store_put, for batches: insert without touching the
+ * head, then set the head once per feed. */
+int px_store_insert(px_store *s, const px_entry *e, int flags, uint64_t received_ms);
+int px_store_set_head(px_store *s, const px_head *h);
+
+/* Walk the fork proofs: each is the second entry of a fork (the first is
+ * in the feed). Same stop rule and lifetime as px_entry_cb; meta is NULL. */
+int px_store_each_fork(px_store *s, px_entry_cb cb, void *ctx);
+
 /* Record the second entry of a fork as proof and freeze the feed. */
 int px_store_put_fork(px_store *s, const px_entry *e, uint64_t detected_ms);
 /* Whether an entry with this id is kept as a fork proof. */
@@ -92,9 +105,6 @@ int px_store_get(px_store *s, const uint8_t id[32], px_entry *out, px_buf *body_
 int px_store_get_seq(px_store *s, const uint8_t author[32], uint64_t seq, px_entry *out,
                      px_buf *body_buf, px_entry_meta *meta);
 
-/* Called for each entry; e (and e->body) are valid only during the call.
- * Return PX_OK to continue; anything else stops the walk and is returned. */
-typedef int (*px_entry_cb)(void *ctx, const px_entry *e, const px_entry_meta *meta);
 
 /* Walk entries in (author, seq) order. author NULL: every feed; else only
  * that feed from from_seq on (and at most limit entries, 0 = no limit).
