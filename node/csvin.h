@@ -1,0 +1,76 @@
+/*
+ * csvin.h — benchmark results imported from CSV, the form in which survey
+ * results usually arrive.
+ *
+ * The first non-blank line is a header naming the fields (the benchmark
+ * field names of schema/RECORDS.md, matched ignoring ASCII case and
+ * surrounding spaces); each later line is one benchmark result. The
+ * separator is ',' or ';', detected from the header line (whichever occurs
+ * more often outside quotes). Fields may be quoted with '"' ("" inside a
+ * quoted field is one quote; quoted fields may span lines). Numbers use a
+ * decimal point. A UTF-8 byte-order mark and CRLF line ends are accepted.
+ * Empty cells are omitted from the record; lines whose cells are all empty
+ * are skipped.
+ *
+ * Columns: indicator, indicator_version, country, centre, service, channel,
+ * period, value, n, ci_low, ci_high, std_err, method, status, source,
+ * illustrative. value, ci_low, ci_high and std_err become JSON numbers;
+ * n and indicator_version JSON integers; illustrative a JSON boolean
+ * (true/false, yes/no, 1/0); the rest strings. Language-map fields (notes)
+ * cannot be given in CSV.
+ *
+ * Every row is checked with the benchmark schema (px_record_validate), and
+ * every rejected row is reported with its line number, all at once; nothing
+ * is returned unless the whole file is good.
+ */
+#ifndef PX_CSVIN_H
+#define PX_CSVIN_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "records.h"
+
+/* Largest CSV file px_csvin_benchmarks_file reads. */
+#define PX_CSVIN_MAX_FILE (256u * 1024u * 1024u)
+
+/* Optional per-row check beyond the schema, e.g. the indicator's scale
+ * (px_record_check_scale) once the caller has looked the indicator up.
+ * row is valid only during the call. Return PX_OK to accept the row,
+ * PX_ESCHEMA with a px_err_set() detail to reject it (the detail is
+ * reported with the row's line number like a schema error), or any other
+ * code to stop the import with that code and detail. */
+typedef int (*px_csvin_check_fn)(void *ctx, const px_benchmark *row);
+
+/* Convert CSV text data[0..len) into benchmark records.
+ *   name   used in messages ("benchmarks.csv: line 4: ..."); not NULL.
+ *   check  optional per-row check (may be NULL), with ctx passed through.
+ * OUT *out: on PX_OK a new JSON array of objects, one per data row in file
+ *   order (keys in header order), ready for `praxis publish benchmark`;
+ *   the caller json_decref()s it. NULL on any error.
+ * OUT *report (may be NULL): on PX_ESCHEMA from rejected rows, a malloc'd
+ *   text listing every rejected row, "NAME: K rows rejected:\n" then
+ *   "  line N: reason\n" per row (at most 100000 rows listed, then a count
+ *   of the rest); the caller frees it. NULL otherwise.
+ * Returns:
+ *   PX_OK;
+ *   PX_ESCHEMA  rows were rejected: the detail reads "NAME: 2 rows
+ *               rejected: line 4: field 'period': ...; line 9: ..." and is
+ *               cut (saying how many more) when it would not fit the error
+ *               detail, so print *report when you have it; or the header
+ *               names an unknown, duplicate or nameless column, or lacks a
+ *               required one (detail names the column); or there are no
+ *               data rows;
+ *   PX_EFORMAT  the text is empty or not well-formed CSV (detail names the
+ *               line);
+ *   PX_ENOMEM, or whatever check returned to stop the import. */
+int px_csvin_benchmarks(const char *name, const char *data, size_t len, px_csvin_check_fn check,
+                        void *ctx, json_t **out, char **report);
+
+/* The same for a file ("-" reads standard input and is called "stdin" in
+ * messages). Adds PX_ENOENT/PX_EIO/PX_ETOOBIG from reading the file. */
+int px_csvin_benchmarks_file(const char *path, px_csvin_check_fn check, void *ctx, json_t **out,
+                             char **report);
+
+#endif

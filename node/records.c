@@ -1,0 +1,1592 @@
+/*
+ * records.c — schema validation and decoding of record bodies.
+ *
+ * Layout:
+ *   1. small checkers: country list, language tags, codes, periods, UTF-8;
+ *   2. the structural pre-scan: walks the raw msgpack bytes without
+ *      allocating, so that msgpack-c never sees a body that is truncated,
+ *      nests deeper than PX_RECORD_MAX_DEPTH or declares huge containers;
+ *   3. field checks, one per field type, each writing the detail sentence;
+ *   4. the kind tables (fields, types, required, enums) and the cross-field
+ *      rules of each kind;
+ *   5. px_record_validate and the scale check;
+ *   6. reading helpers, decoded views, rescaling.
+ *
+ * schema/RECORDS.md is the written form of sections 3 and 4; change both
+ * together.
+ */
+#include "records.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* ---- 1. small checkers ------------------------------------------------- */
+
+/* The 249 officially assigned ISO 3166-1 alpha-2 codes (iso-codes 4.15),
+ * sorted, two letters each. */
+static const char countries[] = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJ"
+                                "BLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCR"
+                                "CUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFR"
+                                "GAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHU"
+                                "IDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZ"
+                                "LALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQ"
+                                "MRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPF"
+                                "PGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSI"
+                                "SJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTR"
+                                "TTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+bool px_country_valid(const char *s, size_t len)
+{
+    if (s == NULL || len != 2)
+        return false;
+    size_t lo = 0, hi = (sizeof countries - 1) / 2;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(countries + 2 * mid, s, 2);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+static bool is_lower(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+static bool is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool px_lang_valid(const char *s, size_t len)
+{
+    if (s == NULL)
+        return false;
+    size_t i = 0;
+    while (i < len && is_lower(s[i]))
+        i++;
+    if (i < 2 || i > 3)
+        return false;
+    bool had_script = false, had_region = false;
+    while (i < len) {
+        if (s[i] != '-')
+            return false;
+        i++;
+        size_t start = i;
+        while (i < len && s[i] != '-')
+            i++;
+        size_t n = i - start;
+        const char *t = s + start;
+        if (n == 4 && !had_script && !had_region && is_upper(t[0]) && is_lower(t[1]) &&
+            is_lower(t[2]) && is_lower(t[3])) {
+            had_script = true;
+        } else if (n == 2 && !had_region && is_upper(t[0]) && is_upper(t[1])) {
+            had_region = true;
+        } else if (n == 3 && !had_region && is_digit(t[0]) && is_digit(t[1]) && is_digit(t[2])) {
+            had_region = true;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool px_code_valid(const char *s, size_t len)
+{
+    if (s == NULL || len < 1 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = is_lower(c) || is_upper(c) || is_digit(c);
+        if (!alnum && (i == 0 || (c != '-' && c != '_')))
+            return false;
+    }
+    return true;
+}
+
+static int digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int px_period_parse(const char *s, size_t len, px_period *out)
+{
+    px_period p = {0};
+    if (s == NULL || (len != 4 && len != 7))
+        return PX_EFORMAT;
+    p.year = digits(s, 4);
+    if (p.year < PX_RECORD_YEAR_MIN || p.year > PX_RECORD_YEAR_MAX)
+        return PX_EFORMAT;
+    if (len == 7) {
+        if (s[4] != '-')
+            return PX_EFORMAT;
+        if (s[5] == 'Q') {
+            p.quarter = digits(s + 6, 1);
+            if (p.quarter < 1 || p.quarter > 4)
+                return PX_EFORMAT;
+        } else {
+            p.month = digits(s + 5, 2);
+            if (p.month < 1 || p.month > 12)
+                return PX_EFORMAT;
+        }
+    }
+    if (out)
+        *out = p;
+    return PX_OK;
+}
+
+static long period_key(const px_period *p)
+{
+    long key = (long)p->year * 1000;
+    if (p->quarter)
+        key += (3L * p->quarter - 2) * 10 + 1;
+    else if (p->month)
+        key += (long)p->month * 10 + 2;
+    return key;
+}
+
+int px_period_cmp(const px_period *a, const px_period *b)
+{
+    long ka = period_key(a), kb = period_key(b);
+    return (ka > kb) - (ka < kb);
+}
+
+/* Offset of the first byte of s[0..n) that does not begin a valid UTF-8
+ * sequence (overlong forms, surrogates and values above U+10FFFF are
+ * invalid), or n if all of it is valid. */
+static size_t utf8_bad_at(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (n - i - 1 < need)
+            return i;
+        for (size_t k = 1; k <= need; k++) {
+            uint8_t cc = s[i + k];
+            if ((cc & 0xc0) != 0x80)
+                return i;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+
+bool px_utf8_valid(const char *s, size_t len)
+{
+    return s != NULL && utf8_bad_at((const uint8_t *)s, len) == len;
+}
+
+const char *px_record_show(char *out, size_t outlen, const char *p, size_t n)
+{
+    size_t o = 0, i = 0;
+    if (outlen < 8) {
+        if (outlen)
+            out[0] = '\0';
+        return out;
+    }
+    const size_t limit = outlen > 44 ? 40 : outlen - 4;
+    while (i < n && o < limit) {
+        uint8_t c = (uint8_t)p[i];
+        if (c >= 0x80) {
+            size_t bad = utf8_bad_at((const uint8_t *)p + i, n - i);
+            size_t seq = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (bad == 0 || o + seq > limit) {
+                out[o++] = '?';
+                i++;
+                continue;
+            }
+            memcpy(out + o, p + i, seq);
+            o += seq;
+            i += seq;
+            continue;
+        }
+        out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        i++;
+    }
+    if (i < n) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ---- 2. structural pre-scan -------------------------------------------- */
+
+static uint64_t be(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Check that p[0..len) is exactly one msgpack map with string keys, no
+ * container deeper than PX_RECORD_MAX_DEPTH and none with more than
+ * PX_RECORD_MAX_ITEMS entries. Iterative; allocates nothing. */
+static int prescan(const uint8_t *p, size_t len)
+{
+    uint32_t left[PX_RECORD_MAX_DEPTH + 1];
+    uint32_t top_total = 0;
+    const char *top_key = NULL;
+    size_t top_key_len = 0;
+    size_t pos = 0;
+    int depth = 0;
+    char shown[64];
+
+    if (len == 0)
+        return px_err_set(PX_EFORMAT, "the body is empty; a record is a msgpack map");
+    if (!((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf))
+        return px_err_set(PX_EFORMAT, "the body is not a msgpack map (first byte 0x%02x)", p[0]);
+    left[0] = 1;
+    while (depth >= 0) {
+        if (left[depth] == 0) {
+            depth--;
+            continue;
+        }
+        bool at_top_key = depth == 1 && (top_total - left[1]) % 2 == 0;
+        left[depth]--;
+        if (pos >= len)
+            goto truncated;
+        uint8_t t = p[pos++];
+        uint64_t size = 0, items = 0;
+        size_t lenbytes = 0, extra = 0;
+        bool container = false, is_str = false;
+        if (t <= 0x7f || t >= 0xe0) {
+            /* fixint */
+        } else if (t <= 0x8f) {
+            container = true;
+            items = 2u * (t & 0x0f);
+        } else if (t <= 0x9f) {
+            container = true;
+            items = t & 0x0f;
+        } else if (t <= 0xbf) {
+            is_str = true;
+            size = t & 0x1f;
+        } else {
+            switch (t) {
+            case 0xc0: /* nil */
+            case 0xc2: /* false */
+            case 0xc3: /* true */
+                break;
+            case 0xd9:
+                is_str = true;
+                lenbytes = 1;
+                break;
+            case 0xda:
+                is_str = true;
+                lenbytes = 2;
+                break;
+            case 0xdb:
+                is_str = true;
+                lenbytes = 4;
+                break;
+            case 0xc4: /* bin 8/16/32 */
+                lenbytes = 1;
+                break;
+            case 0xc5:
+                lenbytes = 2;
+                break;
+            case 0xc6:
+                lenbytes = 4;
+                break;
+            case 0xc7: /* ext 8/16/32: length, then a type byte */
+                lenbytes = 1;
+                extra = 1;
+                break;
+            case 0xc8:
+                lenbytes = 2;
+                extra = 1;
+                break;
+            case 0xc9:
+                lenbytes = 4;
+                extra = 1;
+                break;
+            case 0xca: /* float32 */
+                size = 4;
+                break;
+            case 0xcb: /* float64 */
+                size = 8;
+                break;
+            case 0xcc: /* uint/int 8..64 */
+            case 0xd0:
+                size = 1;
+                break;
+            case 0xcd:
+            case 0xd1:
+                size = 2;
+                break;
+            case 0xce:
+            case 0xd2:
+                size = 4;
+                break;
+            case 0xcf:
+            case 0xd3:
+                size = 8;
+                break;
+            case 0xd4: /* fixext 1..16: type byte + data */
+                size = 2;
+                break;
+            case 0xd5:
+                size = 3;
+                break;
+            case 0xd6:
+                size = 5;
+                break;
+            case 0xd7:
+                size = 9;
+                break;
+            case 0xd8:
+                size = 17;
+                break;
+            case 0xdc:
+            case 0xdd:
+                container = true;
+                lenbytes = t == 0xdc ? 2 : 4;
+                break;
+            case 0xde:
+            case 0xdf:
+                container = true;
+                lenbytes = t == 0xde ? 2 : 4;
+                break;
+            default: /* 0xc1 is never used */
+                return px_err_set(PX_EFORMAT,
+                                  "the body holds an invalid msgpack byte 0x%02x at offset %zu", t,
+                                  pos - 1);
+            }
+        }
+        if (lenbytes) {
+            if (len - pos < lenbytes)
+                goto truncated;
+            uint64_t n = be(p + pos, lenbytes);
+            pos += lenbytes;
+            if (container)
+                items = (t == 0xde || t == 0xdf) ? 2 * n : n;
+            else
+                size = n + extra;
+        }
+        if (at_top_key && !is_str)
+            return px_err_set(PX_EFORMAT, "key %u of the body map is not a string",
+                              (top_total - left[1] + 1) / 2);
+        if (container) {
+            uint64_t entries = (t == 0xde || t == 0xdf || t <= 0x8f) ? items / 2 : items;
+            if (entries > PX_RECORD_MAX_ITEMS) {
+                if (depth == 0)
+                    return px_err_set(PX_ESCHEMA,
+                                      "the body has %llu fields; at most %u are allowed",
+                                      (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
+                return px_err_set(
+                    PX_ESCHEMA,
+                    "field '%s': a list or map with %llu entries; at most %u are "
+                    "allowed",
+                    top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?",
+                    (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
+            }
+            if (depth + 1 > PX_RECORD_MAX_DEPTH)
+                return px_err_set(
+                    PX_EFORMAT, "the body nests deeper than %d levels (under field '%s')",
+                    PX_RECORD_MAX_DEPTH,
+                    top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?");
+            depth++;
+            left[depth] = (uint32_t)items;
+            if (depth == 1)
+                top_total = (uint32_t)items;
+            continue;
+        }
+        if (len - pos < size)
+            goto truncated;
+        if (at_top_key) {
+            top_key = (const char *)p + pos;
+            top_key_len = (size_t)size;
+        }
+        pos += (size_t)size;
+    }
+    if (pos != len)
+        return px_err_set(PX_EFORMAT, "%zu bytes follow the body map; a body is exactly one map",
+                          len - pos);
+    return PX_OK;
+truncated:
+    return px_err_set(PX_EFORMAT, "the body is truncated (%zu bytes end inside a msgpack value)",
+                      len);
+}
+
+int px_record_unpack(const uint8_t *body, size_t len, msgpack_unpacked *out)
+{
+    int rc = PX_OK;
+    size_t off = 0;
+
+    msgpack_unpacked_init(out);
+    if (body == NULL && len > 0) {
+        rc = px_err_set(PX_EINVAL, "no body given");
+        goto out;
+    }
+    if (len > PX_RECORD_MAX_BODY) {
+        rc = px_err_set(PX_ETOOBIG, "the body has %zu bytes; at most %u are allowed", len,
+                        PX_RECORD_MAX_BODY);
+        goto out;
+    }
+    rc = prescan(body, len);
+    if (rc)
+        goto out;
+    msgpack_unpack_return ur = msgpack_unpack_next(out, (const char *)body, len, &off);
+    if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
+        rc = px_err_set(PX_ENOMEM, "out of memory decoding a record body");
+        goto out;
+    }
+    if (ur != MSGPACK_UNPACK_SUCCESS || off != len || out->data.type != MSGPACK_OBJECT_MAP) {
+        rc = px_err_set(PX_EFORMAT, "the body is not one well-formed msgpack map");
+        goto out;
+    }
+out:
+    return rc;
+}
+
+/* ---- 3. field checks --------------------------------------------------- */
+
+static const char *type_name(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return "null";
+    case MSGPACK_OBJECT_BOOLEAN:
+        return "true/false";
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return "an integer";
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return "a number with a fraction";
+    case MSGPACK_OBJECT_STR:
+        return "a string";
+    case MSGPACK_OBJECT_ARRAY:
+        return "a list";
+    case MSGPACK_OBJECT_MAP:
+        return "a map";
+    case MSGPACK_OBJECT_BIN:
+        return "binary data";
+    default:
+        return "a msgpack extension value";
+    }
+}
+
+static bool str_eq(const msgpack_object *o, const char *s)
+{
+    size_t n = strlen(s);
+    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+           memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+static bool is_number(const msgpack_object *o)
+{
+    return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+           o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER || o->type == MSGPACK_OBJECT_FLOAT32 ||
+           o->type == MSGPACK_OBJECT_FLOAT64;
+}
+
+static double num_value(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return (double)o->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return (double)o->via.i64;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return o->via.f64;
+    default:
+        return NAN;
+    }
+}
+
+static int want(const char *label, const msgpack_object *o, const char *what)
+{
+    return px_err_set(PX_ESCHEMA, "%s: expected %s, got %s", label, what, type_name(o));
+}
+
+/* A non-empty string of valid UTF-8 without NUL characters. */
+static int check_text_bytes(const char *label, const char *p, size_t n)
+{
+    if (n == 0)
+        return px_err_set(PX_ESCHEMA, "%s: the text is empty", label);
+    size_t bad = utf8_bad_at((const uint8_t *)p, n);
+    if (bad != n)
+        return px_err_set(PX_ESCHEMA, "%s: the text is not valid UTF-8 (bad byte at offset %zu)",
+                          label, bad);
+    if (memchr(p, '\0', n) != NULL)
+        return px_err_set(PX_ESCHEMA, "%s: the text contains a NUL character", label);
+    return PX_OK;
+}
+
+static int check_str(const char *label, const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a string");
+    return check_text_bytes(label, o->via.str.ptr, o->via.str.size);
+}
+
+static int check_langmap(const char *label, const msgpack_object *o)
+{
+    char shown[64], sub[160];
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return want(label, o, "a language map such as {\"en\": \"text\", \"ru\": \"текст\"}");
+    const msgpack_object_map *m = &o->via.map;
+    if (m->size == 0)
+        return px_err_set(PX_ESCHEMA,
+                          "%s: the language map is empty; give the text in at least one "
+                          "language, e.g. {\"en\": \"text\"}",
+                          label);
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return px_err_set(PX_ESCHEMA,
+                              "%s: key %u of the language map is %s, not a language code", label,
+                              i + 1, type_name(k));
+        if (!px_lang_valid(k->via.str.ptr, k->via.str.size))
+            return px_err_set(PX_ESCHEMA,
+                              "%s: '%s' is not a language code (2-3 lowercase letters, optionally "
+                              "-Script or -REGION: en, ru, kk, az-Latn)",
+                              label,
+                              px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
+        for (uint32_t j = 0; j < i; j++) {
+            const msgpack_object *k2 = &m->ptr[j].key;
+            if (k2->via.str.size == k->via.str.size &&
+                memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0)
+                return px_err_set(PX_ESCHEMA, "%s: language '%.*s' appears twice", label,
+                                  (int)k->via.str.size, k->via.str.ptr);
+        }
+        snprintf(sub, sizeof sub, "%s, language '%.*s'", label, (int)k->via.str.size,
+                 k->via.str.ptr);
+        int rc = check_str(sub, &m->ptr[i].val);
+        if (rc)
+            return rc;
+    }
+    return PX_OK;
+}
+
+static int check_enum(const char *label, const msgpack_object *o, const char *const *values)
+{
+    char shown[64], list[256];
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a string");
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; values[i]; i++) {
+        if (str_eq(o, values[i]))
+            return PX_OK;
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", values[i]);
+        if (n > 0 && (size_t)n < sizeof list - used)
+            used += (size_t)n;
+    }
+    return px_err_set(PX_ESCHEMA, "%s: '%s' is not one of %s", label,
+                      px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size), list);
+}
+
+/* Read an integer; floats (even 2018.0) are refused so that a JSON writer
+ * learns to write 2018. */
+static int get_int(const char *label, const msgpack_object *o, int64_t *out)
+{
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        if (o->via.u64 > (uint64_t)INT64_MAX)
+            return px_err_set(PX_ESCHEMA, "%s: %llu is too large", label,
+                              (unsigned long long)o->via.u64);
+        *out = (int64_t)o->via.u64;
+        return PX_OK;
+    }
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *out = o->via.i64;
+        return PX_OK;
+    }
+    if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64)
+        return px_err_set(PX_ESCHEMA, "%s: expected a whole number, got %.15g", label, o->via.f64);
+    return want(label, o, "a whole number");
+}
+
+static int check_year(const char *label, const msgpack_object *o)
+{
+    int64_t v = 0;
+    int rc = get_int(label, o, &v);
+    if (rc)
+        return rc;
+    if (v < PX_RECORD_YEAR_MIN || v > PX_RECORD_YEAR_MAX)
+        return px_err_set(PX_ESCHEMA, "%s: %lld is not a plausible year (%d-%d)", label,
+                          (long long)v, PX_RECORD_YEAR_MIN, PX_RECORD_YEAR_MAX);
+    return PX_OK;
+}
+
+static int check_int_min(const char *label, const msgpack_object *o, int64_t min, const char *what)
+{
+    int64_t v = 0;
+    int rc = get_int(label, o, &v);
+    if (rc)
+        return rc;
+    if (v < min)
+        return px_err_set(PX_ESCHEMA, "%s: %lld is not allowed; it must be %s", label, (long long)v,
+                          what);
+    return PX_OK;
+}
+
+static int get_num(const char *label, const msgpack_object *o, double *out)
+{
+    if (!is_number(o))
+        return want(label, o, "a number");
+    double v = num_value(o);
+    if (!isfinite(v))
+        return px_err_set(PX_ESCHEMA, "%s: the number is not finite", label);
+    *out = v;
+    return PX_OK;
+}
+
+static int check_code(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "an indicator code (a string)");
+    if (!px_code_valid(o->via.str.ptr, o->via.str.size))
+        return px_err_set(PX_ESCHEMA,
+                          "%s: '%s' is not an indicator code (1-64 letters, digits, '-' or '_', "
+                          "e.g. KZ-SAT-OVERALL)",
+                          label,
+                          px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size));
+    return PX_OK;
+}
+
+static int check_country(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a country code (a string)");
+    const char *s = o->via.str.ptr;
+    size_t n = o->via.str.size;
+    if (px_country_valid(s, n))
+        return PX_OK;
+    if (n == 2 && is_lower(s[0]) && is_lower(s[1])) {
+        char up[3] = {(char)(s[0] - 'a' + 'A'), (char)(s[1] - 'a' + 'A'), '\0'};
+        if (px_country_valid(up, 2))
+            return px_err_set(PX_ESCHEMA,
+                              "%s: '%.2s' must be written in capitals: '%s' (ISO 3166-1 alpha-2)",
+                              label, s, up);
+    }
+    return px_err_set(PX_ESCHEMA,
+                      "%s: '%s' is not an assigned ISO 3166-1 alpha-2 country code (two capital "
+                      "letters, e.g. KZ, AZ, GE, CA)",
+                      label, px_record_show(shown, sizeof shown, s, n));
+}
+
+static int check_period(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return px_err_set(PX_ESCHEMA, "%s: write the period as a string, e.g. \"%llu\"", label,
+                          (unsigned long long)o->via.u64);
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a period string (2018, 2018-Q1 or 2018-03)");
+    if (px_period_parse(o->via.str.ptr, o->via.str.size, NULL) != PX_OK)
+        return px_err_set(PX_ESCHEMA,
+                          "%s: '%s' is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2018, 2018-Q1, 2018-03; "
+                          "years %d-%d)",
+                          label,
+                          px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size),
+                          PX_RECORD_YEAR_MIN, PX_RECORD_YEAR_MAX);
+    return PX_OK;
+}
+
+static bool is_id(const char *s, size_t n)
+{
+    if (n != 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+            return false;
+    }
+    return true;
+}
+
+static int check_id(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "an entry id (a string of 64 lowercase hex digits)");
+    if (!is_id(o->via.str.ptr, o->via.str.size))
+        return px_err_set(PX_ESCHEMA, "%s: '%s' is not an entry id (64 lowercase hex digits)",
+                          label,
+                          px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size));
+    return PX_OK;
+}
+
+static int check_lang_tag(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a language code (a string)");
+    if (!px_lang_valid(o->via.str.ptr, o->via.str.size))
+        return px_err_set(PX_ESCHEMA,
+                          "%s: '%s' is not a language code (2-3 lowercase letters, optionally "
+                          "-Script or -REGION: en, ru, kk, az-Latn)",
+                          label,
+                          px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size));
+    return PX_OK;
+}
+
+typedef int (*item_check)(const char *label, const msgpack_object *o);
+
+static int check_list(const char *label, const msgpack_object *o, item_check item, const char *what)
+{
+    char sub[160];
+    if (o->type != MSGPACK_OBJECT_ARRAY)
+        return want(label, o, what);
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        snprintf(sub, sizeof sub, "%s, item %u", label, i + 1);
+        int rc = item(sub, &o->via.array.ptr[i]);
+        if (rc)
+            return rc;
+    }
+    return PX_OK;
+}
+
+/* Look up key in a map of an already-checked record (first match). */
+static const msgpack_object *map_get(const msgpack_object *map, const char *key)
+{
+    size_t n = strlen(key);
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+/* Refuse a nested map whose string keys repeat (a hostile body could say
+ * "min" twice and mean different things to different readers). */
+static int check_no_dup_keys(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    const msgpack_object_map *m = &o->via.map;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return px_err_set(PX_ESCHEMA, "%s: key %u is %s, not a string", label, i + 1,
+                              type_name(k));
+        for (uint32_t j = 0; j < i; j++) {
+            const msgpack_object *k2 = &m->ptr[j].key;
+            if (k2->via.str.size == k->via.str.size &&
+                memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0)
+                return px_err_set(
+                    PX_ESCHEMA, "%s: key '%s' appears twice", label,
+                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
+        }
+    }
+    return PX_OK;
+}
+
+/* The indicator's scale map (field 'scale'). */
+static int check_scale(const msgpack_object *o)
+{
+    double lo = 0, hi = 0;
+    int rc;
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return want("field 'scale'", o,
+                    "a map such as {\"min\": 1, \"max\": 5, \"higher_is_better\": true}");
+    rc = check_no_dup_keys("field 'scale'", o);
+    if (rc)
+        return rc;
+    const msgpack_object *min = map_get(o, "min");
+    const msgpack_object *max = map_get(o, "max");
+    const msgpack_object *hib = map_get(o, "higher_is_better");
+    if (min == NULL)
+        return px_err_set(PX_ESCHEMA, "field 'scale.min' is missing; a scale needs min and max");
+    if (max == NULL)
+        return px_err_set(PX_ESCHEMA, "field 'scale.max' is missing; a scale needs min and max");
+    rc = get_num("field 'scale.min'", min, &lo);
+    if (rc)
+        return rc;
+    rc = get_num("field 'scale.max'", max, &hi);
+    if (rc)
+        return rc;
+    if (!(lo < hi))
+        return px_err_set(PX_ESCHEMA, "field 'scale': min %.15g must be less than max %.15g", lo,
+                          hi);
+    if (hib != NULL && hib->type != MSGPACK_OBJECT_BOOLEAN)
+        return want("field 'scale.higher_is_better'", hib, "true or false");
+    return PX_OK;
+}
+
+/* The crosswalk's conversion map (field 'conversion'). */
+static int check_conversion(const msgpack_object *o)
+{
+    static const char *const types[] = {"linear", "endpoints", NULL};
+    double a = 0, b = 0;
+    int rc;
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return want("field 'conversion'", o,
+                    "a map such as {\"type\": \"endpoints\"} or {\"type\": \"linear\", \"a\": 0.4, "
+                    "\"b\": 1}");
+    rc = check_no_dup_keys("field 'conversion'", o);
+    if (rc)
+        return rc;
+    const msgpack_object *type = map_get(o, "type");
+    if (type == NULL)
+        return px_err_set(PX_ESCHEMA,
+                          "field 'conversion.type' is missing; it is linear or endpoints");
+    rc = check_enum("field 'conversion.type'", type, types);
+    if (rc)
+        return rc;
+    if (str_eq(type, "linear")) {
+        const msgpack_object *oa = map_get(o, "a");
+        const msgpack_object *ob = map_get(o, "b");
+        if (oa == NULL || ob == NULL)
+            return px_err_set(PX_ESCHEMA,
+                              "field 'conversion.%s' is missing; a linear conversion to = a*from "
+                              "+ b needs a and b",
+                              oa == NULL ? "a" : "b");
+        rc = get_num("field 'conversion.a'", oa, &a);
+        if (rc)
+            return rc;
+        rc = get_num("field 'conversion.b'", ob, &b);
+        if (rc)
+            return rc;
+        if (a == 0)
+            return px_err_set(PX_ESCHEMA,
+                              "field 'conversion.a': 0 maps every value to b; a must not be 0");
+    }
+    return PX_OK;
+}
+
+/* ---- 4. kinds ---------------------------------------------------------- */
+
+typedef enum ftype {
+    F_TEXT,        /* language map */
+    F_TEXT_OR_STR, /* language map or plain string */
+    F_STR,         /* non-empty UTF-8 string */
+    F_CODE,        /* indicator code */
+    F_ENUM,        /* one of field.values */
+    F_COUNTRY,
+    F_PERIOD,
+    F_YEAR,
+    F_POSINT, /* whole number >= 1 */
+    F_COUNT,  /* whole number >= 0 */
+    F_NUM,    /* finite number */
+    F_NONNEG, /* finite number >= 0 */
+    F_BOOL,
+    F_ID,    /* entry id */
+    F_IDS,   /* list of entry ids */
+    F_STRS,  /* list of strings */
+    F_LANGS, /* list of language codes */
+    F_SCALE,
+    F_CONVERSION,
+} ftype;
+
+typedef struct field {
+    const char *name;
+    ftype type;
+    bool required;
+    const char *const *values; /* F_ENUM: NULL-terminated */
+} field;
+
+#define MAX_FIELDS 24
+
+typedef struct kind_spec {
+    const char *kind;
+    const char *article; /* "a case", for messages */
+    const char *required_list;
+    const field *fields;
+    size_t nfields;
+    /* cross-field rules; vals[i] is the value of fields[i] or NULL */
+    int (*rules)(const struct kind_spec *spec, const msgpack_object *const *vals);
+} kind_spec;
+
+/* The value of the field called name in vals (as filled by validate_map),
+ * or NULL when absent. */
+static const msgpack_object *fv(const kind_spec *spec, const msgpack_object *const *vals,
+                                const char *name)
+{
+    for (size_t i = 0; i < spec->nfields; i++) {
+        if (strcmp(spec->fields[i].name, name) == 0)
+            return vals[i];
+    }
+    return NULL;
+}
+
+static const char *const stages[] = {"idea", "pilot", "implemented", "evaluated", "scaled", NULL};
+static const char *const domains[] = {
+    "overall satisfaction", "accessibility",  "information", "procedures", "staff", "outcome",
+    "timeliness",           "non-corruption", "other",       NULL};
+static const char *const measure_types[] = {"mean score", "proportion", "rate",
+                                            "count",      "duration",   NULL};
+static const char *const methods[] = {"questionnaire", "mystery shopper", "focus group",
+                                      "interview",     "administrative",  NULL};
+static const char *const statuses[] = {"normal", "provisional",        "estimated",
+                                       "break",  "definition differs", NULL};
+static const char *const grades[] = {"exact", "close", "broad", NULL};
+static const char *const weightings[] = {"n-weighted", "unweighted", NULL};
+static const char *const bys[] = {"network", "country", "centre", "service", NULL};
+static const char *const bases[] = {"scale", "0-100", NULL};
+
+/* The field tables, one field per line. */
+/* clang-format off */
+static const field case_fields[] = {
+    {"title", F_TEXT, true, NULL},
+    {"summary", F_TEXT, true, NULL},
+    {"country", F_COUNTRY, true, NULL},
+    {"stage", F_ENUM, true, stages},
+    {"problem", F_TEXT, false, NULL},
+    {"solution", F_TEXT, false, NULL},
+    {"start_year", F_YEAR, false, NULL},
+    {"end_year", F_YEAR, false, NULL},
+    {"implementation", F_TEXT, false, NULL},
+    {"results", F_TEXT, false, NULL},
+    {"centre", F_STR, false, NULL},
+    {"services", F_STRS, false, NULL},
+    {"channels", F_STRS, false, NULL},
+    {"tags", F_STRS, false, NULL},
+    {"lessons", F_TEXT, false, NULL},
+    {"transferability", F_TEXT, false, NULL},
+    {"contact", F_STR, false, NULL},
+    {"related_results", F_IDS, false, NULL},
+    {"languages", F_LANGS, false, NULL},
+    {"supersedes", F_ID, false, NULL},
+    {"illustrative", F_BOOL, false, NULL},
+};
+
+static const field indicator_fields[] = {
+    {"code", F_CODE, true, NULL},
+    {"version", F_POSINT, true, NULL},
+    {"name", F_TEXT, true, NULL},
+    {"measure_type", F_ENUM, true, measure_types},
+    {"scale", F_SCALE, true, NULL},
+    {"description", F_TEXT, false, NULL},
+    {"domain", F_ENUM, false, domains},
+    {"unit", F_STR, false, NULL},
+    {"question", F_TEXT, false, NULL},
+    {"unit_of_analysis", F_TEXT, false, NULL},
+    {"aggregation", F_TEXT, false, NULL},
+    {"methodology", F_TEXT, false, NULL},
+    {"supersedes", F_ID, false, NULL},
+    {"illustrative", F_BOOL, false, NULL},
+};
+
+static const field benchmark_fields[] = {
+    {"indicator", F_CODE, true, NULL},
+    {"country", F_COUNTRY, true, NULL},
+    {"period", F_PERIOD, true, NULL},
+    {"value", F_NUM, true, NULL},
+    {"indicator_version", F_POSINT, false, NULL},
+    {"centre", F_STR, false, NULL},
+    {"service", F_STR, false, NULL},
+    {"channel", F_STR, false, NULL},
+    {"n", F_COUNT, false, NULL},
+    {"ci_low", F_NUM, false, NULL},
+    {"ci_high", F_NUM, false, NULL},
+    {"std_err", F_NONNEG, false, NULL},
+    {"method", F_ENUM, false, methods},
+    {"status", F_ENUM, false, statuses},
+    {"source", F_STR, false, NULL},
+    {"notes", F_TEXT, false, NULL},
+    {"illustrative", F_BOOL, false, NULL},
+};
+
+static const field crosswalk_fields[] = {
+    {"from", F_CODE, true, NULL},
+    {"to", F_CODE, true, NULL},
+    {"conversion", F_CONVERSION, true, NULL},
+    {"grade", F_ENUM, true, grades},
+    {"caveats", F_TEXT, false, NULL},
+    {"illustrative", F_BOOL, false, NULL},
+};
+
+static const field retract_fields[] = {
+    {"target", F_ID, true, NULL},
+    {"reason", F_TEXT_OR_STR, false, NULL},
+};
+
+static const field aggregate_fields[] = {
+    {"indicator", F_CODE, true, NULL},
+    {"period", F_PERIOD, true, NULL},
+    {"weighting", F_ENUM, true, weightings},
+    {"value", F_NUM, true, NULL},
+    {"members", F_POSINT, true, NULL},
+    {"by", F_ENUM, false, bys},
+    {"group", F_STR, false, NULL},
+    {"indicator_version", F_POSINT, false, NULL},
+    {"n", F_COUNT, false, NULL},
+    {"basis", F_ENUM, false, bases},
+    {"results", F_IDS, false, NULL},
+    {"illustrative", F_BOOL, false, NULL},
+};
+/* clang-format on */
+
+static int case_rules(const kind_spec *spec, const msgpack_object *const *v)
+{
+    const msgpack_object *s = fv(spec, v, "start_year"), *e = fv(spec, v, "end_year");
+    if (s && e && e->via.i64 < s->via.i64)
+        return px_err_set(PX_ESCHEMA, "field 'end_year': %lld is before start_year %lld",
+                          (long long)e->via.i64, (long long)s->via.i64);
+    return PX_OK;
+}
+
+static int benchmark_rules(const kind_spec *spec, const msgpack_object *const *v)
+{
+    const msgpack_object *lo = fv(spec, v, "ci_low"), *hi = fv(spec, v, "ci_high");
+    if ((lo == NULL) != (hi == NULL))
+        return px_err_set(PX_ESCHEMA,
+                          "field '%s' is missing: give ci_low and ci_high together, or neither",
+                          lo ? "ci_high" : "ci_low");
+    if (lo) {
+        double l = num_value(lo), h = num_value(hi), x = num_value(fv(spec, v, "value"));
+        if (l > h)
+            return px_err_set(PX_ESCHEMA, "field 'ci_low': %.15g is above ci_high %.15g", l, h);
+        if (x < l || x > h)
+            return px_err_set(PX_ESCHEMA,
+                              "field 'value': %.15g lies outside its confidence interval "
+                              "%.15g-%.15g (ci_low <= value <= ci_high)",
+                              x, l, h);
+    }
+    return PX_OK;
+}
+
+static int crosswalk_rules(const kind_spec *spec, const msgpack_object *const *v)
+{
+    const msgpack_object *f = fv(spec, v, "from"), *t = fv(spec, v, "to");
+    if (f->via.str.size == t->via.str.size &&
+        memcmp(f->via.str.ptr, t->via.str.ptr, f->via.str.size) == 0)
+        return px_err_set(PX_ESCHEMA, "fields 'from' and 'to' both name indicator '%.*s'",
+                          (int)f->via.str.size, f->via.str.ptr);
+    return PX_OK;
+}
+
+static int aggregate_rules(const kind_spec *spec, const msgpack_object *const *v)
+{
+    const msgpack_object *by = fv(spec, v, "by"), *group = fv(spec, v, "group");
+    if (by == NULL || str_eq(by, "network"))
+        return PX_OK;
+    if (group == NULL)
+        return px_err_set(PX_ESCHEMA,
+                          "field 'group' is missing: an aggregate by %.*s names the %.*s it "
+                          "covers",
+                          (int)by->via.str.size, by->via.str.ptr, (int)by->via.str.size,
+                          by->via.str.ptr);
+    if (str_eq(by, "country"))
+        return check_country("field 'group'", group);
+    return PX_OK;
+}
+
+#define KIND(k, art, req, f, r)                                                                    \
+    {                                                                                              \
+        k, art, req, f, sizeof f / sizeof f[0], r                                                  \
+    }
+static const kind_spec kinds[] = {
+    KIND("case", "a case", "title, summary, country and stage", case_fields, case_rules),
+    KIND("indicator", "an indicator", "code, version, name, measure_type and scale",
+         indicator_fields, NULL),
+    KIND("benchmark", "a benchmark", "indicator, country, period and value", benchmark_fields,
+         benchmark_rules),
+    KIND("crosswalk", "a crosswalk", "from, to, conversion and grade", crosswalk_fields,
+         crosswalk_rules),
+    KIND("retract", "a retraction", "target", retract_fields, NULL),
+    KIND("aggregate", "an aggregate", "indicator, period, weighting, value and members",
+         aggregate_fields, aggregate_rules),
+};
+#undef KIND
+
+static const kind_spec *find_kind(const char *kind)
+{
+    if (kind == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return &kinds[i];
+    }
+    return NULL;
+}
+
+bool px_record_kind_known(const char *kind)
+{
+    return find_kind(kind) != NULL;
+}
+
+static int check_field(const field *f, const msgpack_object *o)
+{
+    char label[96];
+    snprintf(label, sizeof label, "field '%s'", f->name);
+    switch (f->type) {
+    case F_TEXT:
+        return check_langmap(label, o);
+    case F_TEXT_OR_STR:
+        if (o->type == MSGPACK_OBJECT_STR)
+            return check_str(label, o);
+        if (o->type != MSGPACK_OBJECT_MAP)
+            return want(label, o, "a string or a language map such as {\"en\": \"text\"}");
+        return check_langmap(label, o);
+    case F_STR:
+        return check_str(label, o);
+    case F_CODE:
+        return check_code(label, o);
+    case F_ENUM:
+        return check_enum(label, o, f->values);
+    case F_COUNTRY:
+        return check_country(label, o);
+    case F_PERIOD:
+        return check_period(label, o);
+    case F_YEAR:
+        return check_year(label, o);
+    case F_POSINT:
+        return check_int_min(label, o, 1, "1 or more");
+    case F_COUNT:
+        return check_int_min(label, o, 0, "0 or more");
+    case F_NUM: {
+        double v = 0;
+        return get_num(label, o, &v);
+    }
+    case F_NONNEG: {
+        double v = 0;
+        int rc = get_num(label, o, &v);
+        if (rc)
+            return rc;
+        if (v < 0)
+            return px_err_set(PX_ESCHEMA, "%s: %.15g is negative; it must be 0 or more", label, v);
+        return PX_OK;
+    }
+    case F_BOOL:
+        if (o->type != MSGPACK_OBJECT_BOOLEAN)
+            return want(label, o, "true or false");
+        return PX_OK;
+    case F_ID:
+        return check_id(label, o);
+    case F_IDS:
+        return check_list(label, o, check_id, "a list of entry ids");
+    case F_STRS:
+        return check_list(label, o, check_str, "a list of strings");
+    case F_LANGS:
+        return check_list(label, o, check_lang_tag, "a list of language codes");
+    case F_SCALE:
+        return check_scale(o);
+    case F_CONVERSION:
+        return check_conversion(o);
+    }
+    return px_err_set(PX_EINVAL, "internal: unknown field type for '%s'", f->name);
+}
+
+/* Validate an unpacked body map against spec. OUT vals (MAX_FIELDS): the
+ * value of each field or NULL. */
+static int validate_map(const kind_spec *spec, const msgpack_object *root,
+                        const msgpack_object **vals)
+{
+    char shown[64];
+    const msgpack_object_map *m = &root->via.map;
+    int rc = PX_OK;
+
+    for (size_t f = 0; f < spec->nfields; f++)
+        vals[f] = NULL;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1);
+        for (uint32_t j = 0; j < i; j++) {
+            const msgpack_object *k2 = &m->ptr[j].key;
+            if (k2->via.str.size == k->via.str.size &&
+                memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0)
+                return px_err_set(
+                    PX_ESCHEMA, "field '%s' appears twice",
+                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
+        }
+        for (size_t f = 0; f < spec->nfields; f++) {
+            if (str_eq(k, spec->fields[f].name)) {
+                vals[f] = &m->ptr[i].val;
+                break;
+            }
+        }
+    }
+    for (size_t f = 0; f < spec->nfields; f++) {
+        const field *fd = &spec->fields[f];
+        if (vals[f] == NULL) {
+            if (fd->required)
+                return px_err_set(PX_ESCHEMA, "field '%s' is missing; %s needs %s", fd->name,
+                                  spec->article, spec->required_list);
+            continue;
+        }
+        rc = check_field(fd, vals[f]);
+        if (rc)
+            return rc;
+    }
+    if (spec->rules)
+        rc = spec->rules(spec, vals);
+    return rc;
+}
+
+/* ---- 5. validation entry points ---------------------------------------- */
+
+static int unknown_kind(const char *kind)
+{
+    char shown[64];
+    return px_err_set(PX_EINVAL,
+                      "'%s' is not a record kind; the kinds are case, indicator, benchmark, "
+                      "crosswalk, retract and aggregate",
+                      kind ? px_record_show(shown, sizeof shown, kind, strlen(kind)) : "(none)");
+}
+
+int px_record_validate(const char *kind, const uint8_t *body, size_t len)
+{
+    const msgpack_object *vals[MAX_FIELDS];
+    msgpack_unpacked up;
+    int rc = PX_OK;
+    const kind_spec *spec = find_kind(kind);
+
+    if (spec == NULL)
+        return unknown_kind(kind);
+    rc = px_record_unpack(body, len, &up);
+    if (rc)
+        goto out;
+    rc = validate_map(spec, &up.data, vals);
+out:
+    msgpack_unpacked_destroy(&up);
+    return rc;
+}
+
+int px_record_check_scale(double value, double scale_min, double scale_max,
+                          const char *indicator_code)
+{
+    if (isfinite(value) && value >= scale_min && value <= scale_max)
+        return PX_OK;
+    if (indicator_code)
+        return px_err_set(PX_ESCHEMA,
+                          "field 'value': %.15g is outside indicator %s's scale %.15g–%.15g", value,
+                          indicator_code, scale_min, scale_max);
+    return px_err_set(PX_ESCHEMA,
+                      "field 'value': %.15g is outside the indicator's scale %.15g–%.15g", value,
+                      scale_min, scale_max);
+}
+
+/* ---- 6. reading helpers and decoded views ------------------------------ */
+
+const msgpack_object *px_record_get(const msgpack_object *map, const char *key)
+{
+    if (map == NULL || key == NULL || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    return map_get(map, key);
+}
+
+static size_t primary_len(const char *s, size_t n)
+{
+    const char *dash = memchr(s, '-', n);
+    return dash ? (size_t)(dash - s) : n;
+}
+
+const msgpack_object *px_langmap_pick(const msgpack_object *text, const char *lang,
+                                      const msgpack_object **lang_out)
+{
+    enum { EXACT, PRIMARY, EN, RU, FIRST, NONE };
+    const msgpack_object *best = NULL, *best_key = NULL;
+    int best_rank = NONE;
+    size_t lang_len = lang ? strlen(lang) : 0;
+
+    if (lang_out)
+        *lang_out = NULL;
+    if (text == NULL)
+        return NULL;
+    if (text->type == MSGPACK_OBJECT_STR)
+        return text;
+    if (text->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < text->via.map.size; i++) {
+        const msgpack_object *k = &text->via.map.ptr[i].key;
+        const msgpack_object *v = &text->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR || v->type != MSGPACK_OBJECT_STR)
+            continue;
+        const char *ks = k->via.str.ptr;
+        size_t kn = k->via.str.size;
+        int rank = FIRST;
+        if (lang_len && kn == lang_len && memcmp(ks, lang, kn) == 0) {
+            rank = EXACT;
+        } else if (lang_len && primary_len(ks, kn) == primary_len(lang, lang_len) &&
+                   memcmp(ks, lang, primary_len(ks, kn)) == 0) {
+            rank = PRIMARY;
+        } else if (str_eq(k, "en")) {
+            rank = EN;
+        } else if (str_eq(k, "ru")) {
+            rank = RU;
+        }
+        if (rank < best_rank) {
+            best_rank = rank;
+            best = v;
+            best_key = k;
+        }
+    }
+    if (lang_out)
+        *lang_out = best_key;
+    return best;
+}
+
+static char *dup_bytes(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s == NULL)
+        return NULL;
+    if (n)
+        memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+int px_langmap_pick_dup(const msgpack_object *text, const char *lang, char **out, char **lang_out)
+{
+    const msgpack_object *key = NULL;
+    int rc = PX_OK;
+
+    *out = NULL;
+    if (lang_out)
+        *lang_out = NULL;
+    const msgpack_object *v = px_langmap_pick(text, lang, &key);
+    if (v == NULL)
+        return PX_ENOENT;
+    *out = dup_bytes(v->via.str.ptr, v->via.str.size);
+    if (*out == NULL) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    if (lang_out && key) {
+        *lang_out = dup_bytes(key->via.str.ptr, key->via.str.size);
+        if (*lang_out == NULL) {
+            rc = PX_ENOMEM;
+            goto out;
+        }
+    }
+out:
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Copy an optional string field; absent leaves *dst NULL. PX_ENOMEM. */
+static int dup_field(const msgpack_object *o, char **dst)
+{
+    *dst = NULL;
+    if (o == NULL)
+        return PX_OK;
+    *dst = dup_bytes(o->via.str.ptr, o->via.str.size);
+    return *dst ? PX_OK : PX_ENOMEM;
+}
+
+/* Unpack and validate as `kind`, for the decoders. */
+static int decode_begin(const kind_spec *spec, const uint8_t *body, size_t len,
+                        msgpack_unpacked *up, const msgpack_object **vals)
+{
+    int rc = px_record_unpack(body, len, up);
+    if (rc)
+        return rc;
+    return validate_map(spec, &up->data, vals);
+}
+
+void px_benchmark_free(px_benchmark *b)
+{
+    if (b == NULL)
+        return;
+    free(b->indicator);
+    free(b->centre);
+    free(b->service);
+    free(b->channel);
+    free(b->period);
+    free(b->method);
+    free(b->status);
+    free(b->source);
+    memset(b, 0, sizeof *b);
+}
+
+int px_benchmark_decode(const uint8_t *body, size_t len, px_benchmark *out)
+{
+    const msgpack_object *v[MAX_FIELDS];
+    const kind_spec *k = find_kind("benchmark");
+    msgpack_unpacked up;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = decode_begin(k, body, len, &up, v);
+    if (rc)
+        goto out;
+    const msgpack_object *status = fv(k, v, "status"), *ver = fv(k, v, "indicator_version");
+    const msgpack_object *n = fv(k, v, "n"), *lo = fv(k, v, "ci_low"), *hi = fv(k, v, "ci_high");
+    const msgpack_object *se = fv(k, v, "std_err"), *ill = fv(k, v, "illustrative");
+    if (dup_field(fv(k, v, "indicator"), &out->indicator) ||
+        dup_field(fv(k, v, "period"), &out->period) ||
+        dup_field(fv(k, v, "centre"), &out->centre) ||
+        dup_field(fv(k, v, "service"), &out->service) ||
+        dup_field(fv(k, v, "channel"), &out->channel) ||
+        dup_field(fv(k, v, "method"), &out->method) ||
+        dup_field(fv(k, v, "source"), &out->source)) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    out->status =
+        status ? dup_bytes(status->via.str.ptr, status->via.str.size) : dup_bytes("normal", 6);
+    if (out->status == NULL) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    memcpy(out->country, fv(k, v, "country")->via.str.ptr, 2);
+    px_period_parse(out->period, strlen(out->period), &out->when);
+    out->value = num_value(fv(k, v, "value"));
+    out->indicator_version = ver ? ver->via.i64 : 0;
+    out->n = n ? n->via.i64 : -1;
+    out->has_ci = lo != NULL && hi != NULL;
+    out->ci_low = lo ? num_value(lo) : 0;
+    out->ci_high = hi ? num_value(hi) : 0;
+    out->has_std_err = se != NULL;
+    out->std_err = se ? num_value(se) : 0;
+    out->illustrative = ill ? ill->via.boolean : false;
+out:
+    msgpack_unpacked_destroy(&up);
+    if (rc)
+        px_benchmark_free(out);
+    return rc;
+}
+
+void px_indicator_free(px_indicator *ind)
+{
+    if (ind == NULL)
+        return;
+    free(ind->code);
+    free(ind->domain);
+    free(ind->measure_type);
+    free(ind->unit);
+    memset(ind, 0, sizeof *ind);
+}
+
+int px_indicator_decode(const uint8_t *body, size_t len, px_indicator *out)
+{
+    const msgpack_object *v[MAX_FIELDS];
+    const kind_spec *k = find_kind("indicator");
+    msgpack_unpacked up;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = decode_begin(k, body, len, &up, v);
+    if (rc)
+        goto out;
+    if (dup_field(fv(k, v, "code"), &out->code) ||
+        dup_field(fv(k, v, "measure_type"), &out->measure_type) ||
+        dup_field(fv(k, v, "domain"), &out->domain) || dup_field(fv(k, v, "unit"), &out->unit)) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    const msgpack_object *scale = fv(k, v, "scale"), *ill = fv(k, v, "illustrative");
+    const msgpack_object *hib = map_get(scale, "higher_is_better");
+    out->version = fv(k, v, "version")->via.i64;
+    out->scale_min = num_value(map_get(scale, "min"));
+    out->scale_max = num_value(map_get(scale, "max"));
+    out->higher_is_better = hib ? hib->via.boolean : true;
+    out->illustrative = ill ? ill->via.boolean : false;
+out:
+    msgpack_unpacked_destroy(&up);
+    if (rc)
+        px_indicator_free(out);
+    return rc;
+}
+
+void px_crosswalk_free(px_crosswalk *cw)
+{
+    if (cw == NULL)
+        return;
+    free(cw->from);
+    free(cw->to);
+    free(cw->grade);
+    memset(cw, 0, sizeof *cw);
+}
+
+int px_crosswalk_decode(const uint8_t *body, size_t len, px_crosswalk *out)
+{
+    const msgpack_object *v[MAX_FIELDS];
+    const kind_spec *k = find_kind("crosswalk");
+    msgpack_unpacked up;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = decode_begin(k, body, len, &up, v);
+    if (rc)
+        goto out;
+    if (dup_field(fv(k, v, "from"), &out->from) || dup_field(fv(k, v, "to"), &out->to) ||
+        dup_field(fv(k, v, "grade"), &out->grade)) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    const msgpack_object *conv = fv(k, v, "conversion"), *ill = fv(k, v, "illustrative");
+    if (str_eq(map_get(conv, "type"), "linear")) {
+        out->conversion = PX_CONV_LINEAR;
+        out->a = num_value(map_get(conv, "a"));
+        out->b = num_value(map_get(conv, "b"));
+    } else {
+        out->conversion = PX_CONV_ENDPOINTS;
+    }
+    out->illustrative = ill ? ill->via.boolean : false;
+out:
+    msgpack_unpacked_destroy(&up);
+    if (rc)
+        px_crosswalk_free(out);
+    return rc;
+}
+
+double px_crosswalk_apply(const px_crosswalk *cw, double x, const px_indicator *from,
+                          const px_indicator *to)
+{
+    if (cw == NULL || !isfinite(x))
+        return NAN;
+    if (cw->conversion == PX_CONV_LINEAR)
+        return cw->a * x + cw->b;
+    if (from == NULL || to == NULL || !(from->scale_min < from->scale_max) ||
+        !(to->scale_min < to->scale_max))
+        return NAN;
+    double t = (x - from->scale_min) / (from->scale_max - from->scale_min);
+    if (from->higher_is_better != to->higher_is_better)
+        t = 1.0 - t;
+    return to->scale_min + t * (to->scale_max - to->scale_min);
+}
+
+double px_rescale_100(double value, double scale_min, double scale_max)
+{
+    if (!isfinite(value) || !isfinite(scale_min) || !isfinite(scale_max) ||
+        !(scale_min < scale_max))
+        return NAN;
+    return 100.0 * (value - scale_min) / (scale_max - scale_min);
+}
