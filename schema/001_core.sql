@@ -27,7 +27,6 @@ CREATE TABLE entries (
     received_ms INTEGER NOT NULL,
     UNIQUE (author, seq)                   -- also the index replication scans
 );
-CREATE INDEX entries_kind ON entries (kind, author, seq);
 
 -- The head of every feed held: the latest contiguous entry.
 CREATE TABLE feeds (

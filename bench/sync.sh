@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# sync.sh — initial-sync figure (issue: gossip replication): one praxisd
+# holds 100,000 entries of about 400-byte bodies; an empty praxisd connects
+# over loopback; time from its start until every entry is verified and
+# committed at the receiver, and the receiver's peak RSS.
+#
+#   bench/sync.sh [BUILD_DIR] [ENTRIES]     (defaults: build, 100000)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+total="${2:-100000}"
+P="$build/cli/praxis"
+D="$build/node/praxisd"
+PY=/usr/bin/python3
+T="$(mktemp -d /tmp/px-bench-sync.XXXXXX)"
+PIDS=()
+trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+
+"$P" --data "$T/a" init --name bench >/dev/null
+"$P" --data "$T/a" network export "$T/g.json" >/dev/null
+"$P" --data "$T/b" init --network "$T/g.json" >/dev/null
+"$PY" - "$T/r.json" <<'PY'
+import json, sys
+body = ("Electronic queue and appointment booking cut the average waiting time at the "
+        "central public service hall of the city "
+        "service hall from 40 to 12 minutes; staff were rotated to peak hours and "
+        "citizens were informed by SMS when their turn approached. ")
+recs = [{"title": {"en": "Queue management reform %d" % i}, "summary": {"en": body},
+         "country": "KZ", "stage": "implemented", "tags": ["waiting time", "queue"]}
+        for i in range(10000)]
+json.dump(recs, open(sys.argv[1], "w"))
+PY
+left="$total"
+while [ "$left" -gt 0 ]; do
+    n=$(( left < 10000 ? left : 10000 ))
+    if [ "$n" -lt 10000 ]; then
+        "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump(d[:$n], open(sys.argv[1]+'.part','w'))" "$T/r.json"
+        "$P" --data "$T/a" publish case "$T/r.json.part" >/dev/null
+    else
+        "$P" --data "$T/a" publish case "$T/r.json" >/dev/null
+    fi
+    left=$(( left - n ))
+done
+body_bytes=$("$P" --data "$T/a" log --json --limit 1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["body_len"])')
+
+port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$D" --data "$T/a" --listen "127.0.0.1:$port" 2>"$T/a.log" & PIDS+=("$!")
+for _ in $(seq 100); do [ -S "$T/a/control.sock" ] && break; sleep 0.05; done
+
+t0=$(date +%s.%N)
+"$D" --data "$T/b" --peer "127.0.0.1:$port" 2>"$T/b.log" & BPID=$!; PIDS+=("$BPID")
+peak=0
+while :; do
+    # Ask the daemon (control socket), not the store: polling must not
+    # compete with the receiver for the database.
+    got=$("$P" --data "$T/b" peers --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["replication"]["received"])' 2>/dev/null || echo 0)
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$BPID/status" 2>/dev/null || echo 0)
+    [ "$rss" -gt "$peak" ] && peak=$rss
+    [ "$got" -ge "$total" ] && break
+    sleep 0.05
+    [ "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print (b - a > 300)}')" = 1 ] && { echo "timed out at $got entries" >&2; exit 1; }
+done
+t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+rate=$(awk -v s="$secs" -v n="$total" 'BEGIN {printf "%.0f", n / s}')
+"$P" --data "$T/b" verify >/dev/null || { echo "receiver store does not verify" >&2; exit 1; }
+sigs=$("$P" --data "$T/b" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["replication"]["signature_checks"])')
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf 'machine: %s, %s cores\n' "$cpu" "$(nproc)"
+printf 'initial sync of %d entries (%d-byte bodies): %.2f s, %s entries/s; receiver peak RSS %d MB; %s signature checks\n' \
+    "$total" "$body_bytes" "$secs" "$rate" "$((peak / 1024))" "$sigs"
+printf 'figure\tsync_rate\t%s\tentries/s\n' "$rate"
+printf 'figure\tsync_receiver_peak_rss\t%d\tMB\n' "$((peak / 1024))"
