@@ -83,8 +83,12 @@ static int do_import(px_local *l, const char *file)
             rc = PX_OK;
             break;
         }
-        if (!rc)
-            rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
+        if (rc) {
+            /* The reader's detail names the item already. */
+            rc = px_err_set(rc, "%s: import stopped: %s", file, px_err_message(rc));
+            break;
+        }
+        rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
         if (rc == PX_EDUP) {
             dup++;
             rc = PX_OK;

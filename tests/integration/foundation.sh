@@ -79,7 +79,7 @@ pass "export/import, other network refused"
 rm -rf "$B"; px --data "$B" init --network "$T/genesis.json" >/dev/null
 head -c 5000 "$T/a.feed" >"$T/cut.feed"
 expect_exit 1 px --data "$B" feed import "$T/cut.feed"
-expect_err "item [0-9]+ is truncated"
+expect_err "import stopped: item [0-9]+ is truncated"
 N="$(count_entries "$B")"
 [ "$N" -gt 0 ] && [ "$N" -lt 603 ] || fail "truncated import kept $N entries"
 px --data "$B" verify >/dev/null || fail "store invalid after truncated import"
