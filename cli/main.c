@@ -20,6 +20,7 @@ static const px_verb verbs[] = {
     {"feed", px_cmd_feed, "export feeds to a file, or import them from one"},
     {"status", px_cmd_status, "feeds, heads and forks held; praxisd's connections"},
     {"peers", px_cmd_peers, "praxisd's connections and the addresses it dials"},
+    {"sync", px_cmd_sync, "connect to peers now; --wait shows progress until caught up"},
 };
 
 static void usage(FILE *out)

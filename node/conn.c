@@ -472,8 +472,10 @@ int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr,
     dial_ctx *d = malloc(sizeof *d);
     if (!c || !d) {
         free(d);
-        if (c)
+        if (c) {
+            c->closed_notified = true; /* contract: no callback on error */
             close_handles(c);
+        }
         return PX_ENOMEM;
     }
     d->cfg = *cfg;

@@ -22,20 +22,24 @@
 
 enum { REQUEST_MAX = 64 * 1024 };
 
+typedef struct ctl_client ctl_client;
+
 struct px_control {
     uv_pipe_t pipe;
     px_control_fn fn;
     void *ctx;
+    ctl_client *clients; /* open client connections, closed on stop */
     char path[108];
 };
 
-typedef struct ctl_client {
+struct ctl_client {
     uv_pipe_t pipe;
-    px_control *owner;
+    px_control *owner; /* NULL once the server has stopped */
+    ctl_client *prev, *next;
     px_buf in;
     bool answered;
     char buf[4096];
-} ctl_client;
+};
 
 typedef struct ctl_write {
     uv_write_t req;
@@ -46,6 +50,14 @@ typedef struct ctl_write {
 static void client_closed(uv_handle_t *h)
 {
     ctl_client *cl = h->data;
+    if (cl->owner) {
+        if (cl->prev)
+            cl->prev->next = cl->next;
+        else
+            cl->owner->clients = cl->next;
+        if (cl->next)
+            cl->next->prev = cl->prev;
+    }
     px_buf_free(&cl->in);
     free(cl);
 }
@@ -153,6 +165,10 @@ static void on_connection(uv_stream_t *server, int status)
     if (!cl)
         return;
     cl->owner = c;
+    cl->next = c->clients;
+    if (c->clients)
+        c->clients->prev = cl;
+    c->clients = cl;
     uv_pipe_init(server->loop, &cl->pipe, 0);
     cl->pipe.data = cl;
     if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0 ||
@@ -225,6 +241,13 @@ void px_control_stop(px_control *c)
     if (!c)
         return;
     unlink(c->path);
+    /* A client that connected and never finished its request would
+     * otherwise keep the loop, and so the daemon, running. */
+    for (ctl_client *cl = c->clients; cl; cl = cl->next) {
+        cl->owner = NULL;
+        client_close(cl);
+    }
+    c->clients = NULL;
     uv_close((uv_handle_t *)&c->pipe, control_closed);
 }
 

@@ -9,6 +9,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "mpcheck.h"
 #include "util.h"
 
 #include <msgpack.h>
@@ -222,6 +223,11 @@ int px_entry_decode(px_entry *out, const uint8_t *header, size_t header_len, con
     header = hcopy;
     sig = scopy;
     memset(out, 0, sizeof *out);
+    /* msgpack-c sizes a container from its declared count before reading
+     * it: 5 header bytes could ask for 96 GB. Check the framing first. */
+    size_t used = 0;
+    if (px_msgpack_check(header, header_len, 2, &used) != PX_OK || used != header_len)
+        return px_err_set(PX_EFORMAT, "entry header is not exactly one msgpack value");
     if (!msgpack_zone_init(&zone, 2048))
         return PX_ENOMEM;
     msgpack_unpack_return ur =

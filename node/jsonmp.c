@@ -119,7 +119,9 @@ static json_t *unpack(const msgpack_object *o, int depth, int *rc)
         }
         return json_real(o->via.f64);
     case MSGPACK_OBJECT_STR:
-        return json_stringn_nocheck(o->via.str.ptr, o->via.str.size);
+        /* msgpack-c may give an empty string a NULL pointer, which jansson
+         * would take for an allocation failure. */
+        return json_stringn_nocheck(o->via.str.size ? o->via.str.ptr : "", o->via.str.size);
     case MSGPACK_OBJECT_BIN: {
         json_t *s = NULL;
         char *hex = malloc(2 * (size_t)o->via.bin.size + 1);
@@ -152,7 +154,8 @@ static json_t *unpack(const msgpack_object *o, int depth, int *rc)
                 json_decref(m);
                 return NULL;
             }
-            memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
+            if (kv->key.via.str.size) /* an empty key's pointer may be NULL */
+                memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
             key[kv->key.via.str.size] = '\0';
             json_t *v = unpack(&kv->val, depth + 1, rc);
             if (!v) {

@@ -45,6 +45,7 @@ typedef struct session {
     px_conn *conn;
     int peer_index; /* dial target, or -1 for inbound */
     bool hello_received;
+    bool evicted; /* inbound handshake dropped to make room (closing) */
     char software[64];
     px_gossip_peer *gp; /* replication state, from the hello on */
     struct session *prev, *next;
@@ -361,6 +362,32 @@ static void reject(px_node *n, uv_stream_t *server)
     uv_close((uv_handle_t *)t, reject_closed);
 }
 
+/* At the handshake limit, drop the oldest unfinished inbound handshake so
+ * that a new one can start: otherwise a flood of connections that never
+ * finish would lock every honest peer out until their timeouts, again and
+ * again. A peer that completes its handshake promptly is not dropped unless
+ * max_handshakes newer connections arrive meanwhile. Those dropped count
+ * until their close callbacks run, so at most 2 x max_handshakes exist.
+ * Returns whether room was made. */
+static bool evict_oldest_handshake(px_node *n)
+{
+    session *oldest = NULL;
+    if (n->inbound_handshaking >= 2 * n->cfg.max_handshakes)
+        return false;
+    for (session *s = n->sessions; s; s = s->next) /* newest first */
+        if (s->conn && s->peer_index < 0 && !s->evicted && !px_conn_peer_pk(s->conn))
+            oldest = s;
+    if (!oldest)
+        return false;
+    px_debug("node", "at the limit of %d handshakes: dropping the oldest, from %s",
+             n->cfg.max_handshakes, px_conn_addr(oldest->conn));
+    oldest->evicted = true;
+    n->refused_connections++;
+    px_conn_close(oldest->conn,
+                  px_err_set(PX_EBUSY, "handshake dropped for a newer one (at the limit)"));
+    return true;
+}
+
 static void on_incoming(uv_stream_t *server, int status)
 {
     px_node *n = server->data;
@@ -368,8 +395,8 @@ static void on_incoming(uv_stream_t *server, int status)
         px_warn("node", "accept failed: %s", uv_strerror(status));
         return;
     }
-    if (n->stopping || n->inbound_handshaking >= n->cfg.max_handshakes ||
-        n->inbound_ready >= n->cfg.max_inbound) {
+    if (n->stopping || n->inbound_ready >= n->cfg.max_inbound ||
+        (n->inbound_handshaking >= n->cfg.max_handshakes && !evict_oldest_handshake(n))) {
         px_debug("node", "refusing a connection: at the limit (%d handshaking, %d ready)",
                  n->inbound_handshaking, n->inbound_ready);
         reject(n, server);

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "log.h"
 #include "node.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -14,7 +15,8 @@
 
 static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
-    "               [--log-level debug|info|warn|error] [--max-inbound N]\n\n"
+    "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
+    "               [--handshake-timeout MS]\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -24,7 +26,9 @@ static const char usage[] =
     "  --peer ADDR        dial this peer; KEY (64 hex digits) is its public key,\n"
     "                     and may be left out for the network root's node\n"
     "  --log-level LEVEL  default info; logs go to stderr and never hold secrets\n"
-    "  --max-inbound N    most inbound peer connections (default 32)\n";
+    "  --max-inbound N    most inbound peer connections (default 32)\n"
+    "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
+    "                     by then is dropped (default 10000, 100 to 600000)\n";
 
 int main(int argc, char **argv)
 {
@@ -33,6 +37,7 @@ int main(int argc, char **argv)
                                          {"peer", required_argument, NULL, 'p'},
                                          {"log-level", required_argument, NULL, 'L'},
                                          {"max-inbound", required_argument, NULL, 'm'},
+                                         {"handshake-timeout", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
@@ -71,6 +76,13 @@ int main(int argc, char **argv)
             cfg.max_inbound = (int)v;
             break;
         }
+        case 't':
+            if (px_parse_u64(optarg, 100, 600000, &cfg.handshake_timeout_ms) != PX_OK) {
+                fprintf(stderr, "praxisd: --handshake-timeout needs milliseconds from 100 to "
+                                "600000\n");
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;

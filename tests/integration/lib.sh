@@ -73,3 +73,49 @@ start_bg() {
 count_entries() {
     px --data "$1" log --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }
+
+# --- networks of nodes --------------------------------------------------------
+
+# make_network NAME...: the first node creates the network, the rest join it.
+make_network() {
+    local first="$1"; shift
+    px --data "$T/$first" init --name it >/dev/null
+    px --data "$T/$first" network export "$T/genesis.json" >/dev/null
+    local n
+    for n in "$@"; do px --data "$T/$n" init --network "$T/genesis.json" >/dev/null; done
+}
+
+declare -A PORT NODE_PID
+
+# start_node NAME [PEER_NAME...]: praxisd for NAME on a free port, dialling
+# the named nodes (which must have been started, so their ports are known).
+start_node() {
+    local name="$1"; shift
+    local args=(--data "$T/$name" --listen "127.0.0.1:${PORT[$name]:=$(free_port)}" --log-level debug)
+    local p key
+    for p in "$@"; do
+        key="$(px --data "$T/$p" id)"
+        args+=(--peer "$key@127.0.0.1:${PORT[$p]}")
+    done
+    start_bg "$T/$name.log" "$PRAXISD" "${args[@]}"
+    NODE_PID[$name]=$LAST_PID
+    wait_until 10 test -S "$T/$name/control.sock"
+}
+
+stop_node() {
+    local pid="${NODE_PID[$1]}"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+}
+
+# received NAME: entries the node holds (from its store).
+held() { px --data "$T/$1" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
+
+# has_entries NAME N: the node holds at least N entries.
+has_entries() { [ "$(held "$1")" -ge "$2" ]; }
+
+# publish_n NAME N: publish N small case records at NAME.
+publish_n() {
+    "$PY" -c "import json; print(json.dumps([{'title': {'en': '$1 record %d' % i}} for i in range($2)]))" \
+        | px --data "$T/$1" publish case - >/dev/null
+}

@@ -1,0 +1,978 @@
+/*
+ * px_peer.c — a test peer for praxisd: plain blocking-style POSIX sockets
+ * (non-blocking fds behind poll() with a deadline, so every wait is bounded)
+ * driving the pure modules of praxis_core (shs.c, boxstream.c, wire.c), not
+ * libuv. It behaves well or badly on purpose, for the integration tests
+ * (tests/integration/daemon.sh, hostile.sh) and the figures (bench/daemon.sh).
+ *
+ *   px_peer MODE --to [KEY@]HOST:PORT [--data DIR] [options]
+ *
+ * KEY is the server's public key; without it the network root's key (from
+ * DIR's genesis) is assumed, as praxisd does. DIR gives our identity and the
+ * network key. Modes (each prints one result line, or figure lines for the
+ * bench modes, and exits 0 on the expected outcome, 1 otherwise, 2 on a
+ * usage error):
+ *
+ *   hello        handshake, exchange hellos, goodbye; prints the time taken
+ *   garbage      --count N connections that each send 1..256 random bytes,
+ *                half-close, and must be closed by the server
+ *   halfopen     open --count N connections that send nothing (--partial:
+ *                half a msg1 of random bytes), hold them --hold MS, report
+ *                how many the server closed
+ *   stall        send msg1 only; the server must close within --timeout;
+ *                prints how long it took
+ *   bigheader    after the hellos, a box-stream header claiming 5000 bytes
+ *   bigmsg       after the hellos, a length prefix declaring 2 MiB
+ *   badmsgpack   after the hellos, a message that is not msgpack
+ *   nohello      after the handshake, a message before any hello
+ *                (these four: the server must close the connection)
+ *   bench-handshakes  --count N sequential connect + handshake + close
+ *   bench-throughput  after the hellos, stream --mb M MiB as ~64 KiB
+ *                messages ({"type":"x-bench","data":bin}), then a goodbye,
+ *                and wait for the server's goodbye; plus in-process
+ *                box-stream figures on 4 KiB frames (no sockets)
+ *
+ * --timeout MS (default 5000) bounds each wait; bench-throughput waits at
+ * least 120 s for the whole stream.
+ *
+ * Layout: options and context; deadlines and socket I/O; one client
+ * connection (handshake, send, receive); the modes; main.
+ */
+#include "addr.h"
+#include "boxstream.h"
+#include "crypto.h"
+#include "datadir.h"
+#include "error.h"
+#include "genesis.h"
+#include "identity.h"
+#include "shs.h"
+#include "util.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <msgpack.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum { RBUF = 64 * 1024, BENCH_MSG = 64 * 1024 };
+
+typedef struct ctx {
+    const char *mode;
+    const char *data;
+    const char *to;
+    uint64_t count;
+    uint64_t hold_ms;
+    uint64_t mb;
+    uint64_t timeout_ms;
+    bool partial;
+    bool have_data; /* identity and genesis loaded */
+    px_identity me;
+    px_genesis g;
+    uint8_t server_pk[32];
+    bool have_server_pk;
+    struct sockaddr_storage sa;
+    socklen_t salen;
+} ctx;
+
+/* --- deadlines and socket I/O -------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+    return px_mono_ns() / 1000000u;
+}
+
+static double now_s(void)
+{
+    return (double)px_mono_ns() / 1e9;
+}
+
+/* Milliseconds left until deadline, for poll(); 0 once it has passed. */
+static int left_ms(uint64_t deadline)
+{
+    uint64_t now = now_ms();
+    if (now >= deadline)
+        return 0;
+    return deadline - now > 60 * 60 * 1000 ? 60 * 60 * 1000 : (int)(deadline - now);
+}
+
+/* Wait until fd is ready for events or the deadline passes. PX_OK or
+ * PX_ETIMEDOUT. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = events};
+        int r = poll(&p, 1, left_ms(deadline));
+        if (r > 0)
+            return PX_OK;
+        if (r == 0)
+            return px_err_set(PX_ETIMEDOUT, "no answer within the deadline");
+        if (errno != EINTR)
+            return px_err_set(px_err_from_errno(errno), "poll: %s", strerror(errno));
+    }
+}
+
+/* Connect to the target with a deadline. OUT *out: a non-blocking fd. */
+static int sock_dial(const ctx *x, uint64_t deadline, int *out)
+{
+    int fd = socket(x->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int rc = PX_OK;
+    *out = -1;
+    if (fd < 0)
+        return px_err_set(px_err_from_errno(errno), "socket: %s", strerror(errno));
+    if (connect(fd, (const struct sockaddr *)&x->sa, x->salen) != 0) {
+        if (errno != EINPROGRESS) {
+            rc = px_err_set(PX_ENET, "connect to %s: %s", x->to, strerror(errno));
+            goto out;
+        }
+        rc = wait_fd(fd, POLLOUT, deadline);
+        if (rc) {
+            rc = px_err_set(rc, "connect to %s: timed out", x->to);
+            goto out;
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) {
+            rc = px_err_set(PX_ENET, "connect to %s: %s", x->to, strerror(err));
+            goto out;
+        }
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+out:
+    if (rc)
+        close(fd);
+    else
+        *out = fd;
+    return rc;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, uint64_t deadline)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int rc = wait_fd(fd, POLLOUT, deadline);
+            if (rc)
+                return px_err_set(rc, "the server stopped reading (send timed out)");
+            continue;
+        }
+        return px_err_set(PX_ECLOSED, "send: %s", strerror(errno));
+    }
+    return PX_OK;
+}
+
+/* Read up to n bytes (at least 1). OUT *got. PX_OK, PX_ECLOSED (end of
+ * stream or reset: the server closed), PX_ETIMEDOUT or another error. */
+static int read_some(int fd, uint8_t *p, size_t n, uint64_t deadline, size_t *got)
+{
+    *got = 0;
+    for (;;) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r > 0) {
+            *got = (size_t)r;
+            return PX_OK;
+        }
+        if (r == 0)
+            return px_err_set(PX_ECLOSED, "the server closed the connection");
+        if (errno == EINTR)
+            continue;
+        if (errno == ECONNRESET || errno == EPIPE)
+            return px_err_set(PX_ECLOSED, "the server reset the connection");
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return px_err_set(px_err_from_errno(errno), "recv: %s", strerror(errno));
+        int rc = wait_fd(fd, POLLIN, deadline);
+        if (rc)
+            return rc;
+    }
+}
+
+static int read_full(int fd, uint8_t *p, size_t n, uint64_t deadline)
+{
+    while (n > 0) {
+        size_t got = 0;
+        int rc = read_some(fd, p, n, deadline, &got);
+        if (rc)
+            return rc;
+        p += got;
+        n -= got;
+    }
+    return PX_OK;
+}
+
+/* Read and discard until the server closes. PX_OK once it has, or
+ * PX_ETIMEDOUT. */
+static int drain_until_closed(int fd, uint64_t deadline)
+{
+    uint8_t junk[4096];
+    for (;;) {
+        size_t got = 0;
+        int rc = read_some(fd, junk, sizeof junk, deadline, &got);
+        if (rc == PX_ECLOSED)
+            return PX_OK;
+        if (rc)
+            return rc;
+    }
+}
+
+/* --- one client connection --------------------------------------------------- */
+
+typedef struct pconn {
+    int fd;
+    px_box_enc enc;
+    px_box_dec dec;
+    px_wire_reader wire;
+    bool goodbye;         /* the server's goodbye arrived */
+    const uint8_t *plain; /* decrypted bytes not yet given to the wire reader */
+    size_t plain_len;
+    size_t rpos, rlen; /* unread part of rbuf */
+    uint8_t rbuf[RBUF];
+} pconn;
+
+static pconn *pconn_new(void)
+{
+    pconn *pc = calloc(1, sizeof *pc);
+    if (pc)
+        pc->fd = -1;
+    return pc;
+}
+
+static void pconn_free(pconn *pc)
+{
+    if (!pc)
+        return;
+    if (pc->fd >= 0)
+        close(pc->fd);
+    px_box_enc_clear(&pc->enc);
+    px_box_dec_clear(&pc->dec);
+    px_wire_reader_free(&pc->wire);
+    free(pc);
+}
+
+/* Client side of the Secret Handshake over pc->fd (connected). */
+static int handshake(const ctx *x, pconn *pc, uint64_t deadline)
+{
+    px_shs s;
+    px_shs_keys keys;
+    uint8_t eph[32], msg[PX_SHS_MSG_MAX];
+    size_t len = 0;
+    px_random_bytes(eph, sizeof eph);
+    int rc = px_shs_client_init(&s, x->g.network_key, x->me.pk, x->me.sk, x->server_pk, eph);
+    px_memzero(eph, sizeof eph);
+    while (!rc) {
+        px_shs_step step = px_shs_next(&s, &len);
+        if (step == PX_SHS_WRITE) {
+            rc = px_shs_produce(&s, msg, len);
+            if (!rc)
+                rc = write_all(pc->fd, msg, len, deadline);
+        } else if (step == PX_SHS_READ) {
+            rc = read_full(pc->fd, msg, len, deadline);
+            if (rc == PX_ECLOSED)
+                rc = px_err_set(PX_EHANDSHAKE, "the server hung up during the handshake "
+                                               "(wrong network key, or refused)");
+            if (!rc)
+                rc = px_shs_consume(&s, msg, len);
+        } else if (step == PX_SHS_DONE) {
+            break;
+        } else {
+            rc = px_err_set(PX_EHANDSHAKE, "handshake failed");
+        }
+    }
+    if (!rc)
+        rc = px_shs_session(&s, &keys);
+    if (!rc) {
+        px_box_enc_init(&pc->enc, keys.enc_key, keys.enc_nonce);
+        px_box_dec_init(&pc->dec, keys.dec_key, keys.dec_nonce);
+        px_wire_reader_init(&pc->wire, PX_WIRE_MAX);
+    }
+    px_memzero(&keys, sizeof keys);
+    px_shs_clear(&s);
+    return rc;
+}
+
+/* Box len plaintext bytes (any framing already applied) and send them. */
+static int send_boxed(pconn *pc, const void *plain, size_t len, uint64_t deadline)
+{
+    px_buf boxed = {0};
+    int rc = px_box_enc_write(&pc->enc, plain, len, &boxed);
+    if (!rc)
+        rc = write_all(pc->fd, boxed.data, boxed.len, deadline);
+    px_buf_free(&boxed);
+    return rc;
+}
+
+/* Send one message (len32 + msgpack bytes) through the box-stream. */
+static int send_msg(pconn *pc, const void *msg, size_t len, uint64_t deadline)
+{
+    px_buf framed = {0};
+    int rc = px_wire_frame(&framed, msg, len);
+    if (!rc)
+        rc = send_boxed(pc, framed.data, framed.len, deadline);
+    px_buf_free(&framed);
+    return rc;
+}
+
+static int send_goodbye(pconn *pc, uint64_t deadline)
+{
+    px_buf bye = {0};
+    int rc = px_box_enc_goodbye(&pc->enc, &bye);
+    if (!rc)
+        rc = write_all(pc->fd, bye.data, bye.len, deadline);
+    px_buf_free(&bye);
+    return rc;
+}
+
+/* Receive the next message. OUT: *msg / *len, valid until the next call.
+ * PX_ECLOSED when the server said goodbye (pc->goodbye) or closed. */
+static int recv_msg(pconn *pc, uint64_t deadline, const uint8_t **msg, size_t *len)
+{
+    for (;;) {
+        size_t used = 0;
+        if (pc->plain_len > 0) {
+            int rc = px_wire_reader_feed(&pc->wire, pc->plain, pc->plain_len, &used, msg, len);
+            pc->plain += used;
+            pc->plain_len -= used;
+            if (rc != PX_EAGAIN)
+                return rc;
+            continue;
+        }
+        if (pc->rpos < pc->rlen) {
+            int rc = px_box_dec_feed(&pc->dec, pc->rbuf + pc->rpos, pc->rlen - pc->rpos, &used,
+                                     &pc->plain, &pc->plain_len);
+            pc->rpos += used;
+            if (rc == PX_ECLOSED) {
+                pc->goodbye = true;
+                return px_err_set(PX_ECLOSED, "the server said goodbye");
+            }
+            if (rc != PX_OK && rc != PX_EAGAIN)
+                return rc;
+            continue;
+        }
+        size_t got = 0;
+        int rc = read_some(pc->fd, pc->rbuf, sizeof pc->rbuf, deadline, &got);
+        if (rc)
+            return rc;
+        pc->rpos = 0;
+        pc->rlen = got;
+    }
+}
+
+/* Wait for the server to end the connection (goodbye or close), ignoring
+ * whatever messages come first. */
+static int wait_closed(pconn *pc, uint64_t deadline)
+{
+    for (;;) {
+        const uint8_t *msg;
+        size_t len;
+        int rc = recv_msg(pc, deadline, &msg, &len);
+        if (rc == PX_ECLOSED)
+            return PX_OK;
+        if (rc == PX_ETIMEDOUT)
+            return px_err_set(rc, "the server kept the connection open");
+        if (rc)
+            return rc;
+    }
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t len = strlen(s);
+    msgpack_pack_str(pk, len);
+    msgpack_pack_str_body(pk, s, len);
+}
+
+static int send_hello(const ctx *x, pconn *pc, uint64_t deadline)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    pack_str(&pk, "type");
+    pack_str(&pk, "hello");
+    pack_str(&pk, "version");
+    msgpack_pack_uint32(&pk, 1);
+    pack_str(&pk, "software");
+    pack_str(&pk, "px_peer");
+    pack_str(&pk, "network_id");
+    msgpack_pack_bin(&pk, 32);
+    msgpack_pack_bin_body(&pk, x->g.network_id, 32);
+    int rc = send_msg(pc, sb.data, sb.size, deadline);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+static const msgpack_object *field(const msgpack_object *map, const char *key)
+{
+    size_t n = strlen(key);
+    if (map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+/* Receive the server's hello and check it names our network. OUT: the
+ * server's software string (truncated) into sw. */
+static int recv_hello(const ctx *x, pconn *pc, uint64_t deadline, char *sw, size_t swlen)
+{
+    const uint8_t *msg;
+    size_t len;
+    msgpack_unpacked u;
+    int rc = recv_msg(pc, deadline, &msg, &len);
+    if (rc)
+        return px_err_set(rc, "no hello from the server: %s", px_err_message(rc));
+    msgpack_unpacked_init(&u);
+    rc = px_wire_unpack(msg, len, &u);
+    if (!rc) {
+        const msgpack_object *type = field(&u.data, "type");
+        const msgpack_object *net = field(&u.data, "network_id");
+        const msgpack_object *s = field(&u.data, "software");
+        if (!type || type->type != MSGPACK_OBJECT_STR || type->via.str.size != 5 ||
+            memcmp(type->via.str.ptr, "hello", 5) != 0)
+            rc = px_err_set(PX_EPROTO, "the server's first message is not a hello");
+        else if (!net || net->type != MSGPACK_OBJECT_BIN || net->via.bin.size != 32 ||
+                 memcmp(net->via.bin.ptr, x->g.network_id, 32) != 0)
+            rc = px_err_set(PX_ENETWORK, "the server's hello names another network");
+        else if (s && s->type == MSGPACK_OBJECT_STR)
+            snprintf(sw, swlen, "%.*s", (int)s->via.str.size, s->via.str.ptr);
+        else
+            snprintf(sw, swlen, "?");
+    }
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+/* Dial, handshake, exchange hellos (send_own_hello: whether we send ours).
+ * OUT *out: the connection, freed by pconn_free(). */
+static int open_session(const ctx *x, uint64_t deadline, bool send_own_hello, pconn **out, char *sw,
+                        size_t swlen)
+{
+    pconn *pc = pconn_new();
+    int rc = pc ? PX_OK : PX_ENOMEM;
+    *out = NULL;
+    if (!rc)
+        rc = sock_dial(x, deadline, &pc->fd);
+    if (!rc)
+        rc = handshake(x, pc, deadline);
+    if (!rc && send_own_hello)
+        rc = send_hello(x, pc, deadline);
+    if (!rc)
+        rc = recv_hello(x, pc, deadline, sw, swlen);
+    if (rc) {
+        pconn_free(pc);
+        return rc;
+    }
+    *out = pc;
+    return PX_OK;
+}
+
+/* --- modes ----------------------------------------------------------------------- */
+
+static int mode_hello(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    double t0 = now_s();
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    double t1 = now_s();
+    if (!rc)
+        rc = send_goodbye(pc, deadline);
+    if (!rc)
+        rc = wait_closed(pc, deadline);
+    pconn_free(pc);
+    if (!rc)
+        printf("hello ok: handshake and hellos in %.1f ms (server %s)\n", (t1 - t0) * 1e3, sw);
+    return rc;
+}
+
+static int mode_garbage(const ctx *x)
+{
+    uint64_t bytes = 0;
+    double t0 = now_s();
+    for (uint64_t i = 0; i < x->count; i++) {
+        uint8_t junk[256], n8;
+        int fd = -1;
+        uint64_t deadline = now_ms() + x->timeout_ms;
+        px_random_bytes(&n8, 1);
+        size_t n = (size_t)n8 + 1;
+        px_random_bytes(junk, n);
+        int rc = sock_dial(x, deadline, &fd);
+        if (rc)
+            return px_err_set(rc, "garbage connection %llu: %s", (unsigned long long)i + 1,
+                              px_err_detail());
+        /* The server may hang up as soon as it has seen 64 bad bytes; a send
+         * that then fails is fine. */
+        (void)write_all(fd, junk, n, deadline);
+        shutdown(fd, SHUT_WR);
+        rc = drain_until_closed(fd, deadline);
+        close(fd);
+        if (rc)
+            return px_err_set(rc, "garbage connection %llu: the server did not close it",
+                              (unsigned long long)i + 1);
+        bytes += n;
+    }
+    printf("garbage ok: %llu connections sent %llu random bytes and were closed by the server "
+           "in %.2f s\n",
+           (unsigned long long)x->count, (unsigned long long)bytes, now_s() - t0);
+    return PX_OK;
+}
+
+/* Whether the server has closed fd (reads 0 or a reset; data is drained). */
+static bool closed_by_server(int fd)
+{
+    uint8_t junk[256];
+    for (;;) {
+        ssize_t r = recv(fd, junk, sizeof junk, 0);
+        if (r > 0)
+            continue;
+        if (r == 0)
+            return true;
+        if (errno == EINTR)
+            continue;
+        return errno != EAGAIN && errno != EWOULDBLOCK;
+    }
+}
+
+static int mode_halfopen(const ctx *x)
+{
+    int *fds = calloc(x->count, sizeof *fds);
+    uint64_t opened = 0, closed = 0;
+    int rc = fds ? PX_OK : PX_ENOMEM;
+    for (uint64_t i = 0; !rc && i < x->count; i++) {
+        rc = sock_dial(x, now_ms() + x->timeout_ms, &fds[i]);
+        if (!rc && x->partial) {
+            uint8_t half[PX_SHS_MSG1_BYTES / 2];
+            px_random_bytes(half, sizeof half);
+            (void)write_all(fds[i], half, sizeof half, now_ms() + x->timeout_ms);
+        }
+        if (!rc)
+            opened++;
+    }
+    if (!rc) {
+        uint64_t open_now = 0;
+        for (uint64_t i = 0; i < opened; i++)
+            open_now += !closed_by_server(fds[i]);
+        /* The tests wait for this line before they act during the hold. */
+        printf("halfopen: %llu opened, %llu still open; holding %llu ms\n",
+               (unsigned long long)opened, (unsigned long long)open_now,
+               (unsigned long long)x->hold_ms);
+        fflush(stdout);
+        uint64_t end = now_ms() + x->hold_ms;
+        while (left_ms(end) > 0)
+            poll(NULL, 0, left_ms(end));
+        for (uint64_t i = 0; i < opened; i++)
+            closed += closed_by_server(fds[i]);
+        printf("halfopen ok: %llu connections held %llu ms; the server closed %llu, %llu still "
+               "open\n",
+               (unsigned long long)opened, (unsigned long long)x->hold_ms,
+               (unsigned long long)closed, (unsigned long long)(opened - closed));
+    }
+    for (uint64_t i = 0; fds && i < opened; i++)
+        close(fds[i]);
+    free(fds);
+    return rc;
+}
+
+static int mode_stall(const ctx *x)
+{
+    px_shs s;
+    uint8_t eph[32], msg1[PX_SHS_MSG1_BYTES];
+    int fd = -1;
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    px_random_bytes(eph, sizeof eph);
+    int rc = px_shs_client_init(&s, x->g.network_key, x->me.pk, x->me.sk, x->server_pk, eph);
+    px_memzero(eph, sizeof eph);
+    if (!rc)
+        rc = px_shs_produce(&s, msg1, sizeof msg1);
+    px_shs_clear(&s);
+    if (!rc)
+        rc = sock_dial(x, deadline, &fd);
+    double t0 = now_s();
+    if (!rc)
+        rc = write_all(fd, msg1, sizeof msg1, deadline);
+    if (!rc) {
+        rc = drain_until_closed(fd, deadline);
+        if (rc == PX_ETIMEDOUT)
+            rc = px_err_set(rc, "the server did not cut off a stalled handshake within %llu ms",
+                            (unsigned long long)x->timeout_ms);
+    }
+    double t1 = now_s();
+    if (fd >= 0)
+        close(fd);
+    if (!rc)
+        printf("stall ok: the server closed a stalled handshake after %.0f ms\n", (t1 - t0) * 1e3);
+    return rc;
+}
+
+/* Forge a box-stream header announcing len body bytes, sealed with the
+ * encoder's current key and nonce. The encoder refuses to make one, so this
+ * reaches into its (private) fields: a test tool's privilege. */
+static int send_forged_header(pconn *pc, unsigned len, uint64_t deadline)
+{
+    uint8_t header[18], boxed[PX_BOX_HEADER_BYTES];
+    header[0] = (uint8_t)(len >> 8);
+    header[1] = (uint8_t)len;
+    px_random_bytes(header + 2, 16);
+    px_secretbox_easy(boxed, header, sizeof header, pc->enc.nonce, pc->enc.key);
+    return write_all(pc->fd, boxed, sizeof boxed, deadline);
+}
+
+/* The four "the server must close" modes after a good start. */
+static int mode_violation(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    const char *what = x->mode;
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    bool nohello = strcmp(what, "nohello") == 0;
+    int rc = open_session(x, deadline, !nohello, &pc, sw, sizeof sw);
+    if (rc)
+        return rc;
+    double t0 = now_s();
+    if (strcmp(what, "bigheader") == 0) {
+        rc = send_forged_header(pc, 5000, deadline);
+    } else if (strcmp(what, "bigmsg") == 0) {
+        uint8_t prefix[4] = {0x00, 0x20, 0x00, 0x00}; /* 2 MiB */
+        rc = send_boxed(pc, prefix, sizeof prefix, deadline);
+    } else if (strcmp(what, "badmsgpack") == 0) {
+        const uint8_t bad[] = {0xc1, 0x00}; /* 0xc1 is never used in msgpack */
+        rc = send_msg(pc, bad, sizeof bad, deadline);
+    } else {
+        const uint8_t early[] = {0x81, 0xa4, 't', 'y', 'p', 'e', 0xa7,
+                                 'x',  '-',  'b', 'e', 'n', 'c', 'h'};
+        rc = send_msg(pc, early, sizeof early, deadline);
+    }
+    if (!rc)
+        rc = wait_closed(pc, deadline);
+    double t1 = now_s();
+    bool goodbye = pc->goodbye;
+    pconn_free(pc);
+    if (!rc)
+        printf("%s ok: the server closed the connection after %.1f ms (%s)\n", what,
+               (t1 - t0) * 1e3, goodbye ? "with a goodbye" : "without a goodbye");
+    return rc;
+}
+
+static int mode_bench_handshakes(const ctx *x)
+{
+    double t0 = now_s(), shs_s = 0;
+    for (uint64_t i = 0; i < x->count; i++) {
+        pconn *pc = pconn_new();
+        uint64_t deadline = now_ms() + x->timeout_ms;
+        int rc = pc ? PX_OK : PX_ENOMEM;
+        if (!rc)
+            rc = sock_dial(x, deadline, &pc->fd);
+        double h0 = now_s();
+        if (!rc)
+            rc = handshake(x, pc, deadline);
+        shs_s += now_s() - h0;
+        pconn_free(pc);
+        if (rc)
+            return px_err_set(rc, "handshake %llu of %llu: %s", (unsigned long long)i + 1,
+                              (unsigned long long)x->count, px_err_message(rc));
+    }
+    double secs = now_s() - t0;
+    printf("bench-handshakes ok: %llu sequential connect+handshake+close in %.2f s: %.0f "
+           "handshakes/s (%.2f ms per handshake)\n",
+           (unsigned long long)x->count, secs, (double)x->count / secs,
+           shs_s * 1e3 / (double)x->count);
+    printf("figure\thandshakes_per_s\t%.0f\thandshakes/s\n", (double)x->count / secs);
+    printf("figure\thandshake_latency\t%.2f\tms\n", shs_s * 1e3 / (double)x->count);
+    return PX_OK;
+}
+
+/* In-process box-stream on 4 KiB frames: encode only, and encode + decode.
+ * OUT: MB/s (10^6 bytes of plaintext per second) for each. */
+static int box_inprocess(uint64_t total, double *enc_mbs, double *both_mbs)
+{
+    uint8_t key[32], nonce[24], chunk[PX_BOX_BODY_MAX];
+    px_box_enc e;
+    px_box_dec *d = malloc(sizeof *d);
+    px_buf out = {0};
+    int rc = d ? PX_OK : PX_ENOMEM;
+    uint64_t frames = total / sizeof chunk;
+    px_random_bytes(key, sizeof key);
+    px_random_bytes(nonce, sizeof nonce);
+    px_random_bytes(chunk, sizeof chunk);
+    px_box_enc_init(&e, key, nonce);
+    double t0 = now_s();
+    for (uint64_t i = 0; !rc && i < frames; i++) {
+        px_buf_reset(&out);
+        rc = px_box_enc_write(&e, chunk, sizeof chunk, &out);
+    }
+    double t1 = now_s();
+    if (!rc) {
+        px_box_enc_init(&e, key, nonce);
+        px_box_dec_init(d, key, nonce);
+    }
+    double t2 = now_s();
+    for (uint64_t i = 0; !rc && i < frames; i++) {
+        const uint8_t *plain = NULL;
+        size_t used = 0, plain_len = 0;
+        px_buf_reset(&out);
+        rc = px_box_enc_write(&e, chunk, sizeof chunk, &out);
+        if (!rc)
+            rc = px_box_dec_feed(d, out.data, out.len, &used, &plain, &plain_len);
+        if (!rc && (used != out.len || plain_len != sizeof chunk))
+            rc = px_err_set(PX_EPROTO, "in-process box-stream round trip lost bytes");
+    }
+    double t3 = now_s();
+    *enc_mbs = (double)(frames * sizeof chunk) / 1e6 / (t1 - t0);
+    *both_mbs = (double)(frames * sizeof chunk) / 1e6 / (t3 - t2);
+    px_box_enc_clear(&e);
+    px_box_dec_clear(d);
+    free(d);
+    px_buf_free(&out);
+    px_memzero(key, sizeof key);
+    return rc;
+}
+
+static int mode_bench_throughput(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    px_buf framed = {0}, boxed = {0};
+    uint64_t total = x->mb * 1024 * 1024, sent = 0;
+    uint64_t wait_ms = x->timeout_ms > 120000 ? x->timeout_ms : 120000;
+    /* A map of two keys whose framed size is exactly 64 KiB: length prefix,
+     * fixmap, "type", "x-bench", "data", bin16 header, data. */
+    size_t data_len = BENCH_MSG - PX_WIRE_LEN_BYTES - 1 - 5 - 8 - 5 - 3;
+    uint8_t *data = malloc(data_len);
+    int rc = data ? PX_OK : PX_ENOMEM;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    if (!rc) {
+        px_random_bytes(data, data_len);
+        msgpack_pack_map(&pk, 2);
+        pack_str(&pk, "type");
+        pack_str(&pk, "x-bench");
+        pack_str(&pk, "data");
+        msgpack_pack_bin(&pk, data_len);
+        msgpack_pack_bin_body(&pk, data, data_len);
+        rc = px_wire_frame(&framed, sb.data, sb.size);
+        if (!rc && framed.len != BENCH_MSG)
+            rc = px_err_set(PX_EINVAL, "bench message is %zu bytes, not %d", framed.len, BENCH_MSG);
+    }
+    if (!rc)
+        rc = open_session(x, now_ms() + x->timeout_ms, true, &pc, sw, sizeof sw);
+    double t0 = now_s();
+    uint64_t deadline = now_ms() + wait_ms;
+    while (!rc && sent < total) {
+        px_buf_reset(&boxed);
+        rc = px_box_enc_write(&pc->enc, framed.data, framed.len, &boxed);
+        if (!rc)
+            rc = write_all(pc->fd, boxed.data, boxed.len, deadline);
+        sent += framed.len;
+    }
+    if (!rc)
+        rc = send_goodbye(pc, deadline);
+    if (!rc) {
+        /* The server reads in order: its goodbye means it has read it all. */
+        rc = wait_closed(pc, deadline);
+        if (!rc && !pc->goodbye)
+            rc = px_err_set(PX_EPROTO, "the server closed without a goodbye");
+    }
+    double t1 = now_s();
+    double enc_mbs = 0, both_mbs = 0;
+    if (!rc)
+        rc = box_inprocess(total, &enc_mbs, &both_mbs);
+    if (!rc) {
+        double mbs = (double)sent / 1e6 / (t1 - t0);
+        printf("bench-throughput ok: %llu MiB as %llu messages of 64 KiB to %s in %.2f s: "
+               "%.0f MB/s over loopback; in process, 4 KiB frames: %.0f MB/s encode, %.0f MB/s "
+               "encode+decode\n",
+               (unsigned long long)x->mb, (unsigned long long)(sent / framed.len), sw, t1 - t0, mbs,
+               enc_mbs, both_mbs);
+        printf("figure\tboxstream_loopback\t%.0f\tMB/s\n", mbs);
+        printf("figure\tboxstream_inprocess_encode\t%.0f\tMB/s\n", enc_mbs);
+        printf("figure\tboxstream_inprocess_roundtrip\t%.0f\tMB/s\n", both_mbs);
+    }
+    pconn_free(pc);
+    px_buf_free(&framed);
+    px_buf_free(&boxed);
+    msgpack_sbuffer_destroy(&sb);
+    free(data);
+    return rc;
+}
+
+/* --- main ------------------------------------------------------------------------ */
+
+static const char usage[] =
+    "usage: px_peer MODE --to [KEY@]HOST:PORT [--data DIR] [--count N] [--hold MS]\n"
+    "               [--mb M] [--timeout MS] [--partial]\n"
+    "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
+    "      nohello | bench-handshakes | bench-throughput\n"
+    "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
+
+typedef struct mode {
+    const char *name;
+    int (*run)(const ctx *x);
+    bool needs_data;
+} mode;
+
+static const mode modes[] = {
+    {"hello", mode_hello, true},
+    {"garbage", mode_garbage, false},
+    {"halfopen", mode_halfopen, false},
+    {"stall", mode_stall, true},
+    {"bigheader", mode_violation, true},
+    {"bigmsg", mode_violation, true},
+    {"badmsgpack", mode_violation, true},
+    {"nohello", mode_violation, true},
+    {"bench-handshakes", mode_bench_handshakes, true},
+    {"bench-throughput", mode_bench_throughput, true},
+};
+
+static int usage_error(const char *what)
+{
+    fprintf(stderr, "px_peer: %s\n%s", what, usage);
+    return 2;
+}
+
+/* Load DIR's identity and genesis, work out the server's key and address. */
+static int setup(ctx *x)
+{
+    px_addr a;
+    px_datadir d;
+    int rc = px_addr_parse(x->to, &a);
+    if (rc)
+        return px_err_set(rc, "--to: %s", px_err_detail());
+    if (x->data) {
+        rc = px_datadir_resolve(&d, x->data);
+        if (!rc)
+            rc = px_identity_load(&x->me, d.key);
+        if (!rc)
+            rc = px_genesis_load(&x->g, d.genesis);
+        if (rc)
+            return rc;
+        x->have_data = true;
+    }
+    if (a.has_key) {
+        memcpy(x->server_pk, a.key, 32);
+        x->have_server_pk = true;
+    } else if (x->have_data) {
+        memcpy(x->server_pk, x->g.root, 32);
+        x->have_server_pk = true;
+    }
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)a.port);
+    int gai = getaddrinfo(a.host, port, &hints, &res);
+    if (gai != 0 || !res)
+        return px_err_set(PX_ENET, "cannot resolve %s: %s", a.host, gai_strerror(gai));
+    memcpy(&x->sa, res->ai_addr, res->ai_addrlen);
+    x->salen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return PX_OK;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"count", required_argument, NULL, 'n'},
+                                         {"hold", required_argument, NULL, 'H'},
+                                         {"mb", required_argument, NULL, 'm'},
+                                         {"timeout", required_argument, NULL, 'T'},
+                                         {"partial", no_argument, NULL, 'P'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    ctx x = {.count = 1, .hold_ms = 1000, .mb = 64, .timeout_ms = 5000};
+    const mode *m = NULL;
+    int c;
+    if (argc < 2)
+        return usage_error("no mode given");
+    x.mode = argv[1];
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(modes[i].name, x.mode) == 0)
+            m = &modes[i];
+    if (!m)
+        return usage_error("unknown mode");
+    optind = 2;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        uint64_t *num = NULL, lo = 1, hi = 1000000;
+        switch (c) {
+        case 'd':
+            x.data = optarg;
+            break;
+        case 't':
+            x.to = optarg;
+            break;
+        case 'n':
+            num = &x.count;
+            break;
+        case 'H':
+            num = &x.hold_ms;
+            lo = 0;
+            hi = 3600000;
+            break;
+        case 'm':
+            num = &x.mb;
+            hi = 65536;
+            break;
+        case 'T':
+            num = &x.timeout_ms;
+            hi = 3600000;
+            break;
+        case 'P':
+            x.partial = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            return usage_error("unknown option or missing value");
+        }
+        if (num && px_parse_u64(optarg, lo, hi, num) != PX_OK)
+            return usage_error("a numeric option is out of range");
+    }
+    if (optind != argc)
+        return usage_error("unexpected argument");
+    if (!x.to)
+        return usage_error("--to is required");
+    if (m->needs_data && !x.data)
+        return usage_error("this mode needs --data DIR (identity and network key)");
+    if (px_crypto_init() != PX_OK) {
+        fprintf(stderr, "px_peer: cannot initialise libsodium\n");
+        return 1;
+    }
+    int rc = setup(&x);
+    if (!rc && m->needs_data && !x.have_server_pk)
+        rc = px_err_set(PX_EINVAL, "--to needs KEY@ (no network root to assume)");
+    if (!rc)
+        rc = m->run(&x);
+    px_identity_clear(&x.me);
+    if (rc) {
+        printf("%s FAILED: %s\n", x.mode, px_err_message(rc));
+        fprintf(stderr, "px_peer %s: %s\n", x.mode, px_err_message(rc));
+        return 1;
+    }
+    return 0;
+}
