@@ -120,7 +120,7 @@ static int do_import(px_local *l, const char *file)
     if (!is_stdin)
         fclose(r.f);
     px_archive_reader_free(&r);
-    if (added > 0)
+    if (added > 0 || forks > 0)
         px_cli_notify(l);
     return rc;
 }

@@ -448,6 +448,9 @@ void px_gossip_on_drain(px_gossip *g, px_gossip_peer *p)
 void px_gossip_local_changed(px_gossip *g)
 {
     seqmap fresh = {0};
+    /* The CLI may have stored fork proofs too (an import). */
+    if (reload_forks(g) != PX_OK)
+        px_warn("gossip", "cannot read fork proofs: %s", px_err_message(PX_ESTORE));
     if (px_store_each_feed(g->local->store, load_head, &fresh) == PX_OK)
         for (size_t i = 0; i < fresh.n; i++)
             seqmap_raise(&g->heads, fresh.v[i].author, fresh.v[i].seq);

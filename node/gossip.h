@@ -63,7 +63,8 @@ int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
 /* The connection's write queue drained: resume pushing. */
 void px_gossip_on_drain(px_gossip *g, px_gossip_peer *p);
 
-/* Something appended entries to the store behind our back (the CLI). */
+/* Something appended entries or fork proofs to the store behind our back
+ * (the CLI). */
 void px_gossip_local_changed(px_gossip *g);
 
 /* Progress for `praxis sync` / `status`: received, rate, remaining. OUT: a

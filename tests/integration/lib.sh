@@ -102,10 +102,16 @@ start_node() {
     wait_until 10 test -S "$T/$name/control.sock"
 }
 
+# running PID: the process exists and is not a zombie.
+running() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+
+# stop_node NAME: SIGTERM, wait up to 5 s for a clean exit, then SIGKILL.
 stop_node() {
     local pid="${NODE_PID[$1]}"
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 100); do running "$pid" || break; sleep 0.05; done
+    running "$pid" && kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
 }
 
 # received NAME: entries the node holds (from its store).
