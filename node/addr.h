@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum { PX_ADDR_TEXT_MAX = 200 }; /* longest "[KEY@]HOST:PORT" text */
+
 typedef struct px_addr {
     bool has_key;
     uint8_t key[32];

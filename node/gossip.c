@@ -159,6 +159,8 @@ struct px_gossip {
     uint64_t batches_total;
     uint64_t sig_checks_total;
     px_buf scratch;
+    void (*on_stored)(void *ctx);
+    void *on_stored_ctx;
 };
 
 static void kick(px_gossip *g);
@@ -632,6 +634,8 @@ static void unit_done(uv_work_t *req, int status)
         j = next;
     }
     free(w);
+    if (g->on_stored)
+        g->on_stored(g->on_stored_ctx);
     if (g->queued_bytes < PX_GOSSIP_QUEUE_MAX / 2)
         for (px_gossip_peer *q = g->peers; q; q = q->next)
             if (q->paused) {
@@ -742,6 +746,12 @@ int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
     if (strcmp(type, "entries") == 0)
         return on_entries(g, p, raw, len);
     return PX_ENOENT;
+}
+
+void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx), void *ctx)
+{
+    g->on_stored = fn;
+    g->on_stored_ctx = ctx;
 }
 
 /* --- progress ------------------------------------------------------------------- */

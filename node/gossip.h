@@ -67,6 +67,9 @@ void px_gossip_on_drain(px_gossip *g, px_gossip_peer *p);
  * (the CLI). */
 void px_gossip_local_changed(px_gossip *g);
 
+/* Be told (on the loop thread) whenever received entries were stored. */
+void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx), void *ctx);
+
 /* Progress for `praxis sync` / `status`: received, rate, remaining. OUT: a
  * new JSON object. */
 json_t *px_gossip_progress(px_gossip *g);

@@ -15,7 +15,9 @@
 #include "datadir.h"
 #include "error.h"
 #include "gossip.h"
+#include "jsonmp.h"
 #include "log.h"
+#include "records.h"
 #include "util.h"
 #include "wire.h"
 
@@ -25,7 +27,13 @@
 #include <string.h>
 
 #define PX_SOFTWARE "praxisd/0.1.0"
-enum { PROTOCOL_VERSION = 1, TICK_MS = 250, BACKOFF_MAX_MS = 60000 };
+enum {
+    PROTOCOL_VERSION = 1,
+    TICK_MS = 250,
+    BACKOFF_MAX_MS = 60000,
+    LEARN_EVERY_MS = 30000,  /* re-read members' address announcements */
+    ROTATE_EVERY_MS = 120000, /* replace one learned connection (anti-entropy) */
+};
 
 /* A dial target. */
 typedef struct peer {
@@ -37,6 +45,7 @@ typedef struct peer {
     bool resolving;
     px_conn *conn; /* our outbound connection, while it lives */
     bool reached;  /* its handshake completed */
+    bool learned;  /* from an address entry, not from genesis or --peer */
 } peer;
 
 /* Per-connection state kept by the node. */
@@ -71,6 +80,8 @@ struct px_node {
     bool stopping;
     uint64_t started_ms;
     uint64_t refused_connections;
+    uint64_t next_learn_ms;
+    uint64_t next_rotate_ms;
 };
 
 static void short_key(char out[17], const uint8_t pk[32])
@@ -501,35 +512,83 @@ static bool connected_to(px_node *n, const uint8_t key[32])
     return false;
 }
 
+static void learn_addresses(px_node *n);
+
+static void dial(px_node *n, size_t i, uint64_t now)
+{
+    peer *p = &n->peers[i];
+    resolve_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return;
+    r->node = n;
+    r->peer_index = (int)i;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)p->addr.port);
+    p->resolving = true;
+    int uvrc = uv_getaddrinfo(n->loop, &r->req, on_resolved, p->addr.host, port, &hints);
+    if (uvrc) {
+        p->resolving = false;
+        p->next_try_ms = now + 5000;
+        free(r);
+    }
+}
+
+static uint32_t random_below(uint32_t n)
+{
+    uint8_t b[4];
+    px_random_bytes(b, 4);
+    return ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24) % n;
+}
+
+/* Genesis and --peer targets are always dialled. Learned ones fill up to
+ * max_outbound, chosen at random; every ROTATE_EVERY_MS one learned
+ * connection is dropped so another member gets its turn (anti-entropy). */
 static void on_tick(uv_timer_t *t)
 {
     px_node *n = t->data;
     uint64_t now = px_now_ms();
     if (n->stopping)
         return;
+    if (now >= n->next_learn_ms) {
+        n->next_learn_ms = now + LEARN_EVERY_MS;
+        learn_addresses(n);
+    }
+    size_t eligible[PX_NODE_PEERS_MAX], n_eligible = 0, ready_learned[PX_NODE_PEERS_MAX];
+    size_t n_ready_learned = 0;
+    int active_learned = 0;
     for (size_t i = 0; i < n->n_peers; i++) {
         peer *p = &n->peers[i];
-        if (p->conn || p->resolving || now < p->next_try_ms || connected_to(n, p->key))
+        bool active = p->conn || p->resolving;
+        if (p->learned && active)
+            active_learned++;
+        if (p->learned && p->conn && p->reached)
+            ready_learned[n_ready_learned++] = i;
+        if (active || now < p->next_try_ms || connected_to(n, p->key))
             continue;
-        resolve_req *r = calloc(1, sizeof *r);
-        if (!r)
-            return;
-        r->node = n;
-        r->peer_index = (int)i;
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-        char port[8];
-        snprintf(port, sizeof port, "%u", (unsigned)p->addr.port);
-        p->resolving = true;
-        int uvrc = uv_getaddrinfo(n->loop, &r->req, on_resolved, p->addr.host, port, &hints);
-        if (uvrc) {
-            p->resolving = false;
-            p->next_try_ms = now + 5000;
-            free(r);
+        if (!p->learned)
+            dial(n, i, now);
+        else
+            eligible[n_eligible++] = i;
+    }
+    while (active_learned < n->cfg.max_outbound && n_eligible > 0) {
+        size_t k = random_below((uint32_t)n_eligible);
+        dial(n, eligible[k], now);
+        eligible[k] = eligible[--n_eligible];
+        active_learned++;
+    }
+    if (now >= n->next_rotate_ms) {
+        n->next_rotate_ms = now + ROTATE_EVERY_MS + random_below(ROTATE_EVERY_MS / 4);
+        if (n_eligible > 0 && n_ready_learned > 0) {
+            peer *p = &n->peers[ready_learned[random_below((uint32_t)n_ready_learned)]];
+            px_debug("node", "rotating: closing the connection to %s", p->text);
+            p->next_try_ms = now + ROTATE_EVERY_MS;
+            px_conn_close(p->conn, PX_OK);
         }
     }
 }
 
-static int add_peer(px_node *n, const char *text, const char *what)
+static int add_peer(px_node *n, const char *text, const char *what, bool learned)
 {
     px_addr a;
     int rc = px_addr_parse(text, &a);
@@ -547,9 +606,119 @@ static int add_peer(px_node *n, const char *text, const char *what)
     peer *p = &n->peers[n->n_peers++];
     memset(p, 0, sizeof *p);
     p->addr = a;
+    p->learned = learned;
     memcpy(p->key, key, 32);
     snprintf(p->text, sizeof p->text, "%s", text);
+    if (learned)
+        px_debug("node", "learned address %s", text);
     return PX_OK;
+}
+
+/* --- address announcements ---------------------------------------------------- */
+
+typedef struct learn_ctx {
+    px_node *n;
+    uint8_t last_author[32];
+    bool have_last;
+} learn_ctx;
+
+/* The newest address entry of each member (the walk is newest first). */
+static int learn_one(void *ctx, const px_entry *e, const px_entry_meta *m)
+{
+    learn_ctx *lc = ctx;
+    px_node *n = lc->n;
+    if (lc->have_last && memcmp(lc->last_author, e->h.author, 32) == 0)
+        return PX_OK;
+    memcpy(lc->last_author, e->h.author, 32);
+    lc->have_last = true;
+    if (!e->body || (m && (m->flags & PX_ENTRY_FLAG_SCHEMA_INVALID)) ||
+        memcmp(e->h.author, n->local.me.pk, 32) == 0 ||
+        px_record_validate("address", e->body, e->body_len) != PX_OK)
+        return PX_OK;
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (px_record_unpack(e->body, e->body_len, &u) == PX_OK) {
+        const msgpack_object *list = px_record_get(&u.data, "addresses");
+        for (uint32_t i = 0; list && i < list->via.array.size; i++) {
+            char key[65], text[PX_ADDR_TEXT_MAX + 80];
+            const msgpack_object *a = &list->via.array.ptr[i];
+            px_hex_encode(key, e->h.author, 32);
+            snprintf(text, sizeof text, "%s@%.*s", key, (int)a->via.str.size, a->via.str.ptr);
+            if (add_peer(n, text, "announced address", true) == PX_ETOOBIG)
+                break;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return PX_OK;
+}
+
+static void learn_addresses(px_node *n)
+{
+    learn_ctx lc = {.n = n};
+    int rc = px_store_each_kind(n->local.store, "address", learn_one, &lc);
+    if (rc)
+        px_warn("node", "cannot read address announcements: %s", px_err_message(rc));
+}
+
+/* Publish our --announce addresses, unless our newest announcement already
+ * says exactly that. */
+typedef struct mine_ctx {
+    px_node *n;
+    bool found;
+    px_buf body;
+} mine_ctx;
+
+static int find_mine(void *ctx, const px_entry *e, const px_entry_meta *m)
+{
+    mine_ctx *mc = ctx;
+    (void)m;
+    if (memcmp(e->h.author, mc->n->local.me.pk, 32) != 0 || !e->body)
+        return PX_OK;
+    mc->found = true;
+    px_buf_append(&mc->body, e->body, e->body_len);
+    return PX_EAGAIN; /* newest first: done */
+}
+
+static int announce(px_node *n)
+{
+    if (n->cfg.n_announce == 0)
+        return PX_OK;
+    json_t *list = json_array();
+    for (size_t i = 0; i < n->cfg.n_announce; i++)
+        json_array_append_new(list, json_string(n->cfg.announce[i]));
+    json_t *body = json_pack("{s:o}", "addresses", list);
+    px_buf mp = {0};
+    mine_ctx mc = {.n = n};
+    px_entry e;
+    int rc = px_json_to_msgpack(body, &mp);
+    if (!rc)
+        rc = px_record_validate("address", mp.data, mp.len);
+    if (rc)
+        rc = px_err_set(rc, "--announce: %s", px_err_message(rc));
+    if (!rc) {
+        int wrc = px_store_each_kind(n->local.store, "address", find_mine, &mc);
+        if (wrc && wrc != PX_EAGAIN)
+            rc = wrc;
+    }
+    bool same = mc.found && mc.body.len == mp.len && memcmp(mc.body.data, mp.data, mp.len) == 0;
+    if (!rc && !same) {
+        rc = px_store_begin(n->local.store);
+        if (!rc)
+            rc = px_feed_append(&n->local.feed, &n->local.me, "address", mp.data, mp.len,
+                                px_now_ms(), &e);
+        if (!rc)
+            rc = px_store_commit(n->local.store);
+        else
+            px_store_rollback(n->local.store);
+        if (!rc) {
+            px_info("node", "announced %zu address(es) in our feed", n->cfg.n_announce);
+            px_gossip_local_changed(n->gossip);
+        }
+    }
+    json_decref(body);
+    px_buf_free(&mp);
+    px_buf_free(&mc.body);
+    return rc;
 }
 
 /* --- control socket -------------------------------------------------------- */
@@ -617,6 +786,16 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
 
 /* --- lifecycle ----------------------------------------------------------------- */
 
+/* New entries arrived: maybe address announcements. Look within a second
+ * (not at once: a bulk sync stores many batches). */
+static void entries_stored(void *ctx)
+{
+    px_node *n = ctx;
+    uint64_t soon = px_now_ms() + 1000;
+    if (n->next_learn_ms > soon)
+        n->next_learn_ms = soon;
+}
+
 int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
 {
     px_node *n = calloc(1, sizeof *n);
@@ -631,13 +810,17 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
         n->cfg.max_handshakes = 64;
     if (n->cfg.handshake_timeout_ms == 0)
         n->cfg.handshake_timeout_ms = 10000;
+    if (n->cfg.max_outbound <= 0)
+        n->cfg.max_outbound = 4;
     int rc = px_local_open(&n->local, cfg->data_dir);
     for (size_t i = 0; !rc && i < n->local.genesis.n_bootstrap; i++)
-        rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address");
+        rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address", false);
     for (size_t i = 0; !rc && i < cfg->n_peers; i++)
-        rc = add_peer(n, cfg->peers[i], "--peer");
+        rc = add_peer(n, cfg->peers[i], "--peer", false);
     if (!rc)
         rc = px_gossip_new(loop, &n->local, &n->gossip);
+    if (!rc)
+        px_gossip_on_stored(n->gossip, entries_stored, n);
     if (rc) {
         px_local_close(&n->local);
         free(n);
@@ -658,8 +841,11 @@ int px_node_start(px_node *n)
 {
     int rc = PX_OK;
     n->started_ms = px_now_ms();
+    n->next_rotate_ms = n->started_ms + ROTATE_EVERY_MS;
     if (n->cfg.listen)
         rc = start_listening(n);
+    if (!rc)
+        rc = announce(n);
     if (!rc)
         rc = px_control_start(n->loop, n->local.paths.socket, control_answer, n, &n->control);
     if (rc)

@@ -3,6 +3,8 @@
  *
  * A node opens its data directory (datadir.h), listens for peers, dials the
  * genesis bootstrap addresses and every --peer with exponential back-off,
+ * and keeps a few connections to random members among those that announced
+ * their addresses in signed `address` entries, replacing one now and then,
  * admits only what its limits allow, exchanges a hello on every connection,
  * collapses duplicate connections to one key, and answers the control
  * socket. It stops cleanly: every connection gets a box-stream goodbye, the
@@ -26,6 +28,9 @@ typedef struct px_node_cfg {
     const char *listen;       /* "HOST:PORT", or NULL not to listen */
     const char *const *peers; /* "[KEY@]HOST:PORT" to dial */
     size_t n_peers;
+    const char *const *announce;   /* "HOST:PORT" where peers can reach us */
+    size_t n_announce;
+    int max_outbound;              /* connections to learned peers (default 4) */
     int max_inbound;               /* ready inbound connections (default 32) */
     int max_handshakes;            /* unfinished inbound handshakes (default 64) */
     uint64_t handshake_timeout_ms; /* default 10000 */

@@ -15,6 +15,7 @@
 
 static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
+    "               [--announce HOST:PORT]...\n"
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
     "               [--handshake-timeout MS]\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
@@ -26,6 +27,10 @@ static const char usage[] =
     "  --peer ADDR        dial this peer; KEY (64 hex digits) is its public key,\n"
     "                     and may be left out for the network root's node\n"
     "  --log-level LEVEL  default info; logs go to stderr and never hold secrets\n"
+    "  --announce H:P     publish, in this node's feed, an address where members\n"
+    "                     can reach it (repeatable; only when it changed)\n"
+    "  --max-outbound N   connections to members learned from their announced\n"
+    "                     addresses (default 4; genesis and --peer are extra)\n"
     "  --max-inbound N    most inbound peer connections (default 32)\n"
     "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
     "                     by then is dropped (default 10000, 100 to 600000)\n";
@@ -37,17 +42,21 @@ int main(int argc, char **argv)
                                          {"peer", required_argument, NULL, 'p'},
                                          {"log-level", required_argument, NULL, 'L'},
                                          {"max-inbound", required_argument, NULL, 'm'},
+                                         {"max-outbound", required_argument, NULL, 'o'},
+                                         {"announce", required_argument, NULL, 'a'},
                                          {"handshake-timeout", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
     px_node_cfg cfg = {0};
     const char **peers = calloc((size_t)argc, sizeof *peers);
+    const char **announce = calloc((size_t)argc, sizeof *announce);
     px_log_level level = PX_LOG_INFO;
     int c, rc;
-    if (!peers)
+    if (!peers || !announce)
         return 1;
     cfg.peers = peers;
+    cfg.announce = announce;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -60,6 +69,18 @@ int main(int argc, char **argv)
         case 'p':
             peers[cfg.n_peers++] = optarg;
             break;
+        case 'a':
+            announce[cfg.n_announce++] = optarg;
+            break;
+        case 'o': {
+            uint64_t v;
+            if (px_parse_u64(optarg, 0, 64, &v) != PX_OK) {
+                fprintf(stderr, "praxisd: --max-outbound needs a number from 0 to 64\n");
+                return 2;
+            }
+            cfg.max_outbound = (int)v;
+            break;
+        }
         case 'L':
             if (px_log_parse_level(optarg, &level) != 0) {
                 fprintf(stderr, "praxisd: --log-level must be debug, info, warn or error\n");
@@ -106,6 +127,7 @@ int main(int argc, char **argv)
     }
     rc = px_node_run(&cfg);
     free(peers);
+    free(announce);
     if (rc) {
         fprintf(stderr, "praxisd: %s\n", px_err_message(rc));
         return 1;

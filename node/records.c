@@ -17,6 +17,8 @@
  */
 #include "records.h"
 
+#include "addr.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1041,6 +1043,32 @@ static const field retract_fields[] = {
     {"reason", F_TEXT_OR_STR, false, NULL},
 };
 
+/* address: where the author's node can be reached. The author's key is the
+ * entry's author, so the addresses are plain HOST:PORT. */
+static const field address_fields[] = {
+    {"addresses", F_STRS, true, NULL},
+};
+
+static int address_rules(const kind_spec *spec, const msgpack_object *const *vals)
+{
+    const msgpack_object *list = fv(spec, vals, "addresses");
+    if (list->via.array.size == 0 || list->via.array.size > 8)
+        return px_err_set(PX_ESCHEMA, "field 'addresses' must hold 1 to 8 addresses");
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *a = &list->via.array.ptr[i];
+        char text[PX_ADDR_TEXT_MAX];
+        if (a->via.str.size >= sizeof text)
+            return px_err_set(PX_ESCHEMA, "field 'addresses': item %u is too long", i + 1);
+        memcpy(text, a->via.str.ptr, a->via.str.size);
+        text[a->via.str.size] = '\0';
+        px_addr parsed;
+        if (px_addr_parse(text, &parsed) != PX_OK || parsed.has_key)
+            return px_err_set(PX_ESCHEMA, "field 'addresses': item %u '%s' is not HOST:PORT", i + 1,
+                              text);
+    }
+    return PX_OK;
+}
+
 static const field aggregate_fields[] = {
     {"indicator", F_CODE, true, NULL},
     {"period", F_PERIOD, true, NULL},
@@ -1127,6 +1155,7 @@ static const kind_spec kinds[] = {
     KIND("retract", "a retraction", "target", retract_fields, NULL),
     KIND("aggregate", "an aggregate", "indicator, period, weighting, value and members",
          aggregate_fields, aggregate_rules),
+    KIND("address", "an address announcement", "addresses", address_fields, address_rules),
 };
 #undef KIND
 

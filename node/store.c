@@ -34,6 +34,8 @@
                 "FROM entries ORDER BY author, seq")                                              \
     X(each_feed, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "         \
                  "FROM entries WHERE author = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3")            \
+    X(each_kind, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "          \
+                 "FROM entries WHERE kind = ?1 ORDER BY author, seq DESC")                        \
     X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
     X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
     X(count, "SELECT count(*) FROM entries")                                                      \
@@ -541,6 +543,31 @@ int px_store_each(px_store *s, const uint8_t *author, uint64_t from_seq, uint64_
         }
         rc = row_entry(st, &e, NULL, &m);
         if (!rc)
+            rc = cb(ctx, &e, &m);
+        if (rc)
+            break;
+    }
+    done(st);
+    return rc;
+}
+
+int px_store_each_kind(px_store *s, const char *kind, px_entry_cb cb, void *ctx)
+{
+    int rc = PX_OK;
+    sqlite3_stmt *st = s->each_kind;
+    px_entry e;
+    px_entry_meta m;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = db_err(s, src, "walking entries of a kind");
+            break;
+        }
+        rc = row_entry(st, &e, NULL, &m);
+        if (!rc && !m.decode_rc)
             rc = cb(ctx, &e, &m);
         if (rc)
             break;

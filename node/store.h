@@ -112,6 +112,11 @@ int px_store_get_seq(px_store *s, const uint8_t author[32], uint64_t seq, px_ent
 int px_store_each(px_store *s, const uint8_t *author, uint64_t from_seq, uint64_t limit,
                   px_entry_cb cb, void *ctx);
 
+/* Walk the entries of one kind, by author and newest first within a feed.
+ * Kinds with an index of their own (schema/002: 'address') are quick;
+ * others scan the table. Same stop rule and lifetime as px_store_each. */
+int px_store_each_kind(px_store *s, const char *kind, px_entry_cb cb, void *ctx);
+
 /* Called once per feed with its head. Same stop rule as px_entry_cb. */
 typedef int (*px_head_cb)(void *ctx, const px_head *head);
 int px_store_each_feed(px_store *s, px_head_cb cb, void *ctx);

@@ -72,4 +72,23 @@ px --data "$T/c" sync >/dev/null
 wait_until 30 frozen_everywhere
 px --data "$T/a" status | grep -q "FROZEN" || fail "status does not say the feed is frozen"
 pass "fork proof reaches every node; the feed is frozen everywhere"
-echo "gossip: all passed"
+echo "gossip: replication passed"
+
+# --- members learn each other's announced addresses ------------------------------------
+make_network_join m
+PORT[m]="$(free_port)"
+start_bg "$T/m.log" "$PRAXISD" --data "$T/m" --listen "127.0.0.1:${PORT[m]}" --announce "127.0.0.1:${PORT[m]}" \
+    --peer "127.0.0.1:${PORT[a]}" --log-level debug
+NODE_PID[m]=$LAST_PID
+# C knows only B; it learns M's address from M's signed entry and dials M.
+c_dials_m() { px --data "$T/c" peers --json | grep -q "$(px --data "$T/m" id)@127.0.0.1:${PORT[m]}"; }
+wait_until 20 c_dials_m
+c_connected_to_m() {
+    px --data "$T/c" peers --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(c["public_key"] == sys.argv[1] and c["state"] == "connected" for c in d["connections"]) else 1)' "$(px --data "$T/m" id)"
+}
+wait_until 20 c_connected_to_m
+pass "an announced address is learned through gossip and dialled"
+echo "gossip: addresses passed"
