@@ -161,7 +161,16 @@ struct px_gossip {
     px_buf scratch;
     void (*on_stored)(void *ctx);
     void *on_stored_ctx;
+    /* Feeds that grew by receipt: not forwarded before fresh_until (ms), so
+     * peers' `have` messages can say they need no copy. */
+    seqmap fresh_until;
+    uv_timer_t defer;
+    bool defer_armed;
 };
+
+/* How long received entries wait before being forwarded. Neighbours that
+ * got the same entry from elsewhere say so with `have` meanwhile. */
+enum { FORWARD_DELAY_MS = 40 };
 
 static void kick(px_gossip *g);
 
@@ -230,6 +239,8 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     g->wfc.store = g->wstore;
     uv_idle_init(loop, &g->pump);
     g->pump.data = g;
+    uv_timer_init(loop, &g->defer);
+    g->defer.data = g;
     *out = g;
     return PX_OK;
 }
@@ -240,6 +251,7 @@ void px_gossip_stop(px_gossip *g)
         return;
     g->stopping = true;
     uv_close((uv_handle_t *)&g->pump, NULL);
+    uv_close((uv_handle_t *)&g->defer, NULL);
 }
 
 void px_gossip_free(px_gossip *g)
@@ -254,6 +266,7 @@ void px_gossip_free(px_gossip *g)
     }
     px_store_close(g->wstore);
     seqmap_free(&g->heads);
+    seqmap_free(&g->fresh_until);
     free_forks(g);
     px_buf_free(&g->scratch);
     free(g);
@@ -304,6 +317,39 @@ static int send_clock(px_gossip *g, px_gossip_peer *p)
     return PX_OK;
 }
 
+/* Tell peers which feeds just grew here, so they do not send us copies. */
+static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
+{
+    for (px_gossip_peer *p = g->peers; p; p = p->next) {
+        if (p->id == skip_peer || !p->clock_received || !px_conn_is_ready(p->conn))
+            continue;
+        px_buf b = {0};
+        msgpack_packer pk;
+        size_t n = 0;
+        for (size_t i = 0; i < grown->n; i++)
+            n += seqmap_get(&p->has, grown->v[i].author) < grown->v[i].seq;
+        if (n == 0)
+            continue;
+        msgpack_packer_init(&pk, &b, buf_write);
+        msgpack_pack_map(&pk, 2);
+        pack_str(&pk, "type");
+        pack_str(&pk, "have");
+        pack_str(&pk, "feeds");
+        msgpack_pack_array(&pk, n);
+        for (size_t i = 0; i < grown->n; i++) {
+            if (seqmap_get(&p->has, grown->v[i].author) >= grown->v[i].seq)
+                continue;
+            msgpack_pack_array(&pk, 2);
+            msgpack_pack_bin(&pk, 32);
+            msgpack_pack_bin_body(&pk, grown->v[i].author, 32);
+            msgpack_pack_uint64(&pk, grown->v[i].seq);
+        }
+        if (b.data && px_conn_send(p->conn, b.data, b.len) != PX_OK)
+            px_conn_close(p->conn, PX_ENOMEM);
+        px_buf_free(&b);
+    }
+}
+
 typedef struct batch_ctx {
     px_buf *items;
     size_t count;
@@ -342,17 +388,42 @@ static int send_items(px_gossip_peer *p, const px_buf *items, size_t count)
     return rc;
 }
 
+static void on_defer(uv_timer_t *t)
+{
+    px_gossip *g = t->data;
+    g->defer_armed = false;
+    kick(g);
+}
+
+/* Wake the pump when a deferred feed may be forwarded. */
+static void arm_defer(px_gossip *g, uint64_t at_ms)
+{
+    uint64_t now = px_now_ms();
+    uint64_t due = uv_timer_get_due_in(&g->defer);
+    uint64_t wait = at_ms > now ? at_ms - now : 0;
+    if (g->defer_armed && due <= wait)
+        return;
+    g->defer_armed = true;
+    uv_timer_start(&g->defer, on_defer, wait, 0);
+}
+
 /* Send one batch this peer lacks. Returns true if something was sent. */
 static bool pump_peer(px_gossip *g, px_gossip_peer *p)
 {
     if (!p->clock_received || !px_conn_is_ready(p->conn) || px_conn_congested(p->conn))
         return false;
+    uint64_t now = px_now_ms();
     for (size_t k = 0; k < g->heads.n; k++) {
         size_t i = (p->cursor + k) % g->heads.n;
         const feed_seq *h = &g->heads.v[i];
         uint64_t theirs = seqmap_get(&p->has, h->author);
         if (theirs >= h->seq)
             continue;
+        uint64_t fresh = seqmap_get(&g->fresh_until, h->author);
+        if (fresh > now) {
+            arm_defer(g, fresh);
+            continue;
+        }
         batch_ctx b = {.items = &g->scratch};
         px_buf_reset(&g->scratch);
         int rc = px_store_each(g->local->store, h->author, theirs + 1, PX_GOSSIP_BATCH_ENTRIES,
@@ -599,9 +670,26 @@ static void finish_job(px_gossip *g, job *j)
     px_debug("gossip", "stored a batch of %zu (%zu new) in %.1f ms, %.1f ms after it arrived",
              j->n_entries, j->res.added, (double)j->work_ns / 1e6,
              (double)(px_mono_ns() - j->queued_ns) / 1e6);
-    for (size_t i = 0; i < j->heads.n; i++)
+    seqmap grown = {0};
+    uint64_t until = px_now_ms() + FORWARD_DELAY_MS;
+    for (size_t i = 0; i < j->heads.n; i++) {
+        if (j->heads.v[i].seq <= seqmap_get(&g->heads, j->heads.v[i].author))
+            continue;
         seqmap_raise(&g->heads, j->heads.v[i].author, j->heads.v[i].seq);
+        seqmap_raise(&grown, j->heads.v[i].author, j->heads.v[i].seq);
+        bool found;
+        size_t k = seqmap_find(&g->fresh_until, j->heads.v[i].author, &found);
+        if (found)
+            g->fresh_until.v[k].seq = until;
+        else
+            seqmap_raise(&g->fresh_until, j->heads.v[i].author, until);
+    }
     px_gossip_peer *p = find_peer(g, j->peer_id);
+    if (p)
+        for (size_t i = 0; i < j->sent.n; i++)
+            seqmap_raise(&p->has, j->sent.v[i].author, j->sent.v[i].seq);
+    send_have(g, &grown, j->peer_id);
+    seqmap_free(&grown);
     if (p) {
         p->received += j->res.added;
         for (size_t i = 0; i < j->sent.n; i++)
@@ -741,7 +829,7 @@ static int on_clock(px_gossip *g, px_gossip_peer *p, const msgpack_object *msg)
 int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
                          const msgpack_object *msg, const uint8_t *raw, size_t len)
 {
-    if (strcmp(type, "clock") == 0)
+    if (strcmp(type, "clock") == 0 || strcmp(type, "have") == 0)
         return on_clock(g, p, msg);
     if (strcmp(type, "entries") == 0)
         return on_entries(g, p, raw, len);
