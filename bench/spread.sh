@@ -27,7 +27,12 @@ for i in $(seq 0 $((nodes - 1))); do
     [ "$i" -gt 0 ] && "$P" --data "$T/n$i" init --network "$T/g.json" >/dev/null
     port[$i]=$(free_port)
     key[$i]=$("$P" --data "$T/n$i" id)
+    [ "$i" -gt 0 ] && "$P" --data "$T/n0" member add "${key[$i]}" --org "n$i" --country KZ >/dev/null
 done
+# Every member starts with the root's feed (the membership), as a
+# secretariat hands it over with the genesis.
+"$P" --data "$T/n0" feed export --author me "$T/root.feed" 2>/dev/null
+for i in $(seq 1 $((nodes - 1))); do "$P" --data "$T/n$i" feed import "$T/root.feed" 2>/dev/null; done
 # Each node dials its predecessor and one random earlier node: connected,
 # about 3.8 connections per node on average.
 RANDOM=42

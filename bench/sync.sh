@@ -19,6 +19,7 @@ trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/d
 "$P" --data "$T/a" init --name bench >/dev/null
 "$P" --data "$T/a" network export "$T/g.json" >/dev/null
 "$P" --data "$T/b" init --network "$T/g.json" >/dev/null
+"$P" --data "$T/a" member add "$("$P" --data "$T/b" id)" --org receiver --country KZ >/dev/null
 "$PY" - "$T/r.json" <<'PY'
 import json, sys
 body = ("Electronic queue and appointment booking cut the average waiting time at the "

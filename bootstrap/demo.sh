@@ -40,10 +40,23 @@ step() { printf '\n== %s\n' "$*"; }
 step "The hub secretariat creates the network; the four centres join with its genesis"
 "$P" --data "$T/hub" init --name "alliance-of-practitioners" | sed 's/^/   /'
 "$P" --data "$T/hub" network export "$T/genesis.json" >/dev/null
+declare -A orgs=([asan]="ASAN Service" [psh]="Public Service Halls" [g4c]="Government for Citizens"
+    [iccs]="Institute for Citizen-Centred Service")
+declare -A countries=([asan]=AZ [psh]=GE [g4c]=KZ [iccs]=CA)
 for n in asan psh g4c iccs; do
     "$P" --data "$T/$n" init --network "$T/genesis.json" >/dev/null
     printf '   %-5s %s  %s\n' "$n" "$("$P" --data "$T/$n" id | cut -c1-16)" "${names[$n]}"
 done
+
+step "The secretariat admits the four centres (signed member entries in its feed)"
+for n in asan psh g4c iccs; do
+    "$P" --data "$T/hub" member add "$("$P" --data "$T/$n" id)" --org "${orgs[$n]}" \
+        --country "${countries[$n]}" --role centre >/dev/null
+done
+"$P" --data "$T/hub" member list | sed 's/^/   /'
+# With the genesis, each centre receives the hub's feed (the member list).
+"$P" --data "$T/hub" feed export --author me "$T/hub.feed" 2>/dev/null
+for n in asan psh g4c iccs; do "$P" --data "$T/$n" feed import "$T/hub.feed" 2>/dev/null; done
 
 step "Five praxisd nodes start on 127.0.0.1; the centres dial the hub"
 hub_port="$(free_port)"

@@ -79,5 +79,6 @@ int px_cmd_feed(px_cli *cli, int argc, char **argv);
 int px_cmd_status(px_cli *cli, int argc, char **argv);
 int px_cmd_peers(px_cli *cli, int argc, char **argv);
 int px_cmd_sync(px_cli *cli, int argc, char **argv);
+int px_cmd_member(px_cli *cli, int argc, char **argv);
 
 #endif

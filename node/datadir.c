@@ -55,10 +55,14 @@ int px_local_open(px_local *l, const char *explicit_dir)
         rc = px_genesis_load(&l->genesis, l->paths.genesis);
     if (!rc)
         rc = px_store_open(l->paths.store, &l->store);
+    if (!rc)
+        rc = px_members_load(&l->members, l->store, l->genesis.root);
     if (rc)
         return rc;
     l->feed.store = l->store;
     memcpy(l->feed.network_id, l->genesis.network_id, 32);
+    l->feed.is_member = px_members_admits;
+    l->feed.member_ctx = &l->members;
     return PX_OK;
 }
 
@@ -68,6 +72,7 @@ void px_local_close(px_local *l)
         return;
     px_store_close(l->store);
     l->store = NULL;
+    px_members_free(&l->members);
     px_identity_clear(&l->me);
     px_memzero(l->genesis.network_key, 32);
 }

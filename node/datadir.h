@@ -16,6 +16,7 @@
 #include "feed.h"
 #include "genesis.h"
 #include "identity.h"
+#include "members.h"
 #include "store.h"
 
 #include <limits.h>
@@ -37,10 +38,13 @@ typedef struct px_local {
     px_identity me;
     px_genesis genesis;
     px_store *store;
-    px_feed_ctx feed; /* bound to store and genesis.network_id */
+    px_members members; /* computed from the store at open */
+    px_feed_ctx feed;   /* bound to store, genesis.network_id and members */
 } px_local;
 
-/* Open identity, genesis and store of an initialised data directory. On
+/* Open identity, genesis and store of an initialised data directory, and
+ * compute the membership. The struct must not move while open (feed points
+ * into it). On
  * PX_ENOENT the detail tells the user to run `praxis init`. Close with
  * px_local_close() (also after a failed open). */
 int px_local_open(px_local *l, const char *explicit_dir);

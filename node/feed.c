@@ -60,6 +60,16 @@ static int schema_flags(const px_feed_ctx *fc, const px_entry *e)
     return fc->schema(e->h.kind, e->body, e->body_len);
 }
 
+/* Store an entry as the new head, then let the index hook see it. */
+static int put_indexed(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms)
+{
+    int flags = schema_flags(fc, e);
+    int rc = px_store_put(fc->store, e, flags, now_ms);
+    if (!rc && fc->index)
+        rc = fc->index(fc->store, e, flags);
+    return rc;
+}
+
 int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kind,
                    const uint8_t *body, size_t len, uint64_t now_ms, px_entry *out)
 {
@@ -84,7 +94,7 @@ int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kin
     rc = px_entry_sign(out, &h, body, len, me->sk);
     if (rc)
         return rc;
-    return px_store_put(fc->store, out, schema_flags(fc, out), now_ms);
+    return put_indexed(fc, out, now_ms);
 }
 
 /* An entry for a seq we already hold: the same one, or a fork. */
@@ -123,7 +133,7 @@ int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint
     int rc;
     if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
         return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
-    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms))
+    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms, e->h.kind))
         return px_err_set(PX_ENOTMEMBER, "%s: its author is not an admitted member",
                           name_entry(who, e));
     rc = px_entry_check_body(e);
@@ -145,7 +155,7 @@ int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint
         if (rc)
             return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
     }
-    return px_store_put(fc->store, e, schema_flags(fc, e), now_ms);
+    return put_indexed(fc, e, now_ms);
 }
 
 /* Checks that need no head: network, membership, body. */
@@ -154,7 +164,7 @@ static int precheck(const px_feed_ctx *fc, const px_entry *e)
     char who[96];
     if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
         return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
-    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms))
+    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms, e->h.kind))
         return px_err_set(PX_ENOTMEMBER, "%s: its author is not an admitted member",
                           name_entry(who, e));
     int rc = px_entry_check_body(e);
@@ -186,11 +196,18 @@ static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from
         if (!rc) /* the last one failed alone: cannot happen, but be exact */
             *bad = to - 1;
     }
+    int xrc = PX_OK; /* the index hook failed: what was inserted keeps its head */
     for (size_t k = from; k < *bad; k++) {
-        int irc = px_store_insert(fc->store, &entries[k], schema_flags(fc, &entries[k]), now_ms);
+        int flags = schema_flags(fc, &entries[k]);
+        int irc = px_store_insert(fc->store, &entries[k], flags, now_ms);
         if (irc)
             return irc;
         res->added++;
+        xrc = fc->index ? fc->index(fc->store, &entries[k], flags) : PX_OK;
+        if (xrc) {
+            *bad = k + 1;
+            break;
+        }
     }
     if (*bad > from) {
         const px_entry *last = &entries[*bad - 1];
@@ -201,6 +218,8 @@ static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from
         if (hrc)
             return hrc;
     }
+    if (xrc)
+        return xrc;
     if (*bad < to && !rc)
         rc = px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, &entries[*bad]));
     return rc;

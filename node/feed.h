@@ -23,13 +23,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Whether author may publish an entry stamped at timestamp_ms. Injected by
- * the membership layer; NULL in px_feed_ctx means "everyone". */
-typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t timestamp_ms);
+/* Whether author may publish an entry of this kind stamped at timestamp_ms.
+ * Injected by the membership layer (members.h); NULL in px_feed_ctx means
+ * "everyone". */
+typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t timestamp_ms,
+                             const char *kind);
 
 /* Classify a body of a kind: return 0 if it passes its kind's schema, or
  * PX_ENTRY_FLAG_SCHEMA_INVALID. NULL means "no schema check". */
 typedef int (*px_schema_fn)(const char *kind, const uint8_t *body, size_t len);
+
+/* Keep derived data in step with the entries (the records index, index.h):
+ * called once for every entry that append, ingest and ingest_batch store
+ * (not for fork proofs), right after its insert, inside the caller's
+ * transaction and on the store the entry went into, with the flags it was
+ * stored with (PX_ENTRY_FLAG_*). e and e->body (which may be NULL) are
+ * valid only during the call. Return PX_OK, or an error that fails the
+ * operation like a failed insert. NULL means "no derived data". The feed
+ * rules know nothing of what the hook does with the entry. */
+typedef int (*px_index_fn)(px_store *store, const px_entry *e, int flags);
 
 /* What the feed rules need to know about the node. Plain data, owned by
  * the caller; store is borrowed. */
@@ -39,6 +51,7 @@ typedef struct px_feed_ctx {
     px_member_fn is_member;
     void *member_ctx;
     px_schema_fn schema;
+    px_index_fn index;
 } px_feed_ctx;
 
 /* Sign and store the next entry of me's feed. Requires an open write

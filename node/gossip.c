@@ -14,6 +14,7 @@
 #include "error.h"
 #include "feed.h"
 #include "log.h"
+#include "members.h"
 #include "util.h"
 #include "wire.h"
 
@@ -110,6 +111,7 @@ typedef struct job {
     px_ingest_result res;
     size_t n_entries;
     uint64_t queued_ns, work_ns; /* when queued; how long storing took */
+    size_t held;                 /* entries of non-members held back */
     seqmap sent;  /* per author, the highest seq the peer sent (it holds it) */
     seqmap heads; /* our heads for those authors after storing */
 } job;
@@ -120,6 +122,9 @@ typedef struct work_unit {
     uv_work_t req;
     px_gossip *g;
     job *jobs; /* chained by next, in arrival order */
+    bool release;         /* recompute membership and release held entries first */
+    bool members_changed; /* member/revoke entries were stored */
+    size_t released;      /* held entries accepted after an admission */
 } work_unit;
 
 enum { UNIT_JOBS_MAX = 32 };
@@ -142,7 +147,9 @@ struct px_gossip {
     uv_loop_t *loop;
     px_local *local;
     px_store *wstore; /* the worker's own connection */
+    px_members wmembers; /* the worker's own view of the membership */
     px_feed_ctx wfc;
+    bool release_pending; /* offer held entries again (membership changed here) */
     seqmap heads;
     fork_proof *forks;
     size_t n_forks;
@@ -159,7 +166,7 @@ struct px_gossip {
     uint64_t batches_total;
     uint64_t sig_checks_total;
     px_buf scratch;
-    void (*on_stored)(void *ctx);
+    void (*on_stored)(void *ctx, bool members_changed);
     void *on_stored_ctx;
     /* Feeds that grew by receipt: not forwarded before fresh_until (ms), so
      * peers' `have` messages can say they need no copy. */
@@ -235,8 +242,18 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
         free(g);
         return rc;
     }
+    if (!rc)
+        rc = px_members_load(&g->wmembers, g->wstore, local->genesis.root);
+    if (rc) {
+        px_store_close(g->wstore);
+        seqmap_free(&g->heads);
+        free_forks(g);
+        free(g);
+        return rc;
+    }
     g->wfc = local->feed;
     g->wfc.store = g->wstore;
+    g->wfc.member_ctx = &g->wmembers;
     uv_idle_init(loop, &g->pump);
     g->pump.data = g;
     uv_timer_init(loop, &g->defer);
@@ -265,6 +282,7 @@ void px_gossip_free(px_gossip *g)
         j = next;
     }
     px_store_close(g->wstore);
+    px_members_free(&g->wmembers);
     seqmap_free(&g->heads);
     seqmap_free(&g->fresh_until);
     free_forks(g);
@@ -587,9 +605,16 @@ static int decode_batch(job *j, msgpack_unpacked *u, px_entry **out, size_t *n_o
     return PX_OK;
 }
 
-/* Check and store one batch inside the unit's transaction. */
-static void ingest_job(px_gossip *g, job *j)
+static bool changes_membership(const px_entry *e)
 {
+    return strcmp(e->h.kind, "member") == 0 || strcmp(e->h.kind, "revoke") == 0;
+}
+
+/* Check and store one batch inside the unit's transaction. Returns whether
+ * it stored admissions or revocations. */
+static bool ingest_job(px_gossip *g, job *j)
+{
+    bool members = false;
     msgpack_unpacked u;
     px_entry *entries = NULL;
     size_t n = 0;
@@ -602,12 +627,37 @@ static void ingest_job(px_gossip *g, job *j)
         rc = seqmap_raise(&j->sent, entries[i].h.author, entries[i].h.seq);
     if (!rc)
         rc = px_feed_ingest_batch(&g->wfc, entries, n, px_now_ms(), &j->res);
+    if (rc == PX_ENOTMEMBER) {
+        /* Not misbehaviour: the admission may simply not be here yet.
+         * Hold the author's entries back until it is. */
+        const uint8_t *author = entries[j->res.bad_index].h.author;
+        for (size_t i = j->res.bad_index; i < n; i++)
+            if (memcmp(entries[i].h.author, author, 32) == 0 &&
+                px_members_hold(g->wstore, &entries[i], px_now_ms()) == PX_OK)
+                j->held++;
+        rc = PX_OK;
+    }
+    for (size_t i = 0; i < j->res.added && i < n; i++)
+        members |= changes_membership(&entries[i]);
     j->rc = rc;
     if (rc)
         snprintf(j->err, sizeof j->err, "%s", px_err_message(rc));
     free(entries);
     msgpack_unpacked_destroy(&u);
     j->work_ns = px_mono_ns() - t0;
+    return members;
+}
+
+/* The membership may have changed: recompute it, then offer held entries
+ * again (an admission may have arrived after its member's entries). */
+static void refresh_membership(px_gossip *g, work_unit *w)
+{
+    size_t released = 0;
+    if (px_members_load(&g->wmembers, g->wstore, g->local->genesis.root) != PX_OK)
+        return;
+    if (px_members_release(&g->wfc, px_now_ms(), &released) == PX_OK)
+        w->released += released;
+    w->members_changed = true;
 }
 
 /* Runs on a thread-pool thread, touching only the unit's jobs and the
@@ -618,13 +668,16 @@ static void unit_work(uv_work_t *req)
     work_unit *w = req->data;
     px_gossip *g = w->g;
     int rc = px_store_begin(g->wstore);
+    if (!rc && w->release)
+        refresh_membership(g, w);
     for (job *j = w->jobs; j; j = j->next) {
         if (rc) {
             j->rc = rc;
             snprintf(j->err, sizeof j->err, "%s", px_err_message(rc));
             continue;
         }
-        ingest_job(g, j);
+        if (ingest_job(g, j))
+            refresh_membership(g, w);
     }
     if (!rc) {
         rc = px_store_commit(g->wstore);
@@ -704,6 +757,8 @@ static void finish_job(px_gossip *g, job *j)
     }
     if (j->res.forks > 0)
         reload_forks(g);
+    if (j->held)
+        px_debug("gossip", "held back %zu entries of a non-member", j->held);
     seqmap_free(&j->sent);
     seqmap_free(&j->heads);
     free(j->msg);
@@ -721,9 +776,15 @@ static void unit_done(uv_work_t *req, int status)
         finish_job(g, j);
         j = next;
     }
+    bool members_changed = w->members_changed;
+    if (w->released)
+        px_info("gossip", "%zu held-back entries accepted after an admission", w->released);
+    g->received_total += w->released;
     free(w);
     if (g->on_stored)
-        g->on_stored(g->on_stored_ctx);
+        g->on_stored(g->on_stored_ctx, members_changed);
+    if (members_changed)
+        px_gossip_local_changed(g); /* released entries grew heads */
     if (g->queued_bytes < PX_GOSSIP_QUEUE_MAX / 2)
         for (px_gossip_peer *q = g->peers; q; q = q->next)
             if (q->paused) {
@@ -736,7 +797,7 @@ static void unit_done(uv_work_t *req, int status)
 
 static void start_next_job(px_gossip *g)
 {
-    if (g->job_running || !g->queue_head || g->stopping)
+    if (g->job_running || (!g->queue_head && !g->release_pending) || g->stopping)
         return;
     work_unit *w = calloc(1, sizeof *w);
     if (!w)
@@ -754,6 +815,8 @@ static void start_next_job(px_gossip *g)
         g->queue_tail = NULL;
     w->g = g;
     w->req.data = w;
+    w->release = g->release_pending; /* taken on the loop thread */
+    g->release_pending = false;
     g->job_running = true;
     int uvrc = uv_queue_work(g->loop, &w->req, unit_work, unit_done);
     if (uvrc) {
@@ -836,7 +899,13 @@ int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
     return PX_ENOENT;
 }
 
-void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx), void *ctx)
+void px_gossip_membership_changed(px_gossip *g)
+{
+    g->release_pending = true;
+    start_next_job(g);
+}
+
+void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_changed), void *ctx)
 {
     g->on_stored = fn;
     g->on_stored_ctx = ctx;

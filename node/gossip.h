@@ -67,8 +67,13 @@ void px_gossip_on_drain(px_gossip *g, px_gossip_peer *p);
  * (the CLI). */
 void px_gossip_local_changed(px_gossip *g);
 
-/* Be told (on the loop thread) whenever received entries were stored. */
-void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx), void *ctx);
+/* Be told (on the loop thread) whenever received entries were stored, and
+ * whether admissions or revocations were among them. */
+void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_changed), void *ctx);
+
+/* Admissions or revocations were stored behind the worker's back (the
+ * CLI): recompute its membership and offer held entries again. */
+void px_gossip_membership_changed(px_gossip *g);
 
 /* Progress for `praxis sync` / `status`: received, rate, remaining. OUT: a
  * new JSON object. */

@@ -48,6 +48,16 @@ typedef struct peer {
     bool learned;  /* from an address entry, not from genesis or --peer */
 } peer;
 
+enum { BANS_MAX = 64 };
+
+/* A key refused for a while after misbehaving. */
+typedef struct ban {
+    uint8_t key[32];
+    uint64_t until_ms;
+    uint32_t offences;
+    int last_rc;
+} ban;
+
 /* Per-connection state kept by the node. */
 typedef struct session {
     px_node *node;
@@ -82,6 +92,8 @@ struct px_node {
     uint64_t refused_connections;
     uint64_t next_learn_ms;
     uint64_t next_rotate_ms;
+    ban bans[BANS_MAX];
+    size_t n_bans;
 };
 
 static void short_key(char out[17], const uint8_t pk[32])
@@ -171,13 +183,97 @@ static int on_hello(session *s, const msgpack_object *msg)
 
 /* --- connection callbacks ------------------------------------------------------ */
 
+/* A key that misbehaved is refused for a while: 30 s, doubling with each
+ * offence, at most an hour. */
+static ban *find_ban(px_node *n, const uint8_t key[32])
+{
+    for (size_t i = 0; i < n->n_bans; i++)
+        if (memcmp(n->bans[i].key, key, 32) == 0)
+            return &n->bans[i];
+    return NULL;
+}
+
+static bool banned(px_node *n, const uint8_t key[32])
+{
+    ban *b = find_ban(n, key);
+    return b && px_now_ms() < b->until_ms;
+}
+
+static void punish(px_node *n, const uint8_t key[32], int rc)
+{
+    ban *b = find_ban(n, key);
+    if (!b) {
+        if (n->n_bans == BANS_MAX) /* forget the oldest offender */
+            memmove(n->bans, n->bans + 1, (BANS_MAX - 1) * sizeof *n->bans);
+        else
+            n->n_bans++;
+        b = &n->bans[n->n_bans - 1];
+        memset(b, 0, sizeof *b);
+        memcpy(b->key, key, 32);
+    }
+    b->offences++;
+    uint64_t ms = 30000ull << (b->offences < 7 ? b->offences - 1 : 6);
+    if (ms > 3600000)
+        ms = 3600000;
+    b->until_ms = px_now_ms() + ms;
+    b->last_rc = rc;
+    char k[17];
+    short_key(k, key);
+    px_warn("node", "peer %s misbehaved (%s); refused for %llu s", k, px_strerror(rc),
+            (unsigned long long)(ms / 1000));
+    for (size_t i = 0; i < n->n_peers; i++)
+        if (memcmp(n->peers[i].key, key, 32) == 0 && n->peers[i].next_try_ms < b->until_ms)
+            n->peers[i].next_try_ms = b->until_ms;
+}
+
+/* The server side's decision after the client proved its key: only current
+ * members that are not banned. */
 static bool admit(px_conn *c, const uint8_t peer_pk[32])
 {
-    (void)c;
-    (void)peer_pk;
-    /* Membership (issue: network membership) decides here; until then,
-     * the network key alone gates the handshake. */
-    return true;
+    px_node *n = px_conn_owner(c);
+    if (banned(n, peer_pk))
+        return false;
+    return px_members_may_connect(&n->local.members, peer_pk);
+}
+
+/* Refusals that only a misbehaving peer causes. */
+static bool misbehaviour(int rc)
+{
+    return rc == PX_ESIG || rc == PX_EHASH || rc == PX_ENETWORK || rc == PX_EPREV ||
+           rc == PX_ETIME || rc == PX_EFORMAT || rc == PX_ETOOBIG || rc == PX_EPROTO ||
+           rc == PX_ECRYPTO;
+}
+
+/* After the membership changed: drop connections to keys that are no
+ * longer members (revoked). Outbound connections to keys the operator
+ * configured are kept unless revoked, so a new node can bootstrap. */
+static void enforce_membership(px_node *n)
+{
+    for (session *s = n->sessions; s; s = s->next) {
+        const uint8_t *pk = px_conn_peer_pk(s->conn);
+        if (!pk || !px_conn_is_ready(s->conn))
+            continue;
+        const px_member *m = px_members_find(&n->local.members, pk);
+        bool revoked = m && m->revoked;
+        bool allowed = px_members_may_connect(&n->local.members, pk) ||
+                       (px_conn_is_outbound(s->conn) && !revoked);
+        if (!allowed) {
+            char k[17];
+            short_key(k, pk);
+            px_info("node", "closing the connection to %s: %s", k,
+                    revoked ? "its key was revoked" : "not a member");
+            px_conn_close(s->conn, PX_ENOTMEMBER);
+        }
+    }
+}
+
+static void reload_members(px_node *n)
+{
+    int rc = px_members_load(&n->local.members, n->local.store, n->local.genesis.root);
+    if (rc)
+        px_warn("node", "cannot compute the membership: %s", px_err_message(rc));
+    else
+        enforce_membership(n);
 }
 
 /* Of two ready connections between the same two keys, keep the one dialled
@@ -304,6 +400,8 @@ static void on_close(px_conn *c, int rc)
     }
     px_gossip_peer_closed(n->gossip, s->gp);
     s->gp = NULL;
+    if (px_conn_peer_pk(c) && misbehaviour(rc))
+        punish(n, px_conn_peer_pk(c), rc);
     if (was_ready) {
         char k[17];
         short_key(k, px_conn_peer_pk(c));
@@ -764,6 +862,8 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                          "dial_targets", targets, "replication", px_gossip_progress(n->gossip));
     }
     if (strcmp(op, "notify") == 0) {
+        reload_members(n);
+        px_gossip_membership_changed(n->gossip);
         px_gossip_local_changed(n->gossip);
         return json_pack("{s:b}", "ok", 1);
     }
@@ -788,9 +888,11 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
 
 /* New entries arrived: maybe address announcements. Look within a second
  * (not at once: a bulk sync stores many batches). */
-static void entries_stored(void *ctx)
+static void entries_stored(void *ctx, bool members_changed)
 {
     px_node *n = ctx;
+    if (members_changed)
+        reload_members(n);
     uint64_t soon = px_now_ms() + 1000;
     if (n->next_learn_ms > soon)
         n->next_learn_ms = soon;

@@ -594,7 +594,8 @@ static int check_langmap(const char *label, const msgpack_object *o)
         for (uint32_t j = 0; j < i; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
             if (k2->via.str.size == k->via.str.size &&
-                memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0)
+                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
+                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
                 return px_err_set(PX_ESCHEMA, "%s: language '%.*s' appears twice", label,
                                   (int)k->via.str.size, k->via.str.ptr);
         }
@@ -757,6 +758,18 @@ static int check_id(const char *label, const msgpack_object *o)
     return PX_OK;
 }
 
+static int check_key(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a public key (a string of 64 lowercase hex digits)");
+    if (!is_id(o->via.str.ptr, o->via.str.size))
+        return px_err_set(PX_ESCHEMA, "%s: '%s' is not a public key (64 lowercase hex digits)",
+                          label,
+                          px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size));
+    return PX_OK;
+}
+
 static int check_lang_tag(const char *label, const msgpack_object *o)
 {
     char shown[64];
@@ -814,7 +827,8 @@ static int check_no_dup_keys(const char *label, const msgpack_object *o)
         for (uint32_t j = 0; j < i; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
             if (k2->via.str.size == k->via.str.size &&
-                memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0)
+                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
+                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
                 return px_err_set(
                     PX_ESCHEMA, "%s: key '%s' appears twice", label,
                     px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
@@ -913,6 +927,7 @@ typedef enum ftype {
     F_NONNEG, /* finite number >= 0 */
     F_BOOL,
     F_ID,    /* entry id */
+    F_KEY,   /* public key, 64 hex digits */
     F_IDS,   /* list of entry ids */
     F_STRS,  /* list of strings */
     F_LANGS, /* list of language codes */
@@ -963,6 +978,7 @@ static const char *const statuses[] = {"normal", "provisional",        "estimate
                                        "break",  "definition differs", NULL};
 static const char *const grades[] = {"exact", "close", "broad", NULL};
 static const char *const weightings[] = {"n-weighted", "unweighted", NULL};
+static const char *const roles[] = {"centre", "secretariat", "observer", NULL};
 static const char *const bys[] = {"network", "country", "centre", "service", NULL};
 static const char *const bases[] = {"scale", "0-100", NULL};
 
@@ -1040,6 +1056,20 @@ static const field crosswalk_fields[] = {
 
 static const field retract_fields[] = {
     {"target", F_ID, true, NULL},
+    {"reason", F_TEXT_OR_STR, false, NULL},
+};
+
+/* member / revoke: admissions and revocations, effective only when their
+ * author is the root or an admitted secretariat member (members.c). */
+static const field member_fields[] = {
+    {"key", F_KEY, true, NULL},
+    {"organisation", F_STR, true, NULL},
+    {"country", F_COUNTRY, true, NULL},
+    {"role", F_ENUM, true, roles},
+};
+
+static const field revoke_fields[] = {
+    {"key", F_KEY, true, NULL},
     {"reason", F_TEXT_OR_STR, false, NULL},
 };
 
@@ -1156,6 +1186,8 @@ static const kind_spec kinds[] = {
     KIND("aggregate", "an aggregate", "indicator, period, weighting, value and members",
          aggregate_fields, aggregate_rules),
     KIND("address", "an address announcement", "addresses", address_fields, address_rules),
+    KIND("member", "an admission", "key, organisation, country and role", member_fields, NULL),
+    KIND("revoke", "a revocation", "key", revoke_fields, NULL),
 };
 #undef KIND
 
@@ -1223,6 +1255,8 @@ static int check_field(const field *f, const msgpack_object *o)
         return PX_OK;
     case F_ID:
         return check_id(label, o);
+    case F_KEY:
+        return check_key(label, o);
     case F_IDS:
         return check_list(label, o, check_id, "a list of entry ids");
     case F_STRS:
@@ -1255,7 +1289,8 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         for (uint32_t j = 0; j < i; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
             if (k2->via.str.size == k->via.str.size &&
-                memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0)
+                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
+                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
                 return px_err_set(
                     PX_ESCHEMA, "field '%s' appears twice",
                     px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));

@@ -36,6 +36,14 @@
                  "FROM entries WHERE author = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3")            \
     X(each_kind, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "          \
                  "FROM entries WHERE kind = ?1 ORDER BY author, seq DESC")                        \
+    X(hold, "INSERT INTO held (id, author, seq, header, sig, body, received_ms) "                 \
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                \
+    X(each_held, "SELECT header, sig, body, 0, 0, received_ms, author, seq, id FROM held "       \
+                 "WHERE author = ?1 ORDER BY seq")                                                \
+    X(unhold, "DELETE FROM held WHERE id = ?1")                                                   \
+    X(held_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                          \
+                  "coalesce(length(body), 0)), 0) FROM held")                                     \
+    X(held_authors, "SELECT DISTINCT author FROM held")                                           \
     X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
     X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
     X(count, "SELECT count(*) FROM entries")                                                      \
@@ -47,6 +55,8 @@
 struct px_store {
     sqlite3 *db;
     bool in_tx;
+    void *ext[PX_STORE_EXT_MAX]; /* see px_store_set_ext */
+    void (*ext_fini[PX_STORE_EXT_MAX])(void *state);
 #define STMT_FIELD(name, sql) sqlite3_stmt *name;
     STMTS(STMT_FIELD)
 #undef STMT_FIELD
@@ -212,6 +222,8 @@ void px_store_close(px_store *s)
         return;
     if (s->in_tx)
         px_store_rollback(s);
+    for (int i = 0; i < PX_STORE_EXT_MAX; i++)
+        px_store_set_ext(s, i, NULL, NULL);
 #define STMT_FINALIZE(name, sql) sqlite3_finalize(s->name);
     STMTS(STMT_FINALIZE)
 #undef STMT_FINALIZE
@@ -222,6 +234,26 @@ void px_store_close(px_store *s)
 sqlite3 *px_store_db(px_store *s)
 {
     return s->db;
+}
+
+void px_store_set_ext(px_store *s, int slot, void *state, void (*fini)(void *state))
+{
+    if (slot < 0 || slot >= PX_STORE_EXT_MAX)
+        return;
+    if (s->ext[slot] && s->ext_fini[slot])
+        s->ext_fini[slot](s->ext[slot]);
+    s->ext[slot] = state;
+    s->ext_fini[slot] = fini;
+}
+
+void *px_store_ext(px_store *s, int slot)
+{
+    return slot >= 0 && slot < PX_STORE_EXT_MAX ? s->ext[slot] : NULL;
+}
+
+int px_store_error(px_store *s, int sqlite_rc, const char *what)
+{
+    return db_err(s, sqlite_rc, what);
 }
 
 /* --- transactions ------------------------------------------------------ */
@@ -594,6 +626,86 @@ int px_store_each_feed(px_store *s, px_head_cb cb, void *ctx)
         column_bin32(st, 2, h.id);
         h.timestamp_ms = (uint64_t)sqlite3_column_int64(st, 3);
         h.frozen = sqlite3_column_int(st, 4) != 0;
+        rc = cb(ctx, &h);
+        if (rc)
+            break;
+    }
+    done(st);
+    return rc;
+}
+
+int px_store_hold(px_store *s, const px_entry *e, uint64_t received_ms)
+{
+    sqlite3_stmt *st = s->hold;
+    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.seq);
+    sqlite3_bind_blob(st, 4, e->header_bytes, (int)e->header_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, e->sig, 64, SQLITE_STATIC);
+    bind_body(st, 6, e->body, e->body_len);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)received_ms);
+    return step_done(s, st, "holding an entry back");
+}
+
+int px_store_each_held(px_store *s, const uint8_t author[32], px_entry_cb cb, void *ctx)
+{
+    int rc = PX_OK;
+    sqlite3_stmt *st = s->each_held;
+    px_entry e;
+    px_entry_meta m;
+    sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = db_err(s, src, "walking held entries");
+            break;
+        }
+        rc = row_entry(st, &e, NULL, &m);
+        if (!rc)
+            rc = cb(ctx, &e, &m);
+        if (rc)
+            break;
+    }
+    done(st);
+    return rc;
+}
+
+int px_store_unhold(px_store *s, const uint8_t id[32])
+{
+    sqlite3_bind_blob(s->unhold, 1, id, 32, SQLITE_STATIC);
+    return step_done(s, s->unhold, "releasing a held entry");
+}
+
+int px_store_held_stats(px_store *s, uint64_t *count, uint64_t *bytes)
+{
+    int rc = PX_OK;
+    int src = sqlite3_step(s->held_stats);
+    if (src == SQLITE_ROW) {
+        *count = (uint64_t)sqlite3_column_int64(s->held_stats, 0);
+        *bytes = (uint64_t)sqlite3_column_int64(s->held_stats, 1);
+    } else {
+        rc = db_err(s, src, "counting held entries");
+    }
+    done(s->held_stats);
+    return rc;
+}
+
+int px_store_held_authors(px_store *s, px_head_cb cb, void *ctx)
+{
+    int rc = PX_OK;
+    sqlite3_stmt *st = s->held_authors;
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = db_err(s, src, "listing held authors");
+            break;
+        }
+        px_head h = {0};
+        column_bin32(st, 0, h.author);
         rc = cb(ctx, &h);
         if (rc)
             break;

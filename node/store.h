@@ -62,6 +62,22 @@ void px_store_close(px_store *s);
  * queries). Borrowed: valid until px_store_close(). */
 sqlite3 *px_store_db(px_store *s);
 
+/* Per-connection state of a module that owns derived tables: the records
+ * index and the queries keep their prepared statements here, so that every
+ * connection (the CLI's, praxisd's, the gossip worker's) has its own and
+ * prepares them once. slot is one of PX_STORE_EXT_*. set: the store takes
+ * ownership of state and calls fini(state) (fini may be NULL) when the slot
+ * is set again and in px_store_close(), before the connection closes, so
+ * fini may finalize statements. get: the state, or NULL if none is set. */
+enum { PX_STORE_EXT_INDEX = 0, PX_STORE_EXT_QUERY = 1, PX_STORE_EXT_MAX = 4 };
+void px_store_set_ext(px_store *s, int slot, void *state, void (*fini)(void *state));
+void *px_store_ext(px_store *s, int slot);
+
+/* Translate an SQLite result code from a statement a module ran on
+ * px_store_db(s) into px_err, with a detail "store: WHAT: sqlite's message"
+ * (SQLite codes become px_err in one place: here). Returns the px_err. */
+int px_store_error(px_store *s, int sqlite_rc, const char *what);
+
 /* Write transactions. begin takes the write lock (waiting up to 30 s for
  * another process); nesting is an error (PX_EBUSY). */
 int px_store_begin(px_store *s);
@@ -120,6 +136,17 @@ int px_store_each_kind(px_store *s, const char *kind, px_entry_cb cb, void *ctx)
 /* Called once per feed with its head. Same stop rule as px_entry_cb. */
 typedef int (*px_head_cb)(void *ctx, const px_head *head);
 int px_store_each_feed(px_store *s, px_head_cb cb, void *ctx);
+
+/* Held-back entries (author not yet a member). hold: PX_EDUP if held
+ * already. each_held: author's held entries in seq order (same lifetime
+ * rules as px_store_each; meta->decode_rc set). held_stats: how many and how
+ * many bytes are held. */
+int px_store_hold(px_store *s, const px_entry *e, uint64_t received_ms);
+int px_store_each_held(px_store *s, const uint8_t author[32], px_entry_cb cb, void *ctx);
+int px_store_unhold(px_store *s, const uint8_t id[32]);
+int px_store_held_stats(px_store *s, uint64_t *count, uint64_t *bytes);
+/* Authors with held entries. */
+int px_store_held_authors(px_store *s, px_head_cb cb, void *ctx);
 
 /* Drop an entry's body, keeping header and signature. PX_ENOENT if absent. */
 int px_store_purge(px_store *s, const uint8_t id[32]);

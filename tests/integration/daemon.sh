@@ -37,6 +37,8 @@ px --data "$T/a" init --name daemon-test >/dev/null
 px --data "$T/a" network export "$T/genesis.json" >/dev/null
 px --data "$T/b" init --network "$T/genesis.json" >/dev/null
 px --data "$T/p" init --network "$T/genesis.json" >/dev/null # px_peer's identity
+# The root admits B and px_peer's identity; non-members are refused at the handshake.
+for n in b p; do px --data "$T/a" member add "$(px --data "$T/$n" id)" --org "$n" --country KZ >/dev/null; done
 px --data "$T/c" init --name another-network >/dev/null
 key_a="$(key_of "$T/a")"
 key_b="$(key_of "$T/b")"

@@ -18,6 +18,12 @@ gone() {
 px --data "$T/n" init --name hostile-test >/dev/null
 px --data "$T/n" network export "$T/genesis.json" >/dev/null
 px --data "$T/p" init --network "$T/genesis.json" >/dev/null # the good peer
+# The good peer, and one admitted identity per misbehaviour: a member that
+# breaks the protocol is refused for a while afterwards (checked below).
+for who in p m1 m2 m3 m4; do
+    [ "$who" = p ] || px --data "$T/$who" init --network "$T/genesis.json" >/dev/null
+    px --data "$T/n" member add "$(px --data "$T/$who" id)" --org "$who" --country KZ >/dev/null
+done
 port="$(free_port)"
 to="127.0.0.1:$port" # the node is the network's root: no KEY@ needed
 start_bg "$T/n.log" "$PRAXISD" --data "$T/n" --listen "$to" \
@@ -74,10 +80,14 @@ ms="$(sed -n 's/.* after \([0-9]*\) ms.*/\1/p' "$T/peer.out")"
     fail "a stalled handshake was cut off after $ms ms; the timeout is $TIMEOUT_MS ms"
 
 # Violations after a good handshake and hello: each closes that connection.
-peer bigheader --data "$T/p" --to "$to"
-peer bigmsg --data "$T/p" --to "$to"
-peer badmsgpack --data "$T/p" --to "$to"
-peer nohello --data "$T/p" --to "$to"
+peer bigheader --data "$T/m1" --to "$to"
+peer bigmsg --data "$T/m2" --to "$to"
+peer badmsgpack --data "$T/m3" --to "$to"
+peer nohello --data "$T/m4" --to "$to"
+# The offender is refused at its next handshake (backed off), others are not.
+"$PEER" hello --data "$T/m1" --to "$to" --timeout 2000 >"$T/banned" 2>&1 &&
+    fail "a member that broke the protocol was let in again at once"
+grep -q "refused for" "$T/n.log" || fail "the node did not log backing the offender off"
 for why in 'announces a 5000-byte body' 'declares 2097152 bytes, above the limit' \
     'msgpack: invalid type byte' 'message before hello'; do
     grep -qE "$why" "$T/n.log" || fail "the node's debug log does not record '$why'"

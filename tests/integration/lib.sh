@@ -76,13 +76,37 @@ count_entries() {
 
 # --- networks of nodes --------------------------------------------------------
 
-# make_network NAME...: the first node creates the network, the rest join it.
+ROOT=""
+
+# admit NAME [ROLE]: the root admits NAME's key (role centre by default).
+admit() {
+    px --data "$T/$ROOT" member add "$(px --data "$T/$1" id)" --org "$1" --country KZ \
+        --role "${2:-centre}" >/dev/null
+}
+
+# hand_root_feed NAME: give NAME the root's feed (the membership) by import,
+# as a secretariat hands a new member the genesis and the member list.
+hand_root_feed() {
+    px --data "$T/$ROOT" feed export --author me "$T/root.feed" 2>/dev/null
+    px --data "$T/$1" feed import "$T/root.feed" 2>/dev/null
+}
+
+# join NAME: NAME joins the network of $ROOT and is admitted.
+join() {
+    px --data "$T/$1" init --network "$T/genesis.json" >/dev/null
+    admit "$1"
+    hand_root_feed "$1"
+}
+
+# make_network NAME...: the first node creates the network (and is its
+# root); the rest join it and are admitted.
 make_network() {
-    local first="$1"; shift
-    px --data "$T/$first" init --name it >/dev/null
-    px --data "$T/$first" network export "$T/genesis.json" >/dev/null
+    ROOT="$1"; shift
+    px --data "$T/$ROOT" init --name it >/dev/null
+    px --data "$T/$ROOT" network export "$T/genesis.json" >/dev/null
     local n
-    for n in "$@"; do px --data "$T/$n" init --network "$T/genesis.json" >/dev/null; done
+    for n in "$@"; do px --data "$T/$n" init --network "$T/genesis.json" >/dev/null; admit "$n"; done
+    for n in "$@"; do hand_root_feed "$n"; done
 }
 
 declare -A PORT NODE_PID

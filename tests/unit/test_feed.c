@@ -124,10 +124,11 @@ static void test_refusals(void)
     px_store_close(s);
 }
 
-static bool only_alice(void *ctx, const uint8_t author[32], uint64_t ts)
+static bool only_alice(void *ctx, const uint8_t author[32], uint64_t ts, const char *kind)
 {
     (void)ctx;
     (void)ts;
+    (void)kind;
     return memcmp(author, alice.pk, 32) == 0;
 }
 

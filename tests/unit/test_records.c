@@ -251,7 +251,9 @@ static void test_good_records(void)
     OK("benchmark", good_benchmark, "ci_low", "4");
     OK("benchmark", good_benchmark, "ci_high", "5");
     CHECK(px_record_kind_known("case") && px_record_kind_known("aggregate"));
-    CHECK(!px_record_kind_known("member") && !px_record_kind_known(NULL));
+    CHECK(px_record_kind_known("member") && px_record_kind_known("revoke") &&
+          px_record_kind_known("address"));
+    CHECK(!px_record_kind_known("recipe") && !px_record_kind_known(NULL));
 }
 
 /* ---- required fields -------------------------------------------------- */
@@ -597,8 +599,8 @@ static void test_types(void)
     OK("aggregate", good_aggregate, "basis", "'0-100'");
     /* unknown kind */
     px_err_clear();
-    CHECK_RC(check_json("member", good_case), PX_EINVAL);
-    CHECK_DETAIL("'member' is not a record kind");
+    CHECK_RC(check_json("recipe", good_case), PX_EINVAL);
+    CHECK_DETAIL("'recipe' is not a record kind");
     CHECK_RC(px_record_validate(NULL, (const uint8_t *)"\x80", 1), PX_EINVAL);
 }
 
@@ -1092,6 +1094,36 @@ static void test_show(void)
     CHECK_STR(px_record_show(out, 4, "abc", 3), "");
 }
 
+/* member, revoke and address: the kinds membership and peers rest on. */
+static void test_membership_records(void)
+{
+    const char *key = "'6d1f0a4c2b3e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef'";
+    char good_member[512], good_revoke[256];
+    snprintf(good_member, sizeof good_member,
+             "{'key': %s, 'organisation': 'ASAN Service', 'country': 'AZ', 'role': 'centre'}",
+             key);
+    snprintf(good_revoke, sizeof good_revoke, "{'key': %s, 'reason': 'key leaked'}", key);
+    CHECK_RC(check_json("member", good_member), PX_OK);
+    CHECK_RC(check_json("revoke", good_revoke), PX_OK);
+    CHECK_RC(check_with("member", good_member, "role", "'mayor'"), PX_ESCHEMA);
+    CHECK_DETAIL("centre, secretariat, observer");
+    CHECK_RC(check_with("member", good_member, "key", "'ABCD'"), PX_ESCHEMA);
+    CHECK_DETAIL("not a public key");
+    CHECK_RC(check_with("member", good_member, "country", "'XX'"), PX_ESCHEMA);
+    CHECK_RC(check_with("member", good_member, "organisation", NULL), PX_ESCHEMA);
+    CHECK_RC(check_with("revoke", good_revoke, "key", NULL), PX_ESCHEMA);
+    CHECK_RC(check_json("address", "{'addresses': ['127.0.0.1:7420', 'hub.example.org:7420']}"),
+             PX_OK);
+    CHECK_RC(check_json("address", "{'addresses': []}"), PX_ESCHEMA);
+    CHECK_RC(check_json("address", "{'addresses': ['no-port']}"), PX_ESCHEMA);
+    CHECK_DETAIL("is not HOST:PORT");
+    /* The key belongs to the entry's author: an address names none. */
+    CHECK_RC(check_json("address", "{'addresses': ['" 
+                                   "6d1f0a4c2b3e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef"
+                                   "@127.0.0.1:7420']}"),
+             PX_ESCHEMA);
+}
+
 int main(void)
 {
     RUN(test_good_records);
@@ -1112,5 +1144,6 @@ int main(void)
     RUN(test_langmap_pick);
     RUN(test_decode);
     RUN(test_show);
+    RUN(test_membership_records);
     return check_summary();
 }
