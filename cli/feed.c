@@ -70,7 +70,8 @@ static int do_import(px_local *l, const char *file)
 {
     px_archive_reader r = {0};
     px_entry e;
-    uint64_t added = 0, dup = 0, forks = 0;
+    uint64_t added = 0, dup = 0, forks = 0, held = 0;
+    char refused_author[17] = "";
     bool is_stdin = strcmp(file, "-") == 0;
     int rc = PX_OK;
     r.f = is_stdin ? stdin : fopen(file, "rb");
@@ -89,6 +90,17 @@ static int do_import(px_local *l, const char *file)
             break;
         }
         rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
+        if (rc == PX_ENOTMEMBER) {
+            /* Refused, but kept aside: an admission may come later. */
+            char who[65];
+            if (held == 0)
+                snprintf(refused_author, sizeof refused_author, "%.16s",
+                         px_id_hex(who, e.h.author));
+            if (px_members_hold(l->store, &e, px_now_ms()) == PX_OK)
+                held++;
+            rc = PX_OK;
+            continue;
+        }
         if (rc == PX_EDUP) {
             dup++;
             rc = PX_OK;
@@ -117,6 +129,11 @@ static int do_import(px_local *l, const char *file)
         rc = crc;
     fprintf(stderr, "imported %llu new entries (%llu already held, %llu fork proofs)\n",
             (unsigned long long)added, (unsigned long long)dup, (unsigned long long)forks);
+    if (!rc && held)
+        rc = px_err_set(PX_ENOTMEMBER,
+                        "%s: %llu entries refused: their author (%s...) is not an admitted "
+                        "member; they are held back and will be accepted if an admission arrives",
+                        file, (unsigned long long)held, refused_author);
     if (!is_stdin)
         fclose(r.f);
     px_archive_reader_free(&r);

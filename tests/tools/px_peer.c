@@ -39,6 +39,7 @@
  * connection (handshake, send, receive); the modes; main.
  */
 #include "addr.h"
+#include "archive.h"
 #include "boxstream.h"
 #include "crypto.h"
 #include "datadir.h"
@@ -819,13 +820,61 @@ static int mode_bench_throughput(const ctx *x)
     return rc;
 }
 
+/* forge: a member sends its own first entry with one signature byte
+ * changed. The node must refuse it and drop the connection. */
+static int mode_forge(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    if (rc)
+        return rc;
+    static const uint8_t body[] = {0x81, 0xa5, 't', 'i', 't', 'l', 'e', 0x81, 0xa2,
+                                   'e',  'n',  0xa6, 'f', 'o', 'r', 'g', 'e', 'd'};
+    px_header h = {.seq = 1, .timestamp_ms = 1};
+    memcpy(h.network_id, x->g.network_id, 32);
+    memcpy(h.author, x->me.pk, 32);
+    memcpy(h.kind, "case", 5);
+    px_entry e;
+    px_buf items = {0}, msg = {0};
+    rc = px_entry_sign(&e, &h, body, sizeof body, x->me.sk);
+    e.sig[17] ^= 0x40; /* the forgery */
+    if (!rc)
+        rc = px_archive_put(&items, &e);
+    /* {"type": "clock", "feeds": []} then {"type": "entries", "entries": [item]} */
+    static const uint8_t clock[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
+                                    'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x90};
+    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa7, 'e', 'n', 't', 'r',
+                                   'i',  'e',  's', 0xa7, 'e', 'n', 't', 'r', 'i', 'e', 's', 0x91};
+    if (!rc)
+        rc = px_buf_append(&msg, head, sizeof head);
+    if (!rc)
+        rc = px_buf_append(&msg, items.data, items.len);
+    if (!rc)
+        rc = send_msg(pc, clock, sizeof clock, deadline);
+    if (!rc)
+        rc = send_msg(pc, msg.data, msg.len, deadline);
+    double t0 = now_s();
+    if (!rc)
+        rc = wait_closed(pc, deadline);
+    double t1 = now_s();
+    pconn_free(pc);
+    px_buf_free(&items);
+    px_buf_free(&msg);
+    if (!rc)
+        printf("forge ok: the server dropped the connection %.1f ms after a forged entry\n",
+               (t1 - t0) * 1e3);
+    return rc;
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 static const char usage[] =
     "usage: px_peer MODE --to [KEY@]HOST:PORT [--data DIR] [--count N] [--hold MS]\n"
     "               [--mb M] [--timeout MS] [--partial]\n"
     "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
-    "      nohello | bench-handshakes | bench-throughput\n"
+    "      nohello | forge | bench-handshakes | bench-throughput\n"
     "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
 
 typedef struct mode {
@@ -843,6 +892,7 @@ static const mode modes[] = {
     {"bigmsg", mode_violation, true},
     {"badmsgpack", mode_violation, true},
     {"nohello", mode_violation, true},
+    {"forge", mode_forge, true},
     {"bench-handshakes", mode_bench_handshakes, true},
     {"bench-throughput", mode_bench_throughput, true},
 };
