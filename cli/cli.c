@@ -7,7 +7,9 @@
 #include "jsonmp.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
+#include <termios.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +17,39 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+int px_cli_prompt_passphrase(char *buf, size_t n)
+{
+    return px_cli_read_passphrase("passphrase for the secret key: ", buf, n);
+}
+
+int px_cli_read_passphrase(const char *prompt, char *buf, size_t n)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return px_err_set(PX_EPERM, "the key is protected by a passphrase and there is no "
+                                    "terminal to ask; set PRAXIS_PASSPHRASE_FILE or "
+                                    "PRAXIS_PASSPHRASE");
+    struct termios old, quiet;
+    bool restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    ssize_t w = write(fd, prompt, strlen(prompt));
+    (void)w;
+    size_t len = 0;
+    char c;
+    while (len + 1 < n && read(fd, &c, 1) == 1 && c != '\n')
+        buf[len++] = c;
+    buf[len] = '\0';
+    w = write(fd, "\n", 1);
+    if (restore)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    close(fd);
+    return PX_OK;
+}
 
 int px_cli_fail(int rc)
 {
@@ -66,6 +101,7 @@ int px_cli_parse_key(const char *hex, uint8_t out[32], const char *what)
 
 int px_cli_open(px_cli *cli, px_local *l)
 {
+    px_local_set_prompt(px_cli_prompt_passphrase);
     int rc = px_local_open(l, cli->data_dir);
     if (rc) {
         px_cli_fail(rc);

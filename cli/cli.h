@@ -30,6 +30,10 @@ typedef struct px_verb {
     const char *summary;
 } px_verb;
 
+/* Read a passphrase from the terminal without echo. PX_EPERM without one. */
+int px_cli_read_passphrase(const char *prompt, char *buf, size_t n);
+int px_cli_prompt_passphrase(char *buf, size_t n);
+
 /* Report rc (with its detail) as "praxis: ..." on stderr; returns 1. */
 int px_cli_fail(int rc);
 /* Report a usage error and the verb's usage text; returns 2. */

@@ -28,15 +28,14 @@ int px_cmd_id(px_cli *cli, int argc, char **argv)
     if (optind != argc)
         return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
     px_datadir d;
-    px_identity me;
+    uint8_t key[32];
     char pk[65];
     int rc = px_datadir_resolve(&d, cli->data_dir);
     if (!rc)
-        rc = px_identity_load(&me, d.key);
+        rc = px_identity_public(d.key, key);
     if (rc)
         return px_cli_fail(rc);
-    px_hex_encode(pk, me.pk, 32);
-    px_identity_clear(&me);
+    px_hex_encode(pk, key, 32);
     if (json) {
         json_t *o = json_pack("{s:s}", "public_key", pk);
         px_cli_print_json(o);

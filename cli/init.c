@@ -7,32 +7,81 @@
 #include "error.h"
 #include "util.h"
 
+#include "crypto.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: praxis init [--name NAME] [--network FILE]\n\n"
+    "usage: praxis init [--name NAME] [--network FILE] [--protect]\n\n"
     "Creates the data directory with a new identity (an Ed25519 key pair,\n"
     "kept 0600) and a store.\n"
     "  --network FILE  join the network of this genesis document (from\n"
     "                  'praxis network export' on a member's node)\n"
     "  --name NAME     without --network: create a new network of this name,\n"
-    "                  with this identity as its root (default: praxis)\n";
+    "                  with this identity as its root (default: praxis)\n"
+    "  --protect       encrypt the secret key with a passphrase (Argon2id), taken\n"
+    "                  from PRAXIS_PASSPHRASE_FILE, PRAXIS_PASSPHRASE or asked\n"
+    "                  twice on the terminal; praxisd reads it from the same\n"
+    "                  variables (or --passphrase-file) to start unattended\n";
+
+/* A new passphrase: from the environment (unattended set-ups), or typed
+ * twice. */
+static int get_new_passphrase(char *buf, size_t n)
+{
+    const char *file = getenv("PRAXIS_PASSPHRASE_FILE");
+    const char *env = getenv("PRAXIS_PASSPHRASE");
+    if (file && *file) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int rc = px_read_file(file, n - 1, &data, &len);
+        if (rc)
+            return rc;
+        size_t k = strcspn((const char *)data, "\r\n");
+        memcpy(buf, data, k);
+        buf[k] = '\0';
+        px_memzero(data, len);
+        free(data);
+    } else if (env && *env) {
+        if (strlen(env) >= n)
+            return px_err_set(PX_ETOOBIG, "PRAXIS_PASSPHRASE is too long");
+        memcpy(buf, env, strlen(env) + 1);
+    } else {
+        char again[1024];
+        int rc = px_cli_read_passphrase("new passphrase: ", buf, n);
+        if (!rc)
+            rc = px_cli_read_passphrase("the same again: ", again, sizeof again);
+        bool same = !rc && strcmp(buf, again) == 0;
+        px_memzero(again, sizeof again);
+        if (rc)
+            return rc;
+        if (!same)
+            return px_err_set(PX_EINVAL, "the two passphrases differ");
+    }
+    if (strlen(buf) < 8)
+        return px_err_set(PX_EINVAL, "the passphrase is shorter than 8 characters");
+    return PX_OK;
+}
 
 int px_cmd_init(px_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
                                          {"network", required_argument, NULL, 'N'},
+                                         {"protect", no_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     const char *name = "praxis", *network = NULL;
-    bool first = true;
+    bool first = true, protect = false;
     int c;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         if (c == 'n')
             name = optarg;
         else if (c == 'N')
             network = optarg;
+        else if (c == 'p')
+            protect = true;
         else if (c == 'h')
             return px_cli_help(usage);
         else
@@ -63,8 +112,12 @@ int px_cmd_init(px_cli *cli, int argc, char **argv)
         rc = px_genesis_create(&g, name, me.pk);
     if (!rc)
         rc = px_mkdirs(d.dir, 0700);
+    char pass[1024] = "";
+    if (!rc && protect)
+        rc = get_new_passphrase(pass, sizeof pass);
     if (!rc)
-        rc = px_identity_save(&me, d.key);
+        rc = protect ? px_identity_save_protected(&me, d.key, pass) : px_identity_save(&me, d.key);
+    px_memzero(pass, sizeof pass);
     if (!rc)
         rc = px_genesis_save(&g, d.genesis);
     if (!rc)

@@ -92,12 +92,11 @@ int px_cmd_network(px_cli *cli, int argc, char **argv)
     }
     if (strcmp(args[0], "bootstrap") == 0 && n == 3 &&
         (strcmp(args[1], "add") == 0 || strcmp(args[1], "remove") == 0)) {
-        px_identity me;
-        rc = px_identity_load(&me, d.key);
+        uint8_t me[32];
+        rc = px_identity_public(d.key, me);
         if (rc)
             return px_cli_fail(rc);
-        bool is_root = px_memeq(me.pk, g.root, 32);
-        px_identity_clear(&me);
+        bool is_root = px_memeq(me, g.root, 32);
         if (!is_root)
             return px_cli_fail(px_err_set(PX_EPERM, "only the network's root may change its "
                                                     "bootstrap addresses"));

@@ -166,6 +166,19 @@ int px_cmd_peers(px_cli *cli, int argc, char **argv)
         printf("  %s  %s, %lld failure(s)\n", json_string_value(json_object_get(t, "address")),
                json_is_true(json_object_get(t, "connected")) ? "connected" : "not connected",
                (long long)json_integer_value(json_object_get(t, "failures")));
+        json_t *bad = json_object_get(daemon, "misbehaving");
+        if (json_array_size(bad))
+            printf("misbehaving peers %zu\n", json_array_size(bad));
+        json_array_foreach(bad, i, t)
+        {
+            char when[32];
+            printf("  %.16s  %lld offence(s), last: %s; refused until %s\n",
+                   json_string_value(json_object_get(t, "public_key")),
+                   (long long)json_integer_value(json_object_get(t, "offences")),
+                   json_string_value(json_object_get(t, "last_offence")),
+                   px_cli_time(when, (uint64_t)json_integer_value(
+                                         json_object_get(t, "refused_until_ms"))));
+        }
     }
     json_decref(daemon);
     return PX_EXIT_OK;

@@ -5,6 +5,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "index.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -41,6 +42,13 @@ int px_datadir_resolve(px_datadir *d, const char *explicit_dir)
     return rc;
 }
 
+static px_passphrase_fn prompt_fn;
+
+void px_local_set_prompt(px_passphrase_fn prompt)
+{
+    prompt_fn = prompt;
+}
+
 int px_local_open(px_local *l, const char *explicit_dir)
 {
     memset(l, 0, sizeof *l);
@@ -50,17 +58,21 @@ int px_local_open(px_local *l, const char *explicit_dir)
     if (access(l->paths.key, F_OK) != 0 || access(l->paths.genesis, F_OK) != 0)
         return px_err_set(PX_ENOENT, "%s is not an initialised praxis data directory; run 'praxis init' first",
                           l->paths.dir);
-    rc = px_identity_load(&l->me, l->paths.key);
+    rc = px_identity_load_with(&l->me, l->paths.key, prompt_fn);
     if (!rc)
         rc = px_genesis_load(&l->genesis, l->paths.genesis);
     if (!rc)
         rc = px_store_open(l->paths.store, &l->store);
     if (!rc)
         rc = px_members_load(&l->members, l->store, l->genesis.root);
+    if (!rc) /* builds the records index if the store has none yet */
+        rc = px_index_open(l->store, NULL);
     if (rc)
         return rc;
     l->feed.store = l->store;
     memcpy(l->feed.network_id, l->genesis.network_id, 32);
+    l->feed.schema = px_index_schema;
+    l->feed.index = px_index_entry;
     l->feed.is_member = px_members_admits;
     l->feed.member_ctx = &l->members;
     return PX_OK;

@@ -48,6 +48,10 @@ typedef struct px_local {
  * PX_ENOENT the detail tells the user to run `praxis init`. Close with
  * px_local_close() (also after a failed open). */
 int px_local_open(px_local *l, const char *explicit_dir);
+
+/* How px_local_open asks for a protected key's passphrase when the
+ * environment gives none (the CLI sets a terminal prompt; the daemon none). */
+void px_local_set_prompt(px_passphrase_fn prompt);
 void px_local_close(px_local *l);
 
 #endif

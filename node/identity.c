@@ -40,7 +40,110 @@ int px_identity_save(const px_identity *id, const char *path)
     return rc;
 }
 
+enum { PASS_MAX = 1024 };
+/* Interactive Argon2id limits (libsodium's): about 64 MiB and a few tenths
+ * of a second; stored in the file so they can change later. */
+static const unsigned long long OPSLIMIT = 2, MEMLIMIT = 67108864;
+
+int px_identity_save_protected(const px_identity *id, const char *path, const char *passphrase)
+{
+    uint8_t salt[16], nonce[24], key[32], box[16 + 32];
+    char pk_hex[65], salt_hex[33], nonce_hex[49], box_hex[97], text[512];
+    size_t plen = strlen(passphrase);
+    if (plen == 0)
+        return px_err_set(PX_EINVAL, "the passphrase is empty");
+    px_random_bytes(salt, sizeof salt);
+    px_random_bytes(nonce, sizeof nonce);
+    int rc = px_pwhash(key, passphrase, plen, salt);
+    if (rc)
+        return px_err_set(rc, "not enough memory to derive a key from the passphrase");
+    px_secretbox_easy(box, id->sk, 32, nonce, key);
+    px_hex_encode(pk_hex, id->pk, 32);
+    px_hex_encode(salt_hex, salt, sizeof salt);
+    px_hex_encode(nonce_hex, nonce, sizeof nonce);
+    px_hex_encode(box_hex, box, sizeof box);
+    int n = snprintf(text, sizeof text,
+                     "{\"format\": \"%s\", \"public_key\": \"%s\", \"encrypted\": "
+                     "{\"kdf\": \"argon2id13\", \"opslimit\": %llu, \"memlimit\": %llu, "
+                     "\"salt\": \"%s\", \"nonce\": \"%s\", \"box\": \"%s\"}}\n",
+                     key_format, pk_hex, OPSLIMIT, MEMLIMIT, salt_hex, nonce_hex, box_hex);
+    rc = px_write_file(path, text, (size_t)n, 0600, true);
+    px_memzero(key, sizeof key);
+    return rc;
+}
+
+/* The passphrase of a protected key, from the environment or the prompt. */
+static int passphrase(char buf[PASS_MAX], px_passphrase_fn prompt, const char *keypath)
+{
+    const char *file = getenv("PRAXIS_PASSPHRASE_FILE");
+    const char *env = getenv("PRAXIS_PASSPHRASE");
+    if (file && *file) {
+        struct stat st;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (stat(file, &st) != 0)
+            return px_err_set(PX_ENOENT, "passphrase file %s: %s", file, strerror(errno));
+        if (st.st_mode & 077)
+            return px_err_set(PX_EPERM,
+                              "passphrase file %s is accessible by other users; run: chmod 600 %s",
+                              file, file);
+        int rc = px_read_file(file, PASS_MAX - 1, &data, &len);
+        if (rc)
+            return rc;
+        size_t n = strcspn((const char *)data, "\r\n");
+        memcpy(buf, data, n);
+        buf[n] = '\0';
+        px_memzero(data, len);
+        free(data);
+        return PX_OK;
+    }
+    if (env && *env) {
+        size_t n = strlen(env);
+        if (n >= PASS_MAX)
+            return px_err_set(PX_ETOOBIG, "PRAXIS_PASSPHRASE is too long");
+        memcpy(buf, env, n + 1);
+        return PX_OK;
+    }
+    if (prompt)
+        return prompt(buf, PASS_MAX);
+    return px_err_set(PX_EPERM,
+                      "key file %s is protected by a passphrase; set PRAXIS_PASSPHRASE_FILE "
+                      "(a 0600 file) or PRAXIS_PASSPHRASE",
+                      keypath);
+}
+
+static int open_protected(px_identity *id, json_t *enc, const char *path, px_passphrase_fn prompt)
+{
+    char pass[PASS_MAX];
+    uint8_t salt[16], nonce[24], box[48], key[32], seed[32];
+    const char *kdf = json_string_value(json_object_get(enc, "kdf"));
+    json_int_t ops = json_integer_value(json_object_get(enc, "opslimit"));
+    json_int_t mem = json_integer_value(json_object_get(enc, "memlimit"));
+    if (!kdf || strcmp(kdf, "argon2id13") != 0 || (unsigned long long)ops != OPSLIMIT ||
+        (unsigned long long)mem != MEMLIMIT ||
+        px_hex_decode(salt, 16, json_string_value(json_object_get(enc, "salt"))) ||
+        px_hex_decode(nonce, 24, json_string_value(json_object_get(enc, "nonce"))) ||
+        px_hex_decode(box, 48, json_string_value(json_object_get(enc, "box"))))
+        return px_err_set(PX_EFORMAT, "key file %s: its 'encrypted' part is damaged", path);
+    int rc = passphrase(pass, prompt, path);
+    if (!rc)
+        rc = px_pwhash(key, pass, strlen(pass), salt);
+    px_memzero(pass, sizeof pass);
+    if (!rc && px_secretbox_open_easy(seed, box, sizeof box, nonce, key) != PX_OK)
+        rc = px_err_set(PX_ECRYPTO, "wrong passphrase for key file %s", path);
+    if (!rc)
+        px_identity_from_seed(id, seed);
+    px_memzero(key, sizeof key);
+    px_memzero(seed, sizeof seed);
+    return rc;
+}
+
 int px_identity_load(px_identity *id, const char *path)
+{
+    return px_identity_load_with(id, path, NULL);
+}
+
+int px_identity_load_with(px_identity *id, const char *path, px_passphrase_fn prompt)
 {
     int rc = PX_OK;
     struct stat st;
@@ -65,12 +168,19 @@ int px_identity_load(px_identity *id, const char *path)
     const char *fmt = json_string_value(json_object_get(doc, "format"));
     const char *pk_hex = json_string_value(json_object_get(doc, "public_key"));
     const char *seed_hex = json_string_value(json_object_get(doc, "seed"));
-    if (!doc || !fmt || strcmp(fmt, key_format) != 0 || !pk_hex || !seed_hex ||
-        px_hex_decode(seed, 32, seed_hex) != PX_OK) {
+    json_t *enc = json_object_get(doc, "encrypted");
+    if (!doc || !fmt || strcmp(fmt, key_format) != 0 || !pk_hex ||
+        (!json_is_object(enc) && (!seed_hex || px_hex_decode(seed, 32, seed_hex) != PX_OK))) {
         rc = px_err_set(PX_EFORMAT, "key file %s is damaged or not a praxis key file", path);
         goto out;
     }
-    px_identity_from_seed(id, seed);
+    if (json_is_object(enc)) {
+        rc = open_protected(id, enc, path, prompt);
+        if (rc)
+            goto out;
+    } else {
+        px_identity_from_seed(id, seed);
+    }
     char have[65];
     px_hex_encode(have, id->pk, 32);
     if (strcmp(have, pk_hex) != 0) {
@@ -89,6 +199,34 @@ out:
     }
     if (data)
         px_memzero(data, len);
+    free(data);
+    return rc;
+}
+
+int px_identity_public(const char *path, uint8_t pk[32])
+{
+    struct stat st;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    if (stat(path, &st) != 0)
+        return px_err_set(px_err_from_errno(errno), "cannot read key file %s: %s", path,
+                          strerror(errno));
+    if (st.st_mode & 077)
+        return px_err_set(PX_EPERM,
+                          "key file %s is accessible by other users (mode %04o); run: chmod 600 %s",
+                          path, (unsigned)(st.st_mode & 07777), path);
+    int rc = px_read_file(path, 4096, &data, &len);
+    if (rc)
+        return rc;
+    json_t *doc = json_loadb((const char *)data, len, 0, &jerr);
+    if (px_hex_decode(pk, 32, json_string_value(json_object_get(doc, "public_key"))) != PX_OK)
+        rc = px_err_set(PX_EFORMAT, "key file %s is damaged or not a praxis key file", path);
+    json_t *seed = json_object_get(doc, "seed");
+    if (json_is_string(seed))
+        px_memzero((void *)json_string_value(seed), json_string_length(seed));
+    json_decref(doc);
+    px_memzero(data, len);
     free(data);
     return rc;
 }

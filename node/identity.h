@@ -5,6 +5,15 @@
  *
  *   {"format": "praxis-key-v1", "public_key": "<hex32>", "seed": "<hex32>"}
  *
+ * or, protected by a passphrase (Argon2id, then XSalsa20-Poly1305):
+ *
+ *   {"format": "praxis-key-v1", "public_key": "<hex32>",
+ *    "encrypted": {"kdf": "argon2id13", "opslimit": N, "memlimit": N,
+ *                  "salt": "<hex16>", "nonce": "<hex24>", "box": "<hex48>"}}
+ *
+ * The passphrase of a protected key comes from PRAXIS_PASSPHRASE_FILE (a
+ * file only its owner can read; its first line), else PRAXIS_PASSPHRASE
+ * (for unattended starts), else the caller's prompt (px_identity_load_with).
  * A key file that group or others can read or write is refused, with a
  * sentence saying how to fix it. The secret never appears in logs or error
  * messages.
@@ -12,6 +21,7 @@
 #ifndef PX_IDENTITY_H
 #define PX_IDENTITY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct px_identity {
@@ -27,10 +37,26 @@ void px_identity_from_seed(px_identity *id, const uint8_t seed[32]);
 /* Write id to path (mode 0600, refusing to overwrite: PX_EEXIST). */
 int px_identity_save(const px_identity *id, const char *path);
 
+/* Write id to path protected by passphrase (mode 0600, refusing to
+ * overwrite). */
+int px_identity_save_protected(const px_identity *id, const char *path, const char *passphrase);
+
 /* Read an identity. PX_ENOENT if missing, PX_EPERM if the file is readable
  * or writable by group/others, PX_EFORMAT if damaged (public key not
- * matching the seed included). Details name the file. */
+ * matching the seed included), PX_ECRYPTO if the passphrase is wrong,
+ * PX_EPERM if a protected key has no passphrase source. Details name the
+ * file. */
 int px_identity_load(px_identity *id, const char *path);
+
+/* As px_identity_load, with prompt (may be NULL) asked for the passphrase
+ * of a protected key when no environment source gives one. prompt writes a
+ * NUL-terminated passphrase into buf (size n) and returns PX_OK. */
+typedef int (*px_passphrase_fn)(char *buf, size_t n);
+int px_identity_load_with(px_identity *id, const char *path, px_passphrase_fn prompt);
+
+/* Read only the public key of a key file (no passphrase needed). Same
+ * permission check as px_identity_load. */
+int px_identity_public(const char *path, uint8_t pk[32]);
 
 /* Wipe the secret. NULL-safe. */
 void px_identity_clear(px_identity *id);

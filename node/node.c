@@ -852,14 +852,25 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                                    "connected", n->peers[i].conn != NULL && n->peers[i].reached,
                                    "failures", (int)n->peers[i].failures, "next_try_ms",
                                    (json_int_t)n->peers[i].next_try_ms));
+        json_t *bans = json_array();
+        for (size_t i = 0; i < n->n_bans; i++) {
+            char key[65];
+            px_hex_encode(key, n->bans[i].key, 32);
+            json_array_append_new(
+                bans, json_pack("{s:s, s:i, s:I, s:s}", "public_key", key, "offences",
+                                (int)n->bans[i].offences, "refused_until_ms",
+                                (json_int_t)n->bans[i].until_ms, "last_offence",
+                                px_strerror(n->bans[i].last_rc)));
+        }
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
-        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "ok", 1, "public_key",
+        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
                          pk, "software", PX_SOFTWARE, "listen",
                          n->listening ? n->listen_text : "", "uptime_ms",
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
                          (json_int_t)n->refused_connections, "connections", conns,
-                         "dial_targets", targets, "replication", px_gossip_progress(n->gossip));
+                         "dial_targets", targets, "replication", px_gossip_progress(n->gossip),
+                         "misbehaving", bans);
     }
     if (strcmp(op, "notify") == 0) {
         reload_members(n);

@@ -26,6 +26,9 @@ static const char usage[] =
     "  --listen HOST:PORT accept peers here (numeric address, e.g. 0.0.0.0:7420)\n"
     "  --peer ADDR        dial this peer; KEY (64 hex digits) is its public key,\n"
     "                     and may be left out for the network root's node\n"
+    "  --passphrase-file F  the passphrase of a protected key (first line of F,\n"
+    "                     which must be 0600); PRAXIS_PASSPHRASE_FILE and\n"
+    "                     PRAXIS_PASSPHRASE work too\n"
     "  --log-level LEVEL  default info; logs go to stderr and never hold secrets\n"
     "  --announce H:P     publish, in this node's feed, an address where members\n"
     "                     can reach it (repeatable; only when it changed)\n"
@@ -44,6 +47,7 @@ int main(int argc, char **argv)
                                          {"max-inbound", required_argument, NULL, 'm'},
                                          {"max-outbound", required_argument, NULL, 'o'},
                                          {"announce", required_argument, NULL, 'a'},
+                                         {"passphrase-file", required_argument, NULL, 'P'},
                                          {"handshake-timeout", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
@@ -71,6 +75,10 @@ int main(int argc, char **argv)
             break;
         case 'a':
             announce[cfg.n_announce++] = optarg;
+            break;
+        case 'P':
+            /* identity.c reads it from there; the file must be 0600. */
+            setenv("PRAXIS_PASSPHRASE_FILE", optarg, 1);
             break;
         case 'o': {
             uint64_t v;

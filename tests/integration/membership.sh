@@ -97,4 +97,18 @@ wait_until 20 has_entries d $((before + 0))
 all_synced() { local n; for n in b c d; do [ "$(held "$n")" -ge "$(held a)" ] || return 1; done; }
 wait_until 20 all_synced
 pass "forging member disconnected and backed off; the others keep syncing"
+# --- a passphrase-protected key; the daemon starts unattended ----------------------------
+printf 'a long passphrase\n' >"$T/pass"
+chmod 600 "$T/pass"
+PRAXIS_PASSPHRASE_FILE="$T/pass" px --data "$T/s" init --network "$T/genesis.json" --protect >/dev/null
+grep -q '"encrypted"' "$T/s/secret.key" || fail "the key file is not encrypted"
+px --data "$T/a" member add "$(px --data "$T/s" id)" --org Protected --country KZ >/dev/null
+PORT[s]="$(free_port)"
+start_bg "$T/s.log" "$PRAXISD" --data "$T/s" --peer "127.0.0.1:${PORT[a]}" --passphrase-file "$T/pass"
+s_in() { px --data "$T/a" peers --json | grep -q "$(px --data "$T/s" id)"; }
+wait_until 20 s_in
+expect_exit 1 env PRAXIS_PASSPHRASE=wrong-passphrase "$PRAXISD" --data "$T/s"
+expect_err "wrong passphrase"
+px --data "$T/b" peers | grep -q "offence" || fail "praxis peers does not show the forger's offence"
+pass "protected key: unattended start with --passphrase-file; a wrong passphrase is refused"
 echo "membership: all passed"

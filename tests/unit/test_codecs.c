@@ -75,6 +75,47 @@ static void test_identity_file(void)
     CHECK_RC(px_identity_load(&b, path), PX_EFORMAT);
 }
 
+static void test_protected_key(void)
+{
+    px_identity a, b;
+    uint8_t pk[32];
+    char path[128], pass_path[128];
+    snprintf(path, sizeof path, "%s/protected.key", dir);
+    snprintf(pass_path, sizeof pass_path, "%s/pass", dir);
+    px_identity_generate(&a);
+    CHECK_RC(px_identity_save_protected(&a, path, "correct horse"), PX_OK);
+    unsetenv("PRAXIS_PASSPHRASE_FILE");
+    unsetenv("PRAXIS_PASSPHRASE");
+    CHECK_RC(px_identity_load(&b, path), PX_EPERM); /* no source, no prompt */
+    CHECK_RC(px_identity_public(path, pk), PX_OK);   /* the public key needs none */
+    CHECK_MEM(pk, a.pk, 32);
+    setenv("PRAXIS_PASSPHRASE", "wrong horse", 1);
+    CHECK_RC(px_identity_load(&b, path), PX_ECRYPTO);
+    CHECK(strstr(px_err_detail(), "wrong passphrase") != NULL);
+    setenv("PRAXIS_PASSPHRASE", "correct horse", 1);
+    CHECK_RC(px_identity_load(&b, path), PX_OK);
+    CHECK_MEM(a.sk, b.sk, 64);
+    /* The file takes precedence, and must be private. */
+    FILE *f = fopen(pass_path, "w");
+    fputs("wrong again\n", f);
+    fclose(f);
+    chmod(pass_path, 0644);
+    setenv("PRAXIS_PASSPHRASE_FILE", pass_path, 1);
+    CHECK_RC(px_identity_load(&b, path), PX_EPERM);
+    chmod(pass_path, 0600);
+    CHECK_RC(px_identity_load(&b, path), PX_ECRYPTO);
+    unsetenv("PRAXIS_PASSPHRASE_FILE");
+    unsetenv("PRAXIS_PASSPHRASE");
+    /* The secret appears nowhere in the file. */
+    uint8_t *text = NULL;
+    size_t len = 0;
+    char seed_hex[65];
+    px_hex_encode(seed_hex, a.sk, 32);
+    CHECK_RC(px_read_file(path, 4096, &text, &len), PX_OK);
+    CHECK(text && strstr((const char *)text, seed_hex) == NULL);
+    free(text);
+}
+
 static void test_mpcheck(void)
 {
     size_t used;
@@ -165,6 +206,7 @@ int main(void)
         return 1;
     RUN(test_genesis);
     RUN(test_identity_file);
+    RUN(test_protected_key);
     RUN(test_mpcheck);
     RUN(test_json_msgpack);
     RUN(test_archive);
