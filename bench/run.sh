@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# run.sh — every figure of the project in one table: builds (Release-like),
+# runs each benchmark program of bench/, collects their
+# "figure<TAB>name<TAB>value<TAB>unit" lines and prints a Markdown table
+# with the goal beside each figure, then the machine.
+#
+#   bench/run.sh [BUILD_DIR]        (default: build; it is configured and built)
+# Takes a few minutes. Run it on a quiet machine: the figures are wall-clock.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+out="$(mktemp /tmp/px-bench-all.XXXXXX)"
+trap 'rm -f "$out"' EXIT
+
+run() {
+    local name="$1"; shift
+    echo "running $name ..." >&2
+    if ! "$@" >"$out.part" 2>&1; then
+        echo "  $name failed:" >&2
+        sed 's/^/    /' "$out.part" >&2
+        return 0
+    fi
+    grep '^figure' "$out.part" >>"$out" || true
+}
+
+run foundation "$root/bench/foundation.sh" "$build"
+run sync "$root/bench/sync.sh" "$build"
+run spread "$root/bench/spread.sh" "$build"
+run daemon "$root/bench/daemon.sh" "$build"
+[ -x "$root/bench/queries.sh" ] && run queries "$root/bench/queries.sh" "$build"
+rm -f "$out.part"
+
+/usr/bin/python3 - "$out" <<'PY'
+import sys
+goals = {
+    "publish_rate": "", "verify_rate_1t": "", "verify_rate": "",
+    "sync_rate": ">= 30,000 entries/s", "sync_receiver_peak_rss": "<= 64 MB",
+    "spread_p50": "", "spread_p99": "< 1,000 ms", "spread_copies_per_entry": "<= 2",
+    "compare_p50": "< 50 ms", "search_p50": "< 20 ms", "csv_import_rate": ">= 20,000 rows/s",
+}
+labels = {
+    "publish_rate": "publish 10,000 records from one JSON file",
+    "verify_rate_1t": "verify a 100,000-entry store, 1 thread",
+    "verify_rate": "verify a 100,000-entry store, all cores",
+    "sync_rate": "initial sync of 100,000 entries over loopback",
+    "sync_receiver_peak_rss": "receiver's peak RSS during that sync",
+    "spread_p50": "20 nodes: publish to last node, p50",
+    "spread_p99": "20 nodes: publish to last node, p99",
+    "spread_copies_per_entry": "20 nodes: copies received per entry",
+}
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.startswith("figure\t")]
+print("| figure | value | goal |")
+print("| --- | --- | --- |")
+for _, name, value, unit in rows:
+    print("| %s | %s %s | %s |" % (labels.get(name, name.replace("_", " ")), value, unit, goals.get(name, "")))
+PY
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf '\nmachine: %s, %s cores, %s RAM; %s; load average %s\n' "$cpu" "$(nproc)" \
+    "$(free -g | awk '/Mem:/ {print $2 " GiB"}')" "$(uname -sr)" "$(cut -d' ' -f1-3 /proc/loadavg)"
