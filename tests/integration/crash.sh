@@ -4,7 +4,7 @@
 # every kill the store verifies; at the end the receiver's state equals the
 # sender's, byte for byte (their exports are identical).
 source "$(dirname "$0")/lib.sh"
-KILLS="${PX_CRASH_KILLS:-10}"
+KILLS="${PX_CRASH_KILLS:-8}"
 seed="${PX_CRASH_SEED:-$RANDOM}"
 echo "crash seed $seed, $KILLS kills per phase"
 RANDOM=$seed
@@ -12,7 +12,7 @@ rand_ms() { echo $(( $1 + RANDOM % ($2 - $1) )); }
 sleep_ms() { sleep "$(awk -v m="$1" 'BEGIN {printf "%.3f", m / 1000}')"; }
 
 make_network a r
-publish_n a 100000
+publish_n a 60000
 publish_n r 10
 start_node a
 
@@ -20,7 +20,7 @@ start_node a
 counts=""
 for i in $(seq "$KILLS"); do
     start_node r a
-    sleep_ms "$(rand_ms 30 350)"
+    sleep_ms "$(rand_ms 30 250)"
     kill -9 "${NODE_PID[r]}"
     wait "${NODE_PID[r]}" 2>/dev/null || true
     counts+=" $(held r)"
