@@ -179,6 +179,9 @@ struct px_gossip {
  * got the same entry from elsewhere say so with `have` meanwhile. */
 enum { FORWARD_DELAY_MS = 40 };
 
+/* Most feeds one peer's clock may name (members' feeds are far fewer). */
+enum { PEER_FEEDS_MAX = 100000 };
+
 static void kick(px_gossip *g);
 
 /* --- heads and forks ---------------------------------------------------------- */
@@ -879,8 +882,15 @@ static int on_clock(px_gossip *g, px_gossip_peer *p, const msgpack_object *msg)
             it->via.array.ptr[0].via.bin.size != 32 ||
             it->via.array.ptr[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
             return px_err_set(PX_EPROTO, "clock item %u is not [author:bin32, seq:uint]", i + 1);
-        int rc = seqmap_raise(&p->has, (const uint8_t *)it->via.array.ptr[0].via.bin.ptr,
-                              it->via.array.ptr[1].via.u64);
+        const uint8_t *author = (const uint8_t *)it->via.array.ptr[0].via.bin.ptr;
+        /* Only feeds we hold or members' feeds matter; anything else is
+         * ignored, so made-up feeds cannot grow this peer's map. */
+        if (seqmap_get(&g->heads, author) == 0 &&
+            px_members_role(&g->local->members, author) == PX_ROLE_NONE)
+            continue;
+        if (p->has.n >= PEER_FEEDS_MAX)
+            return px_err_set(PX_ETOOBIG, "peer claims more than %d feeds", PEER_FEEDS_MAX);
+        int rc = seqmap_raise(&p->has, author, it->via.array.ptr[1].via.u64);
         if (rc)
             return rc;
     }

@@ -820,9 +820,63 @@ static int mode_bench_throughput(const ctx *x)
     return rc;
 }
 
-/* forge: a member sends its own first entry with one signature byte
- * changed. The node must refuse it and drop the connection. */
-static int mode_forge(const ctx *x)
+/* Send {"type": "clock", "feeds": []} and then one `entries` message with
+ * the given entries (signed by this peer's key). */
+static int send_entries(pconn *pc, const px_entry *e, size_t n, bool with_clock,
+                        uint64_t deadline)
+{
+    static const uint8_t clock[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
+                                    'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x90};
+    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa7, 'e', 'n', 't', 'r',
+                                   'i',  'e',  's', 0xa7, 'e', 'n', 't', 'r', 'i', 'e', 's'};
+    px_buf msg = {0};
+    uint8_t count = (uint8_t)(0x90 | n); /* fixarray: n <= 15 */
+    int rc = px_buf_append(&msg, head, sizeof head);
+    if (!rc)
+        rc = px_buf_append(&msg, &count, 1);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = px_archive_put(&msg, &e[i]);
+    if (!rc && with_clock)
+        rc = send_msg(pc, clock, sizeof clock, deadline);
+    if (!rc)
+        rc = send_msg(pc, msg.data, msg.len, deadline);
+    px_buf_free(&msg);
+    return rc;
+}
+
+static int make_entry(const ctx *x, px_entry *e, const uint8_t network_id[32], uint64_t seq,
+                      const uint8_t *prev, const char *title)
+{
+    uint8_t body[64];
+    size_t n = strlen(title) < 40 ? strlen(title) : 40;
+    /* {"title": {"en": TITLE}} */
+    size_t k = 0;
+    const uint8_t pre[] = {0x81, 0xa5, 't', 'i', 't', 'l', 'e', 0x81, 0xa2, 'e', 'n'};
+    memcpy(body, pre, sizeof pre);
+    k = sizeof pre;
+    body[k++] = (uint8_t)(0xa0 | n);
+    memcpy(body + k, title, n);
+    k += n;
+    px_header h = {.seq = seq, .has_prev = prev != NULL, .timestamp_ms = 1000 + seq};
+    memcpy(h.network_id, network_id, 32);
+    memcpy(h.author, x->me.pk, 32);
+    if (prev)
+        memcpy(h.prev, prev, 32);
+    memcpy(h.kind, "case", 5);
+    /* the body must outlive e: keep it in a static ring */
+    static uint8_t keep[4][64];
+    static int slot;
+    uint8_t *b = keep[slot++ % 4];
+    memcpy(b, body, k);
+    return px_entry_sign(e, &h, b, k, x->me.sk);
+}
+
+/* Entry-level misbehaviour after a good hello. forge: a changed signature
+ * byte; chain: seq 2 whose prev is not seq 1's id; othernet: an entry
+ * signed for another network. Each must get the connection dropped. fork:
+ * two different entries for seq 1, in two messages: both kept as proof, the
+ * connection stays. */
+static int mode_entries(const ctx *x)
 {
     char sw[64] = "";
     pconn *pc = NULL;
@@ -830,41 +884,124 @@ static int mode_forge(const ctx *x)
     int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
     if (rc)
         return rc;
-    static const uint8_t body[] = {0x81, 0xa5, 't', 'i', 't', 'l', 'e', 0x81, 0xa2,
-                                   'e',  'n',  0xa6, 'f', 'o', 'r', 'g', 'e', 'd'};
-    px_header h = {.seq = 1, .timestamp_ms = 1};
-    memcpy(h.network_id, x->g.network_id, 32);
-    memcpy(h.author, x->me.pk, 32);
-    memcpy(h.kind, "case", 5);
-    px_entry e;
-    px_buf items = {0}, msg = {0};
-    rc = px_entry_sign(&e, &h, body, sizeof body, x->me.sk);
-    e.sig[17] ^= 0x40; /* the forgery */
-    if (!rc)
-        rc = px_archive_put(&items, &e);
-    /* {"type": "clock", "feeds": []} then {"type": "entries", "entries": [item]} */
-    static const uint8_t clock[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
-                                    'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x90};
-    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa7, 'e', 'n', 't', 'r',
-                                   'i',  'e',  's', 0xa7, 'e', 'n', 't', 'r', 'i', 'e', 's', 0x91};
-    if (!rc)
-        rc = px_buf_append(&msg, head, sizeof head);
-    if (!rc)
-        rc = px_buf_append(&msg, items.data, items.len);
-    if (!rc)
-        rc = send_msg(pc, clock, sizeof clock, deadline);
-    if (!rc)
-        rc = send_msg(pc, msg.data, msg.len, deadline);
+    px_entry e[2];
+    const char *what = x->mode;
+    uint8_t other[32];
+    memset(other, 0x5a, sizeof other);
+    bool expect_close = strcmp(what, "fork") != 0;
+    if (strcmp(what, "forge") == 0) {
+        rc = make_entry(x, &e[0], x->g.network_id, 1, NULL, "forged");
+        e[0].sig[17] ^= 0x40;
+        if (!rc)
+            rc = send_entries(pc, e, 1, true, deadline);
+    } else if (strcmp(what, "chain") == 0) {
+        uint8_t wrong[32];
+        memset(wrong, 0x33, sizeof wrong);
+        rc = make_entry(x, &e[0], x->g.network_id, 1, NULL, "first");
+        if (!rc)
+            rc = make_entry(x, &e[1], x->g.network_id, 2, wrong, "broken link");
+        if (!rc)
+            rc = send_entries(pc, e, 2, true, deadline);
+    } else if (strcmp(what, "othernet") == 0) {
+        rc = make_entry(x, &e[0], other, 1, NULL, "elsewhere");
+        if (!rc)
+            rc = send_entries(pc, e, 1, true, deadline);
+    } else { /* fork */
+        rc = make_entry(x, &e[0], x->g.network_id, 1, NULL, "one version");
+        if (!rc)
+            rc = make_entry(x, &e[1], x->g.network_id, 1, NULL, "another version");
+        if (!rc)
+            rc = send_entries(pc, &e[0], 1, true, deadline);
+        if (!rc)
+            rc = send_entries(pc, &e[1], 1, false, deadline);
+    }
     double t0 = now_s();
-    if (!rc)
+    if (!rc && expect_close)
         rc = wait_closed(pc, deadline);
+    if (!rc && !expect_close) {
+        /* Stay a while: the node must not drop an author's own fork. */
+        uint64_t stay = now_ms() + 1000;
+        const uint8_t *m;
+        size_t len;
+        while (!rc && now_ms() < stay) {
+            rc = recv_msg(pc, stay, &m, &len);
+            if (rc == PX_ETIMEDOUT)
+                rc = PX_OK;
+        }
+    }
     double t1 = now_s();
     pconn_free(pc);
-    px_buf_free(&items);
-    px_buf_free(&msg);
     if (!rc)
-        printf("forge ok: the server dropped the connection %.1f ms after a forged entry\n",
+        printf("%s ok: %s %.1f ms after the entries\n", what,
+               expect_close ? "the server dropped the connection" : "the connection stayed open",
                (t1 - t0) * 1e3);
+    return rc;
+}
+
+/* slow: after a good hello, send one byte per second of a message for
+ * --hold ms. The node must keep serving others meanwhile (checked by the
+ * test), whatever it does with this peer. */
+static int mode_slow(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms + x->hold_ms;
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    if (rc)
+        return rc;
+    static const uint8_t clock[] = {0x00, 0x00, 0x00, 0x13, 0x82, 0xa4, 't', 'y', 'p', 'e',
+                                    0xa5, 'c',  'l',  'o',  'c', 'k', 0xa5, 'f', 'e', 'e',
+                                    'd',  's',  0x90};
+    uint64_t end = now_ms() + x->hold_ms;
+    size_t sent = 0;
+    while (!rc && now_ms() < end && sent < sizeof clock) {
+        rc = send_boxed(pc, &clock[sent], 1, deadline);
+        sent++;
+        uint64_t next = now_ms() + 1000;
+        while (now_ms() < next && now_ms() < end)
+            usleep(50000);
+    }
+    pconn_free(pc);
+    if (!rc)
+        printf("slow ok: sent %zu bytes, one per second\n", sent);
+    return rc;
+}
+
+/* flood: after a good hello, --count clock messages each naming 8192 made-up
+ * feeds, as fast as the socket takes them. */
+static int mode_flood(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    if (rc)
+        return rc;
+    px_buf msg = {0};
+    enum { FEEDS = 8192 };
+    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'h', 'a', 'v',
+                                   'e',  0xa5, 'f', 'e', 'e', 'd', 's', 0xdd, 0x00, 0x00,
+                                   FEEDS >> 8, FEEDS & 0xff};
+    double t0 = now_s();
+    uint64_t i;
+    for (i = 0; !rc && i < x->count; i++) {
+        px_buf_reset(&msg);
+        rc = px_buf_append(&msg, head, sizeof head);
+        for (int f = 0; !rc && f < FEEDS; f++) {
+            uint8_t item[1 + 2 + 32 + 1] = {0x92, 0xc4, 0x20};
+            px_random_bytes(item + 3, 32);
+            item[35] = 0x01;
+            rc = px_buf_append(&msg, item, sizeof item);
+        }
+        if (!rc)
+            rc = send_msg(pc, msg.data, msg.len, deadline);
+    }
+    double t1 = now_s();
+    px_buf_free(&msg);
+    pconn_free(pc);
+    if (!rc)
+        printf("flood ok: %llu messages of %d made-up feeds in %.2f s\n", (unsigned long long)i,
+               FEEDS, t1 - t0);
     return rc;
 }
 
@@ -874,7 +1011,8 @@ static const char usage[] =
     "usage: px_peer MODE --to [KEY@]HOST:PORT [--data DIR] [--count N] [--hold MS]\n"
     "               [--mb M] [--timeout MS] [--partial]\n"
     "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
-    "      nohello | forge | bench-handshakes | bench-throughput\n"
+    "      nohello | forge | chain | othernet | fork | slow | flood |\n"
+    "      bench-handshakes | bench-throughput\n"
     "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
 
 typedef struct mode {
@@ -892,7 +1030,12 @@ static const mode modes[] = {
     {"bigmsg", mode_violation, true},
     {"badmsgpack", mode_violation, true},
     {"nohello", mode_violation, true},
-    {"forge", mode_forge, true},
+    {"forge", mode_entries, true},
+    {"chain", mode_entries, true},
+    {"othernet", mode_entries, true},
+    {"fork", mode_entries, true},
+    {"slow", mode_slow, true},
+    {"flood", mode_flood, true},
     {"bench-handshakes", mode_bench_handshakes, true},
     {"bench-throughput", mode_bench_throughput, true},
 };
