@@ -6,6 +6,8 @@
 #
 #   bootstrap/test.sh            everything
 #   PRAXIS_SKIP_ASAN=1 ...       skip the sanitizer pass (quicker, local use)
+#   PRAXIS_SKIP_FUZZ=1 ...       skip the libFuzzer pass (clang build, a few
+#                                seconds per fuzz target; tests/fuzz/README.md)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,5 +29,18 @@ if [ "${PRAXIS_SKIP_ASAN:-0}" != 1 ]; then
     # Fewer crash rounds: the sanitizers make every verify several times slower.
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         PX_CRASH_KILLS=3 ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+fi
+
+if [ "${PRAXIS_SKIP_FUZZ:-0}" != 1 ]; then
+    if command -v clang >/dev/null 2>&1; then
+        echo "== libFuzzer build (clang, ASan + UBSan)"
+        CC=clang cmake -S . -B build-fuzz -DPRAXIS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DPRAXIS_WERROR=ON >/dev/null
+        cmake --build build-fuzz -j"$jobs"
+        echo "== short fuzz runs"
+        ctest --test-dir build-fuzz -L fuzz --output-on-failure -j"$jobs" --timeout 300
+    else
+        echo "== clang not found: skipping the fuzz runs"
+    fi
 fi
 echo "== all tests passed"
