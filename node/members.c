@@ -187,7 +187,8 @@ int px_members_load(px_members *m, px_store *s, const uint8_t root[32])
         free(ev.v);
         return rc;
     }
-    qsort(ev.v, ev.n, sizeof *ev.v, by_time);
+    if (ev.n > 1) /* qsort must not see the NULL of an empty list */
+        qsort(ev.v, ev.n, sizeof *ev.v, by_time);
     for (size_t i = 0; !rc && i < ev.n; i++) {
         const event *x = &ev.v[i];
         if (!has_authority(&fresh, x->author, x->ts) || memcmp(x->key, root, 32) == 0)
