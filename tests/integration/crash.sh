@@ -12,7 +12,7 @@ rand_ms() { echo $(( $1 + RANDOM % ($2 - $1) )); }
 sleep_ms() { sleep "$(awk -v m="$1" 'BEGIN {printf "%.3f", m / 1000}')"; }
 
 make_network a r
-publish_n a 60000
+publish_n a 40000
 publish_n r 10
 start_node a
 
@@ -20,7 +20,7 @@ start_node a
 counts=""
 for i in $(seq "$KILLS"); do
     start_node r a
-    sleep_ms "$(rand_ms 30 250)"
+    sleep_ms "$(rand_ms 20 180)"
     kill -9 "${NODE_PID[r]}"
     wait "${NODE_PID[r]}" 2>/dev/null || true
     counts+=" $(held r)"
@@ -71,5 +71,7 @@ for i in $(seq "$KILLS"); do
     [ $(( (now - before) % 20000 )) = 0 ] || fail "publish kill $i left a partial batch ($((now - before)) new entries)"
     px --data "$T/r" verify >/dev/null || fail "publish kill $i: the store does not verify"
 done
+px --data "$T/r" publish case "$T/bulk.json" >/dev/null || fail "the bulk records do not publish"
+[ "$(held r)" -gt "$now" ] || fail "an uninterrupted publish stored nothing"
 pass "publish killed $KILLS times: each time all 20,000 records or none; verify passed"
 echo "crash: all passed"

@@ -12,9 +12,9 @@ expect_err "already initialised"
 pass "init"
 
 cat >"$T/cases.json" <<'JSON'
-[{"title": {"en": "One-stop shop pilot", "ru": "Пилот центра обслуживания"}, "country": "KZ"},
- {"title": {"en": "Hidden services focus group"}, "country": "KZ"},
- {"title": {"en": "Process reengineering"}, "country": "KZ"}]
+[{"title": {"en": "One-stop shop pilot", "ru": "Пилот центра обслуживания"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "pilot"},
+ {"title": {"en": "Hidden services focus group"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "pilot"},
+ {"title": {"en": "Process reengineering"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "pilot"}]
 JSON
 px --data "$A" publish case "$T/cases.json" >"$T/ids"
 [ "$(wc -l <"$T/ids")" = 3 ] || fail "publish did not print 3 ids"
@@ -33,7 +33,7 @@ pass "publish, log, show, verify"
 printf '{"title": {"en": "x"},\n "oops" }\n' >"$T/bad.json"
 expect_exit 1 px --data "$A" publish case "$T/bad.json"
 expect_err "bad.json:2:"
-printf '[{"title": {"en": "fine"}}, 42]' >"$T/bad2.json"
+printf '[{"title": {"en": "fine"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}, 42]' >"$T/bad2.json"
 expect_exit 1 px --data "$A" publish case "$T/bad2.json"
 expect_err "record 2 is not a JSON object"
 expect_exit 2 px --data "$A" publish recipe "$T/cases.json"
@@ -49,7 +49,7 @@ chmod 600 "$A/secret.key"
 pass "bad input refused, nothing stored"
 
 # Two publishers at once end with one valid chain.
-"$PY" -c 'import json; print(json.dumps([{"title": {"en": "r%d" % i}} for i in range(300)]))' >"$T/many.json"
+"$PY" -c 'import json; print(json.dumps([{"title": {"en": "r%d" % i}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"} for i in range(300)]))' >"$T/many.json"
 px --data "$A" publish case "$T/many.json" >"$T/p1" & P1=$!
 px --data "$A" publish case "$T/many.json" >"$T/p2" & P2=$!
 wait "$P1" || fail "publisher 1 failed"

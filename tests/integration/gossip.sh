@@ -59,8 +59,8 @@ pass "wiped and re-initialised node catches up, its own feed included"
 # f's identity is used from two data directories that both append seq 1.
 join f
 cp -a "$T/f" "$T/f2"
-echo '{"title": {"en": "one version"}}' | px --data "$T/f" publish case - >/dev/null
-echo '{"title": {"en": "another version"}}' | px --data "$T/f2" publish case - >/dev/null
+echo '{"title": {"en": "one version"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}' | px --data "$T/f" publish case - >/dev/null
+echo '{"title": {"en": "another version"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}' | px --data "$T/f2" publish case - >/dev/null
 start_node f a
 frozen_everywhere() {
     local n

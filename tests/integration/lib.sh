@@ -146,6 +146,6 @@ has_entries() { [ "$(held "$1")" -ge "$2" ]; }
 
 # publish_n NAME N: publish N small case records at NAME.
 publish_n() {
-    "$PY" -c "import json; print(json.dumps([{'title': {'en': '$1 record %d' % i}} for i in range($2)]))" \
+    "$PY" -c "import json; print(json.dumps([{'title': {'en': '$1 record %d' % i}, 'summary': {'en': 'test record'}, 'country': 'KZ', 'stage': 'idea'} for i in range($2)]))" \
         | px --data "$T/$1" publish case - >/dev/null
 }

@@ -21,7 +21,7 @@ grep -q "not a member; refused" "$T/a.log" || fail "the refusal is not logged"
 pass "non-member refused at the handshake"
 
 # --- its entries, imported before its admission, are held back, not lost --------------
-echo '[{"title": {"en": "x one"}}, {"title": {"en": "x two"}}]' | px --data "$T/x" publish case - >/dev/null
+echo '[{"title": {"en": "x one"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}, {"title": {"en": "x two"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}]' | px --data "$T/x" publish case - >/dev/null
 px --data "$T/x" feed export --author me "$T/x.feed" 2>/dev/null
 expect_exit 1 px --data "$T/b" feed import "$T/x.feed"
 expect_err "2 entries refused: their author .* is not an admitted member; they are held back"
@@ -41,7 +41,7 @@ d = json.load(sys.stdin)
 sys.exit(0 if any(c["public_key"] == sys.argv[1] and c["state"] == "connected" for c in d["connections"]) else 1)' "$KX"
 }
 wait_until 20 x_connected
-echo '{"title": {"en": "x three"}}' | px --data "$T/x" publish case - >/dev/null
+echo '{"title": {"en": "x three"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}' | px --data "$T/x" publish case - >/dev/null
 x_everywhere() { local n; for n in a b c d; do [ "$(px --data "$T/$n" log "$KX" | wc -l)" -ge 3 ] || return 1; done; }
 wait_until 20 x_everywhere
 pass "admitted: handshake accepted, held entries accepted, its entries reach every node"
@@ -61,7 +61,7 @@ sys.exit(0 if any(m["public_key"] == sys.argv[1] and m["status"] == "revoked" fo
     done
 }
 wait_until 20 revoked_everywhere
-echo '{"title": {"en": "x after revocation"}}' | px --data "$T/x" publish case - >/dev/null
+echo '{"title": {"en": "x after revocation"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}' | px --data "$T/x" publish case - >/dev/null
 px --data "$T/x" feed export --author me "$T/x2.feed" 2>/dev/null
 for n in a b c d; do
     expect_exit 1 px --data "$T/$n" feed import "$T/x2.feed"
@@ -75,7 +75,7 @@ pass "revoked: connections closed, refused at handshakes, its new entries refuse
 # --- an observer replicates but cannot publish knowledge ---------------------------------
 px --data "$T/o" init --network "$T/genesis.json" >/dev/null
 px --data "$T/a" member add "$(px --data "$T/o" id)" --org Observer --country CA --role observer >/dev/null
-echo '{"title": {"en": "observer case"}}' | px --data "$T/o" publish case - >/dev/null
+echo '{"title": {"en": "observer case"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}' | px --data "$T/o" publish case - >/dev/null
 px --data "$T/o" feed export --author me "$T/o.feed" 2>/dev/null
 wait_until 20 sh -c "px() { \"$PRAXIS\" \"\$@\"; }; px --data '$T/c' member list | grep -q observer"
 expect_exit 1 px --data "$T/c" feed import "$T/o.feed"

@@ -23,7 +23,7 @@ slow_pid=$LAST_PID
 honest_delay() {
     local want=$(( $(held a) + 1 ))
     local t0=$(date +%s%N)
-    echo '{"title": {"en": "honest"}}' | px --data "$T/a" publish case - >/dev/null
+    echo '{"title": {"en": "honest"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}' | px --data "$T/a" publish case - >/dev/null
     wait_until 2 has_entries b "$want" || return 1
     echo $(( ($(date +%s%N) - t0) / 1000000 ))
 }
