@@ -54,7 +54,7 @@ done
 
 for e in $(seq 1 "$entries"); do
     i=$((RANDOM % nodes))
-    echo "{\"title\": {\"en\": \"spread $e\"}}" | "$P" --data "$T/n$i" publish case - >/dev/null
+    echo "{\"title\": {\"en\": \"spread $e\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", \"stage\": \"idea\"}" | "$P" --data "$T/n$i" publish case - >/dev/null
     sleep 0.02
 done
 all_have() {

@@ -6,8 +6,12 @@
 # the network's root) and four centres — ASAN Service (AZ), Public Service
 # Halls (GE), Government for Citizens (KZ), ICCS (CA) — each a praxisd on
 # 127.0.0.1. Each centre publishes its own data (bootstrap/demo/<node>/) at
-# its own node; the script then shows the network and stops everything it
-# started, by process id.
+# its own node; gossip replicates it until all five nodes hold every entry;
+# then a practitioner searches the case studies, an analyst compares
+# satisfaction across countries whose surveys use different scales, and the
+# HTML report is written. The script stops everything it started, by
+# process id, and keeps only the report (PRAXIS_DEMO_KEEP=1 keeps the nodes'
+# data too).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -23,7 +27,13 @@ PIDS=()
 stop_all() {
     for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-    [ "${PRAXIS_DEMO_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
+    if [ "${PRAXIS_DEMO_KEEP:-0}" = 1 ]; then
+        echo "kept $T"
+    elif [ -e "$T/report.html" ]; then
+        find "$T" -mindepth 1 -maxdepth 1 ! -name report.html -exec rm -rf {} +
+    else
+        rm -rf "$T"
+    fi
 }
 trap stop_all EXIT
 
@@ -75,21 +85,58 @@ done
 "$P" --data "$T/hub" peers | sed 's/^/   /'
 
 step "Each centre publishes its own records at its own node"
+# Indicators first: a benchmark's value is checked against its indicator's
+# scale when it is published.
 for n in "${nodes[@]}"; do
     dir="bootstrap/demo/$n"
     [ -d "$dir" ] || continue
-    for f in "$dir"/*.json "$dir"/*.csv; do
+    for f in "$dir"/indicator*.json "$dir"/benchmark*.json "$dir"/benchmark*.csv \
+        "$dir"/crosswalk*.json "$dir"/case*.json; do
         [ -e "$f" ] || continue
         base="$(basename "$f")"
         kind="${base%%[-.]*}"
-        [ "$kind" = cases ] && kind=case
-        [ "$kind" = indicators ] && kind=indicator
-        [ "$kind" = benchmarks ] && kind=benchmark
-        [ "$kind" = crosswalks ] && kind=crosswalk
+        kind="${kind%s}" # cases -> case, indicators -> indicator, ...
         count="$("$P" --data "$T/$n" publish "$kind" "$f" | wc -l)"
         printf '   %-5s %-34s %3d %s entries\n' "$n" "$base" "$count" "$kind"
     done
 done
+
+step "Gossip replicates every feed to every node"
+# Each node's own feed length, from its status; all five must hold the sum.
+total=0
+for n in "${nodes[@]}"; do
+    own="$("$P" --data "$T/$n" status --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(f["seq"] for f in d["feeds"] if f["author"] == d["public_key"]))')"
+    total=$((total + own))
+done
+held() { "$P" --data "$T/$1" status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
+for _ in $(seq 600); do
+    done_all=1
+    for n in "${nodes[@]}"; do [ "$(held "$n")" -ge "$total" ] || done_all=0; done
+    [ "$done_all" = 1 ] && break
+    sleep 0.1
+done
+for n in "${nodes[@]}"; do printf '   %-5s holds %3d of %d entries\n' "$n" "$(held "$n")" "$total"; done
+[ "$done_all" = 1 ] || { echo "   the nodes did not converge within 60 s; see $T/*.log" >&2; exit 1; }
+
+step "A practitioner at Government for Citizens looks for how others cut waiting times"
+echo "   \$ praxis cases --search waiting"
+"$P" --data "$T/g4c" cases --search waiting | sed 's/^/   /'
+
+step "The secretariat compares satisfaction across countries (different scales, rescaled 0-100)"
+echo "   \$ praxis compare KZ-SAT-OVERALL --period 2018"
+"$P" --data "$T/hub" compare KZ-SAT-OVERALL --period 2018 | sed 's/^/   /'
+echo "   \$ praxis trend KZ-SAT-OVERALL --country KZ"
+"$P" --data "$T/hub" trend KZ-SAT-OVERALL --country KZ | sed 's/^/   /'
+echo "   \$ praxis aggregate KZ-SAT-OVERALL --period 2018"
+"$P" --data "$T/hub" aggregate KZ-SAT-OVERALL --period 2018 | sed 's/^/   /'
+
+step "The HTML report (charts and case studies; one self-contained file)"
+"$P" --data "$T/hub" report --out "$T/report.html" --title "Alliance of practitioners: demo report" \
+    >/dev/null
+echo "   $T/report.html"
 
 step "Every node checks its store"
 for n in "${nodes[@]}"; do
@@ -102,4 +149,4 @@ step "The hub's view"
 step "Stopping the five nodes"
 trap - EXIT
 stop_all
-echo "   done"
+echo "   done; the report stays at $T/report.html"

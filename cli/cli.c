@@ -5,6 +5,8 @@
 
 #include "error.h"
 #include "jsonmp.h"
+#include "query.h"
+#include "tabular.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -173,4 +175,46 @@ void px_cli_notify(const px_local *l)
         (void)n; /* best effort: the daemon also polls the store */
     }
     close(fd);
+}
+
+bool px_cli_is_secretariat(void *ctx, const uint8_t key[32])
+{
+    const px_local *l = ctx;
+    return memcmp(key, l->genesis.root, 32) == 0;
+}
+
+void px_cli_query(px_local *l, const char *lang, struct px_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->store = l->store;
+    q->lang = lang;
+    q->is_secretariat = px_cli_is_secretariat;
+    q->secretariat_ctx = l;
+}
+
+void px_cli_print_csv(const json_t *rows, const char *const *cols, size_t ncols)
+{
+    size_t i;
+    const json_t *row;
+    px_csv_header(stdout, cols, ncols);
+    json_array_foreach(rows, i, row) px_csv_row(stdout, row, cols, ncols);
+}
+
+void px_cli_print_indicator(const json_t *ind)
+{
+    char lo[32], hi[32];
+    px_text_put(stdout, px_json_str(ind, "code", ""), false);
+    printf(" v%lld — ", (long long)json_integer_value(json_object_get(ind, "version")));
+    px_text_put(stdout, px_json_str(ind, "name", ""), false);
+    printf("\n  scale %s–%s",
+           px_num_format(lo, json_number_value(json_object_get(ind, "scale_min"))),
+           px_num_format(hi, json_number_value(json_object_get(ind, "scale_max"))));
+    const char *unit = px_json_str(ind, "unit", NULL);
+    if (unit) {
+        printf(" ");
+        px_text_put(stdout, unit, false);
+    }
+    printf(", %s is better%s\n",
+           json_is_true(json_object_get(ind, "higher_is_better")) ? "higher" : "lower",
+           json_is_true(json_object_get(ind, "illustrative")) ? "  [illustrative]" : "");
 }

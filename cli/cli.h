@@ -71,6 +71,27 @@ json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_b
  * silent if no daemon runs). */
 void px_cli_notify(const px_local *l);
 
+/* Whose crosswalks count in comparisons and who may publish aggregates:
+ * for now the network's root (the genesis). ctx is the px_local. The one
+ * place to change when the secretariat's members count too (members.h:
+ * px_members_role(&l->members, key) == PX_ROLE_SECRETARIAT). */
+bool px_cli_is_secretariat(void *ctx, const uint8_t key[32]);
+
+/* A query context (query.h) over l's store for a reader of lang (may be
+ * NULL), with px_cli_is_secretariat. */
+struct px_query;
+void px_cli_query(px_local *l, const char *lang, struct px_query *q);
+
+/* Print rows (a JSON array of objects) as CSV with a header naming cols. */
+void px_cli_print_csv(const json_t *rows, const char *const *cols, size_t ncols);
+
+/* Print the "indicator" object of a compare/trend/aggregate result as a
+ * heading line: code, version, name, scale, direction. */
+void px_cli_print_indicator(const json_t *ind);
+
+/* Output forms of the listing verbs. */
+typedef enum px_cli_form { PX_FORM_TEXT, PX_FORM_JSON, PX_FORM_CSV } px_cli_form;
+
 /* The verbs (one file each). */
 int px_cmd_init(px_cli *cli, int argc, char **argv);
 int px_cmd_id(px_cli *cli, int argc, char **argv);
@@ -83,6 +104,16 @@ int px_cmd_feed(px_cli *cli, int argc, char **argv);
 int px_cmd_status(px_cli *cli, int argc, char **argv);
 int px_cmd_peers(px_cli *cli, int argc, char **argv);
 int px_cmd_sync(px_cli *cli, int argc, char **argv);
+int px_cmd_retract(px_cli *cli, int argc, char **argv);
+int px_cmd_reindex(px_cli *cli, int argc, char **argv);
+int px_cmd_cases(px_cli *cli, int argc, char **argv);
+int px_cmd_indicators(px_cli *cli, int argc, char **argv);
+int px_cmd_benchmarks(px_cli *cli, int argc, char **argv);
+int px_cmd_compare(px_cli *cli, int argc, char **argv);
+int px_cmd_trend(px_cli *cli, int argc, char **argv);
+int px_cmd_aggregate(px_cli *cli, int argc, char **argv);
+int px_cmd_export(px_cli *cli, int argc, char **argv);
+int px_cmd_report(px_cli *cli, int argc, char **argv);
 int px_cmd_member(px_cli *cli, int argc, char **argv);
 
 #endif

@@ -16,12 +16,22 @@ static const px_verb verbs[] = {
     {"network", px_cmd_network, "show or export the network genesis; manage bootstrap addresses"},
     {"publish", px_cmd_publish, "sign and append records from a JSON (or CSV) file"},
     {"log", px_cmd_log, "list the entries of one feed or of all feeds"},
-    {"show", px_cmd_show, "show one entry; exits 0 only if it is held"},
+    {"retract", px_cmd_retract, "withdraw one of this node's records"},
+    {"show", px_cmd_show, "show one entry (a record in your language); exits 0 only if held"},
     {"verify", px_cmd_verify, "re-check every entry of every feed in the store"},
     {"feed", px_cmd_feed, "export feeds to a file, or import them from one"},
     {"status", px_cmd_status, "feeds, heads and forks held; praxisd's connections"},
     {"peers", px_cmd_peers, "praxisd's connections and the addresses it dials"},
     {"sync", px_cmd_sync, "connect to peers now; --wait shows progress until caught up"},
+    {"cases", px_cmd_cases, "list or search case studies (every language)"},
+    {"indicators", px_cmd_indicators, "list indicator definitions and their scales"},
+    {"benchmarks", px_cmd_benchmarks, "list benchmark results"},
+    {"compare", px_cmd_compare, "compare an indicator across countries, rescaled to 0-100"},
+    {"trend", px_cmd_trend, "an indicator's series by period, breaks marked"},
+    {"aggregate", px_cmd_aggregate, "network means of an indicator; --publish signs them"},
+    {"export", px_cmd_export, "benchmark results as JSON, CSV or SDMX-CSV"},
+    {"report", px_cmd_report, "write a self-contained HTML report with charts"},
+    {"reindex", px_cmd_reindex, "rebuild the records index from the entries held"},
 };
 
 static void usage(FILE *out)

@@ -5,6 +5,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "index.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -64,10 +65,14 @@ int px_local_open(px_local *l, const char *explicit_dir)
         rc = px_store_open(l->paths.store, &l->store);
     if (!rc)
         rc = px_members_load(&l->members, l->store, l->genesis.root);
+    if (!rc) /* builds the records index if the store has none yet */
+        rc = px_index_open(l->store, NULL);
     if (rc)
         return rc;
     l->feed.store = l->store;
     memcpy(l->feed.network_id, l->genesis.network_id, 32);
+    l->feed.schema = px_index_schema;
+    l->feed.index = px_index_entry;
     l->feed.is_member = px_members_admits;
     l->feed.member_ctx = &l->members;
     return PX_OK;

@@ -1,0 +1,348 @@
+/*
+ * bench_knowledge.c — figures for the knowledge queries, through the real
+ * library path: records are signed and appended with px_feed_append and
+ * indexed by the hooks px_local_open installs, then the queries of query.h
+ * are timed (after one warm-up run; the store is on disk, the page cache
+ * warm, as on a node that answers queries all day).
+ *
+ *   bench_knowledge compare DIR [N]   N benchmark results (default 1,000,000):
+ *                                     50 countries, each a node of its own;
+ *                                     10 indicator families, each a target
+ *                                     and 5 national variants on other
+ *                                     scales linked by the secretariat's
+ *                                     crosswalks; 40 quarters; per country,
+ *                                     quarter and indicator one national
+ *                                     result and 49 per service. Times
+ *                                     `compare TARGET` (latest period, by
+ *                                     country) and `compare --period`.
+ *   bench_knowledge search DIR [N]    N case studies (default 10,000) in
+ *                                     English and Russian, of ~150 words
+ *                                     each; times `cases --search` for
+ *                                     common and rare words, Latin and
+ *                                     Cyrillic, a prefix, two words.
+ *
+ * Prints a human-readable summary, then "figure<TAB>name<TAB>value<TAB>unit"
+ * lines. The store is left in DIR for a look with the CLI.
+ */
+#include "crypto.h"
+#include "error.h"
+#include "feed.h"
+#include "index.h"
+#include "jsonmp.h"
+#include "query.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RUNS = 21 };
+
+static px_identity secretariat;
+static uint8_t net[32];
+static uint64_t clock_ms = 1700000000000ull;
+
+static bool is_secretariat(void *ctx, const uint8_t key[32])
+{
+    (void)ctx;
+    return memcmp(key, secretariat.pk, 32) == 0;
+}
+
+static void die(int rc, const char *what)
+{
+    fprintf(stderr, "bench_knowledge: %s: %s\n", what, px_err_message(rc));
+    exit(1);
+}
+
+/* Append one JSON record as who (inside the caller's transaction). */
+static void append(const px_feed_ctx *fc, const px_identity *who, const char *kind, json_t *rec,
+                   px_buf *scratch)
+{
+    px_entry e;
+    px_buf_reset(scratch);
+    int rc = px_json_to_msgpack(rec, scratch);
+    if (!rc)
+        rc = px_feed_append(fc, who, kind, scratch->data, scratch->len, clock_ms++, &e);
+    if (rc)
+        die(rc, "appending a record");
+    json_decref(rec);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double p(uint64_t *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+    return (double)v[i] / 1e6;
+}
+
+static px_store *open_store(const char *dir, const char *name)
+{
+    char path[1024];
+    px_store *s;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    remove(path);
+    int rc = px_store_open(path, &s);
+    if (!rc)
+        rc = px_index_open(s, NULL);
+    if (rc)
+        die(rc, path);
+    return s;
+}
+
+/* ---- compare ------------------------------------------------------------------- */
+
+static const char *const countries[50] = {
+    "KZ", "AZ", "GE", "CA", "AM", "KG", "TJ", "UZ", "MN", "TR", "UA", "MD", "BY",
+    "RU", "LT", "LV", "EE", "PL", "RO", "BG", "RS", "ME", "MK", "AL", "BA", "HR",
+    "SI", "HU", "SK", "CZ", "AT", "DE", "FR", "IT", "ES", "PT", "GB", "IE", "NL",
+    "BE", "DK", "SE", "NO", "FI", "IS", "US", "MX", "BR", "SG", "KR"};
+
+static const double scales[5][2] = {{1, 5}, {0, 10}, {0, 100}, {1, 7}, {1, 10}};
+
+static int bench_compare(const char *dir, size_t n)
+{
+    px_store *s = open_store(dir, "compare.db");
+    px_feed_ctx fc = {.store = s, .schema = px_index_schema, .index = px_index_entry};
+    memcpy(fc.network_id, net, 32);
+    px_identity node[50];
+    px_buf scratch = {0};
+    char code[64], service[32], period[16];
+    int rc;
+    for (int c = 0; c < 50; c++)
+        px_identity_generate(&node[c]);
+
+    /* definitions and crosswalks */
+    if ((rc = px_store_begin(s)))
+        die(rc, "begin");
+    for (int f = 0; f < 10; f++) {
+        snprintf(code, sizeof code, "SAT-F%d", f);
+        append(&fc, &secretariat, "indicator",
+               json_pack("{s:s, s:i, s:{s:s}, s:s, s:{s:i, s:i}}", "code", code, "version", 1,
+                         "name", "en", "Satisfaction (family target)", "measure_type", "mean score",
+                         "scale", "min", 1, "max", 5),
+               &scratch);
+        for (int k = 0; k < 5; k++) {
+            char var[64];
+            snprintf(var, sizeof var, "SAT-F%d-V%d", f, k);
+            append(&fc, &node[k], "indicator",
+                   json_pack("{s:s, s:i, s:{s:s}, s:s, s:{s:f, s:f}}", "code", var, "version", 1,
+                             "name", "en", "Satisfaction (national survey)", "measure_type",
+                             "mean score", "scale", "min", scales[k][0], "max", scales[k][1]),
+                   &scratch);
+            append(&fc, &secretariat, "crosswalk",
+                   json_pack("{s:s, s:s, s:{s:s}, s:s}", "from", var, "to", code, "conversion",
+                             "type", "endpoints", "grade", "close"),
+                   &scratch);
+        }
+    }
+    if ((rc = px_store_commit(s)))
+        die(rc, "commit");
+
+    /* results: per quarter, family, country: one national + 49 services */
+    uint64_t t0 = px_mono_ns();
+    size_t made = 0;
+    srand(7);
+    for (int q = 0; q < 40 && made < n; q++) {
+        snprintf(period, sizeof period, "%d-Q%d", 2009 + q / 4, q % 4 + 1);
+        if ((rc = px_store_begin(s)))
+            die(rc, "begin");
+        for (int f = 0; f < 10 && made < n; f++) {
+            for (int c = 0; c < 50 && made < n; c++) {
+                int k = c % 5;
+                snprintf(code, sizeof code, "SAT-F%d-V%d", f, k);
+                for (int sv = 0; sv < 50 && made < n; sv++, made++) {
+                    double lo = scales[k][0], hi = scales[k][1];
+                    double v = lo + (hi - lo) * (0.55 + 0.4 * (double)rand() / RAND_MAX);
+                    json_t *rec = json_pack(
+                        "{s:s, s:s, s:s, s:f, s:i, s:s, s:s}", "indicator", code, "country",
+                        countries[c], "period", period, "value", (double)(long)(v * 100) / 100, "n",
+                        sv ? 200 + rand() % 300 : 5000 + rand() % 5000, "method", "questionnaire",
+                        "source", "Synthetic benchmark data for bench_knowledge");
+                    if (sv) {
+                        snprintf(service, sizeof service, "service %02d", sv);
+                        json_object_set_new(rec, "service", json_string(service));
+                    }
+                    append(&fc, &node[c], "benchmark", rec, &scratch);
+                }
+            }
+        }
+        if ((rc = px_store_commit(s)))
+            die(rc, "commit");
+        fprintf(stderr, "\r%zu results", made);
+    }
+    double build_s = (double)(px_mono_ns() - t0) / 1e9;
+    fprintf(stderr, "\n");
+    px_buf_free(&scratch);
+
+    px_query qy = {.store = s, .lang = "en", .is_secretariat = is_secretariat};
+    uint64_t latest[RUNS], period_runs[RUNS], by_service[RUNS];
+    json_t *res = NULL;
+    size_t rows = 0;
+    for (int i = -1; i < RUNS; i++) {
+        snprintf(code, sizeof code, "SAT-F%d", (i + 10) % 10);
+        uint64_t a = px_mono_ns();
+        if ((rc = px_query_compare(&qy, code, NULL, PX_BY_COUNTRY, &res)))
+            die(rc, "compare");
+        uint64_t b = px_mono_ns();
+        rows = json_array_size(json_object_get(res, "rows"));
+        json_decref(res);
+        if ((rc = px_query_compare(&qy, code, "2012-Q2", PX_BY_COUNTRY, &res)))
+            die(rc, "compare --period");
+        uint64_t c2 = px_mono_ns();
+        json_decref(res);
+        if ((rc = px_query_compare(&qy, code, NULL, PX_BY_SERVICE, &res)))
+            die(rc, "compare --by service");
+        uint64_t d = px_mono_ns();
+        json_decref(res);
+        if (i >= 0) {
+            latest[i] = b - a;
+            period_runs[i] = c2 - b;
+            by_service[i] = d - c2;
+        }
+    }
+    printf("compare over %zu benchmark results (50 countries as 50 nodes, 60 indicators, 50\n"
+           "crosswalks, 40 quarters; stored and indexed at %.0f results/s):\n",
+           made, (double)made / build_s);
+    printf("  compare SAT-Fn (latest period, by country, %zu rows): p50 %.1f ms, p90 %.1f ms\n",
+           rows, p(latest, RUNS, 0.5), p(latest, RUNS, 0.9));
+    printf("  compare SAT-Fn --period 2012-Q2:                        p50 %.1f ms\n",
+           p(period_runs, RUNS, 0.5));
+    printf("  compare SAT-Fn --by service (2,500 groups):             p50 %.1f ms\n",
+           p(by_service, RUNS, 0.5));
+    printf("figure\tcompare_p50\t%.1f\tms\n", p(latest, RUNS, 0.5));
+    printf("figure\tcompare_period_p50\t%.1f\tms\n", p(period_runs, RUNS, 0.5));
+    printf("figure\tcompare_by_service_p50\t%.1f\tms\n", p(by_service, RUNS, 0.5));
+    printf("figure\tbenchmark_store_rate\t%.0f\tresults/s\n", (double)made / build_s);
+    px_store_close(s);
+    return 0;
+}
+
+/* ---- search --------------------------------------------------------------------- */
+
+static const char *const en_words[] = {
+    "service",      "centre",       "citizens",      "waiting",      "time",       "queue",
+    "electronic",   "appointment",  "staff",         "digital",      "mobile",     "one-stop",
+    "shop",         "reform",       "survey",        "satisfaction", "complaints", "charter",
+    "standard",     "process",      "reengineering", "local",        "government", "licence",
+    "passport",     "registration", "online",        "portal",       "training",   "feedback",
+    "transparency", "corruption",   "payment",       "document",     "notary",     "property",
+    "business",     "social",       "benefit",       "pension",      "rural",      "outreach",
+    "kiosk",        "call",         "helpdesk"};
+static const char *const ru_words[] = {
+    "услуга",    "центр",       "граждане", "ожидание", "время",
+    "очередь",   "электронная", "запись",   "персонал", "цифровой",
+    "мобильный", "окно",        "реформа",  "опрос",    "удовлетворённость",
+    "жалобы",    "стандарт",    "процесс",  "местный",  "лицензия",
+    "паспорт",   "регистрация", "портал",   "обучение", "прозрачность",
+    "коррупция", "платёж",      "документ", "пенсия"};
+
+static void words(char *out, size_t cap, const char *const *w, size_t nw, int count)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        const char *word = w[rand() % (int)nw];
+        int k = snprintf(out + at, cap - at, "%s%s", i ? " " : "", word);
+        if (k < 0 || (size_t)k >= cap - at)
+            break;
+        at += (size_t)k;
+    }
+}
+
+static int bench_search(const char *dir, size_t n)
+{
+    px_store *s = open_store(dir, "search.db");
+    px_feed_ctx fc = {.store = s, .schema = px_index_schema, .index = px_index_entry};
+    memcpy(fc.network_id, net, 32);
+    px_identity node[5];
+    px_buf scratch = {0};
+    char t_en[256], t_ru[512], s_en[2048], s_ru[4096], p_en[1024], p_ru[2048];
+    static const char *const stages[] = {"idea", "pilot", "implemented", "evaluated", "scaled"};
+    int rc;
+    for (int i = 0; i < 5; i++)
+        px_identity_generate(&node[i]);
+    srand(11);
+    uint64_t t0 = px_mono_ns();
+    size_t nen = sizeof en_words / sizeof en_words[0], nru = sizeof ru_words / sizeof ru_words[0];
+    for (size_t i = 0; i < n;) {
+        if ((rc = px_store_begin(s)))
+            die(rc, "begin");
+        for (size_t k = 0; k < 1000 && i < n; k++, i++) {
+            words(t_en, sizeof t_en, en_words, nen, 6);
+            words(t_ru, sizeof t_ru, ru_words, nru, 6);
+            words(s_en, sizeof s_en, en_words, nen, 60);
+            words(s_ru, sizeof s_ru, ru_words, nru, 60);
+            words(p_en, sizeof p_en, en_words, nen, 30);
+            words(p_ru, sizeof p_ru, ru_words, nru, 30);
+            json_t *rec =
+                json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:[s, s]}", "title",
+                          "en", t_en, "ru", t_ru, "summary", "en", s_en, "ru", s_ru, "problem",
+                          "en", p_en, "ru", p_ru, "country", countries[i % 50], "stage",
+                          stages[i % 5], "tags", "queue", i % 2 ? "digital" : "one-stop shop");
+            append(&fc, &node[i % 5], "case", rec, &scratch);
+        }
+        if ((rc = px_store_commit(s)))
+            die(rc, "commit");
+    }
+    double build_s = (double)(px_mono_ns() - t0) / 1e9;
+    px_buf_free(&scratch);
+
+    static const char *const queries[] = {"waiting",  "очередь",        "pension rural",
+                                          "digital*", "helpdesk kiosk", "жалобы пенсия",
+                                          "notary"};
+    enum { NQ = sizeof queries / sizeof queries[0] };
+    uint64_t all[NQ * RUNS], one[RUNS];
+    px_query qy = {.store = s, .lang = "ru", .is_secretariat = is_secretariat};
+    printf("search over %zu case studies (English and Russian, ~150 words each; stored and "
+           "indexed at %.0f cases/s), 20 results with snippets:\n",
+           n, (double)n / build_s);
+    for (size_t k = 0; k < NQ; k++) {
+        size_t total = 0;
+        for (int i = -1; i < RUNS; i++) {
+            px_case_filter f = {.search = queries[k], .limit = 20};
+            json_t *res = NULL;
+            uint64_t a = px_mono_ns();
+            if ((rc = px_query_cases(&qy, &f, &res)))
+                die(rc, "search");
+            uint64_t b = px_mono_ns();
+            total = (size_t)json_integer_value(json_object_get(res, "total"));
+            json_decref(res);
+            if (i >= 0)
+                one[i] = all[k * RUNS + (size_t)i] = b - a;
+        }
+        printf("  %-16s %5zu matches: p50 %.1f ms\n", queries[k], total, p(one, RUNS, 0.5));
+    }
+    printf("  all queries: p50 %.1f ms, p90 %.1f ms\n", p(all, NQ * RUNS, 0.5),
+           p(all, NQ * RUNS, 0.9));
+    printf("figure\tsearch_p50\t%.1f\tms\n", p(all, NQ * RUNS, 0.5));
+    printf("figure\tsearch_p90\t%.1f\tms\n", p(all, NQ * RUNS, 0.9));
+    printf("figure\tcase_store_rate\t%.0f\tcases/s\n", (double)n / build_s);
+    px_store_close(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || (strcmp(argv[1], "compare") != 0 && strcmp(argv[1], "search") != 0)) {
+        fprintf(stderr, "usage: bench_knowledge compare|search DIR [N]\n");
+        return 2;
+    }
+    if (px_crypto_init() != PX_OK)
+        return 1;
+    px_identity_generate(&secretariat);
+    memset(net, 3, sizeof net);
+    uint64_t n = 0;
+    if (argc > 3 && px_parse_u64(argv[3], 1, 100000000, &n) != PX_OK) {
+        fprintf(stderr, "bench_knowledge: N must be a positive number\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "compare") == 0)
+        return bench_compare(argv[2], n ? (size_t)n : 1000000);
+    return bench_search(argv[2], n ? (size_t)n : 10000);
+}

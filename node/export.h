@@ -1,0 +1,39 @@
+/*
+ * export.h — benchmark results for the statistics tools analysts already
+ * use: JSON, CSV and SDMX-CSV. The columns are documented in
+ * schema/EXPORTS.md; the two must agree.
+ */
+#ifndef PX_EXPORT_H
+#define PX_EXPORT_H
+
+#include "query.h"
+
+#include <stdio.h>
+
+typedef enum px_export_format { PX_EXPORT_JSON, PX_EXPORT_CSV, PX_EXPORT_SDMX } px_export_format;
+
+/* "json", "csv", "sdmx-csv" -> format; PX_EINVAL (detail) otherwise. */
+int px_export_format_parse(const char *s, px_export_format *out);
+
+/* The SDMX-CSV header line, without line end (for tests and docs). */
+extern const char px_export_sdmx_header[];
+
+/* The dataflow named in the DATAFLOW column. */
+#define PX_EXPORT_DATAFLOW "PRAXIS:BENCHMARK(1.0)"
+
+/* What an export wrote. */
+typedef struct px_export_stats {
+    size_t rows;    /* results written */
+    size_t skipped; /* results left out (SDMX-CSV: results for one channel) */
+} px_export_stats;
+
+/* Write the live benchmark results that match f (limit ignored) to out,
+ * streaming (memory does not grow with the number of results). JSON: one
+ * array of objects as px_query_each_benchmark gives them; CSV: the import
+ * columns (RECORDS.md 4.1) plus unit, id and author; SDMX-CSV: see
+ * EXPORTS.md. OUT *stats (may be NULL). Returns PX_OK, PX_EIO if out
+ * fails, or a query error. */
+int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_format fmt,
+                         FILE *out, px_export_stats *stats);
+
+#endif

@@ -1,0 +1,1904 @@
+/*
+ * query.c — the queries of query.h over the records index (index.h,
+ * schema/003_records.sql).
+ *
+ * Layout: statements (prepared once per connection and kept in the store's
+ * PX_STORE_EXT_QUERY slot); JSON helpers; cases (listing and full-text
+ * search); indicators and results; the comparison engine that compare,
+ * trend and aggregate share (indicator definitions, taking-part sources,
+ * result rows, their evaluation and the choice of the broadest results per
+ * group); the three queries built on it.
+ */
+#include "query.h"
+
+#include "error.h"
+#include "index.h"
+#include "records.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BENCH_COLS                                                                                 \
+    "rid, id, author, indicator, indicator_version, country, centre, service, channel, period, "   \
+    "period_key, value, n, ci_low, ci_high, std_err, method, status, source, illustrative"
+enum {
+    B_RID,
+    B_ID,
+    B_AUTHOR,
+    B_INDICATOR,
+    B_VERSION,
+    B_COUNTRY,
+    B_CENTRE,
+    B_SERVICE,
+    B_CHANNEL,
+    B_PERIOD,
+    B_KEY,
+    B_VALUE,
+    B_N,
+    B_CI_LOW,
+    B_CI_HIGH,
+    B_STD_ERR,
+    B_METHOD,
+    B_STATUS,
+    B_SOURCE,
+    B_ILLUSTRATIVE
+};
+
+#define CASE_FILTER                                                                                \
+    "(?1 IS NULL OR c.country = ?1) AND (?2 IS NULL OR c.stage = ?2) AND (?3 IS NULL OR EXISTS "   \
+    "(SELECT 1 FROM rec_case_tags t WHERE t.tag = ?3 AND t.rid = c.rid))"
+
+#define STMTS(X)                                                                                   \
+    X(cases_list, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER                \
+                  " ORDER BY c.ts DESC, c.rid DESC")                                               \
+    X(cases_max, "SELECT max(rid) FROM rec_cases")                                                 \
+    X(cases_ok, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER)                 \
+    X(fts_all, "SELECT rowid FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1")                     \
+    X(fts_ranked, "SELECT rowid, lang, rank FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1 "      \
+                  "ORDER BY rank LIMIT ?2")                                                        \
+    X(case_row, "SELECT id, author, ts, country, stage, centre, start_year, end_year, "            \
+                "illustrative, version_no FROM rec_cases WHERE rid = ?1")                          \
+    X(snippet, "SELECT snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts "        \
+               "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
+    X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
+                "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
+                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0) "                \
+                "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
+    X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
+               "higher_is_better, illustrative FROM rec_indicators WHERE code = ?1 AND "           \
+               "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                        \
+               "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                                \
+    X(cw_for, "SELECT id, author, from_code, to_code, conversion, a, b, grade, illustrative "      \
+              "FROM rec_crosswalks WHERE retracted = 0 AND (from_code = ?1 OR to_code = ?1) "      \
+              "ORDER BY ts DESC, rid DESC")                                                        \
+    X(latest, "SELECT period_key FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "      \
+              "ORDER BY period_key DESC LIMIT 1")                                                  \
+    X(bench_period, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
+                    "retracted = 0 AND period_key = ?2")                                           \
+    X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
+                    "retracted = 0 AND (?2 IS NULL OR country = ?2)")                              \
+    X(groups_country, "SELECT country, max(period_key) FROM rec_benchmarks WHERE indicator = ?1 "  \
+                      "AND retracted = 0 GROUP BY country")                                        \
+    X(groups_all, "SELECT country, centre, service, channel, max(period_key) FROM "                \
+                  "rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "                         \
+                  "GROUP BY country, centre, service, channel")                                    \
+    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND "             \
+                  "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "           \
+                  "(?3 IS NULL OR period_key = ?3) "                                               \
+                  "ORDER BY indicator, country, period_key, centre, service, channel, rid")
+
+typedef struct qx {
+    px_store *store;
+    sqlite3 *db;
+#define STMT_FIELD(name, sql) sqlite3_stmt *name;
+    STMTS(STMT_FIELD)
+#undef STMT_FIELD
+} qx;
+
+static void qx_free(void *state)
+{
+    qx *x = state;
+    if (!x)
+        return;
+#define STMT_FINALIZE(name, sql) sqlite3_finalize(x->name);
+    STMTS(STMT_FINALIZE)
+#undef STMT_FINALIZE
+    free(x);
+}
+
+static int state(px_store *s, qx **out)
+{
+    qx *x = px_store_ext(s, PX_STORE_EXT_QUERY);
+    int rc = PX_OK;
+    if (x) {
+        *out = x;
+        return PX_OK;
+    }
+    x = calloc(1, sizeof *x);
+    if (!x)
+        return PX_ENOMEM;
+    x->store = s;
+    x->db = px_store_db(s);
+#define STMT_PREPARE(name, sql)                                                                    \
+    if (!rc) {                                                                                     \
+        int src_ = sqlite3_prepare_v3(x->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &x->name, NULL);  \
+        if (src_ != SQLITE_OK)                                                                     \
+            rc = px_store_error(s, src_, "preparing a query (" #name ")");                         \
+    }
+    STMTS(STMT_PREPARE)
+#undef STMT_PREPARE
+    if (rc) {
+        qx_free(x);
+        return rc;
+    }
+    px_store_set_ext(s, PX_STORE_EXT_QUERY, x, qx_free);
+    *out = x;
+    return PX_OK;
+}
+
+static void reset(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* ---- JSON helpers ---------------------------------------------------------- */
+
+/* A string from untrusted bytes: null when absent or not valid UTF-8. */
+static json_t *jtext(const char *s, size_t n)
+{
+    json_t *j = s ? json_stringn(s, n) : NULL;
+    return j ? j : json_null();
+}
+
+static json_t *jstr(const char *s)
+{
+    return s ? jtext(s, strlen(s)) : json_null();
+}
+
+static json_t *jcol(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return json_null();
+    return jtext((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col));
+}
+
+static json_t *jcol_int(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return json_null();
+    return json_integer(sqlite3_column_int64(st, col));
+}
+
+static json_t *jcol_real(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return json_null();
+    return json_real(sqlite3_column_double(st, col));
+}
+
+/* A real, or null when it is missing or not a number (never 0). */
+static json_t *jreal(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *jhex(const uint8_t *k)
+{
+    char hex[65];
+    if (!k)
+        return json_null();
+    px_hex_encode(hex, k, 32);
+    return json_string(hex);
+}
+
+static json_t *jcol_hex(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_bytes(st, col) != 32)
+        return json_null();
+    return jhex(sqlite3_column_blob(st, col));
+}
+
+static void col_bin32(sqlite3_stmt *st, int col, uint8_t out[32])
+{
+    if (sqlite3_column_bytes(st, col) == 32)
+        memcpy(out, sqlite3_column_blob(st, col), 32);
+    else
+        memset(out, 0, 32);
+}
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return NULL;
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? strdup(t) : NULL;
+}
+
+/* o[key] = text picked from language map field of root for lang, and
+ * o[lang_key] = the language it is in. */
+static void set_text(json_t *o, const char *key, const char *lang_key, const msgpack_object *root,
+                     const char *field, const char *lang)
+{
+    const msgpack_object *k = NULL;
+    const msgpack_object *v = px_langmap_pick(px_record_get(root, field), lang, &k);
+    json_object_set_new(o, key, v ? jtext(v->via.str.ptr, v->via.str.size) : json_null());
+    if (lang_key)
+        json_object_set_new(o, lang_key, k ? jtext(k->via.str.ptr, k->via.str.size) : json_null());
+}
+
+/* An entry's body, unpacked. *up must be destroyed by the caller also on
+ * error; buf holds the bytes. PX_ENOENT when not held or purged. */
+static int load_body(px_store *s, const uint8_t id[32], px_buf *buf, msgpack_unpacked *up)
+{
+    px_entry e;
+    msgpack_unpacked_init(up);
+    int rc = px_store_get(s, id, &e, buf, NULL);
+    if (rc)
+        return rc;
+    if (!e.body)
+        return PX_ENOENT;
+    msgpack_unpacked_destroy(up);
+    return px_record_unpack(e.body, e.body_len, up);
+}
+
+static int step_err(const qx *x, int src, const char *what)
+{
+    return px_store_error(x->store, src, what);
+}
+
+/* ---- cases ----------------------------------------------------------------- */
+
+enum { SEARCH_MAX_BYTES = 1000, SEARCH_MAX_WORDS = 32 };
+
+/* Turn plain words into an FTS5 query: each word a quoted string (so FTS5
+ * syntax in the text is taken literally), all of them required; a
+ * trailing '*' makes a prefix. */
+static int fts_query(const char *text, px_buf *out)
+{
+    size_t words = 0;
+    int rc = PX_OK;
+    if (strlen(text) > SEARCH_MAX_BYTES)
+        return px_err_set(PX_EINVAL, "search text is longer than %d bytes", SEARCH_MAX_BYTES);
+    for (const char *p = text; !rc && *p;) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - start);
+        bool prefix = n > 1 && start[n - 1] == '*';
+        if (prefix)
+            n--;
+        if (++words > SEARCH_MAX_WORDS)
+            return px_err_set(PX_EINVAL, "search text has more than %d words", SEARCH_MAX_WORDS);
+        if (words > 1)
+            rc = px_buf_append(out, " ", 1);
+        if (!rc)
+            rc = px_buf_append(out, "\"", 1);
+        for (size_t i = 0; !rc && i < n; i++)
+            rc = start[i] == '"' ? px_buf_append(out, "\"\"", 2) : px_buf_append(out, &start[i], 1);
+        if (!rc)
+            rc = px_buf_append(out, prefix ? "\"*" : "\"", prefix ? 2 : 1);
+    }
+    if (!rc && words == 0)
+        rc = px_err_set(PX_EINVAL, "the search text has no words");
+    if (!rc)
+        rc = px_buf_append(out, "", 1);
+    return rc;
+}
+
+/* Whether a language tag suits the reader (exact, or same primary). */
+static bool lang_suits(const char *tag, const char *lang)
+{
+    if (!tag || !lang || !*lang)
+        return false;
+    size_t a = strcspn(tag, "-"), b = strcspn(lang, "-");
+    return a == b && strncmp(tag, lang, a) == 0;
+}
+
+typedef struct hit {
+    int64_t rid;
+    double rank;
+    int64_t rowid;   /* the FTS row for the snippet */
+    bool lang_suits; /* that row is in the reader's language */
+    char lang[24];   /* that row's language */
+} hit;
+
+/* A set of case rids seen, mapping to their index in hits (or -1). */
+typedef struct rid_set {
+    int64_t *keys;
+    long *vals;
+    size_t cap, n;
+} rid_set;
+
+static int set_grow(rid_set *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    int64_t *keys = calloc(cap, sizeof *keys);
+    long *vals = calloc(cap, sizeof *vals);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return PX_ENOMEM;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->keys[i] == 0)
+            continue;
+        size_t h = (size_t)((uint64_t)s->keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
+        while (keys[h])
+            h = (h + 1) & (cap - 1);
+        keys[h] = s->keys[i];
+        vals[h] = s->vals[i];
+    }
+    free(s->keys);
+    free(s->vals);
+    s->keys = keys;
+    s->vals = vals;
+    s->cap = cap;
+    return PX_OK;
+}
+
+/* Find rid (rids are >= 1). OUT *slot. Returns true if it was there;
+ * otherwise adds it with value -2 (the caller sets the value). */
+static int set_find_add(rid_set *s, int64_t rid, long **slot, bool *found)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        int rc = set_grow(s);
+        if (rc)
+            return rc;
+    }
+    size_t h = (size_t)((uint64_t)rid * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
+    while (s->keys[h] && s->keys[h] != rid)
+        h = (h + 1) & (s->cap - 1);
+    *found = s->keys[h] == rid;
+    if (!*found) {
+        s->keys[h] = rid;
+        s->vals[h] = -2;
+        s->n++;
+    }
+    *slot = &s->vals[h];
+    return PX_OK;
+}
+
+static void set_free(rid_set *s)
+{
+    free(s->keys);
+    free(s->vals);
+}
+
+/* The JSON of one case (row rid of rec_cases). */
+static int case_json(const px_query *q, qx *x, int64_t rid, json_t **out)
+{
+    sqlite3_stmt *st = x->case_row;
+    uint8_t id[32];
+    px_buf buf = {0};
+    msgpack_unpacked up;
+    json_t *o = NULL;
+    int rc = PX_OK;
+    *out = NULL;
+    msgpack_unpacked_init(&up);
+    sqlite3_bind_int64(st, 1, rid);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE ? PX_ENOENT : step_err(x, src, "reading a case");
+        reset(st);
+        goto out;
+    }
+    col_bin32(st, 0, id);
+    o = json_object();
+    json_object_set_new(o, "id", jcol_hex(st, 0));
+    json_object_set_new(o, "author", jcol_hex(st, 1));
+    json_object_set_new(o, "timestamp_ms", jcol_int(st, 2));
+    json_object_set_new(o, "country", jcol(st, 3));
+    json_object_set_new(o, "stage", jcol(st, 4));
+    json_object_set_new(o, "centre", jcol(st, 5));
+    json_object_set_new(o, "start_year", jcol_int(st, 6));
+    json_object_set_new(o, "end_year", jcol_int(st, 7));
+    json_object_set_new(o, "illustrative", json_boolean(sqlite3_column_int(st, 8)));
+    int64_t version = sqlite3_column_int64(st, 9);
+    json_object_set_new(o, "version", json_integer(version));
+    json_object_set_new(o, "older_versions", json_integer(version > 1 ? version - 1 : 0));
+    reset(st);
+    msgpack_unpacked_destroy(&up);
+    rc = load_body(q->store, id, &buf, &up);
+    if (rc == PX_ENOENT) { /* purged since it was indexed */
+        rc = PX_OK;
+        json_object_set_new(o, "title", json_null());
+        goto out;
+    }
+    if (rc)
+        goto out;
+    set_text(o, "title", "title_lang", &up.data, "title", q->lang);
+    set_text(o, "summary", "summary_lang", &up.data, "summary", q->lang);
+    json_t *tags = json_array();
+    const msgpack_object *t = px_record_get(&up.data, "tags");
+    for (uint32_t i = 0; t && t->type == MSGPACK_OBJECT_ARRAY && i < t->via.array.size; i++) {
+        const msgpack_object *it = &t->via.array.ptr[i];
+        if (it->type == MSGPACK_OBJECT_STR)
+            json_array_append_new(tags, jtext(it->via.str.ptr, it->via.str.size));
+    }
+    json_object_set_new(o, "tags", tags);
+out:
+    msgpack_unpacked_destroy(&up);
+    px_buf_free(&buf);
+    if (rc)
+        json_decref(o);
+    else
+        *out = o;
+    return rc;
+}
+
+static void bind_case_filter(sqlite3_stmt *st, const px_case_filter *f)
+{
+    bind_opt(st, 1, f->country);
+    bind_opt(st, 2, f->stage);
+    bind_opt(st, 3, f->tag);
+}
+
+static int snippet(qx *x, const char *fts, int64_t rowid, json_t *o)
+{
+    sqlite3_stmt *st = x->snippet;
+    int rc = PX_OK;
+    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, rowid);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        json_object_set_new(o, "snippet", jcol(st, 0));
+    else if (src == SQLITE_DONE)
+        json_object_set_new(o, "snippet", json_null());
+    else
+        rc = step_err(x, src, "making a snippet");
+    reset(st);
+    return rc;
+}
+
+/* The cases a listing may show (live, matching the filters), as a bitmap
+ * over rec_cases rids. OUT *bits (caller frees), *nbits. */
+static int allowed_cases(qx *x, const px_case_filter *f, uint8_t **bits, int64_t *nbits)
+{
+    int rc = PX_OK, src;
+    int64_t max = 0;
+    *bits = NULL;
+    src = sqlite3_step(x->cases_max);
+    if (src == SQLITE_ROW)
+        max = sqlite3_column_int64(x->cases_max, 0);
+    else if (src != SQLITE_DONE)
+        rc = step_err(x, src, "counting cases");
+    reset(x->cases_max);
+    if (rc)
+        return rc;
+    *nbits = max + 1;
+    *bits = calloc((size_t)(*nbits / 8 + 1), 1);
+    if (!*bits)
+        return PX_ENOMEM;
+    bind_case_filter(x->cases_ok, f);
+    while ((src = sqlite3_step(x->cases_ok)) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(x->cases_ok, 0);
+        if (rid >= 0 && rid < *nbits)
+            (*bits)[rid / 8] |= (uint8_t)(1u << (rid % 8));
+    }
+    if (src != SQLITE_DONE)
+        rc = step_err(x, src, "filtering cases");
+    reset(x->cases_ok);
+    return rc;
+}
+
+static bool bit(const uint8_t *bits, int64_t n, int64_t i)
+{
+    return i >= 0 && i < n && (bits[i / 8] & (1u << (i % 8)));
+}
+
+/* Full-text search: count the matching cases from the index alone (the
+ * rowids say which case a row belongs to), then rank a window of the best
+ * rows, growing it until `limit` cases are found or none are left. */
+static int search_cases(const px_query *q, qx *x, const px_case_filter *f, const char *fts,
+                        size_t limit, hit *hits, size_t *nhits, size_t *total)
+{
+    uint8_t *ok = NULL, *seen = NULL;
+    int64_t nbits = 0;
+    rid_set in_hits = {0};
+    int src, rc = allowed_cases(x, f, &ok, &nbits);
+    *nhits = *total = 0;
+    if (!rc) {
+        seen = calloc((size_t)(nbits / 8 + 1), 1);
+        rc = seen ? PX_OK : PX_ENOMEM;
+    }
+    if (rc)
+        goto out;
+    sqlite3_bind_text(x->fts_all, 1, fts, -1, SQLITE_STATIC);
+    while ((src = sqlite3_step(x->fts_all)) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(x->fts_all, 0) / PX_INDEX_FTS_LANGS;
+        if (bit(ok, nbits, rid) && !bit(seen, nbits, rid)) {
+            seen[rid / 8] |= (uint8_t)(1u << (rid % 8));
+            (*total)++;
+        }
+    }
+    if (src != SQLITE_DONE)
+        rc = step_err(x, src, "searching cases");
+    reset(x->fts_all);
+    size_t want = limit < *total ? limit : *total;
+    for (int64_t window = (int64_t)want * 3 + 32; !rc && *nhits < want; window *= 4) {
+        int64_t rows = 0;
+        *nhits = 0;
+        set_free(&in_hits);
+        memset(&in_hits, 0, sizeof in_hits);
+        sqlite3_bind_text(x->fts_ranked, 1, fts, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(x->fts_ranked, 2, window);
+        while (!rc && (src = sqlite3_step(x->fts_ranked)) == SQLITE_ROW) {
+            rows++;
+            int64_t rowid = sqlite3_column_int64(x->fts_ranked, 0);
+            int64_t rid = rowid / PX_INDEX_FTS_LANGS;
+            if (!bit(ok, nbits, rid))
+                continue;
+            const char *lang = (const char *)sqlite3_column_text(x->fts_ranked, 1);
+            bool suits = lang_suits(lang, q->lang);
+            long *slot;
+            bool found;
+            rc = set_find_add(&in_hits, rid, &slot, &found);
+            if (rc)
+                break;
+            if (!found) {
+                *slot = -1;
+                if (*nhits < want) {
+                    *slot = (long)*nhits;
+                    hit *h = &hits[(*nhits)++];
+                    *h = (hit){rid, sqlite3_column_double(x->fts_ranked, 2), rowid, suits, ""};
+                    snprintf(h->lang, sizeof h->lang, "%s", lang ? lang : "");
+                }
+            } else if (*slot >= 0 && suits && !hits[*slot].lang_suits) {
+                hit *h = &hits[*slot];
+                h->rowid = rowid;
+                h->lang_suits = true;
+                snprintf(h->lang, sizeof h->lang, "%s", lang ? lang : "");
+            }
+        }
+        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+            rc = step_err(x, src, "ranking cases");
+        reset(x->fts_ranked);
+        if (rows < window) /* every match was seen */
+            break;
+    }
+out:
+    set_free(&in_hits);
+    free(ok);
+    free(seen);
+    return rc;
+}
+
+int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
+{
+    qx *x;
+    px_buf fts = {0};
+    hit *hits = NULL;
+    size_t nhits = 0, total = 0;
+    size_t limit = f->limit ? f->limit : PX_QUERY_DEFAULT_LIMIT;
+    json_t *cases = json_array();
+    int rc = state(q->store, &x);
+    *out = NULL;
+    if (!rc && f->search)
+        rc = fts_query(f->search, &fts);
+    if (!rc)
+        hits = calloc(limit, sizeof *hits);
+    if (!rc && !hits)
+        rc = PX_ENOMEM;
+    if (rc)
+        goto out;
+    if (f->search) {
+        rc = search_cases(q, x, f, (const char *)fts.data, limit, hits, &nhits, &total);
+    } else {
+        sqlite3_stmt *st = x->cases_list;
+        bind_case_filter(st, f);
+        for (;;) {
+            int src = sqlite3_step(st);
+            if (src == SQLITE_DONE)
+                break;
+            if (src != SQLITE_ROW) {
+                rc = step_err(x, src, "listing cases");
+                break;
+            }
+            if (nhits < limit)
+                hits[nhits++].rid = sqlite3_column_int64(st, 0);
+            total++;
+        }
+        reset(st);
+    }
+    for (size_t i = 0; !rc && i < nhits; i++) {
+        json_t *o;
+        rc = case_json(q, x, hits[i].rid, &o);
+        if (rc == PX_ENOENT) {
+            rc = PX_OK;
+            continue;
+        }
+        if (rc)
+            break;
+        if (f->search) {
+            json_object_set_new(o, "rank", json_real(-hits[i].rank));
+            rc = snippet(x, (const char *)fts.data, hits[i].rowid, o);
+            json_object_set_new(o, "snippet_lang", jstr(hits[i].lang));
+        } else {
+            json_object_set_new(o, "rank", json_null());
+            json_object_set_new(o, "snippet", json_null());
+            json_object_set_new(o, "snippet_lang", json_null());
+        }
+        json_array_append_new(cases, o);
+    }
+out:
+    if (!rc)
+        *out = json_pack("{s:o, s:I, s:o}", "search", jstr(f->search), "total", (json_int_t)total,
+                         "cases", cases);
+    else
+        json_decref(cases);
+    if (!rc && !*out)
+        rc = PX_ENOMEM;
+    free(hits);
+    px_buf_free(&fts);
+    return rc;
+}
+
+/* ---- indicators and results -------------------------------------------------- */
+
+int px_query_indicators(const px_query *q, json_t **out)
+{
+    qx *x;
+    json_t *list = json_array();
+    px_buf buf = {0};
+    int rc = state(q->store, &x);
+    *out = NULL;
+    sqlite3_stmt *st = rc ? NULL : x->ind_list;
+    while (!rc) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = step_err(x, src, "listing indicators");
+            break;
+        }
+        uint8_t id[32];
+        msgpack_unpacked up;
+        col_bin32(st, 0, id);
+        json_t *o = json_object();
+        json_object_set_new(o, "id", jcol_hex(st, 0));
+        json_object_set_new(o, "author", jcol_hex(st, 1));
+        json_object_set_new(o, "code", jcol(st, 2));
+        json_object_set_new(o, "version", jcol_int(st, 3));
+        if (load_body(q->store, id, &buf, &up) == PX_OK) {
+            set_text(o, "name", "name_lang", &up.data, "name", q->lang);
+        } else {
+            json_object_set_new(o, "name", json_null());
+            json_object_set_new(o, "name_lang", json_null());
+        }
+        msgpack_unpacked_destroy(&up);
+        json_object_set_new(o, "measure_type", jcol(st, 4));
+        json_object_set_new(o, "domain", jcol(st, 5));
+        json_object_set_new(o, "unit", jcol(st, 6));
+        json_object_set_new(o, "scale_min", jcol_real(st, 7));
+        json_object_set_new(o, "scale_max", jcol_real(st, 8));
+        json_object_set_new(o, "higher_is_better", json_boolean(sqlite3_column_int(st, 9)));
+        json_object_set_new(o, "illustrative", json_boolean(sqlite3_column_int(st, 10)));
+        int64_t vno = sqlite3_column_int64(st, 11);
+        json_object_set_new(o, "older_versions", json_integer(vno > 1 ? vno - 1 : 0));
+        json_object_set_new(o, "results", jcol_int(st, 12));
+        json_array_append_new(list, o);
+    }
+    if (st)
+        reset(st);
+    px_buf_free(&buf);
+    if (!rc)
+        *out = json_pack("{s:o}", "indicators", list);
+    else
+        json_decref(list);
+    return rc;
+}
+
+/* A benchmark row (BENCH_COLS) as JSON. */
+static json_t *bench_json(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", jcol_hex(st, B_ID));
+    json_object_set_new(o, "author", jcol_hex(st, B_AUTHOR));
+    json_object_set_new(o, "indicator", jcol(st, B_INDICATOR));
+    json_object_set_new(o, "indicator_version", jcol_int(st, B_VERSION));
+    json_object_set_new(o, "country", jcol(st, B_COUNTRY));
+    json_object_set_new(o, "centre", jcol(st, B_CENTRE));
+    json_object_set_new(o, "service", jcol(st, B_SERVICE));
+    json_object_set_new(o, "channel", jcol(st, B_CHANNEL));
+    json_object_set_new(o, "period", jcol(st, B_PERIOD));
+    json_object_set_new(o, "value", jcol_real(st, B_VALUE));
+    json_object_set_new(o, "n", jcol_int(st, B_N));
+    json_object_set_new(o, "ci_low", jcol_real(st, B_CI_LOW));
+    json_object_set_new(o, "ci_high", jcol_real(st, B_CI_HIGH));
+    json_object_set_new(o, "std_err", jcol_real(st, B_STD_ERR));
+    json_object_set_new(o, "method", jcol(st, B_METHOD));
+    json_object_set_new(o, "status", jcol(st, B_STATUS));
+    json_object_set_new(o, "source", jcol(st, B_SOURCE));
+    json_object_set_new(o, "illustrative", json_boolean(sqlite3_column_int(st, B_ILLUSTRATIVE)));
+    return o;
+}
+
+static int check_filter(const px_bench_filter *f, int64_t *key)
+{
+    px_period p;
+    *key = 0;
+    if (f->period) {
+        if (px_period_parse(f->period, strlen(f->period), &p) != PX_OK)
+            return px_err_set(PX_EINVAL,
+                              "period '%s' is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2018, 2018-Q1, "
+                              "2018-03)",
+                              f->period);
+        *key = px_index_period_key(&p);
+    }
+    if (f->country && !px_country_valid(f->country, strlen(f->country)))
+        return px_err_set(PX_EINVAL, "country '%s' is not an ISO 3166-1 alpha-2 code such as KZ",
+                          f->country);
+    return PX_OK;
+}
+
+int px_query_each_benchmark(const px_query *q, const px_bench_filter *f, px_query_row_fn fn,
+                            void *ctx)
+{
+    qx *x;
+    int64_t key;
+    char last_code[80] = "";
+    json_t *unit = json_null();
+    size_t n = 0;
+    int rc = check_filter(f, &key);
+    if (!rc)
+        rc = state(q->store, &x);
+    if (rc) {
+        json_decref(unit);
+        return rc;
+    }
+    sqlite3_stmt *st = x->bench_each;
+    bind_opt(st, 1, f->indicator);
+    bind_opt(st, 2, f->country);
+    if (f->period)
+        sqlite3_bind_int64(st, 3, key);
+    while (!rc && (!f->limit || n < f->limit)) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = step_err(x, src, "listing benchmark results");
+            break;
+        }
+        const char *code = (const char *)sqlite3_column_text(st, B_INDICATOR);
+        if (code && strcmp(code, last_code) != 0) { /* rows come by indicator */
+            px_indicator ind;
+            snprintf(last_code, sizeof last_code, "%s", code);
+            json_decref(unit);
+            unit = json_null();
+            if (px_index_indicator(q->store, code, 0, &ind, NULL) == PX_OK) {
+                json_decref(unit);
+                unit = jstr(ind.unit);
+                px_indicator_free(&ind);
+            }
+        }
+        json_t *row = bench_json(st);
+        json_object_set(row, "unit", unit);
+        rc = fn(ctx, row);
+        json_decref(row);
+        n++;
+    }
+    reset(st);
+    json_decref(unit);
+    return rc;
+}
+
+typedef struct collect {
+    json_t *list;
+    size_t limit, total;
+} collect;
+
+static int collect_row(void *ctx, json_t *row)
+{
+    collect *c = ctx;
+    if (!c->limit || c->total < c->limit)
+        json_array_append(c->list, row);
+    c->total++;
+    return PX_OK;
+}
+
+int px_query_benchmarks(const px_query *q, const px_bench_filter *f, json_t **out)
+{
+    px_bench_filter all = *f;
+    collect c = {json_array(), f->limit, 0};
+    all.limit = 0;
+    *out = NULL;
+    int rc = px_query_each_benchmark(q, &all, collect_row, &c);
+    if (rc) {
+        json_decref(c.list);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:I}", "results", c.list, "total", (json_int_t)c.total);
+    return *out ? PX_OK : PX_ENOMEM;
+}
+
+/* ---- the comparison engine --------------------------------------------------- */
+
+const char *px_by_name(px_by by)
+{
+    switch (by) {
+    case PX_BY_NETWORK:
+        return "network";
+    case PX_BY_COUNTRY:
+        return "country";
+    case PX_BY_CENTRE:
+        return "centre";
+    case PX_BY_SERVICE:
+        return "service";
+    }
+    return "country";
+}
+
+int px_by_parse(const char *s, px_by *out)
+{
+    static const px_by all[] = {PX_BY_NETWORK, PX_BY_COUNTRY, PX_BY_CENTRE, PX_BY_SERVICE};
+    for (size_t i = 0; s && i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(s, px_by_name(all[i])) == 0) {
+            *out = all[i];
+            return PX_OK;
+        }
+    }
+    return px_err_set(PX_EINVAL, "'%s' is not one of network, country, centre, service",
+                      s ? s : "");
+}
+
+/* An indicator definition as comparisons need it. */
+typedef struct idef {
+    char code[72];
+    int64_t want; /* the version asked for; 0: the latest */
+    bool held;
+    int64_t version;
+    double min, max;
+    bool hib;
+    bool illustrative;
+    char *unit, *measure_type;
+    uint8_t id[32], author[32];
+} idef;
+
+/* An indicator whose results take part: the target, or one linked to it by
+ * a crosswalk. */
+typedef struct source {
+    char code[72];
+    bool is_target;
+    bool has_cw;
+    bool endorsed; /* the crosswalk's author is the secretariat */
+    bool reverse;  /* the crosswalk goes from the target to this one */
+    bool linear;
+    double a, b;
+    char grade[16];
+    bool cw_illustrative;
+    uint8_t cw_id[32], cw_author[32];
+} source;
+
+/* A benchmark result and what the comparison makes of it. */
+typedef struct brow {
+    uint8_t id[32], author[32];
+    char *indicator, *centre, *service, *channel, *period, *method, *status, *src_text;
+    char country[3];
+    int64_t version, key, n; /* version 0 and n -1 when absent */
+    double value, ci_low, ci_high, std_err;
+    bool has_ci, has_se, illustrative;
+    size_t src;  /* index into engine.src */
+    int level;   /* how narrow it is: centre 1 + service 2 + channel 4 */
+    char *group; /* group key under the grouping (NULL: not a candidate) */
+    bool keep;
+    /* evaluation */
+    const idef *own;
+    bool comparable;
+    double value_100, converted, converted_100;
+    char note[320];
+} brow;
+
+typedef struct engine {
+    const px_query *q;
+    qx *x;
+    idef target;
+    source *src;
+    size_t nsrc;
+    idef **defs;
+    size_t ndefs;
+    brow *rows;
+    size_t nrows, cap;
+} engine;
+
+static void idef_clear(idef *d)
+{
+    free(d->unit);
+    free(d->measure_type);
+    d->unit = d->measure_type = NULL;
+}
+
+static void brow_free(brow *b)
+{
+    free(b->indicator);
+    free(b->centre);
+    free(b->service);
+    free(b->channel);
+    free(b->period);
+    free(b->method);
+    free(b->status);
+    free(b->src_text);
+    free(b->group);
+}
+
+static void engine_free(engine *e)
+{
+    for (size_t i = 0; i < e->nrows; i++)
+        brow_free(&e->rows[i]);
+    free(e->rows);
+    for (size_t i = 0; i < e->ndefs; i++) {
+        idef_clear(e->defs[i]);
+        free(e->defs[i]);
+    }
+    free(e->defs);
+    free(e->src);
+    idef_clear(&e->target);
+}
+
+/* Look up a definition into d (code and want set by the caller). */
+static int def_lookup(engine *e, idef *d)
+{
+    sqlite3_stmt *st = e->x->ind_get;
+    int rc = PX_OK;
+    sqlite3_bind_text(st, 1, d->code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, d->want);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        d->held = true;
+        col_bin32(st, 0, d->id);
+        col_bin32(st, 1, d->author);
+        d->version = sqlite3_column_int64(st, 2);
+        d->measure_type = col_dup(st, 3);
+        d->unit = col_dup(st, 4);
+        d->min = sqlite3_column_double(st, 5);
+        d->max = sqlite3_column_double(st, 6);
+        d->hib = sqlite3_column_int(st, 7) != 0;
+        d->illustrative = sqlite3_column_int(st, 8) != 0;
+    } else if (src != SQLITE_DONE) {
+        rc = step_err(e->x, src, "looking up an indicator");
+    }
+    reset(st);
+    return rc;
+}
+
+/* The definition a result refers to, looked up once per (code, version). */
+static int def_get(engine *e, const char *code, int64_t version, const idef **out)
+{
+    for (size_t i = 0; i < e->ndefs; i++) {
+        if (e->defs[i]->want == version && strcmp(e->defs[i]->code, code) == 0) {
+            *out = e->defs[i];
+            return PX_OK;
+        }
+    }
+    idef **defs = realloc(e->defs, (e->ndefs + 1) * sizeof *defs);
+    if (!defs)
+        return PX_ENOMEM;
+    e->defs = defs;
+    idef *d = calloc(1, sizeof *d);
+    if (!d)
+        return PX_ENOMEM;
+    snprintf(d->code, sizeof d->code, "%s", code);
+    d->want = version;
+    e->defs[e->ndefs++] = d;
+    *out = d;
+    return def_lookup(e, d);
+}
+
+/* The target and the indicators crosswalked to it. */
+static int engine_init(engine *e, const px_query *q, const char *code)
+{
+    memset(e, 0, sizeof *e);
+    e->q = q;
+    int rc = state(q->store, &e->x);
+    if (rc)
+        return rc;
+    if (!px_code_valid(code, strlen(code)))
+        return px_err_set(PX_EINVAL,
+                          "'%s' is not an indicator code (letters, digits, '-' and '_'); "
+                          "'praxis indicators' lists them",
+                          code);
+    snprintf(e->target.code, sizeof e->target.code, "%s", code);
+    rc = def_lookup(e, &e->target);
+    if (rc)
+        return rc;
+    if (!e->target.held)
+        return px_err_set(PX_ENOENT,
+                          "no definition of indicator %s is held here; 'praxis indicators' lists "
+                          "the indicators this node holds",
+                          code);
+    e->src = calloc(1, sizeof *e->src);
+    if (!e->src)
+        return PX_ENOMEM;
+    snprintf(e->src[0].code, sizeof e->src[0].code, "%s", code);
+    e->src[0].is_target = true;
+    e->nsrc = 1;
+    sqlite3_stmt *st = e->x->cw_for;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = step_err(e->x, src, "reading crosswalks");
+            break;
+        }
+        const char *from = (const char *)sqlite3_column_text(st, 2);
+        const char *to = (const char *)sqlite3_column_text(st, 3);
+        if (!from || !to)
+            continue;
+        bool reverse = strcmp(from, code) == 0;
+        const char *other = reverse ? to : from;
+        uint8_t author[32];
+        col_bin32(st, 1, author);
+        bool endorsed = q->is_secretariat && q->is_secretariat(q->secretariat_ctx, author);
+        size_t i = 0;
+        while (i < e->nsrc && strcmp(e->src[i].code, other) != 0)
+            i++;
+        if (i < e->nsrc && (e->src[i].is_target || e->src[i].endorsed || !endorsed))
+            continue; /* the newest endorsed crosswalk wins */
+        if (i == e->nsrc) {
+            source *s = realloc(e->src, (e->nsrc + 1) * sizeof *s);
+            if (!s) {
+                rc = PX_ENOMEM;
+                break;
+            }
+            e->src = s;
+            e->nsrc++;
+        }
+        source *s = &e->src[i];
+        memset(s, 0, sizeof *s);
+        snprintf(s->code, sizeof s->code, "%s", other);
+        s->has_cw = true;
+        s->endorsed = endorsed;
+        s->reverse = reverse;
+        const char *conv = (const char *)sqlite3_column_text(st, 4);
+        s->linear = conv && strcmp(conv, "linear") == 0;
+        s->a = sqlite3_column_double(st, 5);
+        s->b = sqlite3_column_double(st, 6);
+        const char *grade = (const char *)sqlite3_column_text(st, 7);
+        snprintf(s->grade, sizeof s->grade, "%s", grade ? grade : "");
+        s->cw_illustrative = sqlite3_column_int(st, 8) != 0;
+        col_bin32(st, 0, s->cw_id);
+        memcpy(s->cw_author, author, 32);
+    }
+    reset(st);
+    return rc;
+}
+
+static int rows_add(engine *e, sqlite3_stmt *st, size_t src)
+{
+    if (e->nrows == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 64;
+        brow *rows = realloc(e->rows, cap * sizeof *rows);
+        if (!rows)
+            return PX_ENOMEM;
+        e->rows = rows;
+        e->cap = cap;
+    }
+    brow *b = &e->rows[e->nrows];
+    memset(b, 0, sizeof *b);
+    col_bin32(st, B_ID, b->id);
+    col_bin32(st, B_AUTHOR, b->author);
+    b->indicator = col_dup(st, B_INDICATOR);
+    b->centre = col_dup(st, B_CENTRE);
+    b->service = col_dup(st, B_SERVICE);
+    b->channel = col_dup(st, B_CHANNEL);
+    b->period = col_dup(st, B_PERIOD);
+    b->method = col_dup(st, B_METHOD);
+    b->status = col_dup(st, B_STATUS);
+    b->src_text = col_dup(st, B_SOURCE);
+    const char *c = (const char *)sqlite3_column_text(st, B_COUNTRY);
+    snprintf(b->country, sizeof b->country, "%s", c ? c : "");
+    b->version =
+        sqlite3_column_type(st, B_VERSION) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, B_VERSION);
+    b->key = sqlite3_column_int64(st, B_KEY);
+    b->value = sqlite3_column_double(st, B_VALUE);
+    b->n = sqlite3_column_type(st, B_N) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, B_N);
+    b->has_ci = sqlite3_column_type(st, B_CI_LOW) != SQLITE_NULL;
+    b->ci_low = sqlite3_column_double(st, B_CI_LOW);
+    b->ci_high = sqlite3_column_double(st, B_CI_HIGH);
+    b->has_se = sqlite3_column_type(st, B_STD_ERR) != SQLITE_NULL;
+    b->std_err = sqlite3_column_double(st, B_STD_ERR);
+    b->illustrative = sqlite3_column_int(st, B_ILLUSTRATIVE) != 0;
+    b->src = src;
+    b->level = (b->centre ? 1 : 0) + (b->service ? 2 : 0) + (b->channel ? 4 : 0);
+    e->nrows++;
+    if (!b->indicator || !b->period || !b->status)
+        return PX_ENOMEM;
+    return PX_OK;
+}
+
+/* Load every source's results: of one period (key > 0) or all (country
+ * filter optional). */
+static int engine_load(engine *e, int64_t key, const char *country)
+{
+    int rc = PX_OK;
+    for (size_t i = 0; !rc && i < e->nsrc; i++) {
+        sqlite3_stmt *st = key > 0 ? e->x->bench_period : e->x->bench_series;
+        sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
+        if (key > 0)
+            sqlite3_bind_int64(st, 2, key);
+        else
+            bind_opt(st, 2, country);
+        for (;;) {
+            int src = sqlite3_step(st);
+            if (src == SQLITE_DONE)
+                break;
+            if (src != SQLITE_ROW) {
+                rc = step_err(e->x, src, "reading benchmark results");
+                break;
+            }
+            rc = rows_add(e, st, i);
+            if (rc)
+                break;
+        }
+        reset(st);
+    }
+    return rc;
+}
+
+/* The latest period any source has results for (0: none). */
+static int engine_latest(engine *e, int64_t *key)
+{
+    int rc = PX_OK;
+    *key = 0;
+    for (size_t i = 0; !rc && i < e->nsrc; i++) {
+        sqlite3_stmt *st = e->x->latest;
+        sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW && sqlite3_column_int64(st, 0) > *key)
+            *key = sqlite3_column_int64(st, 0);
+        else if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = step_err(e->x, src, "finding the latest period");
+        reset(st);
+    }
+    return rc;
+}
+
+/* "2018", "2018-Q1", "2018-03" from a period key. */
+static void key_period(int64_t key, char out[16])
+{
+    int year = (int)((key / 1000) % 10000), rest = (int)(key % 1000);
+    if (rest == 0)
+        snprintf(out, 16, "%04d", year);
+    else if (rest % 10 == 1)
+        snprintf(out, 16, "%04d-Q%d", year, (rest / 10 % 100 + 2) / 3);
+    else
+        snprintf(out, 16, "%04d-%02d", year, rest / 10 % 100);
+}
+
+static void fmt_scale(char *out, size_t n, double lo, double hi)
+{
+    snprintf(out, n, "%.15g–%.15g", lo, hi);
+}
+
+/* Put a value of the source's indicator onto the target's scale. */
+static double convert(const engine *e, const source *s, const idef *own, double x)
+{
+    if (s->is_target)
+        return x;
+    if (s->linear) {
+        if (!s->reverse)
+            return s->a * x + s->b;
+        return s->a != 0 ? (x - s->b) / s->a : NAN;
+    }
+    px_crosswalk cw = {.conversion = PX_CONV_ENDPOINTS};
+    px_indicator from = {
+        .scale_min = own->min, .scale_max = own->max, .higher_is_better = own->hib};
+    px_indicator to = {
+        .scale_min = e->target.min, .scale_max = e->target.max, .higher_is_better = e->target.hib};
+    return px_crosswalk_apply(&cw, x, &from, &to);
+}
+
+static int evaluate(engine *e, brow *b)
+{
+    const source *s = &e->src[b->src];
+    const idef *own;
+    char scale[80], who[17];
+    int rc = def_get(e, b->indicator, b->version, &own);
+    if (rc)
+        return rc;
+    b->own = own;
+    b->comparable = true;
+    b->value_100 = b->converted = b->converted_100 = NAN;
+    if (!own->held) {
+        b->comparable = false;
+        if (b->version)
+            snprintf(b->note, sizeof b->note,
+                     "definition of %s version %lld is not held here: no scale to compare on",
+                     b->indicator, (long long)b->version);
+        else
+            snprintf(b->note, sizeof b->note,
+                     "definition of %s is not held here: no scale to compare on", b->indicator);
+        return PX_OK;
+    }
+    if (!(b->value >= own->min && b->value <= own->max)) {
+        b->comparable = false;
+        fmt_scale(scale, sizeof scale, own->min, own->max);
+        snprintf(b->note, sizeof b->note, "value outside the scale %s of %s", scale, own->code);
+        return PX_OK;
+    }
+    b->value_100 = px_rescale_100(b->value, own->min, own->max);
+    if (s->has_cw && !s->endorsed) {
+        b->comparable = false;
+        px_hex_encode(who, s->cw_author, 8);
+        snprintf(b->note, sizeof b->note,
+                 "the crosswalk between %s and %s is by %s, not by the secretariat", s->code,
+                 e->target.code, who);
+        return PX_OK;
+    }
+    if (strcmp(b->status, "definition differs") == 0) {
+        b->comparable = false;
+        snprintf(b->note, sizeof b->note,
+                 "measured differently from the definition (status: definition differs)");
+        return PX_OK;
+    }
+    b->converted = convert(e, s, own, b->value);
+    b->converted_100 = px_rescale_100(b->converted, e->target.min, e->target.max);
+    if (!isfinite(b->converted) || !isfinite(b->converted_100)) {
+        b->comparable = false;
+        snprintf(b->note, sizeof b->note, "cannot be converted onto the scale of %s",
+                 e->target.code);
+    }
+    return PX_OK;
+}
+
+/* The group key of a result under a grouping, and its label; NULL when it
+ * does not belong to any group (e.g. no centre under --by centre). */
+static char *group_key(px_by by, const char *country, const char *centre, const char *service)
+{
+    char buf[600];
+    if (by == PX_BY_CENTRE) {
+        if (!centre)
+            return NULL;
+        snprintf(buf, sizeof buf, "%s · %s", country, centre);
+    } else if (by == PX_BY_SERVICE) {
+        if (!service)
+            return NULL;
+        snprintf(buf, sizeof buf, "%s · %s", country, service);
+    } else {
+        snprintf(buf, sizeof buf, "%s", country);
+    }
+    return strdup(buf);
+}
+
+/* How narrow a result is within its group: the dimensions that the
+ * grouping does not name. */
+static int level_for(px_by by, const brow *b)
+{
+    if (by == PX_BY_CENTRE)
+        return b->level & ~1;
+    if (by == PX_BY_SERVICE)
+        return b->level & ~2;
+    return b->level;
+}
+
+static int cmp_group_level(const void *pa, const void *pb)
+{
+    const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
+    int c = strcmp(a->group, b->group);
+    if (c)
+        return c;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->level > b->level) - (a->level < b->level);
+}
+
+/* Mark the broadest results of each group (and, for series, period). */
+static int select_broadest(engine *e, px_by by)
+{
+    size_t n = 0;
+    brow **v = malloc((e->nrows ? e->nrows : 1) * sizeof *v);
+    if (!v)
+        return PX_ENOMEM;
+    for (size_t i = 0; i < e->nrows; i++) {
+        brow *b = &e->rows[i];
+        b->keep = false;
+        b->group = group_key(by, b->country, b->centre, b->service);
+        if (!b->group && (by == PX_BY_COUNTRY || by == PX_BY_NETWORK)) {
+            free(v);
+            return PX_ENOMEM;
+        }
+        if (b->group) {
+            b->level = level_for(by, b);
+            v[n++] = b;
+        }
+    }
+    qsort(v, n, sizeof *v, cmp_group_level);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && strcmp(v[j]->group, v[i]->group) == 0 && v[j]->key == v[i]->key) {
+            v[j]->keep = v[j]->level == v[i]->level;
+            j++;
+        }
+        i = j;
+    }
+    free(v);
+    return PX_OK;
+}
+
+static json_t *indicator_json(const engine *e)
+{
+    const idef *t = &e->target;
+    json_t *o = json_object();
+    px_buf buf = {0};
+    msgpack_unpacked up;
+    json_object_set_new(o, "code", json_string(t->code));
+    json_object_set_new(o, "version", json_integer(t->version));
+    if (load_body(e->q->store, t->id, &buf, &up) == PX_OK) {
+        set_text(o, "name", "name_lang", &up.data, "name", e->q->lang);
+    } else {
+        json_object_set_new(o, "name", json_null());
+        json_object_set_new(o, "name_lang", json_null());
+    }
+    msgpack_unpacked_destroy(&up);
+    px_buf_free(&buf);
+    json_object_set_new(o, "measure_type", jstr(t->measure_type));
+    json_object_set_new(o, "unit", jstr(t->unit));
+    json_object_set_new(o, "scale_min", json_real(t->min));
+    json_object_set_new(o, "scale_max", json_real(t->max));
+    json_object_set_new(o, "higher_is_better", json_boolean(t->hib));
+    json_object_set_new(o, "illustrative", json_boolean(t->illustrative));
+    json_object_set_new(o, "id", jhex(t->id));
+    json_object_set_new(o, "author", jhex(t->author));
+    return o;
+}
+
+static json_t *sources_json(const engine *e)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->nsrc; i++) {
+        const source *s = &e->src[i];
+        const idef *d = NULL;
+        json_t *o = json_object();
+        json_object_set_new(o, "indicator", json_string(s->code));
+        json_object_set_new(o, "endorsed", json_boolean(s->is_target || s->endorsed));
+        if (s->has_cw) {
+            json_t *cw = json_object();
+            json_object_set_new(cw, "id", jhex(s->cw_id));
+            json_object_set_new(cw, "author", jhex(s->cw_author));
+            json_object_set_new(cw, "grade", json_string(s->grade));
+            json_object_set_new(cw, "conversion", json_string(s->linear ? "linear" : "endpoints"));
+            json_object_set_new(cw, "a", s->linear ? json_real(s->a) : json_null());
+            json_object_set_new(cw, "b", s->linear ? json_real(s->b) : json_null());
+            json_object_set_new(cw, "reverse", json_boolean(s->reverse));
+            json_object_set_new(cw, "illustrative", json_boolean(s->cw_illustrative));
+            json_object_set_new(o, "crosswalk", cw);
+        } else {
+            json_object_set_new(o, "crosswalk", json_null());
+        }
+        bool held = s->is_target;
+        for (size_t k = 0; !held && k < e->ndefs; k++) {
+            d = e->defs[k];
+            held = d->held && strcmp(d->code, s->code) == 0;
+        }
+        json_object_set_new(o, "held", json_boolean(held));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *row_json(const engine *e, const brow *b)
+{
+    const source *s = &e->src[b->src];
+    json_t *o = json_object();
+    json_t *flags = json_array();
+    json_object_set_new(o, "group", jstr(b->group));
+    json_object_set_new(o, "country", json_string(b->country));
+    json_object_set_new(o, "centre", jstr(b->centre));
+    json_object_set_new(o, "service", jstr(b->service));
+    json_object_set_new(o, "channel", jstr(b->channel));
+    json_object_set_new(o, "indicator", jstr(b->indicator));
+    json_object_set_new(o, "indicator_version",
+                        b->version ? json_integer(b->version) : json_null());
+    json_object_set_new(o, "value", json_real(b->value));
+    json_object_set_new(o, "scale_min",
+                        b->own && b->own->held ? json_real(b->own->min) : json_null());
+    json_object_set_new(o, "scale_max",
+                        b->own && b->own->held ? json_real(b->own->max) : json_null());
+    json_object_set_new(o, "value_100", jreal(b->value_100));
+    json_object_set_new(o, "converted", jreal(b->converted));
+    json_object_set_new(o, "converted_100", jreal(b->converted_100));
+    json_object_set_new(o, "n", b->n >= 0 ? json_integer(b->n) : json_null());
+    json_object_set_new(o, "ci_low", b->has_ci ? json_real(b->ci_low) : json_null());
+    json_object_set_new(o, "ci_high", b->has_ci ? json_real(b->ci_high) : json_null());
+    json_object_set_new(o, "std_err", b->has_se ? json_real(b->std_err) : json_null());
+    json_object_set_new(o, "method", jstr(b->method));
+    json_object_set_new(o, "period", jstr(b->period));
+    json_object_set_new(o, "status", jstr(b->status));
+    json_object_set_new(o, "source", jstr(b->src_text));
+    json_object_set_new(o, "author", jhex(b->author));
+    json_object_set_new(o, "id", jhex(b->id));
+    json_object_set_new(o, "illustrative", json_boolean(b->illustrative));
+    json_object_set_new(o, "grade", s->has_cw ? json_string(s->grade) : json_null());
+    json_object_set_new(o, "comparable", json_boolean(b->comparable));
+    json_object_set_new(o, "missing", json_false());
+    json_object_set_new(o, "latest_period", json_null());
+    if (strcmp(b->status, "normal") != 0)
+        json_array_append_new(flags, jstr(b->status));
+    if (b->illustrative)
+        json_array_append_new(flags, json_string("illustrative"));
+    if (s->has_cw && s->endorsed) {
+        char f[48];
+        snprintf(f, sizeof f, "crosswalk (%s)", s->grade);
+        json_array_append_new(flags, json_string(f));
+    }
+    if (b->own && b->own->held && !b->own->hib)
+        json_array_append_new(flags, json_string("lower is better"));
+    if (!b->comparable)
+        json_array_append_new(flags, json_string("not comparable"));
+    json_object_set_new(o, "flags", flags);
+    json_object_set_new(o, "note", b->note[0] ? jstr(b->note) : json_null());
+    return o;
+}
+
+/* A "missing" row: the group reports the indicator, but not in this period. */
+static json_t *missing_json(const char *group, const char *country, const char *centre,
+                            const char *service, int64_t latest)
+{
+    char period[16];
+    key_period(latest, period);
+    json_t *o = json_object();
+    json_object_set_new(o, "group", jstr(group));
+    json_object_set_new(o, "country", jstr(country));
+    json_object_set_new(o, "centre", jstr(centre));
+    json_object_set_new(o, "service", jstr(service));
+    json_object_set_new(o, "channel", json_null());
+    static const char *const nulls[] = {"indicator", "indicator_version",
+                                        "value",     "scale_min",
+                                        "scale_max", "value_100",
+                                        "converted", "converted_100",
+                                        "n",         "ci_low",
+                                        "ci_high",   "std_err",
+                                        "method",    "period",
+                                        "status",    "source",
+                                        "author",    "id",
+                                        "grade"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        json_object_set_new(o, nulls[i], json_null());
+    json_object_set_new(o, "illustrative", json_false());
+    json_object_set_new(o, "comparable", json_false());
+    json_object_set_new(o, "missing", json_true());
+    json_object_set_new(o, "latest_period", json_string(period));
+    json_object_set_new(o, "flags", json_pack("[s]", "missing"));
+    char note[64];
+    snprintf(note, sizeof note, "no result for this period; latest: %s", period);
+    json_object_set_new(o, "note", json_string(note));
+    return o;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Groups that report any taking-part indicator in any period, into
+ * groups: group key -> [country, centre, service, latest period key]. */
+static int engine_groups(engine *e, px_by by, json_t *groups)
+{
+    int rc = PX_OK;
+    for (size_t i = 0; !rc && i < e->nsrc; i++) {
+        bool by_country = by == PX_BY_COUNTRY || by == PX_BY_NETWORK;
+        sqlite3_stmt *st = by_country ? e->x->groups_country : e->x->groups_all;
+        sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
+        for (;;) {
+            int src = sqlite3_step(st);
+            if (src == SQLITE_DONE)
+                break;
+            if (src != SQLITE_ROW) {
+                rc = step_err(e->x, src, "finding who reports an indicator");
+                break;
+            }
+            const char *country = (const char *)sqlite3_column_text(st, 0);
+            const char *centre = by_country ? NULL : (const char *)sqlite3_column_text(st, 1);
+            const char *service = by_country ? NULL : (const char *)sqlite3_column_text(st, 2);
+            int64_t key = sqlite3_column_int64(st, by_country ? 1 : 4);
+            char *g = group_key(by, country ? country : "", centre, service);
+            if (!g)
+                continue;
+            json_t *have = json_object_get(groups, g);
+            if (!have) {
+                json_object_set_new(groups, g,
+                                    json_pack("[o, o, o, I]", jstr(country),
+                                              jstr(by == PX_BY_CENTRE ? centre : NULL),
+                                              jstr(by == PX_BY_SERVICE ? service : NULL),
+                                              (json_int_t)key));
+            } else if (key > json_integer_value(json_array_get(have, 3))) {
+                json_array_set_new(have, 3, json_integer(key));
+            }
+            free(g);
+        }
+        reset(st);
+    }
+    return rc;
+}
+
+static int cmp_rows(const void *pa, const void *pb, bool hib)
+{
+    const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
+    if (a->comparable != b->comparable)
+        return a->comparable ? -1 : 1;
+    if (a->comparable && a->converted_100 != b->converted_100)
+        return (a->converted_100 > b->converted_100) == hib ? -1 : 1;
+    int c = strcmp(a->group, b->group);
+    if (c)
+        return c;
+    return strcmp(a->indicator, b->indicator);
+}
+
+static int cmp_rows_hib(const void *a, const void *b)
+{
+    return cmp_rows(a, b, true);
+}
+
+static int cmp_rows_lib(const void *a, const void *b)
+{
+    return cmp_rows(a, b, false);
+}
+
+/* Load, evaluate and select the results of one period. OUT *key. */
+static int engine_period(engine *e, const char *period, px_by by, int64_t *key)
+{
+    int rc = PX_OK;
+    px_period p;
+    if (period) {
+        if (px_period_parse(period, strlen(period), &p) != PX_OK)
+            return px_err_set(PX_EINVAL,
+                              "period '%s' is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2018, 2018-Q1, "
+                              "2018-03)",
+                              period);
+        *key = px_index_period_key(&p);
+    } else {
+        rc = engine_latest(e, key);
+    }
+    if (!rc && *key > 0)
+        rc = engine_load(e, *key, NULL);
+    for (size_t i = 0; !rc && i < e->nrows; i++)
+        rc = evaluate(e, &e->rows[i]);
+    if (!rc)
+        rc = select_broadest(e, by);
+    return rc;
+}
+
+int px_query_compare(const px_query *q, const char *indicator, const char *period, px_by by,
+                     json_t **out)
+{
+    engine e;
+    int64_t key = 0;
+    char ptext[16] = "";
+    json_t *rows = json_array(), *groups = json_object();
+    brow **v = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int rc = engine_init(&e, q, indicator);
+    if (!rc)
+        rc = engine_period(&e, period, by, &key);
+    if (!rc)
+        rc = engine_groups(&e, by, groups);
+    if (!rc) {
+        v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
+        if (!v)
+            rc = PX_ENOMEM;
+    }
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < e.nrows; i++)
+        if (e.rows[i].keep)
+            v[n++] = &e.rows[i];
+    qsort(v, n, sizeof *v, e.target.hib ? cmp_rows_hib : cmp_rows_lib);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(rows, row_json(&e, v[i]));
+        json_object_del(groups, v[i]->group);
+    }
+    /* What is left reports the indicator, but not in this period. json
+     * objects keep insertion order; sort the keys for a stable listing. */
+    size_t ng = json_object_size(groups);
+    const char **keys = calloc(ng ? ng : 1, sizeof *keys);
+    if (!keys) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    const char *k;
+    json_t *g;
+    size_t gi = 0;
+    json_object_foreach(groups, k, g) keys[gi++] = k;
+    qsort(keys, ng, sizeof *keys, cmp_cstr);
+    for (size_t i = 0; i < ng; i++) {
+        g = json_object_get(groups, keys[i]);
+        json_array_append_new(rows, missing_json(keys[i], json_string_value(json_array_get(g, 0)),
+                                                 json_string_value(json_array_get(g, 1)),
+                                                 json_string_value(json_array_get(g, 2)),
+                                                 json_integer_value(json_array_get(g, 3))));
+    }
+    free(keys);
+    if (key > 0)
+        key_period(key, ptext);
+    *out = json_pack("{s:o, s:o, s:s, s:o, s:o}", "indicator", indicator_json(&e), "period",
+                     key > 0 ? json_string(ptext) : json_null(), "by", px_by_name(by), "sources",
+                     sources_json(&e), "rows", rows);
+    rows = NULL;
+    if (!*out)
+        rc = PX_ENOMEM;
+out:
+    json_decref(rows);
+    json_decref(groups);
+    free(v);
+    engine_free(&e);
+    return rc;
+}
+
+/* ---- trend ------------------------------------------------------------------ */
+
+static int series_cmp_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+static int cmp_series(const void *pa, const void *pb)
+{
+    const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
+    int c = strcmp(a->country, b->country);
+    if (!c)
+        c = series_cmp_str(a->centre, b->centre);
+    if (!c)
+        c = series_cmp_str(a->service, b->service);
+    if (!c)
+        c = series_cmp_str(a->channel, b->channel);
+    if (!c && a->key != b->key)
+        c = a->key < b->key ? -1 : 1;
+    if (!c)
+        c = strcmp(a->indicator, b->indicator);
+    return c;
+}
+
+static bool same_series(const brow *a, const brow *b)
+{
+    return strcmp(a->country, b->country) == 0 && series_cmp_str(a->centre, b->centre) == 0 &&
+           series_cmp_str(a->service, b->service) == 0 &&
+           series_cmp_str(a->channel, b->channel) == 0;
+}
+
+/* Why point b breaks the series after point a (NULL: it does not). */
+static const char *break_reason(const brow *a, const brow *b, char *buf, size_t n)
+{
+    if (strcmp(b->status, "break") == 0)
+        return "status: break";
+    if (!a)
+        return NULL;
+    if (strcmp(a->indicator, b->indicator) != 0) {
+        snprintf(buf, n, "indicator changed: %s to %s", a->indicator, b->indicator);
+        return buf;
+    }
+    if (a->version && b->version && a->version != b->version) {
+        snprintf(buf, n, "definition changed: version %lld to %lld", (long long)a->version,
+                 (long long)b->version);
+        return buf;
+    }
+    if (a->method && b->method && strcmp(a->method, b->method) != 0) {
+        snprintf(buf, n, "method changed: %s to %s", a->method, b->method);
+        return buf;
+    }
+    return NULL;
+}
+
+static void series_label(const brow *b, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s%s%s%s%s%s", b->country, b->centre ? " · " : "",
+             b->centre ? b->centre : "", b->service ? " · " : "", b->service ? b->service : "",
+             b->channel ? " · " : "", b->channel ? b->channel : "");
+}
+
+int px_query_trend(const px_query *q, const char *indicator, const char *country, json_t **out)
+{
+    engine e;
+    json_t *series = json_array();
+    brow **v = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int rc = engine_init(&e, q, indicator);
+    if (!rc && country && !px_country_valid(country, strlen(country)))
+        rc = px_err_set(PX_EINVAL, "country '%s' is not an ISO 3166-1 alpha-2 code such as KZ",
+                        country);
+    if (!rc)
+        rc = engine_load(&e, 0, country);
+    for (size_t i = 0; !rc && i < e.nrows; i++)
+        rc = evaluate(&e, &e.rows[i]);
+    if (!rc)
+        rc = select_broadest(&e, PX_BY_COUNTRY);
+    if (!rc) {
+        v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
+        if (!v)
+            rc = PX_ENOMEM;
+    }
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < e.nrows; i++)
+        if (e.rows[i].keep)
+            v[n++] = &e.rows[i];
+    qsort(v, n, sizeof *v, cmp_series);
+    json_t *points = NULL;
+    const brow *prev = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const brow *b = v[i];
+        char label[700], why[200];
+        if (!prev || !same_series(prev, b)) {
+            series_label(b, label, sizeof label);
+            points = json_array();
+            json_array_append_new(series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "label",
+                                                    jstr(label), "country", b->country, "centre",
+                                                    jstr(b->centre), "service", jstr(b->service),
+                                                    "channel", jstr(b->channel), "points", points));
+            prev = NULL;
+        }
+        const char *reason = break_reason(prev, b, why, sizeof why);
+        json_t *p = json_object();
+        json_object_set_new(p, "period", jstr(b->period));
+        json_object_set_new(p, "value", json_real(b->value));
+        json_object_set_new(p, "indicator", jstr(b->indicator));
+        json_object_set_new(p, "converted", jreal(b->converted));
+        json_object_set_new(p, "value_100", jreal(b->value_100));
+        json_object_set_new(p, "converted_100", jreal(b->converted_100));
+        json_object_set_new(p, "n", b->n >= 0 ? json_integer(b->n) : json_null());
+        json_object_set_new(p, "method", jstr(b->method));
+        json_object_set_new(p, "status", jstr(b->status));
+        json_object_set_new(p, "comparable", json_boolean(b->comparable));
+        json_object_set_new(p, "break", json_boolean(reason != NULL));
+        json_object_set_new(p, "break_reason", jstr(reason));
+        json_object_set_new(p, "id", jhex(b->id));
+        json_object_set_new(p, "author", jhex(b->author));
+        json_object_set_new(p, "illustrative", json_boolean(b->illustrative));
+        json_object_set_new(p, "note", b->note[0] ? jstr(b->note) : json_null());
+        json_array_append_new(points, p);
+        prev = b;
+    }
+    *out = json_pack("{s:o, s:o, s:o, s:o}", "indicator", indicator_json(&e), "country",
+                     jstr(country), "sources", sources_json(&e), "series", series);
+    series = NULL;
+    if (!*out)
+        rc = PX_ENOMEM;
+out:
+    json_decref(series);
+    free(v);
+    engine_free(&e);
+    return rc;
+}
+
+/* ---- aggregate -------------------------------------------------------------- */
+
+static int cmp_group_only(const void *pa, const void *pb)
+{
+    const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
+    return strcmp(a->group, b->group);
+}
+
+static json_t *mean_json(const engine *e, double v)
+{
+    return json_pack("{s:o, s:o}", "value", jreal(v), "value_100",
+                     jreal(px_rescale_100(v, e->target.min, e->target.max)));
+}
+
+int px_query_aggregate(const px_query *q, const char *indicator, const char *period, px_by by,
+                       json_t **out)
+{
+    engine e;
+    int64_t key = 0;
+    char ptext[16] = "";
+    json_t *groups = json_array();
+    brow **v = NULL;
+    size_t n = 0;
+    *out = NULL;
+    if (!period) {
+        json_decref(groups);
+        return px_err_set(PX_EINVAL, "an aggregate needs a period (--period 2018)");
+    }
+    int rc = engine_init(&e, q, indicator);
+    if (!rc)
+        rc = engine_period(&e, period, by == PX_BY_NETWORK ? PX_BY_COUNTRY : by, &key);
+    if (!rc) {
+        v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
+        if (!v)
+            rc = PX_ENOMEM;
+    }
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < e.nrows; i++) {
+        brow *b = &e.rows[i];
+        if (!b->keep)
+            continue;
+        if (by == PX_BY_NETWORK) {
+            free(b->group);
+            b->group = strdup("network");
+            if (!b->group) {
+                rc = PX_ENOMEM;
+                goto out;
+            }
+        }
+        v[n++] = b;
+    }
+    qsort(v, n, sizeof *v, cmp_group_only);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        double sum = 0, wsum = 0;
+        int64_t ntot = 0;
+        size_t results = 0, without_n = 0, excluded = 0, members = 0;
+        bool illustrative = false;
+        json_t *ids = json_array();
+        uint8_t(*authors)[32] = malloc((n - i) * 32);
+        if (!authors) {
+            json_decref(ids);
+            rc = PX_ENOMEM;
+            goto out;
+        }
+        for (; j < n && strcmp(v[j]->group, v[i]->group) == 0; j++) {
+            const brow *b = v[j];
+            if (!b->comparable) {
+                excluded++;
+                continue;
+            }
+            results++;
+            sum += b->converted;
+            if (b->n >= 0) {
+                wsum += (double)b->n * b->converted;
+                ntot += b->n;
+            } else {
+                without_n++;
+            }
+            illustrative |= b->illustrative || e.src[b->src].cw_illustrative;
+            json_array_append_new(ids, jhex(b->id));
+            size_t m = 0;
+            while (m < members && memcmp(authors[m], b->author, 32) != 0)
+                m++;
+            if (m == members)
+                memcpy(authors[members++], b->author, 32);
+        }
+        free(authors);
+        json_t *g = json_object();
+        json_object_set_new(g, "group", jstr(v[i]->group));
+        json_object_set_new(g, "country", by == PX_BY_NETWORK ? json_null() : jstr(v[i]->country));
+        json_object_set_new(g, "centre", by == PX_BY_CENTRE ? jstr(v[i]->centre) : json_null());
+        json_object_set_new(g, "service", by == PX_BY_SERVICE ? jstr(v[i]->service) : json_null());
+        json_object_set_new(g, "members", json_integer((json_int_t)members));
+        json_object_set_new(g, "results", json_integer((json_int_t)results));
+        json_object_set_new(g, "n", json_integer(ntot));
+        json_object_set_new(g, "without_n", json_integer((json_int_t)without_n));
+        json_object_set_new(g, "excluded", json_integer((json_int_t)excluded));
+        json_object_set_new(g, "n_weighted",
+                            ntot > 0 ? mean_json(&e, wsum / (double)ntot) : json_null());
+        json_object_set_new(g, "unweighted",
+                            results ? mean_json(&e, sum / (double)results) : json_null());
+        json_object_set_new(g, "illustrative", json_boolean(illustrative));
+        json_object_set_new(g, "result_ids", ids);
+        json_array_append_new(groups, g);
+        i = j;
+    }
+    key_period(key, ptext);
+    *out = json_pack("{s:o, s:s, s:s, s:o}", "indicator", indicator_json(&e), "period", ptext, "by",
+                     px_by_name(by), "groups", groups);
+    groups = NULL;
+    if (!*out)
+        rc = PX_ENOMEM;
+out:
+    json_decref(groups);
+    free(v);
+    engine_free(&e);
+    return rc;
+}
