@@ -120,6 +120,8 @@ for _ in $(seq 600); do
 done
 for n in "${nodes[@]}"; do printf '   %-5s holds %3d of %d entries\n' "$n" "$(held "$n")" "$total"; done
 [ "$done_all" = 1 ] || { echo "   the nodes did not converge within 60 s; see $T/*.log" >&2; exit 1; }
+# Replicated entries are indexed for search when the node is idle: wait for it.
+for n in "${nodes[@]}"; do "$P" --data "$T/$n" sync --wait --timeout 30 >/dev/null; done
 
 step "A practitioner at Government for Citizens looks for how others cut waiting times"
 echo "   \$ praxis cases --search waiting"

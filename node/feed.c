@@ -55,9 +55,10 @@ int px_feed_check_next(const uint8_t network_id[32], const px_head *head, const 
 
 static int schema_flags(const px_feed_ctx *fc, const px_entry *e)
 {
-    if (!fc->schema || !e->body)
-        return 0;
-    return fc->schema(e->h.kind, e->body, e->body_len);
+    int flags = fc->extra_flags;
+    if (fc->schema && e->body)
+        flags |= fc->schema(e->h.kind, e->body, e->body_len);
+    return flags;
 }
 
 /* Store an entry as the new head, then let the index hook see it. */

@@ -52,6 +52,7 @@ typedef struct px_feed_ctx {
     void *member_ctx;
     px_schema_fn schema;
     px_index_fn index;
+    int extra_flags; /* ORed into the flags of every entry stored (PX_ENTRY_FLAG_*) */
 } px_feed_ctx;
 
 /* Sign and store the next entry of me's feed. Requires an open write

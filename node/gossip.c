@@ -123,6 +123,9 @@ typedef struct work_unit {
     px_gossip *g;
     job *jobs; /* chained by next, in arrival order */
     bool release;         /* recompute membership and release held entries first */
+    bool index_only;      /* no batches: index part of the backlog */
+    size_t indexed;       /* backlog entries indexed */
+    bool backlog_left;    /* more remain */
     bool members_changed; /* member/revoke entries were stored */
     size_t released;      /* held entries accepted after an admission */
 } work_unit;
@@ -150,6 +153,8 @@ struct px_gossip {
     px_members wmembers; /* the worker's own view of the membership */
     px_feed_ctx wfc;
     bool release_pending; /* offer held entries again (membership changed here) */
+    px_index_fn index_fn; /* the records index, caught up off the critical path */
+    bool index_backlog;   /* entries may wait to be indexed */
     seqmap heads;
     fork_proof *forks;
     size_t n_forks;
@@ -257,6 +262,15 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     g->wfc = local->feed;
     g->wfc.store = g->wstore;
     g->wfc.member_ctx = &g->wmembers;
+    /* Replication stores entries flagged unindexed and indexes them when no
+     * received batch waits: the index is derived data, and keeping it off
+     * the critical path keeps a bulk sync bounded by checks and inserts. */
+    g->index_fn = local->feed.index;
+    if (g->index_fn) {
+        g->wfc.index = NULL;
+        g->wfc.extra_flags |= PX_ENTRY_FLAG_UNINDEXED;
+        g->index_backlog = true; /* a previous run may have left some */
+    }
     uv_idle_init(loop, &g->pump);
     g->pump.data = g;
     uv_timer_init(loop, &g->defer);
@@ -663,6 +677,35 @@ static void refresh_membership(px_gossip *g, work_unit *w)
     w->members_changed = true;
 }
 
+enum { INDEX_CHUNK = 2000 };
+
+/* Index up to INDEX_CHUNK backlog entries, in (author, seq) order, inside
+ * the unit's transaction. */
+static int catch_up_index(px_gossip *g, work_unit *w)
+{
+    uint8_t(*ids)[32] = malloc(INDEX_CHUNK * sizeof *ids);
+    size_t n = 0;
+    px_buf body = {0};
+    int rc = ids ? px_store_unindexed(g->wstore, ids, INDEX_CHUNK, &n) : PX_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        px_entry e;
+        px_entry_meta m;
+        rc = px_store_get(g->wstore, ids[i], &e, &body, &m);
+        int flags = m.flags & ~PX_ENTRY_FLAG_UNINDEXED;
+        if (!rc)
+            rc = g->index_fn(g->wstore, &e, flags);
+        if (!rc)
+            rc = px_store_set_flags(g->wstore, ids[i], flags);
+        if (rc == PX_EFORMAT) /* a damaged row: verify names it; do not loop on it */
+            rc = px_store_set_flags(g->wstore, ids[i], flags);
+    }
+    w->indexed = rc ? 0 : n;
+    w->backlog_left = !rc && n == INDEX_CHUNK;
+    px_buf_free(&body);
+    free(ids);
+    return rc;
+}
+
 /* Runs on a thread-pool thread, touching only the unit's jobs and the
  * worker's own store connection. Everything accepted is committed, also
  * what came before a bad entry: it was checked. */
@@ -673,6 +716,8 @@ static void unit_work(uv_work_t *req)
     int rc = px_store_begin(g->wstore);
     if (!rc && w->release)
         refresh_membership(g, w);
+    if (!rc && w->index_only && catch_up_index(g, w) != PX_OK)
+        w->backlog_left = false; /* logged on the loop thread; retried after new entries */
     for (job *j = w->jobs; j; j = j->next) {
         if (rc) {
             j->rc = rc;
@@ -780,6 +825,13 @@ static void unit_done(uv_work_t *req, int status)
         j = next;
     }
     bool members_changed = w->members_changed;
+    if (w->index_only) {
+        g->index_backlog = w->backlog_left;
+        if (w->indexed)
+            px_debug("gossip", "indexed %zu replicated entries", w->indexed);
+    } else if (w->jobs) {
+        g->index_backlog = g->index_fn != NULL;
+    }
     if (w->released)
         px_info("gossip", "%zu held-back entries accepted after an admission", w->released);
     g->received_total += w->released;
@@ -800,7 +852,10 @@ static void unit_done(uv_work_t *req, int status)
 
 static void start_next_job(px_gossip *g)
 {
-    if (g->job_running || (!g->queue_head && !g->release_pending) || g->stopping)
+    if (g->job_running || g->stopping)
+        return;
+    bool index_only = !g->queue_head && !g->release_pending;
+    if (index_only && !g->index_backlog)
         return;
     work_unit *w = calloc(1, sizeof *w);
     if (!w)
@@ -819,6 +874,7 @@ static void start_next_job(px_gossip *g)
     w->g = g;
     w->req.data = w;
     w->release = g->release_pending; /* taken on the loop thread */
+    w->index_only = index_only;
     g->release_pending = false;
     g->job_running = true;
     int uvrc = uv_queue_work(g->loop, &w->req, unit_work, unit_done);
@@ -943,10 +999,14 @@ json_t *px_gossip_progress(px_gossip *g)
             remaining += best.v[i].seq - mine;
     }
     seqmap_free(&best);
-    return json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:b}", "received",
+    uint64_t unindexed = 0;
+    if (g->index_fn && px_store_unindexed_count(g->local->store, &unindexed) != PX_OK)
+        unindexed = 0;
+    return json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:b}", "received",
                      (json_int_t)g->received_total, "duplicates", (json_int_t)g->dup_total,
                      "batches", (json_int_t)g->batches_total, "signature_checks",
                      (json_int_t)g->sig_checks_total, "peers_synced", peers, "remaining",
                      (json_int_t)remaining, "queued_bytes", (json_int_t)g->queued_bytes,
-                     "busy", g->job_running || g->queue_head != NULL);
+                     "unindexed", (json_int_t)unindexed,
+                     "busy", g->job_running || g->queue_head != NULL || unindexed > 0);
 }

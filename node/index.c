@@ -914,7 +914,9 @@ static int rebuild(px_store *s, bool only_if_needed, px_index_stats *stats, bool
                            "DELETE FROM rec_case_tags; DELETE FROM rec_cases_fts; "
                            "DELETE FROM rec_indicators; DELETE FROM rec_benchmarks; "
                            "DELETE FROM rec_crosswalks; DELETE FROM rec_aggregates; "
-                           "DELETE FROM rec_retractions;",
+                           "DELETE FROM rec_retractions;"
+                           /* everything is indexed below: no backlog left */
+                           "UPDATE entries SET flags = flags & ~2 WHERE (flags & 2) != 0;",
                            NULL, NULL, NULL);
     if (src != SQLITE_OK) {
         rc = px_store_error(s, src, "emptying the records index");

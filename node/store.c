@@ -46,6 +46,9 @@
     X(held_authors, "SELECT DISTINCT author FROM held")                                           \
     X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
     X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
+    X(unindexed, "SELECT id FROM entries WHERE (flags & 2) != 0 ORDER BY author, seq LIMIT ?1")    \
+    X(set_flags, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                   \
+    X(unindexed_count, "SELECT count(*) FROM entries WHERE (flags & 2) != 0")                      \
     X(count, "SELECT count(*) FROM entries")                                                      \
     X(forks_all, "SELECT header, sig, body FROM forks ORDER BY author, seq")                                                      \
     X(meta_get, "SELECT value FROM meta WHERE key = ?1")                                          \
@@ -721,6 +724,45 @@ int px_store_purge(px_store *s, const uint8_t id[32])
     if (!rc && sqlite3_changes(s->db) == 0)
         rc = px_err_set(PX_ENOENT, "no entry with that id is held");
     return rc;
+}
+
+int px_store_unindexed(px_store *s, uint8_t (*ids)[32], size_t max, size_t *n)
+{
+    int rc = PX_OK;
+    *n = 0;
+    sqlite3_bind_int64(s->unindexed, 1, (sqlite3_int64)max);
+    for (;;) {
+        int src = sqlite3_step(s->unindexed);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = db_err(s, src, "listing the index backlog");
+            break;
+        }
+        if (*n < max && column_bin32(s->unindexed, 0, ids[*n]))
+            (*n)++;
+    }
+    done(s->unindexed);
+    return rc;
+}
+
+int px_store_unindexed_count(px_store *s, uint64_t *out)
+{
+    int rc = PX_OK;
+    int src = sqlite3_step(s->unindexed_count);
+    if (src == SQLITE_ROW)
+        *out = (uint64_t)sqlite3_column_int64(s->unindexed_count, 0);
+    else
+        rc = db_err(s, src, "counting the index backlog");
+    done(s->unindexed_count);
+    return rc;
+}
+
+int px_store_set_flags(px_store *s, const uint8_t id[32], int flags)
+{
+    sqlite3_bind_blob(s->set_flags, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_int(s->set_flags, 2, flags);
+    return step_done(s, s->set_flags, "updating entry flags");
 }
 
 int px_store_count(px_store *s, uint64_t *out)

@@ -46,7 +46,10 @@ typedef struct px_entry_meta {
     uint8_t stored_id[32];
 } px_entry_meta;
 
-enum { PX_ENTRY_FLAG_SCHEMA_INVALID = 1 };
+enum {
+    PX_ENTRY_FLAG_SCHEMA_INVALID = 1, /* authentic, but fails its kind's schema */
+    PX_ENTRY_FLAG_UNINDEXED = 2,      /* stored by replication; index not yet updated */
+};
 
 /* Called for each entry; e (and e->body) are valid only during the call.
  * Return PX_OK to continue; anything else stops the walk and is returned. */
@@ -147,6 +150,14 @@ int px_store_unhold(px_store *s, const uint8_t id[32]);
 int px_store_held_stats(px_store *s, uint64_t *count, uint64_t *bytes);
 /* Authors with held entries. */
 int px_store_held_authors(px_store *s, px_head_cb cb, void *ctx);
+
+/* The index backlog: ids (32 bytes each, into ids) of at most max entries
+ * flagged PX_ENTRY_FLAG_UNINDEXED, in (author, seq) order. OUT *n. */
+int px_store_unindexed(px_store *s, uint8_t (*ids)[32], size_t max, size_t *n);
+/* How many entries wait in the index backlog. */
+int px_store_unindexed_count(px_store *s, uint64_t *out);
+/* Replace an entry's flags. */
+int px_store_set_flags(px_store *s, const uint8_t id[32], int flags);
 
 /* Drop an entry's body, keeping header and signature. PX_ENOENT if absent. */
 int px_store_purge(px_store *s, const uint8_t id[32]);
