@@ -180,7 +180,8 @@ void px_cli_notify(const px_local *l)
 bool px_cli_is_secretariat(void *ctx, const uint8_t key[32])
 {
     const px_local *l = ctx;
-    return memcmp(key, l->genesis.root, 32) == 0;
+    px_role r = px_members_role(&l->members, key);
+    return r == PX_ROLE_ROOT || r == PX_ROLE_SECRETARIAT;
 }
 
 void px_cli_query(px_local *l, const char *lang, struct px_query *q)

@@ -72,9 +72,8 @@ json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_b
 void px_cli_notify(const px_local *l);
 
 /* Whose crosswalks count in comparisons and who may publish aggregates:
- * for now the network's root (the genesis). ctx is the px_local. The one
- * place to change when the secretariat's members count too (members.h:
- * px_members_role(&l->members, key) == PX_ROLE_SECRETARIAT). */
+ * the network's root and admitted secretariat members, as this replica's
+ * membership says (members.h). ctx is the px_local. */
 bool px_cli_is_secretariat(void *ctx, const uint8_t key[32]);
 
 /* A query context (query.h) over l's store for a reader of lang (may be
