@@ -556,28 +556,24 @@ int px_store_get_seq(px_store *s, const uint8_t author[32], uint64_t seq, px_ent
     return get_one(s, s->get_seq, out, body_buf, meta);
 }
 
-int px_store_each(px_store *s, const uint8_t *author, uint64_t from_seq, uint64_t limit,
-                  px_entry_cb cb, void *ctx)
+/* Step a bound get/each statement to its end, handing each row's entry to
+ * cb; skip_damaged leaves out rows whose bytes do not decode. Resets st. */
+static int walk(px_store *s, sqlite3_stmt *st, bool skip_damaged, px_entry_cb cb, void *ctx,
+                const char *what)
 {
     int rc = PX_OK;
-    sqlite3_stmt *st = author ? s->each_feed : s->each_all;
     px_entry e;
     px_entry_meta m;
-    if (author) {
-        sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)from_seq);
-        sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
-    }
     for (;;) {
         int src = sqlite3_step(st);
         if (src == SQLITE_DONE)
             break;
         if (src != SQLITE_ROW) {
-            rc = db_err(s, src, "walking entries");
+            rc = db_err(s, src, what);
             break;
         }
         rc = row_entry(st, &e, NULL, &m);
-        if (!rc)
+        if (!rc && !(skip_damaged && m.decode_rc))
             rc = cb(ctx, &e, &m);
         if (rc)
             break;
@@ -586,29 +582,22 @@ int px_store_each(px_store *s, const uint8_t *author, uint64_t from_seq, uint64_
     return rc;
 }
 
+int px_store_each(px_store *s, const uint8_t *author, uint64_t from_seq, uint64_t limit,
+                  px_entry_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = author ? s->each_feed : s->each_all;
+    if (author) {
+        sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)from_seq);
+        sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+    }
+    return walk(s, st, false, cb, ctx, "walking entries");
+}
+
 int px_store_each_kind(px_store *s, const char *kind, px_entry_cb cb, void *ctx)
 {
-    int rc = PX_OK;
-    sqlite3_stmt *st = s->each_kind;
-    px_entry e;
-    px_entry_meta m;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    for (;;) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW) {
-            rc = db_err(s, src, "walking entries of a kind");
-            break;
-        }
-        rc = row_entry(st, &e, NULL, &m);
-        if (!rc && !m.decode_rc)
-            rc = cb(ctx, &e, &m);
-        if (rc)
-            break;
-    }
-    done(st);
-    return rc;
+    sqlite3_bind_text(s->each_kind, 1, kind, -1, SQLITE_STATIC);
+    return walk(s, s->each_kind, true, cb, ctx, "walking entries of a kind");
 }
 
 int px_store_each_feed(px_store *s, px_head_cb cb, void *ctx)
@@ -652,27 +641,8 @@ int px_store_hold(px_store *s, const px_entry *e, uint64_t received_ms)
 
 int px_store_each_held(px_store *s, const uint8_t author[32], px_entry_cb cb, void *ctx)
 {
-    int rc = PX_OK;
-    sqlite3_stmt *st = s->each_held;
-    px_entry e;
-    px_entry_meta m;
-    sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-    for (;;) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW) {
-            rc = db_err(s, src, "walking held entries");
-            break;
-        }
-        rc = row_entry(st, &e, NULL, &m);
-        if (!rc)
-            rc = cb(ctx, &e, &m);
-        if (rc)
-            break;
-    }
-    done(st);
-    return rc;
+    sqlite3_bind_blob(s->each_held, 1, author, 32, SQLITE_STATIC);
+    return walk(s, s->each_held, false, cb, ctx, "walking held entries");
 }
 
 int px_store_unhold(px_store *s, const uint8_t id[32])
