@@ -50,7 +50,8 @@
     X(set_flags, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                   \
     X(unindexed_count, "SELECT count(*) FROM entries WHERE (flags & 2) != 0")                      \
     X(count, "SELECT count(*) FROM entries")                                                      \
-    X(forks_all, "SELECT header, sig, body FROM forks ORDER BY author, seq")                                                      \
+    X(forks_all, "SELECT header, sig, body, 0, 0, detected_ms, author, seq, id FROM forks "      \
+                 "ORDER BY author, seq")                                                      \
     X(meta_get, "SELECT value FROM meta WHERE key = ?1")                                          \
     X(meta_set, "INSERT INTO meta (key, value) VALUES (?1, ?2) "                                  \
                 "ON CONFLICT (key) DO UPDATE SET value = ?2")
@@ -326,6 +327,19 @@ static void bind_body(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)
         sqlite3_bind_blob64(st, i, p, n, SQLITE_STATIC);
 }
 
+/* Bind an entry kept outside the feed (a fork proof, a held entry): both
+ * tables take (id, author, seq, header, sig, body, time). */
+static void bind_kept(sqlite3_stmt *st, const px_entry *e, uint64_t ms)
+{
+    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.seq);
+    sqlite3_bind_blob(st, 4, e->header_bytes, (int)e->header_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, e->sig, 64, SQLITE_STATIC);
+    bind_body(st, 6, e->body, e->body_len);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)ms);
+}
+
 static bool column_bin32(sqlite3_stmt *st, int col, uint8_t out[32])
 {
     if (sqlite3_column_bytes(st, col) != 32)
@@ -466,48 +480,18 @@ int px_store_set_head(px_store *s, const px_head *h)
     return step_done(s, st, "updating feed head");
 }
 
+static int walk(px_store *s, sqlite3_stmt *st, bool skip_damaged, px_entry_cb cb, void *ctx,
+                const char *what);
+
 int px_store_each_fork(px_store *s, px_entry_cb cb, void *ctx)
 {
-    int rc = PX_OK;
-    sqlite3_stmt *st = s->forks_all;
-    for (;;) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW) {
-            rc = db_err(s, src, "listing fork proofs");
-            break;
-        }
-        px_entry e;
-        bool has_body = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        const uint8_t *body = has_body ? sqlite3_column_blob(st, 2) : NULL;
-        size_t body_len = has_body ? (size_t)sqlite3_column_bytes(st, 2) : 0;
-        if (has_body && !body)
-            body = (const uint8_t *)"";
-        if (sqlite3_column_bytes(st, 1) != 64)
-            continue;
-        if (px_entry_decode(&e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                            sqlite3_column_blob(st, 1), body, body_len) != PX_OK)
-            continue;
-        rc = cb(ctx, &e, NULL);
-        if (rc)
-            break;
-    }
-    done(st);
-    return rc;
+    return walk(s, s->forks_all, true, cb, ctx, "listing fork proofs");
 }
 
 int px_store_put_fork(px_store *s, const px_entry *e, uint64_t detected_ms)
 {
-    sqlite3_stmt *st = s->insert_fork;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.seq);
-    sqlite3_bind_blob(st, 4, e->header_bytes, (int)e->header_len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, e->sig, 64, SQLITE_STATIC);
-    bind_body(st, 6, e->body, e->body_len);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)detected_ms);
-    int rc = step_done(s, st, "recording fork proof");
+    bind_kept(s->insert_fork, e, detected_ms);
+    int rc = step_done(s, s->insert_fork, "recording fork proof");
     if (rc)
         return rc;
     sqlite3_bind_blob(s->freeze, 1, e->h.author, 32, SQLITE_STATIC);
@@ -628,15 +612,8 @@ int px_store_each_feed(px_store *s, px_head_cb cb, void *ctx)
 
 int px_store_hold(px_store *s, const px_entry *e, uint64_t received_ms)
 {
-    sqlite3_stmt *st = s->hold;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.seq);
-    sqlite3_bind_blob(st, 4, e->header_bytes, (int)e->header_len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, e->sig, 64, SQLITE_STATIC);
-    bind_body(st, 6, e->body, e->body_len);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)received_ms);
-    return step_done(s, st, "holding an entry back");
+    bind_kept(s->hold, e, received_ms);
+    return step_done(s, s->hold, "holding an entry back");
 }
 
 int px_store_each_held(px_store *s, const uint8_t author[32], px_entry_cb cb, void *ctx)

@@ -107,7 +107,8 @@ int px_store_insert(px_store *s, const px_entry *e, int flags, uint64_t received
 int px_store_set_head(px_store *s, const px_head *h);
 
 /* Walk the fork proofs: each is the second entry of a fork (the first is
- * in the feed). Same stop rule and lifetime as px_entry_cb; meta is NULL. */
+ * in the feed). Same stop rule and lifetime as px_store_each; proofs whose
+ * stored bytes do not decode are left out. */
 int px_store_each_fork(px_store *s, px_entry_cb cb, void *ctx);
 
 /* Record the second entry of a fork as proof and freeze the feed. */
