@@ -10,6 +10,7 @@
 
 #include "archive.h"
 #include "error.h"
+#include "outfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -49,15 +50,19 @@ static int export_one(void *ctx, const px_entry *e, const px_entry_meta *m)
 static int do_export(px_local *l, const char *file, const uint8_t *author)
 {
     export_ctx x = {0};
+    px_outfile of = {0};
     bool to_stdout = !file || strcmp(file, "-") == 0;
-    x.out = to_stdout ? stdout : fopen(file, "wb");
-    if (!x.out)
-        return px_err_set(px_err_from_errno(errno), "cannot create %s: %s", file, strerror(errno));
-    int rc = px_store_each(l->store, author, 1, 0, export_one, &x);
-    if (fflush(x.out) != 0 && !rc)
+    /* A file appears whole or not at all (outfile.h). */
+    int rc = to_stdout ? PX_OK : px_outfile_open(&of, file, 0644, false);
+    if (rc)
+        return rc;
+    x.out = to_stdout ? stdout : of.f;
+    rc = px_store_each(l->store, author, 1, 0, export_one, &x);
+    if (to_stdout && fflush(x.out) != 0 && !rc)
         rc = px_err_set(PX_EIO, "write failed: %s", strerror(errno));
-    if (!to_stdout && fclose(x.out) != 0 && !rc)
-        rc = px_err_set(PX_EIO, "cannot close %s: %s", file, strerror(errno));
+    if (!to_stdout && !rc)
+        rc = px_outfile_commit(&of);
+    px_outfile_abort(&of);
     px_buf_free(&x.buf);
     if (!rc)
         fprintf(stderr, "exported %llu entries\n", (unsigned long long)x.n);
