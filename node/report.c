@@ -43,10 +43,17 @@ void px_html_escape(FILE *out, const char *s)
             fputs("&#39;", out);
             break;
         default:
-            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
                 fputs("\xef\xbf\xbd", out);
-            else
+            } else if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+                                        (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+                /* bidi embeddings, overrides, isolates (U+202A..E, U+2066..9):
+                 * they would show the text around them in another order */
+                fputs("\xef\xbf\xbd", out);
+                p += 2;
+            } else {
                 fputc(*p, out);
+            }
         }
     }
 }
