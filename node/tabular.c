@@ -226,19 +226,35 @@ static size_t csi_end(const unsigned char *p, size_t n, size_t i)
     return i;
 }
 
+/* Text being shown, scanned from the start to the end. */
+typedef struct scan {
+    const unsigned char *p;
+    size_t n;
+    bool multi_line;
+    /* No control-string terminator lies at or after this offset (learnt
+     * by one failed search), so a text of many unterminated introducers
+     * costs one search, not one per introducer. */
+    size_t no_end_from;
+} scan;
+
 /* The end of a control string (OSC, DCS, SOS, PM, APC) whose body starts at
  * p[i]: just past its terminator (BEL, ESC \ or ST), or 0 when it has none
  * (then only the introducer is dropped and the rest is shown as text). */
-static size_t string_end(const unsigned char *p, size_t n, size_t i)
+static size_t string_end(scan *sc, size_t i)
 {
-    for (; i < n; i++) {
-        if (p[i] == 0x07)
-            return i + 1;
-        if (p[i] == 0x1b && i + 1 < n && p[i + 1] == '\\')
-            return i + 2;
-        if (c1_at(p + i, n - i) == 0x9c)
-            return i + 2;
+    const unsigned char *p = sc->p;
+    size_t n = sc->n;
+    if (i >= sc->no_end_from)
+        return 0;
+    for (size_t j = i; j < n; j++) {
+        if (p[j] == 0x07)
+            return j + 1;
+        if (p[j] == 0x1b && j + 1 < n && p[j + 1] == '\\')
+            return j + 2;
+        if (c1_at(p + j, n - j) == 0x9c)
+            return j + 2;
     }
+    sc->no_end_from = i;
     return 0;
 }
 
@@ -258,9 +274,12 @@ typedef struct unit {
     size_t cols;
 } unit;
 
-static void next_unit(const unsigned char *p, size_t n, size_t i, bool multi_line, unit *u)
+static void next_unit(scan *sc, size_t i, unit *u)
 {
     static const char q[] = "?", sp[] = " ", nl[] = "\n";
+    const unsigned char *p = sc->p;
+    size_t n = sc->n;
+    bool multi_line = sc->multi_line;
     unsigned char c = p[i];
     int c1;
     *u = (unit){.used = 1, .out = q, .len = 1, .cols = 1};
@@ -279,11 +298,14 @@ static void next_unit(const unsigned char *p, size_t n, size_t i, bool multi_lin
         if (d == '[')
             u->used = csi_end(p, n, i + 2) - i;
         else if ((d == ']' || d == 'P' || d == 'X' || d == '^' || d == '_') &&
-                 (end = string_end(p, n, i + 2)) != 0)
+                 (end = string_end(sc, i + 2)) != 0)
             u->used = end - i;
-        else if (d >= 0x20 && d <= 0x2f) /* nF: intermediates, then a final byte */
-            u->used = (i + 2 < n && p[i + 2] >= 0x30 && p[i + 2] <= 0x7e ? 3 : 2);
-        else if (d >= 0x30 && d <= 0x7e)
+        else if (d >= 0x20 && d <= 0x2f) { /* nF: intermediates, then a final byte */
+            size_t j = i + 1;
+            while (j < n && p[j] >= 0x20 && p[j] <= 0x2f)
+                j++;
+            u->used = (j < n && p[j] >= 0x30 && p[j] <= 0x7e ? j + 1 : j) - i;
+        } else if (d >= 0x30 && d <= 0x7e)
             u->used = 2;
         return;
     }
@@ -295,7 +317,7 @@ static void next_unit(const unsigned char *p, size_t n, size_t i, bool multi_lin
         if (c1 == 0x9b)
             u->used = csi_end(p, n, i + 2) - i;
         else if ((c1 == 0x90 || c1 == 0x98 || c1 == 0x9d || c1 == 0x9e || c1 == 0x9f) &&
-                 (end = string_end(p, n, i + 2)) != 0)
+                 (end = string_end(sc, i + 2)) != 0)
             u->used = end - i;
         return;
     }
@@ -320,21 +342,21 @@ void px_text_put(FILE *f, const char *s, bool multi_line)
 {
     if (!s)
         return;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    scan sc = {(const unsigned char *)s, strlen(s), multi_line, SIZE_MAX};
     unit u;
-    for (size_t i = 0; i < n; i += u.used) {
-        next_unit(p, n, i, multi_line, &u);
+    for (size_t i = 0; i < sc.n; i += u.used) {
+        next_unit(&sc, i, &u);
         fwrite(u.out, 1, u.len, f);
     }
 }
 
 size_t px_text_width(const char *s)
 {
-    size_t n = s ? strlen(s) : 0, cols = 0;
+    scan sc = {(const unsigned char *)(s ? s : ""), s ? strlen(s) : 0, false, SIZE_MAX};
+    size_t cols = 0;
     unit u;
-    for (size_t i = 0; i < n; i += u.used) {
-        next_unit((const unsigned char *)s, n, i, false, &u);
+    for (size_t i = 0; i < sc.n; i += u.used) {
+        next_unit(&sc, i, &u);
         cols += u.cols;
     }
     return cols;
@@ -343,13 +365,13 @@ size_t px_text_width(const char *s)
 size_t px_text_put_cols(FILE *f, const char *s, size_t cols, bool pad)
 {
     static const char ellipsis[] = "\xe2\x80\xa6"; /* U+2026, one column */
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t n = strlen((const char *)p), used = 0;
-    bool cut = px_text_width((const char *)p) > cols;
+    scan sc = {(const unsigned char *)(s ? s : ""), s ? strlen(s) : 0, false, SIZE_MAX};
+    size_t used = 0;
+    bool cut = px_text_width(s) > cols;
     size_t room = cut && cols > 0 ? cols - 1 : cols;
     unit u;
-    for (size_t i = 0; i < n; i += u.used) {
-        next_unit(p, n, i, false, &u);
+    for (size_t i = 0; i < sc.n; i += u.used) {
+        next_unit(&sc, i, &u);
         if (used + u.cols > room)
             break;
         fwrite(u.out, 1, u.len, f);

@@ -127,6 +127,7 @@ static void test_terminal_escapes(void)
               "cz",
               false, "a?z");
     check_put("a\x1b(Bz", false, "a?z");
+    check_put("a\x1b$(Bz", false, "a?z");
     check_put("a\x1b", false, "a?");
     /* C1 controls in UTF-8: CSI, OSC, NEL */
     check_put("a\xc2\x9b"
@@ -166,6 +167,21 @@ static void test_terminal_escapes(void)
     check_put("Қазақстан ქართული 日本語 e\xcc\x81 ‎€", true,
               "Қазақстан ქართული 日本語 e\xcc\x81 ‎€");
     check_put(NULL, false, "");
+
+    /* many unterminated control strings cost one search, not one each:
+     * 64 Ki introducers in 128 KiB (a whole entry body) */
+    size_t nbig = 128 * 1024;
+    char *big = malloc(nbig + 1);
+    for (size_t i = 0; i < nbig; i += 2)
+        memcpy(big + i, "\x1b]", 2);
+    big[nbig] = '\0';
+    uint64_t t0 = px_mono_ns();
+    char *shown = put_of(big, false);
+    uint64_t took = px_mono_ns() - t0;
+    CHECK(strlen(shown) == nbig / 2); /* each introducer, ESC ], one "?" */
+    CHECK(took < 2000000000ull);      /* linear: milliseconds; quadratic: many seconds */
+    free(shown);
+    free(big);
 
     /* the report's HTML escaping takes the bidi controls out too */
     char *buf = NULL;
