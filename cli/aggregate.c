@@ -230,10 +230,9 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
             lang = optarg;
             break;
         case 'j':
-            form = PX_FORM_JSON;
-            break;
         case 'C':
-            form = PX_FORM_CSV;
+            if (px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+                return PX_EXIT_USAGE;
             break;
         case 'h':
             return px_cli_help(usage);
@@ -245,6 +244,9 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
         return px_cli_usage_error(usage, "aggregate needs one INDICATOR code");
     if (!period)
         return px_cli_usage_error(usage, "aggregate needs --period P (e.g. --period 2018)");
+    if (pub && form != PX_FORM_TEXT)
+        return px_cli_usage_error(usage, "--publish prints the ids of the entries it signs; it "
+                                         "excludes --json and --csv");
     px_local l;
     px_query q;
     json_t *res = NULL;

@@ -77,10 +77,11 @@ int px_cmd_indicators(px_cli *cli, int argc, char **argv)
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         if (c == 'l')
             lang = optarg;
-        else if (c == 'j')
-            form = PX_FORM_JSON;
-        else if (c == 'C')
-            form = PX_FORM_CSV;
+        else if ((c == 'j' || c == 'C') &&
+                 px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+            return PX_EXIT_USAGE;
+        else if (c == 'j' || c == 'C')
+            continue;
         else if (c == 'h')
             return px_cli_help(usage);
         else

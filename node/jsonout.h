@@ -1,0 +1,32 @@
+/*
+ * jsonout.h — the one way praxis writes JSON for people and scripts (the CLI's
+ * --json, and any other JSON a user reads), following schema/CLI.md:
+ *
+ *  - a member whose value is null is left out (absent, never null), at
+ *    every depth; null elements of arrays are kept (an array's positions
+ *    mean something);
+ *  - every real is printed in its shortest form that reads back as the same
+ *    double: jansson's JSON_REAL_PRECISION with the smallest precision (1 to
+ *    17) that round-trips, chosen per number (4.66 prints 4.66, not
+ *    4.6600000000000001);
+ *  - object members keep their insertion order; strings are UTF-8 as given.
+ */
+#ifndef PX_JSONOUT_H
+#define PX_JSONOUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* The smallest precision (1-17) with which "%.*g" of v reads back as v. */
+int px_json_real_precision(double v);
+
+/* v as text: indented by two spaces per level when indent, else compact
+ * (no spaces). OUT: a malloc'd NUL-terminated string, or NULL when out of
+ * memory. */
+char *px_json_dumps(const json_t *v, bool indent);
+
+/* Write v indented, then a newline, to f. PX_OK, PX_ENOMEM or PX_EIO. */
+int px_json_print(FILE *f, const json_t *v);
+
+#endif
