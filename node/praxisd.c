@@ -3,15 +3,21 @@
  * (node.c) runs the node in the foreground until SIGINT/SIGTERM.
  */
 #include "crypto.h"
+#include "datadir.h"
 #include "error.h"
 #include "log.h"
 #include "node.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
@@ -37,6 +43,39 @@ static const char usage[] =
     "  --max-inbound N    most inbound peer connections (default 32)\n"
     "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
     "                     by then is dropped (default 10000, 100 to 600000)\n";
+
+/* The data directory's lock, held for the daemon's life (the kernel drops
+ * it however the process ends). Taken before anything is bound, so a second
+ * praxisd on the same directory stops before it touches a port. An
+ * uninitialised directory is left to px_node_run to report. */
+static int take_lock(const char *data_dir, int *fd)
+{
+    px_datadir d;
+    char path[PATH_MAX + 16];
+    *fd = -1;
+    int rc = px_datadir_resolve(&d, data_dir);
+    if (rc)
+        return rc;
+    if (snprintf(path, sizeof path, "%s/praxisd.lock", d.dir) >= (int)sizeof path)
+        return px_err_set(PX_ETOOBIG, "data directory path %s is too long", d.dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0)
+        return errno == ENOENT ? PX_OK
+                               : px_err_set(px_err_from_errno(errno), "cannot open %s: %s", path,
+                                            strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        if (e == EWOULDBLOCK)
+            return px_err_set(PX_EBUSY,
+                              "another praxisd is running on the data directory %s (it holds "
+                              "%s); stop it first, or give this one another --data",
+                              d.dir, path);
+        return px_err_set(px_err_from_errno(e), "cannot lock %s: %s", path, strerror(e));
+    }
+    return PX_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -133,7 +172,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "praxisd: cannot initialise libsodium\n");
         return 1;
     }
-    rc = px_node_run(&cfg);
+    int lock_fd;
+    rc = take_lock(cfg.data_dir, &lock_fd);
+    if (!rc)
+        rc = px_node_run(&cfg);
+    if (lock_fd >= 0)
+        close(lock_fd);
     free(peers);
     free(announce);
     if (rc) {
