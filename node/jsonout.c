@@ -16,12 +16,17 @@
 int px_json_real_precision(double v)
 {
     char buf[40];
-    for (int p = 1; p < 17; p++) {
+    int p = 1;
+    for (; p < 17; p++) {
         snprintf(buf, sizeof buf, "%.*g", p, v);
         if (strtod(buf, NULL) == v)
-            return p;
+            break;
     }
-    return 17;
+    /* Numbers people write plainly stay plain: 100.0, not 1e2. */
+    double a = fabs(v);
+    while (p < 17 && a >= 1e-4 && a < 1e16 && strchr(buf, 'e'))
+        snprintf(buf, sizeof buf, "%.*g", ++p, v);
+    return p;
 }
 
 static int put(px_buf *b, const char *s)

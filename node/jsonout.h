@@ -8,7 +8,8 @@
  *  - every real is printed in its shortest form that reads back as the same
  *    double: jansson's JSON_REAL_PRECISION with the smallest precision (1 to
  *    17) that round-trips, chosen per number (4.66 prints 4.66, not
- *    4.6600000000000001);
+ *    4.6600000000000001), without an exponent from 0.0001 up to 1e16
+ *    (100.0, not 1e2);
  *  - object members keep their insertion order; strings are UTF-8 as given.
  */
 #ifndef PX_JSONOUT_H
