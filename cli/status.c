@@ -92,7 +92,6 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
     json_t *daemon = NULL;
     int drc = px_control_call(l.paths.socket, req, 5000, &daemon);
     json_decref(req);
-    json_object_del(daemon, "ok"); /* the control protocol's; the exit status says it here */
     char pk[65], nid[65];
     px_hex_encode(pk, l.me.pk, 32);
     px_hex_encode(nid, l.genesis.network_id, 32);
@@ -155,7 +154,6 @@ int px_cmd_peers(px_cli *cli, int argc, char **argv)
     json_decref(req);
     if (rc)
         return px_cli_fail(rc);
-    json_object_del(daemon, "ok");
     if (json) {
         px_cli_print_json(daemon);
     } else {
