@@ -55,6 +55,9 @@ static void print_text(const json_t *res)
         printf("no benchmark results match\n");
         return;
     }
+    printf("%zu benchmark result%s; each: indicator, country · centre · service · channel, "
+           "period, value, n, CI, method, entry id\n\n",
+           total, total == 1 ? "" : "s");
     json_array_foreach(list, i, o)
     {
         px_text_put(stdout, px_json_str(o, "indicator", ""), false);

@@ -34,6 +34,9 @@ static void print_text(const json_t *res)
         printf("no indicator definitions are held\n");
         return;
     }
+    printf("%zu indicator definition%s (latest versions): code, version, measure, scale, "
+           "results held; then the name\n\n",
+           json_array_size(list), json_array_size(list) == 1 ? "" : "s");
     json_array_foreach(list, i, o)
     {
         printf("%s", i ? "\n" : "");
