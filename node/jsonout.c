@@ -57,8 +57,9 @@ static int newline(px_buf *b, bool indent, int depth)
     return rc;
 }
 
-static int put_value(px_buf *b, const json_t *v, bool indent, int depth)
+static int put_value(px_buf *b, const json_t *v, int flags, int depth)
 {
+    bool indent = flags & PX_JSON_INDENT;
     int rc = PX_OK;
     bool any = false;
     if (json_is_object(v)) {
@@ -67,7 +68,7 @@ static int put_value(px_buf *b, const json_t *v, bool indent, int depth)
         rc = put(b, "{");
         json_object_foreach((json_t *)v, key, m)
         {
-            if (rc || json_is_null(m))
+            if (rc || (json_is_null(m) && !(flags & PX_JSON_KEEP_NULL)))
                 continue;
             json_t *k = json_string(key);
             rc = k ? PX_OK : PX_ENOMEM;
@@ -80,7 +81,7 @@ static int put_value(px_buf *b, const json_t *v, bool indent, int depth)
             if (!rc)
                 rc = put(b, indent ? ": " : ":");
             if (!rc)
-                rc = put_value(b, m, indent, depth + 1);
+                rc = put_value(b, m, flags, depth + 1);
             json_decref(k);
             any = true;
         }
@@ -101,7 +102,7 @@ static int put_value(px_buf *b, const json_t *v, bool indent, int depth)
             if (!rc)
                 rc = newline(b, indent, depth + 1);
             if (!rc)
-                rc = put_value(b, m, indent, depth + 1);
+                rc = put_value(b, m, flags, depth + 1);
             any = true;
         }
         if (!rc && any)
@@ -111,10 +112,10 @@ static int put_value(px_buf *b, const json_t *v, bool indent, int depth)
     return put_scalar(b, v);
 }
 
-char *px_json_dumps(const json_t *v, bool indent)
+char *px_json_dumps(const json_t *v, int flags)
 {
     px_buf b = {0};
-    int rc = v ? put_value(&b, v, indent, 0) : put(&b, "null");
+    int rc = v ? put_value(&b, v, flags, 0) : put(&b, "null");
     if (!rc)
         rc = px_buf_append(&b, "", 1);
     if (rc) {
@@ -126,7 +127,7 @@ char *px_json_dumps(const json_t *v, bool indent)
 
 int px_json_print(FILE *f, const json_t *v)
 {
-    char *s = px_json_dumps(v, true);
+    char *s = px_json_dumps(v, PX_JSON_INDENT);
     if (!s)
         return PX_ENOMEM;
     int rc = fputs(s, f) < 0 || fputc('\n', f) == EOF ? PX_EIO : PX_OK;

@@ -22,10 +22,15 @@
 /* The smallest precision (1-17) with which "%.*g" of v reads back as v. */
 int px_json_real_precision(double v);
 
-/* v as text: indented by two spaces per level when indent, else compact
- * (no spaces). OUT: a malloc'd NUL-terminated string, or NULL when out of
- * memory. */
-char *px_json_dumps(const json_t *v, bool indent);
+enum {
+    PX_JSON_INDENT = 1,    /* two spaces per level; else compact (no spaces) */
+    PX_JSON_KEEP_NULL = 2, /* write null members (for formats whose spec has them,
+                            * such as the JSON export of schema/EXPORTS.md) */
+};
+
+/* v as text (flags: PX_JSON_*). OUT: a malloc'd NUL-terminated string, or
+ * NULL when out of memory. */
+char *px_json_dumps(const json_t *v, int flags);
 
 /* Write v indented, then a newline, to f. PX_OK, PX_ENOMEM or PX_EIO. */
 int px_json_print(FILE *f, const json_t *v);

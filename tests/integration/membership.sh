@@ -107,7 +107,9 @@ PORT[s]="$(free_port)"
 start_bg "$T/s.log" "$PRAXISD" --data "$T/s" --peer "127.0.0.1:${PORT[a]}" --passphrase-file "$T/pass"
 s_in() { px --data "$T/a" peers --json | grep -q "$(px --data "$T/s" id)"; }
 wait_until 20 s_in
-expect_exit 1 env PRAXIS_PASSPHRASE=wrong-passphrase "$PRAXISD" --data "$T/s"
+# (on a copy of its key: the running praxisd holds the data directory's lock)
+mkdir -m 700 "$T/s2" && cp -p "$T/s/secret.key" "$T/s/genesis.json" "$T/s2/"
+expect_exit 1 env PRAXIS_PASSPHRASE=wrong-passphrase "$PRAXISD" --data "$T/s2"
 expect_err "wrong passphrase"
 px --data "$T/b" peers | grep -q "offence" || fail "praxis peers does not show the forger's offence"
 pass "protected key: unattended start with --passphrase-file; a wrong passphrase is refused"

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *dumps(json_t *v, bool indent)
+static char *dumps(json_t *v, int flags)
 {
-    char *s = px_json_dumps(v, indent);
+    char *s = px_json_dumps(v, flags);
     json_decref(v);
     return s;
 }
@@ -28,7 +28,7 @@ static void test_shortest_reals(void)
                  {1.0 / 3, "0.3333333333333333"}, {100.0, "100.0"},  {-2.5, "-2.5"},
                  {1e-7, "1e-7"}, {1e20, "1e20"}, {0.0001, "0.0001"}, {1234567.0, "1234567.0"},  {123456789.25, "123456789.25"},  {0.30000000000000004, "0.30000000000000004"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *s = dumps(json_real(cases[i].v), false);
+        char *s = dumps(json_real(cases[i].v), 0);
         CHECK(s != NULL);
         if (s && strcmp(s, cases[i].text) != 0)
             fprintf(stderr, "  %.17g printed as %s, wanted %s\n", cases[i].v, s, cases[i].text);
@@ -39,7 +39,7 @@ static void test_shortest_reals(void)
     /* Every printed real reads back exactly, whatever its digits. */
     for (int i = 1; i < 2000; i++) {
         double v = (double)i / 7.0 + (double)i * 1e-3;
-        char *s = dumps(json_real(v), false);
+        char *s = dumps(json_real(v), 0);
         CHECK(s && strtod(s, NULL) == v);
         free(s);
     }
@@ -49,20 +49,24 @@ static void test_nulls_left_out(void)
 {
     json_t *o = json_pack("{s:s, s:n, s:{s:n, s:i}, s:[n, i], s:f}", "id", "ab", "prev", "nested",
                           "gone", "kept", 3, "list", 7, "x", 4.66);
-    char *s = dumps(o, false);
+    char *s = px_json_dumps(o, 0);
     CHECK_STR(s, "{\"id\":\"ab\",\"nested\":{\"kept\":3},\"list\":[null,7],\"x\":4.66}");
     free(s);
+    s = dumps(o, PX_JSON_KEEP_NULL); /* the export's spec keeps them */
+    CHECK_STR(s, "{\"id\":\"ab\",\"prev\":null,\"nested\":{\"gone\":null,\"kept\":3},"
+                 "\"list\":[null,7],\"x\":4.66}");
+    free(s);
     o = json_pack("{s:[], s:{}, s:s}", "a", "b", "t", "é\n\"");
-    s = dumps(o, true);
+    s = dumps(o, PX_JSON_INDENT);
     CHECK_STR(s, "{\n  \"a\": [],\n  \"b\": {},\n  \"t\": \"é\\n\\\"\"\n}");
     free(s);
     o = json_pack("{s:[i, {s:b}]}", "rows", 1, "ok", 1);
-    s = dumps(o, true);
+    s = dumps(o, PX_JSON_INDENT);
     CHECK_STR(s, "{\n  \"rows\": [\n    1,\n    {\n      \"ok\": true\n    }\n  ]\n}");
     free(s);
     /* What it writes is JSON jansson reads back as the same values. */
     o = json_pack("{s:f, s:s, s:I}", "v", 77.5, "k", "x", "n", (json_int_t)1 << 53);
-    s = px_json_dumps(o, true);
+    s = px_json_dumps(o, PX_JSON_INDENT);
     json_error_t err;
     json_t *back = s ? json_loads(s, 0, &err) : NULL;
     CHECK(back && json_equal(back, o));
