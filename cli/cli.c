@@ -111,16 +111,22 @@ int px_cli_getopt(int argc, char **argv, const char *shortopts, const struct opt
     if (c == '?' || c == ':') {
         /* Reported by px_cli_usage_error, which the verb calls next. */
         const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-        bool known = false;
+        const struct option *lo = NULL; /* the long option arg names exactly */
         for (const struct option *o = longopts; o && o->name; o++) {
             size_t k = strlen(o->name);
             if (strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, o->name, k) == 0 &&
                 (arg[2 + k] == '\0' || arg[2 + k] == '='))
-                known = true;
+                lo = o;
         }
-        if (known)
+        /* getopt sets optopt to a long option's val when its value is
+         * missing, and to 0 when the option is unknown; a short option in a
+         * cluster leaves argv[optind - 1] at an earlier word. */
+        bool is_long = strncmp(arg, "--", 2) == 0 && (optopt == 0 || !lo || lo->val == optopt);
+        if (is_long && lo && lo->has_arg == no_argument && strchr(arg, '='))
+            snprintf(bad_option, sizeof bad_option, "option --%.100s takes no value", lo->name);
+        else if (is_long && optopt)
             snprintf(bad_option, sizeof bad_option, "option %.150s needs a value", arg);
-        else if (strncmp(arg, "--", 2) == 0)
+        else if (is_long)
             snprintf(bad_option, sizeof bad_option, "unknown option %.150s", arg);
         else if (optopt > 0 && optopt < 128 && strchr(shortopts, optopt))
             snprintf(bad_option, sizeof bad_option, "option -%c needs a value", optopt);

@@ -891,9 +891,9 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         }
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
-        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
+        return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
                          pk, "software", PX_SOFTWARE, "listen",
-                         n->listening ? n->listen_text : "", "uptime_ms",
+                         n->listening ? n->listen_text : NULL, "uptime_ms",
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
                          (json_int_t)n->refused_connections, "connections", conns,
                          "dial_targets", targets, "replication", px_gossip_progress(n->gossip),

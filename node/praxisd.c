@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,10 +158,19 @@ int main(int argc, char **argv)
         case 'V':
             puts("praxisd 0.1.0");
             return 0;
-        default:
-            fprintf(stderr, "praxisd: unknown option or missing value: %s\n%s", argv[optind - 1],
-                    usage);
+        default: {
+            /* One message: which option, and why. */
+            const char *arg = argv[optind - 1];
+            bool known = false;
+            for (const struct option *o = opts; o->name; o++)
+                if (strncmp(arg, "--", 2) == 0 && strcmp(arg + 2, o->name) == 0)
+                    known = true;
+            fprintf(stderr,
+                    known ? "praxisd: option %s needs a value; 'praxisd --help' lists the options\n"
+                          : "praxisd: unknown option %s; 'praxisd --help' lists the options\n",
+                    arg);
             return 2;
+        }
         }
     }
     if (optind != argc) {

@@ -46,8 +46,19 @@ expect_err "^praxis: option --limit needs a value$"
 [ "$(grep -c '^praxis' "$T/err")" = 1 ] || fail "a missing value gives more than one message"
 expect_exit 2 px --data "$T/a" cases -q
 expect_err "^praxis: unknown option -q$"
+expect_exit 2 px --data "$T/a" cases --json -qz
+expect_err "^praxis: unknown option -q$"
+expect_exit 2 px --data "$T/a" cases --json=yes
+expect_err "^praxis: option --json takes no value$"
+expect_exit 2 px --data "$T/a" cases --lim
+expect_err "^praxis: option --lim needs a value$"
 expect_exit 2 px --data "$T/a" --bogus id
 expect_err "unknown option --bogus"
+expect_exit 2 "$PRAXISD" --data "$T/a" --bogus
+expect_err "^praxisd: unknown option --bogus; 'praxisd --help' lists the options$"
+[ "$(wc -l <"$T/err")" = 1 ] || fail "praxisd prints more than one message for a bad option"
+expect_exit 2 "$PRAXISD" --data "$T/a" --listen
+expect_err "^praxisd: option --listen needs a value"
 pass "an unknown option or a missing value prints one message (${#VERBS[@]} verbs)"
 
 # --- exclusive options -----------------------------------------------------------------
