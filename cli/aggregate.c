@@ -194,6 +194,9 @@ static int publish(px_local *l, const json_t *res, px_by by)
     if (!rc) {
         for (size_t i = 0; i < n; i++)
             puts(ids[i]);
+        fprintf(stderr, "signed %zu aggregate entr%s for %s, period %s\n", n, n == 1 ? "y" : "ies",
+                px_json_str(json_object_get(res, "indicator"), "code", "?"),
+                px_json_str(res, "period", "?"));
         px_cli_notify(l);
     }
     free(ids);

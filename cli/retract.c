@@ -107,6 +107,7 @@ int px_cmd_retract(px_cli *cli, int argc, char **argv)
     }
     if (!rc) {
         puts(px_id_hex(hex, e.id));
+        fprintf(stderr, "retract %.16s  withdraws %s %.16s\n", hex, target.h.kind, idhex);
         px_cli_notify(&l);
     }
     json_decref(rec);

@@ -78,7 +78,9 @@ static int take_lock(const char *data_dir, int *fd)
     return PX_OK;
 }
 
-int main(int argc, char **argv)
+/* praxisd with its argument arrays (peers, announce: argc entries each,
+ * zeroed), so that main frees them whichever way this returns. */
+static int run(int argc, char **argv, const char **peers, const char **announce)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -93,12 +95,8 @@ int main(int argc, char **argv)
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
     px_node_cfg cfg = {0};
-    const char **peers = calloc((size_t)argc, sizeof *peers);
-    const char **announce = calloc((size_t)argc, sizeof *announce);
     px_log_level level = PX_LOG_INFO;
     int c, rc;
-    if (!peers || !announce)
-        return 1;
     cfg.peers = peers;
     cfg.announce = announce;
     opterr = 0;
@@ -188,11 +186,19 @@ int main(int argc, char **argv)
         rc = px_node_run(&cfg);
     if (lock_fd >= 0)
         close(lock_fd);
-    free(peers);
-    free(announce);
     if (rc) {
         fprintf(stderr, "praxisd: %s\n", px_err_message(rc));
         return 1;
     }
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char **peers = calloc((size_t)argc, sizeof *peers);
+    const char **announce = calloc((size_t)argc, sizeof *announce);
+    int rc = peers && announce ? run(argc, argv, peers, announce) : 1;
+    free(peers);
+    free(announce);
+    return rc;
 }

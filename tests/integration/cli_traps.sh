@@ -84,8 +84,10 @@ grep -q "^id  *${ID[0]}$" "$T/out" || fail "show by prefix does not name the ful
 px --data "$T/a" show "${ID[0]:0:16}" --json | json_id=1 "$PY" -c 'import json,sys; assert json.load(sys.stdin)["id"] == sys.argv[1]' "${ID[0]}" \
     || fail "show with a 16-hex prefix shows another entry"
 px --data "$T/a" show "$(echo "${ID[1]:0:16}" | tr a-f A-F)" >/dev/null || fail "show refuses an upper-case prefix"
-px --data "$T/a" retract "${ID[1]:0:8}" --reason "prefix test" >/dev/null || fail "retract with an 8-hex prefix failed"
-px --data "$T/a" retract "${ID[2]:0:16}" >/dev/null || fail "retract with a 16-hex prefix failed"
+px --data "$T/a" retract "${ID[1]:0:8}" --reason "prefix test" >"$T/out" 2>"$T/err" || fail "retract with an 8-hex prefix failed"
+grep -qE '^[0-9a-f]{64}$' "$T/out" || fail "retract does not print the new entry's id"
+grep -q "^retract .*withdraws case ${ID[1]:0:16}$" "$T/err" || fail "retract does not say what it withdrew"
+px --data "$T/a" retract "${ID[2]:0:16}" >/dev/null 2>&1 || fail "retract with a 16-hex prefix failed"
 px --data "$T/a" show "${ID[1]}" | grep -q "RETRACTED" || fail "retract by prefix withdrew another entry"
 px --data "$T/a" show "${ID[2]}" | grep -q "RETRACTED" || fail "retract by 16-hex prefix withdrew another entry"
 [ "$(px --data "$T/a" log "${KEY:0:8}" | grep -c '^ *[0-9]')" = "$(px --data "$T/a" log "$KEY" | grep -c '^ *[0-9]')" ] \
@@ -170,7 +172,11 @@ ROOT=a
 px --data "$T/a" network export "$T/genesis.json" >/dev/null
 join b
 start_node_at a "[::1]:$V6"
-LD_PRELOAD="$SHIM" start_node_at b "127.0.0.1:$(free_port)" --peer "$KEY@dualstack.praxis.test:$V6"
+# Under ASan the sanitizer's runtime must come first among preloaded libraries.
+PRELOAD="$SHIM"
+ASAN_RT="$(ldd "$PRAXISD" | awk '/libasan/ {print $3; exit}')"
+[ -n "$ASAN_RT" ] && PRELOAD="$ASAN_RT $SHIM"
+LD_PRELOAD="$PRELOAD" start_node_at b "127.0.0.1:$(free_port)" --peer "$KEY@dualstack.praxis.test:$V6"
 b_connected() {
     px --data "$T/b" peers --json | "$PY" -c '
 import json, sys
