@@ -29,10 +29,13 @@ static const char usage[] =
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
     "  --data DIR         data directory made by 'praxis init' (default:\n"
-    "                     $PRAXIS_DATA, $XDG_DATA_HOME/praxis, ~/.local/share/praxis)\n"
-    "  --listen HOST:PORT accept peers here (numeric address, e.g. 0.0.0.0:7420)\n"
+    "                     $PRAXIS_DATA, $XDG_DATA_HOME/praxis, ~/.local/share/praxis);\n"
+    "                     locked (DIR/praxisd.lock) before anything is bound\n"
+    "  --listen HOST:PORT accept peers here (numeric address, e.g. 0.0.0.0:7420\n"
+    "                     or [::1]:7420)\n"
     "  --peer ADDR        dial this peer; KEY (64 hex digits) is its public key,\n"
-    "                     and may be left out for the network root's node\n"
+    "                     and may be left out for the network root's node; a\n"
+    "                     HOST name is dialled at every address it resolves to\n"
     "  --passphrase-file F  the passphrase of a protected key (first line of F,\n"
     "                     which must be 0600); PRAXIS_PASSPHRASE_FILE and\n"
     "                     PRAXIS_PASSPHRASE work too\n"
@@ -57,6 +60,8 @@ static int take_lock(const char *data_dir, int *fd)
     int rc = px_datadir_resolve(&d, data_dir);
     if (rc)
         return rc;
+    if (access(d.genesis, F_OK) != 0)
+        return PX_OK; /* not initialised: no lock file left in a stray directory */
     if (snprintf(path, sizeof path, "%s/praxisd.lock", d.dir) >= (int)sizeof path)
         return px_err_set(PX_ETOOBIG, "data directory path %s is too long", d.dir);
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
