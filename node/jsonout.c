@@ -34,17 +34,32 @@ static int put(px_buf *b, const char *s)
     return px_buf_append(b, s, strlen(s));
 }
 
+static int append_cb(const char *buffer, size_t size, void *data)
+{
+    return px_buf_append(data, buffer, size) == PX_OK ? 0 : -1;
+}
+
 static int put_scalar(px_buf *b, const json_t *v)
 {
+    char num[32];
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return put(b, num);
+    case JSON_TRUE:
+        return put(b, "true");
+    case JSON_FALSE:
+        return put(b, "false");
+    case JSON_NULL:
+        return put(b, "null");
+    default:
+        break;
+    }
     size_t flags = JSON_ENCODE_ANY;
     if (json_is_real(v))
         flags |= JSON_REAL_PRECISION(px_json_real_precision(json_real_value(v)));
-    char *s = json_dumps(v, flags);
-    if (!s)
-        return PX_ENOMEM;
-    int rc = put(b, s);
-    free(s);
-    return rc;
+    /* jansson escapes strings and formats reals, straight into b */
+    return json_dump_callback(v, append_cb, b, flags) == 0 ? PX_OK : PX_ENOMEM;
 }
 
 static int newline(px_buf *b, bool indent, int depth)
