@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "jsonout.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -20,7 +21,6 @@ static const char usage[] =
 
 typedef struct log_ctx {
     bool json;
-    json_t *arr;
     uint64_t left; /* 0 = no limit */
     bool limited;
     uint64_t shown;
@@ -32,8 +32,12 @@ static int print_entry(void *ctx, const px_entry *e, const px_entry_meta *m)
     if (lc->limited && lc->left-- == 0)
         return PX_EAGAIN; /* stop the walk */
     if (lc->json) {
-        json_array_append_new(lc->arr, px_cli_entry_json(e, m, true));
-        return PX_OK;
+        /* streamed: memory stays bounded by one entry, whatever the store holds */
+        json_t *o = px_cli_entry_json(e, m, true);
+        fputs(lc->shown++ ? ",\n    " : "\n    ", stdout);
+        int rc = o ? px_json_print_at(stdout, o, 2) : PX_ENOMEM;
+        json_decref(o);
+        return rc;
     }
     char id[65], author[65], when[32];
     if (lc->shown++ == 0)
@@ -78,18 +82,15 @@ int px_cmd_log(px_cli *cli, int argc, char **argv)
         px_local_close(&l);
         return rc;
     }
-    lc.arr = lc.json ? json_array() : NULL;
+    if (lc.json)
+        fputs("{\n  \"entries\": [", stdout);
     rc = px_store_each(l.store, one ? author : NULL, 1, 0, print_entry, &lc);
     if (rc == PX_EAGAIN)
         rc = PX_OK;
-    if (!rc && lc.json) {
-        json_t *o = json_pack("{s:O}", "entries", lc.arr);
-        px_cli_print_json(o);
-        json_decref(o);
-    } else if (!rc && lc.shown == 0) {
+    if (lc.json)
+        fputs(lc.shown ? "\n  ]\n}\n" : "]\n}\n", stdout); /* closed even after an error */
+    else if (!rc && lc.shown == 0)
         fprintf(stderr, one ? "no entries of this feed are held\n" : "no entries are held\n");
-    }
-    json_decref(lc.arr);
     px_local_close(&l);
     return rc ? px_cli_fail(rc) : PX_EXIT_OK;
 }

@@ -37,12 +37,18 @@ static int hexval(int c)
 static int parse(const char *hex, const char *what, range *r)
 {
     size_t n = strlen(hex);
-    if (n > 64)
-        return px_err_set(PX_EINVAL, "%s '%.70s…' is longer than 64 hex digits", what, hex);
     for (size_t i = 0; i < n; i++)
-        if (hexval(tolower((unsigned char)hex[i])) < 0)
-            return px_err_set(PX_EINVAL, "%s '%s' is not hex: '%c' is not one of 0-9, a-f", what,
-                              hex, hex[i]);
+        if (hexval(tolower((unsigned char)hex[i])) < 0) {
+            /* name the character only when it prints as itself */
+            unsigned char ch = (unsigned char)hex[i];
+            if (ch > 32 && ch < 127 && ch != '\'')
+                return px_err_set(PX_EINVAL, "%s '%.64s' is not hex: '%c' is not one of 0-9, a-f",
+                                  what, hex, ch);
+            return px_err_set(PX_EINVAL, "%s is not hex: character %zu is not one of 0-9, a-f",
+                              what, i + 1);
+        }
+    if (n > 64)
+        return px_err_set(PX_EINVAL, "%s '%.16s...' is longer than 64 hex digits", what, hex);
     if (n < PX_PREFIX_MIN)
         return px_err_set(PX_EINVAL,
                           "%s '%s' is too short: give at least %d hex digits (or all 64)", what,

@@ -149,3 +149,13 @@ int px_json_print(FILE *f, const json_t *v)
     free(s);
     return rc;
 }
+
+int px_json_print_at(FILE *f, const json_t *v, int depth)
+{
+    px_buf b = {0};
+    int rc = v ? put_value(&b, v, PX_JSON_INDENT, depth) : put(&b, "null");
+    if (!rc && b.len && fwrite(b.data, 1, b.len, f) != b.len)
+        rc = PX_EIO;
+    px_buf_free(&b);
+    return rc;
+}

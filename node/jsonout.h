@@ -35,4 +35,9 @@ char *px_json_dumps(const json_t *v, int flags);
 /* Write v indented, then a newline, to f. PX_OK, PX_ENOMEM or PX_EIO. */
 int px_json_print(FILE *f, const json_t *v);
 
+/* Write v indented as if nested depth levels deep, with no newline before
+ * or after: for listings streamed row by row in bounded memory, e.g.
+ * `{"entries": [` row, row, ... `]}` with the rows at depth 2. */
+int px_json_print_at(FILE *f, const json_t *v, int depth);
+
 #endif

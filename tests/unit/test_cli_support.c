@@ -138,6 +138,13 @@ static void test_prefixes(void)
     CHECK(strstr(px_err_detail(), "at least 8"));
     CHECK_RC(px_prefix_entry(s, "1a2b3c4g", "entry id", out), PX_EINVAL);
     CHECK(strstr(px_err_detail(), "'g'"));
+    CHECK_RC(px_prefix_entry(s, "1a2b3c4d\x1b[31m", "entry id", out), PX_EINVAL);
+    CHECK(strstr(px_err_detail(), "character 9") && !strchr(px_err_detail(), '\x1b'));
+    char longhex[80];
+    memset(longhex, 'a', 70);
+    longhex[70] = '\0';
+    CHECK_RC(px_prefix_entry(s, longhex, "entry id", out), PX_EINVAL);
+    CHECK(strstr(px_err_detail(), "longer than 64"));
     CHECK_RC(px_prefix_entry(s, "00000000", "entry id", out), PX_ENOENT);
     CHECK(strstr(px_err_detail(), "no entry"));
     CHECK_RC(px_prefix_entry(s, "", "entry id", out), PX_EINVAL);
