@@ -96,6 +96,9 @@ px --data "$T/a" log "${KEY:0:16}" --json | "$PY" -c '
 import json, sys
 es = json.load(sys.stdin)["entries"]
 assert len(es) >= 6 and all(e["author"] == sys.argv[1] for e in es)' "$KEY" || fail "log with a 16-hex key prefix"
+px --data "$T/a" feed export --author "${KEY:0:12}" "$T/a.feed" 2>"$T/err" || fail "feed export --author with a key prefix failed"
+grep -q "^exported [0-9]* entries$" "$T/err" || fail "feed export by key prefix: $(cat "$T/err")"
+[ "$(grep -o '[0-9]*' "$T/err")" = "$(px --data "$T/a" log "$KEY" | grep -c '^ *[0-9]')" ] || fail "feed export by key prefix exported another count"
 expect_exit 2 px --data "$T/a" show 1234567
 expect_err "too short: give at least 8 hex digits"
 expect_exit 2 px --data "$T/a" show 1234567z
