@@ -67,8 +67,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
             cli.data_dir = argv[++i];
         } else if (strcmp(argv[i], "--data") == 0) {
-            fprintf(stderr, "praxis: --data needs a directory\n");
-            return PX_EXIT_USAGE;
+            cli.data_dir = "";
         } else if (strncmp(argv[i], "--data=", 7) == 0) {
             cli.data_dir = argv[i] + 7;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -82,6 +81,10 @@ int main(int argc, char **argv)
             usage(stderr);
             return PX_EXIT_USAGE;
         }
+    }
+    if (cli.data_dir && !*cli.data_dir) {
+        fprintf(stderr, "praxis: --data needs a directory\n");
+        return PX_EXIT_USAGE;
     }
     if (i == argc) {
         fprintf(stderr, "praxis: no verb given\n");

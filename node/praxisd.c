@@ -108,6 +108,10 @@ static int run(int argc, char **argv, const char **peers, const char **announce)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
+            if (!*optarg) {
+                fprintf(stderr, "praxisd: --data needs a directory\n");
+                return 2;
+            }
             cfg.data_dir = optarg;
             break;
         case 'l':
@@ -164,14 +168,18 @@ static int run(int argc, char **argv, const char **peers, const char **announce)
         default: {
             /* One message: which option, and why. */
             const char *arg = argv[optind - 1];
-            bool known = false;
-            for (const struct option *o = opts; o->name; o++)
-                if (strncmp(arg, "--", 2) == 0 && strcmp(arg + 2, o->name) == 0)
-                    known = true;
-            fprintf(stderr,
-                    known ? "praxisd: option %s needs a value; 'praxisd --help' lists the options\n"
-                          : "praxisd: unknown option %s; 'praxisd --help' lists the options\n",
-                    arg);
+            /* getopt leaves optopt at a long option's val when its value is
+             * missing, and at 0 when the option is unknown */
+            bool missing = strncmp(arg, "--", 2) == 0 && optopt != 0;
+            if (strncmp(arg, "--", 2) != 0 && optopt > 32 && optopt < 127)
+                fprintf(stderr, "praxisd: unknown option -%c; 'praxisd --help' lists the options\n",
+                        optopt);
+            else
+                fprintf(stderr,
+                        missing
+                            ? "praxisd: option %s needs a value; 'praxisd --help' lists the options\n"
+                            : "praxisd: unknown option %s; 'praxisd --help' lists the options\n",
+                        arg);
             return 2;
         }
         }

@@ -59,6 +59,12 @@ expect_err "^praxisd: unknown option --bogus; 'praxisd --help' lists the options
 [ "$(wc -l <"$T/err")" = 1 ] || fail "praxisd prints more than one message for a bad option"
 expect_exit 2 "$PRAXISD" --data "$T/a" --listen
 expect_err "^praxisd: option --listen needs a value"
+expect_exit 2 "$PRAXISD" --data= --listen "127.0.0.1:1"
+expect_err "^praxisd: --data needs a directory$"
+expect_exit 2 px --data= id
+expect_err "^praxis: --data needs a directory$"
+expect_exit 2 px --data
+expect_err "^praxis: --data needs a directory$"
 pass "an unknown option or a missing value prints one message (${#VERBS[@]} verbs)"
 
 # --- exclusive options -----------------------------------------------------------------
