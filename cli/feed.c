@@ -20,7 +20,8 @@
 static const char usage[] =
     "usage: praxis feed export [FILE] [--author KEY]\n"
     "       praxis feed import FILE\n\n"
-    "export  write every feed held (or only --author KEY's; 'me' for this node)\n"
+    "export  write every feed held (or only --author KEY's: a key, a unique\n"
+    "        prefix of at least 8 hex digits, or 'me' for this node)\n"
     "        to FILE, or to standard output if FILE is absent or '-'\n"
     "import  check and store the entries of FILE ('-' = standard input); a bad\n"
     "        entry stops the import there, and is named\n";
@@ -175,11 +176,11 @@ int px_cmd_feed(px_cli *cli, int argc, char **argv)
     uint8_t author[32];
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
-    int rc = PX_OK;
-    if (author_hex && strcmp(author_hex, "me") == 0)
-        memcpy(author, l.me.pk, 32);
-    else if (author_hex)
-        rc = px_cli_parse_key(author_hex, author, "author key");
+    int rc = author_hex ? px_cli_key_arg(&l, author_hex, "author key", author) : PX_EXIT_OK;
+    if (rc) {
+        px_local_close(&l);
+        return rc;
+    }
     if (!rc)
         rc = is_export ? do_export(&l, n == 2 ? args[1] : NULL, author_hex ? author : NULL)
                        : do_import(&l, args[1]);
