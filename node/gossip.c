@@ -323,6 +323,16 @@ static int buf_write(void *data, const char *p, size_t n)
 
 enum { CLOCK_CHUNK = 8192 };
 
+/* How much of a feed we offer: entries past a revoked or handed-over key's
+ * cut are kept as evidence only, never forwarded. */
+static uint64_t forwardable(const px_gossip *g, const uint8_t author[32], uint64_t seq)
+{
+    if (!px_members_cut_off(&g->local->members, author))
+        return seq;
+    uint64_t limit = px_members_valid_until(&g->local->members, author);
+    return seq < limit ? seq : limit;
+}
+
 /* Our clock, in chunks that fit a message. */
 static int send_clock(px_gossip *g, px_gossip_peer *p)
 {
@@ -341,7 +351,7 @@ static int send_clock(px_gossip *g, px_gossip_peer *p)
             msgpack_pack_array(&pk, 2);
             msgpack_pack_bin(&pk, 32);
             msgpack_pack_bin_body(&pk, g->heads.v[k].author, 32);
-            msgpack_pack_uint64(&pk, g->heads.v[k].seq);
+            msgpack_pack_uint64(&pk, forwardable(g, g->heads.v[k].author, g->heads.v[k].seq));
         }
         int rc = b.data ? px_conn_send(p->conn, b.data, b.len) : PX_ENOMEM;
         px_buf_free(&b);
@@ -362,7 +372,8 @@ static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
         msgpack_packer pk;
         size_t n = 0;
         for (size_t i = 0; i < grown->n; i++)
-            n += seqmap_get(&p->has, grown->v[i].author) < grown->v[i].seq;
+            n += seqmap_get(&p->has, grown->v[i].author) <
+                 forwardable(g, grown->v[i].author, grown->v[i].seq);
         if (n == 0)
             continue;
         msgpack_packer_init(&pk, &b, buf_write);
@@ -372,12 +383,13 @@ static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
         pack_str(&pk, "feeds");
         msgpack_pack_array(&pk, n);
         for (size_t i = 0; i < grown->n; i++) {
-            if (seqmap_get(&p->has, grown->v[i].author) >= grown->v[i].seq)
+            uint64_t seq = forwardable(g, grown->v[i].author, grown->v[i].seq);
+            if (seqmap_get(&p->has, grown->v[i].author) >= seq)
                 continue;
             msgpack_pack_array(&pk, 2);
             msgpack_pack_bin(&pk, 32);
             msgpack_pack_bin_body(&pk, grown->v[i].author, 32);
-            msgpack_pack_uint64(&pk, grown->v[i].seq);
+            msgpack_pack_uint64(&pk, seq);
         }
         if (b.data && px_conn_send(p->conn, b.data, b.len) != PX_OK)
             px_conn_close(p->conn, PX_ENOMEM);
@@ -389,6 +401,7 @@ typedef struct batch_ctx {
     px_buf *items;
     size_t count;
     uint64_t last_seq;
+    uint64_t limit; /* the feed's last forwardable seq */
 } batch_ctx;
 
 static int add_item(void *ctx, const px_entry *e, const px_entry_meta *m)
@@ -396,6 +409,8 @@ static int add_item(void *ctx, const px_entry *e, const px_entry_meta *m)
     batch_ctx *b = ctx;
     if (m->decode_rc)
         return m->decode_rc; /* a damaged store: stop; verify will name it */
+    if (e->h.seq > b->limit)
+        return PX_EAGAIN; /* past its author's cut: evidence, not forwarded */
     int rc = px_archive_put(b->items, e);
     if (rc)
         return rc;
@@ -452,14 +467,15 @@ static bool pump_peer(px_gossip *g, px_gossip_peer *p)
         size_t i = (p->cursor + k) % g->heads.n;
         const feed_seq *h = &g->heads.v[i];
         uint64_t theirs = seqmap_get(&p->has, h->author);
-        if (theirs >= h->seq)
+        uint64_t limit = forwardable(g, h->author, h->seq);
+        if (theirs >= limit)
             continue;
         uint64_t fresh = seqmap_get(&g->fresh_until, h->author);
         if (fresh > now) {
             arm_defer(g, fresh);
             continue;
         }
-        batch_ctx b = {.items = &g->scratch};
+        batch_ctx b = {.items = &g->scratch, .limit = limit};
         px_buf_reset(&g->scratch);
         int rc = px_store_each(g->local->store, h->author, theirs + 1, PX_GOSSIP_BATCH_ENTRIES,
                                add_item, &b);

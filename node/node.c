@@ -253,8 +253,7 @@ static void enforce_membership(px_node *n)
         const uint8_t *pk = px_conn_peer_pk(s->conn);
         if (!pk || !px_conn_is_ready(s->conn))
             continue;
-        const px_member *m = px_members_find(&n->local.members, pk);
-        bool revoked = m && m->revoked;
+        bool revoked = px_members_cut_off(&n->local.members, pk);
         bool allowed = px_members_may_connect(&n->local.members, pk) ||
                        (px_conn_is_outbound(s->conn) && !revoked);
         if (!allowed) {
@@ -300,6 +299,11 @@ static void on_ready(px_conn *c)
     if (memcmp(pk, n->local.me.pk, 32) == 0) {
         px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
         px_conn_close(c, PX_EDUP);
+        return;
+    }
+    if (px_members_cut_off(&n->local.members, pk)) { /* outbound: checked after the handshake too */
+        px_info("node", "%s: its key was revoked or handed over; closing", px_conn_addr(c));
+        px_conn_close(c, PX_ENOTMEMBER);
         return;
     }
     for (session *o = n->sessions; o; o = o->next) {
@@ -662,7 +666,8 @@ static void on_tick(uv_timer_t *t)
             active_learned++;
         if (p->learned && p->conn && p->reached)
             ready_learned[n_ready_learned++] = i;
-        if (active || now < p->next_try_ms || connected_to(n, p->key))
+        if (active || now < p->next_try_ms || connected_to(n, p->key) ||
+            px_members_cut_off(&n->local.members, p->key)) /* never dial a revoked key */
             continue;
         if (!p->learned)
             dial(n, i, now);
@@ -731,6 +736,7 @@ static int learn_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     lc->have_last = true;
     if (!e->body || (m && (m->flags & PX_ENTRY_FLAG_SCHEMA_INVALID)) ||
         memcmp(e->h.author, n->local.me.pk, 32) == 0 ||
+        !px_members_may_connect(&n->local.members, e->h.author) || /* revoked: dropped */
         px_record_validate("address", e->body, e->body_len) != PX_OK)
         return PX_OK;
     msgpack_unpacked u;

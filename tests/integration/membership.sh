@@ -57,7 +57,7 @@ revoked_everywhere() {
     for n in b c d; do
         px --data "$T/$n" member list --json | "$PY" -c '
 import json, sys
-sys.exit(0 if any(m["public_key"] == sys.argv[1] and m["status"] == "revoked" for m in json.load(sys.stdin)) else 1)' "$KX" || return 1
+sys.exit(0 if any(m["public_key"] == sys.argv[1] and m["status"] == "revoked" for m in json.load(sys.stdin)["members"]) else 1)' "$KX" || return 1
     done
 }
 wait_until 20 revoked_everywhere
