@@ -3,12 +3,16 @@
  * secretariat. The old key signs a hand-over (a `member` entry naming the
  * new key, whose `continues` is the old key itself: members.h); its feed
  * ends there. The new key's first entry names the old key and the
- * hand-over. Both are signed in one transaction; then the data directory
- * switches to the new key file (0600). A key revoked before its hand-over
- * cannot hand over: the fold ignores a hand-over past the cut.
+ * hand-over. Both are signed in one transaction. Peers learn the new key
+ * only from the hand-over in the old feed, so while praxisd still runs with
+ * the old key we wait (bounded) until a connected peer holds it; then the
+ * data directory switches to the new key file (0600) and praxisd is
+ * restarted by the operator. A key revoked before its hand-over cannot hand
+ * over: the fold ignores a hand-over past the cut.
  */
 #include "cli.h"
 
+#include "control.h"
 #include "crypto.h"
 #include "error.h"
 #include "jsonmp.h"
@@ -20,33 +24,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: praxis key rotate [--protect]\n\n"
+    "usage: praxis key rotate [--protect] [--wait SECONDS]\n\n"
     "rotate  make a new key for this node and hand this centre's membership\n"
     "        over to it: the old key signs the hand-over, its feed ends there,\n"
     "        and the new key continues it (one centre). No secretariat action\n"
-    "        is needed. Stop praxisd first. --protect encrypts the new key with\n"
-    "        a passphrase (as 'praxis init --protect'); a protected key is\n"
-    "        replaced by a protected one.\n";
-
-/* Whether praxisd answers on the control socket. */
-static bool daemon_running(const px_local *l)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(l->paths.socket) >= sizeof addr.sun_path)
-        return false;
-    memcpy(addr.sun_path, l->paths.socket, strlen(l->paths.socket) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return false;
-    bool up = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
-    close(fd);
-    return up;
-}
+    "        is needed. Run it while praxisd runs: it waits (--wait, default 60)\n"
+    "        until a peer holds the hand-over, then switches the key file; then\n"
+    "        restart praxisd. --protect encrypts the new key with a passphrase\n"
+    "        (as 'praxis init --protect'); a protected key is replaced by a\n"
+    "        protected one.\n";
 
 static bool key_is_protected(const char *path)
 {
@@ -62,6 +51,31 @@ static bool key_is_protected(const char *path)
     return yes;
 }
 
+/* Wait up to wait_s for a connected peer to hold author's feed up to seq.
+ * Returns how many do (0: none in time), or -1 if praxisd is not running. */
+static int wait_for_peers(const px_local *l, const uint8_t author[32], uint64_t seq,
+                          uint64_t wait_s)
+{
+    char hex[65];
+    px_hex_encode(hex, author, 32);
+    json_t *req = json_pack("{s:s, s:s, s:I}", "op", "holding", "author", hex, "seq",
+                            (json_int_t)seq);
+    uint64_t end = px_mono_ns() + wait_s * 1000000000ull;
+    int peers = -1;
+    while (req) {
+        json_t *resp = NULL;
+        if (px_control_call(l->paths.socket, req, 5000, &resp) != PX_OK)
+            break;
+        peers = (int)json_integer_value(json_object_get(resp, "peers"));
+        json_decref(resp);
+        if (peers > 0 || px_mono_ns() >= end)
+            break;
+        usleep(200 * 1000);
+    }
+    json_decref(req);
+    return peers;
+}
+
 static int append_json(px_local *l, const px_identity *who, json_t *body, px_entry *out,
                        px_buf *mp)
 {
@@ -73,7 +87,7 @@ static int append_json(px_local *l, const px_identity *who, json_t *body, px_ent
     return rc;
 }
 
-static int rotate(px_local *l, bool protect)
+static int rotate(px_local *l, bool protect, uint64_t wait_s)
 {
     const px_member *m = px_members_find(&l->members, l->me.pk);
     px_role role = px_members_role(&l->members, l->me.pk);
@@ -86,10 +100,6 @@ static int rotate(px_local *l, bool protect)
     if (role == PX_ROLE_NONE || !m)
         return px_err_set(PX_EPERM, "this node's key is not a current member here (revoked, "
                                     "handed over, or its admission has not arrived yet)");
-    if (daemon_running(l))
-        return px_err_set(PX_EBUSY, "praxisd is running on %s; stop it first (it signs with "
-                                    "the key being replaced)",
-                          l->paths.dir);
     char fresh[PATH_MAX], pass[1024] = "";
     if (px_path_join(fresh, sizeof fresh, l->paths.dir, "secret.key.new"))
         return px_err_set(PX_ETOOBIG, "data directory path is too long");
@@ -146,6 +156,9 @@ static int rotate(px_local *l, bool protect)
         unlink(fresh);
         return rc;
     }
+    /* Until a peer holds the hand-over, nobody knows the new key. */
+    px_cli_notify(l);
+    int holding = wait_for_peers(l, hand.h.author, hand.h.seq, wait_s);
     if (rename(fresh, l->paths.key) != 0) {
         return px_err_set(PX_EIO, "the hand-over is signed, but %s could not replace %s: move "
                                   "it there by hand before starting praxisd",
@@ -155,20 +168,29 @@ static int rotate(px_local *l, bool protect)
     fprintf(stderr, "rotated: this node's key is now %.16s; %.16s handed over at seq %llu (entry "
                     "%.16s) and signs nothing more. Restart praxisd.\n",
             newhex, oldhex, (unsigned long long)hand.h.seq, hid);
-    px_cli_notify(l);
+    if (holding <= 0)
+        fprintf(stderr, "warning: no peer holds the hand-over yet (%s), so no node admits the new "
+                        "key; hand 'praxis feed export --author %s FILE' to a member to import\n",
+                holding < 0 ? "praxisd is not running" : "none connected in time", oldhex);
     return PX_OK;
 }
 
 int px_cmd_key(px_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"protect", no_argument, NULL, 'p'},
+                                         {"wait", required_argument, NULL, 'w'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     bool first = true, protect = false;
+    uint64_t wait_s = 60;
     int c;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         switch (c) {
         case 'p': protect = true; break;
+        case 'w':
+            if (px_parse_u64(optarg, 0, 3600, &wait_s) != PX_OK)
+                return px_cli_usage_error(usage, "--wait '%s' is not 0 to 3600 seconds", optarg);
+            break;
         case 'h': return px_cli_help(usage);
         default: return px_cli_usage_error(usage, "bad option");
         }
@@ -180,7 +202,7 @@ int px_cmd_key(px_cli *cli, int argc, char **argv)
     px_local l;
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
-    int rc = rotate(&l, protect);
+    int rc = rotate(&l, protect, wait_s);
     px_local_close(&l);
     return rc ? px_cli_fail(rc) : PX_EXIT_OK;
 }

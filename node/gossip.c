@@ -176,6 +176,7 @@ struct px_gossip {
     /* Feeds that grew by receipt: not forwarded before fresh_until (ms), so
      * peers' `have` messages can say they need no copy. */
     seqmap fresh_until;
+    seqmap sent_any; /* per feed, the highest seq sent to some peer */
     uv_timer_t defer;
     bool defer_armed;
 };
@@ -302,6 +303,7 @@ void px_gossip_free(px_gossip *g)
     px_members_free(&g->wmembers);
     seqmap_free(&g->heads);
     seqmap_free(&g->fresh_until);
+    seqmap_free(&g->sent_any);
     free_forks(g);
     px_buf_free(&g->scratch);
     free(g);
@@ -492,6 +494,7 @@ static bool pump_peer(px_gossip *g, px_gossip_peer *p)
             return false;
         }
         seqmap_raise(&p->has, h->author, b.last_seq);
+        seqmap_raise(&g->sent_any, h->author, b.last_seq); /* allocation failure: only a figure */
         return true;
     }
     /* Fork proofs go to peers that hold the seq they contradict. */
@@ -1025,4 +1028,12 @@ json_t *px_gossip_progress(px_gossip *g)
                      (json_int_t)remaining, "queued_bytes", (json_int_t)g->queued_bytes,
                      "unindexed", (json_int_t)unindexed,
                      "busy", g->job_running || g->queue_head != NULL || unindexed > 0);
+}
+
+int px_gossip_peers_holding(const px_gossip *g, const uint8_t author[32], uint64_t seq)
+{
+    int n = 0;
+    for (const px_gossip_peer *p = g->peers; p; p = p->next)
+        n += p->clock_received && px_conn_is_ready(p->conn) && seqmap_get(&p->has, author) >= seq;
+    return n == 0 && seqmap_get(&g->sent_any, author) >= seq ? 1 : n;
 }

@@ -846,7 +846,6 @@ static json_t *conn_json(session *s)
 static json_t *control_answer(void *ctx, const char *op, json_t *req)
 {
     px_node *n = ctx;
-    (void)req;
     if (strcmp(op, "peers") == 0 || strcmp(op, "status") == 0) {
         json_t *conns = json_array();
         for (session *s = n->sessions; s; s = s->next)
@@ -883,6 +882,19 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         px_gossip_membership_changed(n->gossip);
         px_gossip_local_changed(n->gossip);
         return json_pack("{s:b}", "ok", 1);
+    }
+    if (strcmp(op, "holding") == 0) {
+        /* {"author": KEY, "seq": N}: how many connected peers hold that much. */
+        uint8_t author[32];
+        const char *hex = json_string_value(json_object_get(req, "author"));
+        json_t *seq = json_object_get(req, "seq");
+        if (!hex || px_hex_decode(author, 32, hex) != PX_OK || !json_is_integer(seq) ||
+            json_integer_value(seq) < 0)
+            return json_pack("{s:b, s:s}", "ok", 0, "error",
+                             "holding needs an author key and a seq of 0 or more");
+        return json_pack("{s:b, s:i}", "ok", 1, "peers",
+                         px_gossip_peers_holding(n->gossip, author,
+                                                 (uint64_t)json_integer_value(seq)));
     }
     if (strcmp(op, "sync") == 0) {
         /* Dial every target now, whatever its back-off says. */
