@@ -55,6 +55,8 @@ static int publish_one(px_local *l, const char *kind, json_t *body, uint8_t id_o
         else
             px_store_rollback(l->store);
     }
+    if (!rc) /* a cut before entries held here: they stop counting */
+        rc = px_local_apply_cuts(l, NULL);
     if (!rc) {
         char id[65];
         memcpy(id_out, e.id, 32);
@@ -265,7 +267,16 @@ static json_t *hexs(char out[65], const uint8_t key[32])
     return json_string(out);
 }
 
-static json_t *member_json(const px_member *m)
+/* Entries held past m's cut: kept as evidence, not counted. */
+static uint64_t past_cut(px_local *l, const px_member *m)
+{
+    px_head h;
+    if (!m->cut || px_store_head(l->store, m->key, &h) != PX_OK || h.seq <= m->cut_seq)
+        return 0;
+    return h.seq - m->cut_seq;
+}
+
+static json_t *member_json(px_local *l, const px_member *m)
 {
     char key[65], by[65];
     px_hex_encode(key, m->key, 32);
@@ -286,6 +297,8 @@ static json_t *member_json(const px_member *m)
         json_object_set_new(o, "continued_by", hexs(by, m->successor));
     if (m->cut)
         json_object_set_new(o, "valid_until", json_integer((json_int_t)m->cut_seq));
+    if (past_cut(l, m))
+        json_object_set_new(o, "entries_past_cut", json_integer((json_int_t)past_cut(l, m)));
     if (m->revoked) {
         json_object_set_new(o, "revoked_ms", json_integer((json_int_t)m->revoked_ms));
         json_object_set_new(o, "revoked_by", hexs(by, m->revoked_by));
@@ -304,7 +317,7 @@ static int do_list(px_local *l, bool json)
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "public_key", root, "role",
                                              "root", "status", "member", "centre", root));
         for (size_t i = 0; i < l->members.n; i++)
-            json_array_append_new(arr, member_json(&l->members.v[i]));
+            json_array_append_new(arr, member_json(l, &l->members.v[i]));
         json_t *top = json_pack("{s:o}", "members", arr);
         px_cli_print_json(top);
         json_decref(top);
@@ -335,6 +348,9 @@ static int do_list(px_local *l, bool json)
         } else if (m->retired) {
             printf("  (handed over after seq %llu)", (unsigned long long)m->cut_seq);
         }
+        if (past_cut(l, m))
+            printf("  [%llu entries past the cut kept as evidence]",
+                   (unsigned long long)past_cut(l, m));
         putchar('\n');
     }
     return PX_OK;

@@ -65,8 +65,12 @@ int px_local_open(px_local *l, const char *explicit_dir)
         rc = px_store_open(l->paths.store, &l->store);
     if (!rc)
         rc = px_members_load(&l->members, l->store, l->genesis.root);
+    if (!rc) /* entries past a revoked key's cut are never indexed */
+        rc = px_index_set_until(l->store, px_members_counts_until, &l->members);
     if (!rc) /* builds the records index if the store has none yet */
         rc = px_index_open(l->store, NULL);
+    if (!rc)
+        rc = px_local_apply_cuts(l, NULL);
     if (rc)
         return rc;
     l->feed.store = l->store;
@@ -76,6 +80,53 @@ int px_local_open(px_local *l, const char *explicit_dir)
     l->feed.is_member = px_members_admits;
     l->feed.member_ctx = &l->members;
     return PX_OK;
+}
+
+int px_local_apply_cuts(px_local *l, bool *rebuilt)
+{
+    px_hash_state st;
+    uint8_t digest[32];
+    char want[65] = "none", have[80];
+    bool any = false;
+    if (rebuilt)
+        *rebuilt = false;
+    px_hash_init(&st);
+    for (size_t i = 0; i < l->members.n; i++) {
+        const px_member *m = &l->members.v[i];
+        px_head h;
+        if (!px_members_cut_off(&l->members, m->key))
+            continue;
+        int rc = px_store_head(l->store, m->key, &h);
+        if (rc == PX_ENOENT)
+            continue;
+        if (rc)
+            return rc;
+        uint64_t until = px_members_counts_until(&l->members, m->key);
+        if (h.seq <= until)
+            continue;
+        uint8_t seq[8];
+        for (int k = 0; k < 8; k++)
+            seq[k] = (uint8_t)(until >> (8 * k));
+        px_hash_update(&st, m->key, 32);
+        px_hash_update(&st, seq, 8);
+        any = true;
+    }
+    px_hash_final(&st, digest);
+    if (any)
+        px_hex_encode(want, digest, 32);
+    int rc = px_store_meta_get(l->store, "records_cuts", have, sizeof have);
+    if (rc == PX_ENOENT)
+        snprintf(have, sizeof have, "none");
+    else if (rc)
+        return rc;
+    if (strcmp(have, want) == 0)
+        return PX_OK;
+    rc = px_index_rebuild(l->store, NULL);
+    if (!rc)
+        rc = px_store_meta_set(l->store, "records_cuts", want);
+    if (!rc && rebuilt)
+        *rebuilt = true;
+    return rc;
 }
 
 void px_local_close(px_local *l)

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "feed.h"
 #include "log.h"
+#include "index.h"
 #include "members.h"
 #include "util.h"
 #include "wire.h"
@@ -253,6 +254,8 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     }
     if (!rc)
         rc = px_members_load(&g->wmembers, g->wstore, local->genesis.root);
+    if (!rc) /* the worker indexes too: not past a revoked key's cut */
+        rc = px_index_set_until(g->wstore, px_members_counts_until, &g->wmembers);
     if (rc) {
         px_store_close(g->wstore);
         seqmap_free(&g->heads);
@@ -329,9 +332,7 @@ enum { CLOCK_CHUNK = 8192 };
  * cut are kept as evidence only, never forwarded. */
 static uint64_t forwardable(const px_gossip *g, const uint8_t author[32], uint64_t seq)
 {
-    if (!px_members_cut_off(&g->local->members, author))
-        return seq;
-    uint64_t limit = px_members_valid_until(&g->local->members, author);
+    uint64_t limit = px_members_counts_until(&g->local->members, author);
     return seq < limit ? seq : limit;
 }
 

@@ -569,6 +569,12 @@ uint64_t px_members_valid_until(const px_members *m, const uint8_t key[32])
     return x->cut ? x->cut_seq : UINT64_MAX;
 }
 
+uint64_t px_members_counts_until(void *ctx, const uint8_t author[32])
+{
+    const px_members *m = ctx;
+    return px_members_cut_off(m, author) ? px_members_valid_until(m, author) : UINT64_MAX;
+}
+
 const uint8_t *px_members_centre(const px_members *m, const uint8_t key[32])
 {
     const px_member *x = px_members_find(m, key);

@@ -150,6 +150,11 @@ bool px_members_cut_off(const px_members *m, const uint8_t key[32]);
  * not indexed, not shown, not forwarded. */
 uint64_t px_members_valid_until(const px_members *m, const uint8_t key[32]);
 
+/* px_index_until_fn (ctx is a px_members *): the last seq of author's feed
+ * that counts — for indexing and forwarding. Only keys that are cut off are
+ * limited (to their cut); every other feed held counts whole. */
+uint64_t px_members_counts_until(void *ctx, const uint8_t author[32]);
+
 /* The key that identifies key's centre across successions (the first key
  * of its chain; key itself when it continues nobody). */
 const uint8_t *px_members_centre(const px_members *m, const uint8_t key[32]);

@@ -269,10 +269,17 @@ static void enforce_membership(px_node *n)
 static void reload_members(px_node *n)
 {
     int rc = px_members_load(&n->local.members, n->local.store, n->local.genesis.root);
+    bool rebuilt = false;
     if (rc)
         px_warn("node", "cannot compute the membership: %s", px_err_message(rc));
     else
         enforce_membership(n);
+    /* Entries past a new cut that arrived before it stop counting. */
+    if (!rc && (rc = px_local_apply_cuts(&n->local, &rebuilt)) != PX_OK)
+        px_warn("node", "cannot drop entries past a revocation from the records index: %s",
+                px_err_message(rc));
+    else if (rebuilt)
+        px_info("node", "records index rebuilt without entries past a revocation's cut");
 }
 
 /* Of two ready connections between the same two keys, keep the one dialled

@@ -22,6 +22,12 @@ a_dials_x() { px --data "$T/a" peers --json | grep -q "$KX@127.0.0.1:${PORT[x]}"
 wait_until 40 a_dials_x    # A learned X's signed address announcement
 a_cases() { px --data "$T/$1" log "$KA" | wc -l; }
 
+# X publishes a case that reaches B: it will fall past the cut.
+echo '{"title": {"en": "x early"}, "summary": {"en": "before the revocation, past its cut"}, "country": "KZ", "stage": "idea"}' |
+    px --data "$T/x" publish case - >/dev/null
+early_seq="$(px --data "$T/x" log --json | "$PY" -c 'import json,sys; print(max(e["seq"] for e in json.load(sys.stdin) if e["kind"] == "case"))')"
+b_has_early() { px --data "$T/b" cases --json | grep -q "x early"; }
+wait_until 20 b_has_early
 # X goes offline and signs an entry nobody has seen yet (stamped now).
 stop_node x
 echo '{"title": {"en": "x late"}, "summary": {"en": "signed after the cut"}, "country": "KZ", "stage": "idea"}' |
@@ -29,7 +35,7 @@ echo '{"title": {"en": "x late"}, "summary": {"en": "signed after the cut"}, "co
 px --data "$T/x" feed export --author me "$T/x.feed" 2>/dev/null
 sleep 0.1
 # A revokes X at the last entry of X's feed that A holds.
-id="$(px --data "$T/a" member revoke "$KX" --reason "key leaked" 2>"$T/err")"
+id="$(px --data "$T/a" member revoke "$KX" --after $((early_seq - 1)) --reason "key leaked" 2>"$T/err")"
 [ "${#id}" = 64 ] || fail "member revoke did not print the entry id"
 grep -q "^revoked ${KX:0:16} (x): its entries after seq [0-9]* are refused everywhere" "$T/err" ||
     fail "member revoke did not say what it did: $(cat "$T/err")"
@@ -53,6 +59,21 @@ wait_until 20 b_has
 sleep 6   # today's main redials X and replicates within a couple of seconds
 [ "$(a_cases x)" = "$before" ] || fail "the revoked node received an entry published after its revocation"
 pass "a revoked node with an announced address receives nothing after its revocation"
+
+# The entry that arrived before the revocation, past its cut, stops counting.
+b_dropped() { ! px --data "$T/b" cases --json | grep -q "x early"; }
+wait_until 20 b_dropped
+px --data "$T/b" log "$KX" --json | grep -q "\"seq\": $early_seq" || fail "the entry past the cut was not kept as evidence"
+px --data "$T/b" member list | grep -q "1 entries past the cut kept as evidence" ||
+    fail "member list does not show the evidence kept"
+px --data "$T/b" verify >/dev/null || fail "verify fails with evidence kept"
+PORT[c]="$(free_port)"
+start_node c b
+c_synced() { [ "$(a_cases c)" -ge "$(a_cases b)" ]; }
+wait_until 20 c_synced
+[ "$(px --data "$T/c" log "$KX" | wc -l)" -lt "$early_seq" ] || fail "B forwarded an entry past the cut to a newcomer"
+stop_node c
+pass "an entry past the cut that arrived before the revocation stops counting: not shown, not forwarded, kept"
 
 # The late entry (past the cut, stamped before the revocation) is refused.
 held_x() { px --data "$T/$1" log "$KX" | wc -l; }
