@@ -286,7 +286,7 @@ static json_t *member_json(px_local *l, const px_member *m)
         json_object_set_new(o, "organisation", json_string(m->organisation));
     if (m->country[0])
         json_object_set_new(o, "country", json_string(m->country));
-    json_object_set_new(o, "centre", hexs(by, m->centre));
+    json_object_set_new(o, "centre_key", hexs(by, m->centre));
     if (m->admitted) {
         json_object_set_new(o, "admitted_ms", json_integer((json_int_t)m->admitted_ms));
         json_object_set_new(o, "admitted_by", hexs(by, m->admitted_by));
@@ -315,7 +315,7 @@ static int do_list(px_local *l, bool json)
     if (json) {
         json_t *arr = json_array();
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "public_key", root, "role",
-                                             "root", "status", "member", "centre", root));
+                                             "root", "status", "member", "centre_key", root));
         for (size_t i = 0; i < l->members.n; i++)
             json_array_append_new(arr, member_json(l, &l->members.v[i]));
         json_t *top = json_pack("{s:o}", "members", arr);

@@ -98,7 +98,7 @@ px --data "$T/a" member list --json | "$PY" -c '
 import json, sys
 m = {r["public_key"]: r for r in json.load(sys.stdin)["members"]}
 y, x = m[sys.argv[2]], m[sys.argv[1]]
-assert y["status"] == "member" and y["centre"] == sys.argv[1] and y["continues"] == sys.argv[1], y
+assert y["status"] == "member" and y["centre_key"] == sys.argv[1] and y["continues"] == sys.argv[1], y
 assert x["status"] == "revoked" and x["continued_by"] == sys.argv[2], x
 ' "$KX" "$KY" || fail "member list does not show the succession as one centre"
 pass "lost-key succession: the new key continues the old one, one centre"
@@ -122,9 +122,14 @@ px --data "$T/a" member list --json | "$PY" -c '
 import json, sys
 m = {r["public_key"]: r for r in json.load(sys.stdin)["members"]}
 n, o = m[sys.argv[2]], m[sys.argv[1]]
-assert n["status"] == "member" and n["centre"] == sys.argv[1] and n["organisation"] == "b", n
+assert n["status"] == "member" and n["centre_key"] == sys.argv[1] and n["organisation"] == "b", n
 assert o["status"] == "handed-over" and o["continued_by"] == sys.argv[2], o
 ' "$KB" "$nkb" || fail "member list does not show the rotation as one centre"
 px --data "$T/a" member list | grep -q "handed over after seq" || fail "member list text lacks the hand-over"
+px --data "$T/a" cases --json | "$PY" -c '
+import json, sys
+c = [r for r in json.load(sys.stdin)["cases"] if r["author"] == sys.argv[2]]
+assert c and all(r["centre_key"] == sys.argv[1] for r in c), c
+' "$KB" "$nkb" || fail "cases do not show the new key'"'"'s case under the centre'"'"'s first key"
 pass "rotation: the old key hands over, the new key publishes, one centre"
 echo "revocation: all passed"
