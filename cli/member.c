@@ -182,6 +182,9 @@ static int do_add(px_local *l, const char *hex, const char *org, const char *cou
             set_cut(body, &h);
     }
     uint8_t id[32];
+    px_member old_shown = {0};
+    if (o) /* o points into the membership, which publishing recomputes */
+        old_shown = *o;
     if (!rc)
         rc = publish_one(l, "member", body, id);
     json_decref(body);
@@ -192,7 +195,7 @@ static int do_add(px_local *l, const char *hex, const char *org, const char *cou
     fprintf(stderr, " as %s", role);
     if (continues) {
         fprintf(stderr, ", continuing ");
-        say_who(old, o);
+        say_who(old, &old_shown);
         fprintf(stderr, ", whose entries after seq %llu are now refused",
                 (unsigned long long)h.seq);
     }
