@@ -256,6 +256,14 @@ static int do_revoke(px_local *l, const char *hex, const char *reason, const cha
     say_who(key, &shown);
     fprintf(stderr, ": its entries after seq %llu are refused everywhere\n",
             (unsigned long long)h.seq);
+    if (shown.retired && shown.cut_seq <= h.seq) {
+        char next[17];
+        px_hex_encode(next, shown.successor, 8);
+        fprintf(stderr, "note: its hand-over to %s (seq %llu) stays valid; if a thief made it, "
+                        "revoke %s too, or this key again with --after %llu to void it\n",
+                next, (unsigned long long)shown.cut_seq, next,
+                (unsigned long long)(shown.cut_seq ? shown.cut_seq - 1 : 0));
+    }
     return PX_OK;
 }
 

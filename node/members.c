@@ -139,6 +139,7 @@ typedef struct work {
     bool root_managed; /* the root's feed has a member entry for it */
     bool was_secretariat; /* the root made it secretariat at some point */
     bool sec_fields;      /* fields from a secretariat admission so far */
+    bool centre_settled;  /* centre computed */
     uint64_t fields_ts;
     uint8_t fields_id[32];
 } work;
@@ -396,27 +397,53 @@ static int sec_pass(fold *f, const px_member_event *ev, size_t n)
 /* 3. Hand-overs: a centre or observer names a key of its own to continue
  * it, in a member entry of its feed whose `continues` is its own key. Its
  * feed ends there; void past a revocation's cut, so a leaked key cannot
- * hand over once revoked. Chains settle by repeating until nothing
- * changes. */
-static void handover_pass(fold *f, const px_member_event *ev, size_t n)
+ * hand over once revoked. Only a key's first valid hand-over counts. Keys are
+ * visited from a work list (those admitted so far, in key order, then each
+ * new key as it is handed over to), so chains settle in one pass and the
+ * result depends only on the set of entries. */
+static bool is_handover(const px_member_event *e)
 {
-    bool changed = true;
-    for (size_t round = 0; changed && round <= f->m.n; round++) {
-        changed = false;
-        for (size_t i = 0; i < n; i++) {
+    return e->type == PX_MEV_MEMBER && e->has_continues &&
+           memcmp(e->continues, e->author, 32) == 0 && memcmp(e->key, e->author, 32) != 0;
+}
+
+/* The first event of author in ev (sorted by position), or n. */
+static size_t first_of(const px_member_event *ev, size_t n, const uint8_t author[32])
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(ev[mid].author, author, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int handover_pass(fold *f, const px_member_event *ev, size_t n)
+{
+    size_t *todo = f->m.n ? malloc(f->m.n * sizeof *todo) : NULL, head = 0, tail = 0;
+    if (f->m.n && !todo)
+        return PX_ENOMEM;
+    for (size_t i = 0; i < f->m.n; i++)
+        if (f->m.v[i].admitted)
+            todo[tail++] = i;
+    while (head < tail) {
+        px_member *o = &f->m.v[todo[head++]];
+        if (o->has_successor || work_of(f, o)->was_secretariat ||
+            (o->role != PX_ROLE_CENTRE && o->role != PX_ROLE_OBSERVER))
+            continue;
+        for (size_t i = first_of(ev, n, o->key); i < n && memcmp(ev[i].author, o->key, 32) == 0;
+             i++) {
             const px_member_event *e = &ev[i];
-            if (e->type != PX_MEV_MEMBER || !e->has_continues ||
-                memcmp(e->continues, e->author, 32) != 0 ||
-                memcmp(e->key, e->author, 32) == 0)
-                continue;
-            px_member *o = find_mut(&f->m, e->author), *t = find_mut(&f->m, e->key);
-            if (!o || !t || !o->admitted || o->has_successor || work_of(f, o)->was_secretariat ||
-                (o->role != PX_ROLE_CENTRE && o->role != PX_ROLE_OBSERVER))
+            if (!is_handover(e))
                 continue;
             if (o->cut && e->seq > o->cut_seq)
-                continue;
-            if (t->admitted || t->has_predecessor || work_of(f, t)->was_secretariat)
-                continue;
+                break; /* past its cut: void, and so is any later one */
+            px_member *t = find_mut(&f->m, e->key);
+            if (!t || t->admitted || t->has_predecessor || work_of(f, t)->was_secretariat)
+                continue; /* names a key it cannot have: void, the feed goes on */
             o->has_successor = true;
             memcpy(o->successor, t->key, 32);
             o->retired = !o->revoked;
@@ -427,9 +454,12 @@ static void handover_pass(fold *f, const px_member_event *ev, size_t n)
             memcpy(t->country, o->country, sizeof t->country);
             t->has_predecessor = true;
             memcpy(t->predecessor, o->key, 32);
-            changed = true;
+            todo[tail++] = (size_t)(t - f->m.v); /* each key enters once: it was not admitted */
+            break;
         }
     }
+    free(todo);
+    return PX_OK;
 }
 
 int px_members_fold(px_members *m, const uint8_t root[32], px_member_event *ev, size_t n)
@@ -444,23 +474,47 @@ int px_members_fold(px_members *m, const uint8_t root[32], px_member_event *ev, 
         rc = sec_pass(&f, ev, n);
     }
     if (!rc)
-        handover_pass(&f, ev, n);
+        rc = handover_pass(&f, ev, n);
     if (rc) {
         free(f.m.v);
         free(f.w);
         return rc;
     }
-    /* One centre per succession: its first key. */
-    for (size_t i = 0; i < f.m.n; i++) {
-        const px_member *x = &f.m.v[i];
-        for (size_t step = 0; x->has_predecessor && step < f.m.n; step++) {
-            const px_member *p = find_mut(&f.m, x->predecessor);
-            if (!p)
-                break;
-            x = p;
-        }
-        memcpy(f.m.v[i].centre, x->key, 32);
+    /* One centre per succession: its first key. Each key's centre is
+     * settled once (a path walked up to a settled key or a first key is
+     * settled on the way back), so long chains stay linear. */
+    size_t *path = f.m.n ? malloc(f.m.n * sizeof *path) : NULL;
+    if (f.m.n && !path) {
+        free(f.m.v);
+        free(f.w);
+        return PX_ENOMEM;
     }
+    for (size_t i = 0; i < f.m.n; i++) {
+        size_t len = 0, at = i;
+        const uint8_t *centre = NULL;
+        while (len < f.m.n) {
+            work *w = &f.w[at];
+            const px_member *x = &f.m.v[at];
+            if (w->centre_settled) {
+                centre = x->centre;
+                break;
+            }
+            path[len++] = at;
+            const px_member *p = x->has_predecessor ? find_mut(&f.m, x->predecessor) : NULL;
+            if (!p) {
+                centre = x->key;
+                break;
+            }
+            at = (size_t)(p - f.m.v);
+        }
+        uint8_t c[32];
+        memcpy(c, centre ? centre : f.m.v[i].key, 32); /* no centre: a cycle, cut short */
+        for (size_t k = 0; k < len; k++) {
+            memcpy(f.m.v[path[k]].centre, c, 32);
+            f.w[path[k]].centre_settled = true;
+        }
+    }
+    free(path);
     /* Keep the keys that are or were members. */
     size_t k = 0;
     for (size_t i = 0; i < f.m.n; i++)

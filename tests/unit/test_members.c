@@ -307,6 +307,43 @@ static void test_handover(void)
     px_members_free(&m);
 }
 
+/* A member that hands over to keys of its own, again and again: the fold
+ * stays linear (one pass), and only the last key is a member. */
+static void test_long_handover_chain(void)
+{
+    enum { CHAIN = 5000 };
+    px_member_event *ev = calloc(CHAIN + 1, sizeof *ev);
+    CHECK(ev != NULL);
+    if (!ev)
+        return;
+    uint8_t prev[32], next[32];
+    key(prev, 0);
+    prev[2] = 0xee;
+    ev[0] = admit_ev(root, 1, 1, prev, PX_ROLE_CENTRE, "Chain");
+    for (int i = 0; i < CHAIN; i++) {
+        key(next, 0);
+        next[2] = (uint8_t)(i >> 8);
+        next[3] = (uint8_t)i;
+        next[4] = 0x11;
+        ev[i + 1] = handover_ev(prev, 2, (uint64_t)i, next);
+        memcpy(prev, next, 32);
+    }
+    px_members m = {0};
+    uint64_t t0 = px_mono_ns();
+    CHECK_RC(px_members_fold(&m, root, ev, CHAIN + 1), PX_OK);
+    double ms = (double)(px_mono_ns() - t0) / 1e6;
+    CHECK(m.n == CHAIN + 1);
+    CHECK(px_members_role(&m, prev) == PX_ROLE_CENTRE);
+    size_t current = 0;
+    for (size_t i = 0; i < m.n; i++)
+        current += px_members_may_connect(&m, m.v[i].key);
+    CHECK(current == 1);
+    CHECK(ms < 2000);
+    fprintf(stderr, "     %d hand-overs folded in %.1f ms\n", CHAIN, ms);
+    px_members_free(&m);
+    free(ev);
+}
+
 /* --- same entries, same membership: random scenarios, random orders ---------------- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -513,6 +550,7 @@ int main(void)
     RUN(test_secretariat_disagree);
     RUN(test_succession);
     RUN(test_handover);
+    RUN(test_long_handover_chain);
     RUN(test_arrival_order);
     RUN(test_backdated_entry_refused);
     RUN(test_utf8_truncation);
