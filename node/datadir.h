@@ -53,9 +53,10 @@ int px_local_open(px_local *l, const char *explicit_dir);
  * environment gives none (the CLI sets a terminal prompt; the daemon none). */
 void px_local_set_prompt(px_passphrase_fn prompt);
 
-/* After the membership changed: if entries held past a revoked or
- * handed-over key's cut are still in the records index (they arrived before
- * the revocation), rebuild the index without them. Outside a transaction.
+/* After the membership changed: if what counts of the feeds held changed
+ * (entries past a revoked or handed-over key's cut that arrived before the
+ * revocation; feeds of keys whose admission turned out void, or arrived),
+ * rebuild the records index accordingly. Outside a transaction.
  * Remembered in the store (meta 'records_cuts'), so it runs once per change.
  * OUT *rebuilt (may be NULL). */
 int px_local_apply_cuts(px_local *l, bool *rebuilt);

@@ -232,6 +232,15 @@ static int reload_forks(px_gossip *g)
     return px_store_each_fork(g->local->store, load_fork, g);
 }
 
+/* px_index_until_fn for the worker's store (ctx: the gossip). */
+static uint64_t worker_counts_until(void *ctx, const uint8_t author[32])
+{
+    px_gossip *g = ctx;
+    if (memcmp(author, g->local->me.pk, 32) == 0)
+        return UINT64_MAX;
+    return px_members_counts_until(&g->wmembers, author);
+}
+
 int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
 {
     px_gossip *g = calloc(1, sizeof *g);
@@ -255,7 +264,7 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     if (!rc)
         rc = px_members_load(&g->wmembers, g->wstore, local->genesis.root);
     if (!rc) /* the worker indexes too: not past a revoked key's cut */
-        rc = px_index_set_until(g->wstore, px_members_counts_until, &g->wmembers);
+        rc = px_index_set_until(g->wstore, worker_counts_until, g);
     if (rc) {
         px_store_close(g->wstore);
         seqmap_free(&g->heads);
@@ -332,9 +341,12 @@ enum { CLOCK_CHUNK = 8192 };
  * cut are kept as evidence only, never forwarded. */
 static uint64_t forwardable(const px_gossip *g, const uint8_t author[32], uint64_t seq)
 {
+    if (memcmp(author, g->local->me.pk, 32) == 0)
+        return seq; /* ours, maybe published before our admission arrived */
     uint64_t limit = px_members_counts_until(&g->local->members, author);
     return seq < limit ? seq : limit;
 }
+
 
 /* Our clock, in chunks that fit a message. */
 static int send_clock(px_gossip *g, px_gossip_peer *p)

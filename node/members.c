@@ -625,8 +625,7 @@ uint64_t px_members_valid_until(const px_members *m, const uint8_t key[32])
 
 uint64_t px_members_counts_until(void *ctx, const uint8_t author[32])
 {
-    const px_members *m = ctx;
-    return px_members_cut_off(m, author) ? px_members_valid_until(m, author) : UINT64_MAX;
+    return px_members_valid_until(ctx, author);
 }
 
 const uint8_t *px_members_centre(const px_members *m, const uint8_t key[32])

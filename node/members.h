@@ -150,9 +150,13 @@ bool px_members_cut_off(const px_members *m, const uint8_t key[32]);
  * not indexed, not shown, not forwarded. */
 uint64_t px_members_valid_until(const px_members *m, const uint8_t key[32]);
 
-/* px_index_until_fn (ctx is a px_members *): the last seq of author's feed
- * that counts — for indexing and forwarding. Only keys that are cut off are
- * limited (to their cut); every other feed held counts whole. */
+/* px_index_until_fn (ctx is a px_members *): px_members_valid_until — the
+ * last seq of author's feed that counts, for indexing and forwarding: the
+ * whole feed of the root and of current members, up to the cut for revoked
+ * and handed-over keys, nothing of keys that are not members (their
+ * admission may have been void, e.g. given past a secretariat member's
+ * cut). Callers exempt the node's own feed, which it may publish before its
+ * admission arrives. */
 uint64_t px_members_counts_until(void *ctx, const uint8_t author[32]);
 
 /* The key that identifies key's centre across successions (the first key

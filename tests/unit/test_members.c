@@ -167,6 +167,7 @@ static void test_backdated_counter_revoke(void)
     CHECK(role_of(&m, 2) == PX_ROLE_SECRETARIAT);  /* only the root revokes secretariat */
     CHECK(role_of(&m, 3) == PX_ROLE_CENTRE);       /* admitted before the cut: stays */
     CHECK(role_of(&m, 4) == PX_ROLE_NONE);         /* admitted after the cut: void */
+    CHECK(px_members_valid_until(&m, c2) == 0);    /* none of its feed counts */
     CHECK(px_members_admits(&m, s1, 2, "revoke")); /* its entries up to the cut replicate */
     CHECK(!px_members_admits(&m, s1, 3, "revoke"));
     CHECK(!px_members_admits(&m, s1, 3, "case"));
