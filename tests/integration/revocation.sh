@@ -103,6 +103,24 @@ assert x["status"] == "revoked" and x["continued_by"] == sys.argv[2], x
 ' "$KX" "$KY" || fail "member list does not show the succession as one centre"
 pass "lost-key succession: the new key continues the old one, one centre"
 
+# Organisation and reason reach the terminal through the terminal-safe writer.
+px --data "$T/z" init --network "$T/genesis.json" >/dev/null
+KZ="$(px --data "$T/z" id)"
+px --data "$T/a" member add "$KZ" --org "$(printf 'Evil\033]0;pwned\007\033[2J centre')" --country KZ >/dev/null 2>&1
+px --data "$T/a" member revoke "$KZ" --reason "$(printf 'bad\033[31m key')" >/dev/null 2>&1
+px --data "$T/a" member list >"$T/list.txt"
+grep -q "Evil" "$T/list.txt" || fail "member list lost the organisation"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/list.txt"; then fail "member list printed an escape sequence"; fi
+px --data "$T/a" member list --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert isinstance(d, dict) and list(d) == ["members"], list(d)
+z = [m for m in d["members"] if m["public_key"] == sys.argv[1]][0]
+assert z["organisation"].startswith("Evil\x1b") and z["reason"] == "bad\x1b[31m key", z
+assert all(v is not None for m in d["members"] for v in m.values())
+' "$KZ" || fail "member list --json is not {\"members\": [...]} with the fields as published"
+pass "member list: terminal-safe text, {\"members\": [...]} in JSON"
+
 # Rotation: B hands over to a new key with no secretariat action. It runs
 # while praxisd does, which sends the hand-over (in the old key's feed) to
 # its peers before the key file switches.
