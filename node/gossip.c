@@ -682,6 +682,7 @@ static bool ingest_job(px_gossip *g, job *j)
         const uint8_t *author = entries[j->res.bad_index].h.author;
         for (size_t i = j->res.bad_index; i < n; i++)
             if (memcmp(entries[i].h.author, author, 32) == 0 &&
+                !px_members_cut_off(&g->wmembers, author) && /* past a cut: refused for good */
                 px_members_hold(g->wstore, &entries[i], px_now_ms()) == PX_OK)
                 j->held++;
         rc = PX_OK;

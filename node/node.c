@@ -276,10 +276,11 @@ static void reload_members(px_node *n)
         enforce_membership(n);
     /* Entries past a new cut that arrived before it stop counting. */
     if (!rc && (rc = px_local_apply_cuts(&n->local, &rebuilt)) != PX_OK)
-        px_warn("node", "cannot drop entries past a revocation from the records index: %s",
+        px_warn("node", "cannot bring the records index in step with the membership: %s",
                 px_err_message(rc));
     else if (rebuilt)
-        px_info("node", "records index rebuilt without entries past a revocation's cut");
+        px_info("node", "records index rebuilt: what counts of the feeds held changed (a "
+                        "revocation's cut, or an admission)");
 }
 
 /* Of two ready connections between the same two keys, keep the one dialled

@@ -79,7 +79,7 @@ pass "an entry past the cut that arrived before the revocation stops counting: n
 held_x() { px --data "$T/$1" log "$KX" | wc -l; }
 nb="$(held_x b)"
 expect_exit 1 px --data "$T/b" feed import "$T/x.feed"
-expect_err "not an admitted member"
+expect_err "refused: they come after the last valid entry of their author"
 [ "$(held_x b)" = "$nb" ] || fail "feed import stored an entry past the revocation's cut"
 "$PEER" relay --data "$T/c" --to "$(px --data "$T/b" id)@127.0.0.1:${PORT[b]}" --file "$T/x.feed" \
     --hold 1500 >"$T/relay.out" 2>&1 || { cat "$T/relay.out" >&2; fail "px_peer relay failed"; }
