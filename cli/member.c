@@ -84,8 +84,13 @@ static int may_administer(px_local *l)
 static int may_manage(px_local *l, const px_member *m, const char *hex, const char *what)
 {
     bool root = memcmp(l->me.pk, l->genesis.root, 32) == 0;
-    if (!root && m && m->role == PX_ROLE_SECRETARIAT)
-        return px_err_set(PX_EPERM, "%s is a secretariat member: only the network's root may %s it",
+    if (!root && m && (m->role == PX_ROLE_SECRETARIAT || m->root_only))
+        return px_err_set(PX_EPERM, "%s is or was a secretariat member: only the network's root "
+                                    "may %s it",
+                          hex, what);
+    if (!root && m && m->root_managed && strcmp(what, "change") == 0)
+        return px_err_set(PX_EPERM, "%s was admitted or changed by the network's root: only the "
+                                    "root may %s it (secretariat members may revoke or replace it)",
                           hex, what);
     return PX_OK;
 }

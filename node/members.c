@@ -515,6 +515,10 @@ int px_members_fold(px_members *m, const uint8_t root[32], px_member_event *ev, 
         }
     }
     free(path);
+    for (size_t i = 0; i < f.m.n; i++) {
+        f.m.v[i].root_managed = f.w[i].root_managed;
+        f.m.v[i].root_only = f.w[i].was_secretariat;
+    }
     /* Keep the keys that are or were members. */
     size_t k = 0;
     for (size_t i = 0; i < f.m.n; i++)

@@ -80,6 +80,9 @@ typedef struct px_member {
     uint8_t predecessor[32]; /* the key this one continues */
     uint8_t successor[32];   /* the key that continues this one */
     uint8_t centre[32];      /* first key of its succession: one centre, many feeds */
+    bool root_managed;       /* the root's feed describes it: secretariat entries about it
+                                do not count */
+    bool root_only;          /* the root made it secretariat once: only the root revokes it */
 } px_member;
 
 /* One member, revoke or hand-over entry, as the fold sees it. */

@@ -263,6 +263,41 @@ static void test_succession(void)
     px_members_free(&m);
 }
 
+/* The secretariat replaces a centre's lost key; a cut naming another entry
+ * at its seq (a fork) does not let that entry count. */
+static void test_secretariat_succession_and_cut_id(void)
+{
+    uint8_t s1[32], old[32], nw[32], c[32];
+    key(s1, 1);
+    key(old, 2);
+    key(nw, 3);
+    key(c, 4);
+    px_member_event cont = admit_ev(s1, 2, 30, nw, PX_ROLE_CENTRE, "Old");
+    cont.has_continues = true;
+    memcpy(cont.continues, old, 32);
+    cont.has_after = true;
+    cont.after = 9;
+    px_member_event ev[] = {
+        admit_ev(root, 1, 10, s1, PX_ROLE_SECRETARIAT, "S1"),
+        admit_ev(s1, 1, 20, old, PX_ROLE_CENTRE, "Old"),
+        cont,
+        admit_ev(s1, 3, 40, c, PX_ROLE_CENTRE, "C"),
+        revoke_ev(root, 2, 50, s1, 3),
+    };
+    ev[4].has_after_id = true;
+    memset(ev[4].after_id, 0xab, 32); /* not the id of s1's entry 3 */
+    px_members m = {0};
+    CHECK_RC(px_members_fold(&m, root, ev, 5), PX_OK);
+    CHECK(role_of(&m, 2) == PX_ROLE_NONE);
+    CHECK(role_of(&m, 3) == PX_ROLE_CENTRE);
+    CHECK(px_members_valid_until(&m, old) == 9);
+    CHECK_MEM(px_members_centre(&m, nw), old, 32);
+    CHECK(role_of(&m, 4) == PX_ROLE_NONE); /* at the cut's seq, but another entry */
+    CHECK(px_members_find(&m, s1)->root_only && px_members_find(&m, s1)->root_managed);
+    CHECK(!px_members_find(&m, old)->root_managed);
+    px_members_free(&m);
+}
+
 /* Rotation: the centre hands over to a key of its own; no secretariat
  * entry is needed. A leaked key cannot hand over once revoked. */
 static void test_handover(void)
@@ -550,6 +585,7 @@ int main(void)
     RUN(test_only_root_manages_secretariat);
     RUN(test_secretariat_disagree);
     RUN(test_succession);
+    RUN(test_secretariat_succession_and_cut_id);
     RUN(test_handover);
     RUN(test_long_handover_chain);
     RUN(test_arrival_order);
