@@ -67,6 +67,8 @@ px --data "$T/b" log "$KX" --json | grep -q "\"seq\": $early_seq" || fail "the e
 px --data "$T/b" member list | grep -q "1 entries past the cut kept as evidence" ||
     fail "member list does not show the evidence kept"
 px --data "$T/b" verify >/dev/null || fail "verify fails with evidence kept"
+px --data "$T/b" status | grep -q "${KX:0:16}.*CUT: revoked or handed over after seq $((early_seq - 1)); 1 later entries kept as evidence only" ||
+    fail "status does not show the evidence past the cut"
 PORT[c]="$(free_port)"
 start_node c b
 c_synced() { [ "$(a_cases c)" -ge "$(a_cases b)" ]; }
