@@ -76,8 +76,8 @@ static int do_import(px_local *l, const char *file)
 {
     px_archive_reader r = {0};
     px_entry e;
-    uint64_t added = 0, dup = 0, forks = 0, held = 0;
-    char refused_author[17] = "";
+    uint64_t added = 0, dup = 0, forks = 0, held = 0, cut = 0;
+    char refused_author[17] = "", cut_author[17] = "";
     bool is_stdin = strcmp(file, "-") == 0;
     int rc = PX_OK;
     r.f = is_stdin ? stdin : fopen(file, "rb");
@@ -96,6 +96,15 @@ static int do_import(px_local *l, const char *file)
             break;
         }
         rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
+        if (rc == PX_ENOTMEMBER && px_members_cut_off(&l->members, e.h.author)) {
+            /* Past its author's revocation or hand-over: refused for good. */
+            char who[65];
+            if (cut == 0)
+                snprintf(cut_author, sizeof cut_author, "%.16s", px_id_hex(who, e.h.author));
+            cut++;
+            rc = PX_OK;
+            continue;
+        }
         if (rc == PX_ENOTMEMBER) {
             /* Refused, but kept aside: an admission may come later. */
             char who[65];
@@ -135,7 +144,13 @@ static int do_import(px_local *l, const char *file)
         rc = crc;
     fprintf(stderr, "imported %llu new entries (%llu already held, %llu fork proofs)\n",
             (unsigned long long)added, (unsigned long long)dup, (unsigned long long)forks);
-    if (!rc && held)
+    if (!rc && cut)
+        rc = px_err_set(PX_ENOTMEMBER,
+                        "%s: %llu entries refused: they come after the last valid entry of their "
+                        "author (%s...), which was revoked or handed over; their timestamps do "
+                        "not matter",
+                        file, (unsigned long long)cut, cut_author);
+    else if (!rc && held)
         rc = px_err_set(PX_ENOTMEMBER,
                         "%s: %llu entries refused: their author (%s...) is not an admitted "
                         "member; they are held back and will be accepted if an admission arrives",

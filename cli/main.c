@@ -13,6 +13,7 @@ static const px_verb verbs[] = {
     {"init", px_cmd_init, "create an identity and a new network, or join one (--network FILE)"},
     {"id", px_cmd_id, "print this node's public key"},
     {"member", px_cmd_member, "admit or revoke members (secretariat); list the membership"},
+    {"key", px_cmd_key, "rotate this node's key: the new key continues its membership"},
     {"network", px_cmd_network, "show or export the network genesis; manage bootstrap addresses"},
     {"publish", px_cmd_publish, "sign and append records from a JSON (or CSV) file"},
     {"log", px_cmd_log, "list the entries of one feed or of all feeds"},

@@ -25,7 +25,7 @@ static const char *const csv_cols[] = {"indicator", "indicator_version",
                                        "method",    "status",
                                        "source",    "illustrative",
                                        "unit",      "id",
-                                       "author"};
+                                       "author",    "centre_key"};
 
 int px_export_format_parse(const char *s, px_export_format *out)
 {

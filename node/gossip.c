@@ -14,6 +14,7 @@
 #include "error.h"
 #include "feed.h"
 #include "log.h"
+#include "index.h"
 #include "members.h"
 #include "util.h"
 #include "wire.h"
@@ -176,6 +177,7 @@ struct px_gossip {
     /* Feeds that grew by receipt: not forwarded before fresh_until (ms), so
      * peers' `have` messages can say they need no copy. */
     seqmap fresh_until;
+    seqmap sent_any; /* per feed, the highest seq sent to some peer */
     uv_timer_t defer;
     bool defer_armed;
 };
@@ -230,6 +232,15 @@ static int reload_forks(px_gossip *g)
     return px_store_each_fork(g->local->store, load_fork, g);
 }
 
+/* px_index_until_fn for the worker's store (ctx: the gossip). */
+static uint64_t worker_counts_until(void *ctx, const uint8_t author[32])
+{
+    px_gossip *g = ctx;
+    if (memcmp(author, g->local->me.pk, 32) == 0)
+        return UINT64_MAX;
+    return px_members_counts_until(&g->wmembers, author);
+}
+
 int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
 {
     px_gossip *g = calloc(1, sizeof *g);
@@ -252,6 +263,8 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     }
     if (!rc)
         rc = px_members_load(&g->wmembers, g->wstore, local->genesis.root);
+    if (!rc) /* the worker indexes too: not past a revoked key's cut */
+        rc = px_index_set_until(g->wstore, worker_counts_until, g);
     if (rc) {
         px_store_close(g->wstore);
         seqmap_free(&g->heads);
@@ -302,6 +315,7 @@ void px_gossip_free(px_gossip *g)
     px_members_free(&g->wmembers);
     seqmap_free(&g->heads);
     seqmap_free(&g->fresh_until);
+    seqmap_free(&g->sent_any);
     free_forks(g);
     px_buf_free(&g->scratch);
     free(g);
@@ -323,6 +337,17 @@ static int buf_write(void *data, const char *p, size_t n)
 
 enum { CLOCK_CHUNK = 8192 };
 
+/* How much of a feed we offer: entries past a revoked or handed-over key's
+ * cut are kept as evidence only, never forwarded. */
+static uint64_t forwardable(const px_gossip *g, const uint8_t author[32], uint64_t seq)
+{
+    if (memcmp(author, g->local->me.pk, 32) == 0)
+        return seq; /* ours, maybe published before our admission arrived */
+    uint64_t limit = px_members_counts_until(&g->local->members, author);
+    return seq < limit ? seq : limit;
+}
+
+
 /* Our clock, in chunks that fit a message. */
 static int send_clock(px_gossip *g, px_gossip_peer *p)
 {
@@ -341,7 +366,7 @@ static int send_clock(px_gossip *g, px_gossip_peer *p)
             msgpack_pack_array(&pk, 2);
             msgpack_pack_bin(&pk, 32);
             msgpack_pack_bin_body(&pk, g->heads.v[k].author, 32);
-            msgpack_pack_uint64(&pk, g->heads.v[k].seq);
+            msgpack_pack_uint64(&pk, forwardable(g, g->heads.v[k].author, g->heads.v[k].seq));
         }
         int rc = b.data ? px_conn_send(p->conn, b.data, b.len) : PX_ENOMEM;
         px_buf_free(&b);
@@ -362,7 +387,8 @@ static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
         msgpack_packer pk;
         size_t n = 0;
         for (size_t i = 0; i < grown->n; i++)
-            n += seqmap_get(&p->has, grown->v[i].author) < grown->v[i].seq;
+            n += seqmap_get(&p->has, grown->v[i].author) <
+                 forwardable(g, grown->v[i].author, grown->v[i].seq);
         if (n == 0)
             continue;
         msgpack_packer_init(&pk, &b, buf_write);
@@ -372,12 +398,13 @@ static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
         pack_str(&pk, "feeds");
         msgpack_pack_array(&pk, n);
         for (size_t i = 0; i < grown->n; i++) {
-            if (seqmap_get(&p->has, grown->v[i].author) >= grown->v[i].seq)
+            uint64_t seq = forwardable(g, grown->v[i].author, grown->v[i].seq);
+            if (seqmap_get(&p->has, grown->v[i].author) >= seq)
                 continue;
             msgpack_pack_array(&pk, 2);
             msgpack_pack_bin(&pk, 32);
             msgpack_pack_bin_body(&pk, grown->v[i].author, 32);
-            msgpack_pack_uint64(&pk, grown->v[i].seq);
+            msgpack_pack_uint64(&pk, seq);
         }
         if (b.data && px_conn_send(p->conn, b.data, b.len) != PX_OK)
             px_conn_close(p->conn, PX_ENOMEM);
@@ -389,6 +416,7 @@ typedef struct batch_ctx {
     px_buf *items;
     size_t count;
     uint64_t last_seq;
+    uint64_t limit; /* the feed's last forwardable seq */
 } batch_ctx;
 
 static int add_item(void *ctx, const px_entry *e, const px_entry_meta *m)
@@ -396,6 +424,8 @@ static int add_item(void *ctx, const px_entry *e, const px_entry_meta *m)
     batch_ctx *b = ctx;
     if (m->decode_rc)
         return m->decode_rc; /* a damaged store: stop; verify will name it */
+    if (e->h.seq > b->limit)
+        return PX_EAGAIN; /* past its author's cut: evidence, not forwarded */
     int rc = px_archive_put(b->items, e);
     if (rc)
         return rc;
@@ -452,14 +482,15 @@ static bool pump_peer(px_gossip *g, px_gossip_peer *p)
         size_t i = (p->cursor + k) % g->heads.n;
         const feed_seq *h = &g->heads.v[i];
         uint64_t theirs = seqmap_get(&p->has, h->author);
-        if (theirs >= h->seq)
+        uint64_t limit = forwardable(g, h->author, h->seq);
+        if (theirs >= limit)
             continue;
         uint64_t fresh = seqmap_get(&g->fresh_until, h->author);
         if (fresh > now) {
             arm_defer(g, fresh);
             continue;
         }
-        batch_ctx b = {.items = &g->scratch};
+        batch_ctx b = {.items = &g->scratch, .limit = limit};
         px_buf_reset(&g->scratch);
         int rc = px_store_each(g->local->store, h->author, theirs + 1, PX_GOSSIP_BATCH_ENTRIES,
                                add_item, &b);
@@ -476,6 +507,7 @@ static bool pump_peer(px_gossip *g, px_gossip_peer *p)
             return false;
         }
         seqmap_raise(&p->has, h->author, b.last_seq);
+        seqmap_raise(&g->sent_any, h->author, b.last_seq); /* allocation failure: only a figure */
         return true;
     }
     /* Fork proofs go to peers that hold the seq they contradict. */
@@ -650,6 +682,7 @@ static bool ingest_job(px_gossip *g, job *j)
         const uint8_t *author = entries[j->res.bad_index].h.author;
         for (size_t i = j->res.bad_index; i < n; i++)
             if (memcmp(entries[i].h.author, author, 32) == 0 &&
+                !px_members_cut_off(&g->wmembers, author) && /* past a cut: refused for good */
                 px_members_hold(g->wstore, &entries[i], px_now_ms()) == PX_OK)
                 j->held++;
         rc = PX_OK;
@@ -1009,4 +1042,12 @@ json_t *px_gossip_progress(px_gossip *g)
                      (json_int_t)remaining, "queued_bytes", (json_int_t)g->queued_bytes,
                      "unindexed", (json_int_t)unindexed,
                      "busy", g->job_running || g->queue_head != NULL || unindexed > 0);
+}
+
+int px_gossip_peers_holding(const px_gossip *g, const uint8_t author[32], uint64_t seq)
+{
+    int n = 0;
+    for (const px_gossip_peer *p = g->peers; p; p = p->next)
+        n += p->clock_received && px_conn_is_ready(p->conn) && seqmap_get(&p->has, author) >= seq;
+    return n == 0 && seqmap_get(&g->sent_any, author) >= seq ? 1 : n;
 }

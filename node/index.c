@@ -79,6 +79,8 @@ typedef struct ix {
 #define STMT_FIELD(name, sql) sqlite3_stmt *name;
     STMTS(STMT_FIELD)
 #undef STMT_FIELD
+    px_index_until_fn until; /* entries past it do not count (index.h) */
+    void *until_ctx;
 } ix;
 
 /* The statements of one versioned table. */
@@ -763,6 +765,8 @@ static int index_one(ix *x, const px_entry *e, bool *indexed)
     *indexed = false;
     if (k == RK_NONE)
         return PX_OK;
+    if (x->until && e->h.seq > x->until(x->until_ctx, e->h.author))
+        return PX_OK; /* past its author's cut: evidence only */
     /* The body was judged by the schema hook, but a caller may have no
      * hook: never index what does not validate. */
     rc = known_valid(e) ? PX_OK : px_record_validate(e->h.kind, e->body, e->body_len);
@@ -938,6 +942,17 @@ out:
     if (!rc && stats)
         *stats = w.stats;
     return rc;
+}
+
+int px_index_set_until(px_store *s, px_index_until_fn fn, void *ctx)
+{
+    ix *x;
+    int rc = state(s, &x);
+    if (rc)
+        return rc;
+    x->until = fn;
+    x->until_ctx = ctx;
+    return PX_OK;
 }
 
 int px_index_rebuild(px_store *s, px_index_stats *stats)

@@ -67,6 +67,13 @@ typedef struct px_index_stats {
     uint64_t reflagged; /* entries whose schema flag changed */
 } px_index_stats;
 
+/* Which entries count: entries of author with seq beyond until(ctx,
+ * author) are not indexed (a revoked or handed-over key's entries past its
+ * cut: kept as evidence, never shown; members.h). Set per store connection,
+ * before px_index_open; fn NULL: every entry counts. */
+typedef uint64_t (*px_index_until_fn)(void *ctx, const uint8_t author[32]);
+int px_index_set_until(px_store *s, px_index_until_fn fn, void *ctx);
+
 /* Prepare s's index statements and rebuild the index if it is missing,
  * stale or of another version. Must not be called inside a transaction
  * (a rebuild takes the write lock itself). OUT *rebuilt (may be NULL):

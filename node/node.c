@@ -254,8 +254,7 @@ static void enforce_membership(px_node *n)
         const uint8_t *pk = px_conn_peer_pk(s->conn);
         if (!pk || !px_conn_is_ready(s->conn))
             continue;
-        const px_member *m = px_members_find(&n->local.members, pk);
-        bool revoked = m && m->revoked;
+        bool revoked = px_members_cut_off(&n->local.members, pk);
         bool allowed = px_members_may_connect(&n->local.members, pk) ||
                        (px_conn_is_outbound(s->conn) && !revoked);
         if (!allowed) {
@@ -271,10 +270,18 @@ static void enforce_membership(px_node *n)
 static void reload_members(px_node *n)
 {
     int rc = px_members_load(&n->local.members, n->local.store, n->local.genesis.root);
+    bool rebuilt = false;
     if (rc)
         px_warn("node", "cannot compute the membership: %s", px_err_message(rc));
     else
         enforce_membership(n);
+    /* Entries past a new cut that arrived before it stop counting. */
+    if (!rc && (rc = px_local_apply_cuts(&n->local, &rebuilt)) != PX_OK)
+        px_warn("node", "cannot bring the records index in step with the membership: %s",
+                px_err_message(rc));
+    else if (rebuilt)
+        px_info("node", "records index rebuilt: what counts of the feeds held changed (a "
+                        "revocation's cut, or an admission)");
 }
 
 /* Of two ready connections between the same two keys, keep the one dialled
@@ -301,6 +308,11 @@ static void on_ready(px_conn *c)
     if (memcmp(pk, n->local.me.pk, 32) == 0) {
         px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
         px_conn_close(c, PX_EDUP);
+        return;
+    }
+    if (px_members_cut_off(&n->local.members, pk)) { /* outbound: checked after the handshake too */
+        px_info("node", "%s: its key was revoked or handed over; closing", px_conn_addr(c));
+        px_conn_close(c, PX_ENOTMEMBER);
         return;
     }
     for (session *o = n->sessions; o; o = o->next) {
@@ -689,7 +701,8 @@ static void on_tick(uv_timer_t *t)
             active_learned++;
         if (p->learned && p->conn && p->reached)
             ready_learned[n_ready_learned++] = i;
-        if (active || now < p->next_try_ms || connected_to(n, p->key))
+        if (active || now < p->next_try_ms || connected_to(n, p->key) ||
+            px_members_cut_off(&n->local.members, p->key)) /* never dial a revoked key */
             continue;
         if (!p->learned)
             dial(n, i, now);
@@ -758,6 +771,7 @@ static int learn_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     lc->have_last = true;
     if (!e->body || (m && (m->flags & PX_ENTRY_FLAG_SCHEMA_INVALID)) ||
         memcmp(e->h.author, n->local.me.pk, 32) == 0 ||
+        !px_members_may_connect(&n->local.members, e->h.author) || /* revoked: dropped */
         px_record_validate("address", e->body, e->body_len) != PX_OK)
         return PX_OK;
     msgpack_unpacked u;
@@ -867,7 +881,6 @@ static json_t *conn_json(session *s)
 static json_t *control_answer(void *ctx, const char *op, json_t *req)
 {
     px_node *n = ctx;
-    (void)req;
     if (strcmp(op, "peers") == 0 || strcmp(op, "status") == 0) {
         json_t *conns = json_array();
         for (session *s = n->sessions; s; s = s->next)
@@ -904,6 +917,19 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         px_gossip_membership_changed(n->gossip);
         px_gossip_local_changed(n->gossip);
         return json_pack("{s:b}", "ok", 1);
+    }
+    if (strcmp(op, "holding") == 0) {
+        /* {"author": KEY, "seq": N}: how many connected peers hold that much. */
+        uint8_t author[32];
+        const char *hex = json_string_value(json_object_get(req, "author"));
+        json_t *seq = json_object_get(req, "seq");
+        if (!hex || px_hex_decode(author, 32, hex) != PX_OK || !json_is_integer(seq) ||
+            json_integer_value(seq) < 0)
+            return json_pack("{s:b, s:s}", "ok", 0, "error",
+                             "holding needs an author key and a seq of 0 or more");
+        return json_pack("{s:b, s:i}", "ok", 1, "peers",
+                         px_gossip_peers_holding(n->gossip, author,
+                                                 (uint64_t)json_integer_value(seq)));
     }
     if (strcmp(op, "sync") == 0) {
         /* Dial every target now, whatever its back-off says. */

@@ -196,6 +196,11 @@ static json_t *jreal(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+static const uint8_t *centre_of(const px_query *q, const uint8_t author[32])
+{
+    return q->centre_of ? q->centre_of(q->centre_ctx, author) : author;
+}
+
 static json_t *jhex(const uint8_t *k)
 {
     char hex[65];
@@ -404,6 +409,9 @@ static int case_json(const px_query *q, qx *x, int64_t rid, json_t **out)
     o = json_object();
     json_object_set_new(o, "id", jcol_hex(st, 0));
     json_object_set_new(o, "author", jcol_hex(st, 1));
+    if (sqlite3_column_bytes(st, 1) == 32)
+        json_object_set_new(o, "centre_key",
+                            jhex(centre_of(q, (const uint8_t *)sqlite3_column_blob(st, 1))));
     json_object_set_new(o, "timestamp_ms", jcol_int(st, 2));
     json_object_set_new(o, "country", jcol(st, 3));
     json_object_set_new(o, "stage", jcol(st, 4));
@@ -791,6 +799,10 @@ int px_query_each_benchmark(const px_query *q, const px_bench_filter *f, px_quer
         }
         json_t *row = bench_json(st);
         json_object_set(row, "unit", unit);
+        if (sqlite3_column_bytes(st, B_AUTHOR) == 32)
+            json_object_set_new(
+                row, "centre_key",
+                jhex(centre_of(q, (const uint8_t *)sqlite3_column_blob(st, B_AUTHOR))));
         rc = fn(ctx, row);
         json_decref(row);
         n++;
@@ -1425,6 +1437,7 @@ static json_t *row_json(const engine *e, const brow *b)
     json_object_set_new(o, "status", jstr(b->status));
     json_object_set_new(o, "source", jstr(b->src_text));
     json_object_set_new(o, "author", jhex(b->author));
+    json_object_set_new(o, "centre_key", jhex(centre_of(e->q, b->author)));
     json_object_set_new(o, "id", jhex(b->id));
     json_object_set_new(o, "illustrative", json_boolean(b->illustrative));
     json_object_set_new(o, "grade", s->has_cw ? json_string(s->grade) : json_null());
@@ -1765,6 +1778,7 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         json_object_set_new(p, "break_reason", jstr(reason));
         json_object_set_new(p, "id", jhex(b->id));
         json_object_set_new(p, "author", jhex(b->author));
+        json_object_set_new(p, "centre_key", jhex(centre_of(q, b->author)));
         json_object_set_new(p, "illustrative", json_boolean(b->illustrative));
         json_object_set_new(p, "note", b->note[0] ? jstr(b->note) : json_null());
         json_array_append_new(points, p);
@@ -1864,11 +1878,13 @@ int px_query_aggregate(const px_query *q, const char *indicator, const char *per
             }
             illustrative |= b->illustrative || e.src[b->src].cw_illustrative;
             json_array_append_new(ids, jhex(b->id));
+            /* one centre, however many keys it signed with */
+            const uint8_t *who = centre_of(q, b->author);
             size_t m = 0;
-            while (m < members && memcmp(authors[m], b->author, 32) != 0)
+            while (m < members && memcmp(authors[m], who, 32) != 0)
                 m++;
             if (m == members)
-                memcpy(authors[members++], b->author, 32);
+                memcpy(authors[members++], who, 32);
         }
         free(authors);
         json_t *g = json_object();

@@ -46,6 +46,11 @@ typedef struct px_query {
     const char *lang;                 /* the reader's language (px_langmap_pick), or NULL */
     px_secretariat_fn is_secretariat; /* NULL: no crosswalk counts */
     void *secretariat_ctx;
+    /* The key that identifies author's centre across key successions (the
+     * first key of its chain, members.h), shown as `centre_key` beside
+     * `author`; aggregates count members by it. NULL: each key its own. */
+    const uint8_t *(*centre_of)(void *ctx, const uint8_t author[32]);
+    void *centre_ctx;
 } px_query;
 
 /* Listings show at most this many rows unless told otherwise. */

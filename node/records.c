@@ -1059,19 +1059,39 @@ static const field retract_fields[] = {
     {"reason", F_TEXT_OR_STR, false, NULL},
 };
 
-/* member / revoke: admissions and revocations, effective only when their
- * author is the root or an admitted secretariat member (members.c). */
+/* member / revoke: admissions, successions, hand-overs and revocations,
+ * effective only as members.c's fold says (authority by feed position).
+ * after / after_id name the last valid entry of a feed: the revoked key's,
+ * the continued key's, or a demoted secretariat member's. */
 static const field member_fields[] = {
     {"key", F_KEY, true, NULL},
     {"organisation", F_STR, true, NULL},
     {"country", F_COUNTRY, true, NULL},
     {"role", F_ENUM, true, roles},
+    {"continues", F_KEY, false, NULL},
+    {"after", F_COUNT, false, NULL},
+    {"after_id", F_ID, false, NULL},
 };
 
 static const field revoke_fields[] = {
     {"key", F_KEY, true, NULL},
+    {"after", F_COUNT, false, NULL},
+    {"after_id", F_ID, false, NULL},
     {"reason", F_TEXT_OR_STR, false, NULL},
 };
+
+/* after_id pins the entry at seq `after`: it needs `after`, and there is
+ * no entry 0. */
+static int cut_rules(const kind_spec *spec, const msgpack_object *const *v)
+{
+    const msgpack_object *after = fv(spec, v, "after"), *id = fv(spec, v, "after_id");
+    if (id && !after)
+        return px_err_set(PX_ESCHEMA, "field 'after' is missing: after_id names the entry at "
+                                      "seq 'after'");
+    if (id && after->via.u64 == 0)
+        return px_err_set(PX_ESCHEMA, "field 'after_id': there is no entry at seq 0");
+    return PX_OK;
+}
 
 /* address: where the author's node can be reached. The author's key is the
  * entry's author, so the addresses are plain HOST:PORT. */
@@ -1186,8 +1206,9 @@ static const kind_spec kinds[] = {
     KIND("aggregate", "an aggregate", "indicator, period, weighting, value and members",
          aggregate_fields, aggregate_rules),
     KIND("address", "an address announcement", "addresses", address_fields, address_rules),
-    KIND("member", "an admission", "key, organisation, country and role", member_fields, NULL),
-    KIND("revoke", "a revocation", "key", revoke_fields, NULL),
+    KIND("member", "an admission", "key, organisation, country and role", member_fields,
+         cut_rules),
+    KIND("revoke", "a revocation", "key", revoke_fields, cut_rules),
 };
 #undef KIND
 

@@ -100,7 +100,7 @@ pass "aggregate: n-weighted and unweighted, members counted, published by the ro
 px --data "$A" export --format json | json_get 'len(d)' >"$T/out"
 [ "$(cat "$T/out")" = 11 ] || fail "export json: $(cat "$T/out") results, wanted 11"
 px --data "$A" export --format csv --out "$T/x.csv" 2>/dev/null
-head -1 "$T/x.csv" | tr -d '\r' | grep -qx "indicator,indicator_version,country,centre,service,channel,period,value,n,ci_low,ci_high,std_err,method,status,source,illustrative,unit,id,author" \
+head -1 "$T/x.csv" | tr -d '\r' | grep -qx "indicator,indicator_version,country,centre,service,channel,period,value,n,ci_low,ci_high,std_err,method,status,source,illustrative,unit,id,author,centre_key" \
     || fail "export csv header"
 [ "$(wc -l <"$T/x.csv")" = 12 ] || fail "export csv rows"
 grep -q '"Sanj Research Center, Monitoring' "$T/x.csv" || fail "export csv does not quote a field with commas"
