@@ -1207,6 +1207,24 @@ bool px_record_kind_known(const char *kind)
     return find_kind(kind) != NULL;
 }
 
+const char *const *px_record_choices(const char *kind, const char *name)
+{
+    const kind_spec *spec = find_kind(kind);
+    for (size_t i = 0; spec && name && i < spec->nfields; i++)
+        if (spec->fields[i].type == F_ENUM && strcmp(spec->fields[i].name, name) == 0)
+            return spec->fields[i].values;
+    return NULL;
+}
+
+const char *px_country_code(size_t i, char out[3])
+{
+    if (i >= (sizeof countries - 1) / 2)
+        return NULL;
+    memcpy(out, countries + 2 * i, 2);
+    out[2] = '\0';
+    return out;
+}
+
 static int check_field(const field *f, const msgpack_object *o)
 {
     char label[96];

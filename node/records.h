@@ -49,6 +49,11 @@
  * "benchmark", "crosswalk", "retract", "aggregate". kind may be NULL. */
 bool px_record_kind_known(const char *kind);
 
+/* The values allowed for enum field `name` of kind ("stage" of "case":
+ * idea, pilot, ...), NULL-terminated, for pickers; NULL if that field is
+ * not an enum of that kind. */
+const char *const *px_record_choices(const char *kind, const char *name);
+
 /* Check that body (len bytes) is a valid record of the given kind.
  * Unknown extra fields are allowed and ignored (forward compatibility).
  * Returns:
@@ -79,6 +84,10 @@ int px_record_check_scale(double value, double scale_min, double scale_max,
 /* s[0..len) is an assigned ISO 3166-1 alpha-2 code (two uppercase letters,
  * e.g. "KZ"). The list is the 249 officially assigned codes. */
 bool px_country_valid(const char *s, size_t len);
+
+/* The i-th assigned code in alphabetical order (i from 0), written to out;
+ * NULL when i is past the last. For country pickers. */
+const char *px_country_code(size_t i, char out[3]);
 
 /* s[0..len) is a language tag as used for language-map keys: 2-3 lowercase
  * letters, then optionally "-Script" (four letters, first uppercase, e.g.
