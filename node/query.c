@@ -67,7 +67,7 @@ enum {
                "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
-                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0) "                \
+                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0) "                \
                 "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
     X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
                "higher_is_better, illustrative FROM rec_indicators WHERE code = ?1 AND "           \
@@ -79,15 +79,15 @@ enum {
     X(latest, "SELECT period_key FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "      \
               "ORDER BY period_key DESC LIMIT 1")                                                  \
     X(bench_period, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND period_key = ?2")                                           \
+                    "retracted = 0 AND period_key = ?2 AND superseded = 0")                                           \
     X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND (?2 IS NULL OR country = ?2)")                              \
+                    "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")                              \
     X(groups_country, "SELECT country, max(period_key) FROM rec_benchmarks WHERE indicator = ?1 "  \
                       "AND retracted = 0 GROUP BY country")                                        \
     X(groups_all, "SELECT country, centre, service, channel, max(period_key) FROM "                \
                   "rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "                         \
                   "GROUP BY country, centre, service, channel")                                    \
-    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND "             \
+    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND superseded = 0 AND "\
                   "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "           \
                   "(?3 IS NULL OR period_key = ?3) "                                               \
                   "ORDER BY indicator, country, period_key, centre, service, channel, rid")

@@ -71,6 +71,30 @@ const char *const *px_record_choices(const char *kind, const char *name);
  * the thread's error detail is left as it was. */
 int px_record_validate(const char *kind, const uint8_t *body, size_t len);
 
+/* Every problem of a body, not only the first: fn is called once per
+ * problem with its code (PX_ESCHEMA, PX_EFORMAT, PX_ETOOBIG), the field it
+ * concerns (the top-level field name, "" for the body as a whole) and the
+ * message (as px_record_validate's detail; valid during the call). One
+ * problem per field at most; the cross-field rules (ci_low <= ci_high,
+ * start_year <= end_year, ...) run only when every field passed.
+ * flags: PX_RECORD_STRICT refuses fields the kind does not define, naming
+ * the nearest known field ("field 'summmary' is not a field of a case; did
+ * you mean 'summary'?"), which is what publishing uses; without it unknown
+ * fields are ignored as for replicated records (forward compatibility).
+ * Returns PX_OK when there is no problem, else the first problem's code
+ * (PX_EINVAL for an unknown kind, reported through the detail only, and
+ * PX_ENOMEM stop at once). fn may be NULL: then this stops at the first
+ * problem like px_record_validate. */
+#define PX_RECORD_STRICT 1u
+typedef void (*px_record_issue_fn)(void *ctx, int rc, const char *name, const char *message);
+int px_record_check(const char *kind, const uint8_t *body, size_t len, unsigned flags,
+                    px_record_issue_fn fn, void *ctx);
+
+/* The field of kind whose name is nearest to name[0..len) (edit distance,
+ * ASCII case ignored), when it is a plausible typo (at most 2 edits, fewer
+ * than half the name's length); NULL otherwise. */
+const char *px_record_nearest_field(const char *kind, const char *name, size_t len);
+
 /* The check that needs an indicator definition: is a benchmark value inside
  * its indicator's scale [scale_min, scale_max]? PX_OK, or PX_ESCHEMA with a
  * detail such as "field 'value': 5.2 is outside indicator KZ-SAT-OVERALL's
