@@ -644,8 +644,17 @@ int px_formrec_fill(const char *kind, const json_t *rec, px_form *out)
 
 /* ---- error paths to form fields ------------------------------------------------------ */
 
+static void field_for(const char *kind, const char *path, const px_form *f, char *out,
+                      size_t outlen, bool nearest);
+
 void px_formrec_field_for(const char *kind, const char *path, const px_form *f, char *out,
                           size_t outlen)
+{
+    field_for(kind, path, f, out, outlen, true);
+}
+
+static void field_for(const char *kind, const char *path, const px_form *f, char *out,
+                      size_t outlen, bool nearest)
 {
     const fform *ff = find_form(kind);
     char head[80], sub[80] = "";
@@ -701,4 +710,9 @@ void px_formrec_field_for(const char *kind, const char *path, const px_form *f, 
         snprintf(out, outlen, "%s_%zu", *t, at);
         return;
     }
+    /* A field no form has (a typo posted by a hand-made request): beside
+     * the field it is nearest to, which its message names. */
+    const char *near = nearest ? px_record_nearest_field(kind, head, strlen(head)) : NULL;
+    if (near)
+        field_for(kind, near, f, out, outlen, false);
 }

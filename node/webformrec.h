@@ -117,8 +117,9 @@ int px_formrec_fill(const char *kind, const json_t *rec, px_form *out);
 /* The form field beside which an error about record field path (as
  * publish.h names it: "summary", "title.en", "scale.min", "tags[2]",
  * "conversion.a", "") is shown, given the posted form f: written to out
- * (outlen bytes); "" when the error belongs to the form as a whole (a
- * field the form does not have, or the record itself). */
+ * (outlen bytes). A field no form has goes beside the known field nearest
+ * to its name (px_record_nearest_field: "summmary" beside summary_0);
+ * "" when the error belongs to the form as a whole. */
 void px_formrec_field_for(const char *kind, const char *path, const px_form *f, char *out,
                           size_t outlen);
 

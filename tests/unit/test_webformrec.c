@@ -215,6 +215,8 @@ static void test_field_for(void)
     px_formrec_field_for("case", "tags[2]", &f, out, sizeof out);
     CHECK_STR(out, "tags");
     px_formrec_field_for("case", "summmary", &f, out, sizeof out);
+    CHECK_STR(out, "summary_0"); /* beside the nearest field */
+    px_formrec_field_for("case", "zzzzzzzzzz", &f, out, sizeof out);
     CHECK_STR(out, "");
     px_formrec_field_for("case", "", &f, out, sizeof out);
     CHECK_STR(out, "");
