@@ -429,6 +429,11 @@ static int set_field(json_t *rec, const ffield *fd, const char *raw)
     return rc;
 }
 
+/* Marks a string for the catalogues (po/check.sh) without web.h. */
+#ifndef PX_N_
+#define PX_N_(s) (s)
+#endif
+
 /* The two messages of this module, translated by the caller's tr. */
 static const char *tr_or(const px_formrec_tr *tr, const char *msgid)
 {
@@ -439,8 +444,8 @@ static int twice_error(px_form_errors *errs, const char *field, const char *lang
                        const px_formrec_tr *tr)
 {
     char msg[512], shown[64];
-    const char *fmt =
-        tr_or(tr, "The language %s is given twice; write each language's text in one block.");
+    const char *fmt = tr_or(
+        tr, PX_N_("The language %s is given twice; write each language's text in one block."));
     const char *at = strstr(fmt, "%s");
     /* the translation must keep exactly one %s; print it by hand, not as a format */
     px_record_show(shown, sizeof shown, lang, strlen(lang));
@@ -493,7 +498,8 @@ static int build_texts(const fform *ff, const px_form *f, json_t *rec, px_form_e
         }
         if (!rc && any_text && !lang)
             rc = px_form_error_add(
-                errs, name, tr_or(tr, "Choose the language this block's text is written in."));
+                errs, name,
+                tr_or(tr, PX_N_("Choose the language this block's text is written in.")));
         free(lang);
     }
     return rc;
