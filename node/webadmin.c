@@ -16,6 +16,7 @@
 #include "webformrec.h"
 
 #include <string.h>
+#include <time.h>
 
 /* ---- members -------------------------------------------------------------------- */
 
@@ -82,7 +83,7 @@ static int members_page(px_req *r, px_form *f, const px_form_errors *e, const ch
     const px_members *ms = members_now(r);
     px_fields x = {.r = r, .f = f, .e = e};
     const char *title = px_t(r, "Members");
-    px_page_begin(r, title);
+    px_fields_page_begin(r, title);
     px_hf(r, "<h1>%s</h1>\n", title);
     if (notice)
         px_hf(r, "<p class=\"notice\" role=\"status\" id=\"members-notice\">%s</p>\n", notice);
@@ -211,7 +212,7 @@ static int revoke_page(px_req *r, const px_member *m, px_form *f, const px_form_
     px_fields x = {.r = r, .f = f, .e = e};
     const char *title = px_t(r, "Revoke a member");
     px_hex_encode(hex, m->key, 32);
-    px_page_begin(r, title);
+    px_fields_page_begin(r, title);
     px_hf(r, "<h1>%s</h1>\n", title);
     px_hf(r,
           "<p>%s</p>\n<dl><dt>%s</dt><dd><code>%s</code></dd><dt>%s</dt><dd>%s</dd>"
@@ -428,16 +429,24 @@ int px_page_network(px_req *r)
         px_req_redirect(r, "/network?synced=1");
         return PX_OK;
     }
+    /* The first ask of a fresh server finds no snapshot yet: the loop
+     * writes one within milliseconds. This is a worker thread, so waiting
+     * a little here never holds replication up. */
     json_t *st = px_web_status(r);
-    px_page_begin(r, title);
+    for (int i = 0; i < 20 && json_object_size(st) == 0; i++) {
+        json_decref(st);
+        nanosleep(&(struct timespec){.tv_nsec = 25 * 1000 * 1000}, NULL);
+        st = px_web_status(r);
+    }
+    px_fields_page_begin(r, title);
     px_hf(r, "<h1>%s</h1>\n", title);
     if (px_req_arg(r, "synced"))
         px_hf(r, "<p class=\"notice\" role=\"status\" id=\"sync-notice\">%s</p>\n",
               px_t(r, "Dialling every target now, whatever its back-off."));
-    if (!json_object_size(st))
+    bool known = json_object_size(st) > 0;
+    if (!known)
         px_hf(r, "<p>%s</p>\n",
-              px_t(r, "The network status is not known yet; reload the page "
-                      "in a moment."));
+              px_t(r, "The network status is not known yet; reload the page in a moment."));
     px_hf(r, "<form method=\"post\" action=\"/network\" id=\"sync-now\">");
     px_csrf_input(r);
     px_hf(r,
@@ -445,10 +454,12 @@ int px_page_network(px_req *r)
           "<span class=\"hint\">%s</span></form>\n",
           px_t(r, "Sync now"),
           px_t(r, "Dial every target now instead of waiting for its back-off."));
-    connections(r, st);
-    dial_targets(r, st);
-    misbehaving(r, st);
-    replication(r, st);
+    if (known) {
+        connections(r, st);
+        dial_targets(r, st);
+        misbehaving(r, st);
+        replication(r, st);
+    }
     px_page_end(r);
     json_decref(st);
     return PX_OK;

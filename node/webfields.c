@@ -49,6 +49,13 @@ static const char *const choice_msgids[] = {PX_N_("idea"),
                                             PX_N_("linear"),
                                             NULL};
 
+void px_fields_page_begin(px_req *r, const char *title)
+{
+    px_page_begin(r, title);
+    /* The forms' own stylesheet (a link is allowed in the body). */
+    px_h(r, "<link rel=\"stylesheet\" href=\"/assets/forms.css\">");
+}
+
 const char *px_field_choice_label(px_req *r, const char *value)
 {
     for (size_t i = 0; choice_msgids[i]; i++)

@@ -56,6 +56,9 @@ void px_field_hidden(px_fields *x, const char *name);
  * errors). */
 void px_fields_summary(px_fields *x, const char *heading);
 
+/* px_page_begin, and the forms' stylesheet (web/assets/forms.css). */
+void px_fields_page_begin(px_req *r, const char *title);
+
 /* Translated label of an enum value ("pilot"), for pickers and tables. */
 const char *px_field_choice_label(px_req *r, const char *value);
 

@@ -425,7 +425,7 @@ static int render(page *pg, const char *upload_error)
 {
     px_req *r = pg->r;
     px_fields x = {.r = r, .f = &pg->f, .e = &pg->e};
-    px_page_begin(r, page_title(r, pg->kind));
+    px_fields_page_begin(r, page_title(r, pg->kind));
     px_hf(r, "<h1>%s</h1>\n", page_title(r, pg->kind));
     if (pg->notice)
         px_hf(r, "<p class=\"notice\" role=\"status\">%s</p>\n", pg->notice);
@@ -439,7 +439,8 @@ static int render(page *pg, const char *upload_error)
               px_t(r, "This is a new version of"), px_req_printf(r, "%.16s", sup));
     px_fields_summary(&x, px_t(r, "Nothing was published. Correct the fields below."));
     if (strcmp(pg->kind, "benchmark") == 0)
-        px_hf(r, "<h2>%s</h2>\n", px_t(r, "One result"));
+        px_hf(r, "<p><a href=\"#upload\">%s</a></p>\n<h2>%s</h2>\n",
+              px_t(r, "Many results at once? Upload a CSV file."), px_t(r, "One result"));
     px_hf(r, "<form method=\"post\" action=\"/publish/%s\" id=\"publish-%s\" novalidate>\n",
           pg->kind, pg->kind);
     px_csrf_input(r);
@@ -575,7 +576,7 @@ static int upload(px_req *r, const px_upload *u)
         px_req_redirect(r, rec ? record_url(r, "benchmark", e.id, rec) : "/indicators");
         json_decref(rec);
     } else if (rc == PX_ESCHEMA || rc == PX_OK) {
-        px_page_begin(r, page_title(r, "benchmark"));
+        px_fields_page_begin(r, page_title(r, "benchmark"));
         px_hf(r, "<h1>%s</h1>\n", page_title(r, "benchmark"));
         if (rc == PX_OK) /* no rows at all */
             px_hf(r, "<div class=\"errors\" id=\"form-errors\" role=\"alert\"><p>%s</p></div>",
@@ -689,7 +690,7 @@ int px_page_publish(px_req *r)
     if (refused)
         return rc;
     const char *title = px_t(r, "Publish");
-    px_page_begin(r, title);
+    px_fields_page_begin(r, title);
     px_hf(r, "<h1>%s</h1>\n<p>%s</p>\n<ul class=\"publish-kinds\" id=\"publish-kinds\">\n", title,
           px_t(r, "What this node publishes is signed with its key and spreads to every member. "
                   "Every record is checked first, with the same rules as 'praxis publish'."));
@@ -778,7 +779,7 @@ static int retract_form(px_req *r, const uint8_t id[32], const char *hex, const 
 {
     px_fields x = {.r = r, .f = f, .e = e};
     const char *title = px_t(r, "Retract a record");
-    px_page_begin(r, title);
+    px_fields_page_begin(r, title);
     px_hf(r, "<h1>%s</h1>\n", title);
     px_hf(r, "<p>%s <strong>%s</strong> (%s, <code>%s…</code>)</p>\n",
           px_t(r, "You are about to withdraw"), record_title(r, rec, kind), kind_label(r, kind),
@@ -870,6 +871,7 @@ void px_web_own_record_actions(px_req *r, const uint8_t id[32], const char *kind
         retracted)
         return;
     px_id_hex(hex, id);
+    px_h(r, "<link rel=\"stylesheet\" href=\"/assets/forms.css\">");
     px_hf(r, "<div class=\"own-actions\" id=\"own-actions\"><h2>%s</h2><p>",
           px_t(r, "Your record"));
     if (is_live && (strcmp(kind, "case") == 0 || strcmp(kind, "indicator") == 0))

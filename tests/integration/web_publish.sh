@@ -240,6 +240,17 @@ px --data "$T/hub" member list | grep -q "^${NEWKEY:0:16}  observer     revoked.
     || { px --data "$T/hub" member list; fail "member list does not show the revocation"; }
 pass "members: 403 for a centre; admit with errors beside fields, then admitted; revoke after confirmation"
 
+# --- in Russian -------------------------------------------------------------------------------------
+for page in /publish/case /publish/benchmark /members /network; do
+    code=$(curl -s -b "$T/hub.jar" -b "px_lang=ru" -o "$T/body" -w '%{http_code}' "http://127.0.0.1:${HTTP[hub]}$page")
+    [ "$code" = 200 ] || fail "$page in Russian answered $code"
+done
+body_has "Синхронизировать сейчас"
+curl -s -b "$T/hub.jar" -b "px_lang=ru" -o "$T/body" "http://127.0.0.1:${HTTP[hub]}/publish/case"
+body_has "Опубликовать кейс"
+body_has "Добавить язык"
+pass "the pages speak Russian"
+
 # --- network ------------------------------------------------------------------------------------------
 [ "$(get g4c /network)" = 200 ] || fail "the network page"
 body_has 'id="dial-target-list"'
