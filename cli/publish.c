@@ -77,25 +77,42 @@ static void print_errors(const px_pub *p)
         fprintf(stderr, "  ... and %zu more errors\n", n - ERRORS_SHOWN);
 }
 
+static void more_line(size_t hidden, const char *source)
+{
+    if (!hidden)
+        return;
+    fprintf(stderr, "... and %zu more from ", hidden);
+    px_text_put(stderr, source, false);
+    fputc('\n', stderr);
+}
+
+/* stderr: one labelled line per new entry (the first SHOWN_PER_FILE of each
+ * file), then each file's totals. */
 static void print_summary(const px_pub *p, bool check)
 {
-    size_t ns = px_pub_nsources(p), total = 0, shown = 0;
-    size_t cur = SIZE_MAX;
+    size_t ns = px_pub_nsources(p), total = 0, shown = 0, hidden = 0;
     const char *verb = check ? "checked" : "published";
+    const char *last = NULL;
     for (size_t i = 0; i < px_pub_count(p) && !check; i++) {
         px_pub_entry e;
         char hex[PX_ID_HEX];
         px_pub_entry_get(p, i, &e);
-        if (e.record == 1)
-            shown = 0;
-        if (++shown > SHOWN_PER_FILE)
+        if (e.source != last) {
+            more_line(hidden, last);
+            shown = hidden = 0;
+            last = e.source;
+        }
+        if (++shown > SHOWN_PER_FILE) {
+            hidden++;
             continue;
+        }
         px_id_hex(hex, e.id);
-        fprintf(stderr, "%s %-9s %.16s  ", verb, e.kind, hex);
+        fprintf(stderr, "%s %s %.16s ", verb, e.kind, hex);
         px_text_put(stderr, e.source, false);
-        fprintf(stderr, " record %zu%s\n", e.record, e.replaced ? " (replaces an earlier result)" : "");
+        fprintf(stderr, " record %zu%s\n", e.record,
+                e.replaced ? " (replaces an earlier result)" : "");
     }
-    (void)cur;
+    more_line(hidden, last);
     for (size_t i = 0; i < ns; i++) {
         const px_pub_source *s = px_pub_source_at(p, i);
         px_text_put(stderr, s->name, false);
