@@ -13,6 +13,7 @@
 #include "datadir.h"
 #include "entry.h"
 #include "error.h"
+#include "index.h"
 #include "jsonmp.h"
 #include "publish.h"
 #include "records.h"
@@ -821,6 +822,17 @@ int px_page_retract(px_req *r)
     if (memcmp(author, px_req_me(r), 32) != 0) {
         rc = px_page_message(r, 403, title,
                              px_t(r, "Only the node that published a record can retract it."));
+        goto out;
+    }
+    if (!px_formrec_kind(kind)) {
+        rc = px_page_message(r, 400, title,
+                             px_t(r, "Only case studies, indicators, benchmark results and "
+                                     "crosswalks can be retracted."));
+        goto out;
+    }
+    px_index_info info;
+    if (px_index_info_get(px_req_store(r), id, &info) == PX_OK && info.retracted) {
+        rc = px_page_message(r, 409, title, px_t(r, "This record is retracted already."));
         goto out;
     }
     if (!px_req_is_post(r)) {
