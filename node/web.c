@@ -164,7 +164,7 @@ struct px_req {
     struct MHD_Connection *conn;
     const px_route *route;
     char *path, *param;
-    bool post, api;
+    bool post, get, api;
     bool has_session;
     px_session sess;
     const char *lang, *rec_lang;
@@ -851,6 +851,17 @@ int px_web_login(px_req *r)
     return PX_OK;
 }
 
+/* POST /logout: end this session. */
+int px_web_logout(px_req *r)
+{
+    px_sessions_remove(&r->w->sessions, r->sess.id);
+    r->has_session = false;
+    px_req_header(r, "Set-Cookie", "px_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return px_page_message(r, 200, px_t(r, "Signed out"),
+                           px_t(r, "This browser's session has ended. Run 'praxis ui' to sign "
+                                   "in again."));
+}
+
 /* GET /lang?set=LANG&back=PATH */
 int px_web_lang(px_req *r)
 {
@@ -975,6 +986,7 @@ static void first_call(px_req *r, const char *url, const char *method)
         return;
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    r->get = get;
     r->post = strcmp(method, "POST") == 0;
     if (!get && !r->post) {
         r->refuse = 405;
@@ -1071,12 +1083,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (!r->t)
             return MHD_NO;
         first_call(r, url, method);
-        if (r->refuse) {
+        /* A refused POST is answered before its body is read (the
+         * connection then closes); everything else on the next call, once
+         * MHD has the whole request, so the connection can be kept alive. */
+        if (r->refuse && (r->post || !r->get)) {
             answer_error(r, r->refuse, px_t(r, r->refuse_text));
             return send_response(r);
         }
-        if (r->post)
-            return MHD_YES; /* the body follows */
+        return MHD_YES;
+    } else if (r->refuse) {
+        *upload_data_size = 0;
+        answer_error(r, r->refuse, px_t(r, r->refuse_text));
+        return send_response(r);
     } else if (r->post && *upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
