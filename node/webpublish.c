@@ -496,11 +496,17 @@ static void csv_errors(px_req *r, px_pub *p)
 {
     size_t n = px_pub_nerrors(p), shown = n < CSV_ROWS_SHOWN ? n : CSV_ROWS_SHOWN;
     px_h(r, "<div class=\"errors\" id=\"form-errors\" role=\"alert\" tabindex=\"-1\">");
-    px_hf(r, "<h2>%s</h2>",
-          px_req_printf(r,
-                        px_tn(r, "Nothing was published: %zu row was rejected.",
-                              "Nothing was published: %zu rows were rejected.", px_pub_rejected(p)),
-                        px_pub_rejected(p)));
+    size_t rejected = px_pub_rejected(p);
+    if (rejected)
+        px_hf(r, "<h2>%s</h2>",
+              px_req_printf(r,
+                            px_tn(r, "Nothing was published: %zu row was rejected.",
+                                  "Nothing was published: %zu rows were rejected.", rejected),
+                            rejected));
+    else
+        px_hf(r, "<h2>%s</h2>",
+              px_t(r, "Nothing was published: the file cannot be read as "
+                      "benchmark results."));
     px_hf(r,
           "<table id=\"csv-errors\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">"
           "%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
