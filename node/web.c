@@ -223,10 +223,9 @@ void *px_req_alloc(px_req *r, size_t n)
         size_t cap = need > 16384 ? need : 16384;
         b = malloc(sizeof *b + cap);
         if (!b) {
-            /* Requests are small; an allocation failure ends this one. */
+            /* An allocation failure ends this request with 500. */
             r->oom = true;
-            static max_align_t scratch[64];
-            return n <= sizeof scratch ? (void *)scratch : NULL;
+            return NULL;
         }
         b->cap = cap;
         b->used = 0;
@@ -666,7 +665,7 @@ static enum MHD_Result send_response(px_req *r)
         r->file = NULL;
         if (fd >= 0 && fstat(fd, &st) == 0 && lseek(fd, 0, SEEK_SET) == 0)
             resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-        else if (fd >= 0)
+        if (!resp && fd >= 0)
             close(fd);
     } else {
         size_t len = r->out.len;
@@ -1095,6 +1094,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0;
         answer_error(r, r->refuse, px_t(r, r->refuse_text));
         return send_response(r);
+    } else if (!r->post && *upload_data_size) {
+        *upload_data_size = 0; /* a body on a GET: ignored */
+        return MHD_YES;
     } else if (r->post && *upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;

@@ -239,7 +239,8 @@ static void test_mo(void)
     const char *orig[] = {"", "apple", "one\0many", "pear"};
     const char *trans[] = {"Plural-Forms: nplurals=3;\n", "яблоко", "один\0два\0много", ""};
     size_t olen[] = {0, 5, 8, 4};
-    size_t tlen[] = {26, 12, 29, 0};
+    size_t tlen[] = {sizeof "Plural-Forms: nplurals=3;\n" - 1, sizeof "яблоко" - 1,
+                     sizeof "один\0два\0много" - 1, 0};
     size_t len = make_mo(buf, sizeof buf, orig, trans, olen, tlen, 4);
     px_mo mo;
     CHECK_RC(px_mo_open(&mo, buf, len), PX_OK);
