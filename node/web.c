@@ -285,12 +285,27 @@ const char *px_req_param(const px_req *r)
 
 const char *px_req_arg(const px_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
 const char *px_req_header_in(const px_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+px_req *px_req_detached(const char *lang)
+{
+    px_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->path = (char *)"/";
+    r->lang = r->rec_lang = px_i18n_supported(lang) ? px_i18n_supported(lang) : "en";
+    return r;
+}
+
+void px_req_detached_free(px_req *r)
+{
+    req_free(r);
 }
 
 const char *px_req_field(const px_req *r, const char *name)
@@ -631,7 +646,8 @@ const char *px_req_self_url(px_req *r)
     px_buf b = {0};
     self_ctx c = {&b, true};
     px_buf_append(&b, r->path, strlen(r->path));
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &c);
+    if (r->conn)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &c);
     px_buf_append(&b, "", 1);
     const char *out = b.data ? px_req_strdup(r, (const char *)b.data) : "/";
     px_buf_free(&b);
