@@ -215,7 +215,9 @@ static void test_mo(void)
     CHECK_STR(px_i18n_get("ru", "Home"), "Главная");
     CHECK_STR(px_i18n_get("ru", "Case studies"), "Кейсы");
     CHECK_STR(px_i18n_get("en", "Home"), "Home");
-    CHECK_STR(px_i18n_get("kk", "Home"), "Home"); /* no catalogue: English */
+    CHECK_STR(px_i18n_get("kk", "Home"), "Басты бет"); /* the partial Kazakh catalogue */
+    CHECK_STR(px_i18n_get("kk", "Sign out"), "Sign out"); /* ...falls back to English */
+    CHECK_STR(px_i18n_get("uz", "Home"), "Home");           /* no catalogue: English */
     CHECK_STR(px_i18n_get("ru", "a string nobody translated"), "a string nobody translated");
     CHECK_STR(px_i18n_nget("ru", "%s case study", "%s case studies", 1), "%s кейс");
     CHECK_STR(px_i18n_nget("ru", "%s case study", "%s case studies", 3), "%s кейса");
@@ -229,7 +231,8 @@ static void test_mo(void)
     /* Accept-Language */
     CHECK_STR(px_i18n_negotiate("ru-RU,ru;q=0.9,en-US;q=0.8"), "ru");
     CHECK_STR(px_i18n_negotiate("en-GB,en;q=0.9,ru;q=0.5"), "en");
-    CHECK_STR(px_i18n_negotiate("kk, ru;q=0.7"), "ru");
+    CHECK_STR(px_i18n_negotiate("uz, ru;q=0.7"), "ru");
+    CHECK_STR(px_i18n_negotiate("kk-KZ, ru;q=0.7"), "kk");
     CHECK_STR(px_i18n_negotiate("fr;q=1, de;q=0.9"), "en");
     CHECK_STR(px_i18n_negotiate("ru;q=0"), "en");
     CHECK_STR(px_i18n_negotiate(NULL), "en");
