@@ -223,10 +223,9 @@ void *px_req_alloc(px_req *r, size_t n)
         size_t cap = need > 16384 ? need : 16384;
         b = malloc(sizeof *b + cap);
         if (!b) {
-            /* Requests are small; an allocation failure ends this one. */
+            /* An allocation failure ends this request with 500. */
             r->oom = true;
-            static max_align_t scratch[64];
-            return n <= sizeof scratch ? (void *)scratch : NULL;
+            return NULL;
         }
         b->cap = cap;
         b->used = 0;
@@ -286,12 +285,27 @@ const char *px_req_param(const px_req *r)
 
 const char *px_req_arg(const px_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
 const char *px_req_header_in(const px_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+px_req *px_req_detached(const char *lang)
+{
+    px_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->path = (char *)"/";
+    r->lang = r->rec_lang = px_i18n_supported(lang) ? px_i18n_supported(lang) : "en";
+    return r;
+}
+
+void px_req_detached_free(px_req *r)
+{
+    req_free(r);
 }
 
 const char *px_req_field(const px_req *r, const char *name)
@@ -632,7 +646,8 @@ const char *px_req_self_url(px_req *r)
     px_buf b = {0};
     self_ctx c = {&b, true};
     px_buf_append(&b, r->path, strlen(r->path));
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &c);
+    if (r->conn)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &c);
     px_buf_append(&b, "", 1);
     const char *out = b.data ? px_req_strdup(r, (const char *)b.data) : "/";
     px_buf_free(&b);
@@ -666,7 +681,7 @@ static enum MHD_Result send_response(px_req *r)
         r->file = NULL;
         if (fd >= 0 && fstat(fd, &st) == 0 && lseek(fd, 0, SEEK_SET) == 0)
             resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-        else if (fd >= 0)
+        if (!resp && fd >= 0)
             close(fd);
     } else {
         size_t len = r->out.len;
@@ -685,7 +700,9 @@ static enum MHD_Result send_response(px_req *r)
                             r->ctype ? r->ctype : "text/html; charset=utf-8");
     MHD_add_response_header(resp, "Content-Security-Policy", csp);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    /* same-origin, not no-referrer: under no-referrer a browser sends
+     * "Origin: null" with every form POST, which origin_ok() refuses. */
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
@@ -1095,6 +1112,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0;
         answer_error(r, r->refuse, px_t(r, r->refuse_text));
         return send_response(r);
+    } else if (!r->post && *upload_data_size) {
+        *upload_data_size = 0; /* a body on a GET: ignored */
+        return MHD_YES;
     } else if (r->post && *upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;

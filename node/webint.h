@@ -21,6 +21,11 @@ const char *px_web_network_name(const px_req *r);
 int px_web_login(px_req *r);
 int px_web_lang(px_req *r);
 int px_web_logout(px_req *r);
+/* A request without a connection or server, for unit tests of the HTML
+ * builder: no session, no store, no arguments. */
+px_req *px_req_detached(const char *lang);
+void px_req_detached_free(px_req *r);
+
 /* This page's own URL (path and query), re-encoded. */
 const char *px_req_self_url(px_req *r);
 
