@@ -70,8 +70,20 @@ struct px_web {
 
 /* ---- worker thread state -------------------------------------------------- */
 
+enum { CACHE_SLOTS = 16 };
+
+/* A result computed from the store, kept until the store changes. */
+typedef struct cache_slot {
+    char *key;
+    json_t *value;
+    uint64_t used;
+} cache_slot;
+
 typedef struct wthread {
     px_web *w;
+    cache_slot cache[CACHE_SLOTS];
+    int64_t cache_version; /* PRAGMA data_version the cache belongs to */
+    uint64_t cache_tick;
     px_store *store;
     px_members members;
     bool members_ok;
@@ -86,6 +98,10 @@ static void wthread_free(void *p)
     wthread *t = p;
     if (!t)
         return;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        free(t->cache[i].key);
+        json_decref(t->cache[i].value);
+    }
     px_members_free(&t->members);
     px_store_close(t->store);
     if (t->local) {
@@ -398,6 +414,63 @@ px_query px_req_query(px_req *r)
     q.is_secretariat = web_is_secretariat;
     q.secretariat_ctx = (void *)px_req_members(r);
     return q;
+}
+
+/* Empty the cache when another connection has committed since it was
+ * filled (SQLite's data_version changes then). */
+static void cache_check(wthread *t)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (!t->store)
+        return;
+    if (sqlite3_prepare_v2(px_store_db(t->store), "PRAGMA data_version", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (v == t->cache_version && v != -1)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        free(t->cache[i].key);
+        json_decref(t->cache[i].value);
+        memset(&t->cache[i], 0, sizeof t->cache[i]);
+    }
+    t->cache_version = v;
+}
+
+json_t *px_req_cache_get(px_req *r, const char *key)
+{
+    wthread *t = r->t;
+    if (!t || !px_req_store(r))
+        return NULL;
+    cache_check(t);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (t->cache[i].key && strcmp(t->cache[i].key, key) == 0) {
+            t->cache[i].used = ++t->cache_tick;
+            return json_incref(t->cache[i].value);
+        }
+    return NULL;
+}
+
+void px_req_cache_put(px_req *r, const char *key, json_t *value)
+{
+    wthread *t = r->t;
+    if (!t || !value || !px_req_store(r))
+        return;
+    cache_check(t);
+    int victim = 0;
+    for (int i = 1; i < CACHE_SLOTS; i++)
+        if (t->cache[i].used < t->cache[victim].used)
+            victim = i;
+    char *k = strdup(key);
+    if (!k)
+        return;
+    free(t->cache[victim].key);
+    json_decref(t->cache[victim].value);
+    t->cache[victim].key = k;
+    t->cache[victim].value = json_incref(value);
+    t->cache[victim].used = ++t->cache_tick;
 }
 
 struct px_local *px_req_local(px_req *r)
