@@ -1380,7 +1380,6 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         if (k->type != MSGPACK_OBJECT_STR)
             return issue(is, px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1),
                          "");
-        px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
         for (uint32_t j = 0; j < i && !dup; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
             dup = k2->via.str.size == k->via.str.size &&
@@ -1389,6 +1388,7 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         }
         if (dup) {
             any_bad = true;
+            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
             rc = issue(is, px_err_set(PX_ESCHEMA, "field '%s' appears twice", shown), shown);
             if (rc)
                 return rc;
@@ -1402,6 +1402,7 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         } else if (strict) {
             const char *near = px_record_nearest_field(spec->kind, k->via.str.ptr, k->via.str.size);
             any_bad = true;
+            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
             if (near)
                 px_err_set(PX_ESCHEMA, "field '%s' is not a field of %s; did you mean '%s'?", shown,
                            spec->article, near);
