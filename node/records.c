@@ -1300,6 +1300,7 @@ typedef struct issues {
     px_record_issue_fn fn;
     void *ctx;
     int first; /* the code of the first problem, PX_OK if none */
+    size_t n;  /* problems so far */
 } issues;
 
 /* Report a problem just set with px_err_set (rc, detail) about field
@@ -1308,6 +1309,7 @@ static int issue(issues *is, int rc, const char *name)
 {
     if (is->first == PX_OK)
         is->first = rc;
+    is->n++;
     if (is->fn == NULL || (rc != PX_ESCHEMA && rc != PX_EFORMAT && rc != PX_ETOOBIG))
         return rc;
     is->fn(is->ctx, rc, name, px_err_detail());
@@ -1358,6 +1360,50 @@ const char *px_record_nearest_field(const char *kind, const char *name, size_t l
     if (best == NULL || best_d > 2 || best_d * 2 >= strlen(best))
         return NULL;
     return best;
+}
+
+/* Strict publishing inside the two maps with fixed keys (a scale, a
+ * conversion): a key they do not define, with the nearest one. */
+static int nested_unknown(const field *fd, const msgpack_object *o, issues *is)
+{
+    static const char *const scale_keys[] = {"min", "max", "higher_is_better", NULL};
+    static const char *const conv_keys[] = {"type", "a", "b", NULL};
+    const char *const *keys = fd->type == F_SCALE ? scale_keys : conv_keys;
+    const char *what = fd->type == F_SCALE ? "a scale" : "a conversion";
+    char shown[64], path[96];
+    int rc = PX_OK;
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return PX_OK;
+    for (uint32_t i = 0; i < o->via.map.size && !rc; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        size_t j = 0, best_d = SIZE_MAX;
+        const char *best = NULL;
+        if (k->type != MSGPACK_OBJECT_STR)
+            continue;
+        while (keys[j] && !str_eq(k, keys[j]))
+            j++;
+        if (keys[j])
+            continue;
+        for (j = 0; keys[j]; j++) {
+            size_t d = edit_distance(k->via.str.ptr, k->via.str.size, keys[j]);
+            if (d < best_d) {
+                best_d = d;
+                best = keys[j];
+            }
+        }
+        if (best && (best_d > 2 || best_d * 2 >= strlen(best)))
+            best = NULL;
+        px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
+        snprintf(path, sizeof path, "%s.%s", fd->name, shown);
+        if (best)
+            px_err_set(PX_ESCHEMA, "field '%s' is not part of %s; did you mean '%s.%s'?", path,
+                       what, fd->name, best);
+        else
+            px_err_set(PX_ESCHEMA, "field '%s' is not part of %s, which has %s", path, what,
+                       fd->type == F_SCALE ? "min, max and higher_is_better" : "type, a and b");
+        rc = issue(is, PX_ESCHEMA, fd->name);
+    }
+    return rc;
 }
 
 /* Validate an unpacked body map against spec. OUT vals (MAX_FIELDS): the
@@ -1436,6 +1482,12 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
             rc = issue(is, rc, fd->name);
             if (rc)
                 return rc;
+        } else if (strict && (fd->type == F_SCALE || fd->type == F_CONVERSION)) {
+            size_t before = is->n;
+            rc = nested_unknown(fd, vals[f], is);
+            if (rc)
+                return rc;
+            any_bad |= is->n != before;
         }
     }
     /* The cross-field rules read only fields that passed their own checks. */
