@@ -19,6 +19,7 @@
 #include "log.h"
 #include "records.h"
 #include "util.h"
+#include "web.h"
 #include "wire.h"
 
 #include <msgpack.h>
@@ -47,6 +48,7 @@ typedef struct peer {
     bool reached;  /* its handshake completed */
     bool learned;  /* from an address entry, not from genesis or --peer */
     uint8_t addr_next, addr_count; /* which resolved address to dial next, of how many */
+    char last_error[160]; /* why the last dial failed ("" after a success) */
 } peer;
 
 enum { BANS_MAX = 64 };
@@ -95,6 +97,7 @@ struct px_node {
     uint64_t next_rotate_ms;
     ban bans[BANS_MAX];
     size_t n_bans;
+    px_web *web;
 };
 
 static void short_key(char out[17], const uint8_t pk[32])
@@ -304,6 +307,7 @@ static void on_ready(px_conn *c)
     } else if (s->peer_index >= 0) {
         n->peers[s->peer_index].reached = true;
         n->peers[s->peer_index].failures = 0;
+        n->peers[s->peer_index].last_error[0] = '\0';
     }
     if (memcmp(pk, n->local.me.pk, 32) == 0) {
         px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
@@ -414,6 +418,8 @@ static void on_close(px_conn *c, int rc)
             uint8_t jitter[2];
             px_random_bytes(jitter, 2);
             p->next_try_ms = now + delay + ((uint64_t)(jitter[0] | jitter[1] << 8) % 500);
+            snprintf(p->last_error, sizeof p->last_error, "%s",
+                     rc ? px_err_message(rc) : "closed before the handshake completed");
             px_debug("node", "dial %s failed (%s); next try in %llu ms", p->text,
                      px_err_message(rc), (unsigned long long)(p->next_try_ms - now));
         }
@@ -600,6 +606,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         if (!n->stopping) {
             p->failures++;
             p->next_try_ms = px_now_ms() + BACKOFF_MAX_MS / 4;
+            snprintf(p->last_error, sizeof p->last_error, "cannot resolve the host: %s",
+                     uv_strerror(status));
             px_debug("node", "cannot resolve %s: %s", p->text, uv_strerror(status));
         }
         uv_freeaddrinfo(res);
@@ -630,6 +638,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         p->addr_next = more ? p->addr_next + 1 : 0;
         p->failures += !more;
         p->next_try_ms = px_now_ms() + (more ? 0 : 5000);
+        snprintf(p->last_error, sizeof p->last_error, "%s", px_err_message(rc));
         px_debug("node", "dial %s: %s", p->text, px_err_message(rc));
         return;
     }
@@ -886,12 +895,15 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         for (session *s = n->sessions; s; s = s->next)
             json_array_append_new(conns, conn_json(s));
         json_t *targets = json_array();
-        for (size_t i = 0; i < n->n_peers; i++)
-            json_array_append_new(
-                targets, json_pack("{s:s, s:b, s:i, s:I}", "address", n->peers[i].text,
-                                   "connected", n->peers[i].conn != NULL && n->peers[i].reached,
-                                   "failures", (int)n->peers[i].failures, "next_try_ms",
-                                   (json_int_t)n->peers[i].next_try_ms));
+        for (size_t i = 0; i < n->n_peers; i++) {
+            json_t *t = json_pack("{s:s, s:b, s:i, s:I}", "address", n->peers[i].text,
+                                  "connected", n->peers[i].conn != NULL && n->peers[i].reached,
+                                  "failures", (int)n->peers[i].failures, "next_try_ms",
+                                  (json_int_t)n->peers[i].next_try_ms);
+            if (t && n->peers[i].last_error[0])
+                json_object_set_new(t, "last_error", json_string(n->peers[i].last_error));
+            json_array_append_new(targets, t);
+        }
         json_t *bans = json_array();
         for (size_t i = 0; i < n->n_bans; i++) {
             char key[65];
@@ -946,6 +958,42 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         return o;
     }
     return NULL;
+}
+
+/* --- web interface (web.h): its hooks run on this loop ----------------------- */
+
+static json_t *web_status(void *ctx)
+{
+    return control_answer(ctx, "status", NULL);
+}
+
+static void web_appended(void *ctx)
+{
+    json_decref(control_answer(ctx, "notify", NULL));
+}
+
+static void web_sync_now(void *ctx)
+{
+    json_decref(control_answer(ctx, "sync", NULL));
+}
+
+static int start_web(px_node *n)
+{
+    if (n->cfg.http && strcmp(n->cfg.http, "off") == 0)
+        return PX_OK;
+    px_web_cfg wc = {
+        .data_dir = n->local.paths.dir,
+        .listen = n->cfg.http ? n->cfg.http : PX_WEB_DEFAULT_LISTEN,
+        .listen_is_default = n->cfg.http == NULL,
+        .hosts = n->cfg.http_hosts,
+        .n_hosts = n->cfg.n_http_hosts,
+        .root = n->local.genesis.root,
+        .me = n->local.me.pk,
+        .network_name = n->local.genesis.name,
+        .hooks = {.ctx = n, .status = web_status, .appended = web_appended,
+                  .sync_now = web_sync_now},
+    };
+    return px_web_start(n->loop, &wc, &n->web);
 }
 
 /* --- lifecycle ----------------------------------------------------------------- */
@@ -1015,6 +1063,8 @@ int px_node_start(px_node *n)
         rc = start_listening(n);
     if (!rc)
         rc = announce(n);
+    if (!rc)
+        rc = start_web(n);
     if (rc)
         return rc;
     uv_timer_init(n->loop, &n->tick);
@@ -1044,6 +1094,8 @@ void px_node_stop(px_node *n)
     }
     px_control_stop(n->control);
     n->control = NULL;
+    px_web_stop(n->web);
+    n->web = NULL;
     px_gossip_stop(n->gossip);
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)
