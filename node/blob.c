@@ -662,6 +662,7 @@ int px_blob_put_manifest(px_blobs *b, const uint8_t id[32], const uint8_t *manif
         return rc;
     }
     px_err_clear();
+    rc = PX_OK;
     if (m.size > b->cache_max)
         rc = px_err_set(PX_ETOOBIG,
                         "blob %s is %llu bytes, more than the blob cache holds (%llu bytes)",
