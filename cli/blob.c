@@ -120,11 +120,14 @@ static int do_get(bctx *c, const uint8_t id[32], const char *out)
             return rc;
         f = of.f;
     }
-    uint8_t *buf = malloc(PX_BLOB_CHUNK);
+    /* 16 chunks (1 MiB) per read: bounded memory, and the manifest is
+     * looked up once per MiB rather than once per chunk. */
+    const size_t step = 16 * (size_t)PX_BLOB_CHUNK;
+    uint8_t *buf = malloc(step);
     if (!buf)
         rc = px_err_set(PX_ENOMEM, "out of memory");
-    for (uint64_t off = 0; !rc && off < info.size; off += PX_BLOB_CHUNK) {
-        size_t n = info.size - off < PX_BLOB_CHUNK ? (size_t)(info.size - off) : PX_BLOB_CHUNK;
+    for (uint64_t off = 0; !rc && off < info.size; off += step) {
+        size_t n = info.size - off < step ? (size_t)(info.size - off) : step;
         rc = px_blob_read(c->blobs, id, off, buf, n);
         if (!rc && fwrite(buf, 1, n, f) != n)
             rc = px_err_set(PX_EIO, "writing %s failed", to_stdout ? "stdout" : out);
