@@ -445,22 +445,22 @@ static bool is_hex64_data(const char *name, uint8_t id[32])
 }
 
 /* Remove files no row names (a crash between a remove's commit and its
- * unlink) and temporary files of adds that died more than a day ago. In a
- * write transaction, so an add (which renames its file into place and
- * records the row in one transaction) is never caught half-way. */
+ * unlink) and temporary files of adds that died more than a day ago. An
+ * orphan is removed inside a write transaction, after looking again, so an
+ * add (which renames its file into place and records the row in one
+ * transaction) is never caught half-way; the write lock is taken only when
+ * there is something to remove, so a plain open takes no lock. */
 static int sweep(px_blobs *b)
 {
+    if (px_store_in_tx(b->s))
+        return PX_OK; /* the caller's transaction is not ours to commit */
     DIR *d = opendir(b->dir);
     if (!d)
         return PX_OK;
-    int rc = px_store_begin(b->s);
-    if (rc) {
-        closedir(d);
-        return rc;
-    }
+    int rc = PX_OK;
     time_t now = time(NULL);
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
+    while (!rc && (de = readdir(d)) != NULL) {
         char path[PATH_MAX];
         uint8_t id[32];
         if (px_path_join(path, sizeof path, b->dir, de->d_name))
@@ -468,7 +468,12 @@ static int sweep(px_blobs *b)
         if (is_hex64_data(de->d_name, id)) {
             row r;
             int grc = row_get(b, id, false, &r);
-            if (grc == PX_ENOENT)
+            row_free(&r);
+            if (grc != PX_ENOENT)
+                continue;
+            if (!px_store_in_tx(b->s))
+                rc = px_store_begin(b->s);
+            if (!rc && row_get(b, id, false, &r) == PX_ENOENT)
                 unlink(path);
             row_free(&r);
         } else if (strncmp(de->d_name, ".tmp-", 5) == 0) {
@@ -478,8 +483,15 @@ static int sweep(px_blobs *b)
         }
     }
     closedir(d);
-    px_err_clear();
-    return px_store_commit(b->s);
+    if (px_store_in_tx(b->s)) {
+        if (rc)
+            px_store_rollback(b->s);
+        else
+            rc = px_store_commit(b->s);
+    }
+    if (!rc)
+        px_err_clear();
+    return rc;
 }
 
 int px_blobs_open(px_blobs **out, px_store *s, const char *dir, const px_blob_limits *limits)
