@@ -388,6 +388,24 @@ static void test_full_disk(void)
     CHECK(files == 0);
     CHECK_RC(px_blob_add_file(n.b, in, id), PX_OK); /* with room again, it works */
     CHECK(px_blob_is_complete(n.b, id));
+
+    /* A chunk from a peer that does not fit on the disk: refused with the
+     * same sentence, not counted; the blob stays as it was. */
+    uint8_t rid[32];
+    px_buf mb = {0};
+    fill(data, size, 78);
+    manifest_of(data, size, &mb, rid);
+    CHECK_RC(px_blob_put_manifest(n.b, rid, mb.data, mb.len), PX_OK);
+    CHECK_RC(px_blob_put_chunk(n.b, rid, 0, data, PX_BLOB_CHUNK), PX_OK);
+    CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    CHECK_RC(px_blob_put_chunk(n.b, rid, 2, data + 2 * PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_EIO);
+    CHECK(strstr(px_err_detail(), "the disk is full") != NULL);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    uint32_t miss[8];
+    size_t nm = 0;
+    CHECK_RC(px_blob_missing(n.b, rid, 0, miss, 8, &nm), PX_OK);
+    CHECK(nm == 3 && miss[0] == 1 && miss[1] == 2 && miss[2] == 3);
+    px_buf_free(&mb);
     free(data);
     node_close(&n);
 }
