@@ -84,10 +84,10 @@ static int list_cb(void *ctx, const px_blob_info *i)
     char hex[PX_ID_HEX];
     px_id_hex(hex, i->id);
     if (ctx) {
-        json_t *row = json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:b}", "id", hex, "size",
-                                (json_int_t)i->size, "chunks", (json_int_t)i->chunks,
-                                "chunks_held", (json_int_t)i->held, "complete", i->complete,
-                                "pinned", i->pinned, "own", i->own);
+        json_t *row =
+            json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:b}", "id", hex, "size", (json_int_t)i->size,
+                      "chunks", (json_int_t)i->chunks, "chunks_held", (json_int_t)i->held,
+                      "complete", i->complete, "pinned", i->pinned, "own", i->own);
         if (!row || json_array_append_new(ctx, row))
             return px_err_set(PX_ENOMEM, "out of memory");
         return PX_OK;
@@ -164,7 +164,8 @@ int px_cmd_blob(px_cli *cli, int argc, char **argv)
             return px_cli_usage_error(usage, "bad option");
     }
     if (optind >= argc)
-        return px_cli_usage_error(usage, "blob needs a sub-command: add, list, get, rm, pin or unpin");
+        return px_cli_usage_error(usage,
+                                  "blob needs a sub-command: add, list, get, rm, pin or unpin");
     const char *sub = argv[optind++];
     int nargs = argc - optind;
     bool is_list = strcmp(sub, "list") == 0, is_get = strcmp(sub, "get") == 0;

@@ -209,13 +209,25 @@ static int get_uint(const uint8_t *p, size_t len, size_t *pos, const char *what,
         return PX_OK;
     }
     switch (t) {
-    case 0xcc: n = 1; min = 0x80; break;
-    case 0xcd: n = 2; min = 0x100; break;
-    case 0xce: n = 4; min = 0x10000; break;
-    case 0xcf: n = 8; min = 0x100000000u; break;
+    case 0xcc:
+        n = 1;
+        min = 0x80;
+        break;
+    case 0xcd:
+        n = 2;
+        min = 0x100;
+        break;
+    case 0xce:
+        n = 4;
+        min = 0x10000;
+        break;
+    case 0xcf:
+        n = 8;
+        min = 0x100000000u;
+        break;
     default:
-        return px_err_set(PX_EFORMAT, "blob manifest: the %s is not an unsigned integer (byte 0x%02x)",
-                          what, t);
+        return px_err_set(
+            PX_EFORMAT, "blob manifest: the %s is not an unsigned integer (byte 0x%02x)", what, t);
     }
     if (len - *pos < n)
         return px_err_set(PX_EFORMAT, "blob manifest: ends inside its %s", what);
@@ -269,10 +281,8 @@ int px_blob_manifest_decode(const uint8_t *p, size_t len, uint64_t max_size, px_
     }
     uint32_t want = px_blob_chunk_count(size);
     if (count != want)
-        return px_err_set(PX_EFORMAT,
-                          "blob manifest: %llu hashes for %llu bytes (%u chunks of %d)",
-                          (unsigned long long)count, (unsigned long long)size, want,
-                          PX_BLOB_CHUNK);
+        return px_err_set(PX_EFORMAT, "blob manifest: %llu hashes for %llu bytes (%u chunks of %d)",
+                          (unsigned long long)count, (unsigned long long)size, want, PX_BLOB_CHUNK);
     if ((len - pos) != (uint64_t)count * 34)
         return px_err_set(PX_EFORMAT,
                           "blob manifest: %zu bytes after the hash list header, %llu expected "
@@ -280,8 +290,7 @@ int px_blob_manifest_decode(const uint8_t *p, size_t len, uint64_t max_size, px_
                           len - pos, (unsigned long long)count * 34);
     for (uint64_t i = 0; i < count; i++)
         if (p[pos + i * 34] != 0xc4 || p[pos + i * 34 + 1] != 0x20)
-            return px_err_set(PX_EFORMAT,
-                              "blob manifest: hash %llu is not a 32-byte bin 8 value",
+            return px_err_set(PX_EFORMAT, "blob manifest: hash %llu is not a 32-byte bin 8 value",
                               (unsigned long long)i);
     if (count > 0) {
         m->hashes = malloc((size_t)count * 32);
@@ -542,8 +551,7 @@ int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
     if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > b->max_size) {
         close(in);
         return px_err_set(PX_ETOOBIG, "%s is %llu bytes, over the blob size limit of %llu bytes",
-                          path, (unsigned long long)sb.st_size,
-                          (unsigned long long)b->max_size);
+                          path, (unsigned long long)sb.st_size, (unsigned long long)b->max_size);
     }
     char tmp[PATH_MAX], final[PATH_MAX];
     int rc = px_path_join(tmp, sizeof tmp, b->dir, ".tmp-XXXXXX");
@@ -676,10 +684,9 @@ int px_blob_put_manifest(px_blobs *b, const uint8_t id[32], const uint8_t *manif
     px_err_clear();
     rc = PX_OK;
     if (m.size > b->cache_max)
-        rc = px_err_set(PX_ETOOBIG,
-                        "blob %s is %llu bytes, more than the blob cache holds (%llu bytes)",
-                        px_id_hex(hex, id), (unsigned long long)m.size,
-                        (unsigned long long)b->cache_max);
+        rc = px_err_set(
+            PX_ETOOBIG, "blob %s is %llu bytes, more than the blob cache holds (%llu bytes)",
+            px_id_hex(hex, id), (unsigned long long)m.size, (unsigned long long)b->cache_max);
     if (!rc)
         rc = px_blob_evict(b, m.size, NULL);
     px_buf have = {0};
@@ -720,8 +727,8 @@ int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const u
         rc = px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u", hex, m.n,
                         index);
     if (!rc && len != px_blob_chunk_len(&m, index))
-        rc = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected", index,
-                        hex, len, px_blob_chunk_len(&m, index));
+        rc = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected", index, hex,
+                        len, px_blob_chunk_len(&m, index));
     if (!rc) {
         uint8_t h[32];
         px_hash(h, data, len);
@@ -808,10 +815,10 @@ static void mark_missing(px_blobs *b, const uint8_t id[32], uint32_t index)
     row r;
     int rc = row_get(b, id, true, &r);
     if (!rc && bit(&r.have, index)) {
-        r.have.data[index / 8] &= (uint8_t)~(1u << (index % 8));
+        r.have.data[index / 8] &= (uint8_t) ~(1u << (index % 8));
         sqlite3_stmt *st;
-        rc = prep(b, "UPDATE blobs SET have = ?2, held = held - 1, complete = 0 WHERE id = ?1",
-                  &st);
+        rc =
+            prep(b, "UPDATE blobs SET have = ?2, held = held - 1, complete = 0 WHERE id = ?1", &st);
         if (!rc) {
             sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
             sqlite3_bind_blob(st, 2, r.have.data, (int)r.have.len, SQLITE_STATIC);

@@ -30,9 +30,9 @@
 #include <stdint.h>
 
 enum {
-    PX_BLOB_CHUNK = 65536,                     /* chunk size, bytes */
-    PX_BLOB_ID_BYTES = 32,                     /* BLAKE2b-256 */
-    PX_BLOB_MAX_DEFAULT = 64 * 1024 * 1024,    /* default size limit per blob */
+    PX_BLOB_CHUNK = 65536,                  /* chunk size, bytes */
+    PX_BLOB_ID_BYTES = 32,                  /* BLAKE2b-256 */
+    PX_BLOB_MAX_DEFAULT = 64 * 1024 * 1024, /* default size limit per blob */
 };
 /* The hardest limit a store may be configured with (4 GiB: 65536 chunks). */
 #define PX_BLOB_MAX_LIMIT ((uint64_t)PX_BLOB_CHUNK * 65536u)
@@ -42,9 +42,9 @@ enum {
 /* --- the manifest ------------------------------------------------------- */
 
 typedef struct px_blob_manifest {
-    uint64_t size;       /* bytes of the blob */
-    uint32_t chunk_size; /* PX_BLOB_CHUNK */
-    uint32_t n;          /* chunks: ceil(size / chunk_size); 0 for an empty blob */
+    uint64_t size;         /* bytes of the blob */
+    uint32_t chunk_size;   /* PX_BLOB_CHUNK */
+    uint32_t n;            /* chunks: ceil(size / chunk_size); 0 for an empty blob */
     uint8_t (*hashes)[32]; /* n BLAKE2b-256 hashes (malloc'd; NULL when n is 0) */
 } px_blob_manifest;
 
@@ -59,8 +59,7 @@ size_t px_blob_chunk_len(const px_blob_manifest *m, uint32_t i);
  * and that the bytes hold exactly that many hashes and nothing after.
  * PX_OK, PX_EFORMAT or PX_ETOOBIG with a detail; OUT *m (release with
  * px_blob_manifest_free; zeroed on failure). */
-int px_blob_manifest_decode(const uint8_t *p, size_t len, uint64_t max_size,
-                            px_blob_manifest *m);
+int px_blob_manifest_decode(const uint8_t *p, size_t len, uint64_t max_size, px_blob_manifest *m);
 /* The canonical encoding of m, appended to out. */
 int px_blob_manifest_encode(const px_blob_manifest *m, px_buf *out);
 /* The id of manifest bytes: BLAKE2b-256 of them. */

@@ -84,8 +84,8 @@ static void by_hand(const uint8_t *data, size_t size, px_buf *mb)
     t[0] = (uint8_t)(0x90 | n);
     px_buf_append(mb, t, 1);
     for (uint32_t i = 0; i < n; i++) {
-        size_t off = (size_t)i * PX_BLOB_CHUNK, len = size - off < PX_BLOB_CHUNK ? size - off
-                                                                                : PX_BLOB_CHUNK;
+        size_t off = (size_t)i * PX_BLOB_CHUNK,
+               len = size - off < PX_BLOB_CHUNK ? size - off : PX_BLOB_CHUNK;
         uint8_t h[32];
         px_hash(h, data + off, len);
         static const uint8_t bin[] = {0xc4, 0x20};
@@ -97,8 +97,8 @@ static void by_hand(const uint8_t *data, size_t size, px_buf *mb)
 
 static void cross_check(const uint8_t *data, size_t size, const px_buf *mb)
 {
-    px_blob_manifest m = {.size = size, .chunk_size = PX_BLOB_CHUNK,
-                          .n = px_blob_chunk_count(size)};
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
     m.hashes = m.n ? malloc((size_t)m.n * 32) : NULL;
     for (uint32_t i = 0; i < m.n; i++)
         px_hash(m.hashes[i], data + (size_t)i * PX_BLOB_CHUNK, px_blob_chunk_len(&m, i));
@@ -124,8 +124,10 @@ static void write_markdown(px_buf *b)
     cross_check(NULL, 0, &empty);
     px_blob_id(id, empty.data, empty.len);
     out(b, "### The empty blob\n\n");
-    out(b, "Size 0, no chunks. Manifest (%zu bytes): `93` array of 3, `00` size 0, "
-           "`ce 00 01 00 00` chunk size 65536, `90` no hashes:\n\n```\n", empty.len);
+    out(b,
+        "Size 0, no chunks. Manifest (%zu bytes): `93` array of 3, `00` size 0, "
+        "`ce 00 01 00 00` chunk size 65536, `90` no hashes:\n\n```\n",
+        empty.len);
     out_hex(b, empty.data, empty.len);
     hex32(h, id);
     out(b, "```\n\nId: `%s`\n\n", h);
@@ -143,8 +145,10 @@ static void write_markdown(px_buf *b)
     px_hash(h0, data, PX_BLOB_CHUNK);
     px_hash(h1, data + PX_BLOB_CHUNK, 1);
     out(b, "### A blob of 65537 bytes\n\n");
-    out(b, "Byte i of the blob is i mod 251 (i = 0 .. 65536), so it has two chunks: bytes "
-           "0..65535, and the one byte 65536 mod 251 = 0x%02x.\n\n", data[PX_BLOB_CHUNK]);
+    out(b,
+        "Byte i of the blob is i mod 251 (i = 0 .. 65536), so it has two chunks: bytes "
+        "0..65535, and the one byte 65536 mod 251 = 0x%02x.\n\n",
+        data[PX_BLOB_CHUNK]);
     hex32(h, h0);
     out(b, "Chunk 0 (65536 bytes), BLAKE2b-256:\n`%s`\n\n", h);
     hex32(h, h1);

@@ -77,8 +77,8 @@ static void add_and_read(size_t size, uint32_t want_chunks)
     CHECK_RC(px_blob_add_file(n.b, write_tmp(data, size), id), PX_OK);
 
     /* The manifest by hand: [size, 65536, [hash...]]. */
-    px_blob_manifest m = {.size = size, .chunk_size = PX_BLOB_CHUNK,
-                          .n = px_blob_chunk_count(size)};
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
     CHECK(m.n == want_chunks);
     m.hashes = m.n ? malloc((size_t)m.n * 32) : NULL;
     for (uint32_t i = 0; i < m.n; i++)
@@ -141,8 +141,8 @@ static void test_manifest_refusals(void)
 {
     px_blob_manifest m;
     /* Non-canonical size: 5 as uint8. */
-    static const uint8_t noncanon[] = {0x93, 0xcc, 0x05, 0xce, 0x00, 0x01, 0x00, 0x00, 0x91,
-                                       0xc4, 0x20};
+    static const uint8_t noncanon[] = {0x93, 0xcc, 0x05, 0xce, 0x00, 0x01,
+                                       0x00, 0x00, 0x91, 0xc4, 0x20};
     CHECK_RC(px_blob_manifest_decode(noncanon, sizeof noncanon, PX_BLOB_MAX_DEFAULT, &m),
              PX_EFORMAT);
     /* Wrong chunk size. */
@@ -158,14 +158,14 @@ static void test_manifest_refusals(void)
     /* Over the limit: 2^40 bytes claimed in 18 bytes, refused with
      * PX_ETOOBIG before the hash list is even looked at (so before any
      * allocation: nothing could be allocated for 16 million hashes here). */
-    static const uint8_t big[] = {0x93, 0xcf, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                  0xce, 0x00, 0x01, 0x00, 0x00, 0xdd, 0x01, 0x00};
+    static const uint8_t big[] = {0x93, 0xcf, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                                  0x00, 0xce, 0x00, 0x01, 0x00, 0x00, 0xdd, 0x01, 0x00};
     CHECK_RC(px_blob_manifest_decode(big, sizeof big, PX_BLOB_MAX_DEFAULT, &m), PX_ETOOBIG);
     CHECK(m.hashes == NULL);
     CHECK(strstr(px_err_detail(), "over the limit") != NULL);
     /* 64 MiB + 1 against the default limit. */
-    static const uint8_t over[] = {0x93, 0xce, 0x04, 0x00, 0x00, 0x01, 0xce, 0x00, 0x01, 0x00,
-                                   0x00, 0xdc, 0x04, 0x01};
+    static const uint8_t over[] = {0x93, 0xce, 0x04, 0x00, 0x00, 0x01, 0xce,
+                                   0x00, 0x01, 0x00, 0x00, 0xdc, 0x04, 0x01};
     CHECK_RC(px_blob_manifest_decode(over, sizeof over, PX_BLOB_MAX_DEFAULT, &m), PX_ETOOBIG);
     /* The store refuses it too, with nothing recorded. */
     node n;
@@ -192,8 +192,8 @@ static void test_manifest_refusals(void)
 /* Build a manifest of data (size bytes). OUT mb, id. */
 static void manifest_of(const uint8_t *data, size_t size, px_buf *mb, uint8_t id[32])
 {
-    px_blob_manifest m = {.size = size, .chunk_size = PX_BLOB_CHUNK,
-                          .n = px_blob_chunk_count(size)};
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
     m.hashes = m.n ? malloc((size_t)m.n * 32) : NULL;
     for (uint32_t i = 0; i < m.n; i++)
         px_hash(m.hashes[i], data + (size_t)i * PX_BLOB_CHUNK, px_blob_chunk_len(&m, i));
@@ -268,9 +268,9 @@ static void test_bad_chunk_and_resume(void)
     for (size_t k = 0; k < 3; k++) {
         uint32_t i = k == 0 ? 1 : k == 1 ? 3 : 4;
         CHECK(!px_blob_is_complete(n.b, id));
-        CHECK_RC(px_blob_put_chunk(n.b, id, i, data + (size_t)i * PX_BLOB_CHUNK,
-                                   chunk_len(size, i)),
-                 PX_OK);
+        CHECK_RC(
+            px_blob_put_chunk(n.b, id, i, data + (size_t)i * PX_BLOB_CHUNK, chunk_len(size, i)),
+            PX_OK);
     }
     CHECK(px_blob_is_complete(n.b, id));
     uint8_t *back = malloc(size);
