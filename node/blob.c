@@ -656,12 +656,6 @@ int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
 
 /* --- put manifest / chunk -------------------------------------------------- */
 
-static uint64_t held_bytes(uint64_t size, uint32_t held)
-{
-    uint64_t v = (uint64_t)held * PX_BLOB_CHUNK;
-    return v < size ? v : size;
-}
-
 int px_blob_put_manifest(px_blobs *b, const uint8_t id[32], const uint8_t *manifest, size_t len)
 {
     px_blob_manifest m;
@@ -984,7 +978,7 @@ int px_blob_evict(px_blobs *b, uint64_t room, size_t *evicted)
         uint8_t oldest[32];
         bool any = false;
         int rc = prep(b,
-                      "SELECT id, size, held FROM blobs WHERE own = 0 AND pinned = 0"
+                      "SELECT id, size FROM blobs WHERE own = 0 AND pinned = 0"
                       " ORDER BY used_ms, id",
                       &st);
         if (rc)
@@ -995,8 +989,10 @@ int px_blob_evict(px_blobs *b, uint64_t room, size_t *evicted)
                 memcpy(oldest, sqlite3_column_blob(st, 0), 32);
                 any = true;
             }
-            total += held_bytes((uint64_t)sqlite3_column_int64(st, 1),
-                                (uint32_t)sqlite3_column_int64(st, 2));
+            /* A partial blob counts at its full size: the room it will
+             * take once its transfer ends, so partials cannot overrun the
+             * cache between them. */
+            total += (uint64_t)sqlite3_column_int64(st, 1);
         }
         if (src != SQLITE_DONE)
             rc = px_store_error(b->s, src, "listing evictable blobs");

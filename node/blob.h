@@ -141,7 +141,8 @@ int px_blob_remove(px_blobs *b, const uint8_t id[32]);
 int px_blob_pin(px_blobs *b, const uint8_t id[32], bool pinned);
 
 /* Evict evictable blobs (not own, not pinned), least recently used first,
- * until the evictable ones hold at most cache_max - room bytes. OUT
+ * until the evictable ones (partial ones at their full size) take at most
+ * cache_max - room bytes. OUT
  * *evicted (may be NULL): how many were removed. */
 int px_blob_evict(px_blobs *b, uint64_t room, size_t *evicted);
 

@@ -352,6 +352,25 @@ static void test_eviction(void)
     CHECK_RC(px_blob_info_get(n.b, pinned, &info), PX_ENOENT);
     CHECK(px_blob_is_complete(n.b, own)); /* own: never evicted */
     node_close(&n);
+
+    /* A partial blob counts at its full size: a 2-chunk manifest with no
+     * chunk yet fills a 2-chunk cache, so the next manifest evicts it. */
+    lim.cache_max = 2 * PX_BLOB_CHUNK;
+    node_open(&n, "evict2", &lim);
+    uint8_t two[2 * PX_BLOB_CHUNK], one[PX_BLOB_CHUNK];
+    px_buf m2 = {0}, m1 = {0};
+    fill(two, sizeof two, 50);
+    fill(one, sizeof one, 51);
+    uint8_t id2[32], id1[32];
+    manifest_of(two, sizeof two, &m2, id2);
+    manifest_of(one, sizeof one, &m1, id1);
+    CHECK_RC(px_blob_put_manifest(n.b, id2, m2.data, m2.len), PX_OK);
+    CHECK_RC(px_blob_put_manifest(n.b, id1, m1.data, m1.len), PX_OK);
+    CHECK_RC(px_blob_info_get(n.b, id2, &info), PX_ENOENT);
+    CHECK_RC(px_blob_info_get(n.b, id1, &info), PX_OK);
+    px_buf_free(&m2);
+    px_buf_free(&m1);
+    node_close(&n);
 }
 
 static void test_full_disk(void)
