@@ -483,6 +483,27 @@ static int append(px_pub *p, const char *kind, const px_buf *body, bool replaced
     return PX_OK;
 }
 
+/* What the benchmark checks read, borrowed from a record that passed its
+ * schema (so every field has its type): no second decode of the body. */
+static int benchmark_view(const json_t *rec, px_benchmark *b)
+{
+    const char *country = json_string_value(json_object_get(rec, "country"));
+    const json_t *ver = json_object_get(rec, "indicator_version");
+    memset(b, 0, sizeof *b);
+    b->indicator = (char *)json_string_value(json_object_get(rec, "indicator"));
+    b->period = (char *)json_string_value(json_object_get(rec, "period"));
+    b->centre = (char *)json_string_value(json_object_get(rec, "centre"));
+    b->service = (char *)json_string_value(json_object_get(rec, "service"));
+    b->channel = (char *)json_string_value(json_object_get(rec, "channel"));
+    b->indicator_version = json_is_integer(ver) ? json_integer_value(ver) : 0;
+    b->value = json_number_value(json_object_get(rec, "value"));
+    if (!b->indicator || !b->period || !country || strlen(country) != 2 ||
+        px_period_parse(b->period, strlen(b->period), &b->when) != PX_OK)
+        return px_err_set(PX_ESCHEMA, "the benchmark's fields do not read back"); /* cannot happen */
+    memcpy(b->country, country, 3);
+    return PX_OK;
+}
+
 /* Check (and, while nothing was rejected, publish) the current record. */
 static int add_record(px_pub *p, const char *kind, const json_t *rec)
 {
@@ -514,7 +535,7 @@ static int add_record(px_pub *p, const char *kind, const json_t *rec)
         bool twin = false;
         uint8_t twin_id[32];
         const char *sup = json_string_value(json_object_get(rec, "supersedes"));
-        rc = px_benchmark_decode(p->body.data, p->body.len, &b);
+        rc = benchmark_view(rec, &b);
         if (!rc) {
             rc = check_scale(p, &b);
             if (rejection(rc))
@@ -543,7 +564,6 @@ static int add_record(px_pub *p, const char *kind, const json_t *rec)
         }
         if (!rc && !p->cur_bad)
             rc = seen_add(p, identity_hash(&b));
-        px_benchmark_free(&b);
         if (rc)
             goto out;
     } else if ((strcmp(kind, "case") == 0 || strcmp(kind, "indicator") == 0) &&
