@@ -923,17 +923,29 @@ out:
     return rc;
 }
 
-/* The rest of the input appended to what the chunk holds: for CSV, which
- * is converted from the whole text. */
-static int read_rest(reader *r, px_buf *all)
+/* A CSV file, chunk by chunk (memory: one line). */
+static int read_csv(reader *r)
 {
-    int rc = px_buf_append(all, r->chunk + r->pos, r->len - r->pos);
-    r->pos = r->len;
-    while (!rc && !r->eof) {
-        rc = refill(r);
-        if (!rc)
-            rc = px_buf_append(all, r->chunk, r->len);
+    px_pub *p = r->p;
+    px_csvin *c = NULL;
+    int rc = px_csvin_open(r->name, csv_row, p, &c);
+    while (!rc && r->pos < r->len) {
+        rc = px_csvin_feed(c, (const char *)r->chunk + r->pos, r->len - r->pos);
         r->pos = r->len;
+        if (!rc)
+            rc = refill(r);
+    }
+    int crc = px_csvin_close(c);
+    if (!rc)
+        rc = crc;
+    if (rejection(rc) || rc == PX_EIO) {
+        char field[64];
+        const char *msg = px_err_message(rc);
+        field_of(msg, field, sizeof field);
+        p->cur_record = 0;
+        p->cur_line = 0;
+        p->cur_bad = false;
+        rc = add_error(p, field, msg);
     }
     return rc;
 }
@@ -959,7 +971,6 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
     const char *k = kind_name(kind);
     bool is_stdin = strcmp(path, "-") == 0;
     reader r = {.p = p, .fd = -1, .name = is_stdin ? "stdin" : path};
-    px_buf all = {0};
     int rc;
 
     if (!k)
@@ -1047,16 +1058,11 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
         }
     }
     if (fmt == PX_PUB_CSV) {
-        rc = read_rest(&r, &all);
-        if (rc)
-            rc = file_error(p, rc);
-        else
-            rc = add_csv_text(p, (const char *)all.data, all.len);
+        rc = read_csv(&r);
     } else {
         rc = read_json(&r);
     }
 out:
-    px_buf_free(&all);
     free(r.chunk);
     if (r.fd >= 0 && !is_stdin)
         close(r.fd);

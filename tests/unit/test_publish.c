@@ -16,6 +16,7 @@
  */
 #include "check.h"
 #include "crypto.h"
+#include "csvin.h"
 #include "error.h"
 #include "feed.h"
 #include "index.h"
@@ -485,6 +486,63 @@ static void test_files(void)
     px_store_close(l.store);
 }
 
+/* ---- CSV in pieces ---------------------------------------------------------------- */
+
+typedef struct rows_seen {
+    size_t rows, bad;
+    size_t lines[8];
+} rows_seen;
+
+static int count_row(void *ctx, size_t record, size_t line, const json_t *obj, const char *field,
+                     const char *message)
+{
+    rows_seen *r = ctx;
+    (void)field;
+    (void)message;
+    if (record <= 8)
+        r->lines[record - 1] = line;
+    if (obj)
+        r->rows++;
+    else
+        r->bad++;
+    return PX_OK;
+}
+
+static void test_csv_in_pieces(void)
+{
+    /* CRLF, a quoted field over two lines, a BOM, a blank line */
+    const char text[] = "\xEF\xBB\xBFindicator;country;period;value;source\r\n"
+                        "KZ-SAT-OVERALL;KZ;2018;4.66;\"a\r\nb\"\r\n"
+                        "\r\n"
+                        "KZ-SAT-OVERALL;KZ;2017;4,57;x\r\n"
+                        "KZ-SAT-OVERALL;KZ;2016;4.5;y";
+    for (size_t piece = 1; piece <= sizeof text; piece += piece < 4 ? 1 : 17) {
+        rows_seen r = {0};
+        px_csvin *c = NULL;
+        int rc = px_csvin_open("pieces.csv", count_row, &r, &c);
+        for (size_t off = 0; !rc && off < sizeof text - 1; off += piece) {
+            size_t n = sizeof text - 1 - off < piece ? sizeof text - 1 - off : piece;
+            rc = px_csvin_feed(c, text + off, n);
+        }
+        CHECK_RC(rc, PX_OK);
+        CHECK_RC(px_csvin_close(c), PX_OK);
+        CHECK(r.rows == 2 && r.bad == 1);
+        CHECK(r.lines[0] == 2 && r.lines[1] == 5 && r.lines[2] == 6);
+    }
+    /* a line without an end is refused once it passes the limit */
+    px_csvin *c = NULL;
+    rows_seen r = {0};
+    CHECK_RC(px_csvin_open("long.csv", count_row, &r, &c), PX_OK);
+    char *big = malloc(1u << 20);
+    memset(big, 'x', 1u << 20);
+    int rc = PX_OK;
+    for (int i = 0; i < 20 && !rc; i++)
+        rc = px_csvin_feed(c, big, 1u << 20);
+    CHECK_RC(rc, PX_ETOOBIG);
+    CHECK_RC(px_csvin_close(c), PX_ETOOBIG);
+    free(big);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -500,6 +558,7 @@ int main(void)
     RUN(test_identity_at_publish);
     RUN(test_duplicates_by_replication);
     RUN(test_files);
+    RUN(test_csv_in_pieces);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
