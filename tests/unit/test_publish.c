@@ -486,6 +486,35 @@ static void test_files(void)
     px_store_close(l.store);
 }
 
+/* Hostile files: random bytes drawn from JSON's and CSV's punctuation never
+ * crash the splitter or the CSV reader, and nothing is published. */
+static void test_hostile_files(void)
+{
+    static const char alphabet[] = "{}[],:\"\\ \n\r\tab01;.-e\xEF\xBB\xBF";
+    px_local l;
+    char path[128];
+    open_local(&l, "hostile.db", &me);
+    uint64_t before = entries(&l);
+    srand(15);
+    for (int round = 0; round < 300; round++) {
+        char text[512];
+        size_t n = (size_t)(rand() % (int)(sizeof text - 1));
+        for (size_t i = 0; i < n; i++)
+            text[i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+        text[n] = '\0';
+        write_text(round % 2 ? "h.csv" : "h.json", text, path);
+        px_pub *p = NULL;
+        CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+        int rc = px_pub_add_file(p, round % 3 ? "benchmark" : "case", path, PX_PUB_AUTO);
+        CHECK(rc == PX_OK);
+        rc = px_pub_finish(p);
+        CHECK(rc == PX_ESCHEMA || (rc == PX_OK && px_pub_count(p) == 0));
+        px_pub_free(p);
+    }
+    CHECK(entries(&l) == before);
+    px_store_close(l.store);
+}
+
 /* ---- CSV in pieces ---------------------------------------------------------------- */
 
 typedef struct rows_seen {
@@ -559,6 +588,7 @@ int main(void)
     RUN(test_duplicates_by_replication);
     RUN(test_files);
     RUN(test_csv_in_pieces);
+    RUN(test_hostile_files);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
