@@ -128,8 +128,8 @@ int px_pub_add_csv(px_pub *p, const char *source, const char *data, size_t len);
 
 /* Add every record of a file ("-": standard input, called "stdin") of
  * kind, read as fmt, streamed: JSON Lines and JSON arrays are read one
- * element at a time (memory bounded per record), the size limit is
- * checked before reading. Problems with the file itself (missing, too big,
+ * element at a time, CSV a line at a time (memory bounded per record), the
+ * size limit is checked before reading. Problems with the file itself (missing, too big,
  * not JSON or CSV, CSV given for another kind than benchmark) are one
  * error with record 0, naming the file and what to do; PX_OK unless the
  * publication must stop. */
