@@ -737,8 +737,8 @@ static int refill(reader *r)
         r->total += (uint64_t)n;
         if (r->total > PX_PUB_MAX_FILE)
             return px_err_set(PX_ETOOBIG,
-                              "%s is larger than %llu MiB; split it into several files", r->name,
-                              (unsigned long long)(PX_PUB_MAX_FILE >> 20));
+                              "%s is larger than %llu GiB; split it into several files", r->name,
+                              (unsigned long long)(PX_PUB_MAX_FILE >> 30));
         return PX_OK;
     }
 }
@@ -1004,10 +1004,10 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
             (uint64_t)st.st_size > PX_PUB_MAX_FILE) {
             close(r.fd);
             return file_error(p, px_err_set(PX_ETOOBIG,
-                                            "%s is %llu MiB, larger than %llu MiB; split it "
+                                            "%s is %llu MiB, larger than %llu GiB; split it "
                                             "into several files",
                                             path, (unsigned long long)(st.st_size >> 20),
-                                            (unsigned long long)(PX_PUB_MAX_FILE >> 20)));
+                                            (unsigned long long)(PX_PUB_MAX_FILE >> 30)));
         }
         if (fstat(r.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
             close(r.fd);
