@@ -39,8 +39,9 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         code, lo, hi = inds[i % 3]
         v = lo + (hi - lo) * (0.5 + 0.45 * random.random())
+        # every row its own centre: one result per key (RECORDS.md 4.2)
         f.write('%s;1;KZ;"Service centre %d, %s";service %d;in person;%d-%02d;%.2f;%d;questionnaire;normal;'
-                '"Regional survey %d; all centres"\n' % (code, i % 300, "Astana" if i % 2 else "Almaty",
+                '"Regional survey %d; all centres"\n' % (code, i, "Astana" if i % 2 else "Almaty",
                 i % 60, 2010 + i % 9, 1 + i % 12, v, 50 + i % 500, i % 17))
 PY
 best=0

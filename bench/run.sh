@@ -31,6 +31,7 @@ run spread "$root/bench/spread.sh" "$build"
 run daemon "$root/bench/daemon.sh" "$build"
 [ -x "$root/bench/queries.sh" ] && run queries "$root/bench/queries.sh" "$build"
 run blob "$root/bench/blob.sh" "$build"
+[ -x "$root/bench/publish.sh" ] && run publish "$root/bench/publish.sh" "$build"
 rm -f "$out.part"
 
 /usr/bin/python3 - "$out" <<'PY'
@@ -40,6 +41,8 @@ goals = {
     "sync_rate": ">= 30,000 entries/s", "sync_receiver_peak_rss": "<= 64 MB",
     "spread_p50": "", "spread_p99": "< 1,000 ms", "spread_copies_per_entry": "<= 2",
     "compare_p50": "< 50 ms", "search_p50": "< 20 ms", "csv_import_rate": ">= 20,000 rows/s",
+    "publish_rate_total": ">= 15,000 records/s", "publish_rate_first": "",
+    "publish_rate_last": "within 20 % of the first", "publish_peak_rss": "<= 200 MB",
 }
 labels = {
     "publish_rate": "publish 10,000 records from one JSON file",
@@ -50,6 +53,10 @@ labels = {
     "spread_p50": "20 nodes: publish to last node, p50",
     "spread_p99": "20 nodes: publish to last node, p99",
     "spread_copies_per_entry": "20 nodes: copies received per entry",
+    "publish_rate_first": "1,000,000 case studies (JSON Lines): first 100,000",
+    "publish_rate_last": "1,000,000 case studies (JSON Lines): last 100,000",
+    "publish_rate_total": "1,000,000 case studies (JSON Lines): all, commit included",
+    "publish_peak_rss": "1,000,000 case studies: peak RSS",
 }
 goals["blob_add_rss"] = "<= 64 MB"
 labels["blob_add_rate"] = "praxis blob add, 64 MiB file"

@@ -63,13 +63,15 @@ static void print_errors(const px_pub *p)
         if (!e)
             break;
         char where[96] = "";
-        if (e->record && e->line)
-            snprintf(where, sizeof where, " record %zu (line %zu)", e->record, e->line);
-        else if (e->record)
-            snprintf(where, sizeof where, " record %zu", e->record);
         fputs("  ", stderr);
-        px_text_put(stderr, e->source, false);
-        fprintf(stderr, ":%s: ", where);
+        if (e->record) { /* a file's own problems name the file themselves */
+            if (e->line)
+                snprintf(where, sizeof where, " record %zu (line %zu)", e->record, e->line);
+            else
+                snprintf(where, sizeof where, " record %zu", e->record);
+            px_text_put(stderr, e->source, false);
+            fprintf(stderr, ":%s: ", where);
+        }
         px_text_put(stderr, e->message, false);
         fputc('\n', stderr);
     }
@@ -170,7 +172,9 @@ int px_cmd_publish(px_cli *cli, int argc, char **argv)
     if (!rc)
         rc = px_pub_finish(p);
     if (rc == PX_ESCHEMA && px_pub_nerrors(p)) {
-        print_errors(p);
+        /* one problem of a file as a whole: the closing line says it */
+        if (px_pub_rejected(p) || px_pub_nerrors(p) > 1)
+            print_errors(p);
         px_cli_fail(rc);
     } else if (rc) {
         px_cli_fail(rc);

@@ -531,15 +531,23 @@ static unsigned char detect_separator(const char *s, size_t n)
     return semis > commas ? ';' : ',';
 }
 
-static void feed(importer *im, const char *data, size_t len)
+/* Parse the complete lines of data[0..len) (all of them when final; else a
+ * line whose end is not seen yet, or that ends in a CR that may be the
+ * first half of CRLF, waits). Returns the bytes consumed. */
+static size_t feed_lines(importer *im, const char *data, size_t len, bool final)
 {
     size_t pos = 0;
     while (pos < len && im->rc == PX_OK) {
         size_t end = pos;
         while (end < len && data[end] != '\n' && data[end] != '\r')
             end++;
-        if (end < len)
+        if (end == len && !final)
+            break;
+        if (end < len) {
+            if (data[end] == '\r' && end + 1 == len && !final)
+                break;
             end += (data[end] == '\r' && end + 1 < len && data[end + 1] == '\n') ? 2 : 1;
+        }
         im->line++;
         if (!im->in_row && !blank(data + pos, end - pos)) {
             im->row_line = im->line;
@@ -557,10 +565,21 @@ static void feed(importer *im, const char *data, size_t len)
         }
         pos = end;
     }
+    return pos;
+}
+
+static void fini(importer *im)
+{
     if (im->rc == PX_OK && csv_fini(&im->parser, cell, row_end, im) != 0 && im->rc == PX_OK)
         fail(im, px_err_set(PX_EFORMAT,
                             "%s: line %zu: a quoted field is not closed by the end of the file",
                             im->name, im->row_line));
+}
+
+static void feed(importer *im, const char *data, size_t len)
+{
+    feed_lines(im, data, len, true);
+    fini(im);
 }
 
 int px_csvin_benchmarks(const char *name, const char *data, size_t len, px_csvin_check_fn check,
@@ -653,47 +672,130 @@ out:
     return rc;
 }
 
+/* ---- streaming ------------------------------------------------------------ */
+
+struct px_csvin {
+    importer im;
+    px_buf carry;   /* bytes not parsed yet: the start of an incomplete line */
+    bool started;   /* BOM handled, separator chosen */
+    bool content;   /* a non-blank byte was seen */
+    bool parser_ready;
+};
+
+int px_csvin_open(const char *name, px_csvin_row_fn fn, void *ctx, px_csvin **out)
+{
+    px_csvin *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return PX_ENOMEM;
+    c->im.name = name ? name : "CSV";
+    c->im.row_fn = fn;
+    c->im.row_ctx = ctx;
+    if (csv_init(&c->im.parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) {
+        free(c);
+        return PX_ENOMEM;
+    }
+    c->parser_ready = true;
+    *out = c;
+    return PX_OK;
+}
+
+/* Whether the carry holds the whole first non-blank line (outside quotes),
+ * which the separator is chosen from. */
+static bool header_seen(const px_buf *b)
+{
+    bool content = false, quoted = false;
+    for (size_t i = 0; i < b->len; i++) {
+        char ch = (char)b->data[i];
+        if (ch == '"')
+            quoted = !quoted;
+        else if (!quoted && (ch == '\n' || ch == '\r') && content)
+            return true;
+        if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
+            content = true;
+    }
+    return false;
+}
+
+static int process(px_csvin *c, bool final)
+{
+    importer *im = &c->im;
+    const char *d = (const char *)c->carry.data;
+    size_t n = c->carry.len, off = 0;
+    if (!c->started) {
+        if (!final && n < 3 + PX_CSVIN_MAX_LINE && !header_seen(&c->carry))
+            return PX_OK;
+        if (n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0)
+            off = 3;
+        unsigned char sep = detect_separator(d + off, n - off);
+        csv_set_delim(&im->parser, sep);
+        if (sep == '\t') /* a tab is data, not a space to trim, in a tab-separated file */
+            csv_set_space_func(&im->parser, is_space_not_tab);
+        c->started = true;
+    }
+    if (!c->content && !blank(d + off, n - off))
+        c->content = true;
+    size_t used = off + feed_lines(im, d + off, n - off, final);
+    if (used < n)
+        memmove(c->carry.data, c->carry.data + used, n - used);
+    c->carry.len = n - used;
+    if (im->rc)
+        return im->rc;
+    if (c->carry.len > PX_CSVIN_MAX_LINE)
+        fail(im, px_err_set(PX_ETOOBIG, "%s: line %zu is longer than %u MiB; is this a CSV file?",
+                            im->name, im->line + 1, PX_CSVIN_MAX_LINE >> 20));
+    return im->rc;
+}
+
+int px_csvin_feed(px_csvin *c, const char *data, size_t len)
+{
+    if (c->im.rc)
+        return c->im.rc;
+    int rc = px_buf_append(&c->carry, data, len);
+    return rc ? rc : process(c, false);
+}
+
+int px_csvin_close(px_csvin *c)
+{
+    int rc;
+    if (!c)
+        return PX_OK;
+    rc = c->im.rc ? c->im.rc : process(c, true);
+    if (!rc) {
+        fini(&c->im);
+        rc = c->im.rc;
+    }
+    if (!rc && !c->content)
+        rc = px_err_set(PX_EFORMAT,
+                        "%s is empty; its first line must name the fields, e.g. "
+                        "indicator,country,period,value",
+                        c->im.name);
+    else if (!rc && !c->im.have_header)
+        rc = px_err_set(PX_EFORMAT, "%s has no header line naming the fields", c->im.name);
+    else if (!rc && c->im.rows == 0)
+        rc = px_err_set(PX_ESCHEMA, "%s: no benchmark rows below the header", c->im.name);
+    if (c->parser_ready)
+        csv_free(&c->im.parser);
+    px_buf_free(&c->carry);
+    px_buf_free(&c->im.cells);
+    px_buf_free(&c->im.packed);
+    px_buf_free(&c->im.report);
+    px_buf_free(&c->im.summary);
+    free(c);
+    return rc;
+}
+
 int px_csvin_each(const char *name, const char *data, size_t len, px_csvin_row_fn fn, void *ctx)
 {
-    importer im;
-    int rc = PX_OK;
-    bool parser_ready = false;
-
-    memset(&im, 0, sizeof im);
-    im.name = name ? name : "CSV";
-    im.row_fn = fn;
-    im.row_ctx = ctx;
+    px_csvin *c;
     if (data == NULL && len > 0)
-        return px_err_set(PX_EINVAL, "%s: no data", im.name);
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;
-        len -= 3;
-    }
-    if (blank(data, len))
-        return px_err_set(PX_EFORMAT,
-                          "%s is empty; its first line must name the fields, e.g. "
-                          "indicator,country,period,value",
-                          im.name);
-    if (csv_init(&im.parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL))
-        return PX_ENOMEM;
-    parser_ready = true;
-    unsigned char sep = detect_separator(data, len);
-    csv_set_delim(&im.parser, sep);
-    if (sep == '\t') /* a tab is data, not a space to trim, in a tab-separated file */
-        csv_set_space_func(&im.parser, is_space_not_tab);
-    feed(&im, data, len);
-    rc = im.rc;
-    if (!rc && !im.have_header)
-        rc = px_err_set(PX_EFORMAT, "%s has no header line naming the fields", im.name);
-    else if (!rc && im.rows == 0)
-        rc = px_err_set(PX_ESCHEMA, "%s: no benchmark rows below the header", im.name);
-    if (parser_ready)
-        csv_free(&im.parser);
-    px_buf_free(&im.cells);
-    px_buf_free(&im.packed);
-    px_buf_free(&im.report);
-    px_buf_free(&im.summary);
-    return rc;
+        return px_err_set(PX_EINVAL, "%s: no data", name ? name : "CSV");
+    int rc = px_csvin_open(name, fn, ctx, &c);
+    if (rc)
+        return rc;
+    rc = len ? px_csvin_feed(c, data, len) : PX_OK;
+    int crc = px_csvin_close(c);
+    return rc ? rc : crc;
 }
 
 int px_csvin_benchmarks_file(const char *path, px_csvin_check_fn check, void *ctx, json_t **out,

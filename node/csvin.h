@@ -83,6 +83,18 @@ typedef int (*px_csvin_row_fn)(void *ctx, size_t record, size_t line, const json
                                const char *field, const char *message);
 int px_csvin_each(const char *name, const char *data, size_t len, px_csvin_row_fn fn, void *ctx);
 
+/* The same, fed in pieces of any size (a file read chunk by chunk): memory
+ * holds one line at most (a line longer than PX_CSVIN_MAX_LINE is refused
+ * with PX_ETOOBIG). open; feed as often as needed (returns PX_OK, or the
+ * code that stopped the reading, which every later call returns too);
+ * close (always: it frees c) finishes the last line and returns what
+ * px_csvin_each would. */
+#define PX_CSVIN_MAX_LINE (16u * 1024u * 1024u)
+typedef struct px_csvin px_csvin;
+int px_csvin_open(const char *name, px_csvin_row_fn fn, void *ctx, px_csvin **out);
+int px_csvin_feed(px_csvin *c, const char *data, size_t len);
+int px_csvin_close(px_csvin *c);
+
 /* The same for a file ("-" reads standard input and is called "stdin" in
  * messages). Adds PX_ENOENT/PX_EIO/PX_ETOOBIG from reading the file. */
 int px_csvin_benchmarks_file(const char *path, px_csvin_check_fn check, void *ctx, json_t **out,

@@ -58,13 +58,19 @@
                  "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)") \
     X(bench_retract, "UPDATE rec_benchmarks SET retracted = 1 WHERE rid = ?1")                     \
     X(bench_supersede,                                                                             \
-      "UPDATE rec_benchmarks SET superseded = 1 WHERE indicator = ?1 AND retracted = 0 AND "       \
-      "period_key = ?2 AND country = ?3 AND superseded = 0 AND author = ?4 AND "                   \
-      "indicator_version IS ?5 AND centre IS ?6 AND service IS ?7 AND channel IS ?8 AND rid < ?9") \
-    X(bench_twin, "SELECT id, rid FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 AND " \
-                  "period_key = ?2 AND country = ?3 AND author = ?4 AND indicator_version IS ?5 "  \
-                  "AND centre IS ?6 AND service IS ?7 AND channel IS ?8 AND rid != ?9 "            \
-                  "ORDER BY superseded, rid DESC LIMIT 1")                                         \
+      "UPDATE rec_benchmarks INDEXED BY rec_benchmarks_current SET superseded = 1 WHERE "          \
+      "indicator = ?1 AND country = ?3 AND "                                                       \
+      "period_key = ?2 AND author = ?4 AND centre IS ?6 AND service IS ?7 AND channel IS ?8 AND "  \
+      "indicator_version IS ?5 AND superseded = 0 AND retracted = 0 AND +rid < ?9")                \
+    X(bench_twin, "SELECT id FROM rec_benchmarks INDEXED BY rec_benchmarks_current WHERE "         \
+                  "indicator = ?1 AND country = ?3 AND "                                           \
+                  "period_key = ?2 AND author = ?4 AND centre IS ?6 AND service IS ?7 AND "        \
+                  "channel IS ?8 AND indicator_version IS ?5 AND superseded = 0 AND "              \
+                  "retracted = 0 LIMIT 1")                                                         \
+    X(bench_prev, "SELECT rid FROM rec_benchmarks INDEXED BY rec_benchmarks_ind WHERE "            \
+                  "indicator = ?1 AND retracted = 0 AND period_key = ?2 AND country = ?3 AND "     \
+                  "author = ?4 AND indicator_version IS ?5 AND centre IS ?6 AND service IS ?7 "    \
+                  "AND channel IS ?8 AND +rid != ?9 ORDER BY +rid DESC LIMIT 1")                   \
     X(bench_key, "SELECT indicator, period_key, country, author, indicator_version, centre, "      \
                  "service, channel, superseded FROM rec_benchmarks WHERE rid = ?1")                \
     X(bench_current, "UPDATE rec_benchmarks SET superseded = 0 WHERE rid = ?1")                    \
@@ -644,7 +650,7 @@ static void bind_col(sqlite3_stmt *dst, int i, sqlite3_stmt *st, int c)
  * the same identity and author that is not retracted becomes current. */
 static int bench_restore(const ix *x, int64_t rid)
 {
-    sqlite3_stmt *k = x->bench_key, *t = x->bench_twin;
+    sqlite3_stmt *k = x->bench_key, *t = x->bench_prev;
     int rc = PX_OK;
     sqlite3_bind_int64(k, 1, rid);
     int src = sqlite3_step(k);
@@ -653,7 +659,7 @@ static int bench_restore(const ix *x, int64_t rid)
             bind_col(t, c + 1, k, c);
         sqlite3_bind_int64(t, 9, rid);
         src = sqlite3_step(t);
-        int64_t prev = src == SQLITE_ROW ? sqlite3_column_int64(t, 1) : 0;
+        int64_t prev = src == SQLITE_ROW ? sqlite3_column_int64(t, 0) : 0;
         if (src != SQLITE_ROW && src != SQLITE_DONE)
             rc = px_store_error(x->store, src, "finding an earlier benchmark result");
         reset(t);
@@ -813,9 +819,14 @@ static _Thread_local struct {
 
 void px_index_vouch(const char *kind, const uint8_t *body, size_t len)
 {
+    size_t n = strlen(kind);
+    if (n >= sizeof last_verdict.kind) {
+        last_verdict.valid = false;
+        return;
+    }
+    memcpy(last_verdict.kind, kind, n + 1);
     last_verdict.body = body;
     last_verdict.len = len;
-    snprintf(last_verdict.kind, sizeof last_verdict.kind, "%s", kind);
     last_verdict.valid = true;
 }
 
@@ -1180,7 +1191,6 @@ int px_index_benchmark_twin(px_store *s, const uint8_t author[32], const px_benc
     bind_cstr(st, 6, b->centre);
     bind_cstr(st, 7, b->service);
     bind_cstr(st, 8, b->channel);
-    sqlite3_bind_int64(st, 9, 0);
     int src = sqlite3_step(st);
     rc = PX_ENOENT;
     if (src == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {

@@ -9,3 +9,10 @@
 -- node/index.c like the rest of rec_benchmarks (PX_INDEX_VERSION 2 rebuilds
 -- stores indexed before this column existed).
 ALTER TABLE rec_benchmarks ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+-- The current result of an identity, found without reading the other
+-- results of its indicator, period and country (publishing looks it up for
+-- every result; indexing marks the one it replaces). Partial: superseded
+-- and retracted rows leave it.
+CREATE INDEX rec_benchmarks_current ON rec_benchmarks
+    (indicator, country, period_key, author, centre, service, channel, indicator_version)
+    WHERE superseded = 0 AND retracted = 0;

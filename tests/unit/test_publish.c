@@ -16,6 +16,7 @@
  */
 #include "check.h"
 #include "crypto.h"
+#include "csvin.h"
 #include "error.h"
 #include "feed.h"
 #include "index.h"
@@ -485,6 +486,92 @@ static void test_files(void)
     px_store_close(l.store);
 }
 
+/* Hostile files: random bytes drawn from JSON's and CSV's punctuation never
+ * crash the splitter or the CSV reader, and nothing is published. */
+static void test_hostile_files(void)
+{
+    static const char alphabet[] = "{}[],:\"\\ \n\r\tab01;.-e\xEF\xBB\xBF";
+    px_local l;
+    char path[128];
+    open_local(&l, "hostile.db", &me);
+    uint64_t before = entries(&l);
+    srand(15);
+    for (int round = 0; round < 300; round++) {
+        char text[512];
+        size_t n = (size_t)(rand() % (int)(sizeof text - 1));
+        for (size_t i = 0; i < n; i++)
+            text[i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+        text[n] = '\0';
+        write_text(round % 2 ? "h.csv" : "h.json", text, path);
+        px_pub *p = NULL;
+        CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+        int rc = px_pub_add_file(p, round % 3 ? "benchmark" : "case", path, PX_PUB_AUTO);
+        CHECK(rc == PX_OK);
+        rc = px_pub_finish(p);
+        CHECK(rc == PX_ESCHEMA || (rc == PX_OK && px_pub_count(p) == 0));
+        px_pub_free(p);
+    }
+    CHECK(entries(&l) == before);
+    px_store_close(l.store);
+}
+
+/* ---- CSV in pieces ---------------------------------------------------------------- */
+
+typedef struct rows_seen {
+    size_t rows, bad;
+    size_t lines[8];
+} rows_seen;
+
+static int count_row(void *ctx, size_t record, size_t line, const json_t *obj, const char *field,
+                     const char *message)
+{
+    rows_seen *r = ctx;
+    (void)field;
+    (void)message;
+    if (record <= 8)
+        r->lines[record - 1] = line;
+    if (obj)
+        r->rows++;
+    else
+        r->bad++;
+    return PX_OK;
+}
+
+static void test_csv_in_pieces(void)
+{
+    /* CRLF, a quoted field over two lines, a BOM, a blank line */
+    const char text[] = "\xEF\xBB\xBFindicator;country;period;value;source\r\n"
+                        "KZ-SAT-OVERALL;KZ;2018;4.66;\"a\r\nb\"\r\n"
+                        "\r\n"
+                        "KZ-SAT-OVERALL;KZ;2017;4,57;x\r\n"
+                        "KZ-SAT-OVERALL;KZ;2016;4.5;y";
+    for (size_t piece = 1; piece <= sizeof text; piece += piece < 4 ? 1 : 17) {
+        rows_seen r = {0};
+        px_csvin *c = NULL;
+        int rc = px_csvin_open("pieces.csv", count_row, &r, &c);
+        for (size_t off = 0; !rc && off < sizeof text - 1; off += piece) {
+            size_t n = sizeof text - 1 - off < piece ? sizeof text - 1 - off : piece;
+            rc = px_csvin_feed(c, text + off, n);
+        }
+        CHECK_RC(rc, PX_OK);
+        CHECK_RC(px_csvin_close(c), PX_OK);
+        CHECK(r.rows == 2 && r.bad == 1);
+        CHECK(r.lines[0] == 2 && r.lines[1] == 5 && r.lines[2] == 6);
+    }
+    /* a line without an end is refused once it passes the limit */
+    px_csvin *c = NULL;
+    rows_seen r = {0};
+    CHECK_RC(px_csvin_open("long.csv", count_row, &r, &c), PX_OK);
+    char *big = malloc(1u << 20);
+    memset(big, 'x', 1u << 20);
+    int rc = PX_OK;
+    for (int i = 0; i < 20 && !rc; i++)
+        rc = px_csvin_feed(c, big, 1u << 20);
+    CHECK_RC(rc, PX_ETOOBIG);
+    CHECK_RC(px_csvin_close(c), PX_ETOOBIG);
+    free(big);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -500,6 +587,8 @@ int main(void)
     RUN(test_identity_at_publish);
     RUN(test_duplicates_by_replication);
     RUN(test_files);
+    RUN(test_csv_in_pieces);
+    RUN(test_hostile_files);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
