@@ -1,4 +1,4 @@
--- 010_blobs.sql — the blob store's metadata (node/blob.c, schema/BLOBS.md).
+-- 007_blobs.sql — the blob store's metadata (node/blob.c, schema/BLOBS.md).
 -- Chunk bytes live in files under DIR/blobs/ (one file per blob); this table
 -- says which chunks of each blob are verified and present, so a blob becomes
 -- complete in the same transaction that records its last chunk.
