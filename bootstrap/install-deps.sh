@@ -17,6 +17,8 @@ packages=(
     libsodium-dev libuv1-dev libsqlite3-dev "$msgpack_pkg" libjansson-dev libcsv-dev
     # tests: independent verifier, fuzzing
     python3 python3-msgpack python3-nacl clang
+    # bench/web.sh: the web interface's load generator
+    wrk
 )
 # The conformance suite (shs1-test) runs on Node.js. Machines that already
 # have node and npm (e.g. from another repository) keep theirs: Debian's npm
