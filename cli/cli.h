@@ -114,5 +114,6 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv);
 int px_cmd_export(px_cli *cli, int argc, char **argv);
 int px_cmd_report(px_cli *cli, int argc, char **argv);
 int px_cmd_member(px_cli *cli, int argc, char **argv);
+int px_cmd_ui(px_cli *cli, int argc, char **argv);
 
 #endif

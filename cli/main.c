@@ -32,6 +32,7 @@ static const px_verb verbs[] = {
     {"export", px_cmd_export, "benchmark results as JSON, CSV or SDMX-CSV"},
     {"report", px_cmd_report, "write a self-contained HTML report with charts"},
     {"reindex", px_cmd_reindex, "rebuild the records index from the entries held"},
+    {"ui", px_cmd_ui, "print the web interface's login link and open it in a browser"},
 };
 
 static void usage(FILE *out)

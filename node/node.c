@@ -19,6 +19,7 @@
 #include "log.h"
 #include "records.h"
 #include "util.h"
+#include "web.h"
 #include "wire.h"
 
 #include <msgpack.h>
@@ -94,6 +95,7 @@ struct px_node {
     uint64_t next_rotate_ms;
     ban bans[BANS_MAX];
     size_t n_bans;
+    px_web *web;
 };
 
 static void short_key(char out[17], const uint8_t pk[32])
@@ -895,6 +897,42 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
     return NULL;
 }
 
+/* --- web interface (web.h): its hooks run on this loop ----------------------- */
+
+static json_t *web_status(void *ctx)
+{
+    return control_answer(ctx, "status", NULL);
+}
+
+static void web_appended(void *ctx)
+{
+    json_decref(control_answer(ctx, "notify", NULL));
+}
+
+static void web_sync_now(void *ctx)
+{
+    json_decref(control_answer(ctx, "sync", NULL));
+}
+
+static int start_web(px_node *n)
+{
+    if (n->cfg.http && strcmp(n->cfg.http, "off") == 0)
+        return PX_OK;
+    px_web_cfg wc = {
+        .data_dir = n->local.paths.dir,
+        .listen = n->cfg.http ? n->cfg.http : PX_WEB_DEFAULT_LISTEN,
+        .listen_is_default = n->cfg.http == NULL,
+        .hosts = n->cfg.http_hosts,
+        .n_hosts = n->cfg.n_http_hosts,
+        .root = n->local.genesis.root,
+        .me = n->local.me.pk,
+        .network_name = n->local.genesis.name,
+        .hooks = {.ctx = n, .status = web_status, .appended = web_appended,
+                  .sync_now = web_sync_now},
+    };
+    return px_web_start(n->loop, &wc, &n->web);
+}
+
 /* --- lifecycle ----------------------------------------------------------------- */
 
 /* New entries arrived: maybe address announcements. Look within a second
@@ -961,6 +999,8 @@ int px_node_start(px_node *n)
         rc = announce(n);
     if (!rc)
         rc = px_control_start(n->loop, n->local.paths.socket, control_answer, n, &n->control);
+    if (!rc)
+        rc = start_web(n);
     if (rc)
         return rc;
     uv_timer_init(n->loop, &n->tick);
@@ -990,6 +1030,8 @@ void px_node_stop(px_node *n)
     }
     px_control_stop(n->control);
     n->control = NULL;
+    px_web_stop(n->web);
+    n->web = NULL;
     px_gossip_stop(n->gossip);
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)

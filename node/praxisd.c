@@ -17,7 +17,7 @@ static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
     "               [--announce HOST:PORT]...\n"
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
-    "               [--handshake-timeout MS]\n\n"
+    "               [--handshake-timeout MS] [--http HOST:PORT|off] [--http-host NAME]...\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -36,7 +36,11 @@ static const char usage[] =
     "                     addresses (default 4; genesis and --peer are extra)\n"
     "  --max-inbound N    most inbound peer connections (default 32)\n"
     "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
-    "                     by then is dropped (default 10000, 100 to 600000)\n";
+    "                     by then is dropped (default 10000, 100 to 600000)\n"
+    "  --http HOST:PORT   serve the web interface here (default 127.0.0.1:7480;\n"
+    "                     'off' disables it); 'praxis ui' prints its login link\n"
+    "  --http-host NAME   another name the browser may use for it (repeatable;\n"
+    "                     requests naming other hosts are refused)\n";
 
 int main(int argc, char **argv)
 {
@@ -49,16 +53,20 @@ int main(int argc, char **argv)
                                          {"announce", required_argument, NULL, 'a'},
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"handshake-timeout", required_argument, NULL, 't'},
+                                         {"http", required_argument, NULL, 'H'},
+                                         {"http-host", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
     px_node_cfg cfg = {0};
     const char **peers = calloc((size_t)argc, sizeof *peers);
     const char **announce = calloc((size_t)argc, sizeof *announce);
+    const char **http_hosts = calloc((size_t)argc, sizeof *http_hosts);
     px_log_level level = PX_LOG_INFO;
     int c, rc;
-    if (!peers || !announce)
+    if (!peers || !announce || !http_hosts)
         return 1;
+    cfg.http_hosts = http_hosts;
     cfg.peers = peers;
     cfg.announce = announce;
     opterr = 0;
@@ -75,6 +83,12 @@ int main(int argc, char **argv)
             break;
         case 'a':
             announce[cfg.n_announce++] = optarg;
+            break;
+        case 'H':
+            cfg.http = optarg;
+            break;
+        case 'N':
+            http_hosts[cfg.n_http_hosts++] = optarg;
             break;
         case 'P':
             /* identity.c reads it from there; the file must be 0600. */
@@ -136,6 +150,7 @@ int main(int argc, char **argv)
     rc = px_node_run(&cfg);
     free(peers);
     free(announce);
+    free(http_hosts);
     if (rc) {
         fprintf(stderr, "praxisd: %s\n", px_err_message(rc));
         return 1;

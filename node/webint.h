@@ -1,0 +1,54 @@
+/*
+ * webint.h — what the web interface's own files share beyond web.h: the
+ * framework's internals (webhtml.c needs the response buffer) and the
+ * handlers the route table (web_routes.c) names. Pages written by others
+ * need only web.h.
+ */
+#ifndef PX_WEBINT_H
+#define PX_WEBINT_H
+
+#include "web.h"
+
+/* web.c */
+px_buf *px_req_out(px_req *r);
+void px_req_oom(px_req *r);
+bool px_req_has_session(const px_req *r);
+const char *px_req_route_pattern(const px_req *r);
+const char *px_web_network_name(const px_req *r);
+int px_web_login(px_req *r);
+int px_web_lang(px_req *r);
+/* This page's own URL (path and query), re-encoded. */
+const char *px_req_self_url(px_req *r);
+
+/* webhtml.c: percent-encode s onto b (unreserved characters kept). */
+void px_url_encode(px_buf *b, const char *s);
+
+/* webapi.c: JSON as the CLI's --json writes it (members whose value is
+ * null left out, numbers in their shortest form). malloc'd, or NULL. */
+char *px_web_json_text(const json_t *doc);
+
+/* webpages.c */
+int px_page_home(px_req *r);
+int px_page_asset(px_req *r);
+int px_api_status(px_req *r);
+
+/* webcases.c */
+int px_page_cases(px_req *r);
+int px_page_case(px_req *r);
+int px_api_cases(px_req *r);
+int px_api_case(px_req *r);
+
+/* webbench.c */
+int px_page_indicators(px_req *r);
+int px_page_indicator(px_req *r);
+int px_page_compare(px_req *r);
+int px_page_trend(px_req *r);
+int px_page_aggregate(px_req *r);
+int px_page_export(px_req *r);
+int px_api_indicators(px_req *r);
+int px_api_compare(px_req *r);
+int px_api_trend(px_req *r);
+int px_api_aggregate(px_req *r);
+int px_api_benchmarks(px_req *r);
+
+#endif
