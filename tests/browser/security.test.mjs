@@ -6,7 +6,7 @@
 // `praxis ui --new-token` ends every session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Network, request, form } from './lib/harness.mjs';
+import { Network, request, rawRequest, form } from './lib/harness.mjs';
 
 let net, port, s;
 
@@ -69,13 +69,18 @@ test('every page sends a CSP without inline script, and nosniff', async () => {
 
 test('a foreign Host header is refused with 403 (DNS rebinding)', async () => {
   for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`,
-    `localhost.evil.example:${port}`, `127.0.0.1:${port + 1}`, '']) {
+    `localhost.evil.example:${port}`, `127.0.0.1:${port + 1}`, `[::1]:${port + 1}`, `localhost`]) {
     for (const cookie of [s.cookie, undefined]) {
       const headers = { host };
       if (cookie) headers.cookie = cookie;
       const r = await request(base() + '/', { headers });
       assert.equal(r.status, 403, `Host: '${host}' ${cookie ? 'with' : 'without'} a session`);
     }
+  }
+  // An empty Host, and none at all (HTTP/1.0), written by hand.
+  for (const [what, req] of [['an empty Host', `GET / HTTP/1.1\r\nHost: \r\nCookie: ${s.cookie}\r\nConnection: close\r\n\r\n`],
+    ['no Host', `GET / HTTP/1.0\r\nCookie: ${s.cookie}\r\n\r\n`]]) {
+    assert.equal(await rawRequest(port, req), 403, `${what} is refused`);
   }
   const login = await net.loginUrl('hub');
   const r = await request(login, { headers: { host: `evil.example:${port}` } });

@@ -375,7 +375,19 @@ export async function newPage(browser, { lang = 'en', width = 1280, height = 900
   await page.setExtraHTTPHeaders({ 'Accept-Language': lang });
   page.problems = { errors: [], console: [], outside: [], dialogs: [] };
   page.on('pageerror', (e) => page.problems.errors.push(String(e.message || e)));
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.console.push(m.text()); });
+  // Failed loads are recorded with their address (below), not as the
+  // console's anonymous "Failed to load resource" line.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) page.problems.console.push(m.text());
+  });
+  page.on('response', (r) => {
+    // (The browser asks for /favicon.ico on its own: a node without an
+    // icon is no fault of the page.)
+    if (r.status() >= 400 && r.request().resourceType() !== 'document' && new URL(r.url()).pathname !== '/favicon.ico') {
+      page.problems.console.push(`${r.status()} for ${r.request().resourceType()} ${r.url()}`);
+    }
+  });
+  page.on('requestfailed', (r) => page.problems.console.push(`${r.failure()?.errorText} for ${r.url()}`));
   page.on('dialog', (d) => { page.problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   page.on('request', (r) => {
     const u = new URL(r.url());
@@ -471,4 +483,22 @@ export async function fill(page, scope, label, value) {
     await el.type(value);
   }
   return el;
+}
+
+// rawRequest(port, text): send bytes as they are (for requests node's http
+// will not send, such as an empty or missing Host); resolves the status.
+export function rawRequest(port, text, timeout = 10000) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    s.setTimeout(timeout, () => s.destroy(new Error(`no answer from 127.0.0.1:${port} within ${timeout / 1000} s`)));
+    s.on('connect', () => s.write(text));
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', reject);
+    s.on('close', () => {
+      const m = Buffer.concat(chunks).toString('latin1').match(/^HTTP\/1\.[01] (\d{3})/);
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`no HTTP status line from 127.0.0.1:${port}`));
+    });
+  });
 }
