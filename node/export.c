@@ -157,3 +157,10 @@ int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_
         *stats = w.stats;
     return rc;
 }
+
+int px_export_sdmx_row(FILE *out, const json_t *row)
+{
+    writer w = {.out = out};
+    sdmx_row(&w, (json_t *)row);
+    return (int)w.stats.rows;
+}

@@ -1902,3 +1902,159 @@ out:
     engine_free(&e);
     return rc;
 }
+
+/* ---- facets -------------------------------------------------------------------- */
+
+typedef struct facet_count {
+    char *value;
+    int64_t count;
+} facet_count;
+
+typedef struct facet {
+    facet_count *v;
+    size_t n, cap;
+} facet;
+
+static int facet_add(facet *f, const char *value)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->v[i].value, value) == 0) {
+            f->v[i].count++;
+            return PX_OK;
+        }
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        facet_count *nv = realloc(f->v, cap * sizeof *nv);
+        if (!nv)
+            return PX_ENOMEM;
+        f->v = nv;
+        f->cap = cap;
+    }
+    f->v[f->n].value = strdup(value);
+    if (!f->v[f->n].value)
+        return PX_ENOMEM;
+    f->v[f->n++].count = 1;
+    return PX_OK;
+}
+
+static int cmp_facet(const void *pa, const void *pb)
+{
+    const facet_count *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->value, b->value);
+}
+
+static int cmp_facet_desc_value(const void *pa, const void *pb)
+{
+    const facet_count *a = pa, *b = pb;
+    return strcmp(b->value, a->value);
+}
+
+static json_t *facet_json(facet *f, size_t max, bool by_value_desc)
+{
+    json_t *list = json_array();
+    if (f->n)
+        qsort(f->v, f->n, sizeof *f->v, by_value_desc ? cmp_facet_desc_value : cmp_facet);
+    for (size_t i = 0; i < f->n; i++) {
+        if (i < max)
+            json_array_append_new(list, json_pack("{s:s, s:I}", "value", f->v[i].value, "count",
+                                                  (json_int_t)f->v[i].count));
+        free(f->v[i].value);
+    }
+    free(f->v);
+    memset(f, 0, sizeof *f);
+    return list;
+}
+
+int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_values,
+                         json_t **out)
+{
+    qx *x;
+    px_buf fts = {0};
+    uint8_t *ok = NULL, *found = NULL;
+    int64_t nbits = 0, total = 0;
+    facet fc = {0}, fs = {0}, ft = {0}, fy = {0};
+    sqlite3_stmt *st = NULL;
+    int src, rc = state(q->store, &x);
+    *out = NULL;
+    if (!max_values)
+        max_values = 50;
+    if (!rc && f->search)
+        rc = fts_query(f->search, &fts);
+    if (!rc)
+        rc = allowed_cases(x, f, &ok, &nbits);
+    if (!rc && f->search) {
+        /* keep only the allowed cases that the search finds */
+        found = calloc((size_t)(nbits / 8 + 1), 1);
+        if (!found)
+            rc = PX_ENOMEM;
+        sqlite3_bind_text(x->fts_all, 1, (const char *)fts.data, -1, SQLITE_STATIC);
+        while (!rc && (src = sqlite3_step(x->fts_all)) == SQLITE_ROW) {
+            int64_t rid = sqlite3_column_int64(x->fts_all, 0) / PX_INDEX_FTS_LANGS;
+            if (bit(ok, nbits, rid))
+                found[rid / 8] |= (uint8_t)(1u << (rid % 8));
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(x, src, "searching cases");
+        reset(x->fts_all);
+        free(ok);
+        ok = found;
+        found = NULL;
+    }
+    if (!rc) {
+        src = sqlite3_prepare_v2(x->db,
+                                 "SELECT rid, country, stage, start_year FROM rec_cases WHERE "
+                                 "live = 1",
+                                 -1, &st, NULL);
+        if (src != SQLITE_OK)
+            rc = step_err(x, src, "preparing the case facets");
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (!bit(ok, nbits, sqlite3_column_int64(st, 0)))
+                continue;
+            total++;
+            const char *c = (const char *)sqlite3_column_text(st, 1);
+            const char *s = (const char *)sqlite3_column_text(st, 2);
+            rc = facet_add(&fc, c ? c : "");
+            if (!rc)
+                rc = facet_add(&fs, s ? s : "");
+            if (!rc && sqlite3_column_type(st, 3) != SQLITE_NULL) {
+                char y[24];
+                snprintf(y, sizeof y, "%lld", (long long)sqlite3_column_int64(st, 3));
+                rc = facet_add(&fy, y);
+            }
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(x, src, "reading the case facets");
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc) {
+        src = sqlite3_prepare_v2(x->db, "SELECT tag, rid FROM rec_case_tags", -1, &st, NULL);
+        if (src != SQLITE_OK)
+            rc = step_err(x, src, "preparing the tag facet");
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            if (t && bit(ok, nbits, sqlite3_column_int64(st, 1)))
+                rc = facet_add(&ft, t);
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(x, src, "reading the tag facet");
+        sqlite3_finalize(st);
+    }
+    json_t *facets = json_object();
+    json_object_set_new(facets, "country", facet_json(&fc, max_values, false));
+    json_object_set_new(facets, "stage", facet_json(&fs, max_values, false));
+    json_object_set_new(facets, "tag", facet_json(&ft, max_values, false));
+    json_object_set_new(facets, "year", facet_json(&fy, max_values, true));
+    if (!rc)
+        *out = json_pack("{s:I, s:o}", "total", (json_int_t)total, "facets", facets);
+    else
+        json_decref(facets);
+    if (!rc && !*out)
+        rc = PX_ENOMEM;
+    free(ok);
+    free(found);
+    px_buf_free(&fts);
+    return rc;
+}

@@ -164,4 +164,15 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
 int px_query_aggregate(const px_query *q, const char *indicator, const char *period, px_by by,
                        json_t **out);
 
+/* ---- facets of a case search (the web interface's filters) -------------- */
+
+/* How the live cases that match f (search, country, stage, tag; limit
+ * ignored) spread over countries, stages, tags and start years, each value
+ * with its count, most frequent first (years newest first), at most
+ * max_values per facet (0: 50).
+ * OUT *out: {"total", "facets": {"country": [{"value", "count"}], "stage",
+ *   "tag", "year"}}. PX_EINVAL (detail) for a search without words. */
+int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_values,
+                         json_t **out);
+
 #endif

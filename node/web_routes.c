@@ -14,8 +14,23 @@ const px_route px_web_routes[] = {
     {"/assets/*", PX_GET, px_page_asset, PX_ROUTE_PUBLIC},
     /* read-only pages */
     {"/", PX_GET, px_page_home, 0},
+    {"/cases", PX_GET, px_page_cases, 0},
+    {"/cases/*", PX_GET, px_page_case, 0},
+    {"/indicators", PX_GET, px_page_indicators, 0},
+    {"/indicators/*", PX_GET, px_page_indicator, 0},
+    {"/compare", PX_GET, px_page_compare, 0},
+    {"/trend", PX_GET, px_page_trend, 0},
+    {"/aggregate", PX_GET, px_page_aggregate, 0},
+    {"/export", PX_GET, px_page_export, 0},
     /* JSON, as the CLI's --json */
     {"/api/status", PX_GET, px_api_status, 0},
+    {"/api/cases", PX_GET, px_api_cases, 0},
+    {"/api/cases/*", PX_GET, px_api_case, 0},
+    {"/api/indicators", PX_GET, px_api_indicators, 0},
+    {"/api/benchmarks", PX_GET, px_api_benchmarks, 0},
+    {"/api/compare", PX_GET, px_api_compare, 0},
+    {"/api/trend", PX_GET, px_api_trend, 0},
+    {"/api/aggregate", PX_GET, px_api_aggregate, 0},
     /* publishing, members, network: add them here */
     {0},
 };

@@ -7,7 +7,10 @@
 #ifndef PX_WEBINT_H
 #define PX_WEBINT_H
 
+#include "index.h"
 #include "web.h"
+
+#include <msgpack.h>
 
 /* web.c */
 px_buf *px_req_out(px_req *r);
@@ -37,6 +40,23 @@ int px_page_cases(px_req *r);
 int px_page_case(px_req *r);
 int px_api_cases(px_req *r);
 int px_api_case(px_req *r);
+
+/* A record's entry, body and what the index knows of it (webcases.c). */
+typedef struct px_web_record {
+    uint8_t id[32];
+    px_entry e;
+    px_buf body;
+    msgpack_unpacked up;
+    px_index_info info;
+} px_web_record;
+/* Load record id (of kind, or any kind when NULL). PX_ENOENT (detail) when
+ * not held as that kind or purged. Free with px_web_record_free also on
+ * error. */
+int px_web_record_load(px_req *r, const uint8_t id[32], const char *kind, px_web_record *rec);
+void px_web_record_free(px_web_record *rec);
+/* {"id", "author", "seq", "timestamp_ms", "kind", "status", "version",
+ *  "supersedes", "superseded_by", "retracted_by", "body"}. */
+json_t *px_web_record_json(const px_web_record *rec);
 
 /* webbench.c */
 int px_page_indicators(px_req *r);
