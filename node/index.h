@@ -43,7 +43,7 @@
 
 /* The version of what the derived tables hold. Bump it when indexing
  * changes, and every store rebuilds its index when next opened. */
-#define PX_INDEX_VERSION "1"
+#define PX_INDEX_VERSION "2"
 
 /* px_schema_fn for px_feed_ctx: 0 if body is a valid record of kind, or if
  * kind is not a record kind this node knows (forward compatibility);
@@ -113,6 +113,13 @@ int px_index_info_get(px_store *s, const uint8_t id[32], px_index_info *out);
  * PX_OK, PX_ENOENT or an error. */
 int px_index_indicator(px_store *s, const char *code, int64_t version, px_indicator *out,
                        uint8_t id[32]);
+
+/* This author's current benchmark result with b's identity (indicator,
+ * indicator_version, country, centre, service, channel, period; RECORDS.md
+ * 4.2), not retracted and not superseded. OUT id. PX_OK, PX_ENOENT or a
+ * store error. */
+int px_index_benchmark_twin(px_store *s, const uint8_t author[32], const px_benchmark *b,
+                            uint8_t id[32]);
 
 /* The order key of a period, as stored in period_key columns; agrees with
  * px_period_cmp. */

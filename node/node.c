@@ -47,6 +47,7 @@ typedef struct peer {
     px_conn *conn; /* our outbound connection, while it lives */
     bool reached;  /* its handshake completed */
     bool learned;  /* from an address entry, not from genesis or --peer */
+    char last_error[160]; /* why the last dial failed ("" after a success) */
 } peer;
 
 enum { BANS_MAX = 64 };
@@ -298,6 +299,7 @@ static void on_ready(px_conn *c)
     } else if (s->peer_index >= 0) {
         n->peers[s->peer_index].reached = true;
         n->peers[s->peer_index].failures = 0;
+        n->peers[s->peer_index].last_error[0] = '\0';
     }
     if (memcmp(pk, n->local.me.pk, 32) == 0) {
         px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
@@ -396,6 +398,8 @@ static void on_close(px_conn *c, int rc)
             uint8_t jitter[2];
             px_random_bytes(jitter, 2);
             p->next_try_ms = now + delay + ((uint64_t)(jitter[0] | jitter[1] << 8) % 500);
+            snprintf(p->last_error, sizeof p->last_error, "%s",
+                     rc ? px_err_message(rc) : "closed before the handshake completed");
             px_debug("node", "dial %s failed (%s); next try in %llu ms", p->text,
                      px_err_message(rc), (unsigned long long)(p->next_try_ms - now));
         }
@@ -576,6 +580,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         if (!n->stopping) {
             p->failures++;
             p->next_try_ms = px_now_ms() + BACKOFF_MAX_MS / 4;
+            snprintf(p->last_error, sizeof p->last_error, "cannot resolve the host: %s",
+                     uv_strerror(status));
             px_debug("node", "cannot resolve %s: %s", p->text, uv_strerror(status));
         }
         uv_freeaddrinfo(res);
@@ -593,6 +599,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
             session_unlink(n, s);
         p->failures++;
         p->next_try_ms = px_now_ms() + 5000;
+        snprintf(p->last_error, sizeof p->last_error, "%s", px_err_message(rc));
         px_debug("node", "dial %s: %s", p->text, px_err_message(rc));
         return;
     }
@@ -848,12 +855,15 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         for (session *s = n->sessions; s; s = s->next)
             json_array_append_new(conns, conn_json(s));
         json_t *targets = json_array();
-        for (size_t i = 0; i < n->n_peers; i++)
-            json_array_append_new(
-                targets, json_pack("{s:s, s:b, s:i, s:I}", "address", n->peers[i].text,
-                                   "connected", n->peers[i].conn != NULL && n->peers[i].reached,
-                                   "failures", (int)n->peers[i].failures, "next_try_ms",
-                                   (json_int_t)n->peers[i].next_try_ms));
+        for (size_t i = 0; i < n->n_peers; i++) {
+            json_t *t = json_pack("{s:s, s:b, s:i, s:I}", "address", n->peers[i].text,
+                                  "connected", n->peers[i].conn != NULL && n->peers[i].reached,
+                                  "failures", (int)n->peers[i].failures, "next_try_ms",
+                                  (json_int_t)n->peers[i].next_try_ms);
+            if (t && n->peers[i].last_error[0])
+                json_object_set_new(t, "last_error", json_string(n->peers[i].last_error));
+            json_array_append_new(targets, t);
+        }
         json_t *bans = json_array();
         for (size_t i = 0; i < n->n_bans; i++) {
             char key[65];

@@ -67,7 +67,7 @@ enum {
                "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
-                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0) "                \
+                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0) "                \
                 "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
     X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
                "higher_is_better, illustrative FROM rec_indicators WHERE code = ?1 AND "           \
@@ -79,15 +79,15 @@ enum {
     X(latest, "SELECT period_key FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "      \
               "ORDER BY period_key DESC LIMIT 1")                                                  \
     X(bench_period, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND period_key = ?2")                                           \
+                    "retracted = 0 AND period_key = ?2 AND superseded = 0")                                           \
     X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND (?2 IS NULL OR country = ?2)")                              \
+                    "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")                              \
     X(groups_country, "SELECT country, max(period_key) FROM rec_benchmarks WHERE indicator = ?1 "  \
                       "AND retracted = 0 GROUP BY country")                                        \
     X(groups_all, "SELECT country, centre, service, channel, max(period_key) FROM "                \
                   "rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "                         \
                   "GROUP BY country, centre, service, channel")                                    \
-    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND "             \
+    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND superseded = 0 AND "\
                   "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "           \
                   "(?3 IS NULL OR period_key = ?3) "                                               \
                   "ORDER BY indicator, country, period_key, centre, service, channel, rid")
@@ -899,6 +899,7 @@ typedef struct brow {
     int level;   /* how narrow it is: centre 1 + service 2 + channel 4 */
     char *group; /* group key under the grouping (NULL: not a candidate) */
     bool keep;
+    bool shared; /* kept, and another author has a kept result with the same identity */
     /* evaluation */
     const idef *own;
     bool comparable;
@@ -1301,6 +1302,63 @@ static int cmp_group_level(const void *pa, const void *pb)
     return (a->level > b->level) - (a->level < b->level);
 }
 
+static int cmp_opt_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+/* The identity of a result without its author (RECORDS.md 4.2), then the
+ * author: runs of equal identity sort together. */
+static int cmp_identity(const void *pa, const void *pb)
+{
+    const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
+    int c = strcmp(a->indicator, b->indicator);
+    if (!c && a->version != b->version)
+        c = a->version < b->version ? -1 : 1;
+    if (!c)
+        c = strcmp(a->country, b->country);
+    if (!c)
+        c = cmp_opt_str(a->centre, b->centre);
+    if (!c)
+        c = cmp_opt_str(a->service, b->service);
+    if (!c)
+        c = cmp_opt_str(a->channel, b->channel);
+    if (!c && a->key != b->key)
+        c = a->key < b->key ? -1 : 1;
+    return c;
+}
+
+/* Mark the kept results whose identity another author's kept result shares:
+ * results of different members for the same key stay apart, labelled. */
+static int mark_shared(engine *e)
+{
+    size_t n = 0;
+    brow **v = malloc((e->nrows ? e->nrows : 1) * sizeof *v);
+    if (!v)
+        return PX_ENOMEM;
+    for (size_t i = 0; i < e->nrows; i++) {
+        e->rows[i].shared = false;
+        if (e->rows[i].keep)
+            v[n++] = &e->rows[i];
+    }
+    qsort(v, n, sizeof *v, cmp_identity);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        bool several = false;
+        while (j < n && cmp_identity(&v[i], &v[j]) == 0) {
+            several |= memcmp(v[i]->author, v[j]->author, 32) != 0;
+            j++;
+        }
+        for (size_t k = i; several && k < j; k++)
+            v[k]->shared = true;
+        i = j;
+    }
+    free(v);
+    return PX_OK;
+}
+
 /* Mark the broadest results of each group (and, for series, period). */
 static int select_broadest(engine *e, px_by by)
 {
@@ -1331,7 +1389,7 @@ static int select_broadest(engine *e, px_by by)
         i = j;
     }
     free(v);
-    return PX_OK;
+    return mark_shared(e);
 }
 
 static json_t *indicator_json(const engine *e)
@@ -1444,6 +1502,12 @@ static json_t *row_json(const engine *e, const brow *b)
         json_array_append_new(flags, json_string("lower is better"));
     if (!b->comparable)
         json_array_append_new(flags, json_string("not comparable"));
+    if (b->shared) {
+        char f[64], who[17];
+        px_hex_encode(who, b->author, 8);
+        snprintf(f, sizeof f, "author %s (other members report the same)", who);
+        json_array_append_new(flags, json_string(f));
+    }
     json_object_set_new(o, "flags", flags);
     json_object_set_new(o, "note", b->note[0] ? jstr(b->note) : json_null());
     return o;
@@ -1663,6 +1727,8 @@ static int cmp_series(const void *pa, const void *pb)
         c = series_cmp_str(a->service, b->service);
     if (!c)
         c = series_cmp_str(a->channel, b->channel);
+    if (!c)
+        c = memcmp(a->author, b->author, 32);
     if (!c && a->key != b->key)
         c = a->key < b->key ? -1 : 1;
     if (!c)
@@ -1674,7 +1740,7 @@ static bool same_series(const brow *a, const brow *b)
 {
     return strcmp(a->country, b->country) == 0 && series_cmp_str(a->centre, b->centre) == 0 &&
            series_cmp_str(a->service, b->service) == 0 &&
-           series_cmp_str(a->channel, b->channel) == 0;
+           series_cmp_str(a->channel, b->channel) == 0 && memcmp(a->author, b->author, 32) == 0;
 }
 
 /* Why point b breaks the series after point a (NULL: it does not). */
@@ -1700,11 +1766,30 @@ static const char *break_reason(const brow *a, const brow *b, char *buf, size_t 
     return NULL;
 }
 
-static void series_label(const brow *b, char *out, size_t n)
+/* A series is one author's: when several members report the same key, the
+ * label names the author ("KZ · author 1a2b3c4d5e6f7a8b"). */
+static void series_label(const brow *b, bool by_author, char *out, size_t n)
 {
-    snprintf(out, n, "%s%s%s%s%s%s%s", b->country, b->centre ? " · " : "",
+    char who[17];
+    px_hex_encode(who, b->author, 8);
+    snprintf(out, n, "%s%s%s%s%s%s%s%s%s", b->country, b->centre ? " · " : "",
              b->centre ? b->centre : "", b->service ? " · " : "", b->service ? b->service : "",
-             b->channel ? " · " : "", b->channel ? b->channel : "");
+             b->channel ? " · " : "", b->channel ? b->channel : "",
+             by_author ? " · author " : "", by_author ? who : "");
+}
+
+/* Whether another author's series has the same key as the series of v[i]. */
+static bool key_shared(brow *const *v, size_t n, size_t i)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (strcmp(v[j]->country, v[i]->country) == 0 &&
+            series_cmp_str(v[j]->centre, v[i]->centre) == 0 &&
+            series_cmp_str(v[j]->service, v[i]->service) == 0 &&
+            series_cmp_str(v[j]->channel, v[i]->channel) == 0 &&
+            memcmp(v[j]->author, v[i]->author, 32) != 0)
+            return true;
+    }
+    return false;
 }
 
 int px_query_trend(const px_query *q, const char *indicator, const char *country, json_t **out)
@@ -1741,12 +1826,13 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         const brow *b = v[i];
         char label[700], why[200];
         if (!prev || !same_series(prev, b)) {
-            series_label(b, label, sizeof label);
+            series_label(b, key_shared(v, n, i), label, sizeof label);
             points = json_array();
-            json_array_append_new(series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "label",
-                                                    jstr(label), "country", b->country, "centre",
-                                                    jstr(b->centre), "service", jstr(b->service),
-                                                    "channel", jstr(b->channel), "points", points));
+            json_array_append_new(
+                series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "label", jstr(label),
+                                  "country", b->country, "centre", jstr(b->centre), "service",
+                                  jstr(b->service), "channel", jstr(b->channel), "author",
+                                  jhex(b->author), "points", points));
             prev = NULL;
         }
         const char *reason = break_reason(prev, b, why, sizeof why);

@@ -6,6 +6,7 @@
  */
 #include "web.h"
 #include "webint.h"
+#include "webpublish.h"
 
 const px_route px_web_routes[] = {
     /* framework */
@@ -31,6 +32,15 @@ const px_route px_web_routes[] = {
     {"/api/compare", PX_GET, px_api_compare, 0},
     {"/api/trend", PX_GET, px_api_trend, 0},
     {"/api/aggregate", PX_GET, px_api_aggregate, 0},
-    /* publishing, members, network: add them here */
+    /* publishing, members, network (webpublish.h) */
+    {"/publish", PX_GET, px_page_publish, 0},
+    {"/publish/case", PX_GET | PX_POST, px_page_publish_case, 0},
+    {"/publish/indicator", PX_GET | PX_POST, px_page_publish_indicator, 0},
+    {"/publish/benchmark", PX_GET | PX_POST, px_page_publish_benchmark, PX_ROUTE_UPLOAD},
+    {"/publish/crosswalk", PX_GET | PX_POST, px_page_publish_crosswalk, 0},
+    {"/retract/*", PX_GET | PX_POST, px_page_retract, 0},
+    {"/members", PX_GET | PX_POST, px_page_members, 0},
+    {"/members/revoke", PX_GET | PX_POST, px_page_members_revoke, 0},
+    {"/network", PX_GET | PX_POST, px_page_network, 0},
     {0},
 };
