@@ -12,6 +12,8 @@
 #include "records.h"
 #include "tabular.h"
 
+#include "web.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,32 +25,13 @@ static const char *const palette[] = {"#1b6ca8", "#d1495b", "#2e933c", "#edae49"
 
 void px_html_escape(FILE *out, const char *s)
 {
+    /* The web interface's one escaping rule (web.h, px_web_escape). */
+    px_buf b = {0};
     if (!s)
         return;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        default:
-            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-                fputs("\xef\xbf\xbd", out);
-            else
-                fputc(*p, out);
-        }
-    }
+    if (px_web_escape(&b, s, strlen(s)) == PX_OK && b.len)
+        fwrite(b.data, 1, b.len, out);
+    px_buf_free(&b);
 }
 
 static void esc_key(FILE *out, const json_t *o, const char *key)

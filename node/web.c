@@ -851,6 +851,17 @@ int px_web_login(px_req *r)
     return PX_OK;
 }
 
+/* POST /logout: end this session. */
+int px_web_logout(px_req *r)
+{
+    px_sessions_remove(&r->w->sessions, r->sess.id);
+    r->has_session = false;
+    px_req_header(r, "Set-Cookie", "px_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return px_page_message(r, 200, px_t(r, "Signed out"),
+                           px_t(r, "This browser's session has ended. Run 'praxis ui' to sign "
+                                   "in again."));
+}
+
 /* GET /lang?set=LANG&back=PATH */
 int px_web_lang(px_req *r)
 {

@@ -233,7 +233,7 @@ void px_esc(px_req *r, const char *text);
 void px_escn(px_req *r, const char *text, size_t n);
 /* The same into a px_buf (for tests and for code that builds outside a
  * request). PX_OK or PX_ENOMEM. */
-int px_html_escape(px_buf *out, const char *text, size_t n);
+int px_web_escape(px_buf *out, const char *text, size_t n);
 
 /* Append literal markup from our own source. Never pass record text. */
 void px_h(px_req *r, const char *markup);

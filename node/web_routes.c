@@ -12,6 +12,7 @@ const px_route px_web_routes[] = {
     /* framework */
     {"/login", PX_GET, px_web_login, PX_ROUTE_PUBLIC},
     {"/lang", PX_GET, px_web_lang, PX_ROUTE_PUBLIC},
+    {"/logout", PX_POST, px_web_logout, 0},
     {"/assets/*", PX_GET, px_page_asset, PX_ROUTE_PUBLIC},
     /* read-only pages */
     {"/", PX_GET, px_page_home, 0},

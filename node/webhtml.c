@@ -66,7 +66,7 @@ static bool shown_as_code(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
-int px_html_escape(px_buf *out, const char *text, size_t n)
+int px_web_escape(px_buf *out, const char *text, size_t n)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0, run = 0; /* run: bytes copied as they are, pending */
@@ -114,7 +114,7 @@ int px_html_escape(px_buf *out, const char *text, size_t n)
 
 void px_escn(px_req *r, const char *text, size_t n)
 {
-    if (text && px_html_escape(px_req_out(r), text, n))
+    if (text && px_web_escape(px_req_out(r), text, n))
         px_req_oom(r);
 }
 
@@ -437,6 +437,9 @@ void px_page_end(px_req *r)
         px_hex_encode(key, px_req_me(r), 32);
         px_hf(r, "<p>%s <code>%.16s</code> · %s <span>%s</span></p>", px_t(r, "This node:"), key,
               px_t(r, "network"), px_web_network_name(r));
+        px_h(r, "<form method=\"post\" action=\"/logout\">");
+        px_csrf_input(r);
+        px_hf(r, "<button type=\"submit\">%s</button></form>", px_t(r, "Sign out"));
     }
     px_h(r, "</footer></body></html>\n");
 }

@@ -20,6 +20,7 @@ const char *px_req_route_pattern(const px_req *r);
 const char *px_web_network_name(const px_req *r);
 int px_web_login(px_req *r);
 int px_web_lang(px_req *r);
+int px_web_logout(px_req *r);
 /* This page's own URL (path and query), re-encoded. */
 const char *px_req_self_url(px_req *r);
 

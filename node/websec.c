@@ -187,6 +187,18 @@ int px_sessions_find(px_sessions *s, const char *id, const char *current, uint64
     return rc;
 }
 
+void px_sessions_remove(px_sessions *s, const char *id)
+{
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->n; i++)
+        if (px_websec_equal(s->v[i].id, id)) {
+            s->v[i] = s->v[--s->n];
+            px_memzero(&s->v[s->n], sizeof s->v[s->n]);
+            break;
+        }
+    pthread_mutex_unlock(&s->mu);
+}
+
 void px_sessions_clear(px_sessions *s)
 {
     pthread_mutex_lock(&s->mu);

@@ -67,6 +67,9 @@ int px_sessions_login(px_sessions *s, const char *token, const char *current, ui
 int px_sessions_find(px_sessions *s, const char *id, const char *current, uint64_t now_ms,
                      px_session *out);
 
+/* End the session with this id (logging out). */
+void px_sessions_remove(px_sessions *s, const char *id);
+
 /* End every session (a new token). */
 void px_sessions_clear(px_sessions *s);
 
