@@ -23,7 +23,7 @@
  * session, else 401; every POST needs the session's CSRF token (form field
  * PX_WEB_CSRF_FIELD or header X-CSRF-Token), else 403. The framework checks
  * all three before a handler runs. Every response carries a CSP without
- * inline script or style, nosniff, no-referrer and no-store.
+ * inline script or style, nosniff, a same-origin referrer policy and no-store.
  *
  * Record text is untrusted: it reaches a page only through px_esc() (or the
  * %s of px_hf, which calls it). px_h() takes literal markup written in our
