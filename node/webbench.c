@@ -114,12 +114,24 @@ static void downloads(px_req *r, const char *path, const char *const *args)
 {
     static const char *const formats[] = {"csv", "json", "sdmx-csv"};
     static const char *const names[] = {"CSV", "JSON", "SDMX-CSV"};
+    /* px_req_url stops at the first NULL name: the pairs given are packed
+     * first so that "format" follows the last of them. */
+    const char *a[10] = {0};
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < 8; i += 2)
+        if (args[i]) {
+            a[n++] = args[i];
+            a[n++] = args[i + 1];
+        }
     px_hf(r, "<p class=\"downloads\"><span>%s</span>", px_t(r, "Download this view:"));
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 3; i++) {
+        a[n] = "format";
+        a[n + 1] = formats[i];
         px_hf(r, " <a href=\"%s\" download>%s</a>",
-              px_req_url(r, path, args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-                         args[7], "format", formats[i], NULL),
+              px_req_url(r, path, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
+                         NULL),
               names[i]);
+    }
     px_hf(r, " · <a href=\"%s\">%s</a></p>",
           px_req_url(r, path, args[0], args[1], args[2], args[3], args[4], args[5], args[6],
                      args[7], NULL),
