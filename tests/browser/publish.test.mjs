@@ -41,7 +41,7 @@ test('a form with an error keeps what was typed and names the field', async () =
   await fill(page, form, /summary/i, SUMMARY); // no title
   await fill(page, form, /country/i, 'KZ');
   await fill(page, form, /stage/i, 'pilot');
-  await submitForm(page, form);
+  await submitForm(page, form, /^publish$/i);
   const again = await caseForm();
   const title = await field(page, again, /title/i);
   assert.equal(await title.evaluate((e) => e.getAttribute('aria-invalid')), 'true', 'the title field is marked invalid');
@@ -61,7 +61,7 @@ test('a case published through the form reaches the hub by gossip and shows ther
   await fill(page, form, /country/i, 'KZ');
   await fill(page, form, /stage/i, 'pilot');
   await screenshot(page, 'publish-case');
-  await submitForm(page, form);
+  await submitForm(page, form, /^publish$/i);
   // Afterwards: the new record's page.
   const m = new URL(page.url()).pathname.match(/^\/cases\/([0-9a-f]{64})$/);
   assert.ok(m, `after publishing, the new case's page (at ${page.url()})`);

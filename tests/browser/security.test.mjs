@@ -108,13 +108,22 @@ test('a POST without the session\'s CSRF token is refused with 403 and stores no
       headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form(f) });
     assert.equal(r.status, 403, `POST ${p} ${f._csrf === undefined ? 'without' : `with a wrong (${JSON.stringify(f._csrf)})`} CSRF token`);
   }
-  // A cross-site multipart POST (what a hostile page's form sends) too.
+  // A cross-site multipart upload (what a hostile page's form sends) too.
   const boundary = 'pxboundary';
-  const body = `--${boundary}\r\nContent-Disposition: form-data; name="country"\r\n\r\nKZ\r\n--${boundary}--\r\n`;
-  const r = await request(base() + '/publish/case', { method: 'POST', body,
+  const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n` +
+    'Content-Type: text/csv\r\n\r\nindicator;country;period;value\r\nKZ-SAT-OVERALL;KZ;2019;4\r\n' +
+    `--${boundary}--\r\n`;
+  const r = await request(base() + '/publish/benchmark', { method: 'POST', body,
     headers: { cookie: s.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` } });
   assert.equal(r.status, 403, 'a multipart POST without the CSRF token');
   assert.equal(await net.entries('hub'), held, 'nothing was stored');
+  // The control: the same form with the session's own token gets past the check.
+  const page = await request(base() + '/publish/case', { headers: { cookie: s.cookie } });
+  const token = page.body.match(/name="_csrf" value="([0-9a-f]+)"/)?.[1];
+  assert.ok(token, 'the form carries the session\'s CSRF token');
+  const ok = await request(base() + '/publish/case', { method: 'POST',
+    headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form({ _csrf: token }) });
+  assert.notEqual(ok.status, 403, 'a POST with the right token is not refused as forged');
 });
 
 test('only GET, HEAD and POST', async () => {

@@ -314,6 +314,26 @@ export async function demoNetwork(label, { centre = false } = {}) {
   return { net, ids };
 }
 
+// demoPages(ids): every page of the interface, by name, on a node holding
+// the demo data (ids: what publishDemo resolved).
+export const demoPages = (ids) => ({
+  home: '/',
+  cases: '/cases',
+  'cases-search': '/cases?q=waiting',
+  case: `/cases/${ids['g4c/case-astana-one-stop-shop.json'][0]}`,
+  indicators: '/indicators',
+  indicator: '/indicators/KZ-SAT-OVERALL',
+  compare: '/compare?indicator=KZ-SAT-OVERALL&period=2018&by=country',
+  trend: '/trend?indicator=KZ-SAT-OVERALL&country=KZ',
+  aggregate: '/aggregate?indicator=KZ-SAT-OVERALL&period=2018',
+  'publish-case': '/publish/case',
+  'publish-indicator': '/publish/indicator',
+  'publish-benchmark': '/publish/benchmark',
+  'publish-crosswalk': '/publish/crosswalk',
+  members: '/members',
+  network: '/network',
+});
+
 // --- plain HTTP (no browser) ----------------------------------------------------
 
 // request(url, {method, headers, body}): one HTTP request, no redirects
@@ -436,13 +456,19 @@ export async function text(page, selector = 'body') {
   return page.$eval(selector, (e) => e.innerText).catch(() => '');
 }
 
-// submitForm(page, formSelector): submit through the form's own submit
-// button (as a user would) and wait for the answer page.
-export async function submitForm(page, formSelector) {
-  const button = await page.$(`${formSelector} button[type=submit], ${formSelector} input[type=submit], ` +
-    `${formSelector} button:not([type])`);
-  assert.ok(button, `${formSelector} has a submit button`);
-  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
+// submitForm(page, formSelector, button): submit through one of the form's
+// own submit buttons (as a user would) — the one whose text matches the
+// regular expression `button`, else the only one — and wait for the answer.
+export async function submitForm(page, formSelector, button) {
+  const buttons = await page.$$(`${formSelector} button:not([type]), ${formSelector} button[type=submit], ` +
+    `${formSelector} input[type=submit]`);
+  let chosen = null;
+  for (const b of buttons) {
+    const label = await b.evaluate((e) => (e.textContent || e.value || '').trim());
+    if (button ? button.test(label) : buttons.length === 1) { chosen = b; break; }
+  }
+  assert.ok(chosen, `${formSelector} has ${button ? `a submit button ${button}` : 'one submit button'}`);
+  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), chosen.click()]);
   return res;
 }
 
