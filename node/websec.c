@@ -169,15 +169,20 @@ int px_sessions_find(px_sessions *s, const char *id, const char *current, uint64
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->n;) {
         px_session *x = &s->v[i];
-        bool dead = now_ms - x->used_ms > s->idle_ms || now_ms - x->created_ms > s->max_ms ||
-                    now_ms < x->created_ms || !px_memeq(x->token_hash, th, 16);
+        /* now_ms was read before the lock: another worker may have used or
+         * opened a session a moment "later" (unsigned differences would
+         * wrap and end a live session under concurrent requests). */
+        bool dead = (now_ms > x->used_ms && now_ms - x->used_ms > s->idle_ms) ||
+                    (now_ms > x->created_ms && now_ms - x->created_ms > s->max_ms) ||
+                    !px_memeq(x->token_hash, th, 16);
         if (dead) {
             *x = s->v[--s->n];
             memset(&s->v[s->n], 0, sizeof s->v[s->n]);
             continue;
         }
         if (rc != PX_OK && px_websec_equal(x->id, id)) {
-            x->used_ms = now_ms;
+            if (now_ms > x->used_ms)
+                x->used_ms = now_ms;
             *out = *x;
             rc = PX_OK;
         }

@@ -141,6 +141,13 @@ static void test_sessions(void)
     for (uint64_t t = 10500; t < 15000; t += 500)
         CHECK_RC(px_sessions_find(&s, a.id, tok, t, &found), PX_OK);
     CHECK_RC(px_sessions_find(&s, a.id, tok, 15100, &found), PX_ENOENT);
+    /* workers read the clock before the lock: a request timed just before
+     * another one's use, or before a login, ends nothing */
+    CHECK_RC(px_sessions_login(&s, tok, tok, 16000, &a), PX_OK);
+    CHECK_RC(px_sessions_find(&s, a.id, tok, 16010, &found), PX_OK);
+    CHECK_RC(px_sessions_find(&s, a.id, tok, 16005, &found), PX_OK);
+    CHECK_RC(px_sessions_find(&s, a.id, tok, 15990, &found), PX_OK);
+    CHECK_RC(px_sessions_find(&s, a.id, tok, 16020, &found), PX_OK);
     /* a new token ends the sessions opened with the old one */
     CHECK_RC(px_sessions_login(&s, tok, tok, 20000, &a), PX_OK);
     CHECK_RC(px_sessions_find(&s, a.id, other, 20001, &found), PX_ENOENT);
