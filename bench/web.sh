@@ -4,7 +4,8 @@
 # request as soon as the last is answered), every request with a session:
 #   - the search page over 10,000 case studies (goal p99 < 100 ms),
 #   - a case page (goal p99 < 20 ms),
-#   - compare over 1,000,000 benchmark results (latest quarter, by country),
+#   - compare over 1,000,000 benchmark results (the latest quarter, by
+#     country: 50 rows, each through a crosswalk),
 # requests/s and latency p50/p99 for each; then the 20-node live spread
 # (bench/spread.sh) measured while node n0's web interface is under the same
 # load on its search page (goal: spread p99 stays under 1 s — the loop that
@@ -16,6 +17,7 @@
 #   PRAXIS_WEB_SECONDS=S              seconds per load run (default 10)
 #   PRAXIS_WEB_CLIENTS=C              concurrent clients (default 32)
 #   PRAXIS_WEB_SPREAD=0               skip the spread under load
+#   PRAXIS_WEB_KEEP=1                 keep the data set (a node's data directory)
 # Prints a summary, then "figure<TAB>name<TAB>value<TAB>unit" lines. Needs
 # wrk (Debian's package; bootstrap/install-deps.sh installs it) and about
 # 1 GB in $TMPDIR. Wall-clock figures: run it on a quiet machine.
@@ -36,7 +38,7 @@ stop() {
     local p
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-    rm -rf "$T"
+    if [ "${PRAXIS_WEB_KEEP:-0}" = 1 ]; then echo "kept $T (the node's data in $T/web)"; else rm -rf "$T"; fi
 }
 trap stop EXIT
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -72,6 +74,7 @@ for f in range(10):
 json.dump(inds, open(T + "/indicators.json", "w"))
 json.dump(walks, open(T + "/crosswalks.json", "w"))
 made = 0
+latest = "2009-Q1"
 with open(T + "/results.csv", "w") as out:
     out.write("indicator;country;service;period;value;n;method;source\n")
     for q in range(40):
@@ -88,6 +91,8 @@ with open(T + "/results.csv", "w") as out:
                         f, k, cc, ("service %02d" % sv) if sv else "", period, v,
                         (200 + random.randrange(300)) if sv else (5000 + random.randrange(5000))))
                     made += 1
+                    latest = period
+open(T + "/latest_period", "w").write(latest)
 en = ("service centre citizens waiting time queue electronic appointment staff digital mobile one-stop shop "
       "reform survey satisfaction complaints charter standard process reengineering local government licence "
       "passport registration online portal training feedback transparency corruption payment document notary "
@@ -107,7 +112,7 @@ PY
 timed() { # timed LABEL COMMAND...: run, print the seconds it took
     local t0 t1
     t0=$(date +%s.%N)
-    "${@:2}" >/dev/null
+    "${@:2}" >/dev/null 2>"$T/timed.err" || { tail -5 "$T/timed.err" >&2; exit 1; }
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" -v l="$1" 'BEGIN {printf "  %-44s %6.1f s\n", l, b - a}'
 }
@@ -137,13 +142,23 @@ load() {
     wrk "${args[@]}" "$url" >"$out" 2>&1 || { cat "$out" >&2; echo "wrk failed for $url" >&2; exit 1; }
     if grep -q 'Non-2xx' "$out"; then
         cat "$out" >&2
+        # Once more for a second, printing the first answers that were not 2xx.
+        {
+            [ -n "$script" ] && cat "$script"
+            echo 'local shown = 0'
+            echo 'response = function(status, headers, body)'
+            echo '  if status >= 400 and shown < 3 then shown = shown + 1; print(status, body:sub(1, 400)) end'
+            echo 'end'
+        } >"$T/diagnose.lua"
+        wrk -t1 -c"$clients" -d1s -H "Cookie: $cookie" -s "$T/diagnose.lua" "$url" 2>&1 | head -20 >&2 || true
         echo "web.sh: $name: some answers were not 2xx" >&2
         exit 1
     fi
-    "$PY" - "$out" "$name" "$url" <<'PY'
+    "$PY" - "$out" "$name" "$url" "$T/figures" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 name, url = sys.argv[2], sys.argv[3]
+fig = open(sys.argv[4], "a")
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
     x, u = float(m.group(1)), m.group(2)
@@ -154,9 +169,9 @@ reqs = int(re.search(r"(\d+) requests in", text).group(1))
 errs = re.search(r"Socket errors:.*", text)
 print("  %-34s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  (%d requests%s)" % (
     name, rps, lat["50"], lat["99"], reqs, "; " + errs.group(0) if errs else ""))
-print("figure\tweb_%s_rps\t%.0f\treq/s" % (name, rps), file=sys.stderr)
-print("figure\tweb_%s_p50\t%.1f\tms" % (name, lat["50"]), file=sys.stderr)
-print("figure\tweb_%s_p99\t%.1f\tms" % (name, lat["99"]), file=sys.stderr)
+print("figure\tweb_%s_rps\t%.0f\treq/s" % (name, rps), file=fig)
+print("figure\tweb_%s_p50\t%.1f\tms" % (name, lat["50"]), file=fig)
+print("figure\tweb_%s_p99\t%.1f\tms" % (name, lat["99"]), file=fig)
 PY
 }
 
@@ -185,7 +200,9 @@ print("\n".join(r["id"] for r in rows))' >"$T/ids"
 first_id="$(head -1 "$T/ids")"
 check "/cases?q=waiting" "/cases/"
 check "/cases/$first_id" "<h1"
-check "/compare?indicator=SAT-F0&period=2018-Q4&by=country" "<svg"
+period="$(cat "$T/latest_period")"
+compare_url="/compare?indicator=SAT-F0&period=$period&by=country"
+check "$compare_url" "<svg"
 # A case page: a different case on each request (100 ids, round robin).
 {
     echo 'local ids = {'
@@ -196,13 +213,12 @@ check "/compare?indicator=SAT-F0&period=2018-Q4&by=country" "<svg"
 } >"$T/case.lua"
 
 echo "web interface, $clients concurrent clients, ${secs} s each (every request with a session):"
-{
-    load search "$base/cases?q=waiting"
-    load search_ru "$base/cases?q=%D0%BE%D1%87%D0%B5%D1%80%D0%B5%D0%B4%D1%8C+%D0%BE%D0%BA%D0%BD%D0%BE"
-    load case "$base/" "$T/case.lua"
-    load compare "$base/compare?indicator=SAT-F0&period=2018-Q4&by=country"
-    load home "$base/"
-} 2>"$T/figures"
+: >"$T/figures"
+load search "$base/cases?q=waiting"
+load search_ru "$base/cases?q=%D0%BE%D1%87%D0%B5%D1%80%D0%B5%D0%B4%D1%8C+%D0%BE%D0%BA%D0%BD%D0%BE"
+load case "$base/" "$T/case.lua"
+load compare "$base$compare_url"
+load home "$base/"
 kill "${PIDS[0]}" 2>/dev/null || true
 wait "${PIDS[0]}" 2>/dev/null || true
 PIDS=()
@@ -228,7 +244,7 @@ if [ "${PRAXIS_WEB_SPREAD:-1}" = 1 ]; then
     # spreading); the spread keeps its nodes up until the load is over.
     secs_saved="$secs"
     secs="${PRAXIS_WEB_SPREAD_SECONDS:-30}"
-    load search_during_spread "$base/cases?q=waiting" 2>>"$T/figures"
+    load search_during_spread "$base/cases?q=waiting"
     secs="$secs_saved"
     [ -e "$T/ready.converged" ] || echo "  (the spread outlasted the ${PRAXIS_WEB_SPREAD_SECONDS:-30} s of load: raise PRAXIS_WEB_SPREAD_SECONDS)"
     touch "$T/ready.done"
