@@ -6,6 +6,9 @@
  *   genesis.json   the network this node belongs to (0600: holds the key)
  *   store.db       the SQLite store (+ -wal, -shm)
  *   control.sock   praxisd's control socket (0600), while it runs
+ *   web.token      the web interface's login token (0600; websec.h)
+ *   http.addr      the address praxisd's web interface is bound to, while it
+ *                  serves (web.h; `praxis ui` reads it)
  *
  * DIR is, in order: an explicit --data, $PRAXIS_DATA, $XDG_DATA_HOME/praxis,
  * $HOME/.local/share/praxis.

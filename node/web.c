@@ -70,8 +70,20 @@ struct px_web {
 
 /* ---- worker thread state -------------------------------------------------- */
 
+enum { CACHE_SLOTS = 16 };
+
+/* A result computed from the store, kept until the store changes. */
+typedef struct cache_slot {
+    char *key;
+    json_t *value;
+    uint64_t used;
+} cache_slot;
+
 typedef struct wthread {
     px_web *w;
+    cache_slot cache[CACHE_SLOTS];
+    int64_t cache_version; /* PRAGMA data_version the cache belongs to */
+    uint64_t cache_tick;
     px_store *store;
     px_members members;
     bool members_ok;
@@ -86,6 +98,10 @@ static void wthread_free(void *p)
     wthread *t = p;
     if (!t)
         return;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        free(t->cache[i].key);
+        json_decref(t->cache[i].value);
+    }
     px_members_free(&t->members);
     px_store_close(t->store);
     if (t->local) {
@@ -164,7 +180,7 @@ struct px_req {
     struct MHD_Connection *conn;
     const px_route *route;
     char *path, *param;
-    bool post, api;
+    bool post, get, api;
     bool has_session;
     px_session sess;
     const char *lang, *rec_lang;
@@ -223,10 +239,9 @@ void *px_req_alloc(px_req *r, size_t n)
         size_t cap = need > 16384 ? need : 16384;
         b = malloc(sizeof *b + cap);
         if (!b) {
-            /* Requests are small; an allocation failure ends this one. */
+            /* An allocation failure ends this request with 500. */
             r->oom = true;
-            static max_align_t scratch[64];
-            return n <= sizeof scratch ? (void *)scratch : NULL;
+            return NULL;
         }
         b->cap = cap;
         b->used = 0;
@@ -286,12 +301,27 @@ const char *px_req_param(const px_req *r)
 
 const char *px_req_arg(const px_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
 const char *px_req_header_in(const px_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+px_req *px_req_detached(const char *lang)
+{
+    px_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->path = (char *)"/";
+    r->lang = r->rec_lang = px_i18n_supported(lang) ? px_i18n_supported(lang) : "en";
+    return r;
+}
+
+void px_req_detached_free(px_req *r)
+{
+    req_free(r);
 }
 
 const char *px_req_field(const px_req *r, const char *name)
@@ -384,6 +414,63 @@ px_query px_req_query(px_req *r)
     q.is_secretariat = web_is_secretariat;
     q.secretariat_ctx = (void *)px_req_members(r);
     return q;
+}
+
+/* Empty the cache when another connection has committed since it was
+ * filled (SQLite's data_version changes then). */
+static void cache_check(wthread *t)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (!t->store)
+        return;
+    if (sqlite3_prepare_v2(px_store_db(t->store), "PRAGMA data_version", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (v == t->cache_version && v != -1)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        free(t->cache[i].key);
+        json_decref(t->cache[i].value);
+        memset(&t->cache[i], 0, sizeof t->cache[i]);
+    }
+    t->cache_version = v;
+}
+
+json_t *px_req_cache_get(px_req *r, const char *key)
+{
+    wthread *t = r->t;
+    if (!t || !px_req_store(r))
+        return NULL;
+    cache_check(t);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (t->cache[i].key && strcmp(t->cache[i].key, key) == 0) {
+            t->cache[i].used = ++t->cache_tick;
+            return json_incref(t->cache[i].value);
+        }
+    return NULL;
+}
+
+void px_req_cache_put(px_req *r, const char *key, json_t *value)
+{
+    wthread *t = r->t;
+    if (!t || !value || !px_req_store(r))
+        return;
+    cache_check(t);
+    int victim = 0;
+    for (int i = 1; i < CACHE_SLOTS; i++)
+        if (t->cache[i].used < t->cache[victim].used)
+            victim = i;
+    char *k = strdup(key);
+    if (!k)
+        return;
+    free(t->cache[victim].key);
+    json_decref(t->cache[victim].value);
+    t->cache[victim].key = k;
+    t->cache[victim].value = json_incref(value);
+    t->cache[victim].used = ++t->cache_tick;
 }
 
 struct px_local *px_req_local(px_req *r)
@@ -632,7 +719,8 @@ const char *px_req_self_url(px_req *r)
     px_buf b = {0};
     self_ctx c = {&b, true};
     px_buf_append(&b, r->path, strlen(r->path));
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &c);
+    if (r->conn)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, &c);
     px_buf_append(&b, "", 1);
     const char *out = b.data ? px_req_strdup(r, (const char *)b.data) : "/";
     px_buf_free(&b);
@@ -666,7 +754,7 @@ static enum MHD_Result send_response(px_req *r)
         r->file = NULL;
         if (fd >= 0 && fstat(fd, &st) == 0 && lseek(fd, 0, SEEK_SET) == 0)
             resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-        else if (fd >= 0)
+        if (!resp && fd >= 0)
             close(fd);
     } else {
         size_t len = r->out.len;
@@ -988,6 +1076,7 @@ static void first_call(px_req *r, const char *url, const char *method)
         return;
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    r->get = get;
     r->post = strcmp(method, "POST") == 0;
     if (!get && !r->post) {
         r->refuse = 405;
@@ -1084,12 +1173,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (!r->t)
             return MHD_NO;
         first_call(r, url, method);
-        if (r->refuse) {
+        /* A refused POST is answered before its body is read (the
+         * connection then closes); everything else on the next call, once
+         * MHD has the whole request, so the connection can be kept alive. */
+        if (r->refuse && (r->post || !r->get)) {
             answer_error(r, r->refuse, px_t(r, r->refuse_text));
             return send_response(r);
         }
-        if (r->post)
-            return MHD_YES; /* the body follows */
+        return MHD_YES;
+    } else if (r->refuse) {
+        *upload_data_size = 0;
+        answer_error(r, r->refuse, px_t(r, r->refuse_text));
+        return send_response(r);
+    } else if (!r->post && *upload_data_size) {
+        *upload_data_size = 0; /* a body on a GET: ignored */
+        return MHD_YES;
     } else if (r->post && *upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;

@@ -194,8 +194,9 @@ void px_web_sync_now(px_req *r);
  * is older than a second. Never waits for the loop. */
 json_t *px_web_status(px_req *r);
 
-/* Request-scoped memory, freed after the response. Never NULL (an
- * allocation failure ends the request with 500). */
+/* Request-scoped memory, freed after the response. NULL when out of
+ * memory (the request then ends with 500); px_req_strdup and
+ * px_req_printf return "" instead. */
 void *px_req_alloc(px_req *r, size_t n);
 char *px_req_strdup(px_req *r, const char *s);
 char *px_req_printf(px_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -48,10 +48,18 @@ static json_t *indicator_list(px_req *r)
 {
     px_query q = px_req_query(r);
     json_t *res = NULL;
+    /* Counting every indicator's results is the dearest part of a compare
+     * page over a million results: kept until the store changes. */
+    const char *key = px_req_printf(r, "indicators\x1f%s", q.lang ? q.lang : "");
+    json_t *list = px_req_cache_get(r, key);
+    if (list)
+        return list;
     if (!q.store || px_query_indicators(&q, &res) != PX_OK)
         return json_array();
-    json_t *list = json_incref(json_object_get(res, "indicators"));
+    list = json_incref(json_object_get(res, "indicators"));
     json_decref(res);
+    if (list)
+        px_req_cache_put(r, key, list);
     return list ? list : json_array();
 }
 

@@ -178,8 +178,19 @@ int px_page_cases(px_req *r)
         if (rc == PX_EINVAL)
             why = px_err_detail()[0] ? px_req_strdup(r, px_err_detail()) : NULL;
     }
-    if (!rc)
-        rc = px_query_case_facets(&q, &f, 30, &facets);
+    if (!rc) {
+        /* Facets do not depend on the page or the record language: kept
+         * while paging, until the store changes. */
+        const char *key = px_req_printf(r, "facets\x1f%s\x1f%s\x1f%s\x1f%s", f.search ? f.search : "",
+                                        f.country ? f.country : "", f.stage ? f.stage : "",
+                                        f.tag ? f.tag : "");
+        facets = px_req_cache_get(r, key);
+        if (!facets) {
+            rc = px_query_case_facets(&q, &f, 30, &facets);
+            if (!rc)
+                px_req_cache_put(r, key, facets);
+        }
+    }
     if (rc && rc != PX_EINVAL)
         return rc;
     px_page_begin(r, px_t(r, "Case studies"));

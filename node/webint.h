@@ -21,6 +21,18 @@ const char *px_web_network_name(const px_req *r);
 int px_web_login(px_req *r);
 int px_web_lang(px_req *r);
 int px_web_logout(px_req *r);
+/* A per-thread cache of query results (JSON) by key, emptied whenever
+ * the store changed since (SQLite's data_version): get returns a new
+ * reference or NULL; put keeps a reference. For results many pages repeat
+ * (the pickers' indicator list, a search's facets while paging). */
+json_t *px_req_cache_get(px_req *r, const char *key);
+void px_req_cache_put(px_req *r, const char *key, json_t *value);
+
+/* A request without a connection or server, for unit tests of the HTML
+ * builder: no session, no store, no arguments. */
+px_req *px_req_detached(const char *lang);
+void px_req_detached_free(px_req *r);
+
 /* This page's own URL (path and query), re-encoded. */
 const char *px_req_self_url(px_req *r);
 

@@ -59,6 +59,14 @@ static json_t *store_status(px_req *r)
             json_object_set_new(o, "newest_entry_ms", json_integer(sqlite3_column_int64(st, 2)));
     }
     sqlite3_finalize(st);
+    /* The entry stored last (rowids grow with every insert): when this node
+     * last received (or published) something. */
+    if (sqlite3_prepare_v2(px_store_db(s),
+                           "SELECT received_ms FROM entries ORDER BY rowid DESC LIMIT 1", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        json_object_set_new(o, "last_received_ms", json_integer(sqlite3_column_int64(st, 0)));
+    sqlite3_finalize(st);
     json_t *frozen = json_array();
     if (sqlite3_prepare_v2(px_store_db(s), "SELECT author FROM feeds WHERE frozen = 1 LIMIT 20",
                            -1, &st, NULL) == SQLITE_OK) {
@@ -132,10 +140,10 @@ static void status_block(px_req *r, json_t *st)
           px_t(r, "Entries received since start"), px_req_int(r, jint(repl, "received")));
     px_hf(r, "<div><dt>%s</dt><dd data-live=\"unindexed\">%s</dd></div>",
           px_t(r, "Index backlog"), px_req_int(r, jint(repl, "unindexed")));
-    json_t *newest = json_object_get(store, "newest_entry_ms");
+    json_t *last = json_object_get(store, "last_received_ms");
     px_hf(r, "<div><dt>%s</dt><dd data-live=\"newest\">%s</dd></div>",
-          px_t(r, "Newest entry held"),
-          newest ? px_req_date(r, (uint64_t)json_integer_value(newest), true) : "–");
+          px_t(r, "Last entry received"),
+          last ? px_req_date(r, (uint64_t)json_integer_value(last), true) : "–");
     px_hf(r, "<div><dt>%s</dt><dd data-live=\"feeds\">%s</dd></div>", px_t(r, "Feeds held"),
           px_req_int(r, jint(store, "feeds")));
     px_hf(r, "<div><dt>%s</dt><dd data-live=\"frozen\">%s</dd></div>",

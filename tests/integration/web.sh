@@ -142,7 +142,14 @@ cat >"$T/evil.json" <<'EOF'
  "summary": {"en": "\" onmouseover=\"alert(3) \u001b[31m"}, "country": "KZ", "stage": "idea",
  "tags": ["<b>bold</b>"]}
 EOF
+kz_cases() { # the KZ count of /cases' country facet
+    get "$U/cases" -b "$T/jar" >/dev/null
+    "$PY" -c 'import re,sys; m=re.search(r">KZ</a><span class=\"num\">(\d+)<", open(sys.argv[1]).read()); print(m.group(1) if m else -1)' "$T/b"
+}
+KZ_BEFORE="$(kz_cases)"
+[ "$(kz_cases)" = "$KZ_BEFORE" ] || fail "the facets change without a change"
 EVIL="$(px --data "$A" publish case "$T/evil.json")"
+[ "$(kz_cases)" = $((KZ_BEFORE + 1)) ] || fail "the facets did not see a new case (cache not emptied)"
 [ "$(get "$U/cases/$EVIL" -b "$T/jar")" = 200 ] || fail "the hostile case page"
 grep -q '<script>alert' "$T/b" && fail "record markup reached the page"
 grep -q '<img src=x' "$T/b" && fail "record markup reached the page"

@@ -11,6 +11,7 @@
 #include "util.h"
 #include "web.h"
 #include "webi18n.h"
+#include "webint.h"
 #include "websec.h"
 
 #include <stdlib.h>
@@ -221,7 +222,9 @@ static void test_mo(void)
     CHECK_STR(px_i18n_get("ru", "Home"), "Главная");
     CHECK_STR(px_i18n_get("ru", "Case studies"), "Кейсы");
     CHECK_STR(px_i18n_get("en", "Home"), "Home");
-    CHECK_STR(px_i18n_get("kk", "Home"), "Home"); /* no catalogue: English */
+    CHECK_STR(px_i18n_get("kk", "Home"), "Басты бет"); /* the partial Kazakh catalogue */
+    CHECK_STR(px_i18n_get("kk", "Sign out"), "Sign out"); /* ...falls back to English */
+    CHECK_STR(px_i18n_get("uz", "Home"), "Home");           /* no catalogue: English */
     CHECK_STR(px_i18n_get("ru", "a string nobody translated"), "a string nobody translated");
     CHECK_STR(px_i18n_nget("ru", "%s case study", "%s case studies", 1), "%s кейс");
     CHECK_STR(px_i18n_nget("ru", "%s case study", "%s case studies", 3), "%s кейса");
@@ -235,7 +238,8 @@ static void test_mo(void)
     /* Accept-Language */
     CHECK_STR(px_i18n_negotiate("ru-RU,ru;q=0.9,en-US;q=0.8"), "ru");
     CHECK_STR(px_i18n_negotiate("en-GB,en;q=0.9,ru;q=0.5"), "en");
-    CHECK_STR(px_i18n_negotiate("kk, ru;q=0.7"), "ru");
+    CHECK_STR(px_i18n_negotiate("uz, ru;q=0.7"), "ru");
+    CHECK_STR(px_i18n_negotiate("kk-KZ, ru;q=0.7"), "kk");
     CHECK_STR(px_i18n_negotiate("fr;q=1, de;q=0.9"), "en");
     CHECK_STR(px_i18n_negotiate("ru;q=0"), "en");
     CHECK_STR(px_i18n_negotiate(NULL), "en");
@@ -246,7 +250,8 @@ static void test_mo(void)
     const char *orig[] = {"", "apple", "one\0many", "pear"};
     const char *trans[] = {"Plural-Forms: nplurals=3;\n", "яблоко", "один\0два\0много", ""};
     size_t olen[] = {0, 5, 8, 4};
-    size_t tlen[] = {26, 12, 29, 0};
+    size_t tlen[] = {sizeof "Plural-Forms: nplurals=3;\n" - 1, sizeof "яблоко" - 1,
+                     sizeof "один\0два\0много" - 1, 0};
     size_t len = make_mo(buf, sizeof buf, orig, trans, olen, tlen, 4);
     px_mo mo;
     CHECK_RC(px_mo_open(&mo, buf, len), PX_OK);
@@ -297,6 +302,43 @@ static void test_mo(void)
     CHECK_STR(px_mo_get(&mo, "zeta"), "зета");
 }
 
+/* The builder: px_hf escapes every %s (with precision cut at a character),
+ * writes numbers as printf; px_h is literal; URLs are percent-encoded;
+ * numbers the reader's way. */
+static void test_builder(void)
+{
+    px_req *r = px_req_detached("en");
+    CHECK(r != NULL);
+    px_h(r, "<p>");
+    px_hf(r, "<a href=\"/cases/%s\">%s</a> %d %zu %.1f %5.2f%% %lld", "x\"y", "<b>&", -3,
+          (size_t)7, 91.54, 4.666, 10000000000LL);
+    const char *none = getenv("PX_TEST_UNSET_VARIABLE"); /* NULL, unknown to the compiler */
+    px_hf(r, "|%.4s|%.3s|%s|", "abcdef", "жжж", none);
+    px_esc(r, "'");
+    px_buf *o = px_req_out(r);
+    px_buf_append(o, "", 1);
+    CHECK_STR((const char *)o->data,
+              "<p><a href=\"/cases/x&quot;y\">&lt;b&gt;&amp;</a> -3 7 91.5  4.67% 10000000000"
+              "|abcd|\xd0\xb6||&#39;");
+    CHECK_STR(px_req_url(r, "/compare", "indicator", "KZ SAT&x", "period", "", "by", NULL, "q",
+                         "очередь", NULL),
+              "/compare?indicator=KZ%20SAT%26x&q=%D0%BE%D1%87%D0%B5%D1%80%D0%B5%D0%B4%D1%8C");
+    CHECK_STR(px_req_url(r, "/x?a=1", "b", "2", NULL), "/x?a=1&b=2");
+    CHECK_STR(px_req_num(r, 91.54, 1), "91.5");
+    CHECK_STR(px_req_num(r, 4.66, -1), "4.66");
+    CHECK_STR(px_req_int(r, 10000), "10,000");
+    CHECK_STR(px_req_int(r, -1234567), "-1,234,567");
+    CHECK_STR(px_req_date(r, 1796158315216ull, false), "1 December 2026");
+    px_req_detached_free(r);
+    r = px_req_detached("ru");
+    CHECK_STR(px_req_num(r, 91.54, 1), "91,5");
+    CHECK_STR(px_req_int(r, 1234), "1234");
+    CHECK_STR(px_req_int(r, 10000), "10\xe2\x80\xaf" "000");
+    CHECK_STR(px_req_date(r, 1796158315216ull, true), "1 декабря 2026, 20:51 UTC");
+    CHECK_STR(px_t(r, "Home"), "Главная");
+    px_req_detached_free(r);
+}
+
 int main(void)
 {
     px_crypto_init();
@@ -306,5 +348,6 @@ int main(void)
     RUN(test_sessions);
     RUN(test_token_file);
     RUN(test_mo);
+    RUN(test_builder);
     return check_summary();
 }

@@ -25,8 +25,8 @@
     set('feeds', nf.format(store.feeds || 0));
     set('frozen', nf.format(store.frozen_feeds || 0));
     set('misbehaving', nf.format((st.misbehaving || []).length));
-    if (store.newest_entry_ms) {
-      set('newest', new Date(store.newest_entry_ms).toLocaleString(document.documentElement.lang || 'en',
+    if (store.last_received_ms) {
+      set('newest', new Date(store.last_received_ms).toLocaleString(document.documentElement.lang || 'en',
         { dateStyle: 'medium', timeStyle: 'short' }));
     }
     var state = box.querySelector('[data-live="state"]');
