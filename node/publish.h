@@ -78,7 +78,8 @@ typedef struct px_pub_error {
     const char *kind;   /* the kind the record was published as */
     size_t record;      /* 1-based record number in its source; 0: the source as a whole */
     size_t line;        /* 1-based line where the record starts; 0: not known */
-    const char *field;  /* field path ("summary", "scale.min", "title.en", "tags[2]");
+    const char *field;  /* the top-level field it concerns ("summary", "scale"; a
+                           message about a nested key names the path, "scale.min");
                            "" when the error concerns the record or source as a whole */
     const char *message; /* one sentence naming the field ("field 'summmary' is not a
                             field of a case; did you mean 'summary'?") */

@@ -1318,6 +1318,7 @@ typedef struct issues {
     px_record_issue_fn fn;
     void *ctx;
     int first; /* the code of the first problem, PX_OK if none */
+    size_t n;  /* problems so far */
 } issues;
 
 /* Report a problem just set with px_err_set (rc, detail) about field
@@ -1326,6 +1327,7 @@ static int issue(issues *is, int rc, const char *name)
 {
     if (is->first == PX_OK)
         is->first = rc;
+    is->n++;
     if (is->fn == NULL || (rc != PX_ESCHEMA && rc != PX_EFORMAT && rc != PX_ETOOBIG))
         return rc;
     is->fn(is->ctx, rc, name, px_err_detail());
@@ -1378,6 +1380,50 @@ const char *px_record_nearest_field(const char *kind, const char *name, size_t l
     return best;
 }
 
+/* Strict publishing inside the two maps with fixed keys (a scale, a
+ * conversion): a key they do not define, with the nearest one. */
+static int nested_unknown(const field *fd, const msgpack_object *o, issues *is)
+{
+    static const char *const scale_keys[] = {"min", "max", "higher_is_better", NULL};
+    static const char *const conv_keys[] = {"type", "a", "b", NULL};
+    const char *const *keys = fd->type == F_SCALE ? scale_keys : conv_keys;
+    const char *what = fd->type == F_SCALE ? "a scale" : "a conversion";
+    char shown[64], path[96];
+    int rc = PX_OK;
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return PX_OK;
+    for (uint32_t i = 0; i < o->via.map.size && !rc; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        size_t j = 0, best_d = SIZE_MAX;
+        const char *best = NULL;
+        if (k->type != MSGPACK_OBJECT_STR)
+            continue;
+        while (keys[j] && !str_eq(k, keys[j]))
+            j++;
+        if (keys[j])
+            continue;
+        for (j = 0; keys[j]; j++) {
+            size_t d = edit_distance(k->via.str.ptr, k->via.str.size, keys[j]);
+            if (d < best_d) {
+                best_d = d;
+                best = keys[j];
+            }
+        }
+        if (best && (best_d > 2 || best_d * 2 >= strlen(best)))
+            best = NULL;
+        px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
+        snprintf(path, sizeof path, "%s.%s", fd->name, shown);
+        if (best)
+            px_err_set(PX_ESCHEMA, "field '%s' is not part of %s; did you mean '%s.%s'?", path,
+                       what, fd->name, best);
+        else
+            px_err_set(PX_ESCHEMA, "field '%s' is not part of %s, which has %s", path, what,
+                       fd->type == F_SCALE ? "min, max and higher_is_better" : "type, a and b");
+        rc = issue(is, PX_ESCHEMA, fd->name);
+    }
+    return rc;
+}
+
 /* Validate an unpacked body map against spec. OUT vals (MAX_FIELDS): the
  * value of each field or NULL. strict: a field the kind does not define is
  * a schema error. */
@@ -1398,7 +1444,6 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         if (k->type != MSGPACK_OBJECT_STR)
             return issue(is, px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1),
                          "");
-        px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
         for (uint32_t j = 0; j < i && !dup; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
             dup = k2->via.str.size == k->via.str.size &&
@@ -1407,6 +1452,7 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         }
         if (dup) {
             any_bad = true;
+            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
             rc = issue(is, px_err_set(PX_ESCHEMA, "field '%s' appears twice", shown), shown);
             if (rc)
                 return rc;
@@ -1420,6 +1466,7 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         } else if (strict) {
             const char *near = px_record_nearest_field(spec->kind, k->via.str.ptr, k->via.str.size);
             any_bad = true;
+            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
             if (near)
                 px_err_set(PX_ESCHEMA, "field '%s' is not a field of %s; did you mean '%s'?", shown,
                            spec->article, near);
@@ -1453,6 +1500,12 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
             rc = issue(is, rc, fd->name);
             if (rc)
                 return rc;
+        } else if (strict && (fd->type == F_SCALE || fd->type == F_CONVERSION)) {
+            size_t before = is->n;
+            rc = nested_unknown(fd, vals[f], is);
+            if (rc)
+                return rc;
+            any_bad |= is->n != before;
         }
     }
     /* The cross-field rules read only fields that passed their own checks. */

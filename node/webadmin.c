@@ -88,7 +88,8 @@ static int members_page(px_req *r, px_form *f, const px_form_errors *e, const ch
     if (notice)
         px_hf(r, "<p class=\"notice\" role=\"status\" id=\"members-notice\">%s</p>\n", notice);
     px_hf(r,
-          "<table id=\"members\"><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+          "<div class=\"table-wrap\"><table id=\"members\"><caption>%s</caption><thead><tr><th "
+          "scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th><th scope=\"col\"><span class=\"visually-hidden\">%s"
           "</span></th></tr></thead><tbody>\n",
@@ -99,7 +100,7 @@ static int members_page(px_req *r, px_form *f, const px_form_errors *e, const ch
     member_row(r, &root, true);
     for (size_t i = 0; i < ms->n; i++)
         member_row(r, &ms->v[i], false);
-    px_h(r, "</tbody></table>\n");
+    px_h(r, "</tbody></table></div>\n");
 
     px_hf(r, "<h2 id=\"admit\">%s</h2>\n", px_t(r, "Admit a member"));
     px_hf(r, "<p>%s</p>\n",
@@ -321,7 +322,8 @@ static void connections(px_req *r, const json_t *st)
         return;
     }
     px_hf(r,
-          "<table id=\"connection-list\"><thead><tr><th scope=\"col\">%s</th>"
+          "<div class=\"table-wrap\"><table id=\"connection-list\"><thead><tr><th "
+          "scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
           "</tr></thead><tbody>\n",
@@ -344,7 +346,7 @@ static void connections(px_req *r, const json_t *st)
               px_req_printf(r, px_t(r, "%s bytes"), px_req_int(r, jint(c, "bytes_in"))),
               px_req_printf(r, px_t(r, "%s bytes"), px_req_int(r, jint(c, "bytes_out"))));
     }
-    px_h(r, "</tbody></table>\n");
+    px_h(r, "</tbody></table></div>\n");
 }
 
 static void dial_targets(px_req *r, const json_t *st)
@@ -358,7 +360,8 @@ static void dial_targets(px_req *r, const json_t *st)
         return;
     }
     px_hf(r,
-          "<table id=\"dial-target-list\"><thead><tr><th scope=\"col\">%s</th>"
+          "<div class=\"table-wrap\"><table id=\"dial-target-list\"><thead><tr><th "
+          "scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th></tr></thead><tbody>\n",
           px_t(r, "Address"), px_t(r, "Connected"), px_t(r, "Failures"), px_t(r, "Next try"),
@@ -378,7 +381,7 @@ static void dial_targets(px_req *r, const json_t *st)
                             : px_req_date(r, next, true),
               jstr(t, "last_error"));
     }
-    px_h(r, "</tbody></table>\n");
+    px_h(r, "</tbody></table></div>\n");
 }
 
 static void misbehaving(px_req *r, const json_t *st)
@@ -390,7 +393,8 @@ static void misbehaving(px_req *r, const json_t *st)
         return;
     }
     px_hf(r,
-          "<table id=\"misbehaving-list\"><thead><tr><th scope=\"col\">%s</th>"
+          "<div class=\"table-wrap\"><table id=\"misbehaving-list\"><thead><tr><th "
+          "scope=\"col\">%s</th>"
           "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
           "</tr></thead><tbody>\n",
           px_t(r, "Key"), px_t(r, "Offences"), px_t(r, "Last offence"), px_t(r, "Refused until"));
@@ -401,7 +405,7 @@ static void misbehaving(px_req *r, const json_t *st)
               px_req_printf(r, "%.16s", jstr(b, "public_key") ? jstr(b, "public_key") : ""),
               px_req_int(r, jint(b, "offences")), jstr(b, "last_offence"),
               px_req_date(r, (uint64_t)jint(b, "refused_until_ms"), true));
-    px_h(r, "</tbody></table>\n");
+    px_h(r, "</tbody></table></div>\n");
 }
 
 static void replication(px_req *r, const json_t *st)

@@ -17,6 +17,7 @@
 #include "util.h"
 #include "web.h"
 #include "webint.h"
+#include "webpublish.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -404,6 +405,8 @@ int px_page_indicator(px_req *r)
               px_req_url(r, "/trend", "indicator", code, NULL), px_t(r, "Trend"));
         json_decref(cmp);
     }
+    px_web_own_record_actions(r, id, "indicator", rec.e.h.author, rec.info.live,
+                              rec.info.retracted);
     px_page_end(r);
     free(name);
     free(nlang);

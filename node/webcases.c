@@ -12,6 +12,7 @@
 #include "util.h"
 #include "web.h"
 #include "webint.h"
+#include "webpublish.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -636,6 +637,7 @@ int px_page_case(px_req *r)
           px_req_url(r, px_req_printf(r, "/cases/%s", hex), "lang", lang, NULL),
           px_req_printf(r, "/cases/%s", hex), px_req_printf(r, "/api/cases/%s", hex),
           px_t(r, "as JSON"));
+    px_web_own_record_actions(r, id, "case", rec.e.h.author, rec.info.live, rec.info.retracted);
     px_h(r, "</article>");
     px_page_end(r);
     free(title);

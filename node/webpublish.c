@@ -445,6 +445,12 @@ static int render(page *pg, const char *upload_error)
     px_hf(r, "<form method=\"post\" action=\"/publish/%s\" id=\"publish-%s\" novalidate>\n",
           pg->kind, pg->kind);
     px_csrf_input(r);
+    /* Enter in a text field presses the form's first submit button: make
+     * that one publish, not "add a language" further down. It has no text
+     * and is hidden from assistive technology and from the tab order; the
+     * visible "Publish" button at the end is the one people use. */
+    px_h(r, "<button type=\"submit\" name=\"publish\" value=\"1\" class=\"visually-hidden\" "
+            "tabindex=\"-1\" aria-hidden=\"true\"></button>");
     px_field_hidden(&x, "supersedes");
     if (strcmp(pg->kind, "case") == 0)
         form_case(pg, &x);
@@ -496,13 +502,20 @@ static void csv_errors(px_req *r, px_pub *p)
 {
     size_t n = px_pub_nerrors(p), shown = n < CSV_ROWS_SHOWN ? n : CSV_ROWS_SHOWN;
     px_h(r, "<div class=\"errors\" id=\"form-errors\" role=\"alert\" tabindex=\"-1\">");
-    px_hf(r, "<h2>%s</h2>",
-          px_req_printf(r,
-                        px_tn(r, "Nothing was published: %zu row was rejected.",
-                              "Nothing was published: %zu rows were rejected.", px_pub_rejected(p)),
-                        px_pub_rejected(p)));
+    size_t rejected = px_pub_rejected(p);
+    if (rejected)
+        px_hf(r, "<h2>%s</h2>",
+              px_req_printf(r,
+                            px_tn(r, "Nothing was published: %zu row was rejected.",
+                                  "Nothing was published: %zu rows were rejected.", rejected),
+                            rejected));
+    else
+        px_hf(r, "<h2>%s</h2>",
+              px_t(r, "Nothing was published: the file cannot be read as "
+                      "benchmark results."));
     px_hf(r,
-          "<table id=\"csv-errors\"><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">"
+          "<div class=\"table-wrap\"><table id=\"csv-errors\"><thead><tr><th "
+          "scope=\"col\">%s</th><th scope=\"col\">"
           "%s</th><th scope=\"col\">%s</th></tr></thead><tbody>\n",
           px_t(r, "Line"), px_t(r, "Field"), px_t(r, "What is wrong"));
     for (size_t i = 0; i < shown; i++) {
@@ -513,7 +526,7 @@ static void csv_errors(px_req *r, px_pub *p)
             px_h(r, "<tr><td></td>");
         px_hf(r, "<td>%s</td><td>%s</td></tr>\n", e->field, e->message);
     }
-    px_h(r, "</tbody></table>");
+    px_h(r, "</tbody></table></div>");
     if (n > shown)
         px_hf(r, "<p>%s</p>",
               px_req_printf(r, px_t(r, "… and %zu more problems not listed."), n - shown));

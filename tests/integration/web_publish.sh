@@ -135,6 +135,9 @@ px --data "$G" show "$CASE" --lang ru | grep -q "Время ожидания в 
 pass "a good case form stores exactly one entry and redirects to /cases/ID"
 
 # --- a new version and a retraction ------------------------------------------------------------
+[ "$(get g4c "/cases/$CASE")" = 200 ] || fail "the case page"
+body_has "href=\"/publish/case?supersedes=$CASE\""
+body_has "href=\"/retract/$CASE\""
 [ "$(get g4c "/publish/case?supersedes=$CASE")" = 200 ] || fail "the new-version form"
 [ "$(field_value title_1)" = "Время ожидания в Астане" ] || fail "the new-version form is not prefilled"
 [ "$(field_value supersedes)" = "$CASE" ] || true
@@ -155,6 +158,8 @@ body_has "retracted already"
 HUBCASE="$(px --data "$T/hub" publish case - <<<'{"title":{"en":"Hub case"},"summary":{"en":"x"},"country":"KZ","stage":"idea"}')"
 wait_until 20 px --data "$G" show "$HUBCASE"
 [ "$(get g4c "/retract/$HUBCASE")" = 403 ] || fail "retracting another node's record is not 403"
+get g4c "/cases/$HUBCASE" >/dev/null
+grep -q 'id="retract-link"' "$T/body" && fail "another node's case offers to retract it"
 pass "a new version from a prefilled form; retraction with a reason; another's record refused"
 
 # --- indicator, benchmark, CSV ----------------------------------------------------------------
@@ -201,6 +206,9 @@ error_beside csv "UTF-8"
 printf 'PK\003\004binary' >"$T/book.xlsx"
 [ "$(upload g4c "$T/book.xlsx")" = 200 ] || fail "a workbook upload"
 error_beside csv "CSV"
+echo '{"indicator": "WEB-SAT"}' >"$T/results.json"
+[ "$(upload g4c "$T/results.json")" = 200 ] || fail "a JSON upload"
+body_has "cannot be read as benchmark results"
 [ "$(held g4c)" = $((before + 2)) ] || fail "refused uploads stored something"
 pass "CSV upload: every bad row shown, nothing stored; a good file stored; not UTF-8 / not CSV refused"
 

@@ -167,6 +167,17 @@ static void test_strict_and_every_error(void)
     CHECK_STR(px_record_nearest_field("case", "Summary", 7), "summary");
     CHECK(px_record_nearest_field("case", "colour", 6) == NULL);
 
+    /* inside a scale too */
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    json_t *ind = parse("{\"code\": \"X\", \"version\": 1, \"name\": {\"en\": \"x\"}, "
+                        "\"measure_type\": \"rate\", \"scale\": {\"min\": 0, \"max\": 1, "
+                        "\"higher_is_beter\": true}}");
+    CHECK_RC(px_pub_add_json(p, "indicator", ind, "form", 1, 0), PX_OK);
+    CHECK(has_error(p, 1, "scale", "did you mean 'scale.higher_is_better'?"));
+    CHECK(px_pub_count(p) == 0);
+    px_pub_free(p);
+    json_decref(ind);
+
     /* replicated records keep unknown fields (forward compatibility) */
     append_raw(&l, &other, "case",
                "{\"title\": {\"en\": \"t\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", "
