@@ -30,6 +30,7 @@ run sync "$root/bench/sync.sh" "$build"
 run spread "$root/bench/spread.sh" "$build"
 run daemon "$root/bench/daemon.sh" "$build"
 [ -x "$root/bench/queries.sh" ] && run queries "$root/bench/queries.sh" "$build"
+[ -x "$root/bench/web.sh" ] && run web "$root/bench/web.sh" "$build"
 rm -f "$out.part"
 
 /usr/bin/python3 - "$out" <<'PY'
@@ -39,6 +40,7 @@ goals = {
     "sync_rate": ">= 30,000 entries/s", "sync_receiver_peak_rss": "<= 64 MB",
     "spread_p50": "", "spread_p99": "< 1,000 ms", "spread_copies_per_entry": "<= 2",
     "compare_p50": "< 50 ms", "search_p50": "< 20 ms", "csv_import_rate": ">= 20,000 rows/s",
+    "web_search_p99": "< 100 ms", "web_case_p99": "< 20 ms", "spread_under_web_load_p99": "< 1,000 ms",
 }
 labels = {
     "publish_rate": "publish 10,000 records from one JSON file",
@@ -49,6 +51,14 @@ labels = {
     "spread_p50": "20 nodes: publish to last node, p50",
     "spread_p99": "20 nodes: publish to last node, p99",
     "spread_copies_per_entry": "20 nodes: copies received per entry",
+    "web_search_rps": "web: search page over 10,000 cases, 32 clients, requests/s",
+    "web_search_p99": "web: search page, p99", "web_search_p50": "web: search page, p50",
+    "web_case_rps": "web: case page, 32 clients, requests/s",
+    "web_case_p99": "web: case page, p99", "web_case_p50": "web: case page, p50",
+    "web_compare_rps": "web: compare over 1,000,000 results, 32 clients, requests/s",
+    "web_compare_p99": "web: compare page, p99", "web_compare_p50": "web: compare page, p50",
+    "spread_under_web_load_p50": "20 nodes, one node's web search under load: spread p50",
+    "spread_under_web_load_p99": "20 nodes, one node's web search under load: spread p99",
 }
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.startswith("figure\t")]
 print("| figure | value | goal |")
