@@ -106,7 +106,7 @@ t_start=$(($(date +%s%N) / 1000000))
 
 for e in $(seq 1 "$entries"); do
     i=$((RANDOM % nodes))
-    echo "{\"title\": {\"en\": \"spread $e\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", \"stage\": \"idea\"}" | "$P" --data "$T/n$i" publish case - >/dev/null
+    echo "{\"title\": {\"en\": \"spread $e\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", \"stage\": \"idea\"}" | "$P" --data "$T/n$i" publish case - >/dev/null 2>>"$T/publish.log"
     sleep 0.02
 done
 for _ in $(seq 200); do
