@@ -189,7 +189,8 @@ base="http://127.0.0.1:$http_port"
 
 # What each page must show, so that the figures are of real answers.
 check() { # check URL PATTERN
-    curl -s -H "Cookie: $cookie" "$base$1" | grep -q -- "$2" || { echo "web.sh: $1 does not show '$2'" >&2; exit 1; }
+    curl -s -H "Cookie: $cookie" "$base$1" >"$T/page"
+    grep -q -- "$2" "$T/page" || { echo "web.sh: $1 does not show '$2'" >&2; exit 1; }
 }
 "$P" --data "$T/web" cases --json --limit 200 2>/dev/null | "$PY" -c '
 import json, sys
