@@ -44,7 +44,7 @@ for i in $(seq 0 $((nodes - 1))); do
     [ "$i" -gt 0 ] && "$P" --data "$T/n0" member add "${key[$i]}" --org "n$i" --country KZ >/dev/null
 done
 if [ -n "${PRAXIS_SPREAD_SEED:-}" ]; then
-    "$P" --data "$T/n0" publish case "$PRAXIS_SPREAD_SEED" >/dev/null
+    "$P" --data "$T/n0" publish case "$PRAXIS_SPREAD_SEED" >/dev/null 2>"$T/seed.log"
 fi
 # Every member starts with the root's feed (the membership), as a
 # secretariat hands it over with the genesis.

@@ -233,7 +233,8 @@ if [ "${PRAXIS_WEB_SPREAD:-1}" = 1 ]; then
         PRAXIS_SPREAD_WARMUP=2 bash "$root/bench/spread.sh" "$build" 20 200 >"$T/spread.out" 2>&1 &
     spread_pid=$!
     PIDS+=("$spread_pid")
-    for _ in $(seq 1200); do
+    # (19 nodes catch up on the seed first: minutes on a busy machine.)
+    for _ in $(seq 9000); do
         [ -e "$T/ready" ] && break
         kill -0 "$spread_pid" 2>/dev/null || break
         sleep 0.1
