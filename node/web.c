@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1380,45 +1381,68 @@ int px_web_start(uv_loop_t *loop, const px_web_cfg *cfg, px_web **out)
         web_free(w);
         return rc;
     }
+    /* The socket is bound here, not by MHD, so that the bound address
+     * (the port when 0 was asked for) is known before any worker runs. */
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1, e = 0;
+    if (fd < 0) {
+        e = errno;
+    } else {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (v6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        socklen_t sl = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 128) != 0 ||
+            getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+            e = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd < 0) {
+        web_free(w);
+        if (cfg->listen_is_default) {
+            px_warn("web", "cannot serve the web interface on %s (%s); praxisd runs without it "
+                           "(choose another address with --http HOST:PORT)",
+                    l, strerror(e));
+            return PX_OK;
+        }
+        return px_err_set(PX_ENET, "--http: cannot serve on %s: %s", l, strerror(e));
+    }
+    port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    if (v6)
+        snprintf(w->listen, sizeof w->listen, "[%s]:%u", host, port);
+    else
+        snprintf(w->listen, sizeof w->listen, "%s:%u", host, port);
+    /* Ready before the first worker can call uv_async_send. */
+    uv_async_init(loop, &w->async, on_async);
+    w->async.data = w;
+
     unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : PX_WEB_THREADS);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
                      (v6 ? MHD_USE_IPv6 : 0);
     w->mhd = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, handle, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)PX_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)PX_WEB_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
         MHD_OPTION_END);
     if (!w->mhd) {
-        int e = errno;
-        web_free(w);
-        if (cfg->listen_is_default) {
-            px_warn("web", "cannot serve the web interface on %s (%s); praxisd runs without it "
-                           "(choose another address with --http HOST:PORT)",
-                    l, e ? strerror(e) : "address in use?");
-            return PX_OK;
-        }
-        return px_err_set(PX_ENET, "--http: cannot serve on %s: %s", l,
-                          e ? strerror(e) : "address in use or not available");
+        e = errno;
+        close(fd);
+        uv_close((uv_handle_t *)&w->async, async_closed); /* frees w */
+        return px_err_set(PX_ENET, "--http: cannot start the web server on %s: %s", l,
+                          e ? strerror(e) : "libmicrohttpd refused its options");
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    if (info && info->port)
-        port = info->port;
-    if (v6)
-        snprintf(w->listen, sizeof w->listen, "[%s]:%u", host, port);
-    else
-        snprintf(w->listen, sizeof w->listen, "%s:%u", host, port);
     char line[128];
     int n = snprintf(line, sizeof line, "%s\n", w->listen);
     rc = px_write_file(w->addr_path, line, (size_t)n, 0600, false);
     if (rc) {
         MHD_stop_daemon(w->mhd);
-        web_free(w);
+        uv_close((uv_handle_t *)&w->async, async_closed);
         return rc;
     }
-    uv_async_init(loop, &w->async, on_async);
-    w->async.data = w;
     px_info("web", "web interface on http://%s/ ('praxis ui' prints the login link)", w->listen);
     *out = w;
     return PX_OK;

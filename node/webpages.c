@@ -159,7 +159,8 @@ static void status_block(px_req *r, json_t *st)
           !have_loop ? "" : connected == 0 ? px_t(r, "Offline: no peer is connected.")
                         : busy             ? px_t(r, "Catching up…")
                                            : px_t(r, "Up to date with the connected peers."));
-    px_hf(r, "<h3>%s</h3><ul class=\"conns\" data-live=\"conns\">", px_t(r, "Connected peers"));
+    px_hf(r, "<h3>%s</h3><ul class=\"conns\" data-live=\"conns\" data-none=\"%s\">",
+          px_t(r, "Connected peers"), px_t(r, "none"));
     json_array_foreach(conns, i, c)
     {
         px_hf(r, "<li><code>%.16s</code> %s <span class=\"dim\">%s</span></li>",
@@ -231,10 +232,11 @@ static void latest_cases(px_req *r)
         json_array_foreach(cases, i, c)
         {
             const char *id = json_string_value(json_object_get(c, "id")) ?: "";
+            const char *stage = json_string_value(json_object_get(c, "stage"));
             px_hf(r, "<li><a href=\"/cases/%s\">%s</a> <span class=\"dim\">%s · %s</span></li>",
                   id, json_string_value(json_object_get(c, "title")) ?: id,
                   json_string_value(json_object_get(c, "country")) ?: "",
-                  json_string_value(json_object_get(c, "stage")) ?: "");
+                  stage ? px_t(r, stage) : NULL);
         }
         if (json_array_size(cases))
             px_h(r, "</ul>");
@@ -257,7 +259,7 @@ static void latest_results(px_req *r)
         bool any = false;
         while (sqlite3_step(st) == SQLITE_ROW) {
             if (!any)
-                px_hf(r, "<table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                px_hf(r, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                          "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                          "<th scope=\"col\" class=\"num\">n</th></tr></thead><tbody>",
                       px_t(r, "Indicator"), px_t(r, "Country"), px_t(r, "Period"),
@@ -275,7 +277,7 @@ static void latest_results(px_req *r)
                       : px_req_int(r, sqlite3_column_int64(st, 4)));
         }
         if (any)
-            px_h(r, "</tbody></table>");
+            px_h(r, "</tbody></table></div>");
         else
             px_hf(r, "<p>%s</p>", px_t(r, "No benchmark results are held yet."));
     }

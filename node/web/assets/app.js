@@ -39,6 +39,12 @@
     var list = box.querySelector('[data-live="conns"]');
     if (list) {
       while (list.firstChild) list.removeChild(list.firstChild);
+      if (conns.length === 0) {
+        var none = document.createElement('li');
+        none.className = 'dim';
+        none.textContent = list.getAttribute('data-none') || '';
+        list.appendChild(none);
+      }
       conns.forEach(function (c) {
         var li = document.createElement('li');
         var code = document.createElement('code');
