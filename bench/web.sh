@@ -245,10 +245,10 @@ if [ "${PRAXIS_WEB_SPREAD:-1}" = 1 ]; then
     # One load run that covers the whole measurement (publishing and
     # spreading); the spread keeps its nodes up until the load is over.
     secs_saved="$secs"
-    secs="${PRAXIS_WEB_SPREAD_SECONDS:-30}"
+    secs="${PRAXIS_WEB_SPREAD_SECONDS:-60}"
     load search_during_spread "$base/cases?q=waiting"
     secs="$secs_saved"
-    [ -e "$T/ready.converged" ] || echo "  (the spread outlasted the ${PRAXIS_WEB_SPREAD_SECONDS:-30} s of load: raise PRAXIS_WEB_SPREAD_SECONDS)"
+    [ -e "$T/ready.converged" ] || echo "  (the spread outlasted the ${PRAXIS_WEB_SPREAD_SECONDS:-60} s of load: raise PRAXIS_WEB_SPREAD_SECONDS)"
     touch "$T/ready.done"
     wait "$spread_pid" || { cat "$T/spread.out" >&2; echo "web.sh: the spread run failed" >&2; exit 1; }
     PIDS=()
