@@ -32,6 +32,7 @@ run daemon "$root/bench/daemon.sh" "$build"
 [ -x "$root/bench/queries.sh" ] && run queries "$root/bench/queries.sh" "$build"
 run blob "$root/bench/blob.sh" "$build"
 [ -x "$root/bench/publish.sh" ] && run publish "$root/bench/publish.sh" "$build"
+[ -x "$root/bench/web.sh" ] && run web "$root/bench/web.sh" "$build"
 rm -f "$out.part"
 
 /usr/bin/python3 - "$out" <<'PY'
@@ -43,6 +44,7 @@ goals = {
     "compare_p50": "< 50 ms", "search_p50": "< 20 ms", "csv_import_rate": ">= 20,000 rows/s",
     "publish_rate_total": ">= 15,000 records/s", "publish_rate_first": "",
     "publish_rate_last": "within 20 % of the first", "publish_peak_rss": "<= 200 MB",
+    "web_search_p99": "< 100 ms", "web_case_p99": "< 20 ms", "spread_under_web_load_p99": "< 1,000 ms",
 }
 labels = {
     "publish_rate": "publish 10,000 records from one JSON file",
@@ -57,6 +59,14 @@ labels = {
     "publish_rate_last": "1,000,000 case studies (JSON Lines): last 100,000",
     "publish_rate_total": "1,000,000 case studies (JSON Lines): all, commit included",
     "publish_peak_rss": "1,000,000 case studies: peak RSS",
+    "web_search_rps": "web: search page over 10,000 cases, 32 clients, requests/s",
+    "web_search_p99": "web: search page, p99", "web_search_p50": "web: search page, p50",
+    "web_case_rps": "web: case page, 32 clients, requests/s",
+    "web_case_p99": "web: case page, p99", "web_case_p50": "web: case page, p50",
+    "web_compare_rps": "web: compare over 1,000,000 results, 32 clients, requests/s",
+    "web_compare_p99": "web: compare page, p99", "web_compare_p50": "web: compare page, p50",
+    "spread_under_web_load_p50": "20 nodes, one node's web search under load: spread p50",
+    "spread_under_web_load_p99": "20 nodes, one node's web search under load: spread p99",
 }
 goals["blob_add_rss"] = "<= 64 MB"
 labels["blob_add_rate"] = "praxis blob add, 64 MiB file"

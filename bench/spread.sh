@@ -7,6 +7,20 @@
 # receives (new + duplicate deliveries, per new entry).
 #
 #   bench/spread.sh [BUILD_DIR] [NODES] [ENTRIES]    (defaults: build, 20, 200)
+#
+# bench/web.sh measures the spread while node n0's web interface is under
+# load, through these (all optional):
+#   PRAXIS_SPREAD_SEED=FILE     case records (JSON) n0 publishes before the
+#                               nodes start; every node catches up on them
+#                               before the measurement
+#   PRAXIS_SPREAD_HTTP=HOST:PORT  n0 serves its web interface there
+#   PRAXIS_SPREAD_READY=FILE    once caught up, n0's data directory is
+#                               written to FILE; then the script waits
+#                               PRAXIS_SPREAD_WARMUP seconds (default 0)
+#                               before publishing; once every node has
+#                               every entry it creates FILE.converged and
+#                               keeps the nodes running until FILE.done
+#                               exists (at most 300 s)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -29,6 +43,9 @@ for i in $(seq 0 $((nodes - 1))); do
     key[$i]=$("$P" --data "$T/n$i" id)
     [ "$i" -gt 0 ] && "$P" --data "$T/n0" member add "${key[$i]}" --org "n$i" --country KZ >/dev/null
 done
+if [ -n "${PRAXIS_SPREAD_SEED:-}" ]; then
+    "$P" --data "$T/n0" publish case "$PRAXIS_SPREAD_SEED" >/dev/null 2>"$T/seed.log"
+fi
 # Every member starts with the root's feed (the membership), as a
 # secretariat hands it over with the genesis.
 "$P" --data "$T/n0" feed export --author me "$T/root.feed" 2>/dev/null
@@ -36,8 +53,17 @@ for i in $(seq 1 $((nodes - 1))); do "$P" --data "$T/n$i" feed import "$T/root.f
 # Each node dials its predecessor and one random earlier node: connected,
 # about 3.8 connections per node on average.
 RANDOM=42
+# The web interface (on by default) only where asked for: twenty nodes on
+# one machine must not all try its default port.
+web_off=()
+"$D" --help 2>&1 | grep -q -- '--http' && web_off=(--http off)
 for i in $(seq 0 $((nodes - 1))); do
     args=(--data "$T/n$i" --listen "127.0.0.1:${port[$i]}")
+    if [ "$i" = 0 ] && [ -n "${PRAXIS_SPREAD_HTTP:-}" ]; then
+        args+=(--http "$PRAXIS_SPREAD_HTTP")
+    else
+        args+=("${web_off[@]}")
+    fi
     if [ "$i" -gt 0 ]; then
         args+=(--peer "${key[$((i - 1))]}@127.0.0.1:${port[$((i - 1))]}")
         j=$((RANDOM % i))
@@ -52,47 +78,72 @@ for i in $(seq 0 $((nodes - 1))); do
     conns=$((conns + c))
 done
 
+# Every node holds what n0 holds (the admissions, the seed) before the
+# measurement; then it must receive the entries published during it.
+held() { "$P" --data "$T/n$1" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
+base="$(held 0)"
+for _ in $(seq 600); do
+    behind=0
+    for i in $(seq 1 $((nodes - 1))); do [ "$(held "$i")" -ge "$base" ] || behind=$((behind + 1)); done
+    [ "$behind" = 0 ] && break
+    sleep 0.2
+done
+[ "$behind" = 0 ] || { echo "not caught up on n0's $base entries: $behind nodes behind" >&2; exit 1; }
+if [ -n "${PRAXIS_SPREAD_READY:-}" ]; then
+    echo "$T/n0" >"$PRAXIS_SPREAD_READY.tmp" && mv "$PRAXIS_SPREAD_READY.tmp" "$PRAXIS_SPREAD_READY"
+    sleep "${PRAXIS_SPREAD_WARMUP:-0}"
+fi
+# Copies are counted from here (not the seed's catching up).
+copies_now() {
+    local i out=""
+    for i in $(seq 0 $((nodes - 1))); do
+        out+="$("$P" --data "$T/n$i" peers --json | "$PY" -c 'import json,sys; r=json.load(sys.stdin)["replication"]; print(r["received"], r["duplicates"])');"
+    done
+    echo "$out"
+}
+copies0="$(copies_now)"
+t_start=$(($(date +%s%N) / 1000000))
+
 for e in $(seq 1 "$entries"); do
     i=$((RANDOM % nodes))
-    echo "{\"title\": {\"en\": \"spread $e\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", \"stage\": \"idea\"}" | "$P" --data "$T/n$i" publish case - >/dev/null
+    echo "{\"title\": {\"en\": \"spread $e\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", \"stage\": \"idea\"}" | "$P" --data "$T/n$i" publish case - >/dev/null 2>>"$T/publish.log"
     sleep 0.02
 done
-all_have() {
-    for i in $(seq 0 $((nodes - 1))); do
-        [ "$("$P" --data "$T/n$i" peers --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["replication"]["received"])')" -ge 0 ] || return 1
-    done
-}
 for _ in $(seq 200); do
     done_nodes=0
     for i in $(seq 0 $((nodes - 1))); do
-        n=$("$P" --data "$T/n$i" status --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
-        [ "$n" -ge "$entries" ] && done_nodes=$((done_nodes + 1))
+        [ "$(held "$i")" -ge $((base + entries)) ] && done_nodes=$((done_nodes + 1))
     done
     [ "$done_nodes" = "$nodes" ] && break
     sleep 0.2
 done
 [ "$done_nodes" = "$nodes" ] || { echo "not converged: $done_nodes of $nodes nodes have every entry" >&2; exit 1; }
-copies=""
-for i in $(seq 0 $((nodes - 1))); do
-    copies+="$("$P" --data "$T/n$i" peers --json | "$PY" -c 'import json,sys; r=json.load(sys.stdin)["replication"]; print(r["received"], r["duplicates"])');"
-done
-"$PY" - "$T" "$nodes" "$entries" "$conns" "$copies" <<'PY'
+if [ -n "${PRAXIS_SPREAD_READY:-}" ]; then
+    touch "$PRAXIS_SPREAD_READY.converged"
+    for _ in $(seq 3000); do [ -e "$PRAXIS_SPREAD_READY.done" ] && break; sleep 0.1; done
+fi
+copies="$(copies_now)"
+"$PY" - "$T" "$nodes" "$entries" "$conns" "$copies" "$t_start" "$copies0" <<'PY'
 import sqlite3, sys
 T, nodes, entries, conns, copies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+t_start, copies0 = int(sys.argv[6]), sys.argv[7]
 last = {}
 for i in range(nodes):
     db = sqlite3.connect("file:%s/n%d/store.db?mode=ro" % (T, i), uri=True)
     # Only the entries published during the measurement (not the
     # admissions handed over with the genesis at set-up).
-    for eid, ts, rec in db.execute("SELECT id, ts, received_ms FROM entries WHERE kind = 'case'"):
+    for eid, ts, rec in db.execute("SELECT id, ts, received_ms FROM entries WHERE kind = 'case' AND ts >= ?",
+                                   (t_start,)):
         last.setdefault(eid, [ts, 0])
         last[eid][1] = max(last[eid][1], rec)
 lat = sorted(r - t for t, r in last.values())
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
 new = dup = 0
 worst = 0.0
-for part in copies.strip(";").split(";"):
+for part, part0 in zip(copies.strip(";").split(";"), copies0.strip(";").split(";")):
     a, b = map(int, part.split())
+    a0, b0 = map(int, part0.split())
+    a -= a0; b -= b0
     new += a; dup += b
     if a: worst = max(worst, (a + b) / a)
 per = (new + dup) / new if new else 0

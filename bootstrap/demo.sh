@@ -12,7 +12,18 @@
 # HTML report is written. The script stops everything it started, by
 # process id, and keeps only the report (PRAXIS_DEMO_KEEP=1 keeps the nodes'
 # data too).
+#
+#   bootstrap/demo.sh --keep    leaves the five nodes running, each with its
+#                               web interface on its own port, and prints
+#                               every node's login URL (`praxis ui --url`)
+#                               and how to stop them
 set -euo pipefail
+keep=0
+case "${1:-}" in
+    --keep) keep=1 ;;
+    "") ;;
+    *) echo "usage: bootstrap/demo.sh [--keep]" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
@@ -27,7 +38,7 @@ PIDS=()
 stop_all() {
     for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-    if [ "${PRAXIS_DEMO_KEEP:-0}" = 1 ]; then
+    if [ "${PRAXIS_DEMO_KEEP:-0}" = 1 ] || [ "$keep" = 1 ]; then
         echo "kept $T"
     elif [ -e "$T/report.html" ]; then
         find "$T" -mindepth 1 -maxdepth 1 ! -name report.html -exec rm -rf {} +
@@ -70,9 +81,10 @@ for n in asan psh g4c iccs; do "$P" --data "$T/$n" feed import "$T/hub.feed" 2>/
 
 step "Five praxisd nodes start on 127.0.0.1; the centres dial the hub"
 hub_port="$(free_port)"
+# Each node serves its web interface on a port of its own.
 start() {
     local n="$1"; shift
-    "$D" --data "$T/$n" "$@" 2>"$T/$n.log" &
+    "$D" --data "$T/$n" --http "127.0.0.1:$(free_port)" "$@" </dev/null 2>"$T/$n.log" &
     PIDS+=("$!")
 }
 start hub --listen "127.0.0.1:$hub_port"
@@ -147,6 +159,35 @@ done
 
 step "The hub's view"
 "$P" --data "$T/hub" status | sed 's/^/   /'
+
+if [ "$keep" = 1 ]; then
+    step "The network keeps running: open a node's interface in the browser"
+    for n in "${nodes[@]}"; do
+        printf '   %-5s %-52s %s\n' "$n" "${names[$n]}" "$("$P" --data "$T/$n" ui --url)"
+    done
+    # The nodes outlive this script; stop.sh stops them by process id.
+    {
+        echo '#!/usr/bin/env bash'
+        echo "# Stops the demo network started by bootstrap/demo.sh --keep (by process id)."
+        echo "pids=(${PIDS[*]})"
+        echo 'kill "${pids[@]}" 2>/dev/null || true'
+        echo 'for p in "${pids[@]}"; do'
+        echo '    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done'
+        echo '    kill -9 "$p" 2>/dev/null || true'
+        echo 'done'
+        echo "echo 'stopped the demo network; its data stays in $T'"
+    } >"$T/stop.sh"
+    cat <<EOF
+
+   Each URL logs the browser in to that node (the link holds a secret: it is
+   for you only). The README's tour starts there. Data: $T
+   praxis on the command line: $P --data $T/hub status
+   Stop the five nodes:        bash $T/stop.sh
+EOF
+    trap - EXIT
+    for pid in "${PIDS[@]}"; do disown "$pid" 2>/dev/null || true; done
+    exit 0
+fi
 
 step "Stopping the five nodes"
 trap - EXIT

@@ -19,6 +19,8 @@ packages=(
     libmicrohttpd-dev gettext curl
     # tests: independent verifier, fuzzing
     python3 python3-msgpack python3-nacl clang
+    # bench/web.sh: the web interface's load generator
+    wrk
 )
 # The conformance suite (shs1-test) runs on Node.js. Machines that already
 # have node and npm (e.g. from another repository) keep theirs: Debian's npm

@@ -13,6 +13,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 bash bootstrap/install-deps.sh
+# The browser tests' npm packages (puppeteer-core, axe-core), exactly as
+# tests/browser/package-lock.json pins them; no browser is downloaded.
+bash tests/browser/npm-ci.sh
 
 jobs="$(nproc)"
 echo "== release build (-Werror)"
