@@ -30,6 +30,8 @@ enum {
     PX_GOSSIP_BATCH_ENTRIES = 256,       /* most entries in one `entries` message */
     PX_GOSSIP_BATCH_BYTES = 512 * 1024,  /* and about this many bytes */
     PX_GOSSIP_QUEUE_MAX = 8 * 1024 * 1024, /* received bytes waiting for the worker */
+    PX_GOSSIP_WANT_MAX = 64,             /* ids in one `want_bodies`, items in one `bodies` */
+    PX_GOSSIP_BODIES_BYTES = 512 * 1024, /* and about this many bytes of bodies */
 };
 
 typedef struct px_gossip px_gossip;

@@ -17,7 +17,7 @@ static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
     "               [--announce HOST:PORT]...\n"
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
-    "               [--handshake-timeout MS]\n\n"
+    "               [--handshake-timeout MS] [--max-clock-ahead SECONDS]\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -36,7 +36,10 @@ static const char usage[] =
     "                     addresses (default 4; genesis and --peer are extra)\n"
     "  --max-inbound N    most inbound peer connections (default 32)\n"
     "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
-    "                     by then is dropped (default 10000, 100 to 600000)\n";
+    "                     by then is dropped (default 10000, 100 to 600000); so is\n"
+    "                     one that has not sent its hello that long after it\n"
+    "  --max-clock-ahead S  entries stamped more than S seconds ahead of this\n"
+    "                     node's clock are held until then (default 600)\n";
 
 int main(int argc, char **argv)
 {
@@ -49,6 +52,7 @@ int main(int argc, char **argv)
                                          {"announce", required_argument, NULL, 'a'},
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"handshake-timeout", required_argument, NULL, 't'},
+                                         {"max-clock-ahead", required_argument, NULL, 'C'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
@@ -112,6 +116,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'C': {
+            uint64_t v;
+            if (px_parse_u64(optarg, 1, 30 * 24 * 3600, &v) != PX_OK) {
+                fprintf(stderr, "praxisd: --max-clock-ahead needs seconds from 1 to 2592000\n");
+                return 2;
+            }
+            cfg.max_clock_ahead_ms = v * 1000;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;
