@@ -1000,7 +1000,9 @@ static void unit_done(uv_work_t *req, int status)
         g->index_backlog = g->index_fn != NULL;
     }
     if (w->released)
-        px_info("gossip", "%zu held-back entries accepted", w->released);
+        px_info("gossip",
+                "%zu held-back entries accepted after an admission or once their time came",
+                w->released);
     g->received_total += w->released;
     g->held_left = w->held_left;
     if (w->want_changed) {
