@@ -364,8 +364,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                              ? px_err_set(PX_ECLOSED, "the peer closed the connection")
                              : px_err_set(PX_EHANDSHAKE,
                                           "the peer closed the connection during the handshake"))
-                      : px_err_set(px_err_from_uv((int)nread), "read: %s",
-                                   uv_strerror((int)nread));
+                      : px_err_set(px_err_from_uv((int)nread), "read: %s", uv_strerror((int)nread));
         if (c->state == ST_HANDSHAKE)
             px_debug("conn", "%s: closed during handshake", c->addr);
         abort_conn(c, why);
@@ -466,8 +465,8 @@ static void on_connected(uv_connect_t *req, int status)
         free(d);
         return;
     }
-    int rc = status < 0 ? px_err_set(px_err_from_uv(status), "connect: %s", uv_strerror(status))
-                        : PX_OK;
+    int rc =
+        status < 0 ? px_err_set(px_err_from_uv(status), "connect: %s", uv_strerror(status)) : PX_OK;
     if (!rc) {
         name_peer(c);
         rc = start_handshake(c, &d->cfg, d->server_pk);

@@ -182,10 +182,9 @@ static int precheck(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms)
                           name_entry(who, e), e->h.kind);
     uint64_t ahead = fc->max_ahead_ms ? fc->max_ahead_ms : PX_FEED_MAX_AHEAD_MS;
     if (e->h.timestamp_ms > now_ms && e->h.timestamp_ms - now_ms > ahead)
-        return px_err_set(PX_EAGAIN,
-                          "%s is stamped %llu s ahead of this node's clock; held until then",
-                          name_entry(who, e),
-                          (unsigned long long)((e->h.timestamp_ms - now_ms) / 1000));
+        return px_err_set(
+            PX_EAGAIN, "%s is stamped %llu s ahead of this node's clock; held until then",
+            name_entry(who, e), (unsigned long long)((e->h.timestamp_ms - now_ms) / 1000));
     return PX_OK;
 }
 
@@ -213,8 +212,7 @@ int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint
     return put_indexed(fc, e, now_ms);
 }
 
-int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t *body,
-                      size_t len)
+int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t *body, size_t len)
 {
     px_entry e;
     px_entry_meta m;

@@ -143,8 +143,7 @@ int px_feed_check_next(const uint8_t network_id[32], const px_head *head, const 
  * PX_OK (filled), PX_ENOENT (no such entry, or its body is not missing:
  * held already or purged here on purpose), PX_EHASH / PX_ETOOBIG (it does
  * not match: whoever sent it is at fault). */
-int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t *body,
-                      size_t len);
+int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t *body, size_t len);
 
 /* Result of verifying a store. */
 typedef struct px_verify_report {

@@ -782,8 +782,7 @@ static bool ingest_job(px_gossip *g, job *j)
             if (j->sig_rc[i] != PX_OK) {
                 char id[65];
                 rc = px_err_set(PX_ESIG, "entry %.16s (seq %llu): signature does not verify",
-                                px_id_hex(id, entries[i].id),
-                                (unsigned long long)entries[i].h.seq);
+                                px_id_hex(id, entries[i].id), (unsigned long long)entries[i].h.seq);
             } else if (px_members_hold(g->wstore, &entries[i], now) == PX_OK) {
                 j->held++;
             }
@@ -1325,13 +1324,13 @@ json_t *px_gossip_progress(px_gossip *g)
     uint64_t unindexed = 0;
     if (g->index_fn && px_store_unindexed_count(g->local->store, &unindexed) != PX_OK)
         unindexed = 0;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:s, s:I, s:I, s:I, s:I, s:b}",
-                     "received", (json_int_t)g->received_total, "duplicates",
-                     (json_int_t)g->dup_total, "batches", (json_int_t)g->batches_total,
-                     "signature_checks", (json_int_t)g->sig_checks_total, "bodies_filled",
-                     (json_int_t)g->bodies_total, "peers_synced", peers, "remaining",
-                     (json_int_t)remaining, "remaining_basis", "estimate from delivering peers' claims",
-                     "unconfirmed", (json_int_t)unconfirmed, "bodies_wanted",
-                     (json_int_t)g->n_want, "queued_bytes", (json_int_t)g->queued_bytes,
-                     "unindexed", (json_int_t)unindexed, "busy", busy || unindexed > 0);
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "received",
+        (json_int_t)g->received_total, "duplicates", (json_int_t)g->dup_total, "batches",
+        (json_int_t)g->batches_total, "signature_checks", (json_int_t)g->sig_checks_total,
+        "bodies_filled", (json_int_t)g->bodies_total, "peers_synced", peers, "remaining",
+        (json_int_t)remaining, "remaining_basis", "estimate from delivering peers' claims",
+        "unconfirmed", (json_int_t)unconfirmed, "bodies_wanted", (json_int_t)g->n_want,
+        "queued_bytes", (json_int_t)g->queued_bytes, "unindexed", (json_int_t)unindexed, "busy",
+        busy || unindexed > 0);
 }

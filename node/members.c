@@ -310,8 +310,9 @@ static int held_room(px_store *s, const px_entry *e)
     if (rc)
         return rc;
     if (count >= PX_HELD_MAX_PER_AUTHOR || bytes + size > PX_HELD_MAX_BYTES_PER_AUTHOR)
-        return px_err_set(PX_ETOOBIG, "entry %s: its author has as many entries held back "
-                                      "as one author may",
+        return px_err_set(PX_ETOOBIG,
+                          "entry %s: its author has as many entries held back "
+                          "as one author may",
                           px_id_hex(id, e->id));
     rc = px_store_held_stats(s, &count, &bytes);
     if (rc)

@@ -34,7 +34,7 @@
 enum {
     PX_HELD_MAX_ENTRIES = 20000,
     PX_HELD_MAX_BYTES = 64 * 1024 * 1024,
-    PX_HELD_MAX_PER_AUTHOR = 2000,                 /* entries of one author */
+    PX_HELD_MAX_PER_AUTHOR = 2000,                  /* entries of one author */
     PX_HELD_MAX_BYTES_PER_AUTHOR = 8 * 1024 * 1024, /* and their bytes */
 };
 /* Held entries are dropped this long after they arrived. */

@@ -50,7 +50,7 @@ typedef struct peer {
     bool used;     /* the slot holds a target (learned ones are evicted) */
     bool keyless;  /* given without a key: the root's, unless an announcement names one */
     bool seen;     /* still announced, in the last look at announcements */
-    uint8_t author[32]; /* learned: whose announcement */
+    uint8_t author[32];   /* learned: whose announcement */
     char last_error[160]; /* why the last dial failed ("" if it did not) */
     int last_cause;       /* cause class of last_error, to log a change at warning */
 } peer;
@@ -805,8 +805,9 @@ static void key_from_announcement(px_node *n, const uint8_t author[32], const ch
             continue;
         char k[17];
         short_key(k, author);
-        px_info("node", "dialling %s with the key %s, from that member's signed announcement "
-                        "of the address",
+        px_info("node",
+                "dialling %s with the key %s, from that member's signed announcement "
+                "of the address",
                 p->text, k);
         memcpy(p->key, author, 32);
         p->next_try_ms = 0;
@@ -975,11 +976,11 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                 continue;
             char key[65];
             px_hex_encode(key, p->key, 32);
-            json_t *t = json_pack("{s:s, s:s, s:b, s:i, s:I, s:s}", "address", p->text,
-                                  "public_key", key, "connected", p->conn != NULL && p->reached,
-                                  "failures", (int)p->failures, "next_try_ms",
-                                  (json_int_t)p->next_try_ms, "source",
-                                  p->learned ? "announced" : "configured");
+            json_t *t =
+                json_pack("{s:s, s:s, s:b, s:i, s:I, s:s}", "address", p->text, "public_key", key,
+                          "connected", p->conn != NULL && p->reached, "failures", (int)p->failures,
+                          "next_try_ms", (json_int_t)p->next_try_ms, "source",
+                          p->learned ? "announced" : "configured");
             if (p->last_error[0])
                 json_object_set_new(t, "last_error", json_string(p->last_error));
             json_array_append_new(targets, t);

@@ -1063,12 +1063,12 @@ static int mode_badrun(const ctx *x)
     px_entry *e = calloc(n, sizeof *e);
     if (!e)
         return PX_ENOMEM;
-    static const uint8_t body[] = {0x81, 0xa5, 't', 'i', 't', 'l', 'e', 0x81, 0xa2,
-                                   'e',  'n',  0xa3, 'b', 'a', 'd'};
+    static const uint8_t body[] = {0x81, 0xa5, 't', 'i',  't', 'l', 'e', 0x81,
+                                   0xa2, 'e',  'n', 0xa3, 'b', 'a', 'd'};
     int rc = PX_OK;
     for (size_t i = 0; !rc && i < n; i++) {
-        rc = make_kind(x, &e[i], i + 1, i ? e[i - 1].id : NULL, 1000 + i, "case", body,
-                       sizeof body);
+        rc =
+            make_kind(x, &e[i], i + 1, i ? e[i - 1].id : NULL, 1000 + i, "case", body, sizeof body);
         if (!rc && i + 1 == bad) {
             uint8_t junk[64];
             memset(junk, 0x5a, sizeof junk);
@@ -1121,8 +1121,7 @@ static int mode_silent(const ctx *x)
                (t1 - t0) * 1e3);
         return PX_OK;
     }
-    return rc == PX_ETIMEDOUT ? px_err_set(PX_ETIMEDOUT, "the server kept a silent peer open")
-                              : rc;
+    return rc == PX_ETIMEDOUT ? px_err_set(PX_ETIMEDOUT, "the server kept a silent peer open") : rc;
 }
 
 /* strip: relay the entries of a feed export (--file F) with every body
@@ -1139,8 +1138,8 @@ static int mode_strip(const ctx *x)
     r.f = fopen(x->file ? x->file : "", "rb");
     if (!r.f)
         return px_err_set(PX_ENOENT, "strip needs --file FEED-EXPORT");
-    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa7, 'e', 'n', 't', 'r',
-                                   'i',  'e',  's', 0xa7, 'e', 'n', 't', 'r', 'i', 'e', 's'};
+    static const uint8_t head[] = {0x82, 0xa4, 't', 'y',  'p', 'e', 0xa7, 'e', 'n', 't', 'r',
+                                   'i',  'e',  's', 0xa7, 'e', 'n', 't',  'r', 'i', 'e', 's'};
     for (;;) {
         px_entry e;
         int arc = px_archive_next(&r, &e);
@@ -1162,8 +1161,8 @@ static int mode_strip(const ctx *x)
         rc = px_err_set(PX_ENOENT, "%s holds no entries", x->file);
     if (!rc)
         rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
-    static const uint8_t clock[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
-                                    'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x90};
+    static const uint8_t clock[] = {0x82, 0xa4, 't',  'y', 'p', 'e', 0xa5, 'c', 'l', 'o',
+                                    'c',  'k',  0xa5, 'f', 'e', 'e', 'd',  's', 0x90};
     if (!rc)
         rc = send_msg(pc, clock, sizeof clock, deadline);
     px_buf msg = {0};
@@ -1315,16 +1314,12 @@ static int setup(ctx *x)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"count", required_argument, NULL, 'n'},
-                                         {"hold", required_argument, NULL, 'H'},
-                                         {"mb", required_argument, NULL, 'm'},
-                                         {"timeout", required_argument, NULL, 'T'},
-                                         {"partial", no_argument, NULL, 'P'},
-                                         {"file", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},  {"to", required_argument, NULL, 't'},
+        {"count", required_argument, NULL, 'n'}, {"hold", required_argument, NULL, 'H'},
+        {"mb", required_argument, NULL, 'm'},    {"timeout", required_argument, NULL, 'T'},
+        {"partial", no_argument, NULL, 'P'},     {"file", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {0}};
     ctx x = {.count = 1, .hold_ms = 1000, .mb = 64, .timeout_ms = 5000};
     const mode *m = NULL;
     int c;

@@ -65,8 +65,7 @@ static void spoil_sig(px_entry *e)
 {
     uint8_t sig[64];
     memset(sig, 0xa5, sizeof sig);
-    CHECK_RC(px_entry_decode(e, e->header_bytes, e->header_len, sig, e->body, e->body_len),
-             PX_OK);
+    CHECK_RC(px_entry_decode(e, e->header_bytes, e->header_len, sig, e->body, e->body_len), PX_OK);
 }
 
 static uint64_t count_entries(px_store *s)
@@ -232,8 +231,8 @@ static void test_stripped_revoke(void)
     px_hex_encode(hex, bob.pk, 32);
     px_buf admit = {0}, revoke = {0};
     record(&admit, "member",
-           json_pack("{s:s, s:s, s:s, s:s}", "key", hex, "organisation", "Bob's centre",
-                     "country", "KZ", "role", "centre"));
+           json_pack("{s:s, s:s, s:s, s:s}", "key", hex, "organisation", "Bob's centre", "country",
+                     "KZ", "role", "centre"));
     record(&revoke, "revoke", json_pack("{s:s, s:s}", "key", hex, "reason", "key leaked"));
     px_entry e1, e2, bare;
     make(&e1, &root, 1, NULL, 100, "member", admit.data, admit.len);
@@ -412,7 +411,7 @@ static void test_held_checked_and_bounded(void)
 
 static void test_offence_table(void)
 {
-    const int faults[] = {PX_ESIG,   PX_EHASH,   PX_ENETWORK, PX_EPREV,  PX_ETIME,
+    const int faults[] = {PX_ESIG,    PX_EHASH,   PX_ENETWORK, PX_EPREV,  PX_ETIME,
                           PX_EFORMAT, PX_ETOOBIG, PX_EPROTO,   PX_ECRYPTO};
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         CHECK(px_offence_of(faults[i]) != NULL);
@@ -423,8 +422,8 @@ static void test_offence_table(void)
     /* Not the sender's fault: a gap, a non-member (held), an entry ahead of
      * our clock (held), a membership entry without its body, a fork (the
      * author's), a duplicate. */
-    const int not_faults[] = {PX_ESEQ, PX_ENOTMEMBER, PX_EAGAIN, PX_ENOENT, PX_EFORK, PX_EDUP,
-                              PX_OK};
+    const int not_faults[] = {PX_ESEQ,  PX_ENOTMEMBER, PX_EAGAIN, PX_ENOENT,
+                              PX_EFORK, PX_EDUP,       PX_OK};
     for (size_t i = 0; i < sizeof not_faults / sizeof not_faults[0]; i++) {
         CHECK(px_offence_of(not_faults[i]) == NULL);
         CHECK(px_offence_ban_ms(not_faults[i], 1) == 0);
