@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 PEER="$PRAXIS_BIN/tests/px_peer"
 
-make_network a h n c s m f q
+make_network a h n c s m f q l
 KA="$(px --data "$T/a" id)"
 KH="$(px --data "$T/h" id)"
 
@@ -48,6 +48,17 @@ px --data "$T/n" verify >/dev/null || fail "the newcomer's store does not verify
     fail "the newcomer backed the honest relay off"
 grep -qE "misbehaved|sent a bad entry" "$T/n.log" && fail "the newcomer logs the relay as misbehaving"
 pass "a newcomer syncing through A gets the 149 valid entries and never backs A off"
+
+# --- a peer that claims entries it never sends cannot keep sync --wait going --------
+start_bg "$T/liar.out" "$PEER" liar --data "$T/l" --to "$KA@127.0.0.1:${PORT[a]}" --hold 25000 \
+    --timeout 5000
+sleep 1
+px --data "$T/a" sync --wait --timeout 20 >"$T/liar.sync" 2>&1 ||
+    { cat "$T/liar.sync" >&2; fail "a peer claiming entries it never sends kept sync --wait from ending"; }
+grep -q "peers' claims" "$T/liar.sync" || fail "sync does not label remaining as an estimate"
+grep -q "more claimed by peers that stopped sending" "$T/liar.sync" ||
+    fail "sync does not say that a peer's claims went unconfirmed"
+pass "a lying peer's claims stop counting: sync --wait finished ($(tail -1 "$T/liar.sync"))"
 
 # --- a peer that completes the handshake but never says hello --------------------------
 "$PEER" silent --data "$T/q" --to "$KA@127.0.0.1:${PORT[a]}" --timeout 8000 >"$T/silent.out" 2>&1 ||

@@ -33,6 +33,8 @@
  *                then stay --hold MS
  *   announce     --count address announcements of 8 addresses each, one
  *                every --hold MS
+ *   liar         claim seq 1000000 of its own feed, send nothing, stay
+ *                --hold MS
  *                (these four: the server must close the connection)
  *   bench-handshakes  --count N sequential connect + handshake + close
  *   bench-throughput  after the hellos, stream --mb M MiB as ~64 KiB
@@ -1227,6 +1229,35 @@ static int mode_announce(const ctx *x)
     return rc;
 }
 
+/* liar: claim in its clock to hold seq 1000000 of its own feed, send
+ * nothing, and stay --hold ms (`praxis sync --wait` must still finish). */
+static int mode_liar(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms + x->hold_ms;
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    uint8_t msg[64] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
+                       'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x91, 0x92, 0xc4, 0x20};
+    size_t len = 22;
+    memcpy(msg + len, x->me.pk, 32);
+    len += 32;
+    msg[len++] = 0xce; /* uint32 1000000 */
+    msg[len++] = 0x00;
+    msg[len++] = 0x0f;
+    msg[len++] = 0x42;
+    msg[len++] = 0x40;
+    if (!rc)
+        rc = send_msg(pc, msg, len, deadline);
+    if (!rc)
+        rc = linger(pc, x->hold_ms);
+    pconn_free(pc);
+    if (!rc)
+        printf("liar ok: claimed seq 1000000 of its feed for %llu ms, sent nothing\n",
+               (unsigned long long)x->hold_ms);
+    return rc;
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 static const char usage[] =
@@ -1234,7 +1265,7 @@ static const char usage[] =
     "               [--mb M] [--timeout MS] [--partial] [--file F]\n"
     "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
     "      nohello | forge | chain | othernet | fork | slow | flood |\n"
-    "      badrun | silent | strip | announce |\n"
+    "      badrun | silent | strip | announce | liar |\n"
     "      bench-handshakes | bench-throughput\n"
     "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
 
@@ -1263,6 +1294,7 @@ static const mode modes[] = {
     {"silent", mode_silent, true},
     {"strip", mode_strip, true},
     {"announce", mode_announce, true},
+    {"liar", mode_liar, true},
     {"bench-handshakes", mode_bench_handshakes, true},
     {"bench-throughput", mode_bench_throughput, true},
 };
