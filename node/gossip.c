@@ -134,6 +134,7 @@ typedef struct work_unit {
     px_gossip *g;
     job *jobs; /* chained by next, in arrival order */
     bool release;         /* recompute membership and release held entries first */
+    bool members_hint;    /* ... because the membership changed (not just the clock) */
     bool index_only;      /* no batches: index part of the backlog */
     size_t indexed;       /* backlog entries indexed */
     bool backlog_left;    /* more remain */
@@ -168,7 +169,8 @@ struct px_gossip {
     px_store *wstore; /* the worker's own connection */
     px_members wmembers; /* the worker's own view of the membership */
     px_feed_ctx wfc;
-    bool release_pending; /* offer held entries again (membership changed here) */
+    bool release_pending; /* offer held entries again (membership changed here, or time passed) */
+    bool members_pending; /* the membership changed behind the worker's back */
     px_index_fn index_fn; /* the records index, caught up off the critical path */
     bool index_backlog;   /* entries may wait to be indexed */
     seqmap heads;
@@ -804,14 +806,15 @@ out:
 /* The membership may have changed: recompute it, then offer held entries
  * again (an admission may have arrived after its member's entries, or a
  * held entry's time may have come). */
-static void refresh_membership(px_gossip *g, work_unit *w)
+static void refresh_membership(px_gossip *g, work_unit *w, bool changed)
 {
     size_t released = 0;
     if (px_members_load(&g->wmembers, g->wstore, g->local->genesis.root) != PX_OK)
         return;
     if (px_members_release(&g->wfc, px_now_ms(), &released) == PX_OK)
         w->released += released;
-    w->members_changed = true;
+    /* Released entries may be admissions too, and they grew heads. */
+    w->members_changed |= changed || released > 0;
 }
 
 enum { INDEX_CHUNK = 2000 };
@@ -882,7 +885,7 @@ static void unit_work(uv_work_t *req)
     size_t held = 0;
     int rc = px_store_begin(g->wstore);
     if (!rc && w->release)
-        refresh_membership(g, w);
+        refresh_membership(g, w, w->members_hint);
     if (!rc && w->index_only && catch_up_index(g, w) != PX_OK)
         w->backlog_left = false; /* logged on the loop thread; retried after new entries */
     for (job *j = w->jobs; j; j = j->next) {
@@ -892,7 +895,7 @@ static void unit_work(uv_work_t *req)
             continue;
         }
         if (ingest_job(g, j))
-            refresh_membership(g, w);
+            refresh_membership(g, w, true);
         held += j->held;
     }
     if (!rc) {
@@ -1050,6 +1053,8 @@ static void start_next_job(px_gossip *g)
     w->g = g;
     w->req.data = w;
     w->release = g->release_pending; /* taken on the loop thread */
+    w->members_hint = g->members_pending;
+    g->members_pending = false;
     w->index_only = index_only;
     g->release_pending = false;
     g->job_running = true;
@@ -1272,6 +1277,7 @@ int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
 void px_gossip_membership_changed(px_gossip *g)
 {
     g->release_pending = true;
+    g->members_pending = true;
     start_next_job(g);
 }
 
