@@ -42,7 +42,7 @@ while [ "$left" -gt 0 ]; do
     fi
     left=$(( left - n ))
 done
-body_bytes=$("$P" --data "$T/a" log --json --limit 5 | "$PY" -c 'import json,sys; print([e for e in json.load(sys.stdin) if e["kind"] == "case"][0]["body_len"])')
+body_bytes=$("$P" --data "$T/a" log --json --limit 5 | "$PY" -c 'import json,sys; print([e for e in json.load(sys.stdin)["entries"] if e["kind"] == "case"][0]["body_len"])')
 
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$D" --data "$T/a" --listen "127.0.0.1:$port" 2>"$T/a.log" & PIDS+=("$!")

@@ -194,6 +194,9 @@ static int publish(px_local *l, const json_t *res, px_by by)
     if (!rc) {
         for (size_t i = 0; i < n; i++)
             puts(ids[i]);
+        fprintf(stderr, "signed %zu aggregate entr%s for %s, period %s\n", n, n == 1 ? "y" : "ies",
+                px_json_str(json_object_get(res, "indicator"), "code", "?"),
+                px_json_str(res, "period", "?"));
         px_cli_notify(l);
     }
     free(ids);
@@ -230,10 +233,9 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
             lang = optarg;
             break;
         case 'j':
-            form = PX_FORM_JSON;
-            break;
         case 'C':
-            form = PX_FORM_CSV;
+            if (px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+                return PX_EXIT_USAGE;
             break;
         case 'h':
             return px_cli_help(usage);
@@ -245,6 +247,9 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
         return px_cli_usage_error(usage, "aggregate needs one INDICATOR code");
     if (!period)
         return px_cli_usage_error(usage, "aggregate needs --period P (e.g. --period 2018)");
+    if (pub && form != PX_FORM_TEXT)
+        return px_cli_usage_error(usage, "--publish prints the ids of the entries it signs; it "
+                                         "excludes --json and --csv");
     px_local l;
     px_query q;
     json_t *res = NULL;

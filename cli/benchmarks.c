@@ -55,6 +55,9 @@ static void print_text(const json_t *res)
         printf("no benchmark results match\n");
         return;
     }
+    printf("%zu benchmark result%s; each: indicator, country · centre · service · channel, "
+           "period, value, n, CI, method, entry id\n\n",
+           total, total == 1 ? "" : "s");
     json_array_foreach(list, i, o)
     {
         px_text_put(stdout, px_json_str(o, "indicator", ""), false);
@@ -126,10 +129,9 @@ int px_cmd_benchmarks(px_cli *cli, int argc, char **argv)
             f.limit = (size_t)limit;
             break;
         case 'j':
-            form = PX_FORM_JSON;
-            break;
         case 'C':
-            form = PX_FORM_CSV;
+            if (px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+                return PX_EXIT_USAGE;
             break;
         case 'h':
             return px_cli_help(usage);

@@ -144,10 +144,9 @@ int px_cmd_cases(px_cli *cli, int argc, char **argv)
             f.limit = (size_t)limit;
             break;
         case 'j':
-            form = PX_FORM_JSON;
-            break;
         case 'C':
-            form = PX_FORM_CSV;
+            if (px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+                return PX_EXIT_USAGE;
             break;
         case 'h':
             return px_cli_help(usage);

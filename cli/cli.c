@@ -4,7 +4,9 @@
 #include "cli.h"
 
 #include "error.h"
+#include "idprefix.h"
 #include "jsonmp.h"
+#include "jsonout.h"
 #include "query.h"
 #include "tabular.h"
 #include "util.h"
@@ -59,15 +61,35 @@ int px_cli_fail(int rc)
     return PX_EXIT_FAIL;
 }
 
+/* What px_cli_getopt refused last, until px_cli_usage_error reports it. */
+static char bad_option[200];
+
 int px_cli_usage_error(const char *usage, const char *fmt, ...)
 {
     va_list ap;
     fputs("praxis: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage);
+    if (bad_option[0]) {
+        fputs(bad_option, stderr);
+        bad_option[0] = '\0';
+    } else {
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    }
+    /* The synopsis only (up to the first blank line); --help has the rest. */
+    const char *end = strstr(usage, "\n\n");
+    fprintf(stderr, "\n%.*s\n", end ? (int)(end - usage) : (int)strlen(usage), usage);
     return PX_EXIT_USAGE;
+}
+
+int px_cli_form_opt(px_cli_form *form, px_cli_form f, const char *usage)
+{
+    static const char *const names[] = {"", "--json", "--csv"};
+    if (*form != PX_FORM_TEXT && *form != f)
+        return px_cli_usage_error(usage, "%s and %s exclude each other: give one", names[*form],
+                                  names[f]);
+    *form = f;
+    return PX_EXIT_OK;
 }
 
 int px_cli_help(const char *usage)
@@ -84,12 +106,34 @@ int px_cli_getopt(int argc, char **argv, const char *shortopts, const struct opt
         opterr = 0; /* we report unknown options ourselves */
         *first = false;
     }
+    bad_option[0] = '\0';
     int c = getopt_long(argc, argv, shortopts, longopts, NULL);
-    if (c == '?') {
-        if (optopt)
-            fprintf(stderr, "praxis: option -%c is unknown or needs a value\n", optopt);
+    if (c == '?' || c == ':') {
+        /* Reported by px_cli_usage_error, which the verb calls next. */
+        const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        const struct option *lo = NULL; /* the long option arg names exactly */
+        for (const struct option *o = longopts; o && o->name; o++) {
+            size_t k = strlen(o->name);
+            if (strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, o->name, k) == 0 &&
+                (arg[2 + k] == '\0' || arg[2 + k] == '='))
+                lo = o;
+        }
+        /* getopt sets optopt to a long option's val when its value is
+         * missing, and to 0 when the option is unknown; a short option in a
+         * cluster leaves argv[optind - 1] at an earlier word. */
+        bool is_long = strncmp(arg, "--", 2) == 0 && (optopt == 0 || !lo || lo->val == optopt);
+        if (is_long && lo && lo->has_arg == no_argument && strchr(arg, '='))
+            snprintf(bad_option, sizeof bad_option, "option --%.100s takes no value", lo->name);
+        else if (is_long && optopt)
+            snprintf(bad_option, sizeof bad_option, "option %.150s needs a value", arg);
+        else if (is_long)
+            snprintf(bad_option, sizeof bad_option, "unknown option %.150s", arg);
+        else if (optopt > 0 && optopt < 128 && strchr(shortopts, optopt))
+            snprintf(bad_option, sizeof bad_option, "option -%c needs a value", optopt);
         else
-            fprintf(stderr, "praxis: option %s is unknown or needs a value\n", argv[optind - 1]);
+            snprintf(bad_option, sizeof bad_option, "unknown option -%c",
+                     optopt > 32 && optopt < 127 ? optopt : '?');
+        c = '?';
     }
     return c;
 }
@@ -114,11 +158,29 @@ int px_cli_open(px_cli *cli, px_local *l)
 
 void px_cli_print_json(json_t *v)
 {
-    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    if (s) {
-        puts(s);
-        free(s);
+    px_json_print(stdout, v);
+}
+
+static int arg_error(int rc)
+{
+    px_cli_fail(rc);
+    return rc == PX_ENOENT ? PX_EXIT_FAIL : PX_EXIT_USAGE;
+}
+
+int px_cli_entry_arg(px_local *l, const char *arg, const char *what, uint8_t out[32])
+{
+    int rc = px_prefix_entry(l->store, arg, what, out);
+    return rc ? arg_error(rc) : PX_EXIT_OK;
+}
+
+int px_cli_key_arg(px_local *l, const char *arg, const char *what, uint8_t out[32])
+{
+    if (strcmp(arg, "me") == 0) {
+        memcpy(out, l->me.pk, 32);
+        return PX_EXIT_OK;
     }
+    int rc = px_prefix_key(l->store, &l->members, arg, what, out);
+    return rc ? arg_error(rc) : PX_EXIT_OK;
 }
 
 const char *px_cli_time(char *buf, uint64_t ms)
@@ -137,8 +199,8 @@ json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_b
     json_object_set_new(o, "id", json_string(px_id_hex(id, e->id)));
     json_object_set_new(o, "author", json_string(px_id_hex(author, e->h.author)));
     json_object_set_new(o, "seq", json_integer((json_int_t)e->h.seq));
-    json_object_set_new(o, "prev", e->h.has_prev ? json_string(px_id_hex(prev, e->h.prev))
-                                                 : json_null());
+    if (e->h.has_prev)
+        json_object_set_new(o, "prev", json_string(px_id_hex(prev, e->h.prev)));
     json_object_set_new(o, "timestamp_ms", json_integer((json_int_t)e->h.timestamp_ms));
     json_object_set_new(o, "kind", json_string(e->h.kind));
     json_object_set_new(o, "network_id", json_string(px_id_hex(net, e->h.network_id)));
@@ -155,7 +217,8 @@ json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_b
         json_t *body = NULL;
         if (e->body && px_msgpack_to_json(e->body, e->body_len, &body) != PX_OK)
             body = NULL;
-        json_object_set_new(o, "body", body ? body : json_null());
+        if (body)
+            json_object_set_new(o, "body", body);
     }
     return o;
 }

@@ -36,7 +36,10 @@ int px_cli_prompt_passphrase(char *buf, size_t n);
 
 /* Report rc (with its detail) as "praxis: ..." on stderr; returns 1. */
 int px_cli_fail(int rc);
-/* Report a usage error and the verb's usage text; returns 2. */
+/* Report a usage error and the verb's synopsis (its usage text up to the
+ * first blank line); returns 2. Right after
+ * px_cli_getopt returned '?', the message is the one naming the option
+ * refused (fmt is not printed), so a bad option gives one message. */
 int px_cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print usage text to stdout (for --help); returns 0. */
 int px_cli_help(const char *usage);
@@ -52,11 +55,20 @@ int px_cli_getopt(int argc, char **argv, const char *shortopts, const struct opt
  * names what (e.g. "entry id"). */
 int px_cli_parse_key(const char *hex, uint8_t out[32], const char *what);
 
+/* An entry id or a public key as typed: 64 hex digits, or a unique prefix
+ * of at least 8 of the ids / keys held (idprefix.h); a key may also be
+ * 'me' (this node). On failure the error is reported and the exit code
+ * returned: 2 for a malformed or ambiguous value (the candidates listed),
+ * 1 if nothing held begins with it. PX_EXIT_OK on success. */
+int px_cli_entry_arg(px_local *l, const char *arg, const char *what, uint8_t out[32]);
+int px_cli_key_arg(px_local *l, const char *arg, const char *what, uint8_t out[32]);
+
 /* Open the local node or report why not (returns PX_OK or an error already
  * reported to stderr). */
 int px_cli_open(px_cli *cli, px_local *l);
 
-/* Print a JSON value to stdout, indented, with a newline. */
+/* Print a JSON value to stdout, indented, with a newline, following
+ * schema/CLI.md (jsonout.h: null members left out, shortest reals). */
 void px_cli_print_json(json_t *v);
 
 /* Format a millisecond timestamp as UTC ISO 8601 into buf (>= 32 bytes). */
@@ -90,6 +102,11 @@ void px_cli_print_indicator(const json_t *ind);
 
 /* Output forms of the listing verbs. */
 typedef enum px_cli_form { PX_FORM_TEXT, PX_FORM_JSON, PX_FORM_CSV } px_cli_form;
+
+/* Take --json or --csv (f) into *form. A second, different one is refused
+ * (they exclude each other): returns the usage error (2), already
+ * reported; else PX_EXIT_OK. */
+int px_cli_form_opt(px_cli_form *form, px_cli_form f, const char *usage);
 
 /* The verbs (one file each). */
 int px_cmd_init(px_cli *cli, int argc, char **argv);

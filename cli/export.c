@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "export.h"
+#include "outfile.h"
 #include "query.h"
 
 #include <errno.h>
@@ -75,16 +76,17 @@ int px_cmd_export(px_cli *cli, int argc, char **argv)
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, NULL, &q);
-    int rc = PX_OK;
-    if (path) {
-        out = fopen(path, "w");
-        if (!out)
-            rc = px_err_set(px_err_from_errno(errno), "cannot write %s: %s", path, strerror(errno));
-    }
+    /* FILE appears whole or not at all (outfile.h): a failed export leaves
+     * what was there before. */
+    px_outfile of = {0};
+    int rc = path ? px_outfile_open(&of, path, 0644, false) : PX_OK;
+    if (path && !rc)
+        out = of.f;
     if (!rc)
         rc = px_export_benchmarks(&q, &f, fmt, out, &st);
-    if (path && out && fclose(out) != 0 && !rc)
-        rc = px_err_set(PX_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (path && !rc)
+        rc = px_outfile_commit(&of);
+    px_outfile_abort(&of);
     if (!rc && path)
         fprintf(stderr, "%zu result%s written to %s\n", st.rows, st.rows == 1 ? "" : "s", path);
     if (!rc && st.skipped)

@@ -10,6 +10,7 @@
 
 #include "archive.h"
 #include "error.h"
+#include "outfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -19,7 +20,8 @@
 static const char usage[] =
     "usage: praxis feed export [FILE] [--author KEY]\n"
     "       praxis feed import FILE\n\n"
-    "export  write every feed held (or only --author KEY's; 'me' for this node)\n"
+    "export  write every feed held (or only --author KEY's: a key, a unique\n"
+    "        prefix of at least 8 hex digits, or 'me' for this node)\n"
     "        to FILE, or to standard output if FILE is absent or '-'\n"
     "import  check and store the entries of FILE ('-' = standard input); a bad\n"
     "        entry stops the import there, and is named\n";
@@ -49,15 +51,19 @@ static int export_one(void *ctx, const px_entry *e, const px_entry_meta *m)
 static int do_export(px_local *l, const char *file, const uint8_t *author)
 {
     export_ctx x = {0};
+    px_outfile of = {0};
     bool to_stdout = !file || strcmp(file, "-") == 0;
-    x.out = to_stdout ? stdout : fopen(file, "wb");
-    if (!x.out)
-        return px_err_set(px_err_from_errno(errno), "cannot create %s: %s", file, strerror(errno));
-    int rc = px_store_each(l->store, author, 1, 0, export_one, &x);
-    if (fflush(x.out) != 0 && !rc)
+    /* A file appears whole or not at all (outfile.h). */
+    int rc = to_stdout ? PX_OK : px_outfile_open(&of, file, 0644, false);
+    if (rc)
+        return rc;
+    x.out = to_stdout ? stdout : of.f;
+    rc = px_store_each(l->store, author, 1, 0, export_one, &x);
+    if (to_stdout && fflush(x.out) != 0 && !rc)
         rc = px_err_set(PX_EIO, "write failed: %s", strerror(errno));
-    if (!to_stdout && fclose(x.out) != 0 && !rc)
-        rc = px_err_set(PX_EIO, "cannot close %s: %s", file, strerror(errno));
+    if (!to_stdout && !rc)
+        rc = px_outfile_commit(&of);
+    px_outfile_abort(&of);
     px_buf_free(&x.buf);
     if (!rc)
         fprintf(stderr, "exported %llu entries\n", (unsigned long long)x.n);
@@ -182,11 +188,11 @@ int px_cmd_feed(px_cli *cli, int argc, char **argv)
     uint8_t author[32];
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
-    int rc = PX_OK;
-    if (author_hex && strcmp(author_hex, "me") == 0)
-        memcpy(author, l.me.pk, 32);
-    else if (author_hex)
-        rc = px_cli_parse_key(author_hex, author, "author key");
+    int rc = author_hex ? px_cli_key_arg(&l, author_hex, "author key", author) : PX_EXIT_OK;
+    if (rc) {
+        px_local_close(&l);
+        return rc;
+    }
     if (!rc)
         rc = is_export ? do_export(&l, n == 2 ? args[1] : NULL, author_hex ? author : NULL)
                        : do_import(&l, args[1]);

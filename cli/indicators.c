@@ -34,6 +34,9 @@ static void print_text(const json_t *res)
         printf("no indicator definitions are held\n");
         return;
     }
+    printf("%zu indicator definition%s (latest versions): code, version, measure, scale, "
+           "results held; then the name\n\n",
+           json_array_size(list), json_array_size(list) == 1 ? "" : "s");
     json_array_foreach(list, i, o)
     {
         printf("%s", i ? "\n" : "");
@@ -77,10 +80,11 @@ int px_cmd_indicators(px_cli *cli, int argc, char **argv)
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         if (c == 'l')
             lang = optarg;
-        else if (c == 'j')
-            form = PX_FORM_JSON;
-        else if (c == 'C')
-            form = PX_FORM_CSV;
+        else if ((c == 'j' || c == 'C') &&
+                 px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+            return PX_EXIT_USAGE;
+        else if (c == 'j' || c == 'C')
+            continue;
         else if (c == 'h')
             return px_cli_help(usage);
         else

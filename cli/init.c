@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: praxis init [--name NAME] [--network FILE] [--protect]\n\n"
+    "usage: praxis init [--name NAME] [--network FILE] [--protect [--kdf LEVEL]]\n\n"
     "Creates the data directory with a new identity (an Ed25519 key pair,\n"
     "kept 0600) and a store.\n"
     "  --network FILE  join the network of this genesis document (from\n"
@@ -25,7 +25,10 @@ static const char usage[] =
     "  --protect       encrypt the secret key with a passphrase (Argon2id), taken\n"
     "                  from PRAXIS_PASSPHRASE_FILE, PRAXIS_PASSPHRASE or asked\n"
     "                  twice on the terminal; praxisd reads it from the same\n"
-    "                  variables (or --passphrase-file) to start unattended\n";
+    "                  variables (or --passphrase-file) to start unattended\n"
+    "  --kdf LEVEL     Argon2id cost with --protect: interactive (64 MiB),\n"
+    "                  moderate (256 MiB, the default) or sensitive (1 GiB);\n"
+    "                  stored in the key file\n";
 
 /* A new passphrase: from the environment (unattended set-ups), or typed
  * twice. */
@@ -67,13 +70,13 @@ static int get_new_passphrase(char *buf, size_t n)
 
 int px_cmd_init(px_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-                                         {"network", required_argument, NULL, 'N'},
-                                         {"protect", no_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'}, {"network", required_argument, NULL, 'N'},
+        {"protect", no_argument, NULL, 'p'},    {"kdf", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},       {0}};
     const char *name = "praxis", *network = NULL;
-    bool first = true, protect = false;
+    bool first = true, protect = false, kdf_given = false;
+    px_pwhash_level level = PX_PWHASH_MODERATE;
     int c;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         if (c == 'n')
@@ -82,13 +85,19 @@ int px_cmd_init(px_cli *cli, int argc, char **argv)
             network = optarg;
         else if (c == 'p')
             protect = true;
-        else if (c == 'h')
+        else if (c == 'k') {
+            if (px_pwhash_level_parse(optarg, &level) != PX_OK)
+                return px_cli_usage_error(usage, "--kdf: %s", px_err_detail());
+            kdf_given = true;
+        } else if (c == 'h')
             return px_cli_help(usage);
         else
             return px_cli_usage_error(usage, "bad option");
     }
     if (optind != argc)
         return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    if (kdf_given && !protect)
+        return px_cli_usage_error(usage, "--kdf applies only with --protect");
 
     px_datadir d;
     px_identity me;
@@ -116,7 +125,8 @@ int px_cmd_init(px_cli *cli, int argc, char **argv)
     if (!rc && protect)
         rc = get_new_passphrase(pass, sizeof pass);
     if (!rc)
-        rc = protect ? px_identity_save_protected(&me, d.key, pass) : px_identity_save(&me, d.key);
+        rc = protect ? px_identity_save_protected_at(&me, d.key, pass, level)
+                     : px_identity_save(&me, d.key);
     px_memzero(pass, sizeof pass);
     if (!rc)
         rc = px_genesis_save(&g, d.genesis);

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "jsonout.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -11,16 +12,18 @@
 
 static const char usage[] =
     "usage: praxis log [AUTHOR] [--limit N] [--json]\n\n"
-    "Lists the entries held, in feed order: seq, id, kind, time, author.\n"
-    "  AUTHOR     only this feed (a public key in hex; 'me' for this node)\n"
+    "Lists the entries held, in feed order, under a header row: seq, id,\n"
+    "kind, time, author (its first 16 hex digits).\n"
+    "  AUTHOR     only this feed: a public key (64 hex digits, or a unique\n"
+    "             prefix of at least 8), or 'me' for this node\n"
     "  --limit N  at most N entries\n"
-    "  --json     a JSON array of entries, bodies included\n";
+    "  --json     {\"entries\": [...]}, bodies included\n";
 
 typedef struct log_ctx {
     bool json;
-    json_t *arr;
     uint64_t left; /* 0 = no limit */
     bool limited;
+    uint64_t shown;
 } log_ctx;
 
 static int print_entry(void *ctx, const px_entry *e, const px_entry_meta *m)
@@ -29,10 +32,16 @@ static int print_entry(void *ctx, const px_entry *e, const px_entry_meta *m)
     if (lc->limited && lc->left-- == 0)
         return PX_EAGAIN; /* stop the walk */
     if (lc->json) {
-        json_array_append_new(lc->arr, px_cli_entry_json(e, m, true));
-        return PX_OK;
+        /* streamed: memory stays bounded by one entry, whatever the store holds */
+        json_t *o = px_cli_entry_json(e, m, true);
+        fputs(lc->shown++ ? ",\n    " : "\n    ", stdout);
+        int rc = o ? px_json_print_at(stdout, o, 2) : PX_ENOMEM;
+        json_decref(o);
+        return rc;
     }
     char id[65], author[65], when[32];
+    if (lc->shown++ == 0)
+        printf("%6s  %-64s  %-10s %-20s  %s\n", "seq", "id", "kind", "time", "author");
     printf("%6llu  %s  %-10s %s  %.16s%s\n", (unsigned long long)e->h.seq, px_id_hex(id, e->id),
            e->h.kind, px_cli_time(when, e->h.timestamp_ms), px_id_hex(author, e->h.author),
            m->purged ? "  (body purged)" : "");
@@ -66,24 +75,22 @@ int px_cmd_log(px_cli *cli, int argc, char **argv)
     px_local l;
     uint8_t author[32];
     bool one = argc - optind == 1;
-    int rc = px_cli_open(cli, &l);
-    if (rc)
+    if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
-    if (one && strcmp(argv[optind], "me") == 0)
-        memcpy(author, l.me.pk, 32);
-    else if (one)
-        rc = px_cli_parse_key(argv[optind], author, "author key");
+    int rc = one ? px_cli_key_arg(&l, argv[optind], "author key", author) : PX_EXIT_OK;
     if (rc) {
         px_local_close(&l);
-        return px_cli_usage_error(usage, "%s", px_err_detail());
+        return rc;
     }
-    lc.arr = lc.json ? json_array() : NULL;
+    if (lc.json)
+        fputs("{\n  \"entries\": [", stdout);
     rc = px_store_each(l.store, one ? author : NULL, 1, 0, print_entry, &lc);
     if (rc == PX_EAGAIN)
         rc = PX_OK;
-    if (!rc && lc.json)
-        px_cli_print_json(lc.arr);
-    json_decref(lc.arr);
+    if (lc.json)
+        fputs(lc.shown ? "\n  ]\n}\n" : "]\n}\n", stdout); /* closed even after an error */
+    else if (!rc && lc.shown == 0)
+        fprintf(stderr, one ? "no entries of this feed are held\n" : "no entries are held\n");
     px_local_close(&l);
     return rc ? px_cli_fail(rc) : PX_EXIT_OK;
 }

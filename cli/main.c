@@ -32,7 +32,16 @@ static const px_verb verbs[] = {
     {"export", px_cmd_export, "benchmark results as JSON, CSV or SDMX-CSV"},
     {"report", px_cmd_report, "write a self-contained HTML report with charts"},
     {"reindex", px_cmd_reindex, "rebuild the records index from the entries held"},
+    {"help", NULL, "this list; 'praxis help VERB' explains one verb (as VERB --help)"},
 };
+
+static const px_verb *find_verb(const char *name)
+{
+    for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
+        if (strcmp(name, verbs[v].name) == 0)
+            return &verbs[v];
+    return NULL;
+}
 
 static void usage(FILE *out)
 {
@@ -44,7 +53,8 @@ static void usage(FILE *out)
     fprintf(out, "\noptions:\n"
                  "  --data DIR  data directory (default: $PRAXIS_DATA, else\n"
                  "              $XDG_DATA_HOME/praxis, else ~/.local/share/praxis)\n"
-                 "  --help      this text; 'praxis VERB --help' for a verb\n"
+                 "  --help      this text; 'praxis help VERB' (or 'praxis VERB --help')\n"
+                 "              for a verb\n"
                  "  --version   print the version\n\n"
                  "exit status: 0 success, 1 failure, 2 usage error\n");
 }
@@ -56,6 +66,8 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
             cli.data_dir = argv[++i];
+        } else if (strcmp(argv[i], "--data") == 0) {
+            cli.data_dir = "";
         } else if (strncmp(argv[i], "--data=", 7) == 0) {
             cli.data_dir = argv[i] + 7;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -70,6 +82,10 @@ int main(int argc, char **argv)
             return PX_EXIT_USAGE;
         }
     }
+    if (cli.data_dir && !*cli.data_dir) {
+        fprintf(stderr, "praxis: --data needs a directory\n");
+        return PX_EXIT_USAGE;
+    }
     if (i == argc) {
         fprintf(stderr, "praxis: no verb given\n");
         usage(stderr);
@@ -79,9 +95,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "praxis: cannot initialise libsodium\n");
         return PX_EXIT_FAIL;
     }
-    for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
-        if (strcmp(argv[i], verbs[v].name) == 0)
-            return verbs[v].run(&cli, argc - i, argv + i);
-    fprintf(stderr, "praxis: unknown verb '%s'; 'praxis --help' lists them\n", argv[i]);
+    if (strcmp(argv[i], "help") == 0) {
+        /* praxis help [VERB]: the same as praxis --help, or VERB --help */
+        if (argc - i == 1 || strcmp(argv[i + 1], "help") == 0) {
+            usage(stdout);
+            return PX_EXIT_OK;
+        }
+        if (argc - i > 2) {
+            fprintf(stderr, "praxis: help takes at most one VERB\n");
+            return PX_EXIT_USAGE;
+        }
+        const px_verb *v = find_verb(argv[i + 1]);
+        if (!v) {
+            fprintf(stderr, "praxis: unknown verb '%s'; 'praxis help' lists them\n", argv[i + 1]);
+            return PX_EXIT_USAGE;
+        }
+        char help[] = "--help";
+        char *hargv[] = {argv[i + 1], help, NULL};
+        return v->run(&cli, 2, hargv);
+    }
+    const px_verb *v = find_verb(argv[i]);
+    if (v)
+        return v->run(&cli, argc - i, argv + i);
+    fprintf(stderr, "praxis: unknown verb '%s'; 'praxis help' lists them\n", argv[i]);
     return PX_EXIT_USAGE;
 }

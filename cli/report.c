@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "outfile.h"
 #include "query.h"
 #include "report.h"
 #include "util.h"
@@ -94,34 +95,22 @@ int px_cmd_report(px_cli *cli, int argc, char **argv)
         o.indicators = inds;
     px_local l;
     px_query q;
-    char *tmp = NULL;
-    FILE *out = NULL;
+    px_outfile of;
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     o.network = l.genesis.name;
     o.generated_ms = px_now_ms();
-    /* Written to a temporary file beside FILE, then renamed: a failed
-     * report leaves no half-written FILE behind. */
-    size_t len = strlen(path) + 16;
-    int rc = (tmp = malloc(len)) ? PX_OK : PX_ENOMEM;
-    if (!rc) {
-        snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-        out = fopen(tmp, "w");
-        if (!out)
-            rc = px_err_set(px_err_from_errno(errno), "cannot write %s: %s", path, strerror(errno));
-    }
+    /* Written whole or not at all (outfile.h): a failed report leaves no
+     * half-written FILE behind, and no predictable temporary name is used. */
+    int rc = px_outfile_open(&of, path, 0644, false);
     if (!rc)
-        rc = px_report_html(&q, &o, out);
-    if (out && fclose(out) != 0 && !rc)
-        rc = px_err_set(PX_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = px_err_set(px_err_from_errno(errno), "cannot write %s: %s", path, strerror(errno));
-    if (rc && tmp)
-        unlink(tmp);
+        rc = px_report_html(&q, &o, of.f);
+    if (!rc)
+        rc = px_outfile_commit(&of);
+    px_outfile_abort(&of);
     if (!rc)
         printf("%s\n", path);
-    free(tmp);
     px_local_close(&l);
     return rc ? px_cli_fail(rc) : PX_EXIT_OK;
 }

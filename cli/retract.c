@@ -16,10 +16,11 @@
 
 static const char usage[] =
     "usage: praxis retract ID [--reason TEXT] [--lang L]\n\n"
-    "Withdraws the record with this entry id (64 hex digits): publishes a\n"
-    "retract entry naming it, and queries on every node leave it out from then\n"
-    "on. Only the node that published a record can retract it. A retracted new\n"
-    "version of a case or indicator makes the version before it current again.\n"
+    "Withdraws the record with this entry id (64 hex digits, or a unique\n"
+    "prefix of at least 8): publishes a retract entry naming it, and queries\n"
+    "on every node leave it out from then on. Only the node that published a\n"
+    "record can retract it. A retracted new version of a case or indicator\n"
+    "makes the version before it current again.\n"
     "  --reason TEXT  why (shown with the withdrawn entry)\n"
     "  --lang L       the language of TEXT (default en)\n";
 
@@ -45,8 +46,6 @@ int px_cmd_retract(px_cli *cli, int argc, char **argv)
     if (argc - optind != 1)
         return px_cli_usage_error(usage, "retract needs one entry ID");
     uint8_t id[32];
-    if (px_cli_parse_key(argv[optind], id, "entry id") != PX_OK)
-        return px_cli_usage_error(usage, "%s", px_err_detail());
     if (!px_lang_valid(lang, strlen(lang)))
         return px_cli_usage_error(usage, "--lang '%s' is not a language tag such as en or ru",
                                   lang);
@@ -58,23 +57,30 @@ int px_cmd_retract(px_cli *cli, int argc, char **argv)
     char hex[PX_ID_HEX];
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
-    int rc = px_store_get(l.store, id, &target, NULL, NULL);
+    int rc = px_cli_entry_arg(&l, argv[optind], "entry id", id);
+    if (rc) {
+        px_local_close(&l);
+        return rc;
+    }
+    char idhex[PX_ID_HEX];
+    px_id_hex(idhex, id);
+    rc = px_store_get(l.store, id, &target, NULL, NULL);
     if (rc == PX_ENOENT)
-        rc = px_err_set(rc, "no entry %s is held here", argv[optind]);
+        rc = px_err_set(rc, "no entry %s is held here", idhex);
     if (!rc && memcmp(target.h.author, l.me.pk, 32) != 0)
         rc = px_err_set(PX_EPERM,
                         "entry %.16s… was published by another node (%.16s…); only its author "
                         "can retract it",
-                        argv[optind], px_id_hex(hex, target.h.author));
+                        idhex, px_id_hex(hex, target.h.author));
     if (!rc) {
         rc = px_index_info_get(l.store, id, &info);
         if (rc == PX_ENOENT)
             rc = px_err_set(PX_EINVAL,
                             "entry %.16s… is not a record that can be retracted (a %s entry, "
                             "or one whose body failed its schema)",
-                            argv[optind], target.h.kind);
+                            idhex, target.h.kind);
         else if (!rc && info.retracted)
-            rc = px_err_set(PX_EEXIST, "entry %.16s… is already retracted (by %s)", argv[optind],
+            rc = px_err_set(PX_EEXIST, "entry %.16s… is already retracted (by %s)", idhex,
                             px_id_hex(hex, info.retracted_by));
     }
     if (!rc) {
@@ -101,6 +107,7 @@ int px_cmd_retract(px_cli *cli, int argc, char **argv)
     }
     if (!rc) {
         puts(px_id_hex(hex, e.id));
+        fprintf(stderr, "retract %.16s  withdraws %s %.16s\n", hex, target.h.kind, idhex);
         px_cli_notify(&l);
     }
     json_decref(rec);

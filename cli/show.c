@@ -21,11 +21,12 @@
 
 static const char usage[] =
     "usage: praxis show ID [--lang L] [--json]\n\n"
-    "Shows the entry with this id (64 hex digits): its header and its record,\n"
-    "field by field, with texts in language L when the record has it (else in\n"
-    "the nearest it has: the same language in another script, English,\n"
-    "Russian, the first), and whether it is the current version, superseded or\n"
-    "retracted. Exits 0 only if the entry is held here.\n"
+    "Shows the entry with this id (64 hex digits, or a unique prefix of at\n"
+    "least 8): its header and its record, field by field, with texts in\n"
+    "language L when the record has it (else in the nearest it has: the same\n"
+    "language in another script, English, Russian, the first), and whether it\n"
+    "is the current version, superseded or retracted. Exits 0 only if the\n"
+    "entry is held here.\n"
     "  --lang L  kk, ru, en, az, ka, ... (default en)\n"
     "  --json    the entry as a JSON object, body included\n";
 
@@ -420,24 +421,29 @@ int px_cmd_show(px_cli *cli, int argc, char **argv)
     if (argc - optind != 1)
         return px_cli_usage_error(usage, "show needs one entry ID");
     uint8_t id[32];
-    if (px_cli_parse_key(argv[optind], id, "entry id") != PX_OK)
-        return px_cli_usage_error(usage, "%s", px_err_detail());
+    char idhex[PX_ID_HEX];
     px_local l;
     px_entry e;
     px_entry_meta m;
     px_buf body = {0};
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
-    int rc = px_store_get(l.store, id, &e, &body, &m);
+    int rc = px_cli_entry_arg(&l, argv[optind], "entry id", id);
+    if (rc) {
+        px_local_close(&l);
+        return rc;
+    }
+    px_id_hex(idhex, id);
+    rc = px_store_get(l.store, id, &e, &body, &m);
     if (rc == PX_ENOENT)
-        rc = px_err_set(rc, "no entry %s is held here", argv[optind]);
+        rc = px_err_set(rc, "no entry %s is held here", idhex);
     if (!rc) {
         json_t *o = px_cli_entry_json(&e, &m, true);
         if (json) {
             px_cli_print_json(o);
         } else {
             char when[32], author[65], prev[65];
-            printf("id         %s\n", argv[optind]);
+            printf("id         %s\n", idhex);
             printf("kind       %s\n", e.h.kind);
             printf("author     %s\n", px_id_hex(author, e.h.author));
             printf("seq        %llu\n", (unsigned long long)e.h.seq);

@@ -127,8 +127,11 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
                    "seq\n",
                    frozen);
         if (daemon) {
-            printf("praxisd     running, listening on %s\n",
-                   json_string_value(json_object_get(daemon, "listen")));
+            const char *listen = json_string_value(json_object_get(daemon, "listen"));
+            if (listen)
+                printf("praxisd     running, listening on %s\n", listen);
+            else
+                printf("praxisd     running, not listening (no --listen)\n");
             print_conns(daemon);
         } else {
             printf("praxisd     not running\n");

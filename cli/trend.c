@@ -23,7 +23,7 @@ static const char usage[] =
     "  --json        as JSON;  --csv  as CSV (one line per point)\n";
 
 static const char *const csv_cols[] = {
-    "series",     "country",   "centre",       "service",       "channel", "period", "indicator",
+    "group",      "country",   "centre",       "service",       "channel", "period", "indicator",
     "value",      "converted", "value_100",    "converted_100", "n",       "method", "status",
     "comparable", "break",     "break_reason", "illustrative",  "note",    "author", "id"};
 
@@ -39,7 +39,7 @@ static void print_text(const json_t *res)
     json_array_foreach(json_object_get(res, "series"), si, s)
     {
         printf("\n");
-        px_text_put(stdout, px_json_str(s, "label", ""), false);
+        px_text_put(stdout, px_json_str(s, "group", ""), false);
         printf("\n");
         json_array_foreach(json_object_get(s, "points"), pi, p)
         {
@@ -92,7 +92,7 @@ static json_t *flatten(const json_t *res)
         json_array_foreach(json_object_get(s, "points"), pi, p)
     {
         json_t *r = json_deep_copy(p);
-        json_object_set(r, "series", json_object_get(s, "label"));
+        json_object_set(r, "group", json_object_get(s, "group"));
         json_object_set(r, "country", json_object_get(s, "country"));
         json_object_set(r, "centre", json_object_get(s, "centre"));
         json_object_set(r, "service", json_object_get(s, "service"));
@@ -117,10 +117,11 @@ int px_cmd_trend(px_cli *cli, int argc, char **argv)
             country = optarg;
         else if (c == 'l')
             lang = optarg;
-        else if (c == 'j')
-            form = PX_FORM_JSON;
-        else if (c == 'C')
-            form = PX_FORM_CSV;
+        else if ((c == 'j' || c == 'C') &&
+                 px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
+            return PX_EXIT_USAGE;
+        else if (c == 'j' || c == 'C')
+            continue;
         else if (c == 'h')
             return px_cli_help(usage);
         else

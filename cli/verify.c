@@ -15,7 +15,8 @@ static const char usage[] =
     "chain links, timestamps, signatures and bodies. Names the first bad\n"
     "entry and exits 1 if any is found.\n"
     "  --threads N  threads for signature checks (default: CPU count)\n"
-    "  --json       print the report as JSON\n";
+    "  --json       print the report as JSON (a failure also names the bad\n"
+    "               entry there: error, bad_entry)\n";
 
 int px_cmd_verify(px_cli *cli, int argc, char **argv)
 {
@@ -50,7 +51,7 @@ int px_cmd_verify(px_cli *cli, int argc, char **argv)
     double secs = (double)(px_mono_ns() - t0) / 1e9;
     if (json) {
         char id[65];
-        json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:f}", "ok", rc == PX_OK, "entries",
+        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:f}", "entries",
                               (json_int_t)rep.entries, "feeds", (json_int_t)rep.feeds, "purged",
                               (json_int_t)rep.purged, "frozen_feeds", (json_int_t)rep.forks,
                               "seconds", secs);
@@ -64,7 +65,7 @@ int px_cmd_verify(px_cli *cli, int argc, char **argv)
     }
     px_local_close(&l);
     if (rc)
-        return json ? PX_EXIT_FAIL : px_cli_fail(rc);
+        return px_cli_fail(rc);
     if (!json)
         printf("ok: %llu entries in %llu feeds verified in %.2f s (%llu purged bodies, "
                "%llu feeds frozen by forks)\n",

@@ -299,6 +299,19 @@ int px_control_call(const char *path, json_t *req, int timeout_ms, json_t **resp
         if (!*resp)
             rc = px_err_set(PX_EPROTO, "praxisd sent an unreadable answer");
     }
+    if (!rc) {
+        /* "ok" is this protocol's; callers get an error code or the answer
+         * (without it, so it never reaches a user's JSON). */
+        const char *err = json_string_value(json_object_get(*resp, "error"));
+        bool failed = json_is_false(json_object_get(*resp, "ok"));
+        if (failed || err) {
+            rc = px_err_set(PX_EPROTO, "praxisd refused the request: %s", err ? err : "no reason given");
+            json_decref(*resp);
+            *resp = NULL;
+        } else {
+            json_object_del(*resp, "ok");
+        }
+    }
     px_buf_free(&in);
     return rc;
 }

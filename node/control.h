@@ -30,7 +30,9 @@ int px_control_start(uv_loop_t *loop, const char *path, px_control_fn fn, void *
 void px_control_stop(px_control *c);
 
 /* Client side (the CLI): send req, wait up to timeout_ms for the answer.
- * OUT *resp: a new reference. PX_ENOENT if no daemon listens. */
+ * OUT *resp: a new reference, without the protocol's "ok" member.
+ * PX_ENOENT if no daemon listens; PX_EPROTO (with the daemon's message) if
+ * it answered with an error. */
 int px_control_call(const char *path, json_t *req, int timeout_ms, json_t **resp);
 
 #endif

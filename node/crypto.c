@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <sodium.h>
+#include <string.h>
 
 _Static_assert(sizeof(px_hash_state) >= sizeof(crypto_generichash_state),
                "px_hash_state too small for crypto_generichash_state");
@@ -116,11 +117,62 @@ int px_secretbox_open_detached(uint8_t *m, const uint8_t *c, const uint8_t mac[1
     return crypto_secretbox_open_detached(m, c, mac, len, nonce, key) == 0 ? PX_OK : PX_ECRYPTO;
 }
 
-int px_pwhash(uint8_t key[32], const char *pass, size_t passlen, const uint8_t salt[16])
+void px_pwhash_level_limits(px_pwhash_level level, unsigned long long *opslimit,
+                            unsigned long long *memlimit)
 {
-    if (crypto_pwhash(key, 32, pass, passlen, salt, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                      crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return PX_ENOMEM;
+    switch (level) {
+    case PX_PWHASH_INTERACTIVE:
+        *opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+        *memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+        break;
+    case PX_PWHASH_SENSITIVE:
+        *opslimit = crypto_pwhash_OPSLIMIT_SENSITIVE;
+        *memlimit = crypto_pwhash_MEMLIMIT_SENSITIVE;
+        break;
+    default:
+        *opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+        *memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+        break;
+    }
+}
+
+int px_pwhash_level_parse(const char *s, px_pwhash_level *out)
+{
+    static const char *const names[] = {"interactive", "moderate", "sensitive"};
+    for (int i = 0; s && i < 3; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (px_pwhash_level)i;
+            return PX_OK;
+        }
+    return px_err_set(PX_EINVAL, "'%s' is not one of interactive, moderate, sensitive", s ? s : "");
+}
+
+int px_pwhash_limits_check(unsigned long long opslimit, unsigned long long memlimit)
+{
+    const unsigned long long ops_min = crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             ops_max = crypto_pwhash_OPSLIMIT_SENSITIVE,
+                             mem_min = crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                             mem_max = crypto_pwhash_MEMLIMIT_SENSITIVE;
+    if (opslimit < ops_min || opslimit > ops_max || memlimit < mem_min || memlimit > mem_max)
+        return px_err_set(PX_EINVAL,
+                          "Argon2id limits opslimit %llu, memlimit %llu are outside what praxis "
+                          "accepts (opslimit %llu to %llu, memlimit %llu to %llu bytes)",
+                          opslimit, memlimit, ops_min, ops_max, mem_min, mem_max);
+    return PX_OK;
+}
+
+int px_pwhash(uint8_t key[32], const char *pass, size_t passlen, const uint8_t salt[16],
+              unsigned long long opslimit, unsigned long long memlimit)
+{
+    int rc = px_pwhash_limits_check(opslimit, memlimit);
+    if (rc)
+        return rc;
+    if (crypto_pwhash(key, 32, pass, passlen, salt, opslimit, (size_t)memlimit,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return px_err_set(PX_ENOMEM,
+                          "not enough memory to derive a key from the passphrase (Argon2id "
+                          "needs %llu MiB)",
+                          memlimit >> 20);
     return PX_OK;
 }
 

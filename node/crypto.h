@@ -81,9 +81,33 @@ int px_secretbox_open_detached(uint8_t *m, const uint8_t *c, const uint8_t mac[1
                                const uint8_t nonce[24], const uint8_t key[32]);
 
 /* --- Passwords --------------------------------------------------------- */
-/* Derive a 32-byte key from a passphrase (Argon2id, interactive limits).
- * Returns PX_OK or PX_ENOMEM. */
-int px_pwhash(uint8_t key[32], const char *pass, size_t passlen, const uint8_t salt[16]);
+/* Argon2id (version 1.3) cost levels, libsodium's: INTERACTIVE (2 passes,
+ * 64 MiB), MODERATE (3 passes, 256 MiB), SENSITIVE (4 passes, 1 GiB). */
+typedef enum px_pwhash_level {
+    PX_PWHASH_INTERACTIVE,
+    PX_PWHASH_MODERATE,
+    PX_PWHASH_SENSITIVE,
+} px_pwhash_level;
+
+/* The passes (opslimit) and memory in bytes (memlimit) of a level. */
+void px_pwhash_level_limits(px_pwhash_level level, unsigned long long *opslimit,
+                            unsigned long long *memlimit);
+
+/* Parse "interactive", "moderate" or "sensitive". PX_OK or PX_EINVAL. */
+int px_pwhash_level_parse(const char *s, px_pwhash_level *out);
+
+/* PX_OK if opslimit and memlimit each lie within INTERACTIVE..SENSITIVE,
+ * else PX_EINVAL with a detail giving the accepted range. */
+int px_pwhash_limits_check(unsigned long long opslimit, unsigned long long memlimit);
+
+/* Derive a 32-byte key from a passphrase with Argon2id13 at the given
+ * limits. Limits outside INTERACTIVE..SENSITIVE (each of opslimit and
+ * memlimit on its own) are refused with PX_EINVAL and a detail giving the
+ * accepted range, before anything is allocated: a hostile file cannot make
+ * praxis allocate more than SENSITIVE's 1 GiB. PX_ENOMEM if the memory
+ * cannot be had. */
+int px_pwhash(uint8_t key[32], const char *pass, size_t passlen, const uint8_t salt[16],
+              unsigned long long opslimit, unsigned long long memlimit);
 
 /* --- Utilities --------------------------------------------------------- */
 void px_random_bytes(uint8_t *out, size_t len);

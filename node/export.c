@@ -4,6 +4,7 @@
  * px_query_each_benchmark, so an export of millions of results streams.
  */
 #include "export.h"
+#include "jsonout.h"
 
 #include "error.h"
 #include "tabular.h"
@@ -47,7 +48,7 @@ typedef struct writer {
 static int json_row(void *ctx, json_t *row)
 {
     writer *w = ctx;
-    char *s = json_dumps(row, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    char *s = px_json_dumps(row, PX_JSON_KEEP_NULL); /* nulls as EXPORTS.md says; shortest reals */
     if (!s)
         return PX_ENOMEM;
     fputs(w->stats.rows ? ",\n  " : "\n  ", w->out);

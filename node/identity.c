@@ -41,22 +41,29 @@ int px_identity_save(const px_identity *id, const char *path)
 }
 
 enum { PASS_MAX = 1024 };
-/* Interactive Argon2id limits (libsodium's): about 64 MiB and a few tenths
- * of a second; stored in the file so they can change later. */
-static const unsigned long long OPSLIMIT = 2, MEMLIMIT = 67108864;
 
 int px_identity_save_protected(const px_identity *id, const char *path, const char *passphrase)
 {
+    return px_identity_save_protected_at(id, path, passphrase, PX_PWHASH_MODERATE);
+}
+
+int px_identity_save_protected_at(const px_identity *id, const char *path, const char *passphrase,
+                                  px_pwhash_level level)
+{
     uint8_t salt[16], nonce[24], key[32], box[16 + 32];
     char pk_hex[65], salt_hex[33], nonce_hex[49], box_hex[97], text[512];
+    unsigned long long ops, mem;
     size_t plen = strlen(passphrase);
     if (plen == 0)
         return px_err_set(PX_EINVAL, "the passphrase is empty");
+    /* The limits go into the file, so a key made at one level opens
+     * whatever the default is later. */
+    px_pwhash_level_limits(level, &ops, &mem);
     px_random_bytes(salt, sizeof salt);
     px_random_bytes(nonce, sizeof nonce);
-    int rc = px_pwhash(key, passphrase, plen, salt);
+    int rc = px_pwhash(key, passphrase, plen, salt, ops, mem);
     if (rc)
-        return px_err_set(rc, "not enough memory to derive a key from the passphrase");
+        return rc;
     px_secretbox_easy(box, id->sk, 32, nonce, key);
     px_hex_encode(pk_hex, id->pk, 32);
     px_hex_encode(salt_hex, salt, sizeof salt);
@@ -66,10 +73,36 @@ int px_identity_save_protected(const px_identity *id, const char *path, const ch
                      "{\"format\": \"%s\", \"public_key\": \"%s\", \"encrypted\": "
                      "{\"kdf\": \"argon2id13\", \"opslimit\": %llu, \"memlimit\": %llu, "
                      "\"salt\": \"%s\", \"nonce\": \"%s\", \"box\": \"%s\"}}\n",
-                     key_format, pk_hex, OPSLIMIT, MEMLIMIT, salt_hex, nonce_hex, box_hex);
+                     key_format, pk_hex, ops, mem, salt_hex, nonce_hex, box_hex);
     rc = px_write_file(path, text, (size_t)n, 0600, true);
     px_memzero(key, sizeof key);
     return rc;
+}
+
+/* The Argon2id limits of a protected key file. A file without them (from
+ * before they were written) used INTERACTIVE. Limits outside
+ * INTERACTIVE..SENSITIVE are refused here, before a passphrase is asked
+ * for or memory allocated. */
+static int stored_limits(json_t *enc, const char *path, unsigned long long *ops,
+                         unsigned long long *mem)
+{
+    json_t *o = json_object_get(enc, "opslimit"), *m = json_object_get(enc, "memlimit");
+    if (!o && !m) {
+        px_pwhash_level_limits(PX_PWHASH_INTERACTIVE, ops, mem);
+        return PX_OK;
+    }
+    if (!json_is_integer(o) || !json_is_integer(m) || json_integer_value(o) < 0 ||
+        json_integer_value(m) < 0)
+        return px_err_set(PX_EFORMAT,
+                          "key file %s is damaged: its Argon2id opslimit and memlimit are not "
+                          "two whole numbers",
+                          path);
+    *ops = (unsigned long long)json_integer_value(o);
+    *mem = (unsigned long long)json_integer_value(m);
+    int rc = px_pwhash_limits_check(*ops, *mem);
+    if (rc)
+        return px_err_set(PX_EFORMAT, "key file %s is refused: %s", path, px_err_detail());
+    return PX_OK;
 }
 
 /* The passphrase of a protected key, from the environment or the prompt. */
@@ -117,17 +150,22 @@ static int open_protected(px_identity *id, json_t *enc, const char *path, px_pas
     char pass[PASS_MAX];
     uint8_t salt[16], nonce[24], box[48], key[32], seed[32];
     const char *kdf = json_string_value(json_object_get(enc, "kdf"));
-    json_int_t ops = json_integer_value(json_object_get(enc, "opslimit"));
-    json_int_t mem = json_integer_value(json_object_get(enc, "memlimit"));
-    if (!kdf || strcmp(kdf, "argon2id13") != 0 || (unsigned long long)ops != OPSLIMIT ||
-        (unsigned long long)mem != MEMLIMIT ||
-        px_hex_decode(salt, 16, json_string_value(json_object_get(enc, "salt"))) ||
+    unsigned long long ops, mem;
+    if (kdf && strcmp(kdf, "argon2id13") != 0)
+        return px_err_set(PX_EFORMAT,
+                          "key file %s uses the key derivation '%.32s'; praxis reads only "
+                          "argon2id13",
+                          path, kdf);
+    int rc = stored_limits(enc, path, &ops, &mem);
+    if (rc)
+        return rc;
+    if (!kdf || px_hex_decode(salt, 16, json_string_value(json_object_get(enc, "salt"))) ||
         px_hex_decode(nonce, 24, json_string_value(json_object_get(enc, "nonce"))) ||
         px_hex_decode(box, 48, json_string_value(json_object_get(enc, "box"))))
         return px_err_set(PX_EFORMAT, "key file %s: its 'encrypted' part is damaged", path);
-    int rc = passphrase(pass, prompt, path);
+    rc = passphrase(pass, prompt, path);
     if (!rc)
-        rc = px_pwhash(key, pass, strlen(pass), salt);
+        rc = px_pwhash(key, pass, strlen(pass), salt, ops, mem);
     px_memzero(pass, sizeof pass);
     if (!rc && px_secretbox_open_easy(seed, box, sizeof box, nonce, key) != PX_OK)
         rc = px_err_set(PX_ECRYPTO, "wrong passphrase for key file %s", path);

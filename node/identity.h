@@ -11,6 +11,13 @@
  *    "encrypted": {"kdf": "argon2id13", "opslimit": N, "memlimit": N,
  *                  "salt": "<hex16>", "nonce": "<hex24>", "box": "<hex48>"}}
  *
+ * kdf names the algorithm (Argon2id, version 1.3); opslimit (passes) and
+ * memlimit (bytes) are the limits the key was made with. New keys are made
+ * at MODERATE (3 passes, 256 MiB); a file is read with any limits from
+ * INTERACTIVE (2, 64 MiB) up to SENSITIVE (4, 1 GiB) and refused, before
+ * anything is allocated, with limits outside that; a file without limits
+ * (older praxis) was made at INTERACTIVE and opens as such.
+ *
  * The passphrase of a protected key comes from PRAXIS_PASSPHRASE_FILE (a
  * file only its owner can read; its first line), else PRAXIS_PASSPHRASE
  * (for unattended starts), else the caller's prompt (px_identity_load_with).
@@ -20,6 +27,8 @@
  */
 #ifndef PX_IDENTITY_H
 #define PX_IDENTITY_H
+
+#include "crypto.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,8 +47,12 @@ void px_identity_from_seed(px_identity *id, const uint8_t seed[32]);
 int px_identity_save(const px_identity *id, const char *path);
 
 /* Write id to path protected by passphrase (mode 0600, refusing to
- * overwrite). */
+ * overwrite), at MODERATE Argon2id limits. */
 int px_identity_save_protected(const px_identity *id, const char *path, const char *passphrase);
+
+/* The same at the given Argon2id level. */
+int px_identity_save_protected_at(const px_identity *id, const char *path, const char *passphrase,
+                                  px_pwhash_level level);
 
 /* Read an identity. PX_ENOENT if missing, PX_EPERM if the file is readable
  * or writable by group/others, PX_EFORMAT if damaged (public key not

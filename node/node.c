@@ -47,6 +47,7 @@ typedef struct peer {
     px_conn *conn; /* our outbound connection, while it lives */
     bool reached;  /* its handshake completed */
     bool learned;  /* from an address entry, not from genesis or --peer */
+    uint8_t addr_next, addr_count; /* which resolved address to dial next, of how many */
     bool used;     /* the slot holds a target (learned ones are evicted) */
     bool keyless;  /* given without a key: the root's, unless an announcement names one */
     bool seen;     /* still announced, in the last look at announcements */
@@ -423,7 +424,14 @@ static void on_close(px_conn *c, int rc)
         if (p->reached) {
             p->reached = false;
             p->next_try_ms = now + 1000;
+        } else if (p->addr_next + 1 < p->addr_count) {
+            /* The host has more addresses (IPv6 and IPv4): try the next now. */
+            p->addr_next++;
+            p->next_try_ms = now;
+            px_debug("node", "dial %s failed (%s); trying its next address", p->text,
+                     px_err_message(rc));
         } else {
+            p->addr_next = 0;
             uint64_t delay = 1000ull << (p->failures < 6 ? p->failures : 6);
             if (delay > BACKOFF_MAX_MS)
                 delay = BACKOFF_MAX_MS;
@@ -583,8 +591,14 @@ static int start_listening(px_node *n)
         uvrc = uv_listen((uv_stream_t *)&n->listener, 128, on_incoming);
     if (uvrc) {
         uv_close((uv_handle_t *)&n->listener, NULL);
-        return px_err_set(px_err_from_uv(uvrc), "cannot listen on %s: %s", n->cfg.listen,
-                          uv_strerror(uvrc));
+        if (uvrc == UV_EADDRINUSE)
+            return px_err_set(PX_EBUSY,
+                              "--listen %s: the address is already in use (another program, or "
+                              "another praxisd, listens there); choose another port with "
+                              "--listen HOST:PORT",
+                              n->cfg.listen);
+        return px_err_set(px_err_from_uv(uvrc), "--listen %s: cannot listen there: %s",
+                          n->cfg.listen, uv_strerror(uvrc));
     }
     n->listening = true;
     snprintf(n->listen_text, sizeof n->listen_text, "%s", n->cfg.listen);
@@ -618,18 +632,34 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         free(r);
         return;
     }
+    /* Every address the name resolves to is tried in turn, one per dial
+     * (on_close moves on to the next). */
+    struct addrinfo *ai = res;
+    size_t count = 0;
+    for (struct addrinfo *x = res; x && count < 255; x = x->ai_next)
+        count++;
+    p->addr_count = (uint8_t)count;
+    if (p->addr_next >= count)
+        p->addr_next = 0;
+    for (size_t k = 0; k < p->addr_next && ai->ai_next; k++)
+        ai = ai->ai_next;
     session *s = session_new(n, r->peer_index);
     px_conn_cfg cfg = conn_cfg(n);
     px_conn *c = NULL;
-    int rc = s ? px_conn_dial(&cfg, res->ai_addr, p->key, &c) : PX_ENOMEM;
+    int rc = s ? px_conn_dial(&cfg, ai->ai_addr, p->key, &c) : PX_ENOMEM;
     uv_freeaddrinfo(res);
     free(r);
     if (rc) {
         if (s)
             session_unlink(n, s);
-        p->failures++;
-        p->next_try_ms = px_now_ms() + 5000;
-        dial_failed(n, p, rc, px_err_message(rc), 5000);
+        bool more = p->addr_next + 1 < p->addr_count;
+        p->addr_next = more ? p->addr_next + 1 : 0;
+        p->failures += !more;
+        p->next_try_ms = px_now_ms() + (more ? 0 : 5000);
+        if (more)
+            px_debug("node", "dial %s: %s", p->text, px_err_message(rc));
+        else
+            dial_failed(n, p, rc, px_err_message(rc), 5000);
         return;
     }
     s->conn = c;
@@ -997,9 +1027,9 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         }
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
-        return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
+        return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
                          pk, "software", PX_SOFTWARE, "listen",
-                         n->listening ? n->listen_text : "", "uptime_ms",
+                         n->listening ? n->listen_text : NULL, "uptime_ms",
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
                          (json_int_t)n->refused_connections, "connections", conns,
                          "dial_targets", targets, "replication", px_gossip_progress(n->gossip),
@@ -1093,12 +1123,13 @@ int px_node_start(px_node *n)
     int rc = PX_OK;
     n->started_ms = px_now_ms();
     n->next_rotate_ms = n->started_ms + ROTATE_EVERY_MS;
-    if (n->cfg.listen)
+    /* The control socket first: it refuses a second daemon on this data
+     * directory before a port is bound or anything is announced. */
+    rc = px_control_start(n->loop, n->local.paths.socket, control_answer, n, &n->control);
+    if (!rc && n->cfg.listen)
         rc = start_listening(n);
     if (!rc)
         rc = announce(n);
-    if (!rc)
-        rc = px_control_start(n->loop, n->local.paths.socket, control_answer, n, &n->control);
     if (rc)
         return rc;
     uv_timer_init(n->loop, &n->tick);

@@ -3,15 +3,22 @@
  * (node.c) runs the node in the foreground until SIGINT/SIGTERM.
  */
 #include "crypto.h"
+#include "datadir.h"
 #include "error.h"
 #include "log.h"
 #include "node.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
@@ -22,10 +29,13 @@ static const char usage[] =
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
     "  --data DIR         data directory made by 'praxis init' (default:\n"
-    "                     $PRAXIS_DATA, $XDG_DATA_HOME/praxis, ~/.local/share/praxis)\n"
-    "  --listen HOST:PORT accept peers here (numeric address, e.g. 0.0.0.0:7420)\n"
+    "                     $PRAXIS_DATA, $XDG_DATA_HOME/praxis, ~/.local/share/praxis);\n"
+    "                     locked (DIR/praxisd.lock) before anything is bound\n"
+    "  --listen HOST:PORT accept peers here (numeric address, e.g. 0.0.0.0:7420\n"
+    "                     or [::1]:7420)\n"
     "  --peer ADDR        dial this peer; KEY (64 hex digits) is its public key,\n"
-    "                     and may be left out for the network root's node\n"
+    "                     and may be left out for the network root's node; a\n"
+    "                     HOST name is dialled at every address it resolves to\n"
     "  --passphrase-file F  the passphrase of a protected key (first line of F,\n"
     "                     which must be 0600); PRAXIS_PASSPHRASE_FILE and\n"
     "                     PRAXIS_PASSPHRASE work too\n"
@@ -41,7 +51,44 @@ static const char usage[] =
     "  --max-clock-ahead S  entries stamped more than S seconds ahead of this\n"
     "                     node's clock are held until then (default 600)\n";
 
-int main(int argc, char **argv)
+/* The data directory's lock, held for the daemon's life (the kernel drops
+ * it however the process ends). Taken before anything is bound, so a second
+ * praxisd on the same directory stops before it touches a port. An
+ * uninitialised directory is left to px_node_run to report. */
+static int take_lock(const char *data_dir, int *fd)
+{
+    px_datadir d;
+    char path[PATH_MAX + 16];
+    *fd = -1;
+    int rc = px_datadir_resolve(&d, data_dir);
+    if (rc)
+        return rc;
+    if (access(d.genesis, F_OK) != 0)
+        return PX_OK; /* not initialised: no lock file left in a stray directory */
+    if (snprintf(path, sizeof path, "%s/praxisd.lock", d.dir) >= (int)sizeof path)
+        return px_err_set(PX_ETOOBIG, "data directory path %s is too long", d.dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0)
+        return errno == ENOENT ? PX_OK
+                               : px_err_set(px_err_from_errno(errno), "cannot open %s: %s", path,
+                                            strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        if (e == EWOULDBLOCK)
+            return px_err_set(PX_EBUSY,
+                              "another praxisd is running on the data directory %s (it holds "
+                              "%s); stop it first, or give this one another --data",
+                              d.dir, path);
+        return px_err_set(px_err_from_errno(e), "cannot lock %s: %s", path, strerror(e));
+    }
+    return PX_OK;
+}
+
+/* praxisd with its argument arrays (peers, announce: argc entries each,
+ * zeroed), so that main frees them whichever way this returns. */
+static int run(int argc, char **argv, const char **peers, const char **announce)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -57,18 +104,18 @@ int main(int argc, char **argv)
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
     px_node_cfg cfg = {0};
-    const char **peers = calloc((size_t)argc, sizeof *peers);
-    const char **announce = calloc((size_t)argc, sizeof *announce);
     px_log_level level = PX_LOG_INFO;
     int c, rc;
-    if (!peers || !announce)
-        return 1;
     cfg.peers = peers;
     cfg.announce = announce;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
+            if (!*optarg) {
+                fprintf(stderr, "praxisd: --data needs a directory\n");
+                return 2;
+            }
             cfg.data_dir = optarg;
             break;
         case 'l':
@@ -131,10 +178,23 @@ int main(int argc, char **argv)
         case 'V':
             puts("praxisd 0.1.0");
             return 0;
-        default:
-            fprintf(stderr, "praxisd: unknown option or missing value: %s\n%s", argv[optind - 1],
-                    usage);
+        default: {
+            /* One message: which option, and why. */
+            const char *arg = argv[optind - 1];
+            /* getopt leaves optopt at a long option's val when its value is
+             * missing, and at 0 when the option is unknown */
+            bool missing = strncmp(arg, "--", 2) == 0 && optopt != 0;
+            if (strncmp(arg, "--", 2) != 0 && optopt > 32 && optopt < 127)
+                fprintf(stderr, "praxisd: unknown option -%c; 'praxisd --help' lists the options\n",
+                        optopt);
+            else
+                fprintf(stderr,
+                        missing
+                            ? "praxisd: option %s needs a value; 'praxisd --help' lists the options\n"
+                            : "praxisd: unknown option %s; 'praxisd --help' lists the options\n",
+                        arg);
             return 2;
+        }
         }
     }
     if (optind != argc) {
@@ -146,12 +206,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "praxisd: cannot initialise libsodium\n");
         return 1;
     }
-    rc = px_node_run(&cfg);
-    free(peers);
-    free(announce);
+    int lock_fd;
+    rc = take_lock(cfg.data_dir, &lock_fd);
+    if (!rc)
+        rc = px_node_run(&cfg);
+    if (lock_fd >= 0)
+        close(lock_fd);
     if (rc) {
         fprintf(stderr, "praxisd: %s\n", px_err_message(rc));
         return 1;
     }
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char **peers = calloc((size_t)argc, sizeof *peers);
+    const char **announce = calloc((size_t)argc, sizeof *announce);
+    int rc = peers && announce ? run(argc, argv, peers, announce) : 1;
+    free(peers);
+    free(announce);
+    return rc;
 }

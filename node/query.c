@@ -1743,7 +1743,7 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         if (!prev || !same_series(prev, b)) {
             series_label(b, label, sizeof label);
             points = json_array();
-            json_array_append_new(series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "label",
+            json_array_append_new(series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "group",
                                                     jstr(label), "country", b->country, "centre",
                                                     jstr(b->centre), "service", jstr(b->service),
                                                     "channel", jstr(b->channel), "points", points));

@@ -143,7 +143,7 @@ int px_query_compare(const px_query *q, const char *indicator, const char *perio
  * series when its status is "break", or its indicator, indicator version or
  * method differs from the previous point's.
  * OUT *out: {"indicator": {...as compare}, "country", "sources": [...],
- *   "series": [{"label", "country", "centre", "service", "channel",
+ *   "series": [{"group", "country", "centre", "service", "channel",
  *     "points": [{"period", "value", "indicator", "converted",
  *       "value_100", "converted_100", "n", "method", "status",
  *       "comparable", "break", "break_reason", "id", "author",

@@ -43,10 +43,17 @@ void px_html_escape(FILE *out, const char *s)
             fputs("&#39;", out);
             break;
         default:
-            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
                 fputs("\xef\xbf\xbd", out);
-            else
+            } else if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+                                        (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+                /* bidi embeddings, overrides, isolates (U+202A..E, U+2066..9):
+                 * they would show the text around them in another order */
+                fputs("\xef\xbf\xbd", out);
+                p += 2;
+            } else {
                 fputc(*p, out);
+            }
         }
     }
 }
@@ -401,7 +408,7 @@ static int line_chart(FILE *out, const json_t *trend, const char *target)
                     "stroke=\"%s\"><title>",
                     brk ? " break" : "", XPOS(xi), YPOS(json_number_value(v)),
                     brk ? "#fff" : colour, brk ? "#c0392b" : colour);
-            esc_key(out, s, "label");
+            esc_key(out, s, "group");
             fputs(" ", out);
             esc_key(out, p, "period");
             fprintf(out, ": %s of 100 (", num1(b, v));
@@ -418,7 +425,7 @@ static int line_chart(FILE *out, const json_t *trend, const char *target)
                 "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
                 "<text x=\"%d\" y=\"%d\" class=\"label\">",
                 X0, ly - 6, colour, X0 + 20, ly);
-        esc_key(out, s, "label");
+        esc_key(out, s, "group");
         fputs("</text>\n", out);
     }
 #undef XPOS
@@ -441,7 +448,7 @@ static void trend_table(FILE *out, const json_t *trend)
     {
         bool brk = json_is_true(json_object_get(p, "break"));
         fprintf(out, "<tr class=\"%s\"><td>", brk ? "break" : "");
-        esc_key(out, s, "label");
+        esc_key(out, s, "group");
         fputs("</td><td>", out);
         esc_key(out, p, "period");
         fputs("</td><td>", out);

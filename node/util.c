@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include "error.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -138,54 +139,19 @@ out:
 
 int px_write_file(const char *path, const void *data, size_t len, int mode, bool exclusive)
 {
-    char tmp[PATH_MAX];
-    int rc = PX_OK;
-    int fd = -1;
-    if (exclusive && access(path, F_OK) == 0)
-        return px_err_set(PX_EEXIST, "%s already exists; refusing to overwrite it", path);
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return px_err_set(PX_ETOOBIG, "path too long: %s", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0)
-        return px_err_set(px_err_from_errno(errno), "cannot create %s: %s", tmp, strerror(errno));
-    /* The umask may have narrowed mode; it can never widen it, but be
-     * explicit so a key file is exactly what we asked for. */
-    if (fchmod(fd, (mode_t)mode) != 0)
-        goto fail;
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += n;
-        left -= (size_t)n;
+    px_outfile o;
+    int rc = px_outfile_open(&o, path, mode, exclusive);
+    if (rc)
+        return rc;
+    /* Unbuffered: the bytes (a key, the network key) go straight from data
+     * to the file, with no copy left in a stdio buffer. */
+    setvbuf(o.f, NULL, _IONBF, 0);
+    if (len > 0 && fwrite(data, 1, len, o.f) != len) {
+        int e = errno ? errno : EIO;
+        px_outfile_abort(&o);
+        return px_err_set(px_err_from_errno(e), "cannot write %s: %s", path, strerror(e));
     }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (exclusive) {
-        /* link() fails if the target exists: no window for a race. */
-        if (link(tmp, path) != 0)
-            goto fail;
-        unlink(tmp);
-    } else if (rename(tmp, path) != 0) {
-        goto fail;
-    }
-    return PX_OK;
-fail:
-    rc = px_err_set(px_err_from_errno(errno), "cannot write %s: %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return rc;
+    return px_outfile_commit(&o);
 }
 
 int px_path_join(char *out, size_t outlen, const char *dir, const char *name)

@@ -34,8 +34,9 @@ int px_hex_decode(uint8_t *out, size_t outlen, const char *hex);
  * PX_ETOOBIG. Caller frees *out. Sets a detail naming the path on error. */
 int px_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 
-/* Write data to path atomically (temp file + rename) with the given mode.
- * With exclusive, fail with PX_EEXIST if path exists. */
+/* Write data to path whole or not at all, with exactly the given mode
+ * (px_outfile: a mkstemp file beside path, fsynced, renamed over it). With
+ * exclusive, fail with PX_EEXIST if path exists. */
 int px_write_file(const char *path, const void *data, size_t len, int mode, bool exclusive);
 
 /* Join dir and name into out (size outlen). PX_ETOOBIG if it does not fit. */

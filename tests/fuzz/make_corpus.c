@@ -2,9 +2,10 @@
  * make_corpus.c — writes the seed corpora of the fuzz targets:
  * tests/fuzz/corpus/<target>/<seed>, small valid inputs made with the
  * library itself (entries, exports, box-stream frames, wire messages,
- * genesis documents, records, CSV) and the Secret Handshake messages of the
- * shared test vectors. The outputs are committed; run this again only when
- * a format or a target's input layout changes:
+ * genesis documents, records, CSV, untrusted text) and the Secret
+ * Handshake messages of the shared test vectors. The outputs are
+ * committed; run this again only when a format or a target's input layout
+ * changes:
  *
  *   build/tests/fuzz_make_corpus tests/fuzz/corpus /work/shared/vectors/shs-vectors.json
  *
@@ -548,6 +549,43 @@ static void corpus_records(void)
         put_str("fuzz_csv", csvs[i].name, csvs[i].text);
 }
 
+/* --- fuzz_text -------------------------------------------------------------- */
+
+/* Byte 0 is the column count, the rest the text. */
+static const struct {
+    const char *name;
+    const char *text;
+} texts[] = {
+    {"plain", "\x14"
+              "Astana Public Service Hall"},
+    {"cyrillic-cut",
+     "\x05\xd2\x9a\xd0\xb0\xd0\xb7\xd0\xb0\xd2\x9b\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd"},
+    {"wide-and-marks", "\x04\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e e\xcc\x81"},
+    {"escapes", "\x10"
+                "a\x1b[2Jb\x1b]0;title\x07"
+                "c\x1bP"
+                "q\x1b\\d\x1b(B\x1b"
+                "c"},
+    {"c1", "\x08"
+           "a\xc2\x9b"
+           "31mb\xc2\x9d"
+           "0;t\xc2\x9c"
+           "c\xc2\x85"},
+    {"unterminated", "\x08"
+                     "a\x1b]0;never ends\x1b]\x1b_"},
+    {"bidi", "\x0c\xe2\x80\xaelive.exe\xe2\x81\xa6x\xe2\x81\xa9\xe2\x80\xa8y"},
+    {"invalid-utf8", "\x06"
+                     "a\xff\xc0\xaf\xed\xa0\x80\xe2\x80"},
+    {"formula", "\x03=HYPERLINK(\"http://evil.example/\",\"x\")"},
+    {"formula-spaces", "\x03  -3.5, \"quoted\"\r\n"},
+};
+
+static void corpus_text(void)
+{
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        put_str("fuzz_text", texts[i].name, texts[i].text);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -563,6 +601,7 @@ int main(int argc, char **argv)
     corpus_shs(argv[2]);
     corpus_genesis();
     corpus_records();
+    corpus_text();
     if (failures) {
         fprintf(stderr, "make_corpus: %d files could not be written\n", failures);
         return 1;

@@ -71,7 +71,7 @@ start_bg() {
 
 # count_entries DIR: number of entries held by the node in DIR.
 count_entries() {
-    px --data "$1" log --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'
+    px --data "$1" log --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))'
 }
 
 # --- networks of nodes --------------------------------------------------------

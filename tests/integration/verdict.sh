@@ -18,7 +18,7 @@ start_with() {
     NODE_PID[$name]=$LAST_PID
     wait_until 10 test -S "$T/$name/control.sock"
 }
-feed_len() { px --data "$T/$1" log "$2" | wc -l; }
+feed_len() { px --data "$T/$1" log "$2" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))'; }
 has_feed() { [ "$(feed_len "$1" "$2")" -ge "$3" ]; }
 
 # --- a bad signature inside a validly signed run --------------------------------------
@@ -76,7 +76,7 @@ start_with n
 "$PEER" strip --data "$T/s" --to "$(px --data "$T/n" id)@127.0.0.1:${PORT[n]}" --file "$T/c.feed" \
     --hold 500 --timeout 10000 >"$T/strip.out" 2>&1 || { cat "$T/strip.out" >&2; fail "px_peer strip"; }
 wait_until 10 has_feed n "$KC" 20
-first="$(px --data "$T/n" log "$KC" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')"
+first="$(px --data "$T/n" log "$KC" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["id"])')"
 px --data "$T/n" show "$first" --json | "$PY" -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("body") is None else 1)' ||
     fail "the stripped entry arrived with a body after all"
 start_node c n
