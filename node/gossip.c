@@ -108,6 +108,7 @@ typedef struct job {
     size_t len;
     bool bodies; /* a `bodies` reply, not an `entries` batch */
     uv_work_t prep;
+    bool preparing; /* queued on the thread pool (or done) */
     bool prepared;
     /* decoded and verified before the transaction (worker thread) */
     msgpack_unpacked u;
@@ -180,6 +181,7 @@ struct px_gossip {
     uint64_t next_peer_id;
     job *queue_head, *queue_tail;
     bool job_running;
+    size_t preparing; /* jobs on the thread pool being decoded and verified */
     size_t queued_bytes;
     uv_idle_t pump;
     bool pump_active;
@@ -221,7 +223,10 @@ static void kick(px_gossip *g);
 static void on_maint(uv_timer_t *t);
 static void start_next_job(px_gossip *g);
 static void free_job(struct job *j);
+static void prepare_more(px_gossip *g);
 enum { MAINT_MS = 2000, RELEASE_EVERY_MS = 10000 };
+/* Received batches decoded and verified ahead of the worker, at most. */
+enum { PREPARE_AHEAD = 16 };
 
 /* --- heads and forks ---------------------------------------------------------- */
 
@@ -713,7 +718,31 @@ static void prepare_done(uv_work_t *req, int status)
     px_gossip *g = j->g;
     (void)status;
     j->prepared = true;
+    g->preparing--;
+    prepare_more(g);
     start_next_job(g);
+}
+
+/* Start preparing queued jobs, at most PREPARE_AHEAD at once beyond those
+ * prepared and waiting: decoded batches take about twice their message's
+ * memory, so only a few are decoded ahead of the worker. */
+static void prepare_more(px_gossip *g)
+{
+    size_t ahead = 0;
+    for (job *j = g->queue_head; j && ahead < PREPARE_AHEAD; j = j->next) {
+        ahead++;
+        if (j->preparing || g->stopping)
+            continue;
+        if (uv_queue_work(g->loop, &j->prep, prepare_work, prepare_done) != 0) {
+            /* cannot happen with a valid loop; the job fails when stored */
+            j->decode_rc = PX_ENOMEM;
+            snprintf(j->decode_err, sizeof j->decode_err, "cannot queue work");
+            j->preparing = j->prepared = true;
+            continue;
+        }
+        j->preparing = true;
+        g->preparing++;
+    }
 }
 
 /* Store the bodies of a `bodies` reply: each must match the hash its held
@@ -1050,6 +1079,7 @@ static void start_next_job(px_gossip *g)
     }
     if (!g->queue_head)
         g->queue_tail = NULL;
+    prepare_more(g); /* the next batches, while these are stored */
     w->g = g;
     w->req.data = w;
     w->release = g->release_pending; /* taken on the loop thread */
@@ -1093,10 +1123,6 @@ static int queue_job(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_t
     j->bodies = bodies;
     j->queued_ns = px_mono_ns();
     j->prep.data = j;
-    if (uv_queue_work(g->loop, &j->prep, prepare_work, prepare_done) != 0) {
-        free_job(j);
-        return PX_ENOMEM;
-    }
     if (g->queue_tail)
         g->queue_tail->next = j;
     else
@@ -1107,6 +1133,7 @@ static int queue_job(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_t
         p->paused = true;
         px_conn_pause(p->conn);
     }
+    prepare_more(g);
     return PX_OK;
 }
 
