@@ -161,6 +161,7 @@ struct px_gossip_peer {
     uint64_t received;
     uint64_t sent;
     uint64_t last_new_ms; /* when it last gave us something new (or sent its clock) */
+    uint64_t last_want_ms; /* when we last answered its want_bodies */
     px_gossip_peer *prev, *next;
 };
 
@@ -227,6 +228,8 @@ static void prepare_more(px_gossip *g);
 enum { MAINT_MS = 2000, RELEASE_EVERY_MS = 10000 };
 /* Received batches decoded and verified ahead of the worker, at most. */
 enum { PREPARE_AHEAD = 16 };
+/* A peer's want_bodies are answered at most this often. */
+enum { WANT_ANSWER_MS = 500 };
 
 /* --- heads and forks ---------------------------------------------------------- */
 
@@ -1187,8 +1190,12 @@ static int on_want_bodies(px_gossip *g, px_gossip_peer *p, const msgpack_object 
         if (ids->via.array.ptr[i].type != MSGPACK_OBJECT_BIN ||
             ids->via.array.ptr[i].via.bin.size != 32)
             return px_err_set(PX_EPROTO, "want_bodies item %u is not a 32-byte id", i + 1);
-    if (px_conn_congested(p->conn))
+    /* At most one answer per peer every WANT_ANSWER_MS (we ask every
+     * MAINT_MS): a peer that floods requests gets no more of our time. */
+    uint64_t now = px_now_ms();
+    if (px_conn_congested(p->conn) || now - p->last_want_ms < WANT_ANSWER_MS)
         return PX_OK;
+    p->last_want_ms = now;
     px_buf items = {0}, body = {0}, b = {0};
     size_t count = 0;
     int rc = PX_OK;
