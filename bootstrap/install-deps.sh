@@ -15,6 +15,8 @@ packages=(
     build-essential cmake pkg-config
     # libraries (DESIGN.md "Dependencies")
     libsodium-dev libuv1-dev libsqlite3-dev "$msgpack_pkg" libjansson-dev libcsv-dev
+    # the web interface: HTTP server, message catalogues; curl for its tests
+    libmicrohttpd-dev gettext curl
     # tests: independent verifier, fuzzing
     python3 python3-msgpack python3-nacl clang
 )

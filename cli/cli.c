@@ -247,6 +247,12 @@ bool px_cli_is_secretariat(void *ctx, const uint8_t key[32])
     return r == PX_ROLE_ROOT || r == PX_ROLE_SECRETARIAT;
 }
 
+static const uint8_t *cli_centre_of(void *ctx, const uint8_t author[32])
+{
+    const px_local *l = ctx;
+    return px_members_centre(&l->members, author);
+}
+
 void px_cli_query(px_local *l, const char *lang, struct px_query *q)
 {
     memset(q, 0, sizeof *q);
@@ -254,6 +260,8 @@ void px_cli_query(px_local *l, const char *lang, struct px_query *q)
     q->lang = lang;
     q->is_secretariat = px_cli_is_secretariat;
     q->secretariat_ctx = l;
+    q->centre_of = cli_centre_of;
+    q->centre_ctx = l;
 }
 
 void px_cli_print_csv(const json_t *rows, const char *const *cols, size_t ncols)

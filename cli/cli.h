@@ -33,6 +33,9 @@ typedef struct px_verb {
 /* Read a passphrase from the terminal without echo. PX_EPERM without one. */
 int px_cli_read_passphrase(const char *prompt, char *buf, size_t n);
 int px_cli_prompt_passphrase(char *buf, size_t n);
+/* A new passphrase (init --protect, key rotate): from PRAXIS_PASSPHRASE_FILE
+ * or PRAXIS_PASSPHRASE, else typed twice; at least 8 characters. */
+int px_cli_new_passphrase(char *buf, size_t n);
 
 /* Report rc (with its detail) as "praxis: ..." on stderr; returns 1. */
 int px_cli_fail(int rc);
@@ -131,5 +134,7 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv);
 int px_cmd_export(px_cli *cli, int argc, char **argv);
 int px_cmd_report(px_cli *cli, int argc, char **argv);
 int px_cmd_member(px_cli *cli, int argc, char **argv);
+int px_cmd_key(px_cli *cli, int argc, char **argv);
+int px_cmd_ui(px_cli *cli, int argc, char **argv);
 
 #endif

@@ -76,8 +76,8 @@ static int do_import(px_local *l, const char *file)
 {
     px_archive_reader r = {0};
     px_entry e;
-    uint64_t added = 0, dup = 0, forks = 0, held = 0, ahead = 0;
-    char refused_author[17] = "";
+    uint64_t added = 0, dup = 0, forks = 0, held = 0, cut = 0, ahead = 0;
+    char refused_author[17] = "", cut_author[17] = "";
     bool is_stdin = strcmp(file, "-") == 0;
     int rc = PX_OK;
     r.f = is_stdin ? stdin : fopen(file, "rb");
@@ -100,6 +100,15 @@ static int do_import(px_local *l, const char *file)
             /* Stamped ahead of our clock: neither accepted nor refused. */
             if (px_members_hold(l->store, &e, px_now_ms()) == PX_OK)
                 ahead++;
+            rc = PX_OK;
+            continue;
+        }
+        if (rc == PX_ENOTMEMBER && px_members_cut_off(&l->members, e.h.author)) {
+            /* Past its author's revocation or hand-over: refused for good. */
+            char who[65];
+            if (cut == 0)
+                snprintf(cut_author, sizeof cut_author, "%.16s", px_id_hex(who, e.h.author));
+            cut++;
             rc = PX_OK;
             continue;
         }
@@ -147,7 +156,13 @@ static int do_import(px_local *l, const char *file)
                 "%llu entries are stamped more than 10 minutes ahead of this node's clock; "
                 "they are held back and accepted when their time comes\n",
                 (unsigned long long)ahead);
-    if (!rc && held)
+    if (!rc && cut)
+        rc = px_err_set(PX_ENOTMEMBER,
+                        "%s: %llu entries refused: they come after the last valid entry of their "
+                        "author (%s...), which was revoked or handed over; their timestamps do "
+                        "not matter",
+                        file, (unsigned long long)cut, cut_author);
+    else if (!rc && held)
         rc = px_err_set(PX_ENOTMEMBER,
                         "%s: %llu entries refused: their author (%s...) is not an admitted "
                         "member; they are held back and will be accepted if an admission arrives",

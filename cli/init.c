@@ -31,8 +31,8 @@ static const char usage[] =
     "                  stored in the key file\n";
 
 /* A new passphrase: from the environment (unattended set-ups), or typed
- * twice. */
-static int get_new_passphrase(char *buf, size_t n)
+ * twice (cli.h). */
+int px_cli_new_passphrase(char *buf, size_t n)
 {
     const char *file = getenv("PRAXIS_PASSPHRASE_FILE");
     const char *env = getenv("PRAXIS_PASSPHRASE");
@@ -123,7 +123,7 @@ int px_cmd_init(px_cli *cli, int argc, char **argv)
         rc = px_mkdirs(d.dir, 0700);
     char pass[1024] = "";
     if (!rc && protect)
-        rc = get_new_passphrase(pass, sizeof pass);
+        rc = px_cli_new_passphrase(pass, sizeof pass);
     if (!rc)
         rc = protect ? px_identity_save_protected_at(&me, d.key, pass, level)
                      : px_identity_save(&me, d.key);

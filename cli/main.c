@@ -13,6 +13,7 @@ static const px_verb verbs[] = {
     {"init", px_cmd_init, "create an identity and a new network, or join one (--network FILE)"},
     {"id", px_cmd_id, "print this node's public key"},
     {"member", px_cmd_member, "admit or revoke members (secretariat); list the membership"},
+    {"key", px_cmd_key, "rotate this node's key: the new key continues its membership"},
     {"network", px_cmd_network, "show or export the network genesis; manage bootstrap addresses"},
     {"publish", px_cmd_publish, "sign and append records from a JSON (or CSV) file"},
     {"log", px_cmd_log, "list the entries of one feed or of all feeds"},
@@ -32,6 +33,7 @@ static const px_verb verbs[] = {
     {"export", px_cmd_export, "benchmark results as JSON, CSV or SDMX-CSV"},
     {"report", px_cmd_report, "write a self-contained HTML report with charts"},
     {"reindex", px_cmd_reindex, "rebuild the records index from the entries held"},
+    {"ui", px_cmd_ui, "print the web interface's login link and open it in a browser"},
     {"help", NULL, "this list; 'praxis help VERB' explains one verb (as VERB --help)"},
 };
 

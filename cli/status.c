@@ -16,7 +16,8 @@
 static const char status_usage[] =
     "usage: praxis status [--json]\n\n"
     "Shows this node, the feeds held (head seq, last entry time, frozen by a\n"
-    "fork or not) and, when praxisd runs, its connections.\n"
+    "fork or not, cut by a revocation or hand-over: entries past the cut are\n"
+    "kept as evidence only) and, when praxisd runs, its connections.\n"
     "  --json  the same as one JSON object\n";
 
 static const char peers_usage[] =
@@ -55,6 +56,22 @@ static int feed_json(void *ctx, const px_head *h)
     return PX_OK;
 }
 
+/* Feeds of revoked or handed-over keys: the last seq that counts. */
+static void mark_cuts(const px_local *l, json_t *feeds)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(feeds, i, f)
+    {
+        uint8_t key[32];
+        const char *hex = json_string_value(json_object_get(f, "author"));
+        if (!hex || px_hex_decode(key, 32, hex) != PX_OK || !px_members_cut_off(&l->members, key))
+            continue;
+        json_object_set_new(f, "valid_until",
+                            json_integer((json_int_t)px_members_valid_until(&l->members, key)));
+    }
+}
+
 static void print_conns(json_t *daemon)
 {
     json_t *conns = json_object_get(daemon, "connections");
@@ -89,6 +106,7 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
     rc = px_store_each_feed(l.store, feed_json, feeds);
     if (!rc)
         rc = px_store_count(l.store, &entries);
+    mark_cuts(&l, feeds);
     json_t *req = json_pack("{s:s}", "op", "status");
     json_t *daemon = NULL;
     int drc = px_control_call(l.paths.socket, req, 5000, &daemon);
@@ -116,11 +134,22 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
             char when[32];
             bool fz = json_is_true(json_object_get(f, "frozen"));
             frozen += fz;
-            printf("  %.16s  seq %-7lld last %s%s\n",
+            printf("  %.16s  seq %-7lld last %s%s",
                    json_string_value(json_object_get(f, "author")),
                    (long long)json_integer_value(json_object_get(f, "seq")),
                    px_cli_time(when, (uint64_t)json_integer_value(json_object_get(f, "timestamp_ms"))),
                    fz ? "  FROZEN: forked" : "");
+            json_t *until = json_object_get(f, "valid_until");
+            json_int_t seq = json_integer_value(json_object_get(f, "seq"));
+            if (until && seq > json_integer_value(until))
+                printf("  CUT: revoked or handed over after seq %lld; %lld later entries kept as "
+                       "evidence only",
+                       (long long)json_integer_value(until),
+                       (long long)(seq - json_integer_value(until)));
+            else if (until)
+                printf("  ended: revoked or handed over at seq %lld",
+                       (long long)json_integer_value(until));
+            putchar('\n');
         }
         if (frozen)
             printf("forks       %zu feed(s) frozen: their authors signed two entries for one "

@@ -55,6 +55,8 @@ typedef struct importer {
     const char *name;
     px_csvin_check_fn check;
     void *ctx;
+    px_csvin_row_fn row_fn; /* px_csvin_each: rows go here instead */
+    void *row_ctx;
     struct csv_parser parser;
     size_t line;     /* physical line being fed, from 1 */
     size_t row_line; /* line on which the current record began */
@@ -350,6 +352,36 @@ static int check_row(importer *im, const json_t *obj)
     return rc;
 }
 
+/* px_csvin_each's form of row(): every cell that cannot be converted is
+ * reported; a row whose cells all convert goes to row_fn as an object. */
+static void row_each(importer *im, size_t line)
+{
+    json_t *obj = json_object();
+    bool bad = false;
+    int rc = obj ? PX_OK : PX_ENOMEM;
+    for (size_t i = 0; !rc && i < im->ncols; i++) {
+        const struct column *col = &columns[im->colmap[i]];
+        const char *s = cell_text(im, i);
+        size_t n = im->cell_len[i];
+        json_t *v = NULL;
+        trim(&s, &n);
+        if (n == 0)
+            continue;
+        rc = convert_cell(col, s, n, &v);
+        if (rc == PX_ESCHEMA) {
+            bad = true;
+            rc = im->row_fn(im->row_ctx, im->rows, line, NULL, col->name, px_err_detail());
+        } else if (!rc && json_object_set_new(obj, col->name, v) != 0) {
+            rc = PX_ENOMEM;
+        }
+    }
+    if (!rc && !bad)
+        rc = im->row_fn(im->row_ctx, im->rows, line, obj, NULL, NULL);
+    json_decref(obj);
+    if (rc)
+        fail(im, rc);
+}
+
 static void row(importer *im)
 {
     char reason[160];
@@ -371,7 +403,17 @@ static void row(importer *im)
     if (im->ncells != im->ncols) {
         snprintf(reason, sizeof reason, "the row has %zu cells, but the header has %zu columns",
                  im->ncells, im->ncols);
+        if (im->row_fn) {
+            rc = im->row_fn(im->row_ctx, im->rows, line, NULL, "", reason);
+            if (rc)
+                fail(im, rc);
+            return;
+        }
         reject(im, line, reason);
+        return;
+    }
+    if (im->row_fn) {
+        row_each(im, line);
         return;
     }
     obj = json_object();
@@ -448,6 +490,12 @@ static void row_end(int c, void *data)
 
 /* ---- driver ------------------------------------------------------------ */
 
+/* libcsv's idea of a space to trim, without the tab (the separator). */
+static int is_space_not_tab(unsigned char c)
+{
+    return c == ' ';
+}
+
 static bool blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -457,11 +505,11 @@ static bool blank(const char *s, size_t n)
     return true;
 }
 
-/* ';' if the first non-blank line has more semicolons than commas outside
- * quotes, else ','. */
+/* The separator of the first non-blank line: a tab, ';' or ',', whichever
+ * occurs most often outside quotes (',' on a tie or when none occurs). */
 static unsigned char detect_separator(const char *s, size_t n)
 {
-    size_t i = 0, commas = 0, semis = 0;
+    size_t i = 0, commas = 0, semis = 0, tabs = 0;
     bool quoted = false, content = false;
     for (; i < n; i++) {
         char c = s[i];
@@ -473,9 +521,13 @@ static unsigned char detect_separator(const char *s, size_t n)
             commas++;
         else if (!quoted && c == ';')
             semis++;
+        else if (!quoted && c == '\t' && content)
+            tabs++;
         if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
             content = true;
     }
+    if (tabs > commas && tabs > semis)
+        return '\t';
     return semis > commas ? ';' : ',';
 }
 
@@ -546,7 +598,10 @@ int px_csvin_benchmarks(const char *name, const char *data, size_t len, px_csvin
         goto out;
     }
     parser_ready = true;
-    csv_set_delim(&im.parser, detect_separator(data, len));
+    unsigned char sep = detect_separator(data, len);
+    csv_set_delim(&im.parser, sep);
+    if (sep == '\t')
+        csv_set_space_func(&im.parser, is_space_not_tab);
     feed(&im, data, len);
     rc = im.rc;
     if (rc)
@@ -591,6 +646,49 @@ out:
     if (parser_ready)
         csv_free(&im.parser);
     json_decref(im.array);
+    px_buf_free(&im.cells);
+    px_buf_free(&im.packed);
+    px_buf_free(&im.report);
+    px_buf_free(&im.summary);
+    return rc;
+}
+
+int px_csvin_each(const char *name, const char *data, size_t len, px_csvin_row_fn fn, void *ctx)
+{
+    importer im;
+    int rc = PX_OK;
+    bool parser_ready = false;
+
+    memset(&im, 0, sizeof im);
+    im.name = name ? name : "CSV";
+    im.row_fn = fn;
+    im.row_ctx = ctx;
+    if (data == NULL && len > 0)
+        return px_err_set(PX_EINVAL, "%s: no data", im.name);
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
+    if (blank(data, len))
+        return px_err_set(PX_EFORMAT,
+                          "%s is empty; its first line must name the fields, e.g. "
+                          "indicator,country,period,value",
+                          im.name);
+    if (csv_init(&im.parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL))
+        return PX_ENOMEM;
+    parser_ready = true;
+    unsigned char sep = detect_separator(data, len);
+    csv_set_delim(&im.parser, sep);
+    if (sep == '\t') /* a tab is data, not a space to trim, in a tab-separated file */
+        csv_set_space_func(&im.parser, is_space_not_tab);
+    feed(&im, data, len);
+    rc = im.rc;
+    if (!rc && !im.have_header)
+        rc = px_err_set(PX_EFORMAT, "%s has no header line naming the fields", im.name);
+    else if (!rc && im.rows == 0)
+        rc = px_err_set(PX_ESCHEMA, "%s: no benchmark rows below the header", im.name);
+    if (parser_ready)
+        csv_free(&im.parser);
     px_buf_free(&im.cells);
     px_buf_free(&im.packed);
     px_buf_free(&im.report);

@@ -5,8 +5,8 @@
  * The first non-blank line is a header naming the fields (the benchmark
  * field names of schema/RECORDS.md, matched ignoring ASCII case and
  * surrounding spaces); each later line is one benchmark result. The
- * separator is ',' or ';', detected from the header line (whichever occurs
- * more often outside quotes). Fields may be quoted with '"' ("" inside a
+ * separator is ',', ';' or a tab, detected from the header line (whichever
+ * occurs most often outside quotes). Fields may be quoted with '"' ("" inside a
  * quoted field is one quote; quoted fields may span lines). Numbers use a
  * decimal point. A UTF-8 byte-order mark and CRLF line ends are accepted.
  * Empty cells are omitted from the record; lines whose cells are all empty
@@ -67,6 +67,21 @@ typedef int (*px_csvin_check_fn)(void *ctx, const px_benchmark *row);
  *   PX_ENOMEM, or whatever check returned to stop the import. */
 int px_csvin_benchmarks(const char *name, const char *data, size_t len, px_csvin_check_fn check,
                         void *ctx, json_t **out, char **report);
+
+/* The rows of CSV text data[0..len) one at a time, for a caller that checks
+ * and stores each row itself (node/publish.c): fn gets the row's 1-based
+ * number, the line it starts on, and either the row as a JSON object (keys
+ * in header order; not yet checked against the benchmark schema; borrowed
+ * for the call) with field and message NULL, or obj NULL with the column
+ * (field; "" for the row as a whole) and the reason one cell or the row
+ * cannot be converted (called once per bad cell). fn returns PX_OK to go
+ * on; any other code stops the reading and is returned.
+ * Returns PX_OK; PX_ESCHEMA / PX_EFORMAT for a header that cannot be used,
+ * malformed quoting or no rows (detail names the line or column); PX_ENOMEM;
+ * or fn's code. */
+typedef int (*px_csvin_row_fn)(void *ctx, size_t record, size_t line, const json_t *obj,
+                               const char *field, const char *message);
+int px_csvin_each(const char *name, const char *data, size_t len, px_csvin_row_fn fn, void *ctx);
 
 /* The same for a file ("-" reads standard input and is called "stdin" in
  * messages). Adds PX_ENOENT/PX_EIO/PX_ETOOBIG from reading the file. */

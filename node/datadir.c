@@ -49,6 +49,16 @@ void px_local_set_prompt(px_passphrase_fn prompt)
     prompt_fn = prompt;
 }
 
+/* px_index_until_fn: what of a feed counts here (members.h), our own feed
+ * always (we may publish before our admission arrives). */
+static uint64_t local_counts_until(void *ctx, const uint8_t author[32])
+{
+    const px_local *l = ctx;
+    if (memcmp(author, l->me.pk, 32) == 0)
+        return UINT64_MAX;
+    return px_members_counts_until((void *)&l->members, author);
+}
+
 int px_local_open(px_local *l, const char *explicit_dir)
 {
     memset(l, 0, sizeof *l);
@@ -65,8 +75,12 @@ int px_local_open(px_local *l, const char *explicit_dir)
         rc = px_store_open(l->paths.store, &l->store);
     if (!rc)
         rc = px_members_load(&l->members, l->store, l->genesis.root);
+    if (!rc) /* entries past a revoked key's cut are never indexed */
+        rc = px_index_set_until(l->store, local_counts_until, l);
     if (!rc) /* builds the records index if the store has none yet */
         rc = px_index_open(l->store, NULL);
+    if (!rc)
+        rc = px_local_apply_cuts(l, NULL);
     if (rc)
         return rc;
     l->feed.store = l->store;
@@ -76,6 +90,57 @@ int px_local_open(px_local *l, const char *explicit_dir)
     l->feed.is_member = px_members_admits;
     l->feed.member_ctx = &l->members;
     return PX_OK;
+}
+
+typedef struct cut_digest {
+    px_local *l;
+    px_hash_state st;
+    bool any;
+} cut_digest;
+
+/* A feed held beyond what counts goes into the digest. */
+static int digest_feed(void *ctx, const px_head *h)
+{
+    cut_digest *d = ctx;
+    uint64_t until = local_counts_until(d->l, h->author);
+    if (h->seq <= until)
+        return PX_OK;
+    uint8_t seq[8];
+    for (int k = 0; k < 8; k++)
+        seq[k] = (uint8_t)(until >> (8 * k));
+    px_hash_update(&d->st, h->author, 32);
+    px_hash_update(&d->st, seq, 8);
+    d->any = true;
+    return PX_OK;
+}
+
+int px_local_apply_cuts(px_local *l, bool *rebuilt)
+{
+    cut_digest d = {.l = l};
+    uint8_t digest[32];
+    char want[65] = "none", have[80];
+    if (rebuilt)
+        *rebuilt = false;
+    px_hash_init(&d.st);
+    int rc = px_store_each_feed(l->store, digest_feed, &d);
+    if (rc)
+        return rc;
+    px_hash_final(&d.st, digest);
+    if (d.any)
+        px_hex_encode(want, digest, 32);
+    rc = px_store_meta_get(l->store, "records_cuts", have, sizeof have);
+    if (rc == PX_ENOENT)
+        snprintf(have, sizeof have, "none");
+    else if (rc)
+        return rc;
+    if (strcmp(have, want) == 0)
+        return PX_OK;
+    rc = px_index_rebuild(l->store, NULL);
+    if (!rc)
+        rc = px_store_meta_set(l->store, "records_cuts", want);
+    if (!rc && rebuilt)
+        *rebuilt = true;
+    return rc;
 }
 
 void px_local_close(px_local *l)

@@ -6,6 +6,9 @@
  *   genesis.json   the network this node belongs to (0600: holds the key)
  *   store.db       the SQLite store (+ -wal, -shm)
  *   control.sock   praxisd's control socket (0600), while it runs
+ *   web.token      the web interface's login token (0600; websec.h)
+ *   http.addr      the address praxisd's web interface is bound to, while it
+ *                  serves (web.h; `praxis ui` reads it)
  *
  * DIR is, in order: an explicit --data, $PRAXIS_DATA, $XDG_DATA_HOME/praxis,
  * $HOME/.local/share/praxis.
@@ -52,6 +55,14 @@ int px_local_open(px_local *l, const char *explicit_dir);
 /* How px_local_open asks for a protected key's passphrase when the
  * environment gives none (the CLI sets a terminal prompt; the daemon none). */
 void px_local_set_prompt(px_passphrase_fn prompt);
+
+/* After the membership changed: if what counts of the feeds held changed
+ * (entries past a revoked or handed-over key's cut that arrived before the
+ * revocation; feeds of keys whose admission turned out void, or arrived),
+ * rebuild the records index accordingly. Outside a transaction.
+ * Remembered in the store (meta 'records_cuts'), so it runs once per change.
+ * OUT *rebuilt (may be NULL). */
+int px_local_apply_cuts(px_local *l, bool *rebuilt);
 void px_local_close(px_local *l);
 
 #endif

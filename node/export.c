@@ -25,7 +25,7 @@ static const char *const csv_cols[] = {"indicator", "indicator_version",
                                        "method",    "status",
                                        "source",    "illustrative",
                                        "unit",      "id",
-                                       "author"};
+                                       "author",    "centre_key"};
 
 int px_export_format_parse(const char *s, px_export_format *out)
 {
@@ -157,4 +157,11 @@ int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_
     if (stats)
         *stats = w.stats;
     return rc;
+}
+
+int px_export_sdmx_row(FILE *out, const json_t *row)
+{
+    writer w = {.out = out};
+    sdmx_row(&w, (json_t *)row);
+    return (int)w.stats.rows;
 }

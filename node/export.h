@@ -36,4 +36,11 @@ typedef struct px_export_stats {
 int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_format fmt,
                          FILE *out, px_export_stats *stats);
 
+/* Write one SDMX-CSV line for row (keys as px_query_each_benchmark's:
+ * country, centre, service, channel, indicator, period, value, unit,
+ * status, n, ci_low, ci_high, method), for views that export what they
+ * show. Returns 1 if written, 0 if skipped (a result for one channel: SDMX
+ * has no CHANNEL dimension here). */
+int px_export_sdmx_row(FILE *out, const json_t *row);
+
 #endif

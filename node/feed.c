@@ -170,7 +170,7 @@ static int precheck(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms)
     char who[96];
     if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
         return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
-    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.timestamp_ms, e->h.kind))
+    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.seq, e->h.kind))
         return px_err_set(PX_ENOTMEMBER, "%s: its author is not an admitted member",
                           name_entry(who, e));
     int rc = px_entry_check_body(e);

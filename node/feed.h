@@ -23,10 +23,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Whether author may publish an entry of this kind stamped at timestamp_ms.
+/* Whether author may publish an entry of this kind at position seq of its
+ * feed (membership follows positions, never the timestamps authors claim).
  * Injected by the membership layer (members.h); NULL in px_feed_ctx means
  * "everyone". */
-typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t timestamp_ms,
+typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t seq,
                              const char *kind);
 
 /* Classify a body of a kind: return 0 if it passes its kind's schema, or

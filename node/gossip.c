@@ -14,6 +14,7 @@
 #include "error.h"
 #include "feed.h"
 #include "log.h"
+#include "index.h"
 #include "members.h"
 #include "offence.h"
 #include "util.h"
@@ -198,6 +199,7 @@ struct px_gossip {
     /* Feeds that grew by receipt: not forwarded before fresh_until (ms), so
      * peers' `have` messages can say they need no copy. */
     seqmap fresh_until;
+    seqmap sent_any; /* per feed, the highest seq sent to some peer */
     uv_timer_t defer;
     bool defer_armed;
     /* Missing bodies. The worker keeps the list (wmissing: ids of entries
@@ -276,6 +278,15 @@ static int reload_forks(px_gossip *g)
     return px_store_each_fork(g->local->store, load_fork, g);
 }
 
+/* px_index_until_fn for the worker's store (ctx: the gossip). */
+static uint64_t worker_counts_until(void *ctx, const uint8_t author[32])
+{
+    px_gossip *g = ctx;
+    if (memcmp(author, g->local->me.pk, 32) == 0)
+        return UINT64_MAX;
+    return px_members_counts_until(&g->wmembers, author);
+}
+
 int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
 {
     px_gossip *g = calloc(1, sizeof *g);
@@ -298,6 +309,8 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     }
     if (!rc)
         rc = px_members_load(&g->wmembers, g->wstore, local->genesis.root);
+    if (!rc) /* the worker indexes too: not past a revoked key's cut */
+        rc = px_index_set_until(g->wstore, worker_counts_until, g);
     if (rc) {
         px_store_close(g->wstore);
         seqmap_free(&g->heads);
@@ -355,6 +368,7 @@ void px_gossip_free(px_gossip *g)
     px_members_free(&g->wmembers);
     seqmap_free(&g->heads);
     seqmap_free(&g->fresh_until);
+    seqmap_free(&g->sent_any);
     free_forks(g);
     px_buf_free(&g->scratch);
     free(g);
@@ -376,6 +390,17 @@ static int buf_write(void *data, const char *p, size_t n)
 
 enum { CLOCK_CHUNK = 8192 };
 
+/* How much of a feed we offer: entries past a revoked or handed-over key's
+ * cut are kept as evidence only, never forwarded. */
+static uint64_t forwardable(const px_gossip *g, const uint8_t author[32], uint64_t seq)
+{
+    if (memcmp(author, g->local->me.pk, 32) == 0)
+        return seq; /* ours, maybe published before our admission arrived */
+    uint64_t limit = px_members_counts_until(&g->local->members, author);
+    return seq < limit ? seq : limit;
+}
+
+
 /* Our clock, in chunks that fit a message. */
 static int send_clock(px_gossip *g, px_gossip_peer *p)
 {
@@ -394,7 +419,7 @@ static int send_clock(px_gossip *g, px_gossip_peer *p)
             msgpack_pack_array(&pk, 2);
             msgpack_pack_bin(&pk, 32);
             msgpack_pack_bin_body(&pk, g->heads.v[k].author, 32);
-            msgpack_pack_uint64(&pk, g->heads.v[k].seq);
+            msgpack_pack_uint64(&pk, forwardable(g, g->heads.v[k].author, g->heads.v[k].seq));
         }
         int rc = b.data ? px_conn_send(p->conn, b.data, b.len) : PX_ENOMEM;
         px_buf_free(&b);
@@ -415,7 +440,8 @@ static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
         msgpack_packer pk;
         size_t n = 0;
         for (size_t i = 0; i < grown->n; i++)
-            n += seqmap_get(&p->has, grown->v[i].author) < grown->v[i].seq;
+            n += seqmap_get(&p->has, grown->v[i].author) <
+                 forwardable(g, grown->v[i].author, grown->v[i].seq);
         if (n == 0)
             continue;
         msgpack_packer_init(&pk, &b, buf_write);
@@ -425,12 +451,13 @@ static void send_have(px_gossip *g, const seqmap *grown, uint64_t skip_peer)
         pack_str(&pk, "feeds");
         msgpack_pack_array(&pk, n);
         for (size_t i = 0; i < grown->n; i++) {
-            if (seqmap_get(&p->has, grown->v[i].author) >= grown->v[i].seq)
+            uint64_t seq = forwardable(g, grown->v[i].author, grown->v[i].seq);
+            if (seqmap_get(&p->has, grown->v[i].author) >= seq)
                 continue;
             msgpack_pack_array(&pk, 2);
             msgpack_pack_bin(&pk, 32);
             msgpack_pack_bin_body(&pk, grown->v[i].author, 32);
-            msgpack_pack_uint64(&pk, grown->v[i].seq);
+            msgpack_pack_uint64(&pk, seq);
         }
         if (b.data && px_conn_send(p->conn, b.data, b.len) != PX_OK)
             px_conn_close(p->conn, PX_ENOMEM);
@@ -442,6 +469,7 @@ typedef struct batch_ctx {
     px_buf *items;
     size_t count;
     uint64_t last_seq;
+    uint64_t limit; /* the feed's last forwardable seq */
 } batch_ctx;
 
 static int add_item(void *ctx, const px_entry *e, const px_entry_meta *m)
@@ -449,6 +477,8 @@ static int add_item(void *ctx, const px_entry *e, const px_entry_meta *m)
     batch_ctx *b = ctx;
     if (m->decode_rc)
         return m->decode_rc; /* a damaged store: stop; verify will name it */
+    if (e->h.seq > b->limit)
+        return PX_EAGAIN; /* past its author's cut: evidence, not forwarded */
     int rc = px_archive_put(b->items, e);
     if (rc)
         return rc;
@@ -505,14 +535,15 @@ static bool pump_peer(px_gossip *g, px_gossip_peer *p)
         size_t i = (p->cursor + k) % g->heads.n;
         const feed_seq *h = &g->heads.v[i];
         uint64_t theirs = seqmap_get(&p->has, h->author);
-        if (theirs >= h->seq)
+        uint64_t limit = forwardable(g, h->author, h->seq);
+        if (theirs >= limit)
             continue;
         uint64_t fresh = seqmap_get(&g->fresh_until, h->author);
         if (fresh > now) {
             arm_defer(g, fresh);
             continue;
         }
-        batch_ctx b = {.items = &g->scratch};
+        batch_ctx b = {.items = &g->scratch, .limit = limit};
         px_buf_reset(&g->scratch);
         int rc = px_store_each(g->local->store, h->author, theirs + 1, PX_GOSSIP_BATCH_ENTRIES,
                                add_item, &b);
@@ -529,6 +560,7 @@ static bool pump_peer(px_gossip *g, px_gossip_peer *p)
             return false;
         }
         seqmap_raise(&p->has, h->author, b.last_seq);
+        seqmap_raise(&g->sent_any, h->author, b.last_seq); /* allocation failure: only a figure */
         return true;
     }
     /* Fork proofs go to peers that hold the seq they contradict. */
@@ -817,7 +849,8 @@ static bool ingest_job(px_gossip *g, job *j)
                 char id[65];
                 rc = px_err_set(PX_ESIG, "entry %.16s (seq %llu): signature does not verify",
                                 px_id_hex(id, entries[i].id), (unsigned long long)entries[i].h.seq);
-            } else if (px_members_hold(g->wstore, &entries[i], now) == PX_OK) {
+            } else if (!px_members_cut_off(&g->wmembers, author) && /* refused for good */
+                       px_members_hold(g->wstore, &entries[i], now) == PX_OK) {
                 j->held++;
             }
         }
@@ -1202,9 +1235,12 @@ static int on_want_bodies(px_gossip *g, px_gossip_peer *p, const msgpack_object 
     for (uint32_t i = 0; !rc && i < ids->via.array.size && items.len < PX_GOSSIP_BODIES_BYTES;
          i++) {
         const uint8_t *id = (const uint8_t *)ids->via.array.ptr[i].via.bin.ptr;
-        int grc = px_store_get_body(g->local->store, id, &body);
-        if (grc == PX_ENOENT)
+        px_entry e;
+        int grc = px_store_get(g->local->store, id, &e, &body, NULL);
+        if (grc == PX_ENOENT || (!grc && !e.body))
             continue;
+        if (!grc && e.h.seq > forwardable(g, e.h.author, e.h.seq))
+            continue; /* past its author's cut: evidence, not forwarded */
         if (grc) {
             rc = grc;
             break;
@@ -1373,4 +1409,12 @@ json_t *px_gossip_progress(px_gossip *g)
         "unconfirmed", (json_int_t)unconfirmed, "bodies_wanted", (json_int_t)g->n_want,
         "queued_bytes", (json_int_t)g->queued_bytes, "unindexed", (json_int_t)unindexed, "busy",
         busy || unindexed > 0);
+}
+
+int px_gossip_peers_holding(const px_gossip *g, const uint8_t author[32], uint64_t seq)
+{
+    int n = 0;
+    for (const px_gossip_peer *p = g->peers; p; p = p->next)
+        n += p->clock_received && px_conn_is_ready(p->conn) && seqmap_get(&p->has, author) >= seq;
+    return n == 0 && seqmap_get(&g->sent_any, author) >= seq ? 1 : n;
 }

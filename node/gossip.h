@@ -86,4 +86,10 @@ void px_gossip_membership_changed(px_gossip *g);
  * new JSON object. */
 json_t *px_gossip_progress(px_gossip *g);
 
+/* How many connected peers hold author's feed up to seq at least (by their
+ * clock, or because we sent it to them; at least 1 once it was sent to any
+ * peer, which may have closed since): `praxis key rotate` waits for its
+ * hand-over to leave the node. */
+int px_gossip_peers_holding(const px_gossip *g, const uint8_t author[32], uint64_t seq);
+
 #endif

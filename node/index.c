@@ -57,6 +57,17 @@
                  "ci_high, std_err, method, status, source, illustrative) VALUES (?1, ?2, ?3, "    \
                  "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)") \
     X(bench_retract, "UPDATE rec_benchmarks SET retracted = 1 WHERE rid = ?1")                     \
+    X(bench_supersede,                                                                             \
+      "UPDATE rec_benchmarks SET superseded = 1 WHERE indicator = ?1 AND retracted = 0 AND "       \
+      "period_key = ?2 AND country = ?3 AND superseded = 0 AND author = ?4 AND "                   \
+      "indicator_version IS ?5 AND centre IS ?6 AND service IS ?7 AND channel IS ?8 AND rid < ?9") \
+    X(bench_twin, "SELECT id, rid FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 AND " \
+                  "period_key = ?2 AND country = ?3 AND author = ?4 AND indicator_version IS ?5 "  \
+                  "AND centre IS ?6 AND service IS ?7 AND channel IS ?8 AND rid != ?9 "            \
+                  "ORDER BY superseded, rid DESC LIMIT 1")                                         \
+    X(bench_key, "SELECT indicator, period_key, country, author, indicator_version, centre, "      \
+                 "service, channel, superseded FROM rec_benchmarks WHERE rid = ?1")                \
+    X(bench_current, "UPDATE rec_benchmarks SET superseded = 0 WHERE rid = ?1")                    \
     X(cw_put, "INSERT INTO rec_crosswalks (id, author, ts, from_code, to_code, conversion, a, b, " \
               "grade, illustrative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")             \
     X(cw_retract, "UPDATE rec_crosswalks SET retracted = 1 WHERE rid = ?1")                        \
@@ -79,6 +90,8 @@ typedef struct ix {
 #define STMT_FIELD(name, sql) sqlite3_stmt *name;
     STMTS(STMT_FIELD)
 #undef STMT_FIELD
+    px_index_until_fn until; /* entries past it do not count (index.h) */
+    void *until_ctx;
 } ix;
 
 /* The statements of one versioned table. */
@@ -587,8 +600,69 @@ static int index_benchmark(const ix *x, const px_entry *e, const msgpack_object 
     bind_str(st, 19, px_record_get(root, "source"));
     sqlite3_bind_int(st, 20, flag(px_record_get(root, "illustrative")));
     int rc = run(x, st, "indexing a benchmark result");
+    int64_t rid = sqlite3_last_insert_rowid(x->db);
     if (!rc)
-        rc = ref_put(x, e, "benchmark", sqlite3_last_insert_rowid(x->db));
+        rc = ref_put(x, e, "benchmark", rid);
+    if (rc)
+        return rc;
+    /* One result per identity and author: this one, the latest in the
+     * author's feed, replaces every earlier current one (RECORDS.md 4.2). */
+    st = x->bench_supersede;
+    bind_str(st, 1, px_record_get(root, "indicator"));
+    sqlite3_bind_int64(st, 2, period_key_of(period));
+    bind_str(st, 3, px_record_get(root, "country"));
+    sqlite3_bind_blob(st, 4, e->h.author, 32, SQLITE_STATIC);
+    bind_int_opt(st, 5, px_record_get(root, "indicator_version"));
+    bind_str(st, 6, px_record_get(root, "centre"));
+    bind_str(st, 7, px_record_get(root, "service"));
+    bind_str(st, 8, px_record_get(root, "channel"));
+    sqlite3_bind_int64(st, 9, rid);
+    return run(x, st, "superseding an earlier benchmark result");
+}
+
+/* Copy column c of st to parameter i of dst (NULL stays NULL). */
+static void bind_col(sqlite3_stmt *dst, int i, sqlite3_stmt *st, int c)
+{
+    switch (sqlite3_column_type(st, c)) {
+    case SQLITE_INTEGER:
+        sqlite3_bind_int64(dst, i, sqlite3_column_int64(st, c));
+        break;
+    case SQLITE_TEXT:
+        sqlite3_bind_text(dst, i, (const char *)sqlite3_column_text(st, c),
+                          sqlite3_column_bytes(st, c), SQLITE_TRANSIENT);
+        break;
+    case SQLITE_BLOB:
+        sqlite3_bind_blob(dst, i, sqlite3_column_blob(st, c), sqlite3_column_bytes(st, c),
+                          SQLITE_TRANSIENT);
+        break;
+    default:
+        sqlite3_bind_null(dst, i);
+    }
+}
+
+/* A current benchmark result was retracted: the latest earlier result of
+ * the same identity and author that is not retracted becomes current. */
+static int bench_restore(const ix *x, int64_t rid)
+{
+    sqlite3_stmt *k = x->bench_key, *t = x->bench_twin;
+    int rc = PX_OK;
+    sqlite3_bind_int64(k, 1, rid);
+    int src = sqlite3_step(k);
+    if (src == SQLITE_ROW && sqlite3_column_int(k, 8) == 0) {
+        for (int c = 0; c < 8; c++)
+            bind_col(t, c + 1, k, c);
+        sqlite3_bind_int64(t, 9, rid);
+        src = sqlite3_step(t);
+        int64_t prev = src == SQLITE_ROW ? sqlite3_column_int64(t, 1) : 0;
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = px_store_error(x->store, src, "finding an earlier benchmark result");
+        reset(t);
+        if (!rc && prev)
+            rc = set_rid(x, x->bench_current, prev, "restoring an earlier benchmark result");
+    } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        rc = px_store_error(x->store, src, "reading a benchmark result");
+    }
+    reset(k);
     return rc;
 }
 
@@ -680,7 +754,9 @@ static int index_retract(const ix *x, const px_entry *e, const msgpack_object *r
         if (!rc && prev)
             rc = set_rid(x, v.relive, prev, "restoring a previous version");
     } else if (strcmp(r.kind, "benchmark") == 0) {
-        rc = set_rid(x, x->bench_retract, r.rid, "retracting a benchmark result");
+        rc = bench_restore(x, r.rid);
+        if (!rc)
+            rc = set_rid(x, x->bench_retract, r.rid, "retracting a benchmark result");
     } else if (strcmp(r.kind, "crosswalk") == 0) {
         rc = set_rid(x, x->cw_retract, r.rid, "retracting a crosswalk");
     } else if (strcmp(r.kind, "aggregate") == 0) {
@@ -735,6 +811,14 @@ static _Thread_local struct {
     bool valid;
 } last_verdict;
 
+void px_index_vouch(const char *kind, const uint8_t *body, size_t len)
+{
+    last_verdict.body = body;
+    last_verdict.len = len;
+    snprintf(last_verdict.kind, sizeof last_verdict.kind, "%s", kind);
+    last_verdict.valid = true;
+}
+
 int px_index_schema(const char *kind, const uint8_t *body, size_t len)
 {
     if (!px_record_kind_known(kind))
@@ -763,6 +847,8 @@ static int index_one(ix *x, const px_entry *e, bool *indexed)
     *indexed = false;
     if (k == RK_NONE)
         return PX_OK;
+    if (x->until && e->h.seq > x->until(x->until_ctx, e->h.author))
+        return PX_OK; /* past its author's cut: evidence only */
     /* The body was judged by the schema hook, but a caller may have no
      * hook: never index what does not validate. */
     rc = known_valid(e) ? PX_OK : px_record_validate(e->h.kind, e->body, e->body_len);
@@ -940,6 +1026,17 @@ out:
     return rc;
 }
 
+int px_index_set_until(px_store *s, px_index_until_fn fn, void *ctx)
+{
+    ix *x;
+    int rc = state(s, &x);
+    if (rc)
+        return rc;
+    x->until = fn;
+    x->until_ctx = ctx;
+    return PX_OK;
+}
+
 int px_index_rebuild(px_store *s, px_index_stats *stats)
 {
     return rebuild(s, false, stats, NULL);
@@ -1061,5 +1158,37 @@ int px_index_indicator(px_store *s, const char *code, int64_t version, px_indica
     reset(st);
     if (rc)
         px_indicator_free(out);
+    return rc;
+}
+
+int px_index_benchmark_twin(px_store *s, const uint8_t author[32], const px_benchmark *b,
+                            uint8_t id[32])
+{
+    ix *x;
+    int rc = state(s, &x);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = x->bench_twin;
+    sqlite3_bind_text(st, 1, b->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, px_index_period_key(&b->when));
+    sqlite3_bind_text(st, 3, b->country, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, author, 32, SQLITE_STATIC);
+    if (b->indicator_version)
+        sqlite3_bind_int64(st, 5, b->indicator_version);
+    else
+        sqlite3_bind_null(st, 5);
+    bind_cstr(st, 6, b->centre);
+    bind_cstr(st, 7, b->service);
+    bind_cstr(st, 8, b->channel);
+    sqlite3_bind_int64(st, 9, 0);
+    int src = sqlite3_step(st);
+    rc = PX_ENOENT;
+    if (src == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(id, sqlite3_column_blob(st, 0), 32);
+        rc = PX_OK;
+    } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        rc = px_store_error(s, src, "looking up an earlier benchmark result");
+    }
+    reset(st);
     return rc;
 }

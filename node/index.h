@@ -43,12 +43,17 @@
 
 /* The version of what the derived tables hold. Bump it when indexing
  * changes, and every store rebuilds its index when next opened. */
-#define PX_INDEX_VERSION "1"
+#define PX_INDEX_VERSION "2"
 
 /* px_schema_fn for px_feed_ctx: 0 if body is a valid record of kind, or if
  * kind is not a record kind this node knows (forward compatibility);
  * PX_ENTRY_FLAG_SCHEMA_INVALID otherwise. Never fails. */
 int px_index_schema(const char *kind, const uint8_t *body, size_t len);
+
+/* For a caller that has just checked body (px_record_check passed) and
+ * appends it next on this thread without the schema hook: the index hook
+ * then takes the body as valid instead of validating it again. */
+void px_index_vouch(const char *kind, const uint8_t *body, size_t len);
 
 /* px_index_fn for px_feed_ctx: index entry e, just stored in s with flags.
  * Must run inside s's write transaction. Entries without a body, flagged
@@ -66,6 +71,13 @@ typedef struct px_index_stats {
     uint64_t invalid;   /* bodies flagged as failing their schema */
     uint64_t reflagged; /* entries whose schema flag changed */
 } px_index_stats;
+
+/* Which entries count: entries of author with seq beyond until(ctx,
+ * author) are not indexed (a revoked or handed-over key's entries past its
+ * cut: kept as evidence, never shown; members.h). Set per store connection,
+ * before px_index_open; fn NULL: every entry counts. */
+typedef uint64_t (*px_index_until_fn)(void *ctx, const uint8_t author[32]);
+int px_index_set_until(px_store *s, px_index_until_fn fn, void *ctx);
 
 /* Prepare s's index statements and rebuild the index if it is missing,
  * stale or of another version. Must not be called inside a transaction
@@ -113,6 +125,13 @@ int px_index_info_get(px_store *s, const uint8_t id[32], px_index_info *out);
  * PX_OK, PX_ENOENT or an error. */
 int px_index_indicator(px_store *s, const char *code, int64_t version, px_indicator *out,
                        uint8_t id[32]);
+
+/* This author's current benchmark result with b's identity (indicator,
+ * indicator_version, country, centre, service, channel, period; RECORDS.md
+ * 4.2), not retracted and not superseded. OUT id. PX_OK, PX_ENOENT or a
+ * store error. */
+int px_index_benchmark_twin(px_store *s, const uint8_t author[32], const px_benchmark *b,
+                            uint8_t id[32]);
 
 /* The order key of a period, as stored in period_key columns; agrees with
  * px_period_cmp. */

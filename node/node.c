@@ -20,6 +20,7 @@
 #include "offence.h"
 #include "records.h"
 #include "util.h"
+#include "web.h"
 #include "wire.h"
 
 #include <msgpack.h>
@@ -103,6 +104,7 @@ struct px_node {
     uint64_t next_rotate_ms;
     ban bans[BANS_MAX];
     size_t n_bans;
+    px_web *web;
 };
 
 static void short_key(char out[17], const uint8_t pk[32])
@@ -253,8 +255,7 @@ static void enforce_membership(px_node *n)
         const uint8_t *pk = px_conn_peer_pk(s->conn);
         if (!pk || !px_conn_is_ready(s->conn))
             continue;
-        const px_member *m = px_members_find(&n->local.members, pk);
-        bool revoked = m && m->revoked;
+        bool revoked = px_members_cut_off(&n->local.members, pk);
         bool allowed = px_members_may_connect(&n->local.members, pk) ||
                        (px_conn_is_outbound(s->conn) && !revoked);
         if (!allowed) {
@@ -270,10 +271,18 @@ static void enforce_membership(px_node *n)
 static void reload_members(px_node *n)
 {
     int rc = px_members_load(&n->local.members, n->local.store, n->local.genesis.root);
+    bool rebuilt = false;
     if (rc)
         px_warn("node", "cannot compute the membership: %s", px_err_message(rc));
     else
         enforce_membership(n);
+    /* Entries past a new cut that arrived before it stop counting. */
+    if (!rc && (rc = px_local_apply_cuts(&n->local, &rebuilt)) != PX_OK)
+        px_warn("node", "cannot bring the records index in step with the membership: %s",
+                px_err_message(rc));
+    else if (rebuilt)
+        px_info("node", "records index rebuilt: what counts of the feeds held changed (a "
+                        "revocation's cut, or an admission)");
 }
 
 /* Of two ready connections between the same two keys, keep the one dialled
@@ -306,6 +315,11 @@ static void on_ready(px_conn *c)
     if (memcmp(pk, n->local.me.pk, 32) == 0) {
         px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
         px_conn_close(c, PX_EDUP);
+        return;
+    }
+    if (px_members_cut_off(&n->local.members, pk)) { /* outbound: checked after the handshake too */
+        px_info("node", "%s: its key was revoked or handed over; closing", px_conn_addr(c));
+        px_conn_close(c, PX_ENOTMEMBER);
         return;
     }
     for (session *o = n->sessions; o; o = o->next) {
@@ -742,7 +756,8 @@ static void on_tick(uv_timer_t *t)
             active_learned++;
         if (p->learned && p->conn && p->reached)
             ready_learned[n_ready_learned++] = i;
-        if (active || now < p->next_try_ms || connected_to(n, p->key))
+        if (active || now < p->next_try_ms || connected_to(n, p->key) ||
+            px_members_cut_off(&n->local.members, p->key)) /* never dial a revoked key */
             continue;
         if (!p->learned)
             dial(n, i, now);
@@ -994,7 +1009,6 @@ static json_t *conn_json(session *s)
 static json_t *control_answer(void *ctx, const char *op, json_t *req)
 {
     px_node *n = ctx;
-    (void)req;
     if (strcmp(op, "peers") == 0 || strcmp(op, "status") == 0) {
         json_t *conns = json_array();
         for (session *s = n->sessions; s; s = s->next)
@@ -1041,6 +1055,19 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         px_gossip_local_changed(n->gossip);
         return json_pack("{s:b}", "ok", 1);
     }
+    if (strcmp(op, "holding") == 0) {
+        /* {"author": KEY, "seq": N}: how many connected peers hold that much. */
+        uint8_t author[32];
+        const char *hex = json_string_value(json_object_get(req, "author"));
+        json_t *seq = json_object_get(req, "seq");
+        if (!hex || px_hex_decode(author, 32, hex) != PX_OK || !json_is_integer(seq) ||
+            json_integer_value(seq) < 0)
+            return json_pack("{s:b, s:s}", "ok", 0, "error",
+                             "holding needs an author key and a seq of 0 or more");
+        return json_pack("{s:b, s:i}", "ok", 1, "peers",
+                         px_gossip_peers_holding(n->gossip, author,
+                                                 (uint64_t)json_integer_value(seq)));
+    }
     if (strcmp(op, "sync") == 0) {
         /* Dial every target now, whatever its back-off says. */
         size_t targets = 0;
@@ -1059,6 +1086,42 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         return o;
     }
     return NULL;
+}
+
+/* --- web interface (web.h): its hooks run on this loop ----------------------- */
+
+static json_t *web_status(void *ctx)
+{
+    return control_answer(ctx, "status", NULL);
+}
+
+static void web_appended(void *ctx)
+{
+    json_decref(control_answer(ctx, "notify", NULL));
+}
+
+static void web_sync_now(void *ctx)
+{
+    json_decref(control_answer(ctx, "sync", NULL));
+}
+
+static int start_web(px_node *n)
+{
+    if (n->cfg.http && strcmp(n->cfg.http, "off") == 0)
+        return PX_OK;
+    px_web_cfg wc = {
+        .data_dir = n->local.paths.dir,
+        .listen = n->cfg.http ? n->cfg.http : PX_WEB_DEFAULT_LISTEN,
+        .listen_is_default = n->cfg.http == NULL,
+        .hosts = n->cfg.http_hosts,
+        .n_hosts = n->cfg.n_http_hosts,
+        .root = n->local.genesis.root,
+        .me = n->local.me.pk,
+        .network_name = n->local.genesis.name,
+        .hooks = {.ctx = n, .status = web_status, .appended = web_appended,
+                  .sync_now = web_sync_now},
+    };
+    return px_web_start(n->loop, &wc, &n->web);
 }
 
 /* --- lifecycle ----------------------------------------------------------------- */
@@ -1130,6 +1193,8 @@ int px_node_start(px_node *n)
         rc = start_listening(n);
     if (!rc)
         rc = announce(n);
+    if (!rc)
+        rc = start_web(n);
     if (rc)
         return rc;
     uv_timer_init(n->loop, &n->tick);
@@ -1159,6 +1224,8 @@ void px_node_stop(px_node *n)
     }
     px_control_stop(n->control);
     n->control = NULL;
+    px_web_stop(n->web);
+    n->web = NULL;
     px_gossip_stop(n->gossip);
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)

@@ -36,6 +36,9 @@ typedef struct px_node_cfg {
     int max_handshakes;            /* unfinished inbound handshakes (default 64) */
     uint64_t handshake_timeout_ms; /* default 10000; also bounds the wait for hello */
     uint64_t max_clock_ahead_ms;   /* entries stamped further ahead are held (0: 10 min) */
+    const char *http;              /* web interface "HOST:PORT", "off", or NULL: the default */
+    const char *const *http_hosts; /* more names its Host check accepts (--http-host) */
+    size_t n_http_hosts;
 } px_node_cfg;
 
 typedef struct px_node px_node;

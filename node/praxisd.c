@@ -24,7 +24,8 @@ static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
     "               [--announce HOST:PORT]...\n"
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
-    "               [--handshake-timeout MS] [--max-clock-ahead SECONDS]\n\n"
+    "               [--handshake-timeout MS] [--max-clock-ahead SECONDS]\n"
+    "               [--http HOST:PORT|off] [--http-host NAME]...\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -49,7 +50,11 @@ static const char usage[] =
     "                     by then is dropped (default 10000, 100 to 600000); so is\n"
     "                     one that has not sent its hello that long after it\n"
     "  --max-clock-ahead S  entries stamped more than S seconds ahead of this\n"
-    "                     node's clock are held until then (default 600)\n";
+    "                     node's clock are held until then (default 600)\n"
+    "  --http HOST:PORT   serve the web interface here (default 127.0.0.1:7480;\n"
+    "                     'off' disables it); 'praxis ui' prints its login link\n"
+    "  --http-host NAME   another name the browser may use for it (repeatable;\n"
+    "                     requests naming other hosts are refused)\n";
 
 /* The data directory's lock, held for the daemon's life (the kernel drops
  * it however the process ends). Taken before anything is bound, so a second
@@ -86,9 +91,10 @@ static int take_lock(const char *data_dir, int *fd)
     return PX_OK;
 }
 
-/* praxisd with its argument arrays (peers, announce: argc entries each,
- * zeroed), so that main frees them whichever way this returns. */
-static int run(int argc, char **argv, const char **peers, const char **announce)
+/* praxisd with its argument arrays (peers, announce, http_hosts: argc
+ * entries each, zeroed), so that main frees them whichever way this returns. */
+static int run(int argc, char **argv, const char **peers, const char **announce,
+               const char **http_hosts)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -100,12 +106,15 @@ static int run(int argc, char **argv, const char **peers, const char **announce)
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"handshake-timeout", required_argument, NULL, 't'},
                                          {"max-clock-ahead", required_argument, NULL, 'C'},
+                                         {"http", required_argument, NULL, 'H'},
+                                         {"http-host", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
     px_node_cfg cfg = {0};
     px_log_level level = PX_LOG_INFO;
     int c, rc;
+    cfg.http_hosts = http_hosts;
     cfg.peers = peers;
     cfg.announce = announce;
     opterr = 0;
@@ -126,6 +135,12 @@ static int run(int argc, char **argv, const char **peers, const char **announce)
             break;
         case 'a':
             announce[cfg.n_announce++] = optarg;
+            break;
+        case 'H':
+            cfg.http = optarg;
+            break;
+        case 'N':
+            http_hosts[cfg.n_http_hosts++] = optarg;
             break;
         case 'P':
             /* identity.c reads it from there; the file must be 0600. */
@@ -223,8 +238,10 @@ int main(int argc, char **argv)
 {
     const char **peers = calloc((size_t)argc, sizeof *peers);
     const char **announce = calloc((size_t)argc, sizeof *announce);
-    int rc = peers && announce ? run(argc, argv, peers, announce) : 1;
+    const char **http_hosts = calloc((size_t)argc, sizeof *http_hosts);
+    int rc = peers && announce && http_hosts ? run(argc, argv, peers, announce, http_hosts) : 1;
     free(peers);
     free(announce);
+    free(http_hosts);
     return rc;
 }

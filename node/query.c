@@ -67,7 +67,7 @@ enum {
                "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
-                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0) "                \
+                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0) "                \
                 "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
     X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
                "higher_is_better, illustrative FROM rec_indicators WHERE code = ?1 AND "           \
@@ -79,15 +79,15 @@ enum {
     X(latest, "SELECT period_key FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "      \
               "ORDER BY period_key DESC LIMIT 1")                                                  \
     X(bench_period, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND period_key = ?2")                                           \
+                    "retracted = 0 AND period_key = ?2 AND superseded = 0")                                           \
     X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND (?2 IS NULL OR country = ?2)")                              \
+                    "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")                              \
     X(groups_country, "SELECT country, max(period_key) FROM rec_benchmarks WHERE indicator = ?1 "  \
                       "AND retracted = 0 GROUP BY country")                                        \
     X(groups_all, "SELECT country, centre, service, channel, max(period_key) FROM "                \
                   "rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "                         \
                   "GROUP BY country, centre, service, channel")                                    \
-    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND "             \
+    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND superseded = 0 AND "\
                   "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "           \
                   "(?3 IS NULL OR period_key = ?3) "                                               \
                   "ORDER BY indicator, country, period_key, centre, service, channel, rid")
@@ -194,6 +194,11 @@ static json_t *jcol_real(sqlite3_stmt *st, int col)
 static json_t *jreal(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
+}
+
+static const uint8_t *centre_of(const px_query *q, const uint8_t author[32])
+{
+    return q->centre_of ? q->centre_of(q->centre_ctx, author) : author;
 }
 
 static json_t *jhex(const uint8_t *k)
@@ -404,6 +409,9 @@ static int case_json(const px_query *q, qx *x, int64_t rid, json_t **out)
     o = json_object();
     json_object_set_new(o, "id", jcol_hex(st, 0));
     json_object_set_new(o, "author", jcol_hex(st, 1));
+    if (sqlite3_column_bytes(st, 1) == 32)
+        json_object_set_new(o, "centre_key",
+                            jhex(centre_of(q, (const uint8_t *)sqlite3_column_blob(st, 1))));
     json_object_set_new(o, "timestamp_ms", jcol_int(st, 2));
     json_object_set_new(o, "country", jcol(st, 3));
     json_object_set_new(o, "stage", jcol(st, 4));
@@ -791,6 +799,10 @@ int px_query_each_benchmark(const px_query *q, const px_bench_filter *f, px_quer
         }
         json_t *row = bench_json(st);
         json_object_set(row, "unit", unit);
+        if (sqlite3_column_bytes(st, B_AUTHOR) == 32)
+            json_object_set_new(
+                row, "centre_key",
+                jhex(centre_of(q, (const uint8_t *)sqlite3_column_blob(st, B_AUTHOR))));
         rc = fn(ctx, row);
         json_decref(row);
         n++;
@@ -899,6 +911,7 @@ typedef struct brow {
     int level;   /* how narrow it is: centre 1 + service 2 + channel 4 */
     char *group; /* group key under the grouping (NULL: not a candidate) */
     bool keep;
+    bool shared; /* kept, and another author has a kept result with the same identity */
     /* evaluation */
     const idef *own;
     bool comparable;
@@ -1301,6 +1314,63 @@ static int cmp_group_level(const void *pa, const void *pb)
     return (a->level > b->level) - (a->level < b->level);
 }
 
+static int cmp_opt_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+/* The identity of a result without its author (RECORDS.md 4.2), then the
+ * author: runs of equal identity sort together. */
+static int cmp_identity(const void *pa, const void *pb)
+{
+    const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
+    int c = strcmp(a->indicator, b->indicator);
+    if (!c && a->version != b->version)
+        c = a->version < b->version ? -1 : 1;
+    if (!c)
+        c = strcmp(a->country, b->country);
+    if (!c)
+        c = cmp_opt_str(a->centre, b->centre);
+    if (!c)
+        c = cmp_opt_str(a->service, b->service);
+    if (!c)
+        c = cmp_opt_str(a->channel, b->channel);
+    if (!c && a->key != b->key)
+        c = a->key < b->key ? -1 : 1;
+    return c;
+}
+
+/* Mark the kept results whose identity another author's kept result shares:
+ * results of different members for the same key stay apart, labelled. */
+static int mark_shared(engine *e)
+{
+    size_t n = 0;
+    brow **v = malloc((e->nrows ? e->nrows : 1) * sizeof *v);
+    if (!v)
+        return PX_ENOMEM;
+    for (size_t i = 0; i < e->nrows; i++) {
+        e->rows[i].shared = false;
+        if (e->rows[i].keep)
+            v[n++] = &e->rows[i];
+    }
+    qsort(v, n, sizeof *v, cmp_identity);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        bool several = false;
+        while (j < n && cmp_identity(&v[i], &v[j]) == 0) {
+            several |= memcmp(v[i]->author, v[j]->author, 32) != 0;
+            j++;
+        }
+        for (size_t k = i; several && k < j; k++)
+            v[k]->shared = true;
+        i = j;
+    }
+    free(v);
+    return PX_OK;
+}
+
 /* Mark the broadest results of each group (and, for series, period). */
 static int select_broadest(engine *e, px_by by)
 {
@@ -1331,7 +1401,7 @@ static int select_broadest(engine *e, px_by by)
         i = j;
     }
     free(v);
-    return PX_OK;
+    return mark_shared(e);
 }
 
 static json_t *indicator_json(const engine *e)
@@ -1425,6 +1495,7 @@ static json_t *row_json(const engine *e, const brow *b)
     json_object_set_new(o, "status", jstr(b->status));
     json_object_set_new(o, "source", jstr(b->src_text));
     json_object_set_new(o, "author", jhex(b->author));
+    json_object_set_new(o, "centre_key", jhex(centre_of(e->q, b->author)));
     json_object_set_new(o, "id", jhex(b->id));
     json_object_set_new(o, "illustrative", json_boolean(b->illustrative));
     json_object_set_new(o, "grade", s->has_cw ? json_string(s->grade) : json_null());
@@ -1444,6 +1515,12 @@ static json_t *row_json(const engine *e, const brow *b)
         json_array_append_new(flags, json_string("lower is better"));
     if (!b->comparable)
         json_array_append_new(flags, json_string("not comparable"));
+    if (b->shared) {
+        char f[64], who[17];
+        px_hex_encode(who, b->author, 8);
+        snprintf(f, sizeof f, "author %s (other members report the same)", who);
+        json_array_append_new(flags, json_string(f));
+    }
     json_object_set_new(o, "flags", flags);
     json_object_set_new(o, "note", b->note[0] ? jstr(b->note) : json_null());
     return o;
@@ -1663,6 +1740,8 @@ static int cmp_series(const void *pa, const void *pb)
         c = series_cmp_str(a->service, b->service);
     if (!c)
         c = series_cmp_str(a->channel, b->channel);
+    if (!c)
+        c = memcmp(a->author, b->author, 32);
     if (!c && a->key != b->key)
         c = a->key < b->key ? -1 : 1;
     if (!c)
@@ -1674,7 +1753,7 @@ static bool same_series(const brow *a, const brow *b)
 {
     return strcmp(a->country, b->country) == 0 && series_cmp_str(a->centre, b->centre) == 0 &&
            series_cmp_str(a->service, b->service) == 0 &&
-           series_cmp_str(a->channel, b->channel) == 0;
+           series_cmp_str(a->channel, b->channel) == 0 && memcmp(a->author, b->author, 32) == 0;
 }
 
 /* Why point b breaks the series after point a (NULL: it does not). */
@@ -1700,11 +1779,30 @@ static const char *break_reason(const brow *a, const brow *b, char *buf, size_t 
     return NULL;
 }
 
-static void series_label(const brow *b, char *out, size_t n)
+/* A series is one author's: when several members report the same key, the
+ * label names the author ("KZ · author 1a2b3c4d5e6f7a8b"). */
+static void series_label(const brow *b, bool by_author, char *out, size_t n)
 {
-    snprintf(out, n, "%s%s%s%s%s%s%s", b->country, b->centre ? " · " : "",
+    char who[17];
+    px_hex_encode(who, b->author, 8);
+    snprintf(out, n, "%s%s%s%s%s%s%s%s%s", b->country, b->centre ? " · " : "",
              b->centre ? b->centre : "", b->service ? " · " : "", b->service ? b->service : "",
-             b->channel ? " · " : "", b->channel ? b->channel : "");
+             b->channel ? " · " : "", b->channel ? b->channel : "",
+             by_author ? " · author " : "", by_author ? who : "");
+}
+
+/* Whether another author's series has the same key as the series of v[i]. */
+static bool key_shared(brow *const *v, size_t n, size_t i)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (strcmp(v[j]->country, v[i]->country) == 0 &&
+            series_cmp_str(v[j]->centre, v[i]->centre) == 0 &&
+            series_cmp_str(v[j]->service, v[i]->service) == 0 &&
+            series_cmp_str(v[j]->channel, v[i]->channel) == 0 &&
+            memcmp(v[j]->author, v[i]->author, 32) != 0)
+            return true;
+    }
+    return false;
 }
 
 int px_query_trend(const px_query *q, const char *indicator, const char *country, json_t **out)
@@ -1741,12 +1839,13 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         const brow *b = v[i];
         char label[700], why[200];
         if (!prev || !same_series(prev, b)) {
-            series_label(b, label, sizeof label);
+            series_label(b, key_shared(v, n, i), label, sizeof label);
             points = json_array();
-            json_array_append_new(series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "group",
-                                                    jstr(label), "country", b->country, "centre",
-                                                    jstr(b->centre), "service", jstr(b->service),
-                                                    "channel", jstr(b->channel), "points", points));
+            json_array_append_new(
+                series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "group", jstr(label),
+                                  "country", b->country, "centre", jstr(b->centre), "service",
+                                  jstr(b->service), "channel", jstr(b->channel), "author",
+                                  jhex(b->author), "points", points));
             prev = NULL;
         }
         const char *reason = break_reason(prev, b, why, sizeof why);
@@ -1765,6 +1864,7 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         json_object_set_new(p, "break_reason", jstr(reason));
         json_object_set_new(p, "id", jhex(b->id));
         json_object_set_new(p, "author", jhex(b->author));
+        json_object_set_new(p, "centre_key", jhex(centre_of(q, b->author)));
         json_object_set_new(p, "illustrative", json_boolean(b->illustrative));
         json_object_set_new(p, "note", b->note[0] ? jstr(b->note) : json_null());
         json_array_append_new(points, p);
@@ -1864,11 +1964,13 @@ int px_query_aggregate(const px_query *q, const char *indicator, const char *per
             }
             illustrative |= b->illustrative || e.src[b->src].cw_illustrative;
             json_array_append_new(ids, jhex(b->id));
+            /* one centre, however many keys it signed with */
+            const uint8_t *who = centre_of(q, b->author);
             size_t m = 0;
-            while (m < members && memcmp(authors[m], b->author, 32) != 0)
+            while (m < members && memcmp(authors[m], who, 32) != 0)
                 m++;
             if (m == members)
-                memcpy(authors[members++], b->author, 32);
+                memcpy(authors[members++], who, 32);
         }
         free(authors);
         json_t *g = json_object();
@@ -1900,5 +2002,161 @@ out:
     json_decref(groups);
     free(v);
     engine_free(&e);
+    return rc;
+}
+
+/* ---- facets -------------------------------------------------------------------- */
+
+typedef struct facet_count {
+    char *value;
+    int64_t count;
+} facet_count;
+
+typedef struct facet {
+    facet_count *v;
+    size_t n, cap;
+} facet;
+
+static int facet_add(facet *f, const char *value)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->v[i].value, value) == 0) {
+            f->v[i].count++;
+            return PX_OK;
+        }
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        facet_count *nv = realloc(f->v, cap * sizeof *nv);
+        if (!nv)
+            return PX_ENOMEM;
+        f->v = nv;
+        f->cap = cap;
+    }
+    f->v[f->n].value = strdup(value);
+    if (!f->v[f->n].value)
+        return PX_ENOMEM;
+    f->v[f->n++].count = 1;
+    return PX_OK;
+}
+
+static int cmp_facet(const void *pa, const void *pb)
+{
+    const facet_count *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->value, b->value);
+}
+
+static int cmp_facet_desc_value(const void *pa, const void *pb)
+{
+    const facet_count *a = pa, *b = pb;
+    return strcmp(b->value, a->value);
+}
+
+static json_t *facet_json(facet *f, size_t max, bool by_value_desc)
+{
+    json_t *list = json_array();
+    if (f->n)
+        qsort(f->v, f->n, sizeof *f->v, by_value_desc ? cmp_facet_desc_value : cmp_facet);
+    for (size_t i = 0; i < f->n; i++) {
+        if (i < max)
+            json_array_append_new(list, json_pack("{s:s, s:I}", "value", f->v[i].value, "count",
+                                                  (json_int_t)f->v[i].count));
+        free(f->v[i].value);
+    }
+    free(f->v);
+    memset(f, 0, sizeof *f);
+    return list;
+}
+
+int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_values,
+                         json_t **out)
+{
+    qx *x;
+    px_buf fts = {0};
+    uint8_t *ok = NULL, *found = NULL;
+    int64_t nbits = 0, total = 0;
+    facet fc = {0}, fs = {0}, ft = {0}, fy = {0};
+    sqlite3_stmt *st = NULL;
+    int src, rc = state(q->store, &x);
+    *out = NULL;
+    if (!max_values)
+        max_values = 50;
+    if (!rc && f->search)
+        rc = fts_query(f->search, &fts);
+    if (!rc)
+        rc = allowed_cases(x, f, &ok, &nbits);
+    if (!rc && f->search) {
+        /* keep only the allowed cases that the search finds */
+        found = calloc((size_t)(nbits / 8 + 1), 1);
+        if (!found)
+            rc = PX_ENOMEM;
+        sqlite3_bind_text(x->fts_all, 1, (const char *)fts.data, -1, SQLITE_STATIC);
+        while (!rc && (src = sqlite3_step(x->fts_all)) == SQLITE_ROW) {
+            int64_t rid = sqlite3_column_int64(x->fts_all, 0) / PX_INDEX_FTS_LANGS;
+            if (bit(ok, nbits, rid))
+                found[rid / 8] |= (uint8_t)(1u << (rid % 8));
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(x, src, "searching cases");
+        reset(x->fts_all);
+        free(ok);
+        ok = found;
+        found = NULL;
+    }
+    if (!rc) {
+        src = sqlite3_prepare_v2(x->db,
+                                 "SELECT rid, country, stage, start_year FROM rec_cases WHERE "
+                                 "live = 1",
+                                 -1, &st, NULL);
+        if (src != SQLITE_OK)
+            rc = step_err(x, src, "preparing the case facets");
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (!bit(ok, nbits, sqlite3_column_int64(st, 0)))
+                continue;
+            total++;
+            const char *c = (const char *)sqlite3_column_text(st, 1);
+            const char *s = (const char *)sqlite3_column_text(st, 2);
+            rc = facet_add(&fc, c ? c : "");
+            if (!rc)
+                rc = facet_add(&fs, s ? s : "");
+            if (!rc && sqlite3_column_type(st, 3) != SQLITE_NULL) {
+                char y[24];
+                snprintf(y, sizeof y, "%lld", (long long)sqlite3_column_int64(st, 3));
+                rc = facet_add(&fy, y);
+            }
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(x, src, "reading the case facets");
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc) {
+        src = sqlite3_prepare_v2(x->db, "SELECT tag, rid FROM rec_case_tags", -1, &st, NULL);
+        if (src != SQLITE_OK)
+            rc = step_err(x, src, "preparing the tag facet");
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            if (t && bit(ok, nbits, sqlite3_column_int64(st, 1)))
+                rc = facet_add(&ft, t);
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(x, src, "reading the tag facet");
+        sqlite3_finalize(st);
+    }
+    json_t *facets = json_object();
+    json_object_set_new(facets, "country", facet_json(&fc, max_values, false));
+    json_object_set_new(facets, "stage", facet_json(&fs, max_values, false));
+    json_object_set_new(facets, "tag", facet_json(&ft, max_values, false));
+    json_object_set_new(facets, "year", facet_json(&fy, max_values, true));
+    if (!rc)
+        *out = json_pack("{s:I, s:o}", "total", (json_int_t)total, "facets", facets);
+    else
+        json_decref(facets);
+    if (!rc && !*out)
+        rc = PX_ENOMEM;
+    free(ok);
+    free(found);
+    px_buf_free(&fts);
     return rc;
 }

@@ -46,6 +46,11 @@ typedef struct px_query {
     const char *lang;                 /* the reader's language (px_langmap_pick), or NULL */
     px_secretariat_fn is_secretariat; /* NULL: no crosswalk counts */
     void *secretariat_ctx;
+    /* The key that identifies author's centre across key successions (the
+     * first key of its chain, members.h), shown as `centre_key` beside
+     * `author`; aggregates count members by it. NULL: each key its own. */
+    const uint8_t *(*centre_of)(void *ctx, const uint8_t author[32]);
+    void *centre_ctx;
 } px_query;
 
 /* Listings show at most this many rows unless told otherwise. */
@@ -163,5 +168,16 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
  *   "result_ids": [...]}]}. period is required (PX_EINVAL). */
 int px_query_aggregate(const px_query *q, const char *indicator, const char *period, px_by by,
                        json_t **out);
+
+/* ---- facets of a case search (the web interface's filters) -------------- */
+
+/* How the live cases that match f (search, country, stage, tag; limit
+ * ignored) spread over countries, stages, tags and start years, each value
+ * with its count, most frequent first (years newest first), at most
+ * max_values per facet (0: 50).
+ * OUT *out: {"total", "facets": {"country": [{"value", "count"}], "stage",
+ *   "tag", "year"}}. PX_EINVAL (detail) for a search without words. */
+int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_values,
+                         json_t **out);
 
 #endif

@@ -1042,6 +1042,7 @@ static const field benchmark_fields[] = {
     {"status", F_ENUM, false, statuses},
     {"source", F_STR, false, NULL},
     {"notes", F_TEXT, false, NULL},
+    {"supersedes", F_ID, false, NULL},
     {"illustrative", F_BOOL, false, NULL},
 };
 
@@ -1059,19 +1060,39 @@ static const field retract_fields[] = {
     {"reason", F_TEXT_OR_STR, false, NULL},
 };
 
-/* member / revoke: admissions and revocations, effective only when their
- * author is the root or an admitted secretariat member (members.c). */
+/* member / revoke: admissions, successions, hand-overs and revocations,
+ * effective only as members.c's fold says (authority by feed position).
+ * after / after_id name the last valid entry of a feed: the revoked key's,
+ * the continued key's, or a demoted secretariat member's. */
 static const field member_fields[] = {
     {"key", F_KEY, true, NULL},
     {"organisation", F_STR, true, NULL},
     {"country", F_COUNTRY, true, NULL},
     {"role", F_ENUM, true, roles},
+    {"continues", F_KEY, false, NULL},
+    {"after", F_COUNT, false, NULL},
+    {"after_id", F_ID, false, NULL},
 };
 
 static const field revoke_fields[] = {
     {"key", F_KEY, true, NULL},
+    {"after", F_COUNT, false, NULL},
+    {"after_id", F_ID, false, NULL},
     {"reason", F_TEXT_OR_STR, false, NULL},
 };
+
+/* after_id pins the entry at seq `after`: it needs `after`, and there is
+ * no entry 0. */
+static int cut_rules(const kind_spec *spec, const msgpack_object *const *v)
+{
+    const msgpack_object *after = fv(spec, v, "after"), *id = fv(spec, v, "after_id");
+    if (id && !after)
+        return px_err_set(PX_ESCHEMA, "field 'after' is missing: after_id names the entry at "
+                                      "seq 'after'");
+    if (id && after->via.u64 == 0)
+        return px_err_set(PX_ESCHEMA, "field 'after_id': there is no entry at seq 0");
+    return PX_OK;
+}
 
 /* address: where the author's node can be reached. The author's key is the
  * entry's author, so the addresses are plain HOST:PORT. */
@@ -1186,8 +1207,9 @@ static const kind_spec kinds[] = {
     KIND("aggregate", "an aggregate", "indicator, period, weighting, value and members",
          aggregate_fields, aggregate_rules),
     KIND("address", "an address announcement", "addresses", address_fields, address_rules),
-    KIND("member", "an admission", "key, organisation, country and role", member_fields, NULL),
-    KIND("revoke", "a revocation", "key", revoke_fields, NULL),
+    KIND("member", "an admission", "key, organisation, country and role", member_fields,
+         cut_rules),
+    KIND("revoke", "a revocation", "key", revoke_fields, cut_rules),
 };
 #undef KIND
 
@@ -1205,6 +1227,24 @@ static const kind_spec *find_kind(const char *kind)
 bool px_record_kind_known(const char *kind)
 {
     return find_kind(kind) != NULL;
+}
+
+const char *const *px_record_choices(const char *kind, const char *name)
+{
+    const kind_spec *spec = find_kind(kind);
+    for (size_t i = 0; spec && name && i < spec->nfields; i++)
+        if (spec->fields[i].type == F_ENUM && strcmp(spec->fields[i].name, name) == 0)
+            return spec->fields[i].values;
+    return NULL;
+}
+
+const char *px_country_code(size_t i, char out[3])
+{
+    if (i >= (sizeof countries - 1) / 2)
+        return NULL;
+    memcpy(out, countries + 2 * i, 2);
+    out[2] = '\0';
+    return out;
 }
 
 static int check_field(const field *f, const msgpack_object *o)
@@ -1271,52 +1311,231 @@ static int check_field(const field *f, const msgpack_object *o)
     return px_err_set(PX_EINVAL, "internal: unknown field type for '%s'", f->name);
 }
 
+/* ASCII lower case, for comparing field names. */
+static char lower_ascii(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The field a cross-field rule's message names first ("field 'ci_low': ..."
+ * or "fields 'from' and 'to' ..."), copied into a static-per-thread buffer;
+ * "" when it names none. */
+static const char *rule_field(const char *detail)
+{
+    static _Thread_local char name[48];
+    const char *q = strchr(detail, '\'');
+    const char *e = q ? strchr(q + 1, '\'') : NULL;
+    name[0] = '\0';
+    if (q && e && (size_t)(e - q - 1) < sizeof name) {
+        memcpy(name, q + 1, (size_t)(e - q - 1));
+        name[e - q - 1] = '\0';
+    }
+    return name;
+}
+
+/* How validate_map reports: stop at the first problem (fn NULL), or tell fn
+ * about every one and go on. */
+typedef struct issues {
+    px_record_issue_fn fn;
+    void *ctx;
+    int first; /* the code of the first problem, PX_OK if none */
+    size_t n;  /* problems so far */
+} issues;
+
+/* Report a problem just set with px_err_set (rc, detail) about field
+ * (may be ""). Returns rc when validation must stop, PX_OK to go on. */
+static int issue(issues *is, int rc, const char *name)
+{
+    if (is->first == PX_OK)
+        is->first = rc;
+    is->n++;
+    if (is->fn == NULL || (rc != PX_ESCHEMA && rc != PX_EFORMAT && rc != PX_ETOOBIG))
+        return rc;
+    is->fn(is->ctx, rc, name, px_err_detail());
+    return PX_OK;
+}
+
+/* Levenshtein distance of a[0..an) and b, both short (field names); large
+ * when either is longer than 31 bytes. */
+static size_t edit_distance(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b), row[33];
+    if (an > 31 || bn > 31)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= bn; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= bn; j++) {
+            size_t up = row[j];
+            size_t best = diag + (lower_ascii(a[i - 1]) != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[bn];
+}
+
+const char *px_record_nearest_field(const char *kind, const char *name, size_t len)
+{
+    const kind_spec *spec = find_kind(kind);
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    if (spec == NULL)
+        return NULL;
+    for (size_t f = 0; f < spec->nfields; f++) {
+        size_t d = edit_distance(name, len, spec->fields[f].name);
+        if (d < best_d) {
+            best_d = d;
+            best = spec->fields[f].name;
+        }
+    }
+    /* Only a plausible typo: at most 2 edits, and fewer than half the name. */
+    if (best == NULL || best_d > 2 || best_d * 2 >= strlen(best))
+        return NULL;
+    return best;
+}
+
+/* Strict publishing inside the two maps with fixed keys (a scale, a
+ * conversion): a key they do not define, with the nearest one. */
+static int nested_unknown(const field *fd, const msgpack_object *o, issues *is)
+{
+    static const char *const scale_keys[] = {"min", "max", "higher_is_better", NULL};
+    static const char *const conv_keys[] = {"type", "a", "b", NULL};
+    const char *const *keys = fd->type == F_SCALE ? scale_keys : conv_keys;
+    const char *what = fd->type == F_SCALE ? "a scale" : "a conversion";
+    char shown[64], path[96];
+    int rc = PX_OK;
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return PX_OK;
+    for (uint32_t i = 0; i < o->via.map.size && !rc; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        size_t j = 0, best_d = SIZE_MAX;
+        const char *best = NULL;
+        if (k->type != MSGPACK_OBJECT_STR)
+            continue;
+        while (keys[j] && !str_eq(k, keys[j]))
+            j++;
+        if (keys[j])
+            continue;
+        for (j = 0; keys[j]; j++) {
+            size_t d = edit_distance(k->via.str.ptr, k->via.str.size, keys[j]);
+            if (d < best_d) {
+                best_d = d;
+                best = keys[j];
+            }
+        }
+        if (best && (best_d > 2 || best_d * 2 >= strlen(best)))
+            best = NULL;
+        px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
+        snprintf(path, sizeof path, "%s.%s", fd->name, shown);
+        if (best)
+            px_err_set(PX_ESCHEMA, "field '%s' is not part of %s; did you mean '%s.%s'?", path,
+                       what, fd->name, best);
+        else
+            px_err_set(PX_ESCHEMA, "field '%s' is not part of %s, which has %s", path, what,
+                       fd->type == F_SCALE ? "min, max and higher_is_better" : "type, a and b");
+        rc = issue(is, PX_ESCHEMA, fd->name);
+    }
+    return rc;
+}
+
 /* Validate an unpacked body map against spec. OUT vals (MAX_FIELDS): the
- * value of each field or NULL. */
+ * value of each field or NULL. strict: a field the kind does not define is
+ * a schema error. */
 static int validate_map(const kind_spec *spec, const msgpack_object *root,
-                        const msgpack_object **vals)
+                        const msgpack_object **vals, bool strict, issues *is)
 {
     char shown[64];
     const msgpack_object_map *m = &root->via.map;
     int rc = PX_OK;
+    bool field_bad[MAX_FIELDS] = {false};
+    bool any_bad = false;
 
     for (size_t f = 0; f < spec->nfields; f++)
         vals[f] = NULL;
     for (uint32_t i = 0; i < m->size; i++) {
         const msgpack_object *k = &m->ptr[i].key;
+        bool dup = false;
         if (k->type != MSGPACK_OBJECT_STR)
-            return px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1);
-        for (uint32_t j = 0; j < i; j++) {
+            return issue(is, px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1),
+                         "");
+        for (uint32_t j = 0; j < i && !dup; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
-            if (k2->via.str.size == k->via.str.size &&
-                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
-                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
-                return px_err_set(
-                    PX_ESCHEMA, "field '%s' appears twice",
-                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
+            dup = k2->via.str.size == k->via.str.size &&
+                  (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
+                   memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0);
         }
-        for (size_t f = 0; f < spec->nfields; f++) {
-            if (str_eq(k, spec->fields[f].name)) {
-                vals[f] = &m->ptr[i].val;
-                break;
-            }
+        if (dup) {
+            any_bad = true;
+            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
+            rc = issue(is, px_err_set(PX_ESCHEMA, "field '%s' appears twice", shown), shown);
+            if (rc)
+                return rc;
+            continue;
+        }
+        size_t f = 0;
+        while (f < spec->nfields && !str_eq(k, spec->fields[f].name))
+            f++;
+        if (f < spec->nfields) {
+            vals[f] = &m->ptr[i].val;
+        } else if (strict) {
+            const char *near = px_record_nearest_field(spec->kind, k->via.str.ptr, k->via.str.size);
+            any_bad = true;
+            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
+            if (near)
+                px_err_set(PX_ESCHEMA, "field '%s' is not a field of %s; did you mean '%s'?", shown,
+                           spec->article, near);
+            else
+                px_err_set(PX_ESCHEMA,
+                           "field '%s' is not a field of %s; its fields are listed in "
+                           "schema/RECORDS.md",
+                           shown, spec->article);
+            rc = issue(is, PX_ESCHEMA, shown);
+            if (rc)
+                return rc;
         }
     }
     for (size_t f = 0; f < spec->nfields; f++) {
         const field *fd = &spec->fields[f];
         if (vals[f] == NULL) {
-            if (fd->required)
-                return px_err_set(PX_ESCHEMA, "field '%s' is missing; %s needs %s", fd->name,
-                                  spec->article, spec->required_list);
+            if (fd->required) {
+                any_bad = field_bad[f] = true;
+                rc = issue(is,
+                           px_err_set(PX_ESCHEMA, "field '%s' is missing; %s needs %s", fd->name,
+                                      spec->article, spec->required_list),
+                           fd->name);
+                if (rc)
+                    return rc;
+            }
             continue;
         }
         rc = check_field(fd, vals[f]);
-        if (rc)
-            return rc;
+        if (rc) {
+            any_bad = field_bad[f] = true;
+            rc = issue(is, rc, fd->name);
+            if (rc)
+                return rc;
+        } else if (strict && (fd->type == F_SCALE || fd->type == F_CONVERSION)) {
+            size_t before = is->n;
+            rc = nested_unknown(fd, vals[f], is);
+            if (rc)
+                return rc;
+            any_bad |= is->n != before;
+        }
     }
-    if (spec->rules)
+    /* The cross-field rules read only fields that passed their own checks. */
+    if (spec->rules && !any_bad) {
         rc = spec->rules(spec, vals);
-    return rc;
+        if (rc)
+            return issue(is, rc, rule_field(px_err_detail()));
+    }
+    return is->first;
 }
 
 /* ---- 5. validation entry points ---------------------------------------- */
@@ -1342,10 +1561,31 @@ int px_record_validate(const char *kind, const uint8_t *body, size_t len)
     rc = px_record_unpack(body, len, &up);
     if (rc)
         goto out;
-    rc = validate_map(spec, &up.data, vals);
+    issues is = {0};
+    rc = validate_map(spec, &up.data, vals, false, &is);
 out:
     msgpack_unpacked_destroy(&up);
     return rc;
+}
+
+int px_record_check(const char *kind, const uint8_t *body, size_t len, unsigned flags,
+                    px_record_issue_fn fn, void *ctx)
+{
+    const msgpack_object *vals[MAX_FIELDS];
+    msgpack_unpacked up;
+    issues is = {.fn = fn, .ctx = ctx};
+    const kind_spec *spec = find_kind(kind);
+    int rc;
+
+    if (spec == NULL)
+        return unknown_kind(kind);
+    rc = px_record_unpack(body, len, &up);
+    if (rc)
+        rc = issue(&is, rc, "");
+    else
+        rc = validate_map(spec, &up.data, vals, (flags & PX_RECORD_STRICT) != 0, &is);
+    msgpack_unpacked_destroy(&up);
+    return rc ? rc : is.first;
 }
 
 int px_record_check_scale(double value, double scale_min, double scale_max,
@@ -1481,7 +1721,8 @@ static int decode_begin(const kind_spec *spec, const uint8_t *body, size_t len,
     int rc = px_record_unpack(body, len, up);
     if (rc)
         return rc;
-    return validate_map(spec, &up->data, vals);
+    issues is = {0};
+    return validate_map(spec, &up->data, vals, false, &is);
 }
 
 void px_benchmark_free(px_benchmark *b)

@@ -49,6 +49,11 @@
  * "benchmark", "crosswalk", "retract", "aggregate". kind may be NULL. */
 bool px_record_kind_known(const char *kind);
 
+/* The values allowed for enum field `name` of kind ("stage" of "case":
+ * idea, pilot, ...), NULL-terminated, for pickers; NULL if that field is
+ * not an enum of that kind. */
+const char *const *px_record_choices(const char *kind, const char *name);
+
 /* Check that body (len bytes) is a valid record of the given kind.
  * Unknown extra fields are allowed and ignored (forward compatibility).
  * Returns:
@@ -66,6 +71,30 @@ bool px_record_kind_known(const char *kind);
  * the thread's error detail is left as it was. */
 int px_record_validate(const char *kind, const uint8_t *body, size_t len);
 
+/* Every problem of a body, not only the first: fn is called once per
+ * problem with its code (PX_ESCHEMA, PX_EFORMAT, PX_ETOOBIG), the field it
+ * concerns (the top-level field name, "" for the body as a whole) and the
+ * message (as px_record_validate's detail; valid during the call). One
+ * problem per field at most; the cross-field rules (ci_low <= ci_high,
+ * start_year <= end_year, ...) run only when every field passed.
+ * flags: PX_RECORD_STRICT refuses fields the kind does not define, naming
+ * the nearest known field ("field 'summmary' is not a field of a case; did
+ * you mean 'summary'?"), which is what publishing uses; without it unknown
+ * fields are ignored as for replicated records (forward compatibility).
+ * Returns PX_OK when there is no problem, else the first problem's code
+ * (PX_EINVAL for an unknown kind, reported through the detail only, and
+ * PX_ENOMEM stop at once). fn may be NULL: then this stops at the first
+ * problem like px_record_validate. */
+#define PX_RECORD_STRICT 1u
+typedef void (*px_record_issue_fn)(void *ctx, int rc, const char *name, const char *message);
+int px_record_check(const char *kind, const uint8_t *body, size_t len, unsigned flags,
+                    px_record_issue_fn fn, void *ctx);
+
+/* The field of kind whose name is nearest to name[0..len) (edit distance,
+ * ASCII case ignored), when it is a plausible typo (at most 2 edits, fewer
+ * than half the name's length); NULL otherwise. */
+const char *px_record_nearest_field(const char *kind, const char *name, size_t len);
+
 /* The check that needs an indicator definition: is a benchmark value inside
  * its indicator's scale [scale_min, scale_max]? PX_OK, or PX_ESCHEMA with a
  * detail such as "field 'value': 5.2 is outside indicator KZ-SAT-OVERALL's
@@ -79,6 +108,10 @@ int px_record_check_scale(double value, double scale_min, double scale_max,
 /* s[0..len) is an assigned ISO 3166-1 alpha-2 code (two uppercase letters,
  * e.g. "KZ"). The list is the 249 officially assigned codes. */
 bool px_country_valid(const char *s, size_t len);
+
+/* The i-th assigned code in alphabetical order (i from 0), written to out;
+ * NULL when i is past the last. For country pickers. */
+const char *px_country_code(size_t i, char out[3]);
 
 /* s[0..len) is a language tag as used for language-map keys: 2-3 lowercase
  * letters, then optionally "-Script" (four letters, first uppercase, e.g.

@@ -12,6 +12,8 @@
 #include "records.h"
 #include "tabular.h"
 
+#include "web.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,39 +25,13 @@ static const char *const palette[] = {"#1b6ca8", "#d1495b", "#2e933c", "#edae49"
 
 void px_html_escape(FILE *out, const char *s)
 {
+    /* The web interface's one escaping rule (web.h, px_web_escape). */
+    px_buf b = {0};
     if (!s)
         return;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        default:
-            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
-                fputs("\xef\xbf\xbd", out);
-            } else if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
-                                        (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
-                /* bidi embeddings, overrides, isolates (U+202A..E, U+2066..9):
-                 * they would show the text around them in another order */
-                fputs("\xef\xbf\xbd", out);
-                p += 2;
-            } else {
-                fputc(*p, out);
-            }
-        }
-    }
+    if (px_web_escape(&b, s, strlen(s)) == PX_OK && b.len)
+        fwrite(b.data, 1, b.len, out);
+    px_buf_free(&b);
 }
 
 static void esc_key(FILE *out, const json_t *o, const char *key)

@@ -35,9 +35,9 @@ typedef struct px_report_opts {
  * query error (e.g. PX_ENOENT for an indicator not held). */
 int px_report_html(const px_query *q, const px_report_opts *o, FILE *out);
 
-/* Write s HTML-escaped (& < > " ' become entities; control characters and
- * bidi embeddings, overrides and isolates become U+FFFD). s may be NULL.
- * Exposed for tests. */
+/* Write s HTML-escaped by px_web_escape (web.h): & < > " ' become
+ * entities, control and bidi override characters show as [U+XXXX],
+ * invalid UTF-8 as U+FFFD. s may be NULL. */
 void px_html_escape(FILE *out, const char *s);
 
 #endif

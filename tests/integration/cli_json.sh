@@ -90,6 +90,7 @@ check "trend" trend KZ-SAT-OVERALL --json
 check "trend --country" trend KZ-SAT-OVERALL --country KZ --json
 check "aggregate" aggregate KZ-SAT-OVERALL --period 2018 --json
 check "aggregate --by country" aggregate KZ-SAT-OVERALL --period 2018 --by country --json
+check "member list" member list --json
 
 # show: one entry of every kind held (records, memberships, announcements).
 px --data "$T/a" log --json >"$T/log.json"

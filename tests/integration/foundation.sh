@@ -32,7 +32,7 @@ pass "publish, log, show, verify"
 # Bad input stores nothing and says what was wrong.
 printf '{"title": {"en": "x"},\n "oops" }\n' >"$T/bad.json"
 expect_exit 1 px --data "$A" publish case "$T/bad.json"
-expect_err "bad.json:2:"
+expect_err "bad.json: record 1 \(line 1\): not valid JSON \(line 2, column"
 printf '[{"title": {"en": "fine"}, "summary": {"en": "test record"}, "country": "KZ", "stage": "idea"}, 42]' >"$T/bad2.json"
 expect_exit 1 px --data "$A" publish case "$T/bad2.json"
 expect_err "record 2 is not a JSON object"

@@ -100,7 +100,7 @@ pass "aggregate: n-weighted and unweighted, members counted, published by the ro
 px --data "$A" export --format json | json_get 'len(d)' >"$T/out"
 [ "$(cat "$T/out")" = 11 ] || fail "export json: $(cat "$T/out") results, wanted 11"
 px --data "$A" export --format csv --out "$T/x.csv" 2>/dev/null
-head -1 "$T/x.csv" | tr -d '\r' | grep -qx "indicator,indicator_version,country,centre,service,channel,period,value,n,ci_low,ci_high,std_err,method,status,source,illustrative,unit,id,author" \
+head -1 "$T/x.csv" | tr -d '\r' | grep -qx "indicator,indicator_version,country,centre,service,channel,period,value,n,ci_low,ci_high,std_err,method,status,source,illustrative,unit,id,author,centre_key" \
     || fail "export csv header"
 [ "$(wc -l <"$T/x.csv")" = 12 ] || fail "export csv rows"
 grep -q '"Sanj Research Center, Monitoring' "$T/x.csv" || fail "export csv does not quote a field with commas"
@@ -133,15 +133,16 @@ NOT-HELD;KZ;2019;3;1
 KZ-SAT-OVERALL;KZ;2019;4,66;1
 CSV
 expect_exit 1 px --data "$A" publish benchmark "$T/bad.csv"
-expect_err "4 rows rejected"
-expect_err "line 4: field 'period': '2019-Q5'"
-expect_err "line 5: field 'value': 5.7 is outside indicator KZ-SAT-OVERALL's scale 1–5"
-expect_err "line 6: field 'indicator': no definition of NOT-HELD"
-expect_err "line 7: field 'value': '4,66' is not a number"
+expect_err "4 records were rejected"
+expect_err "record 2 \(line 4\): field 'period': '2019-Q5'"
+expect_err "record 3 \(line 5\): field 'value': 5.7 is outside indicator KZ-SAT-OVERALL's scale 1–5"
+expect_err "record 3 \(line 5\): the same result .* as record 1 of .*bad.csv in this publication"
+expect_err "record 4 \(line 6\): field 'indicator': no definition of NOT-HELD"
+expect_err "record 5 \(line 7\): field 'value': '4,66' is not a number"
 [ "$(count_entries "$A")" = "$before" ] || fail "a rejected CSV stored something"
 printf '[{"indicator": "KZ-SAT-OVERALL", "country": "KZ", "period": "2019", "value": 9}]' >"$T/bad.json"
 expect_exit 1 px --data "$A" publish benchmark "$T/bad.json"
-expect_err "record 1: field 'value': 9 is outside indicator KZ-SAT-OVERALL's scale 1–5"
+expect_err "record 1 \(line 1\): field 'value': 9 is outside indicator KZ-SAT-OVERALL's scale 1–5"
 printf 'indicator,country,period,value\nKZ-SAT-OVERALL,KZ,2019,4.7\n' | px --data "$A" publish --csv benchmark - >/dev/null \
     || fail "a good CSV from stdin was refused"
 [ "$(count_entries "$A")" = $((before + 1)) ] || fail "the good CSV was not stored"

@@ -36,6 +36,9 @@
  *   liar         claim seq 1000000 of its own feed, send nothing, stay
  *                --hold MS
  *                (these four: the server must close the connection)
+ *   relay        after the hellos, send the entries of --file (a feed
+ *                export, whoever signed them) as this member would relay
+ *                them, then stay --hold ms; exit 0 if the connection stays
  *   bench-handshakes  --count N sequential connect + handshake + close
  *   bench-throughput  after the hellos, stream --mb M MiB as ~64 KiB
  *                messages ({"type":"x-bench","data":bin}), then a goodbye,
@@ -80,12 +83,12 @@ typedef struct ctx {
     const char *mode;
     const char *data;
     const char *to;
-    const char *file;
     uint64_t count;
     uint64_t hold_ms;
     uint64_t mb;
     uint64_t timeout_ms;
     bool partial;
+    const char *file;
     bool have_data; /* identity and genesis loaded */
     px_identity me;
     px_genesis g;
@@ -956,6 +959,60 @@ static int mode_entries(const ctx *x)
     return rc;
 }
 
+/* relay: a member forwards entries it holds (from an export file, up to
+ * 15), signed by anyone. What the node does with them is for the test to
+ * check; the connection must stay (relaying is not misbehaviour). */
+static int mode_relay(const ctx *x)
+{
+    if (!x->file) {
+        fprintf(stderr, "px_peer: relay needs --file FEED\n");
+        return PX_EINVAL;
+    }
+    FILE *f = fopen(x->file, "rb");
+    if (!f) {
+        fprintf(stderr, "px_peer: cannot open %s\n", x->file);
+        return PX_EIO;
+    }
+    px_archive_reader r = {.f = f};
+    px_entry e[15];
+    px_buf bodies[15] = {{0}};
+    size_t n = 0;
+    int rc = PX_OK;
+    while (n < 15 && (rc = px_archive_next(&r, &e[n])) == PX_OK) {
+        /* the body points into the reader's buffer: keep a copy */
+        if (e[n].body && (rc = px_buf_append(&bodies[n], e[n].body, e[n].body_len)) != PX_OK)
+            break;
+        if (e[n].body)
+            e[n].body = bodies[n].data;
+        n++;
+    }
+    if (rc == PX_ENOENT)
+        rc = PX_OK;
+    px_archive_reader_free(&r);
+    fclose(f);
+    pconn *pc = NULL;
+    char sw[64] = "";
+    uint64_t deadline = now_ms() + x->timeout_ms + x->hold_ms;
+    if (!rc)
+        rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    if (!rc)
+        rc = send_entries(pc, e, n, true, deadline);
+    uint64_t stay = now_ms() + x->hold_ms;
+    while (!rc && now_ms() < stay) {
+        const uint8_t *m;
+        size_t len;
+        rc = recv_msg(pc, stay, &m, &len);
+        if (rc == PX_ETIMEDOUT)
+            rc = PX_OK;
+    }
+    pconn_free(pc);
+    for (size_t i = 0; i < 15; i++)
+        px_buf_free(&bodies[i]);
+    if (!rc)
+        printf("relay ok: sent %zu entries; the connection stayed open\n", n);
+    return rc;
+}
+
 /* slow: after a good hello, send one byte per second of a message for
  * --hold ms. The node must keep serving others meanwhile (checked by the
  * test), whatever it does with this peer. */
@@ -1262,9 +1319,9 @@ static int mode_liar(const ctx *x)
 
 static const char usage[] =
     "usage: px_peer MODE --to [KEY@]HOST:PORT [--data DIR] [--count N] [--hold MS]\n"
-    "               [--mb M] [--timeout MS] [--partial] [--file F]\n"
+    "               [--mb M] [--timeout MS] [--partial] [--file FEED]\n"
     "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
-    "      nohello | forge | chain | othernet | fork | slow | flood |\n"
+    "      nohello | forge | chain | othernet | fork | slow | flood | relay |\n"
     "      badrun | silent | strip | announce | liar |\n"
     "      bench-handshakes | bench-throughput\n"
     "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
@@ -1289,6 +1346,7 @@ static const mode modes[] = {
     {"othernet", mode_entries, true},
     {"fork", mode_entries, true},
     {"slow", mode_slow, true},
+    {"relay", mode_relay, true},
     {"flood", mode_flood, true},
     {"badrun", mode_badrun, true},
     {"silent", mode_silent, true},
@@ -1346,12 +1404,16 @@ static int setup(ctx *x)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},  {"to", required_argument, NULL, 't'},
-        {"count", required_argument, NULL, 'n'}, {"hold", required_argument, NULL, 'H'},
-        {"mb", required_argument, NULL, 'm'},    {"timeout", required_argument, NULL, 'T'},
-        {"partial", no_argument, NULL, 'P'},     {"file", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},        {0}};
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"count", required_argument, NULL, 'n'},
+                                         {"hold", required_argument, NULL, 'H'},
+                                         {"mb", required_argument, NULL, 'm'},
+                                         {"timeout", required_argument, NULL, 'T'},
+                                         {"partial", no_argument, NULL, 'P'},
+                                         {"file", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     ctx x = {.count = 1, .hold_ms = 1000, .mb = 64, .timeout_ms = 5000};
     const mode *m = NULL;
     int c;

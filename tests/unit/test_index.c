@@ -780,7 +780,7 @@ static void test_report_escapes(void)
     f = open_memstream(&buf, &len);
     px_html_escape(f, "a\x01<b>'");
     fclose(f);
-    CHECK_STR(buf, "a\xef\xbf\xbd&lt;b&gt;&#39;");
+    CHECK_STR(buf, "a[U+0001]&lt;b&gt;&#39;");
     free(buf);
     px_store_close(s);
 }

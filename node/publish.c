@@ -1,0 +1,1202 @@
+/*
+ * publish.c — publishing records (see publish.h).
+ *
+ * Everything happens in one write transaction: each record is converted,
+ * checked and — while nothing has been rejected — signed, appended and
+ * indexed at once, so later records see earlier ones through the index
+ * and memory is bounded per record. Once a record is rejected the rest are
+ * only checked (every error of every record is listed) and px_pub_finish
+ * rolls everything back.
+ *
+ * Layout: the state; the error list; indicator scales; the checks of one
+ * record; adding JSON records; CSV; streaming files; finishing.
+ */
+#include "publish.h"
+
+#include "csvin.h"
+#include "error.h"
+#include "index.h"
+#include "jsonmp.h"
+#include "records.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A JSON record's text may be at most this long (a body is at most 128 KiB
+ * of msgpack; JSON escapes can make the text several times longer). */
+#define RECORD_TEXT_MAX (4u * 1024u * 1024u)
+#define READ_CHUNK (256u * 1024u)
+
+static const char *const pub_kinds[] = {"case", "indicator", "benchmark", "crosswalk"};
+
+/* An indicator scale known to this publication. */
+typedef struct scale {
+    char *code;
+    int64_t version;
+    bool found;
+    int64_t asked; /* -1: an indicator of this publication; else the version looked up (0: latest) */
+    double min, max;
+} scale;
+
+typedef struct source {
+    px_pub_source pub;
+    char *name;
+    size_t first; /* index of its first entry in ids */
+} source;
+
+struct px_pub {
+    px_local *l;
+    px_pub_opts o;
+    bool in_tx, finished;
+    uint64_t now;
+    long long cache_was; /* the connection's cache_size before (0: unchanged) */
+    px_buf body; /* one record's msgpack */
+
+    px_pub_error *errs;
+    size_t nkept, errcap, nerrs, rejected;
+
+    /* the record being checked */
+    source *cur;
+    size_t cur_src;
+    const char *cur_kind;
+    size_t cur_record, cur_line;
+    bool cur_bad;
+
+    source *src;
+    size_t nsrc, srccap;
+
+    uint8_t (*ids)[32];
+    uint8_t *replaced; /* one bit per entry */
+    size_t nids, idcap;
+
+    scale *scales;
+    size_t nscales;
+
+    /* identities of this publication's benchmarks, so a result given twice
+     * is named as such (seen_add) */
+    struct seen {
+        uint64_t hash; /* 0: empty slot */
+        uint32_t src;
+        size_t record;
+    } *seen;
+    size_t nseen, seencap;
+};
+
+static const char *kind_name(const char *kind)
+{
+    for (size_t i = 0; i < sizeof pub_kinds / sizeof pub_kinds[0]; i++)
+        if (kind && strcmp(kind, pub_kinds[i]) == 0)
+            return pub_kinds[i];
+    return NULL;
+}
+
+/* ---- the error list ------------------------------------------------------ */
+
+static int add_error(px_pub *p, const char *field, const char *message)
+{
+    p->nerrs++;
+    if (!p->cur_bad) {
+        p->cur_bad = true;
+        if (p->cur_record)
+            p->rejected++;
+    }
+    if (p->nkept >= PX_PUB_MAX_ERRORS)
+        return PX_OK;
+    if (p->nkept == p->errcap) {
+        size_t cap = p->errcap ? p->errcap * 2 : 16;
+        px_pub_error *e = realloc(p->errs, cap * sizeof *e);
+        if (!e)
+            return PX_ENOMEM;
+        p->errs = e;
+        p->errcap = cap;
+    }
+    char *f = strdup(field ? field : "");
+    char *m = strdup(message && *message ? message : "the record is not valid");
+    if (!f || !m) {
+        free(f);
+        free(m);
+        return PX_ENOMEM;
+    }
+    p->errs[p->nkept++] = (px_pub_error){.source = p->cur ? p->cur->name : "",
+                                         .kind = p->cur_kind,
+                                         .record = p->cur_record,
+                                         .line = p->cur_line,
+                                         .field = f,
+                                         .message = m};
+    return PX_OK;
+}
+
+static int errorf(px_pub *p, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int errorf(px_pub *p, const char *field, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return add_error(p, field, msg);
+}
+
+static bool rejection(int rc)
+{
+    return rc == PX_ESCHEMA || rc == PX_EFORMAT || rc == PX_ETOOBIG || rc == PX_EINVAL;
+}
+
+/* The field a message names first ("field 'x': ..."), for the list. */
+static void field_of(const char *msg, char *out, size_t outlen)
+{
+    const char *q = strstr(msg, "field '");
+    const char *e = q ? strchr(q + 7, '\'') : NULL;
+    out[0] = '\0';
+    if (q && e && (size_t)(e - q - 7) < outlen) {
+        memcpy(out, q + 7, (size_t)(e - q - 7));
+        out[e - q - 7] = '\0';
+    }
+}
+
+/* A rejection rc with its detail as an error of the current record. */
+static int add_rejection(px_pub *p, int rc)
+{
+    char field[64];
+    const char *msg = px_err_message(rc);
+    field_of(msg, field, sizeof field);
+    return add_error(p, field, msg);
+}
+
+/* ---- indicator scales ------------------------------------------------------ */
+
+static int scale_push(px_pub *p, scale s)
+{
+    scale *v = realloc(p->scales, (p->nscales + 1) * sizeof *v);
+    if (!v) {
+        free(s.code);
+        return PX_ENOMEM;
+    }
+    p->scales = v;
+    p->scales[p->nscales++] = s;
+    return s.code ? PX_OK : PX_ENOMEM;
+}
+
+/* The scale a benchmark of (code, version) is checked against: this
+ * publication's indicators first (the highest version when none is asked
+ * for), then the index. OUT *out (NULL when no definition is known). */
+static int scale_find(px_pub *p, const char *code, int64_t version, const scale **out)
+{
+    const scale *best = NULL;
+    *out = NULL;
+    for (size_t i = 0; i < p->nscales; i++) {
+        const scale *s = &p->scales[i];
+        if (s->asked != -1 || strcmp(s->code, code) != 0)
+            continue;
+        if (version ? s->version == version : (!best || s->version > best->version))
+            best = s;
+    }
+    if (best) {
+        *out = best;
+        return PX_OK;
+    }
+    for (size_t i = 0; i < p->nscales; i++) {
+        if (p->scales[i].asked == version && strcmp(p->scales[i].code, code) == 0) {
+            *out = p->scales[i].found ? &p->scales[i] : NULL;
+            return PX_OK;
+        }
+    }
+    px_indicator ind;
+    int rc = px_index_indicator(p->l->store, code, version, &ind, NULL);
+    if (rc && rc != PX_ENOENT)
+        return rc;
+    scale s = {.code = strdup(code), .asked = version, .found = rc == PX_OK};
+    if (rc == PX_OK) {
+        s.version = ind.version;
+        s.min = ind.scale_min;
+        s.max = ind.scale_max;
+    }
+    px_indicator_free(&ind);
+    rc = scale_push(p, s);
+    if (rc)
+        return rc;
+    *out = p->scales[p->nscales - 1].found ? &p->scales[p->nscales - 1] : NULL;
+    return PX_OK;
+}
+
+/* The scale check of one benchmark: PX_OK, PX_ESCHEMA with a detail, or a
+ * lookup failure. */
+static int check_scale(px_pub *p, const px_benchmark *b)
+{
+    const scale *s;
+    int rc = scale_find(p, b->indicator, b->indicator_version, &s);
+    if (rc)
+        return rc;
+    if (!s) {
+        if (b->indicator_version)
+            return px_err_set(PX_ESCHEMA,
+                              "field 'indicator': no definition of %s version %lld is held here "
+                              "or published before it in this publication; publish the "
+                              "indicator first",
+                              b->indicator, (long long)b->indicator_version);
+        return px_err_set(PX_ESCHEMA,
+                          "field 'indicator': no definition of %s is held here or published "
+                          "before it in this publication; publish the indicator first",
+                          b->indicator);
+    }
+    return px_record_check_scale(b->value, s->min, s->max, b->indicator);
+}
+
+/* ---- the checks of one record -------------------------------------------------- */
+
+/* supersedes must name a case/indicator of this node (an indicator: same
+ * code, higher version). A benchmark's must name a live result of this
+ * node with the same identity (checked in check_identity). */
+static int check_supersedes(px_pub *p, const char *kind, const uint8_t *body, size_t len)
+{
+    msgpack_unpacked up;
+    px_index_info info;
+    uint8_t id[32];
+    char hex[65];
+    int rc = px_record_unpack(body, len, &up);
+    const msgpack_object *sup = rc ? NULL : px_record_get(&up.data, "supersedes");
+    if (!sup || sup->type != MSGPACK_OBJECT_STR || sup->via.str.size != 64)
+        goto out;
+    memcpy(hex, sup->via.str.ptr, 64);
+    hex[64] = '\0';
+    if (px_hex_decode(id, 32, hex) != PX_OK)
+        goto out;
+    rc = px_index_info_get(p->l->store, id, &info);
+    if (rc == PX_ENOENT) {
+        rc = px_err_set(PX_ESCHEMA,
+                        "field 'supersedes': no %s %.16s… is held here; a new version names "
+                        "an earlier one of this node",
+                        kind, hex);
+        goto out;
+    }
+    if (rc)
+        goto out;
+    if (strcmp(info.kind, kind) != 0) {
+        rc = px_err_set(PX_ESCHEMA, "field 'supersedes': %.16s… is %s %s entry, not a %s", hex,
+                        strchr("aeiou", info.kind[0]) ? "an" : "a", info.kind, kind);
+        goto out;
+    }
+    if (memcmp(info.author, p->l->me.pk, 32) != 0) {
+        rc = px_err_set(PX_ESCHEMA,
+                        "field 'supersedes': %.16s… is a %s of another node; only its author "
+                        "publishes new versions of it",
+                        hex, kind);
+        goto out;
+    }
+    if (info.retracted) {
+        rc = px_err_set(PX_ESCHEMA, "field 'supersedes': %.16s… is retracted", hex);
+        goto out;
+    }
+    if (info.has_next) {
+        char next[PX_ID_HEX];
+        rc = px_err_set(PX_ESCHEMA,
+                        "field 'supersedes': %.16s… is already superseded by %s; a new version "
+                        "supersedes the latest one",
+                        hex, px_id_hex(next, info.next));
+        goto out;
+    }
+    if (strcmp(kind, "indicator") == 0) {
+        px_entry e;
+        px_buf old = {0};
+        px_indicator was = {0}, now = {0};
+        rc = px_store_get(p->l->store, id, &e, &old, NULL);
+        if (!rc && e.body)
+            rc = px_indicator_decode(e.body, e.body_len, &was);
+        if (!rc)
+            rc = px_indicator_decode(body, len, &now);
+        if (!rc && strcmp(was.code, now.code) != 0)
+            rc = px_err_set(PX_ESCHEMA,
+                            "field 'supersedes': %.16s… defines %s, not %s; a new version keeps "
+                            "the code",
+                            hex, was.code, now.code);
+        else if (!rc && now.version <= was.version)
+            rc = px_err_set(PX_ESCHEMA,
+                            "field 'version': %lld must be higher than the superseded "
+                            "definition's %lld",
+                            (long long)now.version, (long long)was.version);
+        px_indicator_free(&was);
+        px_indicator_free(&now);
+        px_buf_free(&old);
+    }
+out:
+    msgpack_unpacked_destroy(&up);
+    return rc;
+}
+
+/* FNV-1a over the identity fields, for the in-memory set. */
+static uint64_t identity_hash(const px_benchmark *b)
+{
+    uint64_t h = 1469598103934665603ull;
+    const char *parts[6] = {b->indicator, b->country, b->centre, b->service, b->channel, b->period};
+    for (size_t i = 0; i < 6; i++) {
+        const char *s = parts[i] ? parts[i] : "";
+        h ^= parts[i] ? 1 : 2;
+        h *= 1099511628211ull;
+        for (; *s; s++) {
+            h ^= (uint8_t)*s;
+            h *= 1099511628211ull;
+        }
+        h ^= 0xff;
+        h *= 1099511628211ull;
+    }
+    h ^= (uint64_t)b->indicator_version;
+    h *= 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* The identities of this publication's benchmarks: an open-addressing
+ * table of (hash, where), grown at half full. */
+static const struct seen *seen_find(const px_pub *p, uint64_t h)
+{
+    if (!p->seencap)
+        return NULL;
+    for (size_t i = h & (p->seencap - 1);; i = (i + 1) & (p->seencap - 1)) {
+        if (p->seen[i].hash == 0)
+            return NULL;
+        if (p->seen[i].hash == h)
+            return &p->seen[i];
+    }
+}
+
+static void seen_put(struct seen *v, size_t cap, struct seen e)
+{
+    size_t i = e.hash & (cap - 1);
+    while (v[i].hash != 0)
+        i = (i + 1) & (cap - 1);
+    v[i] = e;
+}
+
+static int seen_add(px_pub *p, uint64_t h)
+{
+    if (h == 0)
+        h = 1;
+    if ((p->nseen + 1) * 2 > p->seencap) {
+        size_t cap = p->seencap ? p->seencap * 2 : 1024;
+        struct seen *v = calloc(cap, sizeof *v);
+        if (!v)
+            return PX_ENOMEM;
+        for (size_t i = 0; i < p->seencap; i++)
+            if (p->seen[i].hash)
+                seen_put(v, cap, p->seen[i]);
+        free(p->seen);
+        p->seen = v;
+        p->seencap = cap;
+    }
+    seen_put(p->seen, p->seencap,
+             (struct seen){.hash = h, .src = (uint32_t)p->cur_src, .record = p->cur_record});
+    p->nseen++;
+    return PX_OK;
+}
+
+/* A benchmark's identity against this node's live results. OUT *twin:
+ * whether an earlier one exists (then twin_id names it). A rejection is
+ * returned as PX_ESCHEMA with a detail. */
+static int check_identity(px_pub *p, const px_benchmark *b, const char *supersedes, bool *twin,
+                          uint8_t twin_id[32])
+{
+    char hex[PX_ID_HEX];
+    const struct seen *again = seen_find(p, identity_hash(b));
+    *twin = false;
+    if (again)
+        return px_err_set(PX_ESCHEMA,
+                          "the same result (indicator %s, country %s, period %s, same centre, "
+                          "service and channel) as record %zu of %s in this publication; give "
+                          "each result once",
+                          b->indicator, b->country, b->period, again->record,
+                          p->src[again->src].name);
+    int rc = px_index_benchmark_twin(p->l->store, p->l->me.pk, b, twin_id);
+    *twin = rc == PX_OK;
+    if (rc == PX_ENOENT)
+        rc = PX_OK;
+    if (rc)
+        return rc;
+    if (supersedes) {
+        if (*twin && strcmp(supersedes, px_id_hex(hex, twin_id)) == 0)
+            return PX_OK;
+        return px_err_set(PX_ESCHEMA,
+                          "field 'supersedes': a benchmark result supersedes this node's live "
+                          "result with the same indicator, country, centre, service, channel "
+                          "and period%s%s",
+                          *twin ? ", which is " : "", *twin ? px_id_hex(hex, twin_id) : "");
+    }
+    if (*twin && !p->o.replace)
+        return px_err_set(PX_ESCHEMA,
+                          "this node already published this result (indicator %s, country %s, "
+                          "period %s, same centre, service and channel) as entry %s; publish "
+                          "with --replace to supersede it, or retract it first",
+                          b->indicator, b->country, b->period, px_id_hex(hex, twin_id));
+    return PX_OK;
+}
+
+static void issue_cb(void *ctx, int rc, const char *name, const char *message)
+{
+    px_pub *p = ctx;
+    (void)rc;
+    if (add_error(p, name, message) != PX_OK)
+        p->cur_bad = true; /* out of memory while listing: the record still counts as rejected */
+}
+
+/* The schema hook for bodies px_record_check has just passed: no second
+ * validation (the index hook is told so). */
+static int vouched(const char *kind, const uint8_t *body, size_t len)
+{
+    px_index_vouch(kind, body, len);
+    return 0;
+}
+
+static int append(px_pub *p, const char *kind, const px_buf *body, bool replaced)
+{
+    px_entry e;
+    px_feed_ctx fc = p->l->feed;
+    if (fc.schema == px_index_schema)
+        fc.schema = vouched;
+    if (p->nids == p->idcap) {
+        size_t cap = p->idcap ? p->idcap * 2 : 256;
+        uint8_t(*ids)[32] = realloc(p->ids, cap * sizeof *ids);
+        if (!ids)
+            return PX_ENOMEM;
+        p->ids = ids;
+        uint8_t *r = realloc(p->replaced, (cap + 7) / 8);
+        if (!r)
+            return PX_ENOMEM;
+        memset(r + (p->idcap + 7) / 8, 0, (cap + 7) / 8 - (p->idcap + 7) / 8);
+        p->replaced = r;
+        p->idcap = cap;
+    }
+    int rc = px_feed_append(&fc, &p->l->me, kind, body->data, body->len, p->now, &e);
+    if (rc)
+        return rc;
+    memcpy(p->ids[p->nids], e.id, 32);
+    if (replaced)
+        p->replaced[p->nids / 8] |= (uint8_t)(1u << (p->nids % 8));
+    p->nids++;
+    return PX_OK;
+}
+
+/* Check (and, while nothing was rejected, publish) the current record. */
+static int add_record(px_pub *p, const char *kind, const json_t *rec)
+{
+    int rc;
+    bool replaced = false;
+    json_t *copy = NULL;
+    p->cur_bad = false;
+    p->cur->pub.records++;
+    if (!json_is_object(rec)) {
+        rc = errorf(p, "", "record %zu is not a JSON object ({\"field\": value, ...})",
+                    p->cur_record);
+        goto out;
+    }
+    px_buf_reset(&p->body);
+    rc = px_json_to_msgpack(rec, &p->body);
+    if (rc) {
+        rc = rejection(rc) ? add_rejection(p, rc) : rc;
+        goto out;
+    }
+    rc = px_record_check(kind, p->body.data, p->body.len, PX_RECORD_STRICT, issue_cb, p);
+    if (rc == PX_ENOMEM)
+        goto out;
+    if (rc) {
+        rc = p->cur_bad ? PX_OK : add_rejection(p, rc);
+        goto out;
+    }
+    if (strcmp(kind, "benchmark") == 0) {
+        px_benchmark b;
+        bool twin = false;
+        uint8_t twin_id[32];
+        const char *sup = json_string_value(json_object_get(rec, "supersedes"));
+        rc = px_benchmark_decode(p->body.data, p->body.len, &b);
+        if (!rc) {
+            rc = check_scale(p, &b);
+            if (rejection(rc))
+                rc = add_rejection(p, rc);
+        }
+        if (!rc) {
+            rc = check_identity(p, &b, sup, &twin, twin_id);
+            if (rejection(rc))
+                rc = add_rejection(p, rc);
+        }
+        if (!rc && !p->cur_bad && twin && !sup) {
+            /* replace: the new result names the one it supersedes */
+            char hex[PX_ID_HEX];
+            copy = json_copy((json_t *)rec);
+            rc = copy && json_object_set_new(copy, "supersedes",
+                                             json_string(px_id_hex(hex, twin_id))) == 0
+                     ? PX_OK
+                     : PX_ENOMEM;
+            if (!rc) {
+                px_buf_reset(&p->body);
+                rc = px_json_to_msgpack(copy, &p->body);
+            }
+            replaced = true;
+        } else if (!rc && twin && sup) {
+            replaced = true;
+        }
+        if (!rc && !p->cur_bad)
+            rc = seen_add(p, identity_hash(&b));
+        px_benchmark_free(&b);
+        if (rc)
+            goto out;
+    } else if ((strcmp(kind, "case") == 0 || strcmp(kind, "indicator") == 0) &&
+               json_object_get(rec, "supersedes")) {
+        rc = check_supersedes(p, kind, p->body.data, p->body.len);
+        if (rejection(rc))
+            rc = add_rejection(p, rc);
+        if (rc)
+            goto out;
+    }
+    if (!p->cur_bad && strcmp(kind, "indicator") == 0) {
+        px_indicator ind;
+        rc = px_indicator_decode(p->body.data, p->body.len, &ind);
+        if (!rc)
+            rc = scale_push(p, (scale){.code = strdup(ind.code),
+                                       .version = ind.version,
+                                       .found = true,
+                                       .asked = -1,
+                                       .min = ind.scale_min,
+                                       .max = ind.scale_max});
+        px_indicator_free(&ind);
+        if (rc)
+            goto out;
+    }
+    if (p->cur_bad)
+        goto out;
+    p->cur->pub.accepted++;
+    if (replaced)
+        p->cur->pub.replaced++;
+    if (p->rejected == 0)
+        rc = append(p, kind, &p->body, replaced);
+out:
+    json_decref(copy);
+    if (p->cur_bad)
+        p->cur->pub.rejected++;
+    return rc;
+}
+
+/* ---- sources ------------------------------------------------------------------- */
+
+static int source_open(px_pub *p, const char *kind, const char *name)
+{
+    if (p->finished)
+        return px_err_set(PX_EINVAL, "the publication is already finished");
+    if (p->nsrc == p->srccap) {
+        size_t cap = p->srccap ? p->srccap * 2 : 8;
+        source *v = realloc(p->src, cap * sizeof *v);
+        if (!v)
+            return PX_ENOMEM;
+        p->src = v;
+        p->srccap = cap;
+    }
+    char *n = strdup(name ? name : "");
+    if (!n)
+        return PX_ENOMEM;
+    p->src[p->nsrc] =
+        (source){.pub = {.name = n, .kind = kind}, .name = n, .first = p->nids};
+    p->cur = &p->src[p->nsrc];
+    p->cur_src = p->nsrc++;
+    p->cur_kind = kind;
+    p->cur_record = 0;
+    p->cur_line = 0;
+    p->cur_bad = false;
+    return PX_OK;
+}
+
+/* The current source, after p->src may have moved. */
+static void source_again(px_pub *p)
+{
+    p->cur = &p->src[p->cur_src];
+}
+
+static int unknown_kind(const char *kind)
+{
+    return px_err_set(PX_EINVAL, "'%s' is not a kind one publishes; use case, indicator, "
+                                 "benchmark or crosswalk",
+                      kind ? kind : "(none)");
+}
+
+int px_pub_add_json(px_pub *p, const char *kind, const json_t *rec, const char *source_name,
+                    size_t record, size_t line)
+{
+    const char *k = kind_name(kind);
+    if (!k)
+        return unknown_kind(kind);
+    /* consecutive records of one source and kind share its entry */
+    bool same = p->nsrc && strcmp(p->src[p->nsrc - 1].name, source_name ? source_name : "") == 0 &&
+                p->src[p->nsrc - 1].pub.kind == k;
+    int rc = same ? PX_OK : source_open(p, k, source_name);
+    if (rc)
+        return rc;
+    if (same) {
+        p->cur_src = p->nsrc - 1;
+        source_again(p);
+        p->cur_kind = k;
+    }
+    p->cur_record = record ? record : p->cur->pub.records + 1;
+    p->cur_line = line;
+    return add_record(p, k, rec);
+}
+
+/* ---- CSV ----------------------------------------------------------------------- */
+
+static int csv_row(void *ctx, size_t record, size_t line, const json_t *obj, const char *field,
+                   const char *message)
+{
+    px_pub *p = ctx;
+    if (record != p->cur_record) {
+        p->cur_record = record;
+        p->cur_line = line;
+        p->cur_bad = false;
+    }
+    if (obj)
+        return add_record(p, "benchmark", obj);
+    if (!p->cur_bad) { /* the row's first bad cell */
+        p->cur->pub.records++;
+        p->cur->pub.rejected++;
+    }
+    return add_error(p, field, message);
+}
+
+static int add_csv_text(px_pub *p, const char *data, size_t len)
+{
+    int rc = px_csvin_each(p->cur->name, data, len, csv_row, p);
+    if (rejection(rc)) {
+        char field[64];
+        const char *msg = px_err_message(rc);
+        field_of(msg, field, sizeof field);
+        p->cur_record = 0;
+        p->cur_line = 0;
+        p->cur_bad = false;
+        rc = add_error(p, field, msg);
+    }
+    return rc;
+}
+
+int px_pub_add_csv(px_pub *p, const char *source_name, const char *data, size_t len)
+{
+    int rc = source_open(p, "benchmark", source_name);
+    return rc ? rc : add_csv_text(p, data, len);
+}
+
+/* ---- streaming files ------------------------------------------------------------- */
+
+typedef struct reader {
+    px_pub *p;
+    int fd;
+    const char *name;
+    uint8_t *chunk;
+    size_t len, pos;
+    uint64_t total;
+    bool eof;
+} reader;
+
+/* Fill the chunk when it is used up. PX_OK (r->len == 0 at the end of the
+ * input), PX_EIO or PX_ETOOBIG (standard input over the limit). */
+static int refill(reader *r)
+{
+    if (r->pos < r->len || r->eof)
+        return PX_OK;
+    r->pos = r->len = 0;
+    for (;;) {
+        ssize_t n = read(r->fd, r->chunk, READ_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return px_err_set(PX_EIO, "%s: cannot read: %s", r->name, strerror(errno));
+        if (n == 0)
+            r->eof = true;
+        r->len = (size_t)n;
+        r->total += (uint64_t)n;
+        if (r->total > PX_PUB_MAX_FILE)
+            return px_err_set(PX_ETOOBIG,
+                              "%s is larger than %llu MiB; split it into several files", r->name,
+                              (unsigned long long)(PX_PUB_MAX_FILE >> 20));
+        return PX_OK;
+    }
+}
+
+/* A problem of the file as a whole (record 0): listed, and reading stops. */
+static int file_error(px_pub *p, int rc)
+{
+    p->cur_record = 0;
+    p->cur_line = 0;
+    p->cur_bad = false;
+    return rejection(rc) || rc == PX_ENOENT || rc == PX_EIO || rc == PX_EPERM
+               ? add_error(p, "", px_err_message(rc))
+               : rc;
+}
+
+/* One element's text, complete: parse it and add it as a record. */
+static int json_element(px_pub *p, const px_buf *text, size_t record, size_t line)
+{
+    json_error_t jerr;
+    json_t *rec = json_loadb((const char *)text->data, text->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    int rc;
+    p->cur_record = record;
+    p->cur_line = line;
+    p->cur_bad = false;
+    if (!rec) {
+        p->cur->pub.records++;
+        p->cur->pub.rejected++;
+        return errorf(p, "", "not valid JSON (line %zu, column %d): %s",
+                      line + (jerr.line > 0 ? (size_t)jerr.line - 1 : 0), jerr.column, jerr.text);
+    }
+    rc = add_record(p, p->cur_kind, rec);
+    json_decref(rec);
+    return rc;
+}
+
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* JSON: one object, objects one after another (JSON Lines), or an array of
+ * them, split element by element: depth and strings are tracked so that
+ * each element's text is handed to jansson alone. */
+static int read_json(reader *r)
+{
+    px_pub *p = r->p;
+    px_buf el = {0};
+    enum { UNKNOWN, ARRAY, OBJECTS } mode = UNKNOWN;
+    size_t line = 1, el_line = 0, record = 0, depth = 0;
+    bool in_el = false, in_str = false, esc = false, closed = false;
+    int rc = PX_OK;
+
+    for (;;) {
+        rc = refill(r);
+        if (rc || r->len == 0)
+            break;
+        const uint8_t *d = r->chunk;
+        size_t i = r->pos, n = r->len, start = i;
+        for (; i < n && !rc; i++) {
+            uint8_t c = d[i];
+            if (in_el) {
+                bool end = false, keep = true;
+                if (in_str) {
+                    if (esc)
+                        esc = false;
+                    else if (c == '\\')
+                        esc = true;
+                    else if (c == '"')
+                        in_str = false;
+                } else if (c == '"') {
+                    in_str = true;
+                } else if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || c == ']') {
+                    if (mode == ARRAY && depth == 1) {
+                        if (c == ']') {
+                            end = true;
+                            keep = false;
+                            closed = true;
+                        }
+                    } else if (depth > 0) {
+                        depth--;
+                        end = mode == OBJECTS && depth == 0;
+                    }
+                } else if (c == ',' && mode == ARRAY && depth == 1) {
+                    end = true;
+                    keep = false;
+                }
+                if (c == '\n')
+                    line++;
+                if (!keep || end) {
+                    size_t upto = keep ? i + 1 : i;
+                    rc = px_buf_append(&el, d + start, upto - start);
+                    if (!rc && el.len > RECORD_TEXT_MAX)
+                        goto too_big;
+                    if (!rc)
+                        rc = json_element(p, &el, ++record, el_line);
+                    px_buf_reset(&el);
+                    in_el = false;
+                    start = i + 1;
+                }
+                continue;
+            }
+            if (c == '\n')
+                line++;
+            if (is_ws(c))
+                continue;
+            if (closed) {
+                rc = file_error(p, px_err_set(PX_EFORMAT,
+                                              "%s: line %zu: text after the array's closing ']'",
+                                              r->name, line));
+                goto out;
+            }
+            if (mode == UNKNOWN && c == '[') {
+                mode = ARRAY;
+                depth = 1;
+                continue;
+            }
+            if (mode == UNKNOWN)
+                mode = OBJECTS;
+            if (mode == ARRAY && c == ']' && depth == 1) {
+                closed = true;
+                continue;
+            }
+            if (mode == ARRAY && c == ',') {
+                rc = file_error(p, px_err_set(PX_EFORMAT,
+                                              "%s: line %zu: an empty element (two commas, or a "
+                                              "comma after '[')",
+                                              r->name, line));
+                goto out;
+            }
+            if (mode == OBJECTS && c != '{') {
+                rc = file_error(p, px_err_set(PX_EFORMAT,
+                                              "%s: line %zu: expected a JSON object ('{'); write "
+                                              "one object, an array of objects, or one object per "
+                                              "line (JSON Lines)",
+                                              r->name, line));
+                goto out;
+            }
+            /* an element starts here */
+            in_el = true;
+            el_line = line;
+            start = i;
+            if (c == '"')
+                in_str = true;
+            else if (c == '{' || c == '[')
+                depth++;
+        }
+        if (!rc && in_el) {
+            rc = px_buf_append(&el, d + start, i - start);
+            if (!rc && el.len > RECORD_TEXT_MAX)
+                goto too_big;
+        }
+        r->pos = r->len;
+    }
+    if (rc) {
+        rc = file_error(p, rc);
+        goto out;
+    }
+    if (in_el && mode == OBJECTS) {
+        rc = file_error(p, px_err_set(PX_EFORMAT,
+                                      "%s: the file ends inside record %zu, which starts on line "
+                                      "%zu (a '}' is missing)",
+                                      r->name, record + 1, el_line));
+    } else if (mode == ARRAY && !closed) {
+        rc = file_error(p, px_err_set(PX_EFORMAT,
+                                      "%s: the file ends before the array's closing ']'%s",
+                                      r->name, in_el ? " (inside the last record)" : ""));
+    } else if (mode == UNKNOWN) {
+        rc = file_error(p, px_err_set(PX_EFORMAT, "%s is empty", r->name));
+    } else if (record == 0) {
+        rc = file_error(p, px_err_set(PX_EINVAL, "%s: the array holds no records", r->name));
+    }
+    goto out;
+too_big:
+    rc = file_error(p, px_err_set(PX_ETOOBIG,
+                                  "%s: record %zu (line %zu) is larger than %u MiB of JSON; a "
+                                  "record's body is at most 128 KiB",
+                                  r->name, record + 1, el_line, RECORD_TEXT_MAX >> 20));
+out:
+    px_buf_free(&el);
+    return rc;
+}
+
+/* The rest of the input appended to what the chunk holds: for CSV, which
+ * is converted from the whole text. */
+static int read_rest(reader *r, px_buf *all)
+{
+    int rc = px_buf_append(all, r->chunk + r->pos, r->len - r->pos);
+    r->pos = r->len;
+    while (!rc && !r->eof) {
+        rc = refill(r);
+        if (!rc)
+            rc = px_buf_append(all, r->chunk, r->len);
+        r->pos = r->len;
+    }
+    return rc;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Does the text from d look like a CSV header line (a separator before the
+ * end of the first line)? */
+static bool looks_csv(const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i < n && d[i] != '\n' && d[i] != '\r'; i++)
+        if (d[i] == ',' || d[i] == ';' || d[i] == '\t')
+            return true;
+    return false;
+}
+
+int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format fmt)
+{
+    const char *k = kind_name(kind);
+    bool is_stdin = strcmp(path, "-") == 0;
+    reader r = {.p = p, .fd = -1, .name = is_stdin ? "stdin" : path};
+    px_buf all = {0};
+    int rc;
+
+    if (!k)
+        return unknown_kind(kind);
+    rc = source_open(p, k, r.name);
+    if (rc)
+        return rc;
+    r.name = p->cur->name;
+    if (fmt == PX_PUB_AUTO && !is_stdin) {
+        if (ends_with(path, ".csv") || ends_with(path, ".tsv"))
+            fmt = PX_PUB_CSV;
+        else if (ends_with(path, ".json"))
+            fmt = PX_PUB_JSON;
+        else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
+            fmt = PX_PUB_JSONL;
+    }
+    if (fmt == PX_PUB_CSV && k != pub_kinds[2])
+        return file_error(p, px_err_set(PX_EINVAL,
+                                        "%s: only benchmark results can be read from CSV; "
+                                        "write %s records as JSON",
+                                        r.name, k));
+    if (is_stdin) {
+        r.fd = STDIN_FILENO;
+    } else {
+        r.fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (r.fd < 0)
+            return file_error(p, px_err_set(errno == ENOENT ? PX_ENOENT : PX_EIO,
+                                            "cannot open %s: %s", path, strerror(errno)));
+        struct stat st;
+        if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (uint64_t)st.st_size > PX_PUB_MAX_FILE) {
+            close(r.fd);
+            return file_error(p, px_err_set(PX_ETOOBIG,
+                                            "%s is %llu MiB, larger than %llu MiB; split it "
+                                            "into several files",
+                                            path, (unsigned long long)(st.st_size >> 20),
+                                            (unsigned long long)(PX_PUB_MAX_FILE >> 20)));
+        }
+        if (fstat(r.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(r.fd);
+            return file_error(p, px_err_set(PX_EINVAL, "%s is a directory, not a file", path));
+        }
+    }
+    r.chunk = malloc(READ_CHUNK);
+    if (!r.chunk) {
+        rc = PX_ENOMEM;
+        goto out;
+    }
+    rc = refill(&r);
+    if (rc) {
+        rc = file_error(p, rc);
+        goto out;
+    }
+    /* A UTF-8 byte-order mark says nothing in JSON or CSV: drop it. (A
+     * mark split across reads cannot happen: the first read of a file
+     * returns at least 3 bytes unless the file is shorter.) */
+    if (r.len >= 3 && memcmp(r.chunk, "\xEF\xBB\xBF", 3) == 0)
+        r.pos = 3;
+    if (fmt == PX_PUB_AUTO) {
+        size_t i = r.pos;
+        while (i < r.len && is_ws(r.chunk[i]))
+            i++;
+        if (i < r.len && (r.chunk[i] == '{' || r.chunk[i] == '[')) {
+            fmt = PX_PUB_JSON;
+        } else if (i < r.len && looks_csv(r.chunk + i, r.len - i)) {
+            if (k != pub_kinds[2]) {
+                rc = file_error(p, px_err_set(PX_EINVAL,
+                                              "%s looks like CSV, but only benchmark results "
+                                              "can be read from CSV; write %s records as JSON",
+                                              r.name, k));
+                goto out;
+            }
+            fmt = PX_PUB_CSV;
+        } else if (i == r.len && r.eof) {
+            rc = file_error(p, px_err_set(PX_EFORMAT, "%s is empty", r.name));
+            goto out;
+        } else {
+            rc = file_error(
+                p, px_err_set(PX_EFORMAT,
+                              "%s is neither JSON (records start with '{' or '[') nor CSV (a "
+                              "header line naming the fields, separated by ',', ';' or tabs)%s",
+                              r.name,
+                              k == pub_kinds[2] ? "; give --csv to read it as CSV anyway" : ""));
+            goto out;
+        }
+    }
+    if (fmt == PX_PUB_CSV) {
+        rc = read_rest(&r, &all);
+        if (rc)
+            rc = file_error(p, rc);
+        else
+            rc = add_csv_text(p, (const char *)all.data, all.len);
+    } else {
+        rc = read_json(&r);
+    }
+out:
+    px_buf_free(&all);
+    free(r.chunk);
+    if (r.fd >= 0 && !is_stdin)
+        close(r.fd);
+    return rc;
+}
+
+/* ---- begin and finish ------------------------------------------------------------ */
+
+/* A big publication is one transaction: its pages (the entries' id index,
+ * the full-text index) stay in SQLite's cache instead of being spilled and
+ * read back, which is what made publishing slow down as the store grew.
+ * PUB_CACHE_KIB bounds it (the memory goal is 200 MB for a million
+ * records); the connection's own size comes back at the end. */
+#define PUB_CACHE_KIB 98304
+
+static void cache_set(px_pub *p, long long size)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", size);
+    sqlite3_exec(px_store_db(p->l->store), sql, NULL, NULL, NULL);
+}
+
+static void cache_grow(px_pub *p)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = px_store_db(p->l->store);
+    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        long long was = sqlite3_column_int64(st, 0);
+        /* negative: KiB; positive: pages */
+        if (was > -PUB_CACHE_KIB && was != 0) {
+            p->cache_was = was;
+            cache_set(p, -PUB_CACHE_KIB);
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+static void cache_restore(px_pub *p)
+{
+    if (p->cache_was)
+        cache_set(p, p->cache_was);
+    p->cache_was = 0;
+}
+
+int px_pub_begin(px_local *l, const px_pub_opts *opts, px_pub **out)
+{
+    *out = NULL;
+    px_pub *p = calloc(1, sizeof *p);
+    if (!p)
+        return PX_ENOMEM;
+    p->l = l;
+    if (opts)
+        p->o = *opts;
+    int rc = px_store_begin(l->store);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    p->in_tx = true;
+    p->now = px_now_ms();
+    cache_grow(p);
+    *out = p;
+    return PX_OK;
+}
+
+int px_pub_finish(px_pub *p)
+{
+    int rc;
+    if (p->finished)
+        return px_err_set(PX_EINVAL, "the publication is already finished");
+    p->finished = true;
+    if (p->nerrs == 0 && !p->o.check) {
+        rc = px_store_commit(p->l->store);
+        if (rc)
+            px_store_rollback(p->l->store);
+        p->in_tx = false;
+        cache_restore(p);
+        return rc;
+    }
+    px_store_rollback(p->l->store);
+    p->in_tx = false;
+    cache_restore(p);
+    if (p->nerrs == 0)
+        return PX_OK;
+    if (p->rejected)
+        return px_err_set(PX_ESCHEMA, "nothing was published: %zu %s rejected (%zu %s)",
+                          p->rejected, p->rejected == 1 ? "record was" : "records were",
+                          p->nerrs, p->nerrs == 1 ? "error" : "errors");
+    return px_err_set(PX_ESCHEMA, "nothing was published: %s", p->nkept ? p->errs[0].message : "");
+}
+
+size_t px_pub_nerrors(const px_pub *p)
+{
+    return p->nerrs;
+}
+
+const px_pub_error *px_pub_error_at(const px_pub *p, size_t i)
+{
+    return i < p->nkept ? &p->errs[i] : NULL;
+}
+
+size_t px_pub_rejected(const px_pub *p)
+{
+    return p->rejected;
+}
+
+size_t px_pub_count(const px_pub *p)
+{
+    return p->nids;
+}
+
+void px_pub_entry_get(const px_pub *p, size_t i, px_pub_entry *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= p->nids)
+        return;
+    memcpy(out->id, p->ids[i], 32);
+    out->replaced = (p->replaced[i / 8] >> (i % 8)) & 1;
+    for (size_t s = p->nsrc; s-- > 0;) {
+        if (p->src[s].first <= i) {
+            out->kind = p->src[s].pub.kind;
+            out->source = p->src[s].name;
+            out->record = i - p->src[s].first + 1;
+            return;
+        }
+    }
+}
+
+size_t px_pub_nsources(const px_pub *p)
+{
+    return p->nsrc;
+}
+
+const px_pub_source *px_pub_source_at(const px_pub *p, size_t i)
+{
+    return i < p->nsrc ? &p->src[i].pub : NULL;
+}
+
+void px_pub_free(px_pub *p)
+{
+    if (!p)
+        return;
+    if (p->in_tx)
+        px_store_rollback(p->l->store);
+    cache_restore(p);
+    for (size_t i = 0; i < p->nkept; i++) {
+        free((char *)p->errs[i].field);
+        free((char *)p->errs[i].message);
+    }
+    free(p->errs);
+    for (size_t i = 0; i < p->nsrc; i++)
+        free(p->src[i].name);
+    free(p->src);
+    free(p->ids);
+    free(p->replaced);
+    for (size_t i = 0; i < p->nscales; i++)
+        free(p->scales[i].code);
+    free(p->scales);
+    free(p->seen);
+    px_buf_free(&p->body);
+    free(p);
+}

@@ -1,0 +1,11 @@
+-- 006_benchmark_identity.sql — one result per key (RECORDS.md 4.2).
+--
+-- A benchmark result's identity is (author, indicator, indicator_version,
+-- country, centre, service, channel, period). superseded = 1 marks a result
+-- that a later result of the same identity from the same author replaces
+-- (latest by feed position; whether or not the later one says
+-- `supersedes`, so duplicates replicated from older nodes count once too).
+-- Queries read only rows with retracted = 0 AND superseded = 0. Derived by
+-- node/index.c like the rest of rec_benchmarks (PX_INDEX_VERSION 2 rebuilds
+-- stores indexed before this column existed).
+ALTER TABLE rec_benchmarks ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,508 @@
+/*
+ * test_publish.c — node/publish.c and the one-result-per-key rule of the
+ * records index, against real SQLite stores:
+ *   - strict publishing: an unknown field refused with the nearest known
+ *     name; a record with three errors reports all three (with fields);
+ *     every record's errors at once; all or nothing; check stores nothing;
+ *   - benchmark identity: a repeat refused naming the earlier entry,
+ *     replace supersedes it, a repeat inside one publication named as such;
+ *   - duplicates appended without those checks (as an older node does) and
+ *     replicated into another store count once in benchmarks, trend and
+ *     aggregate; a retraction of the current one restores the one before;
+ *     another author's result for the same key stays apart, labelled;
+ *   - files: JSON arrays and JSON Lines split element by element with the
+ *     right record and line numbers, a BOM dropped, CSV recognised by
+ *     content, tab-separated CSV read, a file that is neither named.
+ */
+#include "check.h"
+#include "crypto.h"
+#include "error.h"
+#include "feed.h"
+#include "index.h"
+#include "jsonmp.h"
+#include "publish.h"
+#include "query.h"
+#include "records.h"
+#include "tabular.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static px_identity me, older, other;
+static uint8_t net[32];
+static char dir[64];
+static uint64_t clock_ms = 1700000000000ull;
+
+static const char indicator[] =
+    "{\"code\": \"KZ-SAT-OVERALL\", \"version\": 1, \"name\": {\"en\": \"Satisfaction\"}, "
+    "\"measure_type\": \"mean score\", \"scale\": {\"min\": 1, \"max\": 5}}";
+
+/* A local node over a fresh store, as px_local_open leaves it (the fields
+ * px_pub uses). */
+static void open_local(px_local *l, const char *name, const px_identity *who)
+{
+    char path[128];
+    memset(l, 0, sizeof *l);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    CHECK_RC(px_store_open(path, &l->store), PX_OK);
+    CHECK_RC(px_index_open(l->store, NULL), PX_OK);
+    l->me = *who;
+    l->feed = (px_feed_ctx){.store = l->store, .schema = px_index_schema, .index = px_index_entry};
+    memcpy(l->feed.network_id, net, 32);
+}
+
+static json_t *parse(const char *text)
+{
+    json_t *j = NULL;
+    CHECK_RC(px_json_parse(text, strlen(text), "test", &j), PX_OK);
+    return j;
+}
+
+/* Publish one JSON text as kind through px_pub; returns px_pub_finish's code. */
+static int publish1(px_local *l, const char *kind, const char *text, bool replace)
+{
+    px_pub *p = NULL;
+    json_t *j = parse(text);
+    int rc = px_pub_begin(l, &(px_pub_opts){.replace = replace}, &p);
+    if (!rc)
+        rc = px_pub_add_json(p, kind, j, "test", 1, 0);
+    if (!rc)
+        rc = px_pub_finish(p);
+    px_pub_free(p);
+    json_decref(j);
+    return rc;
+}
+
+/* Append a body without any publish check, as an older node would. */
+static void append_raw(px_local *l, const px_identity *who, const char *kind, const char *text,
+                       uint8_t id[32])
+{
+    json_t *j = parse(text);
+    px_buf b = {0};
+    px_entry e;
+    CHECK_RC(px_json_to_msgpack(j, &b), PX_OK);
+    CHECK_RC(px_store_begin(l->store), PX_OK);
+    CHECK_RC(px_feed_append(&l->feed, who, kind, b.data, b.len, clock_ms++, &e), PX_OK);
+    CHECK_RC(px_store_commit(l->store), PX_OK);
+    if (id)
+        memcpy(id, e.id, 32);
+    px_buf_free(&b);
+    json_decref(j);
+}
+
+static uint64_t entries(px_local *l)
+{
+    uint64_t n = 0;
+    CHECK_RC(px_store_count(l->store, &n), PX_OK);
+    return n;
+}
+
+static bool has_error(const px_pub *p, size_t record, const char *field, const char *part)
+{
+    for (size_t i = 0; i < px_pub_nerrors(p); i++) {
+        const px_pub_error *e = px_pub_error_at(p, i);
+        if (e && e->record == record && strcmp(e->field, field) == 0 && strstr(e->message, part))
+            return true;
+    }
+    return false;
+}
+
+static double num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+static void write_text(const char *name, const char *text, char path[128])
+{
+    snprintf(path, 128, "%s/%s", dir, name);
+    CHECK_RC(px_write_file(path, text, strlen(text), 0600, false), PX_OK);
+}
+
+/* ---- strict publishing ------------------------------------------------------ */
+
+static void test_strict_and_every_error(void)
+{
+    px_local l;
+    open_local(&l, "strict.db", &me);
+    px_pub *p = NULL;
+    uint64_t before = entries(&l);
+
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    /* one good record, then: a typo; three errors in one record; another bad one */
+    json_t *good = parse("{\"title\": {\"en\": \"t\"}, \"summary\": {\"en\": \"s\"}, "
+                         "\"country\": \"KZ\", \"stage\": \"idea\"}");
+    json_t *typo = parse("{\"title\": {\"en\": \"t\"}, \"summmary\": {\"en\": \"s\"}, "
+                         "\"country\": \"KZ\", \"stage\": \"idea\"}");
+    json_t *three = parse("{\"title\": {\"en\": \"t\"}, \"summary\": {\"en\": \"s\"}, "
+                          "\"country\": \"UK\", \"stage\": \"done\", \"colour\": \"red\"}");
+    json_t *bad = parse("{\"title\": \"plain\", \"summary\": {\"en\": \"s\"}, "
+                        "\"country\": \"KZ\", \"stage\": \"idea\"}");
+    CHECK_RC(px_pub_add_json(p, "case", good, "form", 1, 0), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "case", typo, "form", 2, 0), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "case", three, "form", 3, 0), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "case", bad, "form", 4, 0), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "report", good, "form", 5, 0), PX_EINVAL);
+    CHECK(px_pub_count(p) == 1); /* the good one, before the first rejection */
+    CHECK_RC(px_pub_finish(p), PX_ESCHEMA);
+    CHECK(strstr(px_err_detail(), "3 records were rejected") != NULL);
+    CHECK(has_error(p, 2, "summmary", "did you mean 'summary'?"));
+    CHECK(has_error(p, 2, "summary", "is missing"));
+    CHECK(has_error(p, 3, "country", "'UK'"));
+    CHECK(has_error(p, 3, "stage", "'done' is not one of"));
+    CHECK(has_error(p, 3, "colour", "is not a field of a case"));
+    CHECK(has_error(p, 4, "title", ""));
+    CHECK(px_pub_nerrors(p) == 6);
+    CHECK(px_pub_rejected(p) == 3);
+    const px_pub_source *s = px_pub_source_at(p, 0);
+    CHECK(s && s->records == 4 && s->accepted == 1 && s->rejected == 3);
+    px_pub_free(p);
+    CHECK(entries(&l) == before); /* all or nothing */
+
+    /* nearest-field suggestions only for plausible typos */
+    CHECK_STR(px_record_nearest_field("benchmark", "vaule", 5), "value");
+    CHECK_STR(px_record_nearest_field("case", "Summary", 7), "summary");
+    CHECK(px_record_nearest_field("case", "colour", 6) == NULL);
+
+    /* inside a scale too */
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    json_t *ind = parse("{\"code\": \"X\", \"version\": 1, \"name\": {\"en\": \"x\"}, "
+                        "\"measure_type\": \"rate\", \"scale\": {\"min\": 0, \"max\": 1, "
+                        "\"higher_is_beter\": true}}");
+    CHECK_RC(px_pub_add_json(p, "indicator", ind, "form", 1, 0), PX_OK);
+    CHECK(has_error(p, 1, "scale", "did you mean 'scale.higher_is_better'?"));
+    CHECK(px_pub_count(p) == 0);
+    px_pub_free(p);
+    json_decref(ind);
+
+    /* replicated records keep unknown fields (forward compatibility) */
+    append_raw(&l, &other, "case",
+               "{\"title\": {\"en\": \"t\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", "
+               "\"stage\": \"idea\", \"future_field\": 1}",
+               NULL);
+    px_query q = {.store = l.store};
+    json_t *res = NULL;
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){0}, &res), PX_OK);
+    CHECK(num(res, "total") == 1);
+    json_decref(res);
+
+    /* check: a clean publication is checked and rolled back */
+    CHECK_RC(px_pub_begin(&l, &(px_pub_opts){.check = true}, &p), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "case", good, "form", 1, 0), PX_OK);
+    CHECK_RC(px_pub_finish(p), PX_OK);
+    CHECK(px_pub_count(p) == 1);
+    px_pub_free(p);
+    CHECK(entries(&l) == before + 1);
+    json_decref(good);
+    json_decref(typo);
+    json_decref(three);
+    json_decref(bad);
+    px_store_close(l.store);
+}
+
+/* ---- one result per key ------------------------------------------------------- */
+
+static const char r2018[] = "{\"indicator\": \"KZ-SAT-OVERALL\", \"country\": \"KZ\", "
+                            "\"period\": \"2018\", \"value\": 4.66, \"n\": 10000}";
+static const char r2018b[] = "{\"indicator\": \"KZ-SAT-OVERALL\", \"country\": \"KZ\", "
+                             "\"period\": \"2018\", \"value\": 4.7, \"n\": 10000}";
+static const char r2017[] = "{\"indicator\": \"KZ-SAT-OVERALL\", \"country\": \"KZ\", "
+                            "\"period\": \"2017\", \"value\": 4.57, \"n\": 9000}";
+
+static void aggregate_2018(px_store *s, double *results, double *n, double *value)
+{
+    px_query q = {.store = s};
+    json_t *res = NULL;
+    CHECK_RC(px_query_aggregate(&q, "KZ-SAT-OVERALL", "2018", PX_BY_NETWORK, &res), PX_OK);
+    const json_t *g = json_array_get(json_object_get(res, "groups"), 0);
+    *results = num(g, "results");
+    *n = num(g, "n");
+    *value = num(json_object_get(g, "unweighted"), "value");
+    json_decref(res);
+}
+
+static size_t trend_points(px_store *s, size_t *nseries)
+{
+    px_query q = {.store = s};
+    json_t *res = NULL;
+    size_t pts = 0, i;
+    const json_t *ser;
+    CHECK_RC(px_query_trend(&q, "KZ-SAT-OVERALL", "KZ", &res), PX_OK);
+    json_array_foreach(json_object_get(res, "series"), i, ser)
+        pts += json_array_size(json_object_get(ser, "points"));
+    *nseries = json_array_size(json_object_get(res, "series"));
+    json_decref(res);
+    return pts;
+}
+
+static void test_identity_at_publish(void)
+{
+    px_local l;
+    px_pub *p = NULL;
+    double results, n, value;
+    size_t nseries;
+    open_local(&l, "identity.db", &me);
+    CHECK_RC(publish1(&l, "indicator", indicator, false), PX_OK);
+    CHECK_RC(publish1(&l, "benchmark", r2018, false), PX_OK);
+    uint8_t first[32];
+    CHECK_RC(px_index_benchmark_twin(l.store, me.pk, &(px_benchmark){.indicator = "KZ-SAT-OVERALL",
+                                                                   .country = "KZ",
+                                                                   .period = "2018",
+                                                                   .when = {.year = 2018}},
+                                     first),
+             PX_OK);
+    char hex[PX_ID_HEX];
+    px_id_hex(hex, first);
+
+    /* the same result again: refused, naming the earlier entry */
+    uint64_t before = entries(&l);
+    CHECK_RC(publish1(&l, "benchmark", r2018b, false), PX_ESCHEMA);
+    CHECK(entries(&l) == before);
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    json_t *j = parse(r2018b);
+    CHECK_RC(px_pub_add_json(p, "benchmark", j, "b.json", 1, 0), PX_OK);
+    CHECK(has_error(p, 1, "", hex));
+    CHECK(has_error(p, 1, "", "--replace"));
+    px_pub_free(p);
+
+    /* a centre's result has another identity */
+    CHECK_RC(publish1(&l, "benchmark",
+                      "{\"indicator\": \"KZ-SAT-OVERALL\", \"country\": \"KZ\", \"centre\": "
+                      "\"Astana\", \"period\": \"2018\", \"value\": 4.1}",
+                      false),
+             PX_OK);
+
+    /* replace: supersedes it; counted once */
+    CHECK_RC(px_pub_begin(&l, &(px_pub_opts){.replace = true}, &p), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "benchmark", j, "b.json", 1, 0), PX_OK);
+    CHECK_RC(px_pub_finish(p), PX_OK);
+    px_pub_entry e;
+    px_pub_entry_get(p, 0, &e);
+    CHECK(px_pub_count(p) == 1 && e.replaced && px_pub_source_at(p, 0)->replaced == 1);
+    uint8_t second[32];
+    memcpy(second, e.id, 32);
+    px_pub_free(p);
+    aggregate_2018(l.store, &results, &n, &value);
+    CHECK(results == 1 && n == 10000 && value == 4.7);
+    px_index_info info;
+    CHECK_RC(px_index_info_get(l.store, second, &info), PX_OK);
+
+    /* a result repeated inside one publication */
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    json_t *k = parse(r2017);
+    CHECK_RC(px_pub_add_json(p, "benchmark", k, "c.json", 1, 0), PX_OK);
+    CHECK_RC(px_pub_add_json(p, "benchmark", k, "c.json", 2, 0), PX_OK);
+    CHECK_RC(px_pub_finish(p), PX_ESCHEMA);
+    CHECK(has_error(p, 2, "", "as record 1 of c.json in this publication"));
+    px_pub_free(p);
+    json_decref(k);
+
+    /* retracting the current result makes the one before it current */
+    char body[120];
+    px_id_hex(hex, second);
+    snprintf(body, sizeof body, "{\"target\": \"%s\"}", hex);
+    append_raw(&l, &me, "retract", body, NULL);
+    aggregate_2018(l.store, &results, &n, &value);
+    CHECK(results == 1 && value == 4.66);
+    CHECK(trend_points(l.store, &nseries) == 1);
+    json_decref(j);
+    px_store_close(l.store);
+}
+
+typedef struct copy_ctx {
+    px_feed_ctx *to;
+    int rc;
+} copy_ctx;
+
+static int copy_one(void *ctx, const px_entry *e, const px_entry_meta *m)
+{
+    copy_ctx *c = ctx;
+    (void)m;
+    int rc = px_feed_ingest(c->to, e, 0, clock_ms);
+    if (rc && rc != PX_EDUP && !c->rc)
+        c->rc = rc;
+    return PX_OK;
+}
+
+static void test_duplicates_by_replication(void)
+{
+    px_local a, b;
+    double results, n, value;
+    size_t nseries;
+    open_local(&a, "older.db", &older);
+    /* an older node published the same result three times, and 2017 once */
+    append_raw(&a, &older, "indicator", indicator, NULL);
+    append_raw(&a, &older, "benchmark", r2018, NULL);
+    append_raw(&a, &older, "benchmark", r2018, NULL);
+    append_raw(&a, &older, "benchmark", r2018b, NULL);
+    append_raw(&a, &older, "benchmark", r2017, NULL);
+    aggregate_2018(a.store, &results, &n, &value);
+    CHECK(results == 1 && n == 10000 && value == 4.7); /* the latest by feed position */
+    CHECK(trend_points(a.store, &nseries) == 2 && nseries == 1);
+
+    /* replicated into another store: the same */
+    open_local(&b, "replica.db", &me);
+    copy_ctx c = {.to = &b.feed};
+    CHECK_RC(px_store_begin(b.store), PX_OK);
+    CHECK_RC(px_store_each(a.store, older.pk, 1, 0, copy_one, &c), PX_OK);
+    CHECK_RC(c.rc, PX_OK);
+    CHECK_RC(px_store_commit(b.store), PX_OK);
+    aggregate_2018(b.store, &results, &n, &value);
+    CHECK(results == 1 && n == 10000 && value == 4.7);
+    px_query q = {.store = b.store};
+    json_t *res = NULL;
+    CHECK_RC(px_query_benchmarks(&q, &(px_bench_filter){0}, &res), PX_OK);
+    CHECK(num(res, "total") == 2 || json_array_size(json_object_get(res, "benchmarks")) == 2);
+    json_decref(res);
+
+    /* another member's result for the same key stays apart, labelled */
+    append_raw(&b, &other, "benchmark", r2018, NULL);
+    aggregate_2018(b.store, &results, &n, &value);
+    CHECK(results == 2 && n == 20000);
+    CHECK(trend_points(b.store, &nseries) == 3 && nseries == 2);
+    CHECK_RC(px_query_trend(&q, "KZ-SAT-OVERALL", "KZ", &res), PX_OK);
+    const json_t *s0 = json_array_get(json_object_get(res, "series"), 0);
+    CHECK(strstr(px_json_str(s0, "group", ""), "author ") != NULL);
+    json_decref(res);
+    CHECK_RC(px_query_compare(&q, "KZ-SAT-OVERALL", "2018", PX_BY_COUNTRY, &res), PX_OK);
+    size_t i, labelled = 0;
+    const json_t *row, *f;
+    json_array_foreach(json_object_get(res, "rows"), i, row)
+    {
+        size_t k;
+        json_array_foreach(json_object_get(row, "flags"), k, f) labelled +=
+            strstr(json_string_value(f), "other members report the same") != NULL;
+    }
+    CHECK(labelled == 2);
+    json_decref(res);
+
+    /* a rebuild applies the same rule */
+    CHECK_RC(px_index_rebuild(b.store, NULL), PX_OK);
+    aggregate_2018(b.store, &results, &n, &value);
+    CHECK(results == 2 && n == 20000);
+    px_store_close(a.store);
+    px_store_close(b.store);
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static int add_file(px_local *l, const char *kind, const char *path, px_pub_format fmt,
+                    px_pub **out)
+{
+    int rc = px_pub_begin(l, NULL, out);
+    if (!rc)
+        rc = px_pub_add_file(*out, kind, path, fmt);
+    return rc;
+}
+
+static void test_files(void)
+{
+    px_local l;
+    px_pub *p = NULL;
+    char path[128];
+    open_local(&l, "files.db", &me);
+    CHECK_RC(publish1(&l, "indicator", indicator, false), PX_OK);
+
+    /* JSON Lines, with a BOM, a bad line and a record spread over lines */
+    write_text("cases.jsonl",
+               "\xEF\xBB\xBF{\"title\": {\"en\": \"a\"}, \"summary\": {\"en\": \"s\"}, "
+               "\"country\": \"KZ\", \"stage\": \"idea\"}\n"
+               "{\"title\": {\"en\": \"b\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\",\n"
+               " \"stage\": \"pilot\"}\n"
+               "{\"title\": {\"en\": \"c\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", "
+               "\"stage\": \"idea\", \"sumary\": 1}\n",
+               path);
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(px_pub_count(p) == 2);
+    CHECK(px_pub_nerrors(p) == 1);
+    const px_pub_error *e = px_pub_error_at(p, 0);
+    CHECK(e && e->record == 3 && e->line == 4 && strstr(e->message, "did you mean 'summary'?"));
+    px_pub_free(p);
+
+    /* an array read element by element; strings with brackets and commas */
+    write_text("cases.json",
+               "[\n {\"title\": {\"en\": \"a [x], {y}\"}, \"summary\": {\"en\": \"s \\\" ]\"}, "
+               "\"country\": \"KZ\", \"stage\": \"idea\"},\n"
+               " {\"title\": {\"en\": \"b\"}, \"summary\": {\"en\": \"s\"}, \"country\": \"KZ\", "
+               "\"stage\": \"idea\"}\n]\n",
+               path);
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK_RC(px_pub_finish(p), PX_OK);
+    CHECK(px_pub_count(p) == 2 && px_pub_nerrors(p) == 0);
+    px_pub_free(p);
+
+    /* malformed JSON: the record and line named */
+    write_text("broken.json", "[{\"title\": 1},\n {\"title\" 2}]", path);
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(has_error(p, 2, "", "not valid JSON (line 2"));
+    px_pub_free(p);
+
+    /* CSV by content (a .txt name), tab-separated, with a BOM */
+    write_text("results.txt",
+               "\xEF\xBB\xBFindicator\tcountry\tperiod\tvalue\tn\n"
+               "KZ-SAT-OVERALL\tKZ\t2018\t4.66\t10000\n"
+               "KZ-SAT-OVERALL\tKZ\t2017\t4,57\t9000\n",
+               path);
+    CHECK_RC(add_file(&l, "benchmark", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(px_pub_count(p) == 1);
+    CHECK(has_error(p, 2, "value", "use a decimal point"));
+    px_pub_free(p);
+
+    /* CSV for another kind; neither JSON nor CSV */
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(has_error(p, 0, "", "only benchmark results can be read from CSV"));
+    px_pub_free(p);
+    write_text("notes.txt", "hello world\n", path);
+    CHECK_RC(add_file(&l, "benchmark", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(has_error(p, 0, "", "neither JSON"));
+    CHECK(has_error(p, 0, "", "--csv"));
+    px_pub_free(p);
+    snprintf(path, sizeof path, "%s/missing.json", dir);
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(has_error(p, 0, "", "cannot open"));
+    px_pub_free(p);
+    write_text("empty.json", "[]", path);
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(has_error(p, 0, "", "holds no records"));
+    px_pub_free(p);
+    write_text("cut.json", "[{\"title\": {\"en\": \"a\"}", path);
+    CHECK_RC(add_file(&l, "case", path, PX_PUB_AUTO, &p), PX_OK);
+    CHECK(has_error(p, 0, "", "closing ']'"));
+    px_pub_free(p);
+
+    /* CSV text through the API, every row's errors */
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    const char csv[] = "indicator;country;period;value\n"
+                       "KZ-SAT-OVERALL;UK;2018-Q5;9\n";
+    CHECK_RC(px_pub_add_csv(p, "upload.csv", csv, strlen(csv)), PX_OK);
+    CHECK(has_error(p, 1, "country", "'UK'"));
+    CHECK(has_error(p, 1, "period", "2018-Q5"));
+    CHECK(px_pub_error_at(p, 0)->line == 2);
+    px_pub_free(p);
+    px_store_close(l.store);
+}
+
+int main(void)
+{
+    if (px_crypto_init() != PX_OK)
+        return 1;
+    snprintf(dir, sizeof dir, "/tmp/px-test-publish.XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    px_identity_generate(&me);
+    px_identity_generate(&older);
+    px_identity_generate(&other);
+    memset(net, 7, sizeof net);
+    RUN(test_strict_and_every_error);
+    RUN(test_identity_at_publish);
+    RUN(test_duplicates_by_replication);
+    RUN(test_files);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return check_summary();
+}
