@@ -36,9 +36,9 @@ while [ "$left" -gt 0 ]; do
     n=$(( left < 10000 ? left : 10000 ))
     if [ "$n" -lt 10000 ]; then
         "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump(d[:$n], open(sys.argv[1]+'.part','w'))" "$T/r.json"
-        "$P" --data "$T/a" publish case "$T/r.json.part" >/dev/null
+        "$P" --data "$T/a" publish case "$T/r.json.part" >/dev/null 2>"$T/publish.err"
     else
-        "$P" --data "$T/a" publish case "$T/r.json" >/dev/null
+        "$P" --data "$T/a" publish case "$T/r.json" >/dev/null 2>"$T/publish.err"
     fi
     left=$(( left - n ))
 done
