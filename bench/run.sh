@@ -30,6 +30,7 @@ run sync "$root/bench/sync.sh" "$build"
 run spread "$root/bench/spread.sh" "$build"
 run daemon "$root/bench/daemon.sh" "$build"
 [ -x "$root/bench/queries.sh" ] && run queries "$root/bench/queries.sh" "$build"
+run blob "$root/bench/blob.sh" "$build"
 rm -f "$out.part"
 
 /usr/bin/python3 - "$out" <<'PY'
@@ -51,6 +52,11 @@ labels = {
     "spread_p99": "20 nodes: publish to last node, p99",
     "spread_copies_per_entry": "20 nodes: copies received per entry",
 }
+goals["blob_add_rss"] = "<= 64 MB"
+labels["blob_add_rate"] = "praxis blob add, 64 MiB file"
+labels["blob_add_rss"] = "peak RSS of that blob add"
+labels["blob_get_rate"] = "praxis blob get, 64 MiB file"
+labels["blob_get_rss"] = "peak RSS of that blob get"
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.startswith("figure\t")]
 print("| figure | value | goal |")
 print("| --- | --- | --- |")

@@ -136,5 +136,6 @@ int px_cmd_report(px_cli *cli, int argc, char **argv);
 int px_cmd_member(px_cli *cli, int argc, char **argv);
 int px_cmd_key(px_cli *cli, int argc, char **argv);
 int px_cmd_ui(px_cli *cli, int argc, char **argv);
+int px_cmd_blob(px_cli *cli, int argc, char **argv);
 
 #endif

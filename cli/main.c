@@ -34,6 +34,7 @@ static const px_verb verbs[] = {
     {"report", px_cmd_report, "write a self-contained HTML report with charts"},
     {"reindex", px_cmd_reindex, "rebuild the records index from the entries held"},
     {"ui", px_cmd_ui, "print the web interface's login link and open it in a browser"},
+    {"blob", px_cmd_blob, "attachments: add a file as a blob, list, get, remove, pin"},
     {"help", NULL, "this list; 'praxis help VERB' explains one verb (as VERB --help)"},
 };
 

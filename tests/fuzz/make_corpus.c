@@ -586,6 +586,35 @@ static void corpus_text(void)
         put_str("fuzz_text", texts[i].name, texts[i].text);
 }
 
+/* Blob manifests (fuzz_blob_manifest): a limit byte, then the manifest of
+ * an empty blob, of one byte, of 65537 bytes and of 17 chunks (array 16),
+ * and one over a limit of 1 x 64 KiB. */
+#include "blob.h"
+
+static void manifest_seed(const char *name, uint8_t limit, uint64_t size)
+{
+    px_blob_manifest m = {.size = size, .chunk_size = PX_BLOB_CHUNK,
+                          .n = px_blob_chunk_count(size)};
+    px_buf b = {0};
+    m.hashes = m.n ? calloc(m.n, 32) : NULL;
+    for (uint32_t i = 0; i < m.n; i++)
+        memset(m.hashes[i], (int)(i + 1), 32);
+    FUZZ_ASSERT(px_buf_append(&b, &limit, 1) == PX_OK);
+    FUZZ_ASSERT(px_blob_manifest_encode(&m, &b) == PX_OK);
+    put_buf("fuzz_blob_manifest", name, &b);
+    px_buf_free(&b);
+    px_blob_manifest_free(&m);
+}
+
+static void corpus_blob_manifest(void)
+{
+    manifest_seed("empty", 0, 0);
+    manifest_seed("one_byte", 0, 1);
+    manifest_seed("two_chunks", 0, PX_BLOB_CHUNK + 1);
+    manifest_seed("seventeen_chunks", 0, 17u * PX_BLOB_CHUNK);
+    manifest_seed("over_limit", 1, 2u * PX_BLOB_CHUNK);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -602,6 +631,7 @@ int main(int argc, char **argv)
     corpus_genesis();
     corpus_records();
     corpus_text();
+    corpus_blob_manifest();
     if (failures) {
         fprintf(stderr, "make_corpus: %d files could not be written\n", failures);
         return 1;

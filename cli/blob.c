@@ -1,0 +1,228 @@
+/*
+ * blob.c — `praxis blob add|list|get|rm|pin|unpin`: the attachments held in
+ * this node's blob store (node/blob.h, schema/BLOBS.md).
+ *
+ * The blob store needs only the data directory's store, not the identity,
+ * so these verbs never ask for a passphrase. Fetching a blob from peers
+ * comes with the blob transfer protocol; until then `get` reads the local
+ * store only, and says so when the blob is not complete here.
+ */
+#include "cli.h"
+
+#include "blob.h"
+#include "error.h"
+#include "outfile.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: praxis blob add FILE\n"
+    "       praxis blob list [--json]\n"
+    "       praxis blob get ID --out FILE\n"
+    "       praxis blob rm ID\n"
+    "       praxis blob pin ID | praxis blob unpin ID\n\n"
+    "Attachments (survey reports, charters, questionnaires) as content-addressed\n"
+    "blobs: 64 KiB chunks, each checked against the blob's manifest (schema/BLOBS.md).\n"
+    "  add FILE       store FILE (at most 64 MiB) and print its id; blobs added\n"
+    "                 here are kept, never evicted\n"
+    "  list [--json]  every blob held: id, size, chunks held of total, complete,\n"
+    "                 pinned, own; --json: {\"blobs\": [...]}\n"
+    "  get ID --out FILE\n"
+    "                 write the blob to FILE ('-' for stdout), whole or not at\n"
+    "                 all; from this node's store only (fetching from peers\n"
+    "                 comes with the blob transfer protocol)\n"
+    "  rm ID          remove the blob from this node\n"
+    "  pin ID, unpin ID\n"
+    "                 keep the blob, or let the cache evict it again\n"
+    "ID: 64 hex digits, or a unique prefix of at least 8.\n";
+
+typedef struct bctx {
+    px_datadir paths;
+    px_store *store;
+    px_blobs *blobs;
+} bctx;
+
+static int bopen(px_cli *cli, bctx *c)
+{
+    memset(c, 0, sizeof *c);
+    int rc = px_datadir_resolve(&c->paths, cli->data_dir);
+    if (!rc && (access(c->paths.key, F_OK) != 0 || access(c->paths.genesis, F_OK) != 0))
+        rc = px_err_set(PX_ENOENT,
+                        "%s is not an initialised praxis data directory; run 'praxis init' first",
+                        c->paths.dir);
+    if (!rc)
+        rc = px_store_open(c->paths.store, &c->store);
+    if (!rc)
+        rc = px_blobs_open(&c->blobs, c->store, c->paths.dir, NULL);
+    if (rc)
+        px_cli_fail(rc);
+    return rc;
+}
+
+static void bclose(bctx *c)
+{
+    px_blobs_close(c->blobs);
+    px_store_close(c->store);
+}
+
+/* An id argument; returns an exit code (reported) or PX_EXIT_OK. */
+static int id_arg(bctx *c, const char *arg, uint8_t id[32])
+{
+    int rc = px_blob_resolve(c->blobs, arg, id);
+    if (rc == PX_OK)
+        return PX_EXIT_OK;
+    px_cli_fail(rc);
+    return rc == PX_ENOENT ? PX_EXIT_FAIL : PX_EXIT_USAGE;
+}
+
+static int list_cb(void *ctx, const px_blob_info *i)
+{
+    char hex[PX_ID_HEX];
+    px_id_hex(hex, i->id);
+    if (ctx) {
+        json_t *row =
+            json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:b}", "id", hex, "size", (json_int_t)i->size,
+                      "chunks", (json_int_t)i->chunks, "chunks_held", (json_int_t)i->held,
+                      "complete", i->complete, "pinned", i->pinned, "own", i->own);
+        if (!row || json_array_append_new(ctx, row))
+            return px_err_set(PX_ENOMEM, "out of memory");
+        return PX_OK;
+    }
+    printf("%s  %10llu bytes  %5u/%-5u %s%s%s\n", hex, (unsigned long long)i->size, i->held,
+           i->chunks, i->complete ? "complete" : "partial", i->pinned ? " pinned" : "",
+           i->own ? " own" : "");
+    return PX_OK;
+}
+
+static int do_get(bctx *c, const uint8_t id[32], const char *out)
+{
+    px_blob_info info;
+    char hex[PX_ID_HEX];
+    px_id_hex(hex, id);
+    int rc = px_blob_info_get(c->blobs, id, &info);
+    if (rc == PX_ENOENT || (!rc && !info.complete))
+        return px_err_set(PX_ENOENT,
+                          "blob %s is not held here yet%s; fetching blobs from peers comes with "
+                          "the blob transfer protocol, which this version does not have",
+                          hex, rc ? "" : " (only part of it)");
+    if (rc)
+        return rc;
+    px_outfile of = {0};
+    bool to_stdout = strcmp(out, "-") == 0;
+    FILE *f = stdout;
+    if (!to_stdout) {
+        rc = px_outfile_open(&of, out, 0644, false);
+        if (rc)
+            return rc;
+        f = of.f;
+    }
+    /* 16 chunks (1 MiB) per read: bounded memory, and the manifest is
+     * looked up once per MiB rather than once per chunk. */
+    const size_t step = 16 * (size_t)PX_BLOB_CHUNK;
+    uint8_t *buf = malloc(step);
+    if (!buf)
+        rc = px_err_set(PX_ENOMEM, "out of memory");
+    for (uint64_t off = 0; !rc && off < info.size; off += step) {
+        size_t n = info.size - off < step ? (size_t)(info.size - off) : step;
+        rc = px_blob_read(c->blobs, id, off, buf, n);
+        if (!rc && fwrite(buf, 1, n, f) != n)
+            rc = px_err_set(PX_EIO, "writing %s failed", to_stdout ? "stdout" : out);
+    }
+    free(buf);
+    if (to_stdout) {
+        if (!rc && fflush(stdout) != 0)
+            rc = px_err_set(PX_EIO, "writing stdout failed");
+    } else if (rc) {
+        px_outfile_abort(&of);
+    } else {
+        rc = px_outfile_commit(&of);
+    }
+    return rc;
+}
+
+int px_cmd_blob(px_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    bool first = true, json = false;
+    const char *out = NULL;
+    int c;
+    while ((c = px_cli_getopt(argc, argv, "ho:", opts, &first)) != -1) {
+        if (c == 'j')
+            json = true;
+        else if (c == 'o')
+            out = optarg;
+        else if (c == 'h')
+            return px_cli_help(usage);
+        else
+            return px_cli_usage_error(usage, "bad option");
+    }
+    if (optind >= argc)
+        return px_cli_usage_error(usage,
+                                  "blob needs a sub-command: add, list, get, rm, pin or unpin");
+    const char *sub = argv[optind++];
+    int nargs = argc - optind;
+    bool is_list = strcmp(sub, "list") == 0, is_get = strcmp(sub, "get") == 0;
+    if (!is_list && strcmp(sub, "add") && !is_get && strcmp(sub, "rm") && strcmp(sub, "pin") &&
+        strcmp(sub, "unpin"))
+        return px_cli_usage_error(usage, "unknown blob sub-command '%s'", sub);
+    if (json && !is_list)
+        return px_cli_usage_error(usage, "--json goes with 'blob list' only");
+    if (out && !is_get)
+        return px_cli_usage_error(usage, "--out goes with 'blob get' only");
+    if (is_list && nargs != 0)
+        return px_cli_usage_error(usage, "blob list takes no arguments");
+    if (!is_list && nargs != 1)
+        return px_cli_usage_error(usage, "blob %s needs one %s", sub,
+                                  strcmp(sub, "add") == 0 ? "FILE" : "ID");
+    if (is_get && !out)
+        return px_cli_usage_error(usage, "blob get needs --out FILE ('-' for stdout)");
+    bctx b;
+    if (bopen(cli, &b)) {
+        bclose(&b);
+        return PX_EXIT_FAIL;
+    }
+    int rc = PX_OK, code = PX_EXIT_OK;
+    uint8_t id[32];
+    char hex[PX_ID_HEX];
+    if (strcmp(sub, "add") == 0) {
+        rc = px_blob_add_file(b.blobs, argv[optind], id);
+        if (!rc)
+            printf("%s\n", px_id_hex(hex, id));
+    } else if (is_list) {
+        json_t *rows = json ? json_array() : NULL;
+        if (json && !rows)
+            rc = px_err_set(PX_ENOMEM, "out of memory");
+        if (!rc)
+            rc = px_blob_each(b.blobs, list_cb, rows);
+        if (!rc && json) {
+            json_t *top = json_pack("{s:O}", "blobs", rows);
+            if (top)
+                px_cli_print_json(top);
+            else
+                rc = px_err_set(PX_ENOMEM, "out of memory");
+            json_decref(top);
+        }
+        json_decref(rows);
+    } else {
+        code = id_arg(&b, argv[optind], id);
+        if (code == PX_EXIT_OK) {
+            if (is_get)
+                rc = do_get(&b, id, out);
+            else if (strcmp(sub, "rm") == 0)
+                rc = px_blob_remove(b.blobs, id);
+            else
+                rc = px_blob_pin(b.blobs, id, strcmp(sub, "pin") == 0);
+        }
+    }
+    bclose(&b);
+    if (code != PX_EXIT_OK)
+        return code;
+    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+}

@@ -1,0 +1,482 @@
+/*
+ * test_blob.c — the blob store (node/blob.c): the manifest codec and its
+ * refusals; add of an empty file, of exactly n x 64 KiB and n x 64 KiB + 1;
+ * a chunk that does not match refused with nothing written; a manifest over
+ * the limit refused before allocation; an interrupted put that stays
+ * incomplete, survives a reopen and reports only the missing chunks; a
+ * damaged chunk file noticed on read; eviction that keeps own and pinned
+ * blobs; a full disk (a file size limit) leaves nothing behind; id prefixes.
+ */
+#include "check.h"
+
+#include "blob.h"
+#include "crypto.h"
+#include "error.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[] = "/tmp/px_test_blob_XXXXXX";
+static int dirs;
+
+typedef struct node {
+    char dir[512];
+    px_store *s;
+    px_blobs *b;
+} node;
+
+static void node_open(node *n, const char *name, const px_blob_limits *lim)
+{
+    char db[600];
+    snprintf(n->dir, sizeof n->dir, "%s/%s", root, name);
+    px_mkdirs(n->dir, 0700);
+    snprintf(db, sizeof db, "%s/store.db", n->dir);
+    CHECK_RC(px_store_open(db, &n->s), PX_OK);
+    CHECK_RC(px_blobs_open(&n->b, n->s, n->dir, lim), PX_OK);
+}
+
+static void node_close(node *n)
+{
+    px_blobs_close(n->b);
+    px_store_close(n->s);
+    n->b = NULL;
+    n->s = NULL;
+}
+
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)((i * 131u + seed * 7u + (i >> 16)) & 0xff);
+}
+
+static char *write_tmp(const uint8_t *p, size_t n)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/in%d", root, dirs++);
+    CHECK_RC(px_write_file(path, p, n, 0600, false), PX_OK);
+    return path;
+}
+
+/* Add size bytes, check the id against an independent computation, read
+ * everything back and compare. */
+static void add_and_read(size_t size, uint32_t want_chunks)
+{
+    node n;
+    char name[32];
+    snprintf(name, sizeof name, "add%zu", size);
+    node_open(&n, name, NULL);
+    uint8_t *data = malloc(size + 1);
+    fill(data, size, 1);
+    uint8_t id[32], again[32];
+    CHECK_RC(px_blob_add_file(n.b, write_tmp(data, size), id), PX_OK);
+
+    /* The manifest by hand: [size, 65536, [hash...]]. */
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
+    CHECK(m.n == want_chunks);
+    m.hashes = m.n ? malloc((size_t)m.n * 32) : NULL;
+    for (uint32_t i = 0; i < m.n; i++)
+        px_hash(m.hashes[i], data + (size_t)i * PX_BLOB_CHUNK, px_blob_chunk_len(&m, i));
+    px_buf mb = {0};
+    CHECK_RC(px_blob_manifest_encode(&m, &mb), PX_OK);
+    px_blob_id(again, mb.data, mb.len);
+    CHECK_MEM(id, again, 32);
+
+    px_blob_info info;
+    CHECK_RC(px_blob_info_get(n.b, id, &info), PX_OK);
+    CHECK(info.size == size && info.chunks == want_chunks && info.held == want_chunks);
+    CHECK(info.complete && info.own && !info.pinned);
+    uint8_t *back = malloc(size + 1);
+    CHECK_RC(px_blob_read(n.b, id, 0, back, size), PX_OK);
+    CHECK(size == 0 || memcmp(back, data, size) == 0);
+    /* A range straddling a chunk boundary. */
+    if (size > PX_BLOB_CHUNK + 10) {
+        CHECK_RC(px_blob_read(n.b, id, PX_BLOB_CHUNK - 5, back, 10), PX_OK);
+        CHECK_MEM(back, data + PX_BLOB_CHUNK - 5, 10);
+    }
+    CHECK_RC(px_blob_read(n.b, id, size, back, 1), PX_EINVAL);
+    /* Adding the same file again: the same id, still one blob. */
+    CHECK_RC(px_blob_add_file(n.b, write_tmp(data, size), again), PX_OK);
+    CHECK_MEM(id, again, 32);
+    size_t missing = 99;
+    uint32_t idx[4];
+    CHECK_RC(px_blob_missing(n.b, id, 0, idx, 4, &missing), PX_OK);
+    CHECK(missing == 0);
+    px_buf_free(&mb);
+    px_blob_manifest_free(&m);
+    free(data);
+    free(back);
+    node_close(&n);
+}
+
+static void test_add_sizes(void)
+{
+    add_and_read(0, 0);
+    add_and_read(1, 1);
+    add_and_read(3 * PX_BLOB_CHUNK, 3);
+    add_and_read(3 * PX_BLOB_CHUNK + 1, 4);
+}
+
+static void test_empty_manifest_bytes(void)
+{
+    /* The empty blob's manifest is 93 00 ce 00 01 00 00 90. */
+    static const uint8_t want[] = {0x93, 0x00, 0xce, 0x00, 0x01, 0x00, 0x00, 0x90};
+    px_blob_manifest m = {.chunk_size = PX_BLOB_CHUNK};
+    px_buf mb = {0};
+    CHECK_RC(px_blob_manifest_encode(&m, &mb), PX_OK);
+    CHECK(mb.len == sizeof want && memcmp(mb.data, want, sizeof want) == 0);
+    px_blob_manifest d;
+    CHECK_RC(px_blob_manifest_decode(mb.data, mb.len, PX_BLOB_MAX_DEFAULT, &d), PX_OK);
+    CHECK(d.size == 0 && d.n == 0 && d.hashes == NULL);
+    px_buf_free(&mb);
+}
+
+static void test_manifest_refusals(void)
+{
+    px_blob_manifest m;
+    /* Non-canonical size: 5 as uint8. */
+    static const uint8_t noncanon[] = {0x93, 0xcc, 0x05, 0xce, 0x00, 0x01,
+                                       0x00, 0x00, 0x91, 0xc4, 0x20};
+    CHECK_RC(px_blob_manifest_decode(noncanon, sizeof noncanon, PX_BLOB_MAX_DEFAULT, &m),
+             PX_EFORMAT);
+    /* Wrong chunk size. */
+    static const uint8_t csize[] = {0x93, 0x00, 0xcd, 0x10, 0x00, 0x90};
+    CHECK_RC(px_blob_manifest_decode(csize, sizeof csize, PX_BLOB_MAX_DEFAULT, &m), PX_EFORMAT);
+    /* Trailing byte. */
+    static const uint8_t trail[] = {0x93, 0x00, 0xce, 0x00, 0x01, 0x00, 0x00, 0x90, 0x00};
+    CHECK_RC(px_blob_manifest_decode(trail, sizeof trail, PX_BLOB_MAX_DEFAULT, &m), PX_EFORMAT);
+    /* Hash count that does not fit the size: 1 byte, no hashes. */
+    static const uint8_t count[] = {0x93, 0x01, 0xce, 0x00, 0x01, 0x00, 0x00, 0x90};
+    CHECK_RC(px_blob_manifest_decode(count, sizeof count, PX_BLOB_MAX_DEFAULT, &m), PX_EFORMAT);
+    CHECK(strstr(px_err_detail(), "0 hashes for 1 bytes") != NULL);
+    /* Over the limit: 2^40 bytes claimed in 18 bytes, refused with
+     * PX_ETOOBIG before the hash list is even looked at (so before any
+     * allocation: nothing could be allocated for 16 million hashes here). */
+    static const uint8_t big[] = {0x93, 0xcf, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                                  0x00, 0xce, 0x00, 0x01, 0x00, 0x00, 0xdd, 0x01, 0x00};
+    CHECK_RC(px_blob_manifest_decode(big, sizeof big, PX_BLOB_MAX_DEFAULT, &m), PX_ETOOBIG);
+    CHECK(m.hashes == NULL);
+    CHECK(strstr(px_err_detail(), "over the limit") != NULL);
+    /* 64 MiB + 1 against the default limit. */
+    static const uint8_t over[] = {0x93, 0xce, 0x04, 0x00, 0x00, 0x01, 0xce,
+                                   0x00, 0x01, 0x00, 0x00, 0xdc, 0x04, 0x01};
+    CHECK_RC(px_blob_manifest_decode(over, sizeof over, PX_BLOB_MAX_DEFAULT, &m), PX_ETOOBIG);
+    /* The store refuses it too, with nothing recorded. */
+    node n;
+    node_open(&n, "limit", NULL);
+    uint8_t id[32];
+    px_blob_id(id, over, sizeof over);
+    CHECK_RC(px_blob_put_manifest(n.b, id, over, sizeof over), PX_ETOOBIG);
+    CHECK(!px_blob_is_complete(n.b, id));
+    px_blob_info info;
+    CHECK_RC(px_blob_info_get(n.b, id, &info), PX_ENOENT);
+    /* A manifest that does not hash to the id wanted. */
+    static const uint8_t empty[] = {0x93, 0x00, 0xce, 0x00, 0x01, 0x00, 0x00, 0x90};
+    CHECK_RC(px_blob_put_manifest(n.b, id, empty, sizeof empty), PX_EHASH);
+    /* A file over a small limit is refused before anything is written. */
+    node_close(&n);
+    px_blob_limits lim = {.max_size = 1000};
+    node_open(&n, "limit", &lim);
+    uint8_t data[1001];
+    fill(data, sizeof data, 3);
+    CHECK_RC(px_blob_add_file(n.b, write_tmp(data, sizeof data), id), PX_ETOOBIG);
+    node_close(&n);
+}
+
+/* Build a manifest of data (size bytes). OUT mb, id. */
+static void manifest_of(const uint8_t *data, size_t size, px_buf *mb, uint8_t id[32])
+{
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
+    m.hashes = m.n ? malloc((size_t)m.n * 32) : NULL;
+    for (uint32_t i = 0; i < m.n; i++)
+        px_hash(m.hashes[i], data + (size_t)i * PX_BLOB_CHUNK, px_blob_chunk_len(&m, i));
+    CHECK_RC(px_blob_manifest_encode(&m, mb), PX_OK);
+    px_blob_id(id, mb->data, mb->len);
+    px_blob_manifest_free(&m);
+}
+
+static size_t chunk_len(size_t size, uint32_t i)
+{
+    size_t start = (size_t)i * PX_BLOB_CHUNK;
+    return size - start < PX_BLOB_CHUNK ? size - start : PX_BLOB_CHUNK;
+}
+
+static void test_bad_chunk_and_resume(void)
+{
+    const size_t size = 5 * PX_BLOB_CHUNK + 100; /* 6 chunks */
+    uint8_t *data = malloc(size);
+    fill(data, size, 9);
+    px_buf mb = {0};
+    uint8_t id[32];
+    manifest_of(data, size, &mb, id);
+    node n;
+    node_open(&n, "resume", NULL);
+    CHECK_RC(px_blob_put_chunk(n.b, id, 0, data, PX_BLOB_CHUNK), PX_ENOENT); /* no manifest */
+    CHECK_RC(px_blob_put_manifest(n.b, id, mb.data, mb.len), PX_OK);
+    CHECK_RC(px_blob_put_manifest(n.b, id, mb.data, mb.len), PX_OK); /* again: no change */
+    px_blob_info info;
+    CHECK_RC(px_blob_info_get(n.b, id, &info), PX_OK);
+    CHECK(info.chunks == 6 && info.held == 0 && !info.complete && !info.own);
+
+    /* A chunk with one byte changed: refused, nothing written. */
+    uint8_t *bad = malloc(PX_BLOB_CHUNK);
+    memcpy(bad, data + PX_BLOB_CHUNK, PX_BLOB_CHUNK);
+    bad[17] ^= 1;
+    CHECK_RC(px_blob_put_chunk(n.b, id, 1, bad, PX_BLOB_CHUNK), PX_EHASH);
+    /* The right bytes at the wrong index, a short chunk, a chunk past the end. */
+    CHECK_RC(px_blob_put_chunk(n.b, id, 2, data + PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_EHASH);
+    CHECK_RC(px_blob_put_chunk(n.b, id, 5, data + 5 * PX_BLOB_CHUNK, 99), PX_EINVAL);
+    CHECK_RC(px_blob_put_chunk(n.b, id, 6, data, 1), PX_EINVAL);
+    char path[700], hex[PX_ID_HEX];
+    px_hex_encode(hex, id, 32);
+    snprintf(path, sizeof path, "%s/blobs/%s.data", n.dir, hex);
+    struct stat sb;
+    CHECK(stat(path, &sb) != 0); /* no file: nothing was written */
+    CHECK_RC(px_blob_info_get(n.b, id, &info), PX_OK);
+    CHECK(info.held == 0);
+
+    /* Chunks 0, 2 and 5 arrive; then the "transfer" is interrupted. */
+    uint32_t got[] = {0, 2, 5};
+    for (size_t k = 0; k < 3; k++)
+        CHECK_RC(px_blob_put_chunk(n.b, id, got[k], data + (size_t)got[k] * PX_BLOB_CHUNK,
+                                   chunk_len(size, got[k])),
+                 PX_OK);
+    CHECK_RC(px_blob_put_chunk(n.b, id, 2, data + 2 * PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_OK);
+    CHECK(!px_blob_is_complete(n.b, id));
+    uint8_t buf[16];
+    CHECK_RC(px_blob_read(n.b, id, PX_BLOB_CHUNK, buf, 16), PX_ENOENT); /* chunk 1 missing */
+    CHECK_RC(px_blob_read(n.b, id, 2 * PX_BLOB_CHUNK + 3, buf, 16), PX_OK);
+    CHECK_MEM(buf, data + 2 * PX_BLOB_CHUNK + 3, 16);
+    node_close(&n);
+
+    /* After a restart: still incomplete, only chunks 1, 3, 4 missing. */
+    node_open(&n, "resume", NULL);
+    CHECK(!px_blob_is_complete(n.b, id));
+    uint32_t miss[8];
+    size_t nm = 0;
+    CHECK_RC(px_blob_missing(n.b, id, 0, miss, 8, &nm), PX_OK);
+    CHECK(nm == 3 && miss[0] == 1 && miss[1] == 3 && miss[2] == 4);
+    CHECK_RC(px_blob_missing(n.b, id, 2, miss, 1, &nm), PX_OK);
+    CHECK(nm == 1 && miss[0] == 3);
+    for (size_t k = 0; k < 3; k++) {
+        uint32_t i = k == 0 ? 1 : k == 1 ? 3 : 4;
+        CHECK(!px_blob_is_complete(n.b, id));
+        CHECK_RC(
+            px_blob_put_chunk(n.b, id, i, data + (size_t)i * PX_BLOB_CHUNK, chunk_len(size, i)),
+            PX_OK);
+    }
+    CHECK(px_blob_is_complete(n.b, id));
+    uint8_t *back = malloc(size);
+    CHECK_RC(px_blob_read(n.b, id, 0, back, size), PX_OK);
+    CHECK(memcmp(back, data, size) == 0);
+
+    /* A chunk damaged on disk behind the store's back: noticed on read,
+     * counted missing again. */
+    int fd = open(path, O_WRONLY);
+    CHECK(fd >= 0);
+    CHECK(pwrite(fd, "X", 1, 3 * PX_BLOB_CHUNK + 7) == 1);
+    close(fd);
+    CHECK_RC(px_blob_read(n.b, id, 0, back, size), PX_EHASH);
+    CHECK(!px_blob_is_complete(n.b, id));
+    CHECK_RC(px_blob_missing(n.b, id, 0, miss, 8, &nm), PX_OK);
+    CHECK(nm == 1 && miss[0] == 3);
+    CHECK_RC(px_blob_put_chunk(n.b, id, 3, data + 3 * PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_OK);
+    CHECK(px_blob_is_complete(n.b, id));
+
+    /* Remove: the row and the file go. */
+    CHECK_RC(px_blob_remove(n.b, id), PX_OK);
+    CHECK(stat(path, &sb) != 0);
+    CHECK_RC(px_blob_remove(n.b, id), PX_ENOENT);
+    node_close(&n);
+    free(back);
+    free(bad);
+    free(data);
+    px_buf_free(&mb);
+}
+
+/* Put a whole non-own blob of size bytes (seed) through manifest + chunks. */
+static int put_remote(node *n, size_t size, unsigned seed, uint8_t id[32])
+{
+    uint8_t *data = malloc(size ? size : 1);
+    fill(data, size, seed);
+    px_buf mb = {0};
+    manifest_of(data, size, &mb, id);
+    int rc = px_blob_put_manifest(n->b, id, mb.data, mb.len);
+    for (uint32_t i = 0; !rc && i < px_blob_chunk_count(size); i++)
+        rc = px_blob_put_chunk(n->b, id, i, data + (size_t)i * PX_BLOB_CHUNK, chunk_len(size, i));
+    px_buf_free(&mb);
+    free(data);
+    return rc;
+}
+
+static void test_eviction(void)
+{
+    px_blob_limits lim = {.cache_max = 3 * PX_BLOB_CHUNK};
+    node n;
+    node_open(&n, "evict", &lim);
+    uint8_t own[32], pinned[32], a[32], b[32], c[32];
+    uint8_t data[2 * PX_BLOB_CHUNK];
+    fill(data, sizeof data, 42);
+    CHECK_RC(px_blob_add_file(n.b, write_tmp(data, sizeof data), own), PX_OK);
+    CHECK_RC(put_remote(&n, PX_BLOB_CHUNK, 1, pinned), PX_OK);
+    CHECK_RC(px_blob_pin(n.b, pinned, true), PX_OK);
+    CHECK_RC(put_remote(&n, PX_BLOB_CHUNK, 2, a), PX_OK);
+    usleep(2000);
+    CHECK_RC(put_remote(&n, PX_BLOB_CHUNK, 3, b), PX_OK);
+    usleep(2000);
+    CHECK_RC(put_remote(&n, PX_BLOB_CHUNK, 4, c), PX_OK); /* a, b, c: 3 chunks: fits */
+    CHECK(px_blob_is_complete(n.b, a) && px_blob_is_complete(n.b, b));
+    usleep(2000);
+    uint8_t d[32];
+    CHECK_RC(put_remote(&n, 2 * PX_BLOB_CHUNK, 5, d), PX_OK); /* room for 2: a and b go */
+    px_blob_info info;
+    CHECK_RC(px_blob_info_get(n.b, a, &info), PX_ENOENT);
+    CHECK_RC(px_blob_info_get(n.b, b, &info), PX_ENOENT);
+    CHECK(px_blob_is_complete(n.b, c) && px_blob_is_complete(n.b, d));
+    CHECK(px_blob_is_complete(n.b, own) && px_blob_is_complete(n.b, pinned));
+    /* Bigger than the whole cache: refused. */
+    uint8_t e[32];
+    CHECK_RC(put_remote(&n, 4 * PX_BLOB_CHUNK, 6, e), PX_ETOOBIG);
+    /* Unpinned, the pinned one is evictable again. */
+    CHECK_RC(px_blob_pin(n.b, pinned, false), PX_OK);
+    size_t ev = 0;
+    CHECK_RC(px_blob_evict(n.b, 3 * PX_BLOB_CHUNK, &ev), PX_OK);
+    CHECK(ev == 3);
+    CHECK_RC(px_blob_info_get(n.b, pinned, &info), PX_ENOENT);
+    CHECK(px_blob_is_complete(n.b, own)); /* own: never evicted */
+    node_close(&n);
+
+    /* A partial blob counts at its full size: a 2-chunk manifest with no
+     * chunk yet fills a 2-chunk cache, so the next manifest evicts it. */
+    lim.cache_max = 2 * PX_BLOB_CHUNK;
+    node_open(&n, "evict2", &lim);
+    uint8_t two[2 * PX_BLOB_CHUNK], one[PX_BLOB_CHUNK];
+    px_buf m2 = {0}, m1 = {0};
+    fill(two, sizeof two, 50);
+    fill(one, sizeof one, 51);
+    uint8_t id2[32], id1[32];
+    manifest_of(two, sizeof two, &m2, id2);
+    manifest_of(one, sizeof one, &m1, id1);
+    CHECK_RC(px_blob_put_manifest(n.b, id2, m2.data, m2.len), PX_OK);
+    CHECK_RC(px_blob_put_manifest(n.b, id1, m1.data, m1.len), PX_OK);
+    CHECK_RC(px_blob_info_get(n.b, id2, &info), PX_ENOENT);
+    CHECK_RC(px_blob_info_get(n.b, id1, &info), PX_OK);
+    px_buf_free(&m2);
+    px_buf_free(&m1);
+    node_close(&n);
+}
+
+static void test_full_disk(void)
+{
+    node n;
+    node_open(&n, "full", NULL);
+    size_t size = 4 * PX_BLOB_CHUNK;
+    uint8_t *data = malloc(size);
+    fill(data, size, 77);
+    char *in = write_tmp(data, size);
+    /* A file size limit makes writes past 100 KB fail as a full disk does
+     * (EFBIG instead of ENOSPC); the store's database is not grown by the
+     * failed add, so it is not touched by the limit. */
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 100 * 1024;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    uint8_t id[32];
+    CHECK_RC(px_blob_add_file(n.b, in, id), PX_EIO);
+    CHECK(strstr(px_err_detail(), "the disk is full") != NULL);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    /* Nothing listed, no file left in the blob directory. */
+    char bdir[700];
+    snprintf(bdir, sizeof bdir, "%s/blobs", n.dir);
+    int files = 0;
+    DIR *d = opendir(bdir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL)
+        files += de->d_name[0] != '.' || strncmp(de->d_name, ".tmp-", 5) == 0;
+    if (d)
+        closedir(d);
+    CHECK(files == 0);
+    CHECK_RC(px_blob_add_file(n.b, in, id), PX_OK); /* with room again, it works */
+    CHECK(px_blob_is_complete(n.b, id));
+
+    /* A chunk from a peer that does not fit on the disk: refused with the
+     * same sentence, not counted; the blob stays as it was. */
+    uint8_t rid[32];
+    px_buf mb = {0};
+    fill(data, size, 78);
+    manifest_of(data, size, &mb, rid);
+    CHECK_RC(px_blob_put_manifest(n.b, rid, mb.data, mb.len), PX_OK);
+    CHECK_RC(px_blob_put_chunk(n.b, rid, 0, data, PX_BLOB_CHUNK), PX_OK);
+    CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    CHECK_RC(px_blob_put_chunk(n.b, rid, 2, data + 2 * PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_EIO);
+    CHECK(strstr(px_err_detail(), "the disk is full") != NULL);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    uint32_t miss[8];
+    size_t nm = 0;
+    CHECK_RC(px_blob_missing(n.b, rid, 0, miss, 8, &nm), PX_OK);
+    CHECK(nm == 3 && miss[0] == 1 && miss[1] == 2 && miss[2] == 3);
+    px_buf_free(&mb);
+    free(data);
+    node_close(&n);
+}
+
+static int count_cb(void *ctx, const px_blob_info *i)
+{
+    (void)i;
+    (*(int *)ctx)++;
+    return PX_OK;
+}
+
+static void test_prefix(void)
+{
+    node n;
+    node_open(&n, "prefix", NULL);
+    uint8_t ids[40][32];
+    for (int i = 0; i < 40; i++) {
+        uint8_t d[8];
+        fill(d, sizeof d, (unsigned)i + 100);
+        d[0] = (uint8_t)i;
+        CHECK_RC(px_blob_add_file(n.b, write_tmp(d, sizeof d), ids[i]), PX_OK);
+    }
+    int count = 0;
+    CHECK_RC(px_blob_each(n.b, count_cb, &count), PX_OK);
+    CHECK(count == 40);
+    char hex[PX_ID_HEX];
+    uint8_t out[32];
+    px_hex_encode(hex, ids[7], 32);
+    hex[8] = '\0';
+    CHECK_RC(px_blob_resolve(n.b, hex, out), PX_OK);
+    CHECK_MEM(out, ids[7], 32);
+    hex[3] = '\0';
+    CHECK_RC(px_blob_resolve(n.b, hex, out), PX_EINVAL); /* too short */
+    CHECK_RC(px_blob_resolve(n.b, "zzzzzzzzzz", out), PX_EINVAL);
+    CHECK_RC(px_blob_resolve(n.b, "0000000000000", out), PX_ENOENT);
+    node_close(&n);
+}
+
+int main(void)
+{
+    if (px_crypto_init() || !mkdtemp(root))
+        return 1;
+    RUN(test_empty_manifest_bytes);
+    RUN(test_manifest_refusals);
+    RUN(test_add_sizes);
+    RUN(test_bad_chunk_and_resume);
+    RUN(test_eviction);
+    RUN(test_full_disk);
+    RUN(test_prefix);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", root);
+    return check_summary();
+}
