@@ -52,6 +52,7 @@ labels = {
     "verify_rate": "verify a 100,000-entry store, all cores",
     "sync_rate": "initial sync of 100,000 entries over loopback",
     "sync_receiver_peak_rss": "receiver's peak RSS during that sync",
+    "sync_receiver_cpu": "receiver's CPU time (user + system) of that sync",
     "spread_p50": "20 nodes: publish to last node, p50",
     "spread_p99": "20 nodes: publish to last node, p99",
     "spread_copies_per_entry": "20 nodes: copies received per entry",

@@ -14,7 +14,7 @@ D="$build/node/praxisd"
 PY=/usr/bin/python3
 T="$(mktemp -d /tmp/px-bench-sync.XXXXXX)"
 PIDS=()
-trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+trap '[ -n "${BENCH_KEEP_LOG:-}" ] && cp "$T/b.log" "$BENCH_KEEP_LOG"; for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 
 "$P" --data "$T/a" init --name bench >/dev/null
 "$P" --data "$T/a" network export "$T/g.json" >/dev/null
@@ -36,9 +36,9 @@ while [ "$left" -gt 0 ]; do
     n=$(( left < 10000 ? left : 10000 ))
     if [ "$n" -lt 10000 ]; then
         "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump(d[:$n], open(sys.argv[1]+'.part','w'))" "$T/r.json"
-        "$P" --data "$T/a" publish case "$T/r.json.part" >/dev/null
+        "$P" --data "$T/a" publish case "$T/r.json.part" >/dev/null 2>"$T/publish.err"
     else
-        "$P" --data "$T/a" publish case "$T/r.json" >/dev/null
+        "$P" --data "$T/a" publish case "$T/r.json" >/dev/null 2>"$T/publish.err"
     fi
     left=$(( left - n ))
 done
@@ -49,7 +49,7 @@ port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); prin
 for _ in $(seq 100); do [ -S "$T/a/control.sock" ] && break; sleep 0.05; done
 
 t0=$(date +%s.%N)
-"$D" --data "$T/b" --peer "127.0.0.1:$port" 2>"$T/b.log" & BPID=$!; PIDS+=("$BPID")
+"$D" --data "$T/b" --peer "127.0.0.1:$port" ${BENCH_RECEIVER_ARGS:-} 2>"$T/b.log" & BPID=$!; PIDS+=("$BPID")
 peak=0
 while :; do
     # Ask the daemon (control socket), not the store: polling must not
@@ -63,6 +63,10 @@ while :; do
 done
 t1=$(date +%s.%N)
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
+# CPU seconds the receiver used (user + system): the figure that does not
+# depend on what else loads the machine.
+cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$BPID/stat")
+load="$(cut -d' ' -f1 /proc/loadavg)"
 # The records index is derived data, caught up when the worker is idle.
 while [ "$("$P" --data "$T/b" peers --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["replication"]["unindexed"])')" != 0 ]; do
     sleep 0.05
@@ -77,8 +81,11 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 printf 'machine: %s, %s cores\n' "$cpu" "$(nproc)"
 printf 'initial sync of %d entries (%d-byte bodies): %.2f s, %s entries/s; receiver peak RSS %d MB; %s signature checks\n' \
     "$total" "$body_bytes" "$secs" "$rate" "$((peak / 1024))" "$sigs"
+printf 'receiver CPU time until all entries were stored: %.2f s (%.0f entries per CPU-second); load average at the end %s\n' \
+    "$cpu_s" "$(awk -v s="$cpu_s" -v n="$total" 'BEGIN {print n / s}')" "$load"
 printf 'records index caught up %.2f s after the start (%.0f entries/s stored and indexed)\n' \
     "$isecs" "$(awk -v s="$isecs" -v n="$total" 'BEGIN {print n / s}')"
 printf 'figure\tsync_rate\t%s\tentries/s\n' "$rate"
 printf 'figure\tsync_indexed_rate\t%.0f\tentries/s\n' "$(awk -v s="$isecs" -v n="$total" 'BEGIN {print n / s}')"
+printf 'figure\tsync_receiver_cpu\t%.2f\ts\n' "$cpu_s"
 printf 'figure\tsync_receiver_peak_rss\t%d\tMB\n' "$((peak / 1024))"

@@ -76,7 +76,7 @@ static int do_import(px_local *l, const char *file)
 {
     px_archive_reader r = {0};
     px_entry e;
-    uint64_t added = 0, dup = 0, forks = 0, held = 0, cut = 0;
+    uint64_t added = 0, dup = 0, forks = 0, held = 0, cut = 0, ahead = 0;
     char refused_author[17] = "", cut_author[17] = "";
     bool is_stdin = strcmp(file, "-") == 0;
     int rc = PX_OK;
@@ -96,6 +96,13 @@ static int do_import(px_local *l, const char *file)
             break;
         }
         rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
+        if (rc == PX_EAGAIN) {
+            /* Stamped ahead of our clock: neither accepted nor refused. */
+            if (px_members_hold(l->store, &e, px_now_ms()) == PX_OK)
+                ahead++;
+            rc = PX_OK;
+            continue;
+        }
         if (rc == PX_ENOTMEMBER && px_members_cut_off(&l->members, e.h.author)) {
             /* Past its author's revocation or hand-over: refused for good. */
             char who[65];
@@ -144,6 +151,11 @@ static int do_import(px_local *l, const char *file)
         rc = crc;
     fprintf(stderr, "imported %llu new entries (%llu already held, %llu fork proofs)\n",
             (unsigned long long)added, (unsigned long long)dup, (unsigned long long)forks);
+    if (ahead)
+        fprintf(stderr,
+                "%llu entries are stamped more than 10 minutes ahead of this node's clock; "
+                "they are held back and accepted when their time comes\n",
+                (unsigned long long)ahead);
     if (!rc && cut)
         rc = px_err_set(PX_ENOTMEMBER,
                         "%s: %llu entries refused: they come after the last valid entry of their "
@@ -158,7 +170,7 @@ static int do_import(px_local *l, const char *file)
     if (!is_stdin)
         fclose(r.f);
     px_archive_reader_free(&r);
-    if (added > 0 || forks > 0)
+    if (added > 0 || forks > 0 || ahead > 0) /* praxisd offers held entries again */
         px_cli_notify(l);
     return rc;
 }

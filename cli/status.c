@@ -7,6 +7,7 @@
 
 #include "control.h"
 #include "error.h"
+#include "tabular.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -195,9 +196,19 @@ int px_cmd_peers(px_cli *cli, int argc, char **argv)
         json_t *t;
         printf("dialling %zu\n", json_array_size(targets));
         json_array_foreach(targets, i, t)
-        printf("  %s  %s, %lld failure(s)\n", json_string_value(json_object_get(t, "address")),
-               json_is_true(json_object_get(t, "connected")) ? "connected" : "not connected",
-               (long long)json_integer_value(json_object_get(t, "failures")));
+        {
+            const char *err = json_string_value(json_object_get(t, "last_error"));
+            fputs("  ", stdout);
+            px_text_put(stdout, json_string_value(json_object_get(t, "address")), false);
+            printf("  %s, %lld failure(s)",
+                   json_is_true(json_object_get(t, "connected")) ? "connected" : "not connected",
+                   (long long)json_integer_value(json_object_get(t, "failures")));
+            if (err) {
+                printf("; last error: ");
+                px_text_put(stdout, err, false);
+            }
+            putchar('\n');
+        }
         json_t *bad = json_object_get(daemon, "misbehaving");
         if (json_array_size(bad))
             printf("misbehaving peers %zu\n", json_array_size(bad));

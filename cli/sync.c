@@ -18,6 +18,9 @@ static const char usage[] =
     "back-off, and prints replication progress.\n"
     "  --wait           keep showing progress (entries received, rate,\n"
     "                   remaining) until caught up with every connected peer\n"
+    "                   ('remaining' is an estimate from what peers claim to\n"
+    "                   hold; claims of a peer that stops delivering no longer\n"
+    "                   count, so a peer cannot keep the wait from ending)\n"
     "  --timeout N      give up waiting after N seconds (default 300); exit 1\n"
     "  --json           print the final progress as JSON\n";
 
@@ -75,6 +78,7 @@ int px_cmd_sync(px_cli *cli, int argc, char **argv)
         if (rc)
             break;
         json_int_t received = num(p, "received"), remaining = num(p, "remaining");
+        json_int_t unconfirmed = num(p, "unconfirmed");
         json_int_t conns = num(p, "connections");
         bool busy = json_is_true(json_object_get(p, "busy"));
         if (start_received < 0)
@@ -84,9 +88,13 @@ int px_cmd_sync(px_cli *cli, int argc, char **argv)
         caught_up = conns > 0 && remaining == 0 && !busy;
         uint64_t now = px_mono_ns();
         if (!json && (tty || now - last_print > 1000000000ull || caught_up || !wait)) {
-            printf("%s%d peer(s) connected; %lld entries received, %.0f/s, %lld remaining%s",
+            printf("%s%d peer(s) connected; %lld entries received, %.0f/s, about %lld remaining "
+                   "(peers' claims)",
                    tty ? "\r" : "", (int)conns, (long long)(received - start_received), rate,
-                   (long long)remaining, tty ? "   " : "\n");
+                   (long long)remaining);
+            if (unconfirmed > 0)
+                printf("; %lld more claimed by peers that stopped sending", (long long)unconfirmed);
+            fputs(tty ? "   " : "\n", stdout);
             fflush(stdout);
             last_print = now;
         }

@@ -15,6 +15,7 @@
 #include "util.h"
 #include "wire.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ struct px_conn {
     bool paused;     /* reading stopped by the owner */
     bool closed_notified;
     int close_rc;
+    char why[160]; /* the detail of close_rc, kept for on_close */
     px_conn_cbs cbs;
     void *owner;
     void *data;
@@ -105,6 +107,8 @@ static void abort_conn(px_conn *c, int rc)
     if (c->state != ST_CLOSING) {
         c->state = ST_CLOSING;
         c->close_rc = rc;
+        if (rc)
+            snprintf(c->why, sizeof c->why, "%s", px_err_message(rc));
     }
     close_handles(c);
 }
@@ -186,6 +190,8 @@ void px_conn_close(px_conn *c, int rc)
     bool ready = c->state == ST_READY;
     c->state = ST_CLOSING;
     c->close_rc = rc;
+    if (rc)
+        snprintf(c->why, sizeof c->why, "%s", px_err_message(rc));
     uv_read_stop((uv_stream_t *)&c->tcp);
     if (ready) {
         px_buf bye = {0};
@@ -353,8 +359,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     if (nread < 0) {
-        int why = nread == UV_EOF ? (c->state == ST_READY ? PX_ECLOSED : PX_EHANDSHAKE)
-                                  : px_err_from_uv((int)nread);
+        int why = nread == UV_EOF
+                      ? (c->state == ST_READY
+                             ? px_err_set(PX_ECLOSED, "the peer closed the connection")
+                             : px_err_set(PX_EHANDSHAKE,
+                                          "the peer closed the connection during the handshake"))
+                      : px_err_set(px_err_from_uv((int)nread), "read: %s", uv_strerror((int)nread));
         if (c->state == ST_HANDSHAKE)
             px_debug("conn", "%s: closed during handshake", c->addr);
         abort_conn(c, why);
@@ -455,7 +465,8 @@ static void on_connected(uv_connect_t *req, int status)
         free(d);
         return;
     }
-    int rc = status < 0 ? px_err_from_uv(status) : PX_OK;
+    int rc =
+        status < 0 ? px_err_set(px_err_from_uv(status), "connect: %s", uv_strerror(status)) : PX_OK;
     if (!rc) {
         name_peer(c);
         rc = start_handshake(c, &d->cfg, d->server_pk);
@@ -569,6 +580,11 @@ bool px_conn_is_ready(const px_conn *c)
 {
     return c->state == ST_READY;
 }
+const char *px_conn_why(const px_conn *c)
+{
+    return c->why;
+}
+
 const char *px_conn_addr(const px_conn *c)
 {
     return c->addr;

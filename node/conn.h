@@ -98,6 +98,8 @@ const uint8_t *px_conn_peer_pk(const px_conn *c); /* NULL before proven */
 bool px_conn_is_outbound(const px_conn *c);
 bool px_conn_is_ready(const px_conn *c);
 const char *px_conn_addr(const px_conn *c); /* "host:port" of the peer */
+/* Why it failed, one sentence ("" after a clean close); valid in on_close. */
+const char *px_conn_why(const px_conn *c);
 uint64_t px_conn_since_ms(const px_conn *c); /* wall-clock time of creation */
 uint64_t px_conn_bytes_in(const px_conn *c);
 uint64_t px_conn_bytes_out(const px_conn *c);

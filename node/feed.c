@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "entry 1a2b3c4d… (seq 7 of feed 9f8e7d6c…)" — short, but enough to find
  * it with `praxis show` / `praxis log`. */
@@ -95,31 +96,67 @@ int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kin
     rc = px_entry_sign(out, &h, body, len, me->sk);
     if (rc)
         return rc;
+    /* One verdict everywhere: what we publish passes the same check as
+     * what we receive (a damaged key or a faulty signer stops here). */
+    if (px_entry_verify_sig(out) != PX_OK)
+        return px_err_set(PX_ESIG, "the entry this node just signed does not verify; "
+                                   "its secret key may be damaged");
     return put_indexed(fc, out, now_ms);
 }
 
-/* An entry for a seq we already hold: the same one, or a fork. */
-static int check_held(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms)
+bool px_feed_needs_body(const char *kind)
+{
+    return strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0 ||
+           strcmp(kind, "address") == 0;
+}
+
+/* The held copy of e came without its body and e carries it (checked
+ * against the hash already): fill it in, with the flags a whole entry
+ * would have got, and let the index see it. */
+static int fill_body(const px_feed_ctx *fc, const px_entry *e, size_t *filled)
+{
+    int flags = schema_flags(fc, e);
+    int rc = px_store_fill_body(fc->store, e->id, e->body, e->body_len, flags);
+    if (rc == PX_ENOENT)
+        return PX_OK; /* purged here on purpose, or filled meanwhile */
+    if (!rc && fc->index)
+        rc = fc->index(fc->store, e, flags);
+    if (!rc && filled)
+        (*filled)++;
+    return rc;
+}
+
+/* An entry for a seq we already hold: the same one, or a fork. sig_rc:
+ * the verdict on e's signature if known, or 1 to verify it here. frozen:
+ * the feed has a fork proof already (one per feed is enough). */
+static int check_held(const px_feed_ctx *fc, const px_entry *e, int sig_rc, bool frozen,
+                      uint64_t now_ms, size_t *filled)
 {
     px_entry held;
+    px_entry_meta meta;
     char who[96];
-    int rc = px_store_get_seq(fc->store, e->h.author, e->h.seq, &held, NULL, NULL);
+    int rc = px_store_get_seq(fc->store, e->h.author, e->h.seq, &held, NULL, &meta);
     if (rc == PX_ENOENT)
         return px_err_set(PX_ESEQ, "%s: earlier entries of this feed are missing",
                           name_entry(who, e));
     if (rc)
         return rc;
-    if (memcmp(held.id, e->id, 32) == 0)
+    if (memcmp(held.id, e->id, 32) == 0) {
+        if (!held.body && !meta.purged && e->body) {
+            rc = fill_body(fc, e, filled);
+            if (rc)
+                return rc;
+        }
         return PX_EDUP;
-    if (px_store_has_fork(fc->store, e->id))
-        return PX_EFORK;
-    /* Only a validly signed second entry proves a fork: anyone could make
-     * up an unsigned one. */
-    if (!(opts & PX_INGEST_SIG_CHECKED)) {
-        rc = px_entry_verify_sig(e);
-        if (rc)
-            return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
     }
+    /* Only a validly signed second entry proves a fork: anyone could make
+     * up an unsigned one (and whoever sends one is at fault). */
+    if (sig_rc > 0)
+        sig_rc = px_entry_verify_sig(e);
+    if (sig_rc)
+        return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
+    if (frozen)
+        return PX_EFORK; /* proven already: further variants are not kept */
     rc = px_store_put_fork(fc->store, e, now_ms);
     if (rc)
         return rc;
@@ -127,40 +164,8 @@ static int check_held(const px_feed_ctx *fc, const px_entry *e, unsigned opts, u
                       name_entry(who, e));
 }
 
-int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms)
-{
-    px_head head;
-    char who[96];
-    int rc;
-    if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
-        return px_err_set(PX_ENETWORK, "%s was signed for another network", name_entry(who, e));
-    if (fc->is_member && !fc->is_member(fc->member_ctx, e->h.author, e->h.seq, e->h.kind))
-        return px_err_set(PX_ENOTMEMBER, "%s: its author is not an admitted member",
-                          name_entry(who, e));
-    rc = px_entry_check_body(e);
-    if (rc)
-        return px_err_set(rc, "%s: body does not match its hash or size", name_entry(who, e));
-    rc = px_store_head(fc->store, e->h.author, &head);
-    if (rc && rc != PX_ENOENT)
-        return rc;
-    bool empty = rc == PX_ENOENT;
-    if (!empty && e->h.seq <= head.seq)
-        return check_held(fc, e, opts, now_ms);
-    if (!empty && head.frozen)
-        return px_err_set(PX_EFORK, "%s extends a feed frozen by a fork", name_entry(who, e));
-    rc = px_feed_check_next(fc->network_id, empty ? NULL : &head, e);
-    if (rc)
-        return rc;
-    if (!(opts & PX_INGEST_SIG_CHECKED)) {
-        rc = px_entry_verify_sig(e);
-        if (rc)
-            return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
-    }
-    return put_indexed(fc, e, now_ms);
-}
-
-/* Checks that need no head: network, membership, body. */
-static int precheck(const px_feed_ctx *fc, const px_entry *e)
+/* Checks that need no head: network, membership, body, clock. */
+static int precheck(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms)
 {
     char who[96];
     if (memcmp(e->h.network_id, fc->network_id, 32) != 0)
@@ -171,34 +176,120 @@ static int precheck(const px_feed_ctx *fc, const px_entry *e)
     int rc = px_entry_check_body(e);
     if (rc)
         return px_err_set(rc, "%s: body does not match its hash or size", name_entry(who, e));
+    if (!e->body && px_feed_needs_body(e->h.kind))
+        return px_err_set(PX_ENOENT,
+                          "%s: a %s entry arrived without its body; it counts only whole",
+                          name_entry(who, e), e->h.kind);
+    uint64_t ahead = fc->max_ahead_ms ? fc->max_ahead_ms : PX_FEED_MAX_AHEAD_MS;
+    if (e->h.timestamp_ms > now_ms && e->h.timestamp_ms - now_ms > ahead)
+        return px_err_set(
+            PX_EAGAIN, "%s is stamped %llu s ahead of this node's clock; held until then",
+            name_entry(who, e), (unsigned long long)((e->h.timestamp_ms - now_ms) / 1000));
     return PX_OK;
 }
 
-/* Store entries[from, to) of one feed, whose links are checked, after one
- * signature check (or, if that fails, one per entry up to the bad one).
- * OUT *bad: index of the first bad entry, or `to`. */
-static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from, size_t to,
-                     uint64_t now_ms, px_ingest_result *res, size_t *bad)
+int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms)
 {
+    px_head head;
     char who[96];
-    int rc = PX_OK;
-    *bad = to;
-    res->sig_checks++;
-    if (px_entry_verify_sig(&entries[to - 1]) != PX_OK) {
-        for (size_t k = from; k < to; k++) {
-            res->sig_checks++;
-            if (px_entry_verify_sig(&entries[k]) != PX_OK) {
-                *bad = k;
-                rc = px_err_set(PX_ESIG, "%s: signature does not verify",
-                                name_entry(who, &entries[k]));
-                break;
-            }
-        }
-        if (!rc) /* the last one failed alone: cannot happen, but be exact */
-            *bad = to - 1;
+    int rc = precheck(fc, e, now_ms);
+    if (rc)
+        return rc;
+    rc = px_store_head(fc->store, e->h.author, &head);
+    if (rc && rc != PX_ENOENT)
+        return rc;
+    bool empty = rc == PX_ENOENT;
+    int sig_rc = (opts & PX_INGEST_SIG_CHECKED) ? PX_OK : 1;
+    if (!empty && e->h.seq <= head.seq)
+        return check_held(fc, e, sig_rc, head.frozen, now_ms, NULL);
+    if (!empty && head.frozen)
+        return px_err_set(PX_EFORK, "%s extends a feed frozen by a fork", name_entry(who, e));
+    rc = px_feed_check_next(fc->network_id, empty ? NULL : &head, e);
+    if (rc)
+        return rc;
+    if (sig_rc > 0 && px_entry_verify_sig(e) != PX_OK)
+        return px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, e));
+    return put_indexed(fc, e, now_ms);
+}
+
+int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t *body, size_t len)
+{
+    px_entry e;
+    px_entry_meta m;
+    char who[96];
+    int rc = px_store_get(fc->store, id, &e, NULL, &m);
+    if (rc)
+        return rc;
+    if (e.body || m.purged)
+        return PX_ENOENT; /* not missing */
+    e.body = body ? body : (const uint8_t *)"";
+    e.body_len = len;
+    rc = px_entry_check_body(&e);
+    if (rc)
+        return px_err_set(rc, "%s: the body sent for it does not match its hash or size",
+                          name_entry(who, &e));
+    size_t filled = 0;
+    rc = fill_body(fc, &e, &filled);
+    return rc ? rc : filled ? PX_OK : PX_ENOENT;
+}
+
+/* --- batches: every signature, verified in parallel ------------------------- */
+
+typedef struct sig_part {
+    const px_entry *entries;
+    size_t n;
+    int *rc;
+} sig_part;
+
+static void *verify_part(void *arg)
+{
+    sig_part *p = arg;
+    for (size_t i = 0; i < p->n; i++)
+        p->rc[i] = px_entry_verify_sig(&p->entries[i]) == PX_OK ? PX_OK : PX_ESIG;
+    return NULL;
+}
+
+int px_feed_sig_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 4 ? 4 : (int)n;
+}
+
+void px_feed_verify_sigs(const px_entry *entries, size_t n, int threads, int *sig_rc)
+{
+    enum { MAX_THREADS = 8, MIN_PER_THREAD = 16 };
+    pthread_t tid[MAX_THREADS];
+    sig_part parts[MAX_THREADS];
+    bool started[MAX_THREADS] = {false};
+    int nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    if ((size_t)nt > n / MIN_PER_THREAD + 1)
+        nt = (int)(n / MIN_PER_THREAD + 1); /* small batches: not worth a thread */
+    size_t per = (n + (size_t)nt - 1) / (size_t)nt;
+    for (int t = 0; t < nt; t++) {
+        size_t from = (size_t)t * per;
+        parts[t] = (sig_part){.entries = entries + from,
+                              .n = from >= n ? 0 : (from + per > n ? n - from : per),
+                              .rc = sig_rc + from};
+        /* The last part runs here; so does any part whose thread fails. */
+        if (t < nt - 1 && parts[t].n > 0 &&
+            pthread_create(&tid[t], NULL, verify_part, &parts[t]) == 0)
+            started[t] = true;
+        else if (parts[t].n > 0)
+            verify_part(&parts[t]);
     }
+    for (int t = 0; t < nt; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+}
+
+/* Store entries[from, to) of one feed, whose links, rules and signatures
+ * are checked, and set the head once. */
+static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from, size_t to,
+                     uint64_t now_ms, px_ingest_result *res)
+{
     int xrc = PX_OK; /* the index hook failed: what was inserted keeps its head */
-    for (size_t k = from; k < *bad; k++) {
+    size_t end = to;
+    for (size_t k = from; k < to; k++) {
         int flags = schema_flags(fc, &entries[k]);
         int irc = px_store_insert(fc->store, &entries[k], flags, now_ms);
         if (irc)
@@ -206,35 +297,43 @@ static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from
         res->added++;
         xrc = fc->index ? fc->index(fc->store, &entries[k], flags) : PX_OK;
         if (xrc) {
-            *bad = k + 1;
+            end = k + 1;
             break;
         }
     }
-    if (*bad > from) {
-        const px_entry *last = &entries[*bad - 1];
-        px_head h = {.seq = last->h.seq, .timestamp_ms = last->h.timestamp_ms};
-        memcpy(h.author, last->h.author, 32);
-        memcpy(h.id, last->id, 32);
-        int hrc = px_store_set_head(fc->store, &h);
-        if (hrc)
-            return hrc;
-    }
-    if (xrc)
-        return xrc;
-    if (*bad < to && !rc)
-        rc = px_err_set(PX_ESIG, "%s: signature does not verify", name_entry(who, &entries[*bad]));
-    return rc;
+    const px_entry *last = &entries[end - 1];
+    px_head h = {.seq = last->h.seq, .timestamp_ms = last->h.timestamp_ms};
+    memcpy(h.author, last->h.author, 32);
+    memcpy(h.id, last->id, 32);
+    int hrc = px_store_set_head(fc->store, &h);
+    return hrc ? hrc : xrc;
 }
 
 int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n,
                          uint64_t now_ms, px_ingest_result *res)
 {
+    int *sig_rc = malloc((n ? n : 1) * sizeof *sig_rc);
+    if (!sig_rc) {
+        memset(res, 0, sizeof *res);
+        return res->rc = PX_ENOMEM;
+    }
+    px_feed_verify_sigs(entries, n, px_feed_sig_threads(), sig_rc);
+    int rc = px_feed_ingest_verified(fc, entries, n, sig_rc, now_ms, res);
+    free(sig_rc);
+    return rc;
+}
+
+int px_feed_ingest_verified(const px_feed_ctx *fc, const px_entry *entries, size_t n,
+                            const int *sig_rc, uint64_t now_ms, px_ingest_result *res)
+{
+    char who[96];
     memset(res, 0, sizeof *res);
+    res->sig_checks = n;
     size_t i = 0;
     while (i < n) {
         const px_entry *e = &entries[i];
         px_head head;
-        int rc = precheck(fc, e);
+        int rc = precheck(fc, e, now_ms);
         if (!rc) {
             rc = px_store_head(fc->store, e->h.author, &head);
             if (rc == PX_ENOENT) {
@@ -243,7 +342,7 @@ int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t 
             }
         }
         if (!rc && head.seq > 0 && e->h.seq <= head.seq) {
-            rc = check_held(fc, e, 0, now_ms);
+            rc = check_held(fc, e, sig_rc[i], head.frozen, now_ms, &res->bodies);
             if (rc == PX_EDUP || rc == PX_EFORK) {
                 *(rc == PX_EDUP ? &res->dups : &res->forks) += 1;
                 i++;
@@ -259,16 +358,20 @@ int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t 
             res->bad_index = i;
             return rc;
         }
-        /* Collect the run of this feed that links onto the head. */
+        /* Collect the run of this feed that links onto the head; it ends at
+         * the first entry that breaks a rule, its signature included. */
         size_t j = i;
         int run_rc = PX_OK;
         px_head prev = head;
         while (j < n && memcmp(entries[j].h.author, e->h.author, 32) == 0) {
             if (entries[j].h.seq <= prev.seq && prev.seq > 0)
                 break; /* a duplicate inside the batch: handled on the next turn */
-            run_rc = precheck(fc, &entries[j]);
+            run_rc = j == i ? PX_OK : precheck(fc, &entries[j], now_ms);
             if (!run_rc)
                 run_rc = px_feed_check_next(fc->network_id, prev.seq ? &prev : NULL, &entries[j]);
+            if (!run_rc && sig_rc[j] != PX_OK)
+                run_rc = px_err_set(PX_ESIG, "%s: signature does not verify",
+                                    name_entry(who, &entries[j]));
             if (run_rc)
                 break;
             prev.seq = entries[j].h.seq;
@@ -276,14 +379,17 @@ int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t 
             prev.timestamp_ms = entries[j].h.timestamp_ms;
             j++;
         }
-        size_t bad = j;
         if (j > i) {
-            rc = store_run(fc, entries, i, j, now_ms, res, &bad);
+            char detail[512];
+            snprintf(detail, sizeof detail, "%s", px_err_detail());
+            rc = store_run(fc, entries, i, j, now_ms, res);
             if (rc) {
                 res->rc = rc;
-                res->bad_index = bad;
+                res->bad_index = j;
                 return rc;
             }
+            if (run_rc) /* keep the refusal's detail, not the store's */
+                px_err_set(run_rc, "%s", detail);
         }
         if (run_rc) {
             res->rc = run_rc;

@@ -54,7 +54,19 @@ typedef struct px_feed_ctx {
     px_schema_fn schema;
     px_index_fn index;
     int extra_flags; /* ORed into the flags of every entry stored (PX_ENTRY_FLAG_*) */
+    /* How far ahead of now_ms an entry may be stamped before it is held
+     * back (px_feed_ingest returns PX_EAGAIN) instead of judged. 0 means
+     * PX_FEED_MAX_AHEAD_MS. */
+    uint64_t max_ahead_ms;
 } px_feed_ctx;
+
+enum {
+    PX_FEED_MAX_AHEAD_MS = 10 * 60 * 1000, /* default clock allowance: 10 minutes */
+};
+
+/* Whether an entry of this kind takes effect only with its body (member,
+ * revoke, address): such entries arriving without it are refused. */
+bool px_feed_needs_body(const char *kind);
 
 /* Sign and store the next entry of me's feed. Requires an open write
  * transaction. timestamp is max(now_ms, head's timestamp), so a clock that
@@ -69,14 +81,22 @@ enum {
 
 /* Accept an entry from outside (a peer or an import). Requires an open
  * write transaction. Returns:
- *   PX_OK      stored as the new head of its feed;
- *   PX_EDUP    already held (harmless);
+ *   PX_OK      stored as the new head of its feed (without its body if it
+ *              came without one: the body can be filled in later);
+ *   PX_EDUP    already held (harmless); if the held copy lacked its body
+ *              and this one carries it, the body is filled in;
  *   PX_EFORK   a second, validly signed entry for a held seq: kept as
  *              proof, the feed is now frozen (also for entries that
  *              would extend a frozen feed);
  *   PX_ESEQ    a gap (seq beyond head + 1), or not starting at 1;
  *   PX_EPREV, PX_ETIME, PX_ESIG, PX_EHASH, PX_ETOOBIG, PX_ENETWORK,
- *   PX_ENOTMEMBER  refused, with a detail naming the entry.
+ *   PX_ENOTMEMBER  refused, with a detail naming the entry;
+ *   PX_ENOENT  a member, revoke or address entry without its body:
+ *              refused (not stored) until the whole entry arrives;
+ *   PX_EAGAIN  stamped more than max_ahead_ms after now_ms: neither
+ *              accepted nor refused; the caller holds it for later.
+ * Only one fork proof is kept per feed: a further variant of a frozen
+ * feed returns PX_EFORK without being stored.
  * Nothing is stored unless PX_OK or PX_EFORK is returned. */
 int px_feed_ingest(const px_feed_ctx *fc, const px_entry *e, unsigned opts, uint64_t now_ms);
 
@@ -86,26 +106,45 @@ typedef struct px_ingest_result {
     size_t dups;       /* already held */
     size_t forks;      /* fork proofs found, or entries refused for extending a frozen feed */
     size_t sig_checks; /* signatures verified */
+    size_t bodies;     /* missing bodies filled in by a full copy of a held entry */
     int rc;            /* PX_OK, or why entry bad_index was refused */
     size_t bad_index;
 } px_ingest_result;
 
+/* Verify the signatures of entries[0, n) on `threads` threads (this one
+ * included; libsodium is thread-safe). OUT sig_rc[i]: PX_OK or PX_ESIG.
+ * Touches no store, so it can run before the inserting transaction. */
+void px_feed_verify_sigs(const px_entry *entries, size_t n, int threads, int *sig_rc);
+
+/* How many threads px_feed_ingest_batch verifies on: the cores online,
+ * at most 4. */
+int px_feed_sig_threads(void);
+
 /* Accept a batch of entries, in order, as from a peer. Requires an open
- * write transaction. Every entry's hash link, network, author, body and
- * timestamp is checked, but only the newest signature of each contiguous
- * run of one feed is verified: each header carries its predecessor's id, a
- * hash over that predecessor's header and signature, so one valid signature
- * by the author commits to the whole run behind it. If that signature
- * fails, the run is checked entry by entry to find the first bad one.
+ * write transaction. Every rule of px_feed_ingest is checked for every
+ * entry, its own signature included (a later entry that verifies does not
+ * vouch for an earlier one); signatures are verified in parallel first.
  * Stops at the first refused entry; everything before it is stored.
  * Returns res->rc. */
 int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n,
                          uint64_t now_ms, px_ingest_result *res);
 
+/* px_feed_ingest_batch with the signatures verified already: sig_rc[i] is
+ * px_feed_verify_sigs' verdict on entries[i]. */
+int px_feed_ingest_verified(const px_feed_ctx *fc, const px_entry *entries, size_t n,
+                            const int *sig_rc, uint64_t now_ms, px_ingest_result *res);
+
 /* Check one entry against the head it should follow (head NULL: the feed
  * is empty) — the pure part of px_feed_ingest, without signature or store.
  * Used by replication to check a run of entries before storing them. */
 int px_feed_check_next(const uint8_t network_id[32], const px_head *head, const px_entry *e);
+
+/* A body for a held entry that lacks it (asked of peers): stored if it
+ * matches the header's hash and size. Requires an open write transaction.
+ * PX_OK (filled), PX_ENOENT (no such entry, or its body is not missing:
+ * held already or purged here on purpose), PX_EHASH / PX_ETOOBIG (it does
+ * not match: whoever sent it is at fault). */
+int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t *body, size_t len);
 
 /* Result of verifying a store. */
 typedef struct px_verify_report {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "index.h"
 #include "members.h"
+#include "offence.h"
 #include "util.h"
 #include "wire.h"
 
@@ -106,13 +107,24 @@ typedef struct job {
     struct job *next;
     uint8_t *msg;
     size_t len;
+    bool bodies; /* a `bodies` reply, not an `entries` batch */
+    uv_work_t prep;
+    bool preparing; /* queued on the thread pool (or done) */
+    bool prepared;
+    /* decoded and verified before the transaction (worker thread) */
+    msgpack_unpacked u;
+    px_entry *entries;
+    int *sig_rc;
+    int decode_rc;
+    char decode_err[300];
     /* results, filled by the worker */
     int rc;
     char err[300];
     px_ingest_result res;
     size_t n_entries;
     uint64_t queued_ns, work_ns; /* when queued; how long storing took */
-    size_t held;                 /* entries of non-members held back */
+    size_t held;                 /* entries of non-members (or stamped ahead) held back */
+    size_t filled;               /* missing bodies filled in */
     seqmap sent;  /* per author, the highest seq the peer sent (it holds it) */
     seqmap heads; /* our heads for those authors after storing */
 } job;
@@ -124,11 +136,16 @@ typedef struct work_unit {
     px_gossip *g;
     job *jobs; /* chained by next, in arrival order */
     bool release;         /* recompute membership and release held entries first */
+    bool members_hint;    /* ... because the membership changed (not just the clock) */
     bool index_only;      /* no batches: index part of the backlog */
     size_t indexed;       /* backlog entries indexed */
     bool backlog_left;    /* more remain */
     bool members_changed; /* member/revoke entries were stored */
     size_t released;      /* held entries accepted after an admission */
+    bool held_left;       /* entries remain held back */
+    bool want_changed;    /* want/n_want below replace the node's list */
+    uint8_t want[PX_GOSSIP_WANT_MAX][32];
+    size_t n_want;
 } work_unit;
 
 enum { UNIT_JOBS_MAX = 32 };
@@ -144,6 +161,8 @@ struct px_gossip_peer {
     seqmap forks_sent;
     uint64_t received;
     uint64_t sent;
+    uint64_t last_new_ms; /* when it last gave us something new (or sent its clock) */
+    uint64_t last_want_ms; /* when we last answered its want_bodies */
     px_gossip_peer *prev, *next;
 };
 
@@ -153,7 +172,8 @@ struct px_gossip {
     px_store *wstore; /* the worker's own connection */
     px_members wmembers; /* the worker's own view of the membership */
     px_feed_ctx wfc;
-    bool release_pending; /* offer held entries again (membership changed here) */
+    bool release_pending; /* offer held entries again (membership changed here, or time passed) */
+    bool members_pending; /* the membership changed behind the worker's back */
     px_index_fn index_fn; /* the records index, caught up off the critical path */
     bool index_backlog;   /* entries may wait to be indexed */
     seqmap heads;
@@ -163,6 +183,7 @@ struct px_gossip {
     uint64_t next_peer_id;
     job *queue_head, *queue_tail;
     bool job_running;
+    size_t preparing; /* jobs on the thread pool being decoded and verified */
     size_t queued_bytes;
     uv_idle_t pump;
     bool pump_active;
@@ -171,6 +192,7 @@ struct px_gossip {
     uint64_t dup_total;
     uint64_t batches_total;
     uint64_t sig_checks_total;
+    uint64_t bodies_total;
     px_buf scratch;
     void (*on_stored)(void *ctx, bool members_changed);
     void *on_stored_ctx;
@@ -180,6 +202,17 @@ struct px_gossip {
     seqmap sent_any; /* per feed, the highest seq sent to some peer */
     uv_timer_t defer;
     bool defer_armed;
+    /* Missing bodies. The worker keeps the list (wmissing: ids of entries
+     * stored without their body, at most MISSING_MAX, refreshed from the
+     * store) and hands the loop a window of it (want) to ask peers for. */
+    uint8_t (*wmissing)[32];
+    size_t n_wmissing, wmissing_cursor;
+    bool wmissing_stale;
+    uint8_t want[PX_GOSSIP_WANT_MAX][32];
+    size_t n_want;
+    bool held_left; /* held-back entries wait: offer them again now and then */
+    uv_timer_t maint;
+    uint64_t next_release_ms;
 };
 
 /* How long received entries wait before being forwarded. Neighbours that
@@ -190,6 +223,15 @@ enum { FORWARD_DELAY_MS = 40 };
 enum { PEER_FEEDS_MAX = 100000 };
 
 static void kick(px_gossip *g);
+static void on_maint(uv_timer_t *t);
+static void start_next_job(px_gossip *g);
+static void free_job(struct job *j);
+static void prepare_more(px_gossip *g);
+enum { MAINT_MS = 2000, RELEASE_EVERY_MS = 10000 };
+/* Received batches decoded and verified ahead of the worker, at most. */
+enum { PREPARE_AHEAD = 16 };
+/* A peer's want_bodies are answered at most this often. */
+enum { WANT_ANSWER_MS = 500 };
 
 /* --- heads and forks ---------------------------------------------------------- */
 
@@ -202,6 +244,10 @@ static int load_fork(void *ctx, const px_entry *e, const px_entry_meta *m)
 {
     px_gossip *g = ctx;
     (void)m;
+    /* One proof per feed is enough (a store from before that rule may
+     * hold more; the walk is in author order). */
+    if (g->n_forks && memcmp(g->forks[g->n_forks - 1].author, e->h.author, 32) == 0)
+        return PX_OK;
     fork_proof *f = realloc(g->forks, (g->n_forks + 1) * sizeof *f);
     if (!f)
         return PX_ENOMEM;
@@ -288,6 +334,12 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out)
     g->pump.data = g;
     uv_timer_init(loop, &g->defer);
     g->defer.data = g;
+    uv_timer_init(loop, &g->maint);
+    g->maint.data = g;
+    uv_timer_start(&g->maint, on_maint, 0, MAINT_MS);
+    /* A previous run may have left held entries or missing bodies. */
+    g->held_left = true;
+    g->wmissing_stale = true;
     *out = g;
     return PX_OK;
 }
@@ -299,6 +351,7 @@ void px_gossip_stop(px_gossip *g)
     g->stopping = true;
     uv_close((uv_handle_t *)&g->pump, NULL);
     uv_close((uv_handle_t *)&g->defer, NULL);
+    uv_close((uv_handle_t *)&g->maint, NULL);
 }
 
 void px_gossip_free(px_gossip *g)
@@ -307,10 +360,10 @@ void px_gossip_free(px_gossip *g)
         return;
     for (job *j = g->queue_head; j;) {
         job *next = j->next;
-        free(j->msg);
-        free(j);
+        free_job(j);
         j = next;
     }
+    free(g->wmissing);
     px_store_close(g->wstore);
     px_members_free(&g->wmembers);
     seqmap_free(&g->heads);
@@ -659,55 +712,174 @@ static bool changes_membership(const px_entry *e)
     return strcmp(e->h.kind, "member") == 0 || strcmp(e->h.kind, "revoke") == 0;
 }
 
-/* Check and store one batch inside the unit's transaction. Returns whether
- * it stored admissions or revocations. */
+static void free_job(job *j)
+{
+    msgpack_unpacked_destroy(&j->u);
+    free(j->entries);
+    free(j->sig_rc);
+    seqmap_free(&j->sent);
+    seqmap_free(&j->heads);
+    free(j->msg);
+    free(j);
+}
+
+/* Runs on a thread-pool thread, before the job's turn to be stored: decode
+ * the message and verify every entry's signature, touching nothing but the
+ * job. Several jobs are prepared at once, on every core, while the worker
+ * stores earlier ones. */
+static void prepare_work(uv_work_t *req)
+{
+    job *j = req->data;
+    px_err_clear();
+    if (j->bodies) {
+        j->decode_rc = px_wire_unpack(j->msg, j->len, &j->u);
+    } else {
+        j->decode_rc = decode_batch(j, &j->u, &j->entries, &j->n_entries);
+        if (!j->decode_rc) {
+            j->sig_rc = malloc(j->n_entries * sizeof *j->sig_rc);
+            if (!j->sig_rc)
+                j->decode_rc = PX_ENOMEM;
+            else
+                px_feed_verify_sigs(j->entries, j->n_entries, 1, j->sig_rc);
+        }
+    }
+    if (j->decode_rc)
+        snprintf(j->decode_err, sizeof j->decode_err, "%s", px_err_message(j->decode_rc));
+}
+
+static void prepare_done(uv_work_t *req, int status)
+{
+    job *j = req->data;
+    px_gossip *g = j->g;
+    (void)status;
+    j->prepared = true;
+    g->preparing--;
+    prepare_more(g);
+    start_next_job(g);
+}
+
+/* Start preparing queued jobs, at most PREPARE_AHEAD at once beyond those
+ * prepared and waiting: decoded batches take about twice their message's
+ * memory, so only a few are decoded ahead of the worker. */
+static void prepare_more(px_gossip *g)
+{
+    size_t ahead = 0;
+    for (job *j = g->queue_head; j && ahead < PREPARE_AHEAD; j = j->next) {
+        ahead++;
+        if (j->preparing || g->stopping)
+            continue;
+        if (uv_queue_work(g->loop, &j->prep, prepare_work, prepare_done) != 0) {
+            /* cannot happen with a valid loop; the job fails when stored */
+            j->decode_rc = PX_ENOMEM;
+            snprintf(j->decode_err, sizeof j->decode_err, "cannot queue work");
+            j->preparing = j->prepared = true;
+            continue;
+        }
+        j->preparing = true;
+        g->preparing++;
+    }
+}
+
+/* Store the bodies of a `bodies` reply: each must match the hash its held
+ * header names; one that does not is the sender's fault. */
+static int store_bodies(px_gossip *g, job *j)
+{
+    const msgpack_object *list = NULL, *m = &j->u.data;
+    for (uint32_t i = 0; m->type == MSGPACK_OBJECT_MAP && i < m->via.map.size; i++) {
+        const msgpack_object_kv *kv = &m->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 6 &&
+            memcmp(kv->key.via.str.ptr, "bodies", 6) == 0)
+            list = &kv->val;
+    }
+    if (!list || list->type != MSGPACK_OBJECT_ARRAY || list->via.array.size > PX_GOSSIP_WANT_MAX)
+        return px_err_set(PX_EPROTO, "a bodies message needs a list of at most %d bodies",
+                          PX_GOSSIP_WANT_MAX);
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *it = &list->via.array.ptr[i];
+        const msgpack_object *f = it->type == MSGPACK_OBJECT_ARRAY ? it->via.array.ptr : NULL;
+        if (!f || it->via.array.size != 2 || f[0].type != MSGPACK_OBJECT_BIN ||
+            f[0].via.bin.size != 32 || f[1].type != MSGPACK_OBJECT_BIN)
+            return px_err_set(PX_EPROTO, "item %u of a bodies message is not [id, body]", i + 1);
+        int rc = px_feed_fill_body(&g->wfc, (const uint8_t *)f[0].via.bin.ptr,
+                                   (const uint8_t *)f[1].via.bin.ptr, f[1].via.bin.size);
+        if (rc == PX_OK)
+            j->filled++;
+        else if (rc != PX_ENOENT)
+            return rc;
+    }
+    return PX_OK;
+}
+
+/* Check and store one prepared job inside the unit's transaction. Returns
+ * whether it stored admissions or revocations. */
 static bool ingest_job(px_gossip *g, job *j)
 {
     bool members = false;
-    msgpack_unpacked u;
-    px_entry *entries = NULL;
-    size_t n = 0;
     uint64_t t0 = px_mono_ns();
-    msgpack_unpacked_init(&u);
+    uint64_t now = px_now_ms();
+    int rc = j->decode_rc;
     px_err_clear();
-    int rc = decode_batch(j, &u, &entries, &n);
-    j->n_entries = n;
+    if (rc) {
+        j->rc = rc;
+        snprintf(j->err, sizeof j->err, "%s", j->decode_err);
+        return false;
+    }
+    if (j->bodies) {
+        rc = store_bodies(g, j);
+        g->wmissing_stale |= j->filled > 0;
+        goto out;
+    }
+    px_entry *entries = j->entries;
+    size_t n = j->n_entries;
     for (size_t i = 0; !rc && i < n; i++)
         rc = seqmap_raise(&j->sent, entries[i].h.author, entries[i].h.seq);
     if (!rc)
-        rc = px_feed_ingest_batch(&g->wfc, entries, n, px_now_ms(), &j->res);
-    if (rc == PX_ENOTMEMBER) {
-        /* Not misbehaviour: the admission may simply not be here yet.
-         * Hold the author's entries back until it is. */
-        const uint8_t *author = entries[j->res.bad_index].h.author;
-        for (size_t i = j->res.bad_index; i < n; i++)
-            if (memcmp(entries[i].h.author, author, 32) == 0 &&
-                !px_members_cut_off(&g->wmembers, author) && /* past a cut: refused for good */
-                px_members_hold(g->wstore, &entries[i], px_now_ms()) == PX_OK)
-                j->held++;
+        rc = px_feed_ingest_verified(&g->wfc, entries, n, j->sig_rc, now, &j->res);
+    if (rc == PX_ENOTMEMBER || rc == PX_EAGAIN) {
+        /* Not the sender's fault: the admission may not be here yet, or
+         * the entry's time has not come on our clock. Hold the author's
+         * entries back until then; a bad signature among them is. */
+        size_t from = j->res.bad_index;
+        const uint8_t *author = entries[from].h.author;
         rc = PX_OK;
+        for (size_t i = from; !rc && i < n; i++) {
+            if (memcmp(entries[i].h.author, author, 32) != 0)
+                continue;
+            if (j->sig_rc[i] != PX_OK) {
+                char id[65];
+                rc = px_err_set(PX_ESIG, "entry %.16s (seq %llu): signature does not verify",
+                                px_id_hex(id, entries[i].id), (unsigned long long)entries[i].h.seq);
+            } else if (!px_members_cut_off(&g->wmembers, author) && /* refused for good */
+                       px_members_hold(g->wstore, &entries[i], now) == PX_OK) {
+                j->held++;
+            }
+        }
     }
-    for (size_t i = 0; i < j->res.added && i < n; i++)
+    for (size_t i = 0; i < j->res.added && i < n; i++) {
         members |= changes_membership(&entries[i]);
+        g->wmissing_stale |= entries[i].body == NULL;
+    }
+    g->wmissing_stale |= j->res.bodies > 0;
+out:
     j->rc = rc;
     if (rc)
         snprintf(j->err, sizeof j->err, "%s", px_err_message(rc));
-    free(entries);
-    msgpack_unpacked_destroy(&u);
     j->work_ns = px_mono_ns() - t0;
     return members;
 }
 
 /* The membership may have changed: recompute it, then offer held entries
- * again (an admission may have arrived after its member's entries). */
-static void refresh_membership(px_gossip *g, work_unit *w)
+ * again (an admission may have arrived after its member's entries, or a
+ * held entry's time may have come). */
+static void refresh_membership(px_gossip *g, work_unit *w, bool changed)
 {
     size_t released = 0;
     if (px_members_load(&g->wmembers, g->wstore, g->local->genesis.root) != PX_OK)
         return;
     if (px_members_release(&g->wfc, px_now_ms(), &released) == PX_OK)
         w->released += released;
-    w->members_changed = true;
+    /* Released entries may be admissions too, and they grew heads. */
+    w->members_changed |= changed || released > 0;
 }
 
 enum { INDEX_CHUNK = 2000 };
@@ -739,6 +911,35 @@ static int catch_up_index(px_gossip *g, work_unit *w)
     return rc;
 }
 
+enum { MISSING_MAX = 4096 };
+
+/* Re-read which bodies are missing (worker thread) and hand the loop its
+ * next window to ask peers for. */
+static void refresh_missing(px_gossip *g, work_unit *w)
+{
+    if (g->wmissing_stale) {
+        if (!g->wmissing)
+            g->wmissing = malloc(MISSING_MAX * sizeof *g->wmissing);
+        if (!g->wmissing ||
+            px_store_missing_bodies(g->wstore, g->wmissing, MISSING_MAX, &g->n_wmissing) != PX_OK)
+            g->n_wmissing = 0;
+        g->wmissing_stale = false;
+        g->wmissing_cursor = 0;
+    } else if (g->n_wmissing <= PX_GOSSIP_WANT_MAX) {
+        return; /* the loop's window is the whole list already */
+    }
+    if (g->wmissing_cursor >= g->n_wmissing)
+        g->wmissing_cursor = 0;
+    size_t k = g->n_wmissing - g->wmissing_cursor;
+    if (k > PX_GOSSIP_WANT_MAX)
+        k = PX_GOSSIP_WANT_MAX;
+    if (k)
+        memcpy(w->want, g->wmissing + g->wmissing_cursor, k * 32);
+    w->n_want = k;
+    w->want_changed = true;
+    g->wmissing_cursor += k;
+}
+
 /* Runs on a thread-pool thread, touching only the unit's jobs and the
  * worker's own store connection. Everything accepted is committed, also
  * what came before a bad entry: it was checked. */
@@ -746,9 +947,10 @@ static void unit_work(uv_work_t *req)
 {
     work_unit *w = req->data;
     px_gossip *g = w->g;
+    size_t held = 0;
     int rc = px_store_begin(g->wstore);
     if (!rc && w->release)
-        refresh_membership(g, w);
+        refresh_membership(g, w, w->members_hint);
     if (!rc && w->index_only && catch_up_index(g, w) != PX_OK)
         w->backlog_left = false; /* logged on the loop thread; retried after new entries */
     for (job *j = w->jobs; j; j = j->next) {
@@ -758,7 +960,8 @@ static void unit_work(uv_work_t *req)
             continue;
         }
         if (ingest_job(g, j))
-            refresh_membership(g, w);
+            refresh_membership(g, w, true);
+        held += j->held;
     }
     if (!rc) {
         rc = px_store_commit(g->wstore);
@@ -775,6 +978,12 @@ static void unit_work(uv_work_t *req)
             if (px_store_head(g->wstore, j->sent.v[i].author, &h) == PX_OK)
                 seqmap_raise(&j->heads, h.author, h.seq);
         }
+    uint64_t count = 0, bytes = 0;
+    if ((w->release || held) && px_store_held_stats(g->wstore, &count, &bytes) == PX_OK)
+        w->held_left = count > 0;
+    else
+        w->held_left = g->held_left;
+    refresh_missing(g, w);
 }
 
 static px_gossip_peer *find_peer(px_gossip *g, uint64_t id)
@@ -785,14 +994,6 @@ static px_gossip_peer *find_peer(px_gossip *g, uint64_t id)
     return NULL;
 }
 
-/* Refusals that only a misbehaving (or broken) peer causes. */
-static bool is_misbehaviour(int rc)
-{
-    return rc == PX_ESIG || rc == PX_EHASH || rc == PX_ENETWORK || rc == PX_ENOTMEMBER ||
-           rc == PX_EPREV || rc == PX_ETIME || rc == PX_EFORMAT || rc == PX_ETOOBIG ||
-           rc == PX_EPROTO;
-}
-
 /* Apply one stored batch's outcome on the loop thread. */
 static void finish_job(px_gossip *g, job *j)
 {
@@ -801,6 +1002,7 @@ static void finish_job(px_gossip *g, job *j)
     g->received_total += j->res.added;
     g->dup_total += j->res.dups;
     g->sig_checks_total += j->res.sig_checks;
+    g->bodies_total += j->res.bodies + j->filled;
     px_debug("gossip", "stored a batch of %zu (%zu new) in %.1f ms, %.1f ms after it arrived",
              j->n_entries, j->res.added, (double)j->work_ns / 1e6,
              (double)(px_mono_ns() - j->queued_ns) / 1e6);
@@ -826,11 +1028,12 @@ static void finish_job(px_gossip *g, job *j)
     seqmap_free(&grown);
     if (p) {
         p->received += j->res.added;
-        for (size_t i = 0; i < j->sent.n; i++)
-            seqmap_raise(&p->has, j->sent.v[i].author, j->sent.v[i].seq);
-        if (j->rc && is_misbehaviour(j->rc)) {
-            px_warn("gossip", "%s sent a bad entry: %s; disconnecting", px_conn_addr(p->conn),
-                    j->err);
+        if (j->res.added || j->held || j->filled || j->res.bodies)
+            p->last_new_ms = px_now_ms();
+        const px_offence *o = j->rc ? px_offence_of(j->rc) : NULL;
+        if (o) {
+            px_warn("gossip", "%s sent a bad entry or message (it %s): %s; disconnecting",
+                    px_conn_addr(p->conn), o->what, j->err);
             px_conn_close(p->conn, j->rc);
         } else if (j->rc) {
             px_debug("gossip", "%s: batch stopped: %s", px_conn_addr(p->conn), j->err);
@@ -839,11 +1042,9 @@ static void finish_job(px_gossip *g, job *j)
     if (j->res.forks > 0)
         reload_forks(g);
     if (j->held)
-        px_debug("gossip", "held back %zu entries of a non-member", j->held);
-    seqmap_free(&j->sent);
-    seqmap_free(&j->heads);
-    free(j->msg);
-    free(j);
+        px_debug("gossip", "held back %zu entries (author not a member yet, or stamped ahead)",
+                 j->held);
+    free_job(j);
 }
 
 static void unit_done(uv_work_t *req, int status)
@@ -866,8 +1067,15 @@ static void unit_done(uv_work_t *req, int status)
         g->index_backlog = g->index_fn != NULL;
     }
     if (w->released)
-        px_info("gossip", "%zu held-back entries accepted after an admission", w->released);
+        px_info("gossip",
+                "%zu held-back entries accepted after an admission or once their time came",
+                w->released);
     g->received_total += w->released;
+    g->held_left = w->held_left;
+    if (w->want_changed) {
+        memcpy(g->want, w->want, w->n_want * 32);
+        g->n_want = w->n_want;
+    }
     free(w);
     if (g->on_stored)
         g->on_stored(g->on_stored_ctx, members_changed);
@@ -887,15 +1095,18 @@ static void start_next_job(px_gossip *g)
 {
     if (g->job_running || g->stopping)
         return;
+    bool ready = g->queue_head && g->queue_head->prepared;
+    if (g->queue_head && !ready && !g->release_pending)
+        return; /* the next batch is still being verified */
     bool index_only = !g->queue_head && !g->release_pending;
     if (index_only && !g->index_backlog)
         return;
     work_unit *w = calloc(1, sizeof *w);
     if (!w)
         return;
-    /* Take up to UNIT_JOBS_MAX queued batches. */
+    /* Take up to UNIT_JOBS_MAX prepared batches, in arrival order. */
     job **tail = &w->jobs;
-    for (int k = 0; k < UNIT_JOBS_MAX && g->queue_head; k++) {
+    for (int k = 0; k < UNIT_JOBS_MAX && g->queue_head && g->queue_head->prepared; k++) {
         job *j = g->queue_head;
         g->queue_head = j->next;
         j->next = NULL;
@@ -904,9 +1115,12 @@ static void start_next_job(px_gossip *g)
     }
     if (!g->queue_head)
         g->queue_tail = NULL;
+    prepare_more(g); /* the next batches, while these are stored */
     w->g = g;
     w->req.data = w;
     w->release = g->release_pending; /* taken on the loop thread */
+    w->members_hint = g->members_pending;
+    g->members_pending = false;
     w->index_only = index_only;
     g->release_pending = false;
     g->job_running = true;
@@ -916,16 +1130,19 @@ static void start_next_job(px_gossip *g)
         for (job *j = w->jobs; j;) {
             job *next = j->next;
             g->queued_bytes -= j->len;
-            free(j->msg);
-            free(j);
+            free_job(j);
             j = next;
         }
         free(w);
     }
 }
 
-static int on_entries(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_t len)
+/* Queue a received message for the worker, and start preparing it (decode,
+ * signatures) on the thread pool at once. */
+static int queue_job(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_t len, bool bodies)
 {
+    if (g->stopping)
+        return PX_OK;
     job *j = calloc(1, sizeof *j);
     uint8_t *copy = malloc(len);
     if (!j || !copy) {
@@ -934,11 +1151,14 @@ static int on_entries(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_
         return PX_ENOMEM;
     }
     memcpy(copy, raw, len);
+    msgpack_unpacked_init(&j->u);
     j->g = g;
     j->peer_id = p->id;
     j->msg = copy;
     j->len = len;
+    j->bodies = bodies;
     j->queued_ns = px_mono_ns();
+    j->prep.data = j;
     if (g->queue_tail)
         g->queue_tail->next = j;
     else
@@ -949,8 +1169,125 @@ static int on_entries(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_
         p->paused = true;
         px_conn_pause(p->conn);
     }
-    start_next_job(g);
+    prepare_more(g);
     return PX_OK;
+}
+
+static int on_entries(px_gossip *g, px_gossip_peer *p, const uint8_t *raw, size_t len)
+{
+    return queue_job(g, p, raw, len, false);
+}
+
+/* --- missing bodies ------------------------------------------------------------- */
+
+/* Ask every connected peer for the bodies in the current window. */
+static void send_want(px_gossip *g)
+{
+    if (g->n_want == 0)
+        return;
+    px_buf b = {0};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, buf_write);
+    msgpack_pack_map(&pk, 2);
+    pack_str(&pk, "type");
+    pack_str(&pk, "want_bodies");
+    pack_str(&pk, "ids");
+    msgpack_pack_array(&pk, g->n_want);
+    for (size_t i = 0; i < g->n_want; i++) {
+        msgpack_pack_bin(&pk, 32);
+        msgpack_pack_bin_body(&pk, g->want[i], 32);
+    }
+    for (px_gossip_peer *p = g->peers; b.data && p; p = p->next)
+        if (p->clock_received && px_conn_is_ready(p->conn) && !px_conn_congested(p->conn) &&
+            px_conn_send(p->conn, b.data, b.len) != PX_OK)
+            px_conn_close(p->conn, PX_ENOMEM);
+    px_buf_free(&b);
+}
+
+/* Answer a `want_bodies` with the bodies held here (those not held are left
+ * out; the asker asks again later, maybe someone else). A request while
+ * the connection is congested is dropped: it is only a hint. */
+static int on_want_bodies(px_gossip *g, px_gossip_peer *p, const msgpack_object *msg)
+{
+    const msgpack_object *ids = NULL;
+    for (uint32_t i = 0; i < msg->via.map.size; i++) {
+        const msgpack_object_kv *kv = &msg->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 3 &&
+            memcmp(kv->key.via.str.ptr, "ids", 3) == 0)
+            ids = &kv->val;
+    }
+    if (!ids || ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size > PX_GOSSIP_WANT_MAX)
+        return px_err_set(PX_EPROTO, "want_bodies needs a list of at most %d ids",
+                          PX_GOSSIP_WANT_MAX);
+    for (uint32_t i = 0; i < ids->via.array.size; i++)
+        if (ids->via.array.ptr[i].type != MSGPACK_OBJECT_BIN ||
+            ids->via.array.ptr[i].via.bin.size != 32)
+            return px_err_set(PX_EPROTO, "want_bodies item %u is not a 32-byte id", i + 1);
+    /* At most one answer per peer every WANT_ANSWER_MS (we ask every
+     * MAINT_MS): a peer that floods requests gets no more of our time. */
+    uint64_t now = px_now_ms();
+    if (px_conn_congested(p->conn) || now - p->last_want_ms < WANT_ANSWER_MS)
+        return PX_OK;
+    p->last_want_ms = now;
+    px_buf items = {0}, body = {0}, b = {0};
+    size_t count = 0;
+    int rc = PX_OK;
+    for (uint32_t i = 0; !rc && i < ids->via.array.size && items.len < PX_GOSSIP_BODIES_BYTES;
+         i++) {
+        const uint8_t *id = (const uint8_t *)ids->via.array.ptr[i].via.bin.ptr;
+        px_entry e;
+        int grc = px_store_get(g->local->store, id, &e, &body, NULL);
+        if (grc == PX_ENOENT || (!grc && !e.body))
+            continue;
+        if (!grc && e.h.seq > forwardable(g, e.h.author, e.h.seq))
+            continue; /* past its author's cut: evidence, not forwarded */
+        if (grc) {
+            rc = grc;
+            break;
+        }
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &items, buf_write);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_bin(&pk, 32);
+        msgpack_pack_bin_body(&pk, id, 32);
+        msgpack_pack_bin(&pk, body.len);
+        if (body.len)
+            msgpack_pack_bin_body(&pk, body.data, body.len);
+        count++;
+    }
+    if (!rc && count) {
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &b, buf_write);
+        msgpack_pack_map(&pk, 2);
+        pack_str(&pk, "type");
+        pack_str(&pk, "bodies");
+        pack_str(&pk, "bodies");
+        msgpack_pack_array(&pk, count);
+        rc = b.data ? px_buf_append(&b, items.data, items.len) : PX_ENOMEM;
+        if (!rc)
+            rc = px_conn_send(p->conn, b.data, b.len);
+    }
+    if (rc)
+        px_debug("gossip", "%s: cannot answer want_bodies: %s", px_conn_addr(p->conn),
+                 px_err_message(rc));
+    px_buf_free(&items);
+    px_buf_free(&body);
+    px_buf_free(&b);
+    return PX_OK;
+}
+
+/* Now and then: ask for missing bodies; offer held entries again (their
+ * time may have come). */
+static void on_maint(uv_timer_t *t)
+{
+    px_gossip *g = t->data;
+    uint64_t now = px_now_ms();
+    send_want(g);
+    if ((g->held_left || g->wmissing_stale) && now >= g->next_release_ms) {
+        g->next_release_ms = now + RELEASE_EVERY_MS;
+        g->release_pending = true;
+        start_next_job(g);
+    }
 }
 
 static int on_clock(px_gossip *g, px_gossip_peer *p, const msgpack_object *msg)
@@ -983,6 +1320,8 @@ static int on_clock(px_gossip *g, px_gossip_peer *p, const msgpack_object *msg)
         if (rc)
             return rc;
     }
+    if (!p->clock_received)
+        p->last_new_ms = px_now_ms(); /* its claims count while it delivers */
     p->clock_received = true;
     kick(g);
     return PX_OK;
@@ -995,12 +1334,20 @@ int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
         return on_clock(g, p, msg);
     if (strcmp(type, "entries") == 0)
         return on_entries(g, p, raw, len);
+    if (strcmp(type, "want_bodies") == 0)
+        return on_want_bodies(g, p, msg);
+    if (strcmp(type, "bodies") == 0) {
+        if (len > PX_GOSSIP_BODIES_BYTES + PX_BODY_MAX + 4096)
+            return px_err_set(PX_ETOOBIG, "a bodies message of %zu bytes", len);
+        return queue_job(g, p, raw, len, true);
+    }
     return PX_ENOENT;
 }
 
 void px_gossip_membership_changed(px_gossip *g)
 {
     g->release_pending = true;
+    g->members_pending = true;
     start_next_job(g);
 }
 
@@ -1012,36 +1359,56 @@ void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_change
 
 /* --- progress ------------------------------------------------------------------- */
 
+/* A peer's claims count towards `remaining` only while it delivers: it
+ * gave us something new within this long, or our worker is still busy.
+ * Claims cannot be verified before the entries arrive, so a peer that
+ * claims entries it never sends stops counting. */
+enum { CLAIM_TRUST_MS = 5000 };
+/* And no feed counts for more than this many entries. */
+#define CLAIM_MAX_PER_FEED 10000000ull
+
 json_t *px_gossip_progress(px_gossip *g)
 {
-    /* remaining: for each feed some connected peer holds more of than we
-     * do, the difference (with the best-informed peer). */
-    seqmap best = {0};
-    uint64_t remaining = 0;
+    /* remaining: for each feed some delivering peer claims more of than we
+     * hold, the difference (with the best-informed such peer), clamped.
+     * unconfirmed: the same over peers that stopped delivering. */
+    seqmap best = {0}, stale = {0};
+    uint64_t remaining = 0, unconfirmed = 0, now = px_now_ms();
+    bool busy = g->job_running || g->queue_head != NULL;
     int peers = 0;
     for (px_gossip_peer *p = g->peers; p; p = p->next) {
         if (!p->clock_received)
             continue;
         peers++;
+        bool delivering = busy || now - p->last_new_ms < CLAIM_TRUST_MS;
         for (size_t i = 0; i < p->has.n; i++)
-            seqmap_raise(&best, p->has.v[i].author, p->has.v[i].seq);
+            seqmap_raise(delivering ? &best : &stale, p->has.v[i].author, p->has.v[i].seq);
     }
-    for (size_t i = 0; i < best.n; i++) {
-        uint64_t mine = seqmap_get(&g->heads, best.v[i].author);
-        if (best.v[i].seq > mine)
-            remaining += best.v[i].seq - mine;
+    for (int pass = 0; pass < 2; pass++) {
+        const seqmap *m = pass ? &stale : &best;
+        for (size_t i = 0; i < m->n; i++) {
+            uint64_t mine = seqmap_get(&g->heads, m->v[i].author);
+            uint64_t claimed = m->v[i].seq;
+            if (pass && seqmap_get(&best, m->v[i].author) > claimed)
+                continue; /* counted with a delivering peer */
+            uint64_t d = claimed > mine ? claimed - mine : 0;
+            *(pass ? &unconfirmed : &remaining) += d < CLAIM_MAX_PER_FEED ? d : CLAIM_MAX_PER_FEED;
+        }
     }
     seqmap_free(&best);
+    seqmap_free(&stale);
     uint64_t unindexed = 0;
     if (g->index_fn && px_store_unindexed_count(g->local->store, &unindexed) != PX_OK)
         unindexed = 0;
-    return json_pack("{s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:b}", "received",
-                     (json_int_t)g->received_total, "duplicates", (json_int_t)g->dup_total,
-                     "batches", (json_int_t)g->batches_total, "signature_checks",
-                     (json_int_t)g->sig_checks_total, "peers_synced", peers, "remaining",
-                     (json_int_t)remaining, "queued_bytes", (json_int_t)g->queued_bytes,
-                     "unindexed", (json_int_t)unindexed,
-                     "busy", g->job_running || g->queue_head != NULL || unindexed > 0);
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "received",
+        (json_int_t)g->received_total, "duplicates", (json_int_t)g->dup_total, "batches",
+        (json_int_t)g->batches_total, "signature_checks", (json_int_t)g->sig_checks_total,
+        "bodies_filled", (json_int_t)g->bodies_total, "peers_synced", peers, "remaining",
+        (json_int_t)remaining, "remaining_basis", "estimate from delivering peers' claims",
+        "unconfirmed", (json_int_t)unconfirmed, "bodies_wanted", (json_int_t)g->n_want,
+        "queued_bytes", (json_int_t)g->queued_bytes, "unindexed", (json_int_t)unindexed, "busy",
+        busy || unindexed > 0);
 }
 
 int px_gossip_peers_holding(const px_gossip *g, const uint8_t author[32], uint64_t seq)

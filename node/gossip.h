@@ -9,11 +9,16 @@
  * pushed to every connected peer that lacks it. All per-peer knowledge lives
  * and dies with the connection; a peer that lost its store is just behind.
  *
- * Received batches are checked and stored by one worker on libuv's thread
- * pool, in arrival order, with its own store connection, so signature checks
- * and SQLite inserts stay off the event loop. A connection stops being read
- * while the worker's queue holds more than PX_GOSSIP_QUEUE_MAX bytes: memory
- * stays bounded however fast peers send. The protocol is in
+ * Received batches are decoded and every entry's signature verified on
+ * libuv's thread pool as they arrive (several at once, on every core), then
+ * checked and stored by one worker, in arrival order, with its own store
+ * connection, so signature checks and SQLite inserts stay off the event
+ * loop. A connection stops being read while the worker's queue holds more
+ * than PX_GOSSIP_QUEUE_MAX bytes: memory stays bounded however fast peers
+ * send. Entries stored without their body are asked of peers
+ * (`want_bodies` / `bodies`); entries of non-members and entries stamped
+ * ahead of our clock are held back and offered again now and then. What a
+ * peer's fault is, and what follows, is offence.h's table. The protocol is in
  * schema/PROTOCOL.md ("Replication").
  */
 #ifndef PX_GOSSIP_H
@@ -30,6 +35,8 @@ enum {
     PX_GOSSIP_BATCH_ENTRIES = 256,       /* most entries in one `entries` message */
     PX_GOSSIP_BATCH_BYTES = 512 * 1024,  /* and about this many bytes */
     PX_GOSSIP_QUEUE_MAX = 8 * 1024 * 1024, /* received bytes waiting for the worker */
+    PX_GOSSIP_WANT_MAX = 64,             /* ids in one `want_bodies`, items in one `bodies` */
+    PX_GOSSIP_BODIES_BYTES = 512 * 1024, /* and about this many bytes of bodies */
 };
 
 typedef struct px_gossip px_gossip;

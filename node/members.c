@@ -640,14 +640,57 @@ const uint8_t *px_members_centre(const px_members *m, const uint8_t key[32])
 
 /* --- held-back entries ---------------------------------------------------------- */
 
-int px_members_hold(px_store *s, const px_entry *e, uint64_t now_ms)
+/* Whether e fits the held-back limits: per author and in all. */
+static int held_room(px_store *s, const px_entry *e)
 {
-    uint64_t count = 0, bytes = 0;
-    int rc = px_store_held_stats(s, &count, &bytes);
+    uint64_t count = 0, bytes = 0, size = e->header_len + 64 + e->body_len;
+    char id[65];
+    int rc = px_store_held_author_stats(s, e->h.author, &count, &bytes);
     if (rc)
         return rc;
-    if (count >= PX_HELD_MAX_ENTRIES || bytes + e->header_len + 64 + e->body_len > PX_HELD_MAX_BYTES)
+    if (count >= PX_HELD_MAX_PER_AUTHOR || bytes + size > PX_HELD_MAX_BYTES_PER_AUTHOR)
+        return px_err_set(PX_ETOOBIG,
+                          "entry %s: its author has as many entries held back "
+                          "as one author may",
+                          px_id_hex(id, e->id));
+    rc = px_store_held_stats(s, &count, &bytes);
+    if (rc)
+        return rc;
+    if (count >= PX_HELD_MAX_ENTRIES || bytes + size > PX_HELD_MAX_BYTES)
         return px_err_set(PX_ETOOBIG, "too many entries of non-members held back already");
+    return PX_OK;
+}
+
+static uint64_t expiry_cutoff(uint64_t now_ms)
+{
+    return now_ms > PX_HELD_EXPIRE_MS ? now_ms - PX_HELD_EXPIRE_MS : 0;
+}
+
+int px_members_hold(px_store *s, const px_entry *e, uint64_t now_ms)
+{
+    /* At a limit, expired entries leave (a table scan: at most once a
+     * minute per thread), so old ones cannot keep new ones out for good. */
+    static __thread uint64_t last_expiry_ms;
+    char id[65];
+    int rc = held_room(s, e);
+    if (rc == PX_ETOOBIG && now_ms - last_expiry_ms >= 60000) {
+        last_expiry_ms = now_ms;
+        rc = px_store_held_expire(s, expiry_cutoff(now_ms), NULL);
+        if (!rc)
+            rc = held_room(s, e);
+    }
+    if (rc)
+        return rc;
+    /* Only what could be accepted later is kept: the author's signature
+     * and the body's hash are checked now (the rest when it is offered to
+     * the feed). */
+    if (px_entry_verify_sig(e) != PX_OK)
+        return px_err_set(PX_ESIG, "entry %s: signature does not verify; not held",
+                          px_id_hex(id, e->id));
+    rc = px_entry_check_body(e);
+    if (rc)
+        return px_err_set(rc, "entry %s: body does not match its hash or size; not held",
+                          px_id_hex(id, e->id));
     return px_store_hold(s, e, now_ms);
 }
 
@@ -683,8 +726,9 @@ static int release_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     int r = px_feed_ingest(rc->fc, e, 0, rc->now_ms);
     if (r == PX_OK)
         rc->released++;
-    if (r == PX_ENOTMEMBER)
-        return PX_OK; /* still not admitted (for this entry's time or kind) */
+    if (r == PX_ENOTMEMBER || r == PX_EAGAIN)
+        return PX_OK; /* still not admitted (for this entry's time or kind), or its time
+                         has not come */
     uint8_t(*v)[32] = realloc(rc->done, (rc->n_done + 1) * sizeof *v);
     if (!v)
         return PX_ENOMEM;
@@ -698,7 +742,9 @@ int px_members_release(const px_feed_ctx *fc, uint64_t now_ms, size_t *released)
     author_list authors = {0};
     release_ctx rc = {.fc = fc, .now_ms = now_ms};
     *released = 0;
-    int r = px_store_held_authors(fc->store, add_author, &authors);
+    int r = px_store_held_expire(fc->store, expiry_cutoff(now_ms), NULL);
+    if (!r)
+        r = px_store_held_authors(fc->store, add_author, &authors);
     for (size_t i = 0; !r && i < authors.n; i++) {
         if (fc->is_member && !fc->is_member(fc->member_ctx, authors.v[i], 0, "address"))
             continue; /* not a member at all yet */

@@ -29,8 +29,9 @@
  *     of their own (`praxis key rotate`);
  *   - the secretariat (and the root) may also admit, revoke and aggregate.
  *
- * Entries of authors who are not members are held back (bounded by
- * PX_HELD_MAX_*) and offered to the feed again when admissions arrive.
+ * Entries of authors who are not members, and entries stamped ahead of our
+ * clock, are held back (checked, bounded per author and in all, expiring)
+ * and offered to the feed again when admissions arrive or time passes.
  */
 #ifndef PX_MEMBERS_H
 #define PX_MEMBERS_H
@@ -44,7 +45,11 @@
 enum {
     PX_HELD_MAX_ENTRIES = 20000,
     PX_HELD_MAX_BYTES = 64 * 1024 * 1024,
+    PX_HELD_MAX_PER_AUTHOR = 2000,                  /* entries of one author */
+    PX_HELD_MAX_BYTES_PER_AUTHOR = 8 * 1024 * 1024, /* and their bytes */
 };
+/* Held entries are dropped this long after they arrived. */
+#define PX_HELD_EXPIRE_MS (7ull * 24 * 3600 * 1000)
 
 typedef enum px_role {
     PX_ROLE_NONE = 0,
@@ -168,8 +173,12 @@ const uint8_t *px_members_centre(const px_members *m, const uint8_t key[32]);
 
 const char *px_role_name(px_role r);
 
-/* Hold back an entry refused with PX_ENOTMEMBER, within the limits; PX_OK,
- * PX_EDUP (held already) or PX_ETOOBIG (limits reached: dropped). */
+/* Hold back an entry refused with PX_ENOTMEMBER (author not a member yet)
+ * or PX_EAGAIN (stamped ahead of our clock). Its signature and body are
+ * checked first (PX_ESIG, PX_EHASH: not held); at most
+ * PX_HELD_MAX_PER_AUTHOR entries of one author and PX_HELD_MAX_* in all are
+ * held, and held entries expire after PX_HELD_EXPIRE_MS. PX_OK, PX_EDUP
+ * (held already) or PX_ETOOBIG (limits reached: dropped). */
 int px_members_hold(px_store *s, const px_entry *e, uint64_t now_ms);
 
 /* Offer held entries of authors who are members now to the feed (fc uses

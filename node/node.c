@@ -17,6 +17,7 @@
 #include "gossip.h"
 #include "jsonmp.h"
 #include "log.h"
+#include "offence.h"
 #include "records.h"
 #include "util.h"
 #include "web.h"
@@ -48,7 +49,12 @@ typedef struct peer {
     bool reached;  /* its handshake completed */
     bool learned;  /* from an address entry, not from genesis or --peer */
     uint8_t addr_next, addr_count; /* which resolved address to dial next, of how many */
-    char last_error[160]; /* why the last dial failed ("" after a success) */
+    bool used;     /* the slot holds a target (learned ones are evicted) */
+    bool keyless;  /* given without a key: the root's, unless an announcement names one */
+    bool seen;     /* still announced, in the last look at announcements */
+    uint8_t author[32];   /* learned: whose announcement */
+    char last_error[160]; /* why the last dial failed ("" if it did not) */
+    int last_cause;       /* cause class of last_error, to log a change at warning */
 } peer;
 
 enum { BANS_MAX = 64 };
@@ -68,6 +74,7 @@ typedef struct session {
     int peer_index; /* dial target, or -1 for inbound */
     bool hello_received;
     bool evicted; /* inbound handshake dropped to make room (closing) */
+    uint64_t ready_ms; /* when the handshake completed (0: not yet) */
     char software[64];
     px_gossip_peer *gp; /* replication state, from the hello on */
     struct session *prev, *next;
@@ -216,9 +223,7 @@ static void punish(px_node *n, const uint8_t key[32], int rc)
         memcpy(b->key, key, 32);
     }
     b->offences++;
-    uint64_t ms = 30000ull << (b->offences < 7 ? b->offences - 1 : 6);
-    if (ms > 3600000)
-        ms = 3600000;
+    uint64_t ms = px_offence_ban_ms(rc, b->offences);
     b->until_ms = px_now_ms() + ms;
     b->last_rc = rc;
     char k[17];
@@ -226,7 +231,8 @@ static void punish(px_node *n, const uint8_t key[32], int rc)
     px_warn("node", "peer %s misbehaved (%s); refused for %llu s", k, px_strerror(rc),
             (unsigned long long)(ms / 1000));
     for (size_t i = 0; i < n->n_peers; i++)
-        if (memcmp(n->peers[i].key, key, 32) == 0 && n->peers[i].next_try_ms < b->until_ms)
+        if (n->peers[i].used && memcmp(n->peers[i].key, key, 32) == 0 &&
+            n->peers[i].next_try_ms < b->until_ms)
             n->peers[i].next_try_ms = b->until_ms;
 }
 
@@ -238,14 +244,6 @@ static bool admit(px_conn *c, const uint8_t peer_pk[32])
     if (banned(n, peer_pk))
         return false;
     return px_members_may_connect(&n->local.members, peer_pk);
-}
-
-/* Refusals that only a misbehaving peer causes. */
-static bool misbehaviour(int rc)
-{
-    return rc == PX_ESIG || rc == PX_EHASH || rc == PX_ENETWORK || rc == PX_EPREV ||
-           rc == PX_ETIME || rc == PX_EFORMAT || rc == PX_ETOOBIG || rc == PX_EPROTO ||
-           rc == PX_ECRYPTO;
 }
 
 /* After the membership changed: drop connections to keys that are no
@@ -301,13 +299,18 @@ static void on_ready(px_conn *c)
     session *s = px_conn_data(c);
     px_node *n = s->node;
     const uint8_t *pk = px_conn_peer_pk(c);
+    s->ready_ms = px_now_ms();
     if (!px_conn_is_outbound(c)) {
         n->inbound_handshaking--;
         n->inbound_ready++;
     } else if (s->peer_index >= 0) {
-        n->peers[s->peer_index].reached = true;
-        n->peers[s->peer_index].failures = 0;
-        n->peers[s->peer_index].last_error[0] = '\0';
+        peer *p = &n->peers[s->peer_index];
+        if (p->last_error[0])
+            px_info("node", "dial %s succeeded", p->text);
+        p->reached = true;
+        p->failures = 0;
+        p->last_error[0] = '\0';
+        p->last_cause = 0;
     }
     if (memcmp(pk, n->local.me.pk, 32) == 0) {
         px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
@@ -385,6 +388,38 @@ static void on_message(px_conn *c, const uint8_t *msg, size_t len)
     }
 }
 
+/* A failed outbound dial: said at warning level the first time, with its
+ * likely cause, then at debug level until the cause changes. */
+static void dial_failed(px_node *n, peer *p, int rc, const char *why, uint64_t retry_ms)
+{
+    int cause;
+    const char *text;
+    if (rc == PX_EHANDSHAKE) {
+        cause = 1;
+        text = "wrong key or network key (the node there has another key or another network "
+               "key, or does not admit this node)";
+    } else if (strstr(why, "refused")) {
+        cause = 2;
+        text = "connection refused (nothing listens there)";
+    } else if (strstr(why, "resolve")) {
+        cause = 3;
+        text = "the host name does not resolve";
+    } else if (rc == PX_ETIMEDOUT || rc == PX_ENET) {
+        cause = 4;
+        text = "unreachable (no answer from that address)";
+    } else {
+        cause = 5;
+        text = "the connection failed";
+    }
+    snprintf(p->last_error, sizeof p->last_error, "%s: %s", text, why[0] ? why : px_strerror(rc));
+    if (cause != p->last_cause && !n->stopping)
+        px_warn("node", "dial %s failed: %s; retrying with back-off", p->text, p->last_error);
+    else
+        px_debug("node", "dial %s failed (%s); next try in %llu ms", p->text, p->last_error,
+                 (unsigned long long)retry_ms);
+    p->last_cause = cause;
+}
+
 static void on_close(px_conn *c, int rc)
 {
     session *s = px_conn_data(c);
@@ -418,15 +453,12 @@ static void on_close(px_conn *c, int rc)
             uint8_t jitter[2];
             px_random_bytes(jitter, 2);
             p->next_try_ms = now + delay + ((uint64_t)(jitter[0] | jitter[1] << 8) % 500);
-            snprintf(p->last_error, sizeof p->last_error, "%s",
-                     rc ? px_err_message(rc) : "closed before the handshake completed");
-            px_debug("node", "dial %s failed (%s); next try in %llu ms", p->text,
-                     px_err_message(rc), (unsigned long long)(p->next_try_ms - now));
+            dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
     px_gossip_peer_closed(n->gossip, s->gp);
     s->gp = NULL;
-    if (px_conn_peer_pk(c) && misbehaviour(rc))
+    if (px_conn_peer_pk(c) && px_offence_ban_ms(rc, 1) > 0)
         punish(n, px_conn_peer_pk(c), rc);
     if (was_ready) {
         char k[17];
@@ -606,9 +638,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         if (!n->stopping) {
             p->failures++;
             p->next_try_ms = px_now_ms() + BACKOFF_MAX_MS / 4;
-            snprintf(p->last_error, sizeof p->last_error, "cannot resolve the host: %s",
-                     uv_strerror(status));
-            px_debug("node", "cannot resolve %s: %s", p->text, uv_strerror(status));
+            char why[128];
+            snprintf(why, sizeof why, "cannot resolve %s: %s", p->addr.host, uv_strerror(status));
+            dial_failed(n, p, PX_ENET, why, BACKOFF_MAX_MS / 4);
         }
         uv_freeaddrinfo(res);
         free(r);
@@ -638,8 +670,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         p->addr_next = more ? p->addr_next + 1 : 0;
         p->failures += !more;
         p->next_try_ms = px_now_ms() + (more ? 0 : 5000);
-        snprintf(p->last_error, sizeof p->last_error, "%s", px_err_message(rc));
-        px_debug("node", "dial %s: %s", p->text, px_err_message(rc));
+        if (more)
+            px_debug("node", "dial %s: %s", p->text, px_err_message(rc));
+        else
+            dial_failed(n, p, rc, px_err_message(rc), 5000);
         return;
     }
     s->conn = c;
@@ -700,11 +734,23 @@ static void on_tick(uv_timer_t *t)
         n->next_learn_ms = now + LEARN_EVERY_MS;
         learn_addresses(n);
     }
+    /* A peer that completed the handshake must say hello in time too. */
+    for (session *s = n->sessions; s; s = s->next)
+        if (s->conn && s->ready_ms && !s->hello_received &&
+            now - s->ready_ms > n->cfg.handshake_timeout_ms) {
+            px_debug("node", "%s: no hello within %llu ms of the handshake; closing",
+                     px_conn_addr(s->conn), (unsigned long long)n->cfg.handshake_timeout_ms);
+            s->ready_ms = 0;
+            px_conn_close(s->conn, px_err_set(PX_ETIMEDOUT, "no hello within %llu ms",
+                                              (unsigned long long)n->cfg.handshake_timeout_ms));
+        }
     size_t eligible[PX_NODE_PEERS_MAX], n_eligible = 0, ready_learned[PX_NODE_PEERS_MAX];
     size_t n_ready_learned = 0;
     int active_learned = 0;
     for (size_t i = 0; i < n->n_peers; i++) {
         peer *p = &n->peers[i];
+        if (!p->used)
+            continue;
         bool active = p->conn || p->resolving;
         if (p->learned && active)
             active_learned++;
@@ -735,25 +781,44 @@ static void on_tick(uv_timer_t *t)
     }
 }
 
-static int add_peer(px_node *n, const char *text, const char *what, bool learned)
+/* Add a dial target (learned: from author's announcement). A learned
+ * target already there is marked as still announced. */
+static int add_peer(px_node *n, const char *text, const char *what, const uint8_t *author)
 {
     px_addr a;
+    bool learned = author != NULL;
     int rc = px_addr_parse(text, &a);
     if (rc)
         return px_err_set(rc, "%s: %s", what, px_err_detail());
     const uint8_t *key = a.has_key ? a.key : n->local.genesis.root;
     if (memcmp(key, n->local.me.pk, 32) == 0)
         return PX_OK; /* that is us */
-    for (size_t i = 0; i < n->n_peers; i++)
-        if (strcmp(n->peers[i].addr.host, a.host) == 0 && n->peers[i].addr.port == a.port &&
-            memcmp(n->peers[i].key, key, 32) == 0)
+    peer *p = NULL;
+    for (size_t i = 0; i < n->n_peers; i++) {
+        peer *q = &n->peers[i];
+        if (!q->used) {
+            if (!p)
+                p = q;
+            continue;
+        }
+        if (strcmp(q->addr.host, a.host) == 0 && q->addr.port == a.port &&
+            memcmp(q->key, key, 32) == 0) {
+            q->seen = true;
             return PX_OK;
-    if (n->n_peers == PX_NODE_PEERS_MAX)
+        }
+    }
+    if (!p && n->n_peers == PX_NODE_PEERS_MAX)
         return px_err_set(PX_ETOOBIG, "more than %d peers to dial", PX_NODE_PEERS_MAX);
-    peer *p = &n->peers[n->n_peers++];
+    if (!p)
+        p = &n->peers[n->n_peers++];
     memset(p, 0, sizeof *p);
+    p->used = true;
+    p->seen = true;
     p->addr = a;
     p->learned = learned;
+    p->keyless = !a.has_key && !learned;
+    if (learned)
+        memcpy(p->author, author, 32);
     memcpy(p->key, key, 32);
     snprintf(p->text, sizeof p->text, "%s", text);
     if (learned)
@@ -767,9 +832,36 @@ typedef struct learn_ctx {
     px_node *n;
     uint8_t last_author[32];
     bool have_last;
+    bool full; /* the table had no room for an announced address */
 } learn_ctx;
 
-/* The newest address entry of each member (the walk is newest first). */
+/* A keyless target (genesis or --peer HOST:PORT) at an address a member
+ * announced in a signed entry takes that member's key: the root's key is
+ * only the default. */
+static void key_from_announcement(px_node *n, const uint8_t author[32], const char *addr)
+{
+    px_addr a;
+    if (px_addr_parse(addr, &a) != PX_OK)
+        return;
+    for (size_t i = 0; i < n->n_peers; i++) {
+        peer *p = &n->peers[i];
+        if (!p->used || !p->keyless || strcmp(p->addr.host, a.host) != 0 ||
+            p->addr.port != a.port || memcmp(p->key, author, 32) == 0)
+            continue;
+        char k[17];
+        short_key(k, author);
+        px_info("node",
+                "dialling %s with the key %s, from that member's signed announcement "
+                "of the address",
+                p->text, k);
+        memcpy(p->key, author, 32);
+        p->next_try_ms = 0;
+        p->last_cause = 0;
+    }
+}
+
+/* The newest address entry of each current member (the walk is newest
+ * first), at most PX_NODE_ADDRS_PER_AUTHOR of its addresses. */
 static int learn_one(void *ctx, const px_entry *e, const px_entry_meta *m)
 {
     learn_ctx *lc = ctx;
@@ -780,7 +872,7 @@ static int learn_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     lc->have_last = true;
     if (!e->body || (m && (m->flags & PX_ENTRY_FLAG_SCHEMA_INVALID)) ||
         memcmp(e->h.author, n->local.me.pk, 32) == 0 ||
-        !px_members_may_connect(&n->local.members, e->h.author) || /* revoked: dropped */
+        !px_members_may_connect(&n->local.members, e->h.author) ||
         px_record_validate("address", e->body, e->body_len) != PX_OK)
         return PX_OK;
     msgpack_unpacked u;
@@ -788,24 +880,51 @@ static int learn_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     if (px_record_unpack(e->body, e->body_len, &u) == PX_OK) {
         const msgpack_object *list = px_record_get(&u.data, "addresses");
         for (uint32_t i = 0; list && i < list->via.array.size; i++) {
-            char key[65], text[PX_ADDR_TEXT_MAX + 80];
+            char key[65], text[PX_ADDR_TEXT_MAX + 80], bare[PX_ADDR_TEXT_MAX + 8];
             const msgpack_object *a = &list->via.array.ptr[i];
             px_hex_encode(key, e->h.author, 32);
-            snprintf(text, sizeof text, "%s@%.*s", key, (int)a->via.str.size, a->via.str.ptr);
-            if (add_peer(n, text, "announced address", true) == PX_ETOOBIG)
-                break;
+            snprintf(bare, sizeof bare, "%.*s", (int)a->via.str.size, a->via.str.ptr);
+            key_from_announcement(n, e->h.author, bare);
+            if (i >= PX_NODE_ADDRS_PER_AUTHOR)
+                continue;
+            snprintf(text, sizeof text, "%s@%s", key, bare);
+            if (add_peer(n, text, "announced address", e->h.author) == PX_ETOOBIG)
+                lc->full = true;
         }
     }
     msgpack_unpacked_destroy(&u);
     return PX_OK;
 }
 
+/* Rebuild the learned part of the dial table: the newest announcement of
+ * every current member. Targets no longer announced (replaced by a newer
+ * announcement, or their author is no longer a member) leave once they
+ * have no connection, so no member can fill the table for good. */
 static void learn_addresses(px_node *n)
 {
     learn_ctx lc = {.n = n};
+    for (size_t i = 0; i < n->n_peers; i++)
+        if (n->peers[i].used && n->peers[i].learned)
+            n->peers[i].seen = false;
     int rc = px_store_each_kind(n->local.store, "address", learn_one, &lc);
-    if (rc)
+    if (rc) {
         px_warn("node", "cannot read address announcements: %s", px_err_message(rc));
+        return;
+    }
+    size_t evicted = 0;
+    for (size_t i = 0; i < n->n_peers; i++) {
+        peer *p = &n->peers[i];
+        if (p->used && p->learned && !p->seen && !p->conn && !p->resolving) {
+            p->used = false;
+            evicted++;
+        }
+    }
+    while (n->n_peers > 0 && !n->peers[n->n_peers - 1].used)
+        n->n_peers--;
+    if (evicted)
+        px_debug("node", "%zu dial target(s) no longer announced: dropped", evicted);
+    if (lc.full) /* more announced addresses than slots: try again soon */
+        n->next_learn_ms = px_now_ms() + LEARN_EVERY_MS / 6;
 }
 
 /* Publish our --announce addresses, unless our newest announcement already
@@ -896,12 +1015,18 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
             json_array_append_new(conns, conn_json(s));
         json_t *targets = json_array();
         for (size_t i = 0; i < n->n_peers; i++) {
-            json_t *t = json_pack("{s:s, s:b, s:i, s:I}", "address", n->peers[i].text,
-                                  "connected", n->peers[i].conn != NULL && n->peers[i].reached,
-                                  "failures", (int)n->peers[i].failures, "next_try_ms",
-                                  (json_int_t)n->peers[i].next_try_ms);
-            if (t && n->peers[i].last_error[0])
-                json_object_set_new(t, "last_error", json_string(n->peers[i].last_error));
+            const peer *p = &n->peers[i];
+            if (!p->used)
+                continue;
+            char key[65];
+            px_hex_encode(key, p->key, 32);
+            json_t *t =
+                json_pack("{s:s, s:s, s:b, s:i, s:I, s:s}", "address", p->text, "public_key", key,
+                          "connected", p->conn != NULL && p->reached, "failures", (int)p->failures,
+                          "next_try_ms", (json_int_t)p->next_try_ms, "source",
+                          p->learned ? "announced" : "configured");
+            if (p->last_error[0])
+                json_object_set_new(t, "last_error", json_string(p->last_error));
             json_array_append_new(targets, t);
         }
         json_t *bans = json_array();
@@ -945,8 +1070,11 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
     }
     if (strcmp(op, "sync") == 0) {
         /* Dial every target now, whatever its back-off says. */
-        for (size_t i = 0; i < n->n_peers; i++)
+        size_t targets = 0;
+        for (size_t i = 0; i < n->n_peers; i++) {
             n->peers[i].next_try_ms = 0;
+            targets += n->peers[i].used;
+        }
         px_gossip_local_changed(n->gossip);
         json_t *o = px_gossip_progress(n->gossip);
         int connected = 0;
@@ -954,7 +1082,7 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
             connected += s->hello_received;
         json_object_set_new(o, "ok", json_true());
         json_object_set_new(o, "connections", json_integer(connected));
-        json_object_set_new(o, "dial_targets", json_integer((json_int_t)n->n_peers));
+        json_object_set_new(o, "dial_targets", json_integer((json_int_t)targets));
         return o;
     }
     return NULL;
@@ -1027,10 +1155,12 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
     if (n->cfg.max_outbound <= 0)
         n->cfg.max_outbound = 4;
     int rc = px_local_open(&n->local, cfg->data_dir);
+    if (!rc)
+        n->local.feed.max_ahead_ms = n->cfg.max_clock_ahead_ms;
     for (size_t i = 0; !rc && i < n->local.genesis.n_bootstrap; i++)
-        rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address", false);
+        rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address", NULL);
     for (size_t i = 0; !rc && i < cfg->n_peers; i++)
-        rc = add_peer(n, cfg->peers[i], "--peer", false);
+        rc = add_peer(n, cfg->peers[i], "--peer", NULL);
     if (!rc)
         rc = px_gossip_new(loop, &n->local, &n->gossip);
     if (!rc)

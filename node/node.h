@@ -20,7 +20,8 @@
 #include <uv.h>
 
 enum {
-    PX_NODE_PEERS_MAX = 64, /* dial targets (bootstrap + --peer + learned) */
+    PX_NODE_PEERS_MAX = 64,       /* dial targets (bootstrap + --peer + learned) */
+    PX_NODE_ADDRS_PER_AUTHOR = 4, /* learned targets from one member's announcement */
 };
 
 typedef struct px_node_cfg {
@@ -33,7 +34,8 @@ typedef struct px_node_cfg {
     int max_outbound;              /* connections to learned peers (default 4) */
     int max_inbound;               /* ready inbound connections (default 32) */
     int max_handshakes;            /* unfinished inbound handshakes (default 64) */
-    uint64_t handshake_timeout_ms; /* default 10000 */
+    uint64_t handshake_timeout_ms; /* default 10000; also bounds the wait for hello */
+    uint64_t max_clock_ahead_ms;   /* entries stamped further ahead are held (0: 10 min) */
     const char *http;              /* web interface "HOST:PORT", "off", or NULL: the default */
     const char *const *http_hosts; /* more names its Host check accepts (--http-host) */
     size_t n_http_hosts;

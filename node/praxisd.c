@@ -24,7 +24,8 @@ static const char usage[] =
     "usage: praxisd [--data DIR] [--listen HOST:PORT] [--peer [KEY@]HOST:PORT]...\n"
     "               [--announce HOST:PORT]...\n"
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
-    "               [--handshake-timeout MS] [--http HOST:PORT|off] [--http-host NAME]...\n\n"
+    "               [--handshake-timeout MS] [--max-clock-ahead SECONDS]\n"
+    "               [--http HOST:PORT|off] [--http-host NAME]...\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -46,7 +47,10 @@ static const char usage[] =
     "                     addresses (default 4; genesis and --peer are extra)\n"
     "  --max-inbound N    most inbound peer connections (default 32)\n"
     "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
-    "                     by then is dropped (default 10000, 100 to 600000)\n"
+    "                     by then is dropped (default 10000, 100 to 600000); so is\n"
+    "                     one that has not sent its hello that long after it\n"
+    "  --max-clock-ahead S  entries stamped more than S seconds ahead of this\n"
+    "                     node's clock are held until then (default 600)\n"
     "  --http HOST:PORT   serve the web interface here (default 127.0.0.1:7480;\n"
     "                     'off' disables it); 'praxis ui' prints its login link\n"
     "  --http-host NAME   another name the browser may use for it (repeatable;\n"
@@ -101,6 +105,7 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
                                          {"announce", required_argument, NULL, 'a'},
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"handshake-timeout", required_argument, NULL, 't'},
+                                         {"max-clock-ahead", required_argument, NULL, 'C'},
                                          {"http", required_argument, NULL, 'H'},
                                          {"http-host", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
@@ -173,6 +178,15 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
                 return 2;
             }
             break;
+        case 'C': {
+            uint64_t v;
+            if (px_parse_u64(optarg, 1, 30 * 24 * 3600, &v) != PX_OK) {
+                fprintf(stderr, "praxisd: --max-clock-ahead needs seconds from 1 to 2592000\n");
+                return 2;
+            }
+            cfg.max_clock_ahead_ms = v * 1000;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;

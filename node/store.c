@@ -44,6 +44,13 @@
     X(held_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                          \
                   "coalesce(length(body), 0)), 0) FROM held")                                     \
     X(held_authors, "SELECT DISTINCT author FROM held")                                           \
+    X(held_author_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                   \
+                         "coalesce(length(body), 0)), 0) FROM held WHERE author = ?1")            \
+    X(held_expire, "DELETE FROM held WHERE received_ms < ?1")                                     \
+    X(fill_body, "UPDATE entries SET body = ?2, flags = ?3 "                                      \
+                 "WHERE id = ?1 AND body IS NULL AND purged = 0")                                 \
+    X(missing, "SELECT id FROM entries WHERE body IS NULL AND purged = 0 LIMIT ?1")               \
+    X(get_body, "SELECT body FROM entries WHERE id = ?1 AND body IS NOT NULL")                    \
     X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
     X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
     X(unindexed, "SELECT id FROM entries WHERE (flags & 2) != 0 ORDER BY author, seq LIMIT ?1")    \
@@ -639,6 +646,79 @@ int px_store_held_stats(px_store *s, uint64_t *count, uint64_t *bytes)
         rc = db_err(s, src, "counting held entries");
     }
     done(s->held_stats);
+    return rc;
+}
+
+int px_store_held_author_stats(px_store *s, const uint8_t author[32], uint64_t *count,
+                               uint64_t *bytes)
+{
+    int rc = PX_OK;
+    sqlite3_bind_blob(s->held_author_stats, 1, author, 32, SQLITE_STATIC);
+    int src = sqlite3_step(s->held_author_stats);
+    if (src == SQLITE_ROW) {
+        *count = (uint64_t)sqlite3_column_int64(s->held_author_stats, 0);
+        *bytes = (uint64_t)sqlite3_column_int64(s->held_author_stats, 1);
+    } else {
+        rc = db_err(s, src, "counting an author's held entries");
+    }
+    done(s->held_author_stats);
+    return rc;
+}
+
+int px_store_held_expire(px_store *s, uint64_t before_ms, uint64_t *dropped)
+{
+    sqlite3_bind_int64(s->held_expire, 1, (sqlite3_int64)before_ms);
+    int rc = step_done(s, s->held_expire, "dropping expired held entries");
+    if (dropped)
+        *dropped = rc ? 0 : (uint64_t)sqlite3_changes(s->db);
+    return rc;
+}
+
+int px_store_fill_body(px_store *s, const uint8_t id[32], const uint8_t *body, size_t len,
+                       int flags)
+{
+    sqlite3_bind_blob(s->fill_body, 1, id, 32, SQLITE_STATIC);
+    bind_body(s->fill_body, 2, body ? body : (const uint8_t *)"", len);
+    sqlite3_bind_int(s->fill_body, 3, flags);
+    int rc = step_done(s, s->fill_body, "filling in a body");
+    if (!rc && sqlite3_changes(s->db) == 0)
+        rc = PX_ENOENT;
+    return rc;
+}
+
+int px_store_missing_bodies(px_store *s, uint8_t (*ids)[32], size_t max, size_t *n)
+{
+    int rc = PX_OK;
+    *n = 0;
+    sqlite3_bind_int64(s->missing, 1, (sqlite3_int64)max);
+    for (;;) {
+        int src = sqlite3_step(s->missing);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = db_err(s, src, "listing missing bodies");
+            break;
+        }
+        if (*n < max && column_bin32(s->missing, 0, ids[*n]))
+            (*n)++;
+    }
+    done(s->missing);
+    return rc;
+}
+
+int px_store_get_body(px_store *s, const uint8_t id[32], px_buf *out)
+{
+    int rc = PX_ENOENT;
+    sqlite3_bind_blob(s->get_body, 1, id, 32, SQLITE_STATIC);
+    int src = sqlite3_step(s->get_body);
+    if (src == SQLITE_ROW) {
+        px_buf_reset(out);
+        int n = sqlite3_column_bytes(s->get_body, 0);
+        rc = n > 0 ? px_buf_append(out, sqlite3_column_blob(s->get_body, 0), (size_t)n) : PX_OK;
+    } else if (src != SQLITE_DONE) {
+        rc = db_err(s, src, "reading a body");
+    }
+    done(s->get_body);
     return rc;
 }
 

@@ -151,6 +151,22 @@ int px_store_unhold(px_store *s, const uint8_t id[32]);
 int px_store_held_stats(px_store *s, uint64_t *count, uint64_t *bytes);
 /* Authors with held entries. */
 int px_store_held_authors(px_store *s, px_head_cb cb, void *ctx);
+/* How many entries (and bytes) of one author are held. */
+int px_store_held_author_stats(px_store *s, const uint8_t author[32], uint64_t *count,
+                               uint64_t *bytes);
+/* Drop held entries received before before_ms. OUT *dropped (may be NULL). */
+int px_store_held_expire(px_store *s, uint64_t before_ms, uint64_t *dropped);
+
+/* Missing bodies: entries stored without their body that were not purged
+ * on purpose (body NULL, purged 0). fill: store the body (the caller
+ * checked it against the header's hash) and set flags; PX_ENOENT if the
+ * entry is not held or its body is not missing. missing: ids of at most
+ * max such entries. get_body: the body of a held entry into out (reset
+ * first); PX_ENOENT if absent. */
+int px_store_fill_body(px_store *s, const uint8_t id[32], const uint8_t *body, size_t len,
+                       int flags);
+int px_store_missing_bodies(px_store *s, uint8_t (*ids)[32], size_t max, size_t *n);
+int px_store_get_body(px_store *s, const uint8_t id[32], px_buf *out);
 
 /* The index backlog: ids (32 bytes each, into ids) of at most max entries
  * flagged PX_ENTRY_FLAG_UNINDEXED, in (author, seq) order. OUT *n. */

@@ -25,7 +25,7 @@ publish_n a 60000
 # K gets nothing by hand: it dials the root, which knows its admission.
 px --data "$T/k" init --network "$T/genesis.json" >/dev/null
 admit k
-wait_until 30 has_entries b "$(held a)"
+wait_until 120 has_entries b "$(held a)"
 total="$(held a)"
 kills=""
 for at in 1 3000 20000; do

@@ -25,6 +25,16 @@
  *   bigmsg       after the hellos, a length prefix declaring 2 MiB
  *   badmsgpack   after the hellos, a message that is not msgpack
  *   nohello      after the handshake, a message before any hello
+ *   badrun       a hostile author: --count entries (300) of its feed, the
+ *                middle one (150) with a garbage signature, links consistent
+ *                and the rest validly signed; the server must close
+ *   silent       handshake, then no hello: the server must close in time
+ *   strip        relay a feed export (--file F) with every body stripped,
+ *                then stay --hold MS
+ *   announce     --count address announcements of 8 addresses each, one
+ *                every --hold MS
+ *   liar         claim seq 1000000 of its own feed, send nothing, stay
+ *                --hold MS
  *                (these four: the server must close the connection)
  *   relay        after the hellos, send the entries of --file (a feed
  *                export, whoever signed them) as this member would relay
@@ -834,10 +844,17 @@ static int send_entries(pconn *pc, const px_entry *e, size_t n, bool with_clock,
     static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa7, 'e', 'n', 't', 'r',
                                    'i',  'e',  's', 0xa7, 'e', 'n', 't', 'r', 'i', 'e', 's'};
     px_buf msg = {0};
-    uint8_t count = (uint8_t)(0x90 | n); /* fixarray: n <= 15 */
+    uint8_t count[3] = {(uint8_t)(0x90 | n)}; /* fixarray up to 15, else array 16 */
+    size_t clen = 1;
+    if (n > 15) {
+        count[0] = 0xdc;
+        count[1] = (uint8_t)(n >> 8);
+        count[2] = (uint8_t)n;
+        clen = 3;
+    }
     int rc = px_buf_append(&msg, head, sizeof head);
     if (!rc)
-        rc = px_buf_append(&msg, &count, 1);
+        rc = px_buf_append(&msg, count, clen);
     for (size_t i = 0; !rc && i < n; i++)
         rc = px_archive_put(&msg, &e[i]);
     if (!rc && with_clock)
@@ -1063,6 +1080,241 @@ static int mode_flood(const ctx *x)
     return rc;
 }
 
+/* An entry of this peer's feed with any kind and body (copied into keep,
+ * which must outlive e). */
+static int make_kind(const ctx *x, px_entry *e, uint64_t seq, const uint8_t *prev, uint64_t ts,
+                     const char *kind, const uint8_t *body, size_t len)
+{
+    px_header h = {.seq = seq, .has_prev = prev != NULL, .timestamp_ms = ts};
+    memcpy(h.network_id, x->g.network_id, 32);
+    memcpy(h.author, x->me.pk, 32);
+    if (prev)
+        memcpy(h.prev, prev, 32);
+    snprintf(h.kind, sizeof h.kind, "%s", kind);
+    return px_entry_sign(e, &h, body, len, x->me.sk);
+}
+
+/* Stay connected for ms, reading (and dropping) what the node sends, so it
+ * can finish with us. PX_OK also if the node closes. */
+static int linger(pconn *pc, uint64_t ms)
+{
+    uint64_t until = now_ms() + ms;
+    int rc = PX_OK;
+    while (!rc && now_ms() < until) {
+        const uint8_t *m;
+        size_t len;
+        rc = recv_msg(pc, until, &m, &len);
+    }
+    return rc == PX_ETIMEDOUT || rc == PX_ECLOSED ? PX_OK : rc;
+}
+
+/* badrun: a hostile author serves --count entries (default 300) of its own
+ * feed whose middle entry (150 of 300) carries a garbage signature, with
+ * every chain link consistent and the later entries validly signed, in
+ * messages of 100 entries. The node must refuse from the bad entry on and
+ * drop the connection. */
+static int mode_badrun(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    size_t n = x->count > 1 ? (size_t)x->count : 300, bad = n / 2;
+    px_entry *e = calloc(n, sizeof *e);
+    if (!e)
+        return PX_ENOMEM;
+    static const uint8_t body[] = {0x81, 0xa5, 't', 'i',  't', 'l', 'e', 0x81,
+                                   0xa2, 'e',  'n', 0xa3, 'b', 'a', 'd'};
+    int rc = PX_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc =
+            make_kind(x, &e[i], i + 1, i ? e[i - 1].id : NULL, 1000 + i, "case", body, sizeof body);
+        if (!rc && i + 1 == bad) {
+            uint8_t junk[64];
+            memset(junk, 0x5a, sizeof junk);
+            rc = px_entry_decode(&e[i], e[i].header_bytes, e[i].header_len, junk, e[i].body,
+                                 e[i].body_len);
+        }
+    }
+    if (!rc)
+        rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    for (size_t at = 0; !rc && at < n; at += 100) {
+        size_t k = n - at < 100 ? n - at : 100;
+        rc = send_entries(pc, e + at, k, at == 0, deadline);
+        if (rc == PX_ECLOSED || rc == PX_ENET) /* dropped after the bad one: expected */
+            break;
+    }
+    if (!rc || rc == PX_ECLOSED || rc == PX_ENET)
+        rc = wait_closed(pc, deadline);
+    pconn_free(pc);
+    free(e);
+    if (!rc)
+        printf("badrun ok: %zu entries served, entry %zu with a garbage signature; the server "
+               "dropped the connection\n",
+               n, bad);
+    return rc;
+}
+
+/* silent: complete the handshake, then say nothing (no hello); the server
+ * must close the connection within --timeout. Prints how long it took. */
+static int mode_silent(const ctx *x)
+{
+    pconn *pc = pconn_new();
+    uint64_t deadline = now_ms() + x->timeout_ms;
+    int rc = pc ? PX_OK : PX_ENOMEM;
+    if (!rc)
+        rc = sock_dial(x, deadline, &pc->fd);
+    if (!rc)
+        rc = handshake(x, pc, deadline);
+    double t0 = now_s();
+    for (;;) { /* the server's hello may come first; then its close */
+        const uint8_t *m;
+        size_t len;
+        if (rc)
+            break;
+        rc = recv_msg(pc, deadline, &m, &len);
+    }
+    double t1 = now_s();
+    pconn_free(pc);
+    if (rc == PX_ECLOSED) {
+        printf("silent ok: the server closed the connection %.0f ms after the handshake\n",
+               (t1 - t0) * 1e3);
+        return PX_OK;
+    }
+    return rc == PX_ETIMEDOUT ? px_err_set(PX_ETIMEDOUT, "the server kept a silent peer open") : rc;
+}
+
+/* strip: relay the entries of a feed export (--file F) with every body
+ * stripped (nil), as a relay that drops bodies would, then stay --hold ms. */
+static int mode_strip(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms + x->hold_ms;
+    px_archive_reader r = {0};
+    px_buf items = {0};
+    size_t n = 0;
+    int rc = PX_OK;
+    r.f = fopen(x->file ? x->file : "", "rb");
+    if (!r.f)
+        return px_err_set(PX_ENOENT, "strip needs --file FEED-EXPORT");
+    static const uint8_t head[] = {0x82, 0xa4, 't', 'y',  'p', 'e', 0xa7, 'e', 'n', 't', 'r',
+                                   'i',  'e',  's', 0xa7, 'e', 'n', 't',  'r', 'i', 'e', 's'};
+    for (;;) {
+        px_entry e;
+        int arc = px_archive_next(&r, &e);
+        if (arc == PX_ENOENT)
+            break;
+        if (arc) {
+            rc = arc;
+            break;
+        }
+        e.body = NULL;
+        e.body_len = 0;
+        rc = px_archive_put(&items, &e);
+        if (rc || ++n == 256)
+            break;
+    }
+    fclose(r.f);
+    px_archive_reader_free(&r);
+    if (!rc && n == 0)
+        rc = px_err_set(PX_ENOENT, "%s holds no entries", x->file);
+    if (!rc)
+        rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    static const uint8_t clock[] = {0x82, 0xa4, 't',  'y', 'p', 'e', 0xa5, 'c', 'l', 'o',
+                                    'c',  'k',  0xa5, 'f', 'e', 'e', 'd',  's', 0x90};
+    if (!rc)
+        rc = send_msg(pc, clock, sizeof clock, deadline);
+    px_buf msg = {0};
+    uint8_t count[3] = {0xdc, (uint8_t)(n >> 8), (uint8_t)n};
+    if (!rc)
+        rc = px_buf_append(&msg, head, sizeof head);
+    if (!rc)
+        rc = px_buf_append(&msg, count, 3);
+    if (!rc)
+        rc = px_buf_append(&msg, items.data, items.len);
+    if (!rc)
+        rc = send_msg(pc, msg.data, msg.len, deadline);
+    if (!rc)
+        rc = linger(pc, x->hold_ms);
+    px_buf_free(&msg);
+    px_buf_free(&items);
+    pconn_free(pc);
+    if (!rc)
+        printf("strip ok: relayed %zu entries without their bodies\n", n);
+    return rc;
+}
+
+/* announce: --count address announcements of this peer's own feed, each
+ * naming 8 new addresses on 127.0.0.1 (nothing listens there), one every
+ * --hold ms, so the node learns them one after the other. */
+static int mode_announce(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms + x->count * (x->hold_ms + 1000);
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    px_entry prev;
+    for (uint64_t k = 1; !rc && k <= x->count; k++) {
+        uint8_t body[1 + 10 + 1 + 8 * 17];
+        size_t len = 0;
+        body[len++] = 0x81;
+        body[len++] = 0xa9;
+        memcpy(body + len, "addresses", 9);
+        len += 9;
+        body[len++] = 0x98;
+        for (int i = 0; i < 8; i++) {
+            char a[24];
+            int w = snprintf(a, sizeof a, "127.0.0.1:%u", (unsigned)(40000 + k * 8 + (uint64_t)i));
+            body[len++] = (uint8_t)(0xa0 | w);
+            memcpy(body + len, a, (size_t)w);
+            len += (size_t)w;
+        }
+        px_entry e;
+        rc = make_kind(x, &e, k, k > 1 ? prev.id : NULL, 1000 + k, "address", body, len);
+        if (!rc)
+            rc = send_entries(pc, &e, 1, k == 1, deadline);
+        prev = e;
+        if (!rc && k < x->count)
+            rc = linger(pc, x->hold_ms);
+    }
+    if (!rc)
+        rc = linger(pc, 500);
+    pconn_free(pc);
+    if (!rc)
+        printf("announce ok: %llu announcements of 8 addresses each\n",
+               (unsigned long long)x->count);
+    return rc;
+}
+
+/* liar: claim in its clock to hold seq 1000000 of its own feed, send
+ * nothing, and stay --hold ms (`praxis sync --wait` must still finish). */
+static int mode_liar(const ctx *x)
+{
+    char sw[64] = "";
+    pconn *pc = NULL;
+    uint64_t deadline = now_ms() + x->timeout_ms + x->hold_ms;
+    int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
+    uint8_t msg[64] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
+                       'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x91, 0x92, 0xc4, 0x20};
+    size_t len = 22;
+    memcpy(msg + len, x->me.pk, 32);
+    len += 32;
+    msg[len++] = 0xce; /* uint32 1000000 */
+    msg[len++] = 0x00;
+    msg[len++] = 0x0f;
+    msg[len++] = 0x42;
+    msg[len++] = 0x40;
+    if (!rc)
+        rc = send_msg(pc, msg, len, deadline);
+    if (!rc)
+        rc = linger(pc, x->hold_ms);
+    pconn_free(pc);
+    if (!rc)
+        printf("liar ok: claimed seq 1000000 of its feed for %llu ms, sent nothing\n",
+               (unsigned long long)x->hold_ms);
+    return rc;
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 static const char usage[] =
@@ -1070,6 +1322,7 @@ static const char usage[] =
     "               [--mb M] [--timeout MS] [--partial] [--file FEED]\n"
     "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
     "      nohello | forge | chain | othernet | fork | slow | flood | relay |\n"
+    "      badrun | silent | strip | announce | liar |\n"
     "      bench-handshakes | bench-throughput\n"
     "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
 
@@ -1095,6 +1348,11 @@ static const mode modes[] = {
     {"slow", mode_slow, true},
     {"relay", mode_relay, true},
     {"flood", mode_flood, true},
+    {"badrun", mode_badrun, true},
+    {"silent", mode_silent, true},
+    {"strip", mode_strip, true},
+    {"announce", mode_announce, true},
+    {"liar", mode_liar, true},
     {"bench-handshakes", mode_bench_handshakes, true},
     {"bench-throughput", mode_bench_throughput, true},
 };
