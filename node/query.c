@@ -69,8 +69,8 @@ enum {
     X(data_version, "PRAGMA data_version")                                                         \
     X(case_row, "SELECT id, author, ts, country, stage, centre, start_year, end_year, "            \
                 "illustrative, version_no FROM rec_cases WHERE rid = ?1")                          \
-    X(snippet, "SELECT snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts "        \
-               "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
+    X(snippets, "SELECT rowid, snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts " \
+                "WHERE rec_cases_fts MATCH ?1 AND px_window(rowid) ORDER BY rowid")               \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
                 "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0) "                \
@@ -433,23 +433,6 @@ static void bind_case_filter(sqlite3_stmt *st, const px_case_filter *f)
         sqlite3_bind_null(st, 6);
 }
 
-static int snippet(qx *x, const char *fts, int64_t rowid, json_t *o)
-{
-    sqlite3_stmt *st = x->snippet;
-    int rc = PX_OK;
-    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rowid);
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
-        json_object_set_new(o, "snippet", jcol(st, 0));
-    else if (src == SQLITE_DONE)
-        json_object_set_new(o, "snippet", json_null());
-    else
-        rc = step_err(x, src, "making a snippet");
-    reset(st);
-    return rc;
-}
-
 /* ---- what the case search keeps until the store changes ------------------------- */
 
 /* Forget what was kept when anything was committed since: by another
@@ -614,6 +597,8 @@ typedef struct rank_ctx {
     const int64_t *len_rowid;
     const uint32_t *len_tokens;
     size_t nlen;
+    const int64_t *window; /* px_window: the rows wanted, ascending */
+    size_t nwindow;
 } rank_ctx;
 
 typedef struct rank_data { /* per query */
@@ -715,6 +700,25 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_contex
     sqlite3_result_double(ctx, -1.0 * score);
 }
 
+/* px_window(rowid): whether the row is one of the window's. FTS5 finds a
+ * row of a long doclist by walking it from the start (MATCH with rowid = ?
+ * cost 0.6 ms a row for a common word), so the snippets of a page come
+ * from one scan that makes a snippet only for these rows. */
+static void window_fn(sqlite3_context *ctx, int n, sqlite3_value **v)
+{
+    const rank_ctx *k = sqlite3_user_data(ctx);
+    int64_t rowid = n == 1 ? sqlite3_value_int64(v[0]) : 0;
+    size_t lo = 0, hi = k->nwindow;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->window[mid] < rowid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    sqlite3_result_int(ctx, lo < k->nwindow && k->window[lo] == rowid);
+}
+
 /* Register px_rank on x's connection. Its context belongs to the
  * connection (freed when it closes), so it never outlives what it points
  * to: qx sets it only for the length of a scan. */
@@ -739,6 +743,10 @@ static int register_rank(qx *x)
         x->rk = NULL;
         return px_store_error(x->store, src, "registering the case ranking");
     }
+    src = sqlite3_create_function_v2(x->db, "px_window", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, x->rk,
+                                     window_fn, NULL, NULL, NULL);
+    if (src != SQLITE_OK)
+        return px_store_error(x->store, src, "registering the case search's window");
     return PX_OK;
 }
 
@@ -790,7 +798,7 @@ static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_
         rc = load_lens(x);
     if (rc)
         return rc;
-    *x->rk = (rank_ctx){ok, nbits, x->len_rowid, x->len_tokens, x->nlen};
+    *x->rk = (rank_ctx){ok, nbits, x->len_rowid, x->len_tokens, x->nlen, NULL, 0};
     sqlite3_bind_text(x->fts_ranked, 1, fts, -1, SQLITE_STATIC);
     while (!rc && (src = sqlite3_step(x->fts_ranked)) == SQLITE_ROW) {
         if (sqlite3_column_type(x->fts_ranked, 1) == SQLITE_NULL)
@@ -829,10 +837,95 @@ static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_
         rc = step_err(x, src, "searching cases");
     reset(x->fts_ranked);
     *x->rk = (rank_ctx){0};
-    if (!rc && sr->nhits > 1)
-        qsort(sr->hits, sr->nhits, sizeof *sr->hits, cmp_hit);
     if (rc)
         search_res_free(sr);
+    return rc;
+}
+
+static void hit_swap(hit *a, hit *b)
+{
+    hit t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Move the best k of h[0..n) to the front, in order (a heap of the k best
+ * seen: sorting all of them took 3 ms for a common word). */
+static void top_hits(hit *h, size_t n, size_t k)
+{
+    if (k >= n) {
+        if (n > 1)
+            qsort(h, n, sizeof *h, cmp_hit);
+        return;
+    }
+    if (k == 0)
+        return;
+    /* h[0..k) a max-heap: its root is the worst of the best k so far */
+    for (size_t i = k / 2; i-- > 0;)
+        for (size_t p = i, c; (c = 2 * p + 1) < k; p = c) {
+            if (c + 1 < k && cmp_hit(&h[c + 1], &h[c]) > 0)
+                c++;
+            if (cmp_hit(&h[c], &h[p]) <= 0)
+                break;
+            hit_swap(&h[c], &h[p]);
+        }
+    for (size_t j = k; j < n; j++) {
+        if (cmp_hit(&h[j], &h[0]) >= 0)
+            continue;
+        hit_swap(&h[j], &h[0]);
+        for (size_t p = 0, c; (c = 2 * p + 1) < k; p = c) {
+            if (c + 1 < k && cmp_hit(&h[c + 1], &h[c]) > 0)
+                c++;
+            if (cmp_hit(&h[c], &h[p]) <= 0)
+                break;
+            hit_swap(&h[c], &h[p]);
+        }
+    }
+    qsort(h, k, sizeof *h, cmp_hit);
+}
+
+typedef struct win_row { /* a case shown: the row its snippet comes from */
+    int64_t rowid;
+    size_t at; /* its place in the window */
+} win_row;
+
+static int cmp_win_row(const void *pa, const void *pb)
+{
+    const win_row *a = pa, *b = pb;
+    return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
+}
+
+/* The snippets of rows[0..n) (rowids), in one scan. OUT snips[at]
+ * (malloc'd; NULL: none). */
+static int make_snippets(qx *x, const char *fts, win_row *rows, size_t n, char **snips)
+{
+    int64_t *want = calloc(n ? n : 1, sizeof *want);
+    int src, rc = want ? PX_OK : PX_ENOMEM;
+    if (rc)
+        return rc;
+    qsort(rows, n, sizeof *rows, cmp_win_row);
+    for (size_t i = 0; i < n; i++)
+        want[i] = rows[i].rowid;
+    x->rk->window = want;
+    x->rk->nwindow = n;
+    sqlite3_bind_text(x->snippets, 1, fts, -1, SQLITE_STATIC);
+    while (!rc && (src = sqlite3_step(x->snippets)) == SQLITE_ROW) {
+        win_row key = {sqlite3_column_int64(x->snippets, 0), 0};
+        win_row *w = bsearch(&key, rows, n, sizeof *rows, cmp_win_row);
+        const char *t = (const char *)sqlite3_column_text(x->snippets, 1);
+        /* one rowid may stand for several places only if a case repeats */
+        for (; w && w > rows && w[-1].rowid == key.rowid; w--)
+            ;
+        for (; !rc && w && w < rows + n && w->rowid == key.rowid; w++)
+            if (t && !snips[w->at] && !(snips[w->at] = strdup(t)))
+                rc = PX_ENOMEM;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = step_err(x, src, "making snippets");
+    reset(x->snippets);
+    x->rk->window = NULL;
+    x->rk->nwindow = 0;
+    free(want);
     return rc;
 }
 
@@ -878,6 +971,8 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
     px_buf fts = {0};
     int64_t *rids = NULL;
     search_res sr = {0};
+    win_row *win = NULL;
+    char (*langs)[24] = NULL, **snips = NULL;
     size_t nrids = 0, total = 0;
     size_t limit = f->limit ? f->limit : PX_QUERY_DEFAULT_LIMIT;
     json_t *cases = json_array();
@@ -893,6 +988,20 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
         rc = search_cases(x, f, (const char *)fts.data, &sr);
         total = sr.nhits;
         nrids = sr.nhits < limit ? sr.nhits : limit;
+        top_hits(sr.hits, sr.nhits, nrids);
+        if (!rc && nrids) {
+            win = calloc(nrids, sizeof *win);
+            langs = calloc(nrids, sizeof *langs);
+            snips = calloc(nrids, sizeof *snips);
+            if (!win || !langs || !snips)
+                rc = PX_ENOMEM;
+        }
+        for (size_t i = 0; !rc && i < nrids; i++) {
+            win[i].at = i;
+            rc = snippet_row(q, x, &sr, &sr.hits[i], &win[i].rowid, langs[i]);
+        }
+        if (!rc)
+            rc = make_snippets(x, (const char *)fts.data, win, nrids, snips);
     } else {
         rids = calloc(limit, sizeof *rids);
         if (!rids)
@@ -923,13 +1032,9 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
         if (rc)
             break;
         if (f->search) {
-            int64_t rowid = 0;
-            char lang[24];
             json_object_set_new(o, "rank", json_real(-sr.hits[i].rank));
-            rc = snippet_row(q, x, &sr, &sr.hits[i], &rowid, lang);
-            if (!rc)
-                rc = snippet(x, (const char *)fts.data, rowid, o);
-            json_object_set_new(o, "snippet_lang", jstr(lang));
+            json_object_set_new(o, "snippet", jstr(snips[i]));
+            json_object_set_new(o, "snippet_lang", jstr(langs[i]));
         } else {
             json_object_set_new(o, "rank", json_null());
             json_object_set_new(o, "snippet", json_null());
@@ -946,6 +1051,11 @@ out:
     if (!rc && !*out)
         rc = PX_ENOMEM;
     free(rids);
+    for (size_t i = 0; snips && i < nrids; i++)
+        free(snips[i]);
+    free(snips);
+    free(langs);
+    free(win);
     search_res_free(&sr);
     px_buf_free(&fts);
     return rc;
