@@ -696,7 +696,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_contex
     static const double k1 = 1.2, b = 0.75;
     double score = 0.0;
     for (int i = 0; i < d->nphrase; i++)
-        score += d->idf[i] * ((d->freq[i] * (k1 + 1.0)) / (d->freq[i] + k1 * (1 - b + b * D / d->avgdl)));
+        score += d->idf[i] * ((d->freq[i] * (k1 + 1.0)) /
+                              (d->freq[i] + k1 * (1 - b + b * D / d->avgdl)));
     sqlite3_result_double(ctx, -1.0 * score);
 }
 

@@ -669,7 +669,8 @@ int px_page_case(px_req *r)
     text_field(r, &rec, "transferability", px_t(r, "Transferability"), lang);
     related_results(r, &rec);
     versions(r, &rec, lang);
-    px_hf(r, "<section><h2>%s</h2><p class=\"own-link\"><a href=\"%s\">%s</a> · <a href=\"%s\">%s</a></p></section>",
+    px_hf(r, "<section><h2>%s</h2><p class=\"own-link\"><a href=\"%s\">%s</a> · "
+             "<a href=\"%s\">%s</a></p></section>",
           px_t(r, "This case study's own link"),
           px_req_url(r, px_req_printf(r, "/cases/%s", hex), "lang", lang, NULL),
           px_req_printf(r, "/cases/%s", hex), px_req_printf(r, "/api/cases/%s", hex),

@@ -55,7 +55,7 @@ static void pub(px_store *s, const char *kind, json_t *j, char id[65])
 
 static const char *const en[] = {"waiting", "queue", "online", "portal", "passport", "staff",
                                  "kiosk",   "rural", "survey", "mobile", "licence",  "pension"};
-static const char *const ru[] = {"очередь", "окно",    "портал", "паспорт",
+static const char *const ru[] = {"очередь", "окно",     "портал", "паспорт",
                                  "опрос",   "персонал", "услуга", "пенсия"};
 static const char *const channels[] = {"in person", "Online", "online", "phone"};
 
@@ -71,7 +71,8 @@ static json_t *words(const char *const *w, size_t n, int k)
     char buf[1024] = "";
     size_t len = 0;
     for (int i = 0; i < k; i++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "", w[rnd((unsigned)n)]);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "",
+                                w[rnd((unsigned)n)]);
     return json_string(buf);
 }
 
@@ -117,10 +118,11 @@ static size_t ref_search(px_store *s, const char *fts, const char *filter_sql, r
     char sql[1024];
     sqlite3_stmt *st = NULL;
     size_t n = 0;
-    snprintf(sql, sizeof sql,
-             "SELECT c.id, min(f.rank) FROM rec_cases_fts f JOIN rec_cases c ON c.rid = f.rowid / %d "
-             "WHERE rec_cases_fts MATCH ?1 AND c.live = 1 %s GROUP BY c.rid",
-             PX_INDEX_FTS_LANGS, filter_sql);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT c.id, min(f.rank) FROM rec_cases_fts f JOIN rec_cases c ON c.rid = f.rowid / %d "
+        "WHERE rec_cases_fts MATCH ?1 AND c.live = 1 %s GROUP BY c.rid",
+        PX_INDEX_FTS_LANGS, filter_sql);
     CHECK(sqlite3_prepare_v2(px_store_db(s), sql, -1, &st, NULL) == SQLITE_OK);
     sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
     while (st && sqlite3_step(st) == SQLITE_ROW && n < cap) {
@@ -134,7 +136,8 @@ static size_t ref_search(px_store *s, const char *fts, const char *filter_sql, r
 
 /* px_query_cases against ref_search: same total, the same cases in the
  * same order where ranks differ, and ranks equal to the bit. */
-static void check_against_sql(px_store *s, px_case_filter f, const char *fts, const char *filter_sql)
+static void check_against_sql(px_store *s, px_case_filter f, const char *fts,
+                              const char *filter_sql)
 {
     static ref want[4096];
     px_query q = {.store = s, .lang = "en"};
@@ -256,8 +259,8 @@ static void test_facets_and_filters(void)
     pub(s, "case",
         json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:i, s:[s]}", "title", "en",
                   "A zebra crossing", "ru", "Зебра", "summary", "en", "Zebra.", "ru",
-                  "Зебра у центра.", "country", "KZ", "stage", "idea", "start_year", 2013,
-                  "tags", "zebra"),
+                  "Зебра у центра.", "country", "KZ", "stage", "idea", "start_year", 2013, "tags",
+                  "zebra"),
         NULL);
     CHECK_RC(px_query_cases(&q, &f, &res), PX_OK);
     CHECK(json_integer_value(json_object_get(res, "total")) == 1);
@@ -274,8 +277,8 @@ static void test_facets_and_filters(void)
     /* ...and when another one does. */
     px_store *other = open_store();
     pub(other, "case",
-        json_pack("{s:{s:s}, s:{s:s}, s:s, s:s, s:i}", "title", "en", "Zebra two", "summary",
-                  "en", "Zebra again.", "country", "KZ", "stage", "idea", "start_year", 2013),
+        json_pack("{s:{s:s}, s:{s:s}, s:s, s:s, s:i}", "title", "en", "Zebra two", "summary", "en",
+                  "Zebra again.", "country", "KZ", "stage", "idea", "start_year", 2013),
         NULL);
     px_store_close(other);
     CHECK_RC(px_query_cases(&q, &f, &res), PX_OK);
