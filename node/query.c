@@ -900,7 +900,9 @@ static int cmp_win_row(const void *pa, const void *pb)
  * (malloc'd; NULL: none). */
 static int make_snippets(qx *x, const char *fts, win_row *rows, size_t n, char **snips)
 {
-    int64_t *want = calloc(n ? n : 1, sizeof *want);
+    if (n == 0)
+        return PX_OK;
+    int64_t *want = calloc(n, sizeof *want);
     int src, rc = want ? PX_OK : PX_ENOMEM;
     if (rc)
         return rc;
