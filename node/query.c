@@ -116,6 +116,9 @@ typedef struct qx {
     uint32_t *len_tokens;
     size_t nlen;
     bool have_lens;
+    char *idf_fts; /* the last search's FTS5 query, its words' IDF and the mean length */
+    double *idf, avgdl;
+    int nidf;
     struct rank_ctx *rk; /* px_rank's; owned by the connection */
 } qx;
 
@@ -131,6 +134,11 @@ static void qx_forget(qx *x)
     x->len_tokens = NULL;
     x->nlen = 0;
     x->have_lens = false;
+    free(x->idf_fts);
+    free(x->idf);
+    x->idf_fts = NULL;
+    x->idf = NULL;
+    x->nidf = 0;
 }
 
 static int register_rank(qx *x);
@@ -587,8 +595,10 @@ static int allowed_cases(qx *x, const px_case_filter *f, const uint8_t **bits, i
  * (schema/003_records.sql: title 10, summary 5, body 1, extra 3), computed
  * the same way to the last bit (test_index checks it against bm25 row by
  * row), but with each row's length from qx's table instead of a lookup in
- * FTS5's docsize table, which took 85 % of ranking a common word; and NULL
- * without any work for a case the filters exclude. */
+ * FTS5's docsize table, which took 85 % of ranking a common word; NULL
+ * without any work for a case the filters exclude; and the IDF of the words
+ * of the last search kept until the store changes (FTS5 counts the rows of
+ * each word again for every query: 2 ms for a common one). */
 static const double rank_weights[] = {10.0, 5.0, 1.0, 3.0, 0.0, 0.0};
 
 typedef struct rank_ctx {
@@ -599,6 +609,12 @@ typedef struct rank_ctx {
     size_t nlen;
     const int64_t *window; /* px_window: the rows wanted, ascending */
     size_t nwindow;
+    const double *idf; /* known IDF of the query's phrases (nidf), or NULL */
+    int nidf;
+    double avgdl;
+    double *got_idf; /* what the scan computed (malloc'd), for qx to keep */
+    int got_nidf;
+    double got_avgdl;
 } rank_ctx;
 
 typedef struct rank_data { /* per query */
@@ -615,7 +631,8 @@ static int count_hit(const Fts5ExtensionApi *api, Fts5Context *fc, void *ctx)
     return SQLITE_OK;
 }
 
-static int rank_data_make(const Fts5ExtensionApi *api, Fts5Context *fc, rank_data **out)
+static int rank_data_make(const Fts5ExtensionApi *api, Fts5Context *fc, rank_ctx *k,
+                          rank_data **out)
 {
     int np = api->xPhraseCount(fc);
     sqlite3_int64 nrow = 0, ntok = 0;
@@ -625,11 +642,18 @@ static int rank_data_make(const Fts5ExtensionApi *api, Fts5Context *fc, rank_dat
     d->nphrase = np;
     d->idf = (double *)(d + 1);
     d->freq = d->idf + (np > 0 ? np : 1);
-    int rc = api->xRowCount(fc, &nrow);
-    if (rc == SQLITE_OK)
-        rc = api->xColumnTotalSize(fc, -1, &ntok);
-    if (rc == SQLITE_OK)
-        d->avgdl = (double)ntok / (double)nrow;
+    int rc = SQLITE_OK;
+    if (k->idf && k->nidf == np) { /* the same query since the store last changed */
+        memcpy(d->idf, k->idf, sizeof(double) * (size_t)np);
+        d->avgdl = k->avgdl;
+        np = 0;
+    } else {
+        rc = api->xRowCount(fc, &nrow);
+        if (rc == SQLITE_OK)
+            rc = api->xColumnTotalSize(fc, -1, &ntok);
+        if (rc == SQLITE_OK)
+            d->avgdl = (double)ntok / (double)nrow;
+    }
     for (int i = 0; rc == SQLITE_OK && i < np; i++) {
         int64_t nhit = 0;
         rc = api->xQueryPhrase(fc, i, &nhit, count_hit);
@@ -641,6 +665,11 @@ static int rank_data_make(const Fts5ExtensionApi *api, Fts5Context *fc, rank_dat
         sqlite3_free(d);
         return rc;
     }
+    if (k->ok && np > 0 && !k->got_idf && (k->got_idf = malloc(sizeof(double) * (size_t)np))) {
+        memcpy(k->got_idf, d->idf, sizeof(double) * (size_t)np);
+        k->got_nidf = np;
+        k->got_avgdl = d->avgdl;
+    }
     rc = api->xSetAuxdata(fc, d, sqlite3_free); /* frees d itself on failure */
     *out = rc == SQLITE_OK ? d : NULL;
     return rc;
@@ -651,14 +680,14 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_contex
 {
     (void)nval;
     (void)val;
-    const rank_ctx *k = api->xUserData(fc);
+    rank_ctx *k = api->xUserData(fc);
     int64_t rowid = api->xRowid(fc);
     if (k->ok && !bit(k->ok, k->nbits, rowid / PX_INDEX_FTS_LANGS)) {
         sqlite3_result_null(ctx);
         return;
     }
     rank_data *d = api->xGetAuxdata(fc, 0);
-    int rc = d ? SQLITE_OK : rank_data_make(api, fc, &d), ninst = 0;
+    int rc = d ? SQLITE_OK : rank_data_make(api, fc, k, &d), ninst = 0;
     if (rc == SQLITE_OK) {
         memset(d->freq, 0, sizeof(double) * (size_t)(d->nphrase > 0 ? d->nphrase : 1));
         rc = api->xInstCount(fc, &ninst);
@@ -799,7 +828,9 @@ static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_
         rc = load_lens(x);
     if (rc)
         return rc;
-    *x->rk = (rank_ctx){ok, nbits, x->len_rowid, x->len_tokens, x->nlen, NULL, 0};
+    bool known = x->idf_fts && strcmp(x->idf_fts, fts) == 0;
+    *x->rk = (rank_ctx){ok,   nbits,      x->len_rowid, x->len_tokens, x->nlen, NULL, 0,
+                        known ? x->idf : NULL, x->nidf, x->avgdl,    NULL,     0,    0};
     sqlite3_bind_text(x->fts_ranked, 1, fts, -1, SQLITE_STATIC);
     while (!rc && (src = sqlite3_step(x->fts_ranked)) == SQLITE_ROW) {
         if (sqlite3_column_type(x->fts_ranked, 1) == SQLITE_NULL)
@@ -837,6 +868,19 @@ static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_
     if (!rc && src != SQLITE_DONE)
         rc = step_err(x, src, "searching cases");
     reset(x->fts_ranked);
+    if (x->rk->got_idf) { /* keep the IDF for this query until the store changes */
+        char *key = strdup(fts);
+        if (key) {
+            free(x->idf_fts);
+            free(x->idf);
+            x->idf_fts = key;
+            x->idf = x->rk->got_idf;
+            x->nidf = x->rk->got_nidf;
+            x->avgdl = x->rk->got_avgdl;
+        } else {
+            free(x->rk->got_idf);
+        }
+    }
     *x->rk = (rank_ctx){0};
     if (rc)
         search_res_free(sr);
