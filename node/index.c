@@ -42,6 +42,8 @@
                 "end_year, illustrative, prev_rid, version_no) "                                   \
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")                           \
     X(case_tag, "INSERT OR IGNORE INTO rec_case_tags (tag, rid) VALUES (?1, ?2)")                  \
+    X(case_service, "INSERT OR IGNORE INTO rec_case_services (service, rid) VALUES (?1, ?2)")      \
+    X(case_channel, "INSERT OR IGNORE INTO rec_case_channels (channel, rid) VALUES (?1, ?2)")      \
     X(case_fts, "INSERT INTO rec_cases_fts (rowid, title, summary, body, extra, case_rid, lang) "  \
                 "VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)")                                             \
     X(ind_put,                                                                                     \
@@ -479,6 +481,21 @@ static int case_fulltext(const ix *x, const msgpack_object *root, int64_t rid)
     return rc;
 }
 
+/* One row of st (value, rid) per string of the array a (tags, services,
+ * channels). */
+static int case_list(const ix *x, sqlite3_stmt *st, const msgpack_object *a, int64_t rid,
+                     const char *what)
+{
+    int rc = PX_OK;
+    for (uint32_t i = 0; !rc && a && a->type == MSGPACK_OBJECT_ARRAY && i < a->via.array.size;
+         i++) {
+        bind_str(st, 1, &a->via.array.ptr[i]);
+        sqlite3_bind_int64(st, 2, rid);
+        rc = run(x, st, what);
+    }
+    return rc;
+}
+
 static int index_case(const ix *x, const px_entry *e, const msgpack_object *root)
 {
     versioned v = versions_of(x, true);
@@ -506,13 +523,14 @@ static int index_case(const ix *x, const px_entry *e, const msgpack_object *root
         return rc;
     int64_t rid = sqlite3_last_insert_rowid(x->db);
     rc = ref_put(x, e, "case", rid);
-    const msgpack_object *tags = px_record_get(root, "tags");
-    for (uint32_t i = 0;
-         !rc && tags && tags->type == MSGPACK_OBJECT_ARRAY && i < tags->via.array.size; i++) {
-        bind_str(x->case_tag, 1, &tags->via.array.ptr[i]);
-        sqlite3_bind_int64(x->case_tag, 2, rid);
-        rc = run(x, x->case_tag, "indexing a case's tags");
-    }
+    if (!rc)
+        rc = case_list(x, x->case_tag, px_record_get(root, "tags"), rid, "indexing a case's tags");
+    if (!rc)
+        rc = case_list(x, x->case_service, px_record_get(root, "services"), rid,
+                       "indexing a case's services");
+    if (!rc)
+        rc = case_list(x, x->case_channel, px_record_get(root, "channels"), rid,
+                       "indexing a case's channels");
     if (!rc)
         rc = case_fulltext(x, root, rid);
     if (!rc && prev)
@@ -1008,7 +1026,8 @@ static int rebuild(px_store *s, bool only_if_needed, px_index_stats *stats, bool
     w.x = x;
     int src = sqlite3_exec(x->db,
                            "DELETE FROM rec_index; DELETE FROM rec_cases; "
-                           "DELETE FROM rec_case_tags; DELETE FROM rec_cases_fts; "
+                           "DELETE FROM rec_case_tags; DELETE FROM rec_case_services; "
+                           "DELETE FROM rec_case_channels; DELETE FROM rec_cases_fts; "
                            "DELETE FROM rec_indicators; DELETE FROM rec_benchmarks; "
                            "DELETE FROM rec_crosswalks; DELETE FROM rec_aggregates; "
                            "DELETE FROM rec_retractions;"

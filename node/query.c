@@ -51,7 +51,10 @@ enum {
 
 #define CASE_FILTER                                                                                \
     "(?1 IS NULL OR c.country = ?1) AND (?2 IS NULL OR c.stage = ?2) AND (?3 IS NULL OR EXISTS "   \
-    "(SELECT 1 FROM rec_case_tags t WHERE t.tag = ?3 AND t.rid = c.rid))"
+    "(SELECT 1 FROM rec_case_tags t WHERE t.tag = ?3 AND t.rid = c.rid)) AND (?4 IS NULL OR "      \
+    "EXISTS (SELECT 1 FROM rec_case_services s WHERE s.service = ?4 AND s.rid = c.rid)) AND "     \
+    "(?5 IS NULL OR EXISTS (SELECT 1 FROM rec_case_channels h WHERE h.channel = ?5 AND "          \
+    "h.rid = c.rid)) AND (?6 IS NULL OR c.start_year = ?6)"
 
 #define STMTS(X)                                                                                   \
     X(cases_list, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER                \
@@ -59,12 +62,15 @@ enum {
     X(cases_max, "SELECT max(rid) FROM rec_cases")                                                 \
     X(cases_ok, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER)                 \
     X(fts_all, "SELECT rowid FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1")                     \
-    X(fts_ranked, "SELECT rowid, lang, rank FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1 "      \
-                  "ORDER BY rank LIMIT ?2")                                                        \
+    X(fts_ranked, "SELECT rowid, px_rank(rec_cases_fts) FROM rec_cases_fts WHERE "                \
+                  "rec_cases_fts MATCH ?1 ORDER BY rowid")                                         \
+    X(fts_lang, "SELECT lang FROM rec_cases_fts WHERE rowid = ?1")                                 \
+    X(fts_sizes, "SELECT id, sz FROM rec_cases_fts_docsize ORDER BY id")                           \
+    X(data_version, "PRAGMA data_version")                                                         \
     X(case_row, "SELECT id, author, ts, country, stage, centre, start_year, end_year, "            \
                 "illustrative, version_no FROM rec_cases WHERE rid = ?1")                          \
-    X(snippet, "SELECT snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts "        \
-               "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
+    X(snippets, "SELECT rowid, snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts " \
+                "WHERE rec_cases_fts MATCH ?1 AND px_window(rowid) ORDER BY rowid")               \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
                 "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0) "                \
@@ -98,7 +104,44 @@ typedef struct qx {
 #define STMT_FIELD(name, sql) sqlite3_stmt *name;
     STMTS(STMT_FIELD)
 #undef STMT_FIELD
+    /* What the case search keeps between calls, until the store changes
+     * (seen_version, seen_changes): the cases the last filter allowed, and
+     * the length in tokens of every full-text row (ranking reads it for
+     * every match; from SQLite it costs a lookup per row). */
+    int64_t seen_version, seen_changes;
+    char *ok_key; /* the filter ok is for, or NULL */
+    uint8_t *ok;  /* bitmap over rec_cases rids */
+    int64_t ok_nbits;
+    int64_t *len_rowid; /* full-text rowids, ascending */
+    uint32_t *len_tokens;
+    size_t nlen;
+    bool have_lens;
+    char *idf_fts; /* the last search's FTS5 query, its words' IDF and the mean length */
+    double *idf, avgdl;
+    int nidf;
+    struct rank_ctx *rk; /* px_rank's; owned by the connection */
 } qx;
+
+static void qx_forget(qx *x)
+{
+    free(x->ok_key);
+    free(x->ok);
+    free(x->len_rowid);
+    free(x->len_tokens);
+    x->ok_key = NULL;
+    x->ok = NULL;
+    x->len_rowid = NULL;
+    x->len_tokens = NULL;
+    x->nlen = 0;
+    x->have_lens = false;
+    free(x->idf_fts);
+    free(x->idf);
+    x->idf_fts = NULL;
+    x->idf = NULL;
+    x->nidf = 0;
+}
+
+static int register_rank(qx *x);
 
 static void qx_free(void *state)
 {
@@ -108,6 +151,7 @@ static void qx_free(void *state)
 #define STMT_FINALIZE(name, sql) sqlite3_finalize(x->name);
     STMTS(STMT_FINALIZE)
 #undef STMT_FINALIZE
+    qx_forget(x);
     free(x);
 }
 
@@ -124,6 +168,8 @@ static int state(px_store *s, qx **out)
         return PX_ENOMEM;
     x->store = s;
     x->db = px_store_db(s);
+    x->seen_version = x->seen_changes = -1;
+    rc = register_rank(x);
 #define STMT_PREPARE(name, sql)                                                                    \
     if (!rc) {                                                                                     \
         int src_ = sqlite3_prepare_v3(x->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &x->name, NULL);  \
@@ -317,76 +363,6 @@ static bool lang_suits(const char *tag, const char *lang)
     return a == b && strncmp(tag, lang, a) == 0;
 }
 
-typedef struct hit {
-    int64_t rid;
-    double rank;
-    int64_t rowid;   /* the FTS row for the snippet */
-    bool lang_suits; /* that row is in the reader's language */
-    char lang[24];   /* that row's language */
-} hit;
-
-/* A set of case rids seen, mapping to their index in hits (or -1). */
-typedef struct rid_set {
-    int64_t *keys;
-    long *vals;
-    size_t cap, n;
-} rid_set;
-
-static int set_grow(rid_set *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    int64_t *keys = calloc(cap, sizeof *keys);
-    long *vals = calloc(cap, sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
-        return PX_ENOMEM;
-    }
-    for (size_t i = 0; i < s->cap; i++) {
-        if (s->keys[i] == 0)
-            continue;
-        size_t h = (size_t)((uint64_t)s->keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
-        while (keys[h])
-            h = (h + 1) & (cap - 1);
-        keys[h] = s->keys[i];
-        vals[h] = s->vals[i];
-    }
-    free(s->keys);
-    free(s->vals);
-    s->keys = keys;
-    s->vals = vals;
-    s->cap = cap;
-    return PX_OK;
-}
-
-/* Find rid (rids are >= 1). OUT *slot. Returns true if it was there;
- * otherwise adds it with value -2 (the caller sets the value). */
-static int set_find_add(rid_set *s, int64_t rid, long **slot, bool *found)
-{
-    if ((s->n + 1) * 2 > s->cap) {
-        int rc = set_grow(s);
-        if (rc)
-            return rc;
-    }
-    size_t h = (size_t)((uint64_t)rid * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
-    while (s->keys[h] && s->keys[h] != rid)
-        h = (h + 1) & (s->cap - 1);
-    *found = s->keys[h] == rid;
-    if (!*found) {
-        s->keys[h] = rid;
-        s->vals[h] = -2;
-        s->n++;
-    }
-    *slot = &s->vals[h];
-    return PX_OK;
-}
-
-static void set_free(rid_set *s)
-{
-    free(s->keys);
-    free(s->vals);
-}
-
 /* The JSON of one case (row rid of rec_cases). */
 static int case_json(const px_query *q, qx *x, int64_t rid, json_t **out)
 {
@@ -457,32 +433,134 @@ static void bind_case_filter(sqlite3_stmt *st, const px_case_filter *f)
     bind_opt(st, 1, f->country);
     bind_opt(st, 2, f->stage);
     bind_opt(st, 3, f->tag);
+    bind_opt(st, 4, f->service);
+    bind_opt(st, 5, f->channel);
+    if (f->start_year)
+        sqlite3_bind_int64(st, 6, f->start_year);
+    else
+        sqlite3_bind_null(st, 6);
 }
 
-static int snippet(qx *x, const char *fts, int64_t rowid, json_t *o)
+/* ---- what the case search keeps until the store changes ------------------------- */
+
+/* Forget what was kept when anything was committed since: by another
+ * connection (PRAGMA data_version) or by this one (total changes). */
+static int check_fresh(qx *x)
 {
-    sqlite3_stmt *st = x->snippet;
-    int rc = PX_OK;
-    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rowid);
-    int src = sqlite3_step(st);
+    int64_t v = -1, c = sqlite3_total_changes64(x->db);
+    int src = sqlite3_step(x->data_version);
     if (src == SQLITE_ROW)
-        json_object_set_new(o, "snippet", jcol(st, 0));
-    else if (src == SQLITE_DONE)
-        json_object_set_new(o, "snippet", json_null());
-    else
-        rc = step_err(x, src, "making a snippet");
-    reset(st);
-    return rc;
+        v = sqlite3_column_int64(x->data_version, 0);
+    reset(x->data_version);
+    if (src != SQLITE_ROW)
+        return step_err(x, src, "reading the store's data version");
+    if (v != x->seen_version || c != x->seen_changes) {
+        qx_forget(x);
+        x->seen_version = v;
+        x->seen_changes = c;
+    }
+    return PX_OK;
+}
+
+/* A varint as SQLite and FTS5 write them. Returns its length, 0 if it runs
+ * past end. */
+static size_t get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (size_t i = 0; i < 9; i++) {
+        if (p + i >= end)
+            return 0;
+        if (i == 8) {
+            *v = (*v << 8) | p[i];
+            return 9;
+        }
+        *v = (*v << 7) | (p[i] & 0x7f);
+        if (!(p[i] & 0x80))
+            return i + 1;
+    }
+    return 0;
+}
+
+/* The length in tokens of every full-text row, from FTS5's docsize table
+ * (one varint per column; a row whose sizes do not parse is left out, and
+ * px_rank asks FTS5 for it). */
+static int load_lens(qx *x)
+{
+    size_t cap = 0;
+    int src, rc = PX_OK;
+    if (x->have_lens)
+        return PX_OK;
+    while (!rc && (src = sqlite3_step(x->fts_sizes)) == SQLITE_ROW) {
+        const uint8_t *p = sqlite3_column_blob(x->fts_sizes, 1);
+        const uint8_t *end = p + sqlite3_column_bytes(x->fts_sizes, 1);
+        uint64_t sum = 0, v;
+        bool ok = p != NULL;
+        for (size_t n; ok && p < end; p += n) {
+            n = get_varint(p, end, &v);
+            ok = n > 0 && v <= UINT32_MAX;
+            sum += v;
+        }
+        if (!ok || sum > UINT32_MAX)
+            continue;
+        if (x->nlen == cap) {
+            cap = cap ? cap * 2 : 4096;
+            int64_t *r = realloc(x->len_rowid, cap * sizeof *r);
+            if (r)
+                x->len_rowid = r;
+            uint32_t *t = r ? realloc(x->len_tokens, cap * sizeof *t) : NULL;
+            if (t)
+                x->len_tokens = t;
+            if (!r || !t) {
+                rc = PX_ENOMEM;
+                break;
+            }
+        }
+        x->len_rowid[x->nlen] = sqlite3_column_int64(x->fts_sizes, 0);
+        x->len_tokens[x->nlen++] = (uint32_t)sum;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = step_err(x, src, "reading the lengths of the case texts");
+    reset(x->fts_sizes);
+    if (rc) {
+        free(x->len_rowid);
+        free(x->len_tokens);
+        x->len_rowid = NULL;
+        x->len_tokens = NULL;
+        x->nlen = 0;
+        return rc;
+    }
+    x->have_lens = true;
+    return PX_OK;
+}
+
+static bool bit(const uint8_t *bits, int64_t n, int64_t i)
+{
+    return i >= 0 && i < n && (bits[i / 8] & (1u << (i % 8)));
 }
 
 /* The cases a listing may show (live, matching the filters), as a bitmap
- * over rec_cases rids. OUT *bits (caller frees), *nbits. */
-static int allowed_cases(qx *x, const px_case_filter *f, uint8_t **bits, int64_t *nbits)
+ * over rec_cases rids, kept for the next call with the same filter. OUT
+ * *bits (owned by x), *nbits. */
+static int allowed_cases(qx *x, const px_case_filter *f, const uint8_t **bits, int64_t *nbits)
 {
+    char key[1024], year[24] = "";
     int rc = PX_OK, src;
     int64_t max = 0;
-    *bits = NULL;
+    if (f->start_year)
+        snprintf(year, sizeof year, "%lld", (long long)f->start_year);
+    int kn = snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
+                      f->country ? f->country : "", f->stage ? f->stage : "", f->tag ? f->tag : "",
+                      f->service ? f->service : "", f->channel ? f->channel : "", year);
+    bool keep = kn > 0 && (size_t)kn < sizeof key; /* long filters: not kept */
+    if (keep && x->ok_key && strcmp(x->ok_key, key) == 0) {
+        *bits = x->ok;
+        *nbits = x->ok_nbits;
+        return PX_OK;
+    }
+    free(x->ok_key);
+    free(x->ok);
+    x->ok_key = NULL;
+    x->ok = NULL;
     src = sqlite3_step(x->cases_max);
     if (src == SQLITE_ROW)
         max = sqlite3_column_int64(x->cases_max, 0);
@@ -491,101 +569,446 @@ static int allowed_cases(qx *x, const px_case_filter *f, uint8_t **bits, int64_t
     reset(x->cases_max);
     if (rc)
         return rc;
-    *nbits = max + 1;
-    *bits = calloc((size_t)(*nbits / 8 + 1), 1);
-    if (!*bits)
+    x->ok_nbits = max + 1;
+    x->ok = calloc((size_t)(x->ok_nbits / 8 + 1), 1);
+    if (!x->ok)
         return PX_ENOMEM;
     bind_case_filter(x->cases_ok, f);
     while ((src = sqlite3_step(x->cases_ok)) == SQLITE_ROW) {
         int64_t rid = sqlite3_column_int64(x->cases_ok, 0);
-        if (rid >= 0 && rid < *nbits)
-            (*bits)[rid / 8] |= (uint8_t)(1u << (rid % 8));
+        if (rid >= 0 && rid < x->ok_nbits)
+            x->ok[rid / 8] |= (uint8_t)(1u << (rid % 8));
     }
     if (src != SQLITE_DONE)
         rc = step_err(x, src, "filtering cases");
     reset(x->cases_ok);
+    if (!rc && keep)
+        x->ok_key = strdup(key); /* not kept when out of memory: computed again */
+    *bits = x->ok;
+    *nbits = x->ok_nbits;
     return rc;
 }
 
-static bool bit(const uint8_t *bits, int64_t n, int64_t i)
+/* ---- ranking: px_rank ----------------------------------------------------------- */
+
+/* px_rank(rec_cases_fts) is FTS5's bm25 with the weights of the table's rank
+ * (schema/003_records.sql: title 10, summary 5, body 1, extra 3), computed
+ * the same way to the last bit (test_index checks it against bm25 row by
+ * row), but with each row's length from qx's table instead of a lookup in
+ * FTS5's docsize table, which took 85 % of ranking a common word; NULL
+ * without any work for a case the filters exclude; and the IDF of the words
+ * of the last search kept until the store changes (FTS5 counts the rows of
+ * each word again for every query: 2 ms for a common one). */
+static const double rank_weights[] = {10.0, 5.0, 1.0, 3.0, 0.0, 0.0};
+
+typedef struct rank_ctx {
+    const uint8_t *ok; /* during a scan: the cases that count */
+    int64_t nbits;
+    const int64_t *len_rowid;
+    const uint32_t *len_tokens;
+    size_t nlen;
+    const int64_t *window; /* px_window: the rows wanted, ascending */
+    size_t nwindow;
+    const double *idf; /* known IDF of the query's phrases (nidf), or NULL */
+    int nidf;
+    double avgdl;
+    double *got_idf; /* what the scan computed (malloc'd), for qx to keep */
+    int got_nidf;
+    double got_avgdl;
+} rank_ctx;
+
+typedef struct rank_data { /* per query */
+    int nphrase;
+    double avgdl;
+    double *idf, *freq;
+} rank_data;
+
+static int count_hit(const Fts5ExtensionApi *api, Fts5Context *fc, void *ctx)
 {
-    return i >= 0 && i < n && (bits[i / 8] & (1u << (i % 8)));
+    (void)api;
+    (void)fc;
+    (*(int64_t *)ctx)++;
+    return SQLITE_OK;
 }
 
-/* Full-text search: count the matching cases from the index alone (the
- * rowids say which case a row belongs to), then rank a window of the best
- * rows, growing it until `limit` cases are found or none are left. */
-static int search_cases(const px_query *q, qx *x, const px_case_filter *f, const char *fts,
-                        size_t limit, hit *hits, size_t *nhits, size_t *total)
+static int rank_data_make(const Fts5ExtensionApi *api, Fts5Context *fc, rank_ctx *k,
+                          rank_data **out)
 {
-    uint8_t *ok = NULL, *seen = NULL;
-    int64_t nbits = 0;
-    rid_set in_hits = {0};
+    int np = api->xPhraseCount(fc);
+    sqlite3_int64 nrow = 0, ntok = 0;
+    rank_data *d = sqlite3_malloc64(sizeof *d + 2 * (size_t)(np > 0 ? np : 1) * sizeof(double));
+    if (!d)
+        return SQLITE_NOMEM;
+    d->nphrase = np;
+    d->idf = (double *)(d + 1);
+    d->freq = d->idf + (np > 0 ? np : 1);
+    int rc = SQLITE_OK;
+    if (k->idf && k->nidf == np) { /* the same query since the store last changed */
+        memcpy(d->idf, k->idf, sizeof(double) * (size_t)np);
+        d->avgdl = k->avgdl;
+        np = 0;
+    } else {
+        rc = api->xRowCount(fc, &nrow);
+        if (rc == SQLITE_OK)
+            rc = api->xColumnTotalSize(fc, -1, &ntok);
+        if (rc == SQLITE_OK)
+            d->avgdl = (double)ntok / (double)nrow;
+    }
+    for (int i = 0; rc == SQLITE_OK && i < np; i++) {
+        int64_t nhit = 0;
+        rc = api->xQueryPhrase(fc, i, &nhit, count_hit);
+        /* IDF as bm25 has it, never below 1e-6 (a word in most rows). */
+        double idf = log((nrow - nhit + 0.5) / (nhit + 0.5));
+        d->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_free(d);
+        return rc;
+    }
+    if (k->ok && np > 0 && !k->got_idf && (k->got_idf = malloc(sizeof(double) * (size_t)np))) {
+        memcpy(k->got_idf, d->idf, sizeof(double) * (size_t)np);
+        k->got_nidf = np;
+        k->got_avgdl = d->avgdl;
+    }
+    rc = api->xSetAuxdata(fc, d, sqlite3_free); /* frees d itself on failure */
+    *out = rc == SQLITE_OK ? d : NULL;
+    return rc;
+}
+
+static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx, int nval,
+                    sqlite3_value **val)
+{
+    (void)nval;
+    (void)val;
+    rank_ctx *k = api->xUserData(fc);
+    int64_t rowid = api->xRowid(fc);
+    if (k->ok && !bit(k->ok, k->nbits, rowid / PX_INDEX_FTS_LANGS)) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    rank_data *d = api->xGetAuxdata(fc, 0);
+    int rc = d ? SQLITE_OK : rank_data_make(api, fc, k, &d), ninst = 0;
+    if (rc == SQLITE_OK) {
+        memset(d->freq, 0, sizeof(double) * (size_t)(d->nphrase > 0 ? d->nphrase : 1));
+        rc = api->xInstCount(fc, &ninst);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
+        int ip, ic, io;
+        rc = api->xInst(fc, i, &ip, &ic, &io);
+        if (rc == SQLITE_OK && ip >= 0 && ip < d->nphrase)
+            d->freq[ip] += (ic >= 0 && (size_t)ic < sizeof rank_weights / sizeof rank_weights[0])
+                               ? rank_weights[ic]
+                               : 1.0;
+    }
+    double D = -1;
+    if (rc == SQLITE_OK && k->len_rowid) { /* binary search */
+        size_t lo = 0, hi = k->nlen;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (k->len_rowid[mid] < rowid)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < k->nlen && k->len_rowid[lo] == rowid)
+            D = (double)k->len_tokens[lo];
+    }
+    if (rc == SQLITE_OK && D < 0) {
+        int ntok = 0;
+        rc = api->xColumnSize(fc, -1, &ntok);
+        D = (double)ntok;
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    static const double k1 = 1.2, b = 0.75;
+    double score = 0.0;
+    for (int i = 0; i < d->nphrase; i++)
+        score += d->idf[i] * ((d->freq[i] * (k1 + 1.0)) /
+                              (d->freq[i] + k1 * (1 - b + b * D / d->avgdl)));
+    sqlite3_result_double(ctx, -1.0 * score);
+}
+
+/* px_window(rowid): whether the row is one of the window's. FTS5 finds a
+ * row of a long doclist by walking it from the start (MATCH with rowid = ?
+ * cost 0.6 ms a row for a common word), so the snippets of a page come
+ * from one scan that makes a snippet only for these rows. */
+static void window_fn(sqlite3_context *ctx, int n, sqlite3_value **v)
+{
+    const rank_ctx *k = sqlite3_user_data(ctx);
+    int64_t rowid = n == 1 ? sqlite3_value_int64(v[0]) : 0;
+    size_t lo = 0, hi = k->nwindow;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->window[mid] < rowid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    sqlite3_result_int(ctx, lo < k->nwindow && k->window[lo] == rowid);
+}
+
+/* Register px_rank on x's connection. Its context belongs to the
+ * connection (freed when it closes), so it never outlives what it points
+ * to: qx sets it only for the length of a scan. */
+static int register_rank(qx *x)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(x->db, "SELECT fts5(?1)", -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (!api || api->iVersion < 2)
+        return px_err_set(PX_ESTORE, "SQLite has no FTS5 extension API (version 2 or later)");
+    x->rk = calloc(1, sizeof *x->rk);
+    if (!x->rk)
+        return PX_ENOMEM;
+    src = api->xCreateFunction(api, "px_rank", x->rk, rank_fn, free);
+    if (src != SQLITE_OK) { /* xDestroy is not called then */
+        free(x->rk);
+        x->rk = NULL;
+        return px_store_error(x->store, src, "registering the case ranking");
+    }
+    src = sqlite3_create_function_v2(x->db, "px_window", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, x->rk,
+                                     window_fn, NULL, NULL, NULL);
+    if (src != SQLITE_OK)
+        return px_store_error(x->store, src, "registering the case search's window");
+    return PX_OK;
+}
+
+/* ---- full-text search ------------------------------------------------------------ */
+
+typedef struct mrow { /* a matching full-text row */
+    int64_t rowid;
+    double rank; /* bm25: lower is better */
+} mrow;
+
+typedef struct hit { /* a matching case: its rows are rows[row0 .. row0 + nrows) */
+    int64_t rid;
+    double rank; /* its best row's */
+    size_t row0, nrows;
+} hit;
+
+static int cmp_hit(const void *pa, const void *pb)
+{
+    const hit *a = pa, *b = pb;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->rid < b->rid ? -1 : a->rid > b->rid;
+}
+
+typedef struct search_res {
+    mrow *rows;
+    hit *hits; /* every matching case, the best first */
+    size_t nrows, nhits;
+} search_res;
+
+static void search_res_free(search_res *sr)
+{
+    free(sr->rows);
+    free(sr->hits);
+    memset(sr, 0, sizeof *sr);
+}
+
+/* Full-text search: one scan of the matches in rowid order (a case's rows
+ * are neighbours), each ranked by px_rank unless the filters exclude its
+ * case; the cases sorted by their best row. */
+static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_res *sr)
+{
+    const uint8_t *ok;
+    int64_t nbits;
+    size_t rcap = 0, hcap = 0;
     int src, rc = allowed_cases(x, f, &ok, &nbits);
-    *nhits = *total = 0;
-    if (!rc) {
-        seen = calloc((size_t)(nbits / 8 + 1), 1);
-        rc = seen ? PX_OK : PX_ENOMEM;
-    }
+    memset(sr, 0, sizeof *sr);
+    if (!rc)
+        rc = load_lens(x);
     if (rc)
-        goto out;
-    sqlite3_bind_text(x->fts_all, 1, fts, -1, SQLITE_STATIC);
-    while ((src = sqlite3_step(x->fts_all)) == SQLITE_ROW) {
-        int64_t rid = sqlite3_column_int64(x->fts_all, 0) / PX_INDEX_FTS_LANGS;
-        if (bit(ok, nbits, rid) && !bit(seen, nbits, rid)) {
-            seen[rid / 8] |= (uint8_t)(1u << (rid % 8));
-            (*total)++;
-        }
-    }
-    if (src != SQLITE_DONE)
-        rc = step_err(x, src, "searching cases");
-    reset(x->fts_all);
-    size_t want = limit < *total ? limit : *total;
-    for (int64_t window = (int64_t)want * 3 + 32; !rc && *nhits < want; window *= 4) {
-        int64_t rows = 0;
-        *nhits = 0;
-        set_free(&in_hits);
-        memset(&in_hits, 0, sizeof in_hits);
-        sqlite3_bind_text(x->fts_ranked, 1, fts, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(x->fts_ranked, 2, window);
-        while (!rc && (src = sqlite3_step(x->fts_ranked)) == SQLITE_ROW) {
-            rows++;
-            int64_t rowid = sqlite3_column_int64(x->fts_ranked, 0);
-            int64_t rid = rowid / PX_INDEX_FTS_LANGS;
-            if (!bit(ok, nbits, rid))
-                continue;
-            const char *lang = (const char *)sqlite3_column_text(x->fts_ranked, 1);
-            bool suits = lang_suits(lang, q->lang);
-            long *slot;
-            bool found;
-            rc = set_find_add(&in_hits, rid, &slot, &found);
-            if (rc)
+        return rc;
+    bool known = x->idf_fts && strcmp(x->idf_fts, fts) == 0;
+    *x->rk = (rank_ctx){ok,   nbits,      x->len_rowid, x->len_tokens, x->nlen, NULL, 0,
+                        known ? x->idf : NULL, x->nidf, x->avgdl,    NULL,     0,    0};
+    sqlite3_bind_text(x->fts_ranked, 1, fts, -1, SQLITE_STATIC);
+    while (!rc && (src = sqlite3_step(x->fts_ranked)) == SQLITE_ROW) {
+        if (sqlite3_column_type(x->fts_ranked, 1) == SQLITE_NULL)
+            continue; /* a case the filters exclude */
+        int64_t rowid = sqlite3_column_int64(x->fts_ranked, 0), rid = rowid / PX_INDEX_FTS_LANGS;
+        double rank = sqlite3_column_double(x->fts_ranked, 1);
+        if (sr->nrows == rcap) {
+            rcap = rcap ? rcap * 2 : 1024;
+            mrow *n = realloc(sr->rows, rcap * sizeof *n);
+            if (!n) {
+                rc = PX_ENOMEM;
                 break;
-            if (!found) {
-                *slot = -1;
-                if (*nhits < want) {
-                    *slot = (long)*nhits;
-                    hit *h = &hits[(*nhits)++];
-                    *h = (hit){rid, sqlite3_column_double(x->fts_ranked, 2), rowid, suits, ""};
-                    snprintf(h->lang, sizeof h->lang, "%s", lang ? lang : "");
-                }
-            } else if (*slot >= 0 && suits && !hits[*slot].lang_suits) {
-                hit *h = &hits[*slot];
-                h->rowid = rowid;
-                h->lang_suits = true;
-                snprintf(h->lang, sizeof h->lang, "%s", lang ? lang : "");
             }
+            sr->rows = n;
         }
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-            rc = step_err(x, src, "ranking cases");
-        reset(x->fts_ranked);
-        if (rows < window) /* every match was seen */
-            break;
+        sr->rows[sr->nrows++] = (mrow){rowid, rank};
+        hit *h = sr->nhits ? &sr->hits[sr->nhits - 1] : NULL;
+        if (h && h->rid == rid) {
+            h->nrows++;
+            if (rank < h->rank)
+                h->rank = rank;
+            continue;
+        }
+        if (sr->nhits == hcap) {
+            hcap = hcap ? hcap * 2 : 1024;
+            hit *n = realloc(sr->hits, hcap * sizeof *n);
+            if (!n) {
+                rc = PX_ENOMEM;
+                break;
+            }
+            sr->hits = n;
+        }
+        sr->hits[sr->nhits++] = (hit){rid, rank, sr->nrows - 1, 1};
     }
-out:
-    set_free(&in_hits);
-    free(ok);
-    free(seen);
+    if (!rc && src != SQLITE_DONE)
+        rc = step_err(x, src, "searching cases");
+    reset(x->fts_ranked);
+    if (x->rk->got_idf) { /* keep the IDF for this query until the store changes */
+        char *key = strdup(fts);
+        if (key) {
+            free(x->idf_fts);
+            free(x->idf);
+            x->idf_fts = key;
+            x->idf = x->rk->got_idf;
+            x->nidf = x->rk->got_nidf;
+            x->avgdl = x->rk->got_avgdl;
+        } else {
+            free(x->rk->got_idf);
+        }
+    }
+    *x->rk = (rank_ctx){0};
+    if (rc)
+        search_res_free(sr);
+    return rc;
+}
+
+static void hit_swap(hit *a, hit *b)
+{
+    hit t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Move the best k of h[0..n) to the front, in order (a heap of the k best
+ * seen: sorting all of them took 3 ms for a common word). */
+static void top_hits(hit *h, size_t n, size_t k)
+{
+    if (k >= n) {
+        if (n > 1)
+            qsort(h, n, sizeof *h, cmp_hit);
+        return;
+    }
+    if (k == 0)
+        return;
+    /* h[0..k) a max-heap: its root is the worst of the best k so far */
+    for (size_t i = k / 2; i-- > 0;)
+        for (size_t p = i, c; (c = 2 * p + 1) < k; p = c) {
+            if (c + 1 < k && cmp_hit(&h[c + 1], &h[c]) > 0)
+                c++;
+            if (cmp_hit(&h[c], &h[p]) <= 0)
+                break;
+            hit_swap(&h[c], &h[p]);
+        }
+    for (size_t j = k; j < n; j++) {
+        if (cmp_hit(&h[j], &h[0]) >= 0)
+            continue;
+        hit_swap(&h[j], &h[0]);
+        for (size_t p = 0, c; (c = 2 * p + 1) < k; p = c) {
+            if (c + 1 < k && cmp_hit(&h[c + 1], &h[c]) > 0)
+                c++;
+            if (cmp_hit(&h[c], &h[p]) <= 0)
+                break;
+            hit_swap(&h[c], &h[p]);
+        }
+    }
+    qsort(h, k, sizeof *h, cmp_hit);
+}
+
+typedef struct win_row { /* a case shown: the row its snippet comes from */
+    int64_t rowid;
+    size_t at; /* its place in the window */
+} win_row;
+
+static int cmp_win_row(const void *pa, const void *pb)
+{
+    const win_row *a = pa, *b = pb;
+    return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
+}
+
+/* The snippets of rows[0..n) (rowids), in one scan. OUT snips[at]
+ * (malloc'd; NULL: none). */
+static int make_snippets(qx *x, const char *fts, win_row *rows, size_t n, char **snips)
+{
+    if (n == 0)
+        return PX_OK;
+    int64_t *want = calloc(n, sizeof *want);
+    int src, rc = want ? PX_OK : PX_ENOMEM;
+    if (rc)
+        return rc;
+    qsort(rows, n, sizeof *rows, cmp_win_row);
+    for (size_t i = 0; i < n; i++)
+        want[i] = rows[i].rowid;
+    x->rk->window = want;
+    x->rk->nwindow = n;
+    sqlite3_bind_text(x->snippets, 1, fts, -1, SQLITE_STATIC);
+    while (!rc && (src = sqlite3_step(x->snippets)) == SQLITE_ROW) {
+        win_row key = {sqlite3_column_int64(x->snippets, 0), 0};
+        win_row *w = bsearch(&key, rows, n, sizeof *rows, cmp_win_row);
+        const char *t = (const char *)sqlite3_column_text(x->snippets, 1);
+        /* one rowid may stand for several places only if a case repeats */
+        for (; w && w > rows && w[-1].rowid == key.rowid; w--)
+            ;
+        for (; !rc && w && w < rows + n && w->rowid == key.rowid; w++)
+            if (t && !snips[w->at] && !(snips[w->at] = strdup(t)))
+                rc = PX_ENOMEM;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = step_err(x, src, "making snippets");
+    reset(x->snippets);
+    x->rk->window = NULL;
+    x->rk->nwindow = 0;
+    free(want);
+    return rc;
+}
+
+/* The row of a hit to take the snippet from: the best-ranked one in the
+ * reader's language, else the best-ranked one. OUT lang (that row's). */
+static int snippet_row(const px_query *q, qx *x, const search_res *sr, const hit *h,
+                       int64_t *rowid, char lang[24])
+{
+    const mrow *best = NULL, *best_suits = NULL;
+    char best_lang[24] = "";
+    int rc = PX_OK;
+    lang[0] = '\0';
+    for (size_t i = h->row0; !rc && i < h->row0 + h->nrows; i++) {
+        const mrow *m = &sr->rows[i];
+        char l[24] = "";
+        sqlite3_bind_int64(x->fts_lang, 1, m->rowid);
+        int src = sqlite3_step(x->fts_lang);
+        if (src == SQLITE_ROW && sqlite3_column_type(x->fts_lang, 0) == SQLITE_TEXT)
+            snprintf(l, sizeof l, "%s", (const char *)sqlite3_column_text(x->fts_lang, 0));
+        else if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = step_err(x, src, "reading a case text's language");
+        reset(x->fts_lang);
+        if (!best || m->rank < best->rank) {
+            best = m;
+            snprintf(best_lang, sizeof best_lang, "%s", l);
+        }
+        if (lang_suits(l, q->lang) && (!best_suits || m->rank < best_suits->rank)) {
+            best_suits = m;
+            snprintf(lang, 24, "%s", l);
+        }
+    }
+    if (!best_suits) {
+        best_suits = best;
+        snprintf(lang, 24, "%s", best_lang);
+    }
+    *rowid = best_suits ? best_suits->rowid : 0;
     return rc;
 }
 
@@ -593,26 +1016,46 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
 {
     qx *x;
     px_buf fts = {0};
-    hit *hits = NULL;
-    size_t nhits = 0, total = 0;
+    int64_t *rids = NULL;
+    search_res sr = {0};
+    win_row *win = NULL;
+    char (*langs)[24] = NULL, **snips = NULL;
+    size_t nrids = 0, total = 0;
     size_t limit = f->limit ? f->limit : PX_QUERY_DEFAULT_LIMIT;
     json_t *cases = json_array();
     int rc = state(q->store, &x);
     *out = NULL;
+    if (!rc)
+        rc = check_fresh(x);
     if (!rc && f->search)
         rc = fts_query(f->search, &fts);
-    if (!rc)
-        hits = calloc(limit, sizeof *hits);
-    if (!rc && !hits)
-        rc = PX_ENOMEM;
     if (rc)
         goto out;
     if (f->search) {
-        rc = search_cases(q, x, f, (const char *)fts.data, limit, hits, &nhits, &total);
+        rc = search_cases(x, f, (const char *)fts.data, &sr);
+        total = sr.nhits;
+        nrids = sr.nhits < limit ? sr.nhits : limit;
+        top_hits(sr.hits, sr.nhits, nrids);
+        if (!rc && nrids) {
+            win = calloc(nrids, sizeof *win);
+            langs = calloc(nrids, sizeof *langs);
+            snips = calloc(nrids, sizeof *snips);
+            if (!win || !langs || !snips)
+                rc = PX_ENOMEM;
+        }
+        for (size_t i = 0; !rc && i < nrids; i++) {
+            win[i].at = i;
+            rc = snippet_row(q, x, &sr, &sr.hits[i], &win[i].rowid, langs[i]);
+        }
+        if (!rc)
+            rc = make_snippets(x, (const char *)fts.data, win, nrids, snips);
     } else {
+        rids = calloc(limit, sizeof *rids);
+        if (!rids)
+            rc = PX_ENOMEM;
         sqlite3_stmt *st = x->cases_list;
         bind_case_filter(st, f);
-        for (;;) {
+        while (!rc) {
             int src = sqlite3_step(st);
             if (src == SQLITE_DONE)
                 break;
@@ -620,15 +1063,15 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
                 rc = step_err(x, src, "listing cases");
                 break;
             }
-            if (nhits < limit)
-                hits[nhits++].rid = sqlite3_column_int64(st, 0);
+            if (nrids < limit)
+                rids[nrids++] = sqlite3_column_int64(st, 0);
             total++;
         }
         reset(st);
     }
-    for (size_t i = 0; !rc && i < nhits; i++) {
+    for (size_t i = 0; !rc && i < nrids; i++) {
         json_t *o;
-        rc = case_json(q, x, hits[i].rid, &o);
+        rc = case_json(q, x, f->search ? sr.hits[i].rid : rids[i], &o);
         if (rc == PX_ENOENT) {
             rc = PX_OK;
             continue;
@@ -636,9 +1079,9 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
         if (rc)
             break;
         if (f->search) {
-            json_object_set_new(o, "rank", json_real(-hits[i].rank));
-            rc = snippet(x, (const char *)fts.data, hits[i].rowid, o);
-            json_object_set_new(o, "snippet_lang", jstr(hits[i].lang));
+            json_object_set_new(o, "rank", json_real(-sr.hits[i].rank));
+            json_object_set_new(o, "snippet", jstr(snips[i]));
+            json_object_set_new(o, "snippet_lang", jstr(langs[i]));
         } else {
             json_object_set_new(o, "rank", json_null());
             json_object_set_new(o, "snippet", json_null());
@@ -654,7 +1097,13 @@ out:
         json_decref(cases);
     if (!rc && !*out)
         rc = PX_ENOMEM;
-    free(hits);
+    free(rids);
+    for (size_t i = 0; snips && i < nrids; i++)
+        free(snips[i]);
+    free(snips);
+    free(langs);
+    free(win);
+    search_res_free(&sr);
     px_buf_free(&fts);
     return rc;
 }
@@ -2069,19 +2518,40 @@ static json_t *facet_json(facet *f, size_t max, bool by_value_desc)
     return list;
 }
 
+/* Count the values of a (value, rid) table over the cases in ok. */
+static int list_facet(qx *x, const char *sql, const uint8_t *ok, int64_t nbits, facet *fv)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(x->db, sql, -1, &st, NULL), rc = PX_OK;
+    if (src != SQLITE_OK)
+        rc = step_err(x, src, "preparing a case facet");
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        if (t && bit(ok, nbits, sqlite3_column_int64(st, 1)))
+            rc = facet_add(fv, t);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = step_err(x, src, "reading a case facet");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_values,
                          json_t **out)
 {
     qx *x;
     px_buf fts = {0};
-    uint8_t *ok = NULL, *found = NULL;
+    const uint8_t *ok = NULL;
+    uint8_t *found = NULL;
     int64_t nbits = 0, total = 0;
-    facet fc = {0}, fs = {0}, ft = {0}, fy = {0};
+    facet fc = {0}, fs = {0}, ft = {0}, fsv = {0}, fch = {0}, fy = {0};
     sqlite3_stmt *st = NULL;
     int src, rc = state(q->store, &x);
     *out = NULL;
     if (!max_values)
         max_values = 50;
+    if (!rc)
+        rc = check_fresh(x);
     if (!rc && f->search)
         rc = fts_query(f->search, &fts);
     if (!rc)
@@ -2100,9 +2570,7 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
         if (!rc && src != SQLITE_DONE)
             rc = step_err(x, src, "searching cases");
         reset(x->fts_all);
-        free(ok);
         ok = found;
-        found = NULL;
     }
     if (!rc) {
         src = sqlite3_prepare_v2(x->db,
@@ -2131,23 +2599,18 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
         sqlite3_finalize(st);
         st = NULL;
     }
-    if (!rc) {
-        src = sqlite3_prepare_v2(x->db, "SELECT tag, rid FROM rec_case_tags", -1, &st, NULL);
-        if (src != SQLITE_OK)
-            rc = step_err(x, src, "preparing the tag facet");
-        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *t = (const char *)sqlite3_column_text(st, 0);
-            if (t && bit(ok, nbits, sqlite3_column_int64(st, 1)))
-                rc = facet_add(&ft, t);
-        }
-        if (!rc && src != SQLITE_DONE)
-            rc = step_err(x, src, "reading the tag facet");
-        sqlite3_finalize(st);
-    }
+    if (!rc)
+        rc = list_facet(x, "SELECT tag, rid FROM rec_case_tags", ok, nbits, &ft);
+    if (!rc)
+        rc = list_facet(x, "SELECT service, rid FROM rec_case_services", ok, nbits, &fsv);
+    if (!rc)
+        rc = list_facet(x, "SELECT channel, rid FROM rec_case_channels", ok, nbits, &fch);
     json_t *facets = json_object();
     json_object_set_new(facets, "country", facet_json(&fc, max_values, false));
     json_object_set_new(facets, "stage", facet_json(&fs, max_values, false));
     json_object_set_new(facets, "tag", facet_json(&ft, max_values, false));
+    json_object_set_new(facets, "service", facet_json(&fsv, max_values, false));
+    json_object_set_new(facets, "channel", facet_json(&fch, max_values, false));
     json_object_set_new(facets, "year", facet_json(&fy, max_values, true));
     if (!rc)
         *out = json_pack("{s:I, s:o}", "total", (json_int_t)total, "facets", facets);
@@ -2155,7 +2618,6 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
         json_decref(facets);
     if (!rc && !*out)
         rc = PX_ENOMEM;
-    free(ok);
     free(found);
     px_buf_free(&fts);
     return rc;

@@ -64,6 +64,9 @@ typedef struct px_case_filter {
     const char *stage;   /* or NULL */
     const char *search;  /* words to find (all of them), or NULL */
     size_t limit;        /* 0: PX_QUERY_DEFAULT_LIMIT */
+    const char *service; /* one service (ASCII case ignored), or NULL */
+    const char *channel; /* one channel (ASCII case ignored), or NULL */
+    int64_t start_year;  /* the year it started, or 0: any */
 } px_case_filter;
 
 /* The live versions of the cases that match (retracted ones never).
@@ -171,12 +174,13 @@ int px_query_aggregate(const px_query *q, const char *indicator, const char *per
 
 /* ---- facets of a case search (the web interface's filters) -------------- */
 
-/* How the live cases that match f (search, country, stage, tag; limit
- * ignored) spread over countries, stages, tags and start years, each value
- * with its count, most frequent first (years newest first), at most
+/* How the live cases that match f (every filter; limit ignored) spread
+ * over countries, stages, tags, services, channels and start years, each
+ * value with its count, most frequent first (years newest first), at most
  * max_values per facet (0: 50).
  * OUT *out: {"total", "facets": {"country": [{"value", "count"}], "stage",
- *   "tag", "year"}}. PX_EINVAL (detail) for a search without words. */
+ *   "tag", "service", "channel", "year"}}. PX_EINVAL (detail) for a search
+ * without words. */
 int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_values,
                          json_t **out);
 

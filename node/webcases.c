@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { PAGE_SIZE = 20, PAGES_MAX = 50 };
 
@@ -30,11 +31,19 @@ static int case_filter(px_req *r, px_case_filter *f, const char **why)
     memset(f, 0, sizeof *f);
     const char *q = px_req_arg(r, "q"), *c = px_req_arg(r, "country");
     const char *s = px_req_arg(r, "stage"), *t = px_req_arg(r, "tag");
+    const char *sv = px_req_arg(r, "service"), *ch = px_req_arg(r, "channel");
+    const char *y = px_req_arg(r, "year");
     f->search = q && q[strspn(q, " \t")] ? q : NULL;
     f->country = c && *c ? c : NULL;
     f->stage = s && *s ? s : NULL;
     f->tag = t && *t ? t : NULL;
+    f->service = sv && *sv ? sv : NULL;
+    f->channel = ch && *ch ? ch : NULL;
     *why = NULL;
+    uint64_t year = 0;
+    if (y && *y && px_parse_u64(y, 1, 9999, &year) != PX_OK)
+        *why = px_t(r, "The start year must be a year such as 2019.");
+    f->start_year = (int64_t)year;
     if (f->country && !px_country_valid(f->country, strlen(f->country)))
         *why = px_t(r, "The country must be a two-letter ISO code such as KZ.");
     if (f->stage) {
@@ -94,6 +103,36 @@ static const char *jstr(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* The filters of a /cases URL, in this order. */
+static const char *const filter_names[] = {"country", "stage", "tag", "service", "channel", "year"};
+enum { N_FILTERS = sizeof filter_names / sizeof filter_names[0] };
+
+static void filter_values(px_req *r, const px_case_filter *f, const char *v[N_FILTERS])
+{
+    v[0] = f->country;
+    v[1] = f->stage;
+    v[2] = f->tag;
+    v[3] = f->service;
+    v[4] = f->channel;
+    v[5] = f->start_year ? px_req_printf(r, "%lld", (long long)f->start_year) : NULL;
+}
+
+/* path with f's search and filters, the filter named name set to value
+ * (NULL: without it), the record language and the page (NULL: first). */
+static const char *cases_url(px_req *r, const char *path, const px_case_filter *f,
+                             const char *lang, const char *name, const char *value,
+                             const char *page)
+{
+    const char *v[N_FILTERS];
+    filter_values(r, f, v);
+    for (size_t i = 0; name && i < N_FILTERS; i++)
+        if (strcmp(filter_names[i], name) == 0)
+            v[i] = value;
+    return px_req_url(r, path, "q", f->search, "country", v[0], "stage", v[1], "tag", v[2],
+                      "service", v[3], "channel", v[4], "year", v[5], "lang", lang, "page", page,
+                      NULL);
+}
+
 static void facet_list(px_req *r, const json_t *facets, const char *name, const char *title,
                        const px_case_filter *f, const char *lang)
 {
@@ -101,29 +140,25 @@ static void facet_list(px_req *r, const json_t *facets, const char *name, const 
     size_t i;
     if (json_array_size(list) == 0)
         return;
-    const char *current = strcmp(name, "country") == 0 ? f->country
-                          : strcmp(name, "stage") == 0 ? f->stage
-                          : strcmp(name, "tag") == 0   ? f->tag
-                                                       : NULL;
-    bool linkable = strcmp(name, "year") != 0;
+    const char *vals[N_FILTERS], *current = NULL;
+    filter_values(r, f, vals);
+    for (size_t k = 0; k < N_FILTERS; k++)
+        if (strcmp(filter_names[k], name) == 0)
+            current = vals[k];
+    /* Tags, services and channels match whatever their ASCII case. */
+    bool nocase = strcmp(name, "tag") == 0 || strcmp(name, "service") == 0 ||
+                  strcmp(name, "channel") == 0;
     px_hf(r, "<h2 id=\"facet-%s\">%s</h2><ul aria-labelledby=\"facet-%s\">", name, title, name);
     json_array_foreach(list, i, v)
     {
         const char *value = jstr(v, "value");
+        if (!value)
+            continue;
         const char *label = strcmp(name, "stage") == 0 ? px_t(r, value) : value;
         long long count = (long long)json_integer_value(json_object_get(v, "count"));
-        if (!linkable) {
-            px_hf(r, "<li><span>%s</span><span class=\"num\">%s</span></li>", label,
-                  px_req_int(r, count));
-            continue;
-        }
-        bool on = current && strcmp(current, value) == 0;
-        const char *url = px_req_url(r, "/cases", "q", f->search, "country",
-                                     strcmp(name, "country") == 0 ? (on ? NULL : value) : f->country,
-                                     "stage",
-                                     strcmp(name, "stage") == 0 ? (on ? NULL : value) : f->stage,
-                                     "tag", strcmp(name, "tag") == 0 ? (on ? NULL : value) : f->tag,
-                                     "lang", lang, NULL);
+        bool on = current && (nocase ? strcasecmp(current, value) == 0
+                                     : strcmp(current, value) == 0);
+        const char *url = cases_url(r, "/cases", f, lang, name, on ? NULL : value, NULL);
         if (on)
             px_hf(r, "<li><a href=\"%s\" aria-current=\"true\" title=\"%s\">%s ×</a>"
                      "<span class=\"num\">%s</span></li>",
@@ -151,8 +186,12 @@ static void search_form(px_req *r, const px_case_filter *f, const char *lang)
               f->stage && strcmp(f->stage, stages[i]) == 0 ? " selected" : "",
               px_t(r, stages[i]));
     px_h(r, "</select></label>");
-    if (f->tag)
-        px_hf(r, "<input type=\"hidden\" name=\"tag\" value=\"%s\">", f->tag);
+    const char *vals[N_FILTERS];
+    filter_values(r, f, vals);
+    for (size_t i = 2; i < N_FILTERS; i++) /* the facets without a control of their own */
+        if (vals[i])
+            px_hf(r, "<input type=\"hidden\" name=\"%s\" value=\"%s\">", filter_names[i],
+                  vals[i]);
     px_hf(r, "<label>%s<select name=\"lang\">", px_t(r, "Language of the records"));
     for (size_t i = 0; i < sizeof rec_langs / sizeof rec_langs[0]; i++)
         px_hf(r, "<option value=\"%s\"%s>%s</option>", rec_langs[i],
@@ -182,9 +221,8 @@ int px_page_cases(px_req *r)
     if (!rc) {
         /* Facets do not depend on the page or the record language: kept
          * while paging, until the store changes. */
-        const char *key = px_req_printf(r, "facets\x1f%s\x1f%s\x1f%s\x1f%s", f.search ? f.search : "",
-                                        f.country ? f.country : "", f.stage ? f.stage : "",
-                                        f.tag ? f.tag : "");
+        const char *key = px_req_printf(r, "facets\x1f%s\x1f%s", f.search ? f.search : "",
+                                        cases_url(r, "", &f, NULL, NULL, NULL, NULL));
         facets = px_req_cache_get(r, key);
         if (!facets) {
             rc = px_query_case_facets(&q, &f, 30, &facets);
@@ -210,6 +248,8 @@ int px_page_cases(px_req *r)
     facet_list(r, fc, "country", px_t(r, "Country"), &f, lang);
     facet_list(r, fc, "stage", px_t(r, "Stage"), &f, lang);
     facet_list(r, fc, "tag", px_t(r, "Tags"), &f, lang);
+    facet_list(r, fc, "service", px_t(r, "Services"), &f, lang);
+    facet_list(r, fc, "channel", px_t(r, "Channels"), &f, lang);
     facet_list(r, fc, "year", px_t(r, "Start year"), &f, lang);
     px_h(r, "</aside><section aria-labelledby=\"results-h\">");
     px_hf(r, "<h2 id=\"results-h\" aria-live=\"polite\">%s</h2>",
@@ -258,20 +298,17 @@ int px_page_cases(px_req *r)
     if (page > 1) {
         pbuf = px_req_printf(r, "%llu", (unsigned long long)(page - 1));
         px_hf(r, "<a href=\"%s\" rel=\"prev\">%s</a>",
-              px_req_url(r, "/cases", "q", f.search, "country", f.country, "stage", f.stage, "tag",
-                         f.tag, "lang", lang, "page", pbuf, NULL),
+              cases_url(r, "/cases", &f, lang, NULL, NULL, pbuf),
               px_t(r, "Previous page"));
     }
     if ((long long)(page * PAGE_SIZE) < total && page < PAGES_MAX) {
         pbuf = px_req_printf(r, "%llu", (unsigned long long)(page + 1));
         px_hf(r, "<a href=\"%s\" rel=\"next\">%s</a>",
-              px_req_url(r, "/cases", "q", f.search, "country", f.country, "stage", f.stage, "tag",
-                         f.tag, "lang", lang, "page", pbuf, NULL),
+              cases_url(r, "/cases", &f, lang, NULL, NULL, pbuf),
               px_t(r, "Next page"));
     }
     px_hf(r, "</nav><p class=\"downloads\"><a href=\"%s\">%s</a></p>",
-          px_req_url(r, "/api/cases", "q", f.search, "country", f.country, "stage", f.stage, "tag",
-                     f.tag, "lang", lang, NULL),
+          cases_url(r, "/api/cases", &f, lang, NULL, NULL, NULL),
           px_t(r, "These results as JSON"));
     px_h(r, "</section></div>");
     px_page_end(r);
@@ -632,7 +669,8 @@ int px_page_case(px_req *r)
     text_field(r, &rec, "transferability", px_t(r, "Transferability"), lang);
     related_results(r, &rec);
     versions(r, &rec, lang);
-    px_hf(r, "<section><h2>%s</h2><p><a href=\"%s\">%s</a> · <a href=\"%s\">%s</a></p></section>",
+    px_hf(r, "<section><h2>%s</h2><p class=\"own-link\"><a href=\"%s\">%s</a> · "
+             "<a href=\"%s\">%s</a></p></section>",
           px_t(r, "This case study's own link"),
           px_req_url(r, px_req_printf(r, "/cases/%s", hex), "lang", lang, NULL),
           px_req_printf(r, "/cases/%s", hex), px_req_printf(r, "/api/cases/%s", hex),

@@ -162,6 +162,38 @@ grep -q '<script>alert' "$T/b" && fail "record markup reached the search page"
 [ "$(get "$U/cases/zz" -b "$T/jar")" = 404 ] || fail "a bad id is not 404"
 pass "a hostile case renders as text (markup, RLO, escapes), bad ids 404"
 
+# --- facets and filters: services, channels, start years ---------------------------------------------------
+cat >"$T/lists.json" <<'EOF'
+{"title": {"en": "Appointments by text message"}, "summary": {"en": "Queue tickets by SMS."},
+ "country": "KZ", "stage": "pilot", "start_year": 2031, "services": ["Passport <issue>"],
+ "channels": ["Mobile app"]}
+EOF
+LISTS="$(px --data "$A" publish case "$T/lists.json")"
+get "$U/cases" -b "$T/jar" >/dev/null
+grep -q 'id="facet-service"' "$T/b" || fail "/cases has no services facet"
+grep -q 'id="facet-channel"' "$T/b" || fail "/cases has no channels facet"
+grep -q 'service=Passport%20%3Cissue%3E[^"]*">Passport &lt;issue&gt;</a><span class="num">1<' "$T/b" \
+    || fail "the services facet does not link its value with its count (escaped)"
+grep -q 'channel=Mobile%20app[^"]*">Mobile app</a><span class="num">1<' "$T/b" \
+    || fail "the channels facet does not link its value with its count"
+grep -q 'year=2031[^"]*">2031</a><span class="num">1<' "$T/b" || fail "start years are not clickable"
+for q in "year=2031" "channel=MOBILE%20APP" "service=passport%20%3Cissue%3E&year=2031" \
+    "q=text&channel=mobile%20app"; do
+    [ "$(get "$U/cases?$q" -b "$T/jar")" = 200 ] || fail "/cases?$q"
+    grep -q "/cases/$LISTS" "$T/b" || fail "/cases?$q does not find the case"
+    grep -q '>1 case study<' "$T/b" || fail "/cases?$q finds more than that case"
+    grep -q 'aria-current="true"' "$T/b" || fail "/cases?$q does not mark its filter"
+done
+[ "$(get "$U/cases?year=2030" -b "$T/jar")" = 200 ] || fail "/cases?year=2030"
+grep -q "/cases/$LISTS" "$T/b" && fail "the year filter lets another year through"
+get "$U/cases?year=2031&page=1" -b "$T/jar" >/dev/null
+grep -q 'name="year" value="2031"' "$T/b" || fail "the search form drops the year filter"
+[ "$(get "$U/cases?year=next" -b "$T/jar")" = 400 ] || fail "a bad year is not 400"
+grep -q 'The start year must be a year' "$T/b" || fail "a bad year is not named"
+[ "$(get "$U/api/cases?channel=mobile%20app&year=2031" -b "$T/jar")" = 200 ] || fail "api filters"
+grep -q '"total": 1' "$T/b" || fail "/api/cases does not filter by channel and year"
+pass "facets for services and channels, clickable start years, their filters (case ignored)"
+
 # --- logout and new token ---------------------------------------------------------------------------------
 [ "$(get "$U/logout" -b "$T/jar" -X POST -d "_csrf=$CSRF")" = 200 ] || fail "logout with CSRF"
 [ "$(get "$U/" -b "$T/jar")" = 401 ] || fail "the session survives logout"
