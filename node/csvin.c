@@ -229,8 +229,8 @@ static int convert_cell(const struct column *col, const char *s, size_t n, json_
             *out = json_integer(v);
         } else if (col->type == C_VERSION) {
             long long v = 0;
-            if (parse_int(s, n, &v))
-                *out = json_integer(v);
+            if (n > 0 && is_digit(s[0]) && (s[0] != '0' || n == 1) && parse_int(s, n, &v))
+                *out = json_integer(v); /* "01", "+1" stay text, which the schema refuses */
             else if (!px_utf8_valid(s, n) || memchr(s, '\0', n))
                 return px_err_set(PX_ESCHEMA,
                                   "field '%s': '%s' is not a version (\"1\", \"1.0\", \"1.2.0\")",
