@@ -46,10 +46,11 @@
                 "VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)")                                             \
     X(ind_put,                                                                                     \
       "INSERT INTO rec_indicators (id, author, ts, code, version, measure_type, domain, "          \
-      "unit, scale_min, scale_max, higher_is_better, illustrative, prev_rid, version_no, "        \
-      "version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)") \
+      "unit, scale_min, scale_max, higher_is_better, illustrative, prev_rid, version_no, "         \
+      "version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "     \
+      "?15)")                                                                                      \
     X(ind_find, "SELECT id, code, version, measure_type, domain, unit, scale_min, scale_max, "     \
-                "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "     \
+                "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "       \
                 "code = ?1 AND "                                                                   \
                 "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                       \
                 "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                               \
@@ -81,9 +82,9 @@
     X(cw_retract, "UPDATE rec_crosswalks SET retracted = 1 WHERE rid = ?1")                        \
     X(agg_put,                                                                                     \
       "INSERT INTO rec_aggregates (id, author, ts, indicator, indicator_version, period, "         \
-      "period_key, by_what, grp, weighting, basis, value, members, n, illustrative, "             \
-      "indicator_version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " \
-      "?14, ?15, ?16)")                                                                            \
+      "period_key, by_what, grp, weighting, basis, value, members, n, illustrative, "              \
+      "indicator_version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "     \
+      "?13, ?14, ?15, ?16)")                                                                       \
     X(agg_retract, "UPDATE rec_aggregates SET retracted = 1 WHERE rid = ?1")                       \
     X(retraction_put, "INSERT OR IGNORE INTO rec_retractions (target, id, author, ts) "            \
                       "VALUES (?1, ?2, ?3, ?4)")                                                   \

@@ -25,7 +25,7 @@
 
 #define BENCH_COLS                                                                                 \
     "rid, id, author, indicator, indicator_version, country, centre, service, channel, period, "   \
-    "period_key, value, n, ci_low, ci_high, std_err, method, status, source, illustrative, "      \
+    "period_key, value, n, ci_low, ci_high, std_err, method, status, source, illustrative, "       \
     "indicator_version_written"
 enum {
     B_RID,
@@ -69,11 +69,11 @@ enum {
                "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                      \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
-                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0), " \
-                "version_written "                                                                 \
+                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND "             \
+                "b.superseded = 0), version_written "                                              \
                 "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
     X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
-               "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "      \
+               "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "        \
                "code = ?1 AND "                                                                    \
                "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                        \
                "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                                \
@@ -910,9 +910,9 @@ typedef struct idef {
     char code[72];
     int64_t want; /* the version asked for; 0: the latest */
     bool held;
-    int64_t version;                   /* its key */
+    int64_t version;                 /* its key */
     char vtext[PX_VERSION_TEXT_MAX]; /* as written */
-    bool vint;                         /* written as a number */
+    bool vint;                       /* written as a number */
     double min, max;
     bool hib;
     bool illustrative;
@@ -940,7 +940,7 @@ typedef struct brow {
     uint8_t id[32], author[32];
     char *indicator, *centre, *service, *channel, *period, *method, *status, *src_text;
     char country[3];
-    int64_t version, key, n; /* version (its key) 0 and n -1 when absent */
+    int64_t version, key, n;         /* version (its key) 0 and n -1 when absent */
     char vtext[PX_VERSION_TEXT_MAX]; /* the version as written; "" when absent */
     bool vint;
     double value, ci_low, ci_high, std_err;

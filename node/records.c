@@ -1031,7 +1031,8 @@ typedef enum ftype {
     F_PERIOD,
     F_YEAR,
     F_POSINT, /* whole number >= 1 */
-    F_VERSION, /* indicator version: whole number >= 1 or "1.2.0" */
+    /* indicator version: whole number >= 1 or "1.2.0" */
+    F_VERSION,
     F_COUNT,  /* whole number >= 0 */
     F_NUM,    /* finite number */
     F_NONNEG, /* finite number >= 0 */

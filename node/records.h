@@ -244,7 +244,7 @@ void px_benchmark_free(px_benchmark *b); /* NULL-safe; leaves *b zeroed */
  * read them with px_record_get + px_langmap_pick. */
 typedef struct px_indicator {
     char *code;
-    int64_t version;                          /* its key (px_version_key) */
+    int64_t version;                        /* its key (px_version_key) */
     char version_text[PX_VERSION_TEXT_MAX]; /* as written */
     char *domain;       /* NULL when absent */
     char *measure_type; /* never NULL after decode */

@@ -286,8 +286,7 @@ int px_page_indicators(px_req *r)
             const char *code = jstr(ind, "code");
             px_hf(r, "<tr><td><a href=\"%s\">%s</a> v%s</td><td>%s",
                   px_req_url(r, px_req_printf(r, "/indicators/%s", code ? code : ""), NULL), code,
-                  version_text(r, ind),
-                  jstr(ind, "name") ? jstr(ind, "name") : "");
+                  version_text(r, ind), jstr(ind, "name") ? jstr(ind, "name") : "");
             if (json_is_true(json_object_get(ind, "illustrative")))
                 px_hf(r, " <span class=\"badge\">%s</span>", px_t(r, "illustrative"));
             px_hf(r, "</td><td>%s</td><td>%s–%s %s %s</td><td>%s</td><td class=\"num\">%s</td>"
@@ -348,7 +347,7 @@ int px_page_indicator(px_req *r)
     px_h(r, "<dl class=\"facts\">");
     px_indicator d;
     if (px_indicator_decode(rec.e.body, rec.e.body_len, &d) == PX_OK) {
-        px_hf(r, "<div><dt>%s</dt><dd>%lld</dd></div>", px_t(r, "Version"), (long long)d.version);
+        px_hf(r, "<div><dt>%s</dt><dd>%s</dd></div>", px_t(r, "Version"), d.version_text);
         px_hf(r, "<div><dt>%s</dt><dd>%s–%s%s%s · %s</dd></div>", px_t(r, "Scale"),
               px_req_num(r, d.scale_min, -1), px_req_num(r, d.scale_max, -1), d.unit ? " " : "",
               d.unit ? d.unit : "",

@@ -522,10 +522,9 @@ static void test_types(void)
     OK("indicator", good_indicator, "version", "'1.2.0'");
     OK("indicator", good_indicator, "version", "'0.1'");
     OK("indicator", good_indicator, "version", "'999999.999999.999999'");
-    static const char *const bad_versions[] = {"''",     "'1.'",  "'.1'",    "'01'", "'1.2.3.4'",
-                                               "'v1'",   "'0'",   "'0.0.0'", "'1..2'", "'1.02'",
-                                               "' 1'",   "'1 '",  "'-1'",    "'1e3'", "'1000000'",
-                                               "'1.2.'", "'1,2'"};
+    static const char *const bad_versions[] = {
+        "''",     "'1.'", "'.1'", "'01'", "'1.2.3.4'", "'v1'",      "'0'",    "'0.0.0'", "'1..2'",
+        "'1.02'", "' 1'", "'1 '", "'-1'", "'1e3'",     "'1000000'", "'1.2.'", "'1,2'"};
     for (size_t i = 0; i < sizeof bad_versions / sizeof *bad_versions; i++) {
         BAD("indicator", good_indicator, "version", bad_versions[i],
             "is not a version; write 1 to 3 whole numbers separated by dots");
@@ -1030,10 +1029,9 @@ static void test_versions(void)
     CHECK(px_version_cmp(vkey("0.1"), vkey("0.0.1")) > 0);
     CHECK(vkey("0.0.1") > 0); /* 0 stays "no version: the latest" */
     CHECK(vkey("999999.999999.999999") == 999999999999999999LL);
-    static const char *const bad[] = {"",     "1.",    ".1",      "01",   "1.2.3.4", "v1",
-                                      "0",    "0.0",   "1..2",    "1.02", " 1",      "1 ",
-                                      "+1",   "-1",    "1000000", "1.2.", "1,2",     "1e3",
-                                      "1.0x"};
+    static const char *const bad[] = {"",        "1.",   ".1",   "01",  "1.2.3.4", "v1", "0",
+                                      "0.0",     "1..2", "1.02", " 1",  "1 ",      "+1", "-1",
+                                      "1000000", "1.2.", "1,2",  "1e3", "1.0x"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         k = 7;
         CHECK_RC(px_version_parse(bad[i], strlen(bad[i]), &k), PX_EINVAL);
