@@ -276,7 +276,11 @@ void px_cli_print_indicator(const json_t *ind)
 {
     char lo[32], hi[32];
     px_text_put(stdout, px_json_str(ind, "code", ""), false);
-    printf(" v%lld — ", (long long)json_integer_value(json_object_get(ind, "version")));
+    const json_t *ver = json_object_get(ind, "version");
+    if (json_is_string(ver))
+        printf(" v%s — ", json_string_value(ver)); /* digits and dots only (RECORDS.md) */
+    else
+        printf(" v%lld — ", (long long)json_integer_value(ver));
     px_text_put(stdout, px_json_str(ind, "name", ""), false);
     printf("\n  scale %s–%s",
            px_num_format(lo, json_number_value(json_object_get(ind, "scale_min"))),

@@ -41,7 +41,11 @@ static void print_text(const json_t *res)
     {
         printf("%s", i ? "\n" : "");
         px_text_put(stdout, px_json_str(o, "code", ""), false);
-        printf(" v%lld  ", (long long)json_integer_value(json_object_get(o, "version")));
+        const json_t *ver = json_object_get(o, "version");
+        if (json_is_string(ver))
+            printf(" v%s  ", json_string_value(ver)); /* digits and dots only (RECORDS.md) */
+        else
+            printf(" v%lld  ", (long long)json_integer_value(ver));
         px_text_put(stdout, px_json_str(o, "measure_type", ""), false);
         printf(", scale %s–%s",
                px_num_format(lo, json_number_value(json_object_get(o, "scale_min"))),

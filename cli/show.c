@@ -141,6 +141,16 @@ static void field_num(const msgpack_object *root, const char *field, const char 
     printf("%s\n", px_num_format(b, v));
 }
 
+/* An indicator version as written (2 or 1.2.0; digits and dots only). */
+static void field_version(const msgpack_object *root, const char *field, const char *name)
+{
+    char t[PX_VERSION_TEXT_MAX];
+    if (px_version_text(px_record_get(root, field), t) != PX_OK)
+        return;
+    label(name);
+    printf("%s\n", t);
+}
+
 /* A list of strings on one line, joined by ", ". */
 static void field_list(const msgpack_object *root, const char *field, const char *name)
 {
@@ -200,7 +210,7 @@ static void show_case(const msgpack_object *r, const char *lang)
 static void show_indicator(const msgpack_object *r, const char *lang)
 {
     field_line(r, "code", "code", lang);
-    field_num(r, "version", "version");
+    field_version(r, "version", "version");
     field_line(r, "name", "name", lang);
     field_line(r, "measure_type", "measure", lang);
     field_line(r, "domain", "domain", lang);
@@ -229,7 +239,7 @@ static void show_benchmark(px_local *l, const msgpack_object *r, const uint8_t *
     px_indicator ind;
     char v[32], x[32], y[32];
     field_line(r, "indicator", "indicator", lang);
-    field_num(r, "indicator_version", "version");
+    field_version(r, "indicator_version", "version");
     field_line(r, "country", "country", lang);
     field_line(r, "centre", "centre", lang);
     field_line(r, "service", "service", lang);

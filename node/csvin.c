@@ -25,14 +25,16 @@
 #include "jsonmp.h"
 #include "util.h"
 
-typedef enum ctype { C_STR, C_REAL, C_INT, C_BOOL } ctype;
+/* C_VERSION: a whole number becomes a JSON integer, anything else the text
+ * ("1.0"), which the benchmark schema then judges. */
+typedef enum ctype { C_STR, C_REAL, C_INT, C_BOOL, C_VERSION } ctype;
 
 static const struct column {
     const char *name;
     ctype type;
     bool required;
 } columns[] = {
-    {"indicator", C_STR, true}, {"indicator_version", C_INT, false},
+    {"indicator", C_STR, true}, {"indicator_version", C_VERSION, false},
     {"country", C_STR, true},   {"centre", C_STR, false},
     {"service", C_STR, false},  {"channel", C_STR, false},
     {"period", C_STR, true},    {"value", C_REAL, true},
@@ -225,6 +227,16 @@ static int convert_cell(const struct column *col, const char *s, size_t n, json_
                                   "separators)",
                                   col->name, shown);
             *out = json_integer(v);
+        } else if (col->type == C_VERSION) {
+            long long v = 0;
+            if (n > 0 && is_digit(s[0]) && (s[0] != '0' || n == 1) && parse_int(s, n, &v))
+                *out = json_integer(v); /* "01", "+1" stay text, which the schema refuses */
+            else if (!px_utf8_valid(s, n) || memchr(s, '\0', n))
+                return px_err_set(PX_ESCHEMA,
+                                  "field '%s': '%s' is not a version (\"1\", \"1.0\", \"1.2.0\")",
+                                  col->name, shown);
+            else
+                *out = json_stringn_nocheck(s, n);
         } else {
             if (eq_nocase(s, n, "true") || eq_nocase(s, n, "yes") || eq_nocase(s, n, "1"))
                 *out = json_true();

@@ -15,7 +15,8 @@
  * Columns: indicator, indicator_version, country, centre, service, channel,
  * period, value, n, ci_low, ci_high, std_err, method, status, source,
  * illustrative. value, ci_low, ci_high and std_err become JSON numbers;
- * n and indicator_version JSON integers; illustrative a JSON boolean
+ * n a JSON integer; indicator_version a JSON integer when it is digits,
+ * else its text ("1.0", judged by the schema); illustrative a JSON boolean
  * (true/false, yes/no, 1/0); the rest strings. Language-map fields (notes)
  * cannot be given in CSV.
  *

@@ -48,16 +48,19 @@
                 "VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)")                                             \
     X(ind_put,                                                                                     \
       "INSERT INTO rec_indicators (id, author, ts, code, version, measure_type, domain, "          \
-      "unit, scale_min, scale_max, higher_is_better, illustrative, prev_rid, version_no) "         \
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")                      \
+      "unit, scale_min, scale_max, higher_is_better, illustrative, prev_rid, version_no, "         \
+      "version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "     \
+      "?15)")                                                                                      \
     X(ind_find, "SELECT id, code, version, measure_type, domain, unit, scale_min, scale_max, "     \
-                "higher_is_better, illustrative FROM rec_indicators WHERE code = ?1 AND "          \
+                "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "       \
+                "code = ?1 AND "                                                                   \
                 "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                       \
                 "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                               \
     X(bench_put, "INSERT INTO rec_benchmarks (id, author, ts, indicator, indicator_version, "      \
                  "country, centre, service, channel, period, period_key, value, n, ci_low, "       \
-                 "ci_high, std_err, method, status, source, illustrative) VALUES (?1, ?2, ?3, "    \
-                 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)") \
+                 "ci_high, std_err, method, status, source, illustrative, "                        \
+                 "indicator_version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "    \
+                 "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)")                         \
     X(bench_retract, "UPDATE rec_benchmarks SET retracted = 1 WHERE rid = ?1")                     \
     X(bench_supersede,                                                                             \
       "UPDATE rec_benchmarks INDEXED BY rec_benchmarks_current SET superseded = 1 WHERE "          \
@@ -81,8 +84,9 @@
     X(cw_retract, "UPDATE rec_crosswalks SET retracted = 1 WHERE rid = ?1")                        \
     X(agg_put,                                                                                     \
       "INSERT INTO rec_aggregates (id, author, ts, indicator, indicator_version, period, "         \
-      "period_key, by_what, grp, weighting, basis, value, members, n, illustrative) "              \
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")                 \
+      "period_key, by_what, grp, weighting, basis, value, members, n, illustrative, "              \
+      "indicator_version_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "     \
+      "?13, ?14, ?15, ?16)")                                                                       \
     X(agg_retract, "UPDATE rec_aggregates SET retracted = 1 WHERE rid = ?1")                       \
     X(retraction_put, "INSERT OR IGNORE INTO rec_retractions (target, id, author, ts) "            \
                       "VALUES (?1, ?2, ?3, ?4)")                                                   \
@@ -211,6 +215,29 @@ static void bind_int_opt(sqlite3_stmt *st, int i, const msgpack_object *o)
         sqlite3_bind_int64(st, i, o->via.i64);
     else
         sqlite3_bind_null(st, i);
+}
+
+/* An indicator version's key (what equality and ORDER BY compare), or NULL
+ * when the record gives none. */
+static void bind_version(sqlite3_stmt *st, int i, const msgpack_object *o)
+{
+    int64_t key;
+    if (o && px_version_key(o, &key) == PX_OK)
+        sqlite3_bind_int64(st, i, key);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* The version as written: an integer stays one, a text stays text. */
+static void bind_version_written(sqlite3_stmt *st, int i, const msgpack_object *o)
+{
+    int64_t key;
+    if (!o || px_version_key(o, &key) != PX_OK)
+        sqlite3_bind_null(st, i);
+    else if (o->type == MSGPACK_OBJECT_STR)
+        sqlite3_bind_text(st, i, o->via.str.ptr, (int)o->via.str.size, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, i, o->via.i64);
 }
 
 static double num(const msgpack_object *o)
@@ -567,6 +594,7 @@ static int index_indicator(const ix *x, const px_entry *e, const msgpack_object 
     else
         sqlite3_bind_null(st, 13);
     sqlite3_bind_int64(st, 14, vno);
+    bind_version_written(st, 15, px_record_get(root, "version"));
     rc = run(x, st, "indexing an indicator");
     if (!rc)
         rc = ref_put(x, e, "indicator", sqlite3_last_insert_rowid(x->db));
@@ -602,7 +630,7 @@ static int index_benchmark(const ix *x, const px_entry *e, const msgpack_object 
     sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
     bind_str(st, 4, px_record_get(root, "indicator"));
-    bind_int_opt(st, 5, px_record_get(root, "indicator_version"));
+    bind_version(st, 5, px_record_get(root, "indicator_version"));
     bind_str(st, 6, px_record_get(root, "country"));
     bind_str(st, 7, px_record_get(root, "centre"));
     bind_str(st, 8, px_record_get(root, "service"));
@@ -623,6 +651,7 @@ static int index_benchmark(const ix *x, const px_entry *e, const msgpack_object 
         sqlite3_bind_text(st, 18, "normal", -1, SQLITE_STATIC);
     bind_str(st, 19, px_record_get(root, "source"));
     sqlite3_bind_int(st, 20, flag(px_record_get(root, "illustrative")));
+    bind_version_written(st, 21, px_record_get(root, "indicator_version"));
     int rc = run(x, st, "indexing a benchmark result");
     int64_t rid = sqlite3_last_insert_rowid(x->db);
     if (!rc)
@@ -636,7 +665,7 @@ static int index_benchmark(const ix *x, const px_entry *e, const msgpack_object 
     sqlite3_bind_int64(st, 2, period_key_of(period));
     bind_str(st, 3, px_record_get(root, "country"));
     sqlite3_bind_blob(st, 4, e->h.author, 32, SQLITE_STATIC);
-    bind_int_opt(st, 5, px_record_get(root, "indicator_version"));
+    bind_version(st, 5, px_record_get(root, "indicator_version"));
     bind_str(st, 6, px_record_get(root, "centre"));
     bind_str(st, 7, px_record_get(root, "service"));
     bind_str(st, 8, px_record_get(root, "channel"));
@@ -729,7 +758,7 @@ static int index_aggregate(const ix *x, const px_entry *e, const msgpack_object 
     sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
     bind_str(st, 4, px_record_get(root, "indicator"));
-    bind_int_opt(st, 5, px_record_get(root, "indicator_version"));
+    bind_version(st, 5, px_record_get(root, "indicator_version"));
     bind_str(st, 6, period);
     sqlite3_bind_int64(st, 7, period_key_of(period));
     if (by)
@@ -746,6 +775,7 @@ static int index_aggregate(const ix *x, const px_entry *e, const msgpack_object 
     bind_int_opt(st, 13, px_record_get(root, "members"));
     bind_int_opt(st, 14, px_record_get(root, "n"));
     sqlite3_bind_int(st, 15, flag(px_record_get(root, "illustrative")));
+    bind_version_written(st, 16, px_record_get(root, "indicator_version"));
     int rc = run(x, st, "indexing an aggregate");
     if (!rc)
         rc = ref_put(x, e, "aggregate", sqlite3_last_insert_rowid(x->db));
@@ -1179,6 +1209,9 @@ int px_index_indicator(px_store *s, const char *code, int64_t version, px_indica
         out->scale_max = sqlite3_column_double(st, 7);
         out->higher_is_better = sqlite3_column_int(st, 8) != 0;
         out->illustrative = sqlite3_column_int(st, 9) != 0;
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+            snprintf(out->version_text, sizeof out->version_text, "%s",
+                     (const char *)sqlite3_column_text(st, 10));
         rc = out->code && out->measure_type ? PX_OK : PX_ENOMEM;
     } else if (src == SQLITE_DONE) {
         rc = PX_ENOENT;

@@ -118,8 +118,9 @@ typedef struct px_index_info {
 int px_index_info_get(px_store *s, const uint8_t id[32], px_index_info *out);
 
 /* The definition of indicator code that benchmark results refer to:
- * version > 0: that version (a live one preferred, never a retracted one);
- * version 0: the highest live version. Among equals the earliest published
+ * version > 0: the version with that key (px_version_key: "1.0" finds 1; a
+ * live one preferred, never a retracted one); version 0: the highest live
+ * version by the comparison rule. Among equals the earliest published
  * wins. OUT *out: decoded as px_indicator_decode would (caller frees with
  * px_indicator_free); OUT id (may be NULL): its entry id.
  * PX_OK, PX_ENOENT or an error. */

@@ -198,7 +198,8 @@ static int scale_find(px_pub *p, const char *code, int64_t version, const scale 
         const scale *s = &p->scales[i];
         if (s->asked != -1 || strcmp(s->code, code) != 0)
             continue;
-        if (version ? s->version == version : (!best || s->version > best->version))
+        if (version ? s->version == version
+                    : (!best || px_version_cmp(s->version, best->version) > 0))
             best = s;
     }
     if (best) {
@@ -240,10 +241,10 @@ static int check_scale(px_pub *p, const px_benchmark *b)
     if (!s) {
         if (b->indicator_version)
             return px_err_set(PX_ESCHEMA,
-                              "field 'indicator': no definition of %s version %lld is held here "
+                              "field 'indicator': no definition of %s version %s is held here "
                               "or published before it in this publication; publish the "
                               "indicator first",
-                              b->indicator, (long long)b->indicator_version);
+                              b->indicator, b->indicator_version_text);
         return px_err_set(PX_ESCHEMA,
                           "field 'indicator': no definition of %s is held here or published "
                           "before it in this publication; publish the indicator first",
@@ -319,11 +320,11 @@ static int check_supersedes(px_pub *p, const char *kind, const uint8_t *body, si
                             "field 'supersedes': %.16s… defines %s, not %s; a new version keeps "
                             "the code",
                             hex, was.code, now.code);
-        else if (!rc && now.version <= was.version)
+        else if (!rc && px_version_cmp(now.version, was.version) <= 0)
             rc = px_err_set(PX_ESCHEMA,
-                            "field 'version': %lld must be higher than the superseded "
-                            "definition's %lld",
-                            (long long)now.version, (long long)was.version);
+                            "field 'version': %s must be higher than the superseded "
+                            "definition's %s",
+                            now.version_text, was.version_text);
         px_indicator_free(&was);
         px_indicator_free(&now);
         px_buf_free(&old);
@@ -495,7 +496,15 @@ static int benchmark_view(const json_t *rec, px_benchmark *b)
     b->centre = (char *)json_string_value(json_object_get(rec, "centre"));
     b->service = (char *)json_string_value(json_object_get(rec, "service"));
     b->channel = (char *)json_string_value(json_object_get(rec, "channel"));
-    b->indicator_version = json_is_integer(ver) ? json_integer_value(ver) : 0;
+    if (json_is_integer(ver)) {
+        px_version_number(json_integer_value(ver), &b->indicator_version);
+        snprintf(b->indicator_version_text, sizeof b->indicator_version_text, "%lld",
+                 (long long)json_integer_value(ver));
+    } else if (json_is_string(ver)) {
+        px_version_parse(json_string_value(ver), json_string_length(ver), &b->indicator_version);
+        snprintf(b->indicator_version_text, sizeof b->indicator_version_text, "%s",
+                 json_string_value(ver));
+    }
     b->value = json_number_value(json_object_get(rec, "value"));
     if (!b->indicator || !b->period || !country || strlen(country) != 2 ||
         px_period_parse(b->period, strlen(b->period), &b->when) != PX_OK)

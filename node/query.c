@@ -25,7 +25,8 @@
 
 #define BENCH_COLS                                                                                 \
     "rid, id, author, indicator, indicator_version, country, centre, service, channel, period, "   \
-    "period_key, value, n, ci_low, ci_high, std_err, method, status, source, illustrative"
+    "period_key, value, n, ci_low, ci_high, std_err, method, status, source, illustrative, "       \
+    "indicator_version_written"
 enum {
     B_RID,
     B_ID,
@@ -46,7 +47,8 @@ enum {
     B_METHOD,
     B_STATUS,
     B_SOURCE,
-    B_ILLUSTRATIVE
+    B_ILLUSTRATIVE,
+    B_VERSION_WRITTEN
 };
 
 #define CASE_FILTER                                                                                \
@@ -73,10 +75,12 @@ enum {
                 "WHERE rec_cases_fts MATCH ?1 AND px_window(rowid) ORDER BY rowid")               \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
-                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND b.superseded = 0) "                \
+                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND "             \
+                "b.superseded = 0), version_written "                                              \
                 "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
     X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
-               "higher_is_better, illustrative FROM rec_indicators WHERE code = ?1 AND "           \
+               "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "        \
+               "code = ?1 AND "                                                                    \
                "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                        \
                "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                                \
     X(cw_for, "SELECT id, author, from_code, to_code, conversion, a, b, grade, illustrative "      \
@@ -227,6 +231,36 @@ static json_t *jcol_int(sqlite3_stmt *st, int col)
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
         return json_null();
     return json_integer(sqlite3_column_int64(st, col));
+}
+
+/* An indicator version as written (index.c keeps it in *_written): a
+ * number when the record wrote one, else its text; null when absent. */
+static json_t *jcol_version(sqlite3_stmt *st, int col)
+{
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER:
+        return json_integer(sqlite3_column_int64(st, col));
+    case SQLITE_TEXT:
+        return json_string((const char *)sqlite3_column_text(st, col));
+    default:
+        return json_null();
+    }
+}
+
+/* The same into a C copy: *text "" when absent; *is_int when a number. */
+static void col_version(sqlite3_stmt *st, int col, char text[PX_VERSION_TEXT_MAX], bool *is_int)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    *is_int = sqlite3_column_type(st, col) == SQLITE_INTEGER;
+    snprintf(text, PX_VERSION_TEXT_MAX, "%s", t ? t : "");
+}
+
+/* A version copied by col_version as JSON. */
+static json_t *jversion(const char *text, bool is_int)
+{
+    if (!text[0])
+        return json_null();
+    return is_int ? json_integer(strtoll(text, NULL, 10)) : json_string(text);
 }
 
 static json_t *jcol_real(sqlite3_stmt *st, int col)
@@ -1133,7 +1167,7 @@ int px_query_indicators(const px_query *q, json_t **out)
         json_object_set_new(o, "id", jcol_hex(st, 0));
         json_object_set_new(o, "author", jcol_hex(st, 1));
         json_object_set_new(o, "code", jcol(st, 2));
-        json_object_set_new(o, "version", jcol_int(st, 3));
+        json_object_set_new(o, "version", jcol_version(st, 13));
         if (load_body(q->store, id, &buf, &up) == PX_OK) {
             set_text(o, "name", "name_lang", &up.data, "name", q->lang);
         } else {
@@ -1170,7 +1204,7 @@ static json_t *bench_json(sqlite3_stmt *st)
     json_object_set_new(o, "id", jcol_hex(st, B_ID));
     json_object_set_new(o, "author", jcol_hex(st, B_AUTHOR));
     json_object_set_new(o, "indicator", jcol(st, B_INDICATOR));
-    json_object_set_new(o, "indicator_version", jcol_int(st, B_VERSION));
+    json_object_set_new(o, "indicator_version", jcol_version(st, B_VERSION_WRITTEN));
     json_object_set_new(o, "country", jcol(st, B_COUNTRY));
     json_object_set_new(o, "centre", jcol(st, B_CENTRE));
     json_object_set_new(o, "service", jcol(st, B_SERVICE));
@@ -1325,7 +1359,9 @@ typedef struct idef {
     char code[72];
     int64_t want; /* the version asked for; 0: the latest */
     bool held;
-    int64_t version;
+    int64_t version;                 /* its key */
+    char vtext[PX_VERSION_TEXT_MAX]; /* as written */
+    bool vint;                       /* written as a number */
     double min, max;
     bool hib;
     bool illustrative;
@@ -1353,7 +1389,9 @@ typedef struct brow {
     uint8_t id[32], author[32];
     char *indicator, *centre, *service, *channel, *period, *method, *status, *src_text;
     char country[3];
-    int64_t version, key, n; /* version 0 and n -1 when absent */
+    int64_t version, key, n;         /* version (its key) 0 and n -1 when absent */
+    char vtext[PX_VERSION_TEXT_MAX]; /* the version as written; "" when absent */
+    bool vint;
     double value, ci_low, ci_high, std_err;
     bool has_ci, has_se, illustrative;
     size_t src;  /* index into engine.src */
@@ -1433,6 +1471,7 @@ static int def_lookup(engine *e, idef *d)
         d->max = sqlite3_column_double(st, 6);
         d->hib = sqlite3_column_int(st, 7) != 0;
         d->illustrative = sqlite3_column_int(st, 8) != 0;
+        col_version(st, 9, d->vtext, &d->vint);
     } else if (src != SQLITE_DONE) {
         rc = step_err(e->x, src, "looking up an indicator");
     }
@@ -1570,6 +1609,7 @@ static int rows_add(engine *e, sqlite3_stmt *st, size_t src)
     snprintf(b->country, sizeof b->country, "%s", c ? c : "");
     b->version =
         sqlite3_column_type(st, B_VERSION) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, B_VERSION);
+    col_version(st, B_VERSION_WRITTEN, b->vtext, &b->vint);
     b->key = sqlite3_column_int64(st, B_KEY);
     b->value = sqlite3_column_double(st, B_VALUE);
     b->n = sqlite3_column_type(st, B_N) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, B_N);
@@ -1684,8 +1724,8 @@ static int evaluate(engine *e, brow *b)
         b->comparable = false;
         if (b->version)
             snprintf(b->note, sizeof b->note,
-                     "definition of %s version %lld is not held here: no scale to compare on",
-                     b->indicator, (long long)b->version);
+                     "definition of %s version %s is not held here: no scale to compare on",
+                     b->indicator, b->vtext);
         else
             snprintf(b->note, sizeof b->note,
                      "definition of %s is not held here: no scale to compare on", b->indicator);
@@ -1776,8 +1816,8 @@ static int cmp_identity(const void *pa, const void *pb)
 {
     const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
     int c = strcmp(a->indicator, b->indicator);
-    if (!c && a->version != b->version)
-        c = a->version < b->version ? -1 : 1;
+    if (!c)
+        c = px_version_cmp(a->version, b->version);
     if (!c)
         c = strcmp(a->country, b->country);
     if (!c)
@@ -1860,7 +1900,7 @@ static json_t *indicator_json(const engine *e)
     px_buf buf = {0};
     msgpack_unpacked up;
     json_object_set_new(o, "code", json_string(t->code));
-    json_object_set_new(o, "version", json_integer(t->version));
+    json_object_set_new(o, "version", jversion(t->vtext, t->vint));
     if (load_body(e->q->store, t->id, &buf, &up) == PX_OK) {
         set_text(o, "name", "name_lang", &up.data, "name", e->q->lang);
     } else {
@@ -1926,7 +1966,7 @@ static json_t *row_json(const engine *e, const brow *b)
     json_object_set_new(o, "channel", jstr(b->channel));
     json_object_set_new(o, "indicator", jstr(b->indicator));
     json_object_set_new(o, "indicator_version",
-                        b->version ? json_integer(b->version) : json_null());
+                        b->version ? jversion(b->vtext, b->vint) : json_null());
     json_object_set_new(o, "value", json_real(b->value));
     json_object_set_new(o, "scale_min",
                         b->own && b->own->held ? json_real(b->own->min) : json_null());
@@ -2216,9 +2256,8 @@ static const char *break_reason(const brow *a, const brow *b, char *buf, size_t 
         snprintf(buf, n, "indicator changed: %s to %s", a->indicator, b->indicator);
         return buf;
     }
-    if (a->version && b->version && a->version != b->version) {
-        snprintf(buf, n, "definition changed: version %lld to %lld", (long long)a->version,
-                 (long long)b->version);
+    if (a->version && b->version && px_version_cmp(a->version, b->version) != 0) {
+        snprintf(buf, n, "definition changed: version %s to %s", a->vtext, b->vtext);
         return buf;
     }
     if (a->method && b->method && strcmp(a->method, b->method) != 0) {

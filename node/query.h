@@ -89,7 +89,9 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out);
  * OUT *out: {"indicators": [{"id", "author", "code", "version", "name",
  *   "name_lang", "measure_type", "domain", "unit", "scale_min",
  *   "scale_max", "higher_is_better", "illustrative", "older_versions",
- *   "results"}]} where results counts live benchmark results. */
+ *   "results"}]} where results counts live benchmark results. "version" and
+ *   every "indicator_version" are as written: a number (2) or a text
+ *   ("1.2.0"); RECORDS.md, "Indicator versions". */
 int px_query_indicators(const px_query *q, json_t **out);
 
 typedef struct px_bench_filter {

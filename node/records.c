@@ -670,6 +670,115 @@ static int check_int_min(const char *label, const msgpack_object *o, int64_t min
     return PX_OK;
 }
 
+/* ---- indicator versions ------------------------------------------------- */
+
+/* The one rule (RECORDS.md, "Indicator versions"): up to three components,
+ * compared numerically left to right, a missing component counting as 0.
+ * The key packs them as c0 * 10^12 + c1 * 10^6 + c2, so comparing keys is
+ * comparing versions, and 2, "2" and "2.0" share one key. */
+int px_version_parse(const char *s, size_t len, int64_t *key)
+{
+    int64_t part[3] = {0, 0, 0};
+    size_t n = 0, i = 0;
+    *key = 0;
+    if (s == NULL || len == 0)
+        return PX_EINVAL;
+    for (;;) {
+        size_t start = i;
+        int64_t v = 0;
+        if (n == 3)
+            return PX_EINVAL; /* a fourth component */
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (s[i] - '0');
+            if (v > PX_VERSION_PART_MAX)
+                return PX_EINVAL;
+            i++;
+        }
+        if (i == start || (s[start] == '0' && i - start > 1))
+            return PX_EINVAL; /* empty or a leading zero */
+        part[n++] = v;
+        if (i == len)
+            break;
+        if (s[i] != '.' || ++i == len)
+            return PX_EINVAL; /* not a dot, or a trailing dot */
+    }
+    *key = part[0] * 1000000000000LL + part[1] * 1000000LL + part[2];
+    return *key > 0 ? PX_OK : PX_EINVAL;
+}
+
+int px_version_cmp(int64_t a, int64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+int px_version_number(int64_t v, int64_t *key)
+{
+    *key = 0;
+    if (v < 1 || v > PX_VERSION_PART_MAX)
+        return PX_EINVAL;
+    *key = v * 1000000000000LL;
+    return PX_OK;
+}
+
+int px_version_key(const msgpack_object *o, int64_t *key)
+{
+    *key = 0;
+    if (o == NULL)
+        return PX_EINVAL;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return o->via.u64 > PX_VERSION_PART_MAX ? PX_EINVAL
+                                                : px_version_number((int64_t)o->via.u64, key);
+    if (o->type == MSGPACK_OBJECT_STR)
+        return px_version_parse(o->via.str.ptr, o->via.str.size, key);
+    return PX_EINVAL;
+}
+
+int px_version_text(const msgpack_object *o, char out[PX_VERSION_TEXT_MAX])
+{
+    int64_t key;
+    out[0] = '\0';
+    if (px_version_key(o, &key) != PX_OK)
+        return PX_EINVAL;
+    if (o->type == MSGPACK_OBJECT_STR) {
+        memcpy(out, o->via.str.ptr, o->via.str.size);
+        out[o->via.str.size] = '\0';
+    } else {
+        snprintf(out, PX_VERSION_TEXT_MAX, "%llu", (unsigned long long)o->via.u64);
+    }
+    return PX_OK;
+}
+
+static int check_version(const char *label, const msgpack_object *o)
+{
+    int64_t key;
+    if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64)
+        return px_err_set(PX_ESCHEMA,
+                          "%s: expected a whole number or a version text like \"1.2.0\", got "
+                          "%.15g",
+                          label, o->via.f64);
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ||
+        (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 == 0))
+        return px_err_set(PX_ESCHEMA, "%s: %lld is not allowed; it must be 1 or more", label,
+                          (long long)o->via.i64);
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        if (o->via.u64 > PX_VERSION_PART_MAX)
+            return px_err_set(PX_ESCHEMA, "%s: %llu is too large; a version is at most %d", label,
+                              (unsigned long long)o->via.u64, PX_VERSION_PART_MAX);
+        return PX_OK;
+    }
+    if (o->type != MSGPACK_OBJECT_STR)
+        return want(label, o, "a whole number or a version text like \"1.2.0\"");
+    if (px_version_parse(o->via.str.ptr, o->via.str.size, &key) == PX_OK)
+        return PX_OK;
+    char shown[64];
+    return px_err_set(PX_ESCHEMA,
+                      "%s: '%s' is not a version; write 1 to 3 whole numbers separated by dots, "
+                      "without leading zeros, each at most %d, not all 0 (\"1\", \"1.0\", "
+                      "\"1.2.0\")",
+                      label, px_record_show(shown, sizeof shown, o->via.str.ptr, o->via.str.size),
+                      PX_VERSION_PART_MAX);
+}
+
 static int get_num(const char *label, const msgpack_object *o, double *out)
 {
     if (!is_number(o))
@@ -922,6 +1031,8 @@ typedef enum ftype {
     F_PERIOD,
     F_YEAR,
     F_POSINT, /* whole number >= 1 */
+    /* indicator version: whole number >= 1 or "1.2.0" */
+    F_VERSION,
     F_COUNT,  /* whole number >= 0 */
     F_NUM,    /* finite number */
     F_NONNEG, /* finite number >= 0 */
@@ -1010,7 +1121,7 @@ static const field case_fields[] = {
 
 static const field indicator_fields[] = {
     {"code", F_CODE, true, NULL},
-    {"version", F_POSINT, true, NULL},
+    {"version", F_VERSION, true, NULL},
     {"name", F_TEXT, true, NULL},
     {"measure_type", F_ENUM, true, measure_types},
     {"scale", F_SCALE, true, NULL},
@@ -1030,7 +1141,7 @@ static const field benchmark_fields[] = {
     {"country", F_COUNTRY, true, NULL},
     {"period", F_PERIOD, true, NULL},
     {"value", F_NUM, true, NULL},
-    {"indicator_version", F_POSINT, false, NULL},
+    {"indicator_version", F_VERSION, false, NULL},
     {"centre", F_STR, false, NULL},
     {"service", F_STR, false, NULL},
     {"channel", F_STR, false, NULL},
@@ -1128,7 +1239,7 @@ static const field aggregate_fields[] = {
     {"members", F_POSINT, true, NULL},
     {"by", F_ENUM, false, bys},
     {"group", F_STR, false, NULL},
-    {"indicator_version", F_POSINT, false, NULL},
+    {"indicator_version", F_VERSION, false, NULL},
     {"n", F_COUNT, false, NULL},
     {"basis", F_ENUM, false, bases},
     {"results", F_IDS, false, NULL},
@@ -1274,6 +1385,8 @@ static int check_field(const field *f, const msgpack_object *o)
         return check_year(label, o);
     case F_POSINT:
         return check_int_min(label, o, 1, "1 or more");
+    case F_VERSION:
+        return check_version(label, o);
     case F_COUNT:
         return check_int_min(label, o, 0, "0 or more");
     case F_NUM: {
@@ -1773,7 +1886,10 @@ int px_benchmark_decode(const uint8_t *body, size_t len, px_benchmark *out)
     memcpy(out->country, fv(k, v, "country")->via.str.ptr, 2);
     px_period_parse(out->period, strlen(out->period), &out->when);
     out->value = num_value(fv(k, v, "value"));
-    out->indicator_version = ver ? ver->via.i64 : 0;
+    if (ver) {
+        px_version_key(ver, &out->indicator_version);
+        px_version_text(ver, out->indicator_version_text);
+    }
     out->n = n ? n->via.i64 : -1;
     out->has_ci = lo != NULL && hi != NULL;
     out->ci_low = lo ? num_value(lo) : 0;
@@ -1818,7 +1934,8 @@ int px_indicator_decode(const uint8_t *body, size_t len, px_indicator *out)
     }
     const msgpack_object *scale = fv(k, v, "scale"), *ill = fv(k, v, "illustrative");
     const msgpack_object *hib = map_get(scale, "higher_is_better");
-    out->version = fv(k, v, "version")->via.i64;
+    px_version_key(fv(k, v, "version"), &out->version);
+    px_version_text(fv(k, v, "version"), out->version_text);
     out->scale_min = num_value(map_get(scale, "min"));
     out->scale_max = num_value(map_get(scale, "max"));
     out->higher_is_better = hib ? hib->via.boolean : true;

@@ -182,6 +182,30 @@ const msgpack_object *px_langmap_pick(const msgpack_object *text, const char *la
  * PX_OK, PX_ENOENT (nothing to pick; *out = NULL) or PX_ENOMEM. */
 int px_langmap_pick_dup(const msgpack_object *text, const char *lang, char **out, char **lang_out);
 
+/* ---- indicator versions (RECORDS.md, "Indicator versions") ------------- */
+
+/* A version is a whole number 1..PX_VERSION_PART_MAX or a text of 1 to 3
+ * dot-separated whole numbers without leading zeros ("1", "1.0", "1.2.0"),
+ * each at most PX_VERSION_PART_MAX, not all 0. Its key orders versions by
+ * components left to right, a missing component counting as 0: 2, "2" and
+ * "2.0" have one key; "1.10" is above "1.9". Keys are > 0 (0 is left for
+ * "no version given: the latest"). */
+#define PX_VERSION_PART_MAX 999999
+#define PX_VERSION_TEXT_MAX 24 /* "999999.999999.999999" and its NUL */
+
+/* The key of the text s[0..len). PX_OK or PX_EINVAL (*key = 0). */
+int px_version_parse(const char *s, size_t len, int64_t *key);
+/* The key of the whole-number version v. PX_OK or PX_EINVAL. */
+int px_version_number(int64_t v, int64_t *key);
+/* The key of a record's version field (integer or string). PX_OK or
+ * PX_EINVAL. */
+int px_version_key(const msgpack_object *o, int64_t *key);
+/* The version as written ("2", "1.2.0"), for display. PX_OK or PX_EINVAL
+ * (out empty). */
+int px_version_text(const msgpack_object *o, char out[PX_VERSION_TEXT_MAX]);
+/* <0, 0, >0 as version key a is below, the same as, above b. */
+int px_version_cmp(int64_t a, int64_t b);
+
 /* ---- decoded views for the query layer --------------------------------- */
 
 /* A benchmark result as C values. Every pointer member is a malloc'd,
@@ -189,7 +213,8 @@ int px_langmap_pick_dup(const msgpack_object *text, const char *lang, char **out
  * release them all with px_benchmark_free(). */
 typedef struct px_benchmark {
     char *indicator;           /* indicator code; never NULL after decode */
-    int64_t indicator_version; /* 0 when not given (meaning: the latest) */
+    int64_t indicator_version; /* its key; 0 when not given (meaning: the latest) */
+    char indicator_version_text[PX_VERSION_TEXT_MAX]; /* as written; "" when not given */
     char country[3];           /* ISO 3166-1 alpha-2 */
     char *centre;              /* NULL when absent */
     char *service;             /* NULL when absent */
@@ -219,7 +244,8 @@ void px_benchmark_free(px_benchmark *b); /* NULL-safe; leaves *b zeroed */
  * read them with px_record_get + px_langmap_pick. */
 typedef struct px_indicator {
     char *code;
-    int64_t version;
+    int64_t version;                        /* its key (px_version_key) */
+    char version_text[PX_VERSION_TEXT_MAX]; /* as written */
     char *domain;       /* NULL when absent */
     char *measure_type; /* never NULL after decode */
     char *unit;         /* NULL when absent */

@@ -147,13 +147,22 @@ static void downloads(px_req *r, const char *path, const char *const *args)
           px_t(r, "link to this view"));
 }
 
+/* An indicator's version as written: 2 or "1.2.0" (RECORDS.md). */
+static const char *version_text(px_req *r, const json_t *ind)
+{
+    const json_t *v = json_object_get(ind, "version");
+    if (json_is_string(v))
+        return json_string_value(v);
+    return px_req_printf(r, "%lld", (long long)json_integer_value(v));
+}
+
 /* The indicator heading of compare/trend/aggregate. */
 static void indicator_head(px_req *r, const json_t *ind)
 {
     const char *code = jstr(ind, "code");
-    px_hf(r, "<h2>%s <a href=\"%s\">%s</a> v%lld</h2>", jstr(ind, "name") ? jstr(ind, "name") : "",
+    px_hf(r, "<h2>%s <a href=\"%s\">%s</a> v%s</h2>", jstr(ind, "name") ? jstr(ind, "name") : "",
           px_req_url(r, px_req_printf(r, "/indicators/%s", code ? code : ""), NULL), code,
-          (long long)json_integer_value(json_object_get(ind, "version")));
+          version_text(r, ind));
     px_hf(r, "<p class=\"dim\">%s %s–%s", px_t(r, "Scale"), num_or_dash(r, ind, "scale_min", -1),
           num_or_dash(r, ind, "scale_max", -1));
     if (jstr(ind, "unit"))
@@ -275,10 +284,9 @@ int px_page_indicators(px_req *r)
         json_array_foreach(list, i, ind)
         {
             const char *code = jstr(ind, "code");
-            px_hf(r, "<tr><td><a href=\"%s\">%s</a> v%lld</td><td>%s",
+            px_hf(r, "<tr><td><a href=\"%s\">%s</a> v%s</td><td>%s",
                   px_req_url(r, px_req_printf(r, "/indicators/%s", code ? code : ""), NULL), code,
-                  (long long)json_integer_value(json_object_get(ind, "version")),
-                  jstr(ind, "name") ? jstr(ind, "name") : "");
+                  version_text(r, ind), jstr(ind, "name") ? jstr(ind, "name") : "");
             if (json_is_true(json_object_get(ind, "illustrative")))
                 px_hf(r, " <span class=\"badge\">%s</span>", px_t(r, "illustrative"));
             px_hf(r, "</td><td>%s</td><td>%s–%s %s %s</td><td>%s</td><td class=\"num\">%s</td>"
@@ -339,7 +347,7 @@ int px_page_indicator(px_req *r)
     px_h(r, "<dl class=\"facts\">");
     px_indicator d;
     if (px_indicator_decode(rec.e.body, rec.e.body_len, &d) == PX_OK) {
-        px_hf(r, "<div><dt>%s</dt><dd>%lld</dd></div>", px_t(r, "Version"), (long long)d.version);
+        px_hf(r, "<div><dt>%s</dt><dd>%s</dd></div>", px_t(r, "Version"), d.version_text);
         px_hf(r, "<div><dt>%s</dt><dd>%s–%s%s%s · %s</dd></div>", px_t(r, "Scale"),
               px_req_num(r, d.scale_min, -1), px_req_num(r, d.scale_max, -1), d.unit ? " " : "",
               d.unit ? d.unit : "",

@@ -187,6 +187,28 @@ code=$(post g4c /publish/benchmark indicator=WEB-SAT country=KZ period=2018 valu
 [ "$(held g4c)" = $((before + 2)) ] || fail "a good result did not store exactly one entry"
 pass "indicator and result forms: out of scale and decimal comma beside 'value', nothing stored; good ones stored once"
 
+# versions written the SDMX way (RECORDS.md "Indicator versions")
+before=$(held g4c)
+code=$(post g4c /publish/indicator code=WEB-VER version=1. lang_0=en "name_0=Versioned" \
+    "measure_type=mean score" scale_min=1 scale_max=5 publish=1)
+[ "$code" = 200 ] || fail "an indicator with version '1.' answered $code"
+error_beside version "is not a version"
+[ "$(field_value version)" = 1. ] || fail "the form lost the typed version"
+code=$(post g4c /publish/indicator code=WEB-VER version=1.2.0 lang_0=en "name_0=Versioned" \
+    "measure_type=mean score" scale_min=1 scale_max=5 publish=1)
+[ "$code" = 303 ] || { head -c 3000 "$T/body"; fail "an indicator with version 1.2.0 answered $code"; }
+get g4c /indicators/WEB-VER >/dev/null
+body_has '<dd>1.2.0</dd>'
+code=$(post g4c /publish/benchmark indicator=WEB-VER indicator_version=1.2 country=KZ period=2018 \
+    value=4.66 publish=1)
+[ "$code" = 303 ] || { head -c 3000 "$T/body"; fail "a result referring to version 1.2 answered $code"; }
+code=$(post g4c /publish/benchmark indicator=WEB-VER indicator_version=1.3 country=KZ period=2018 \
+    value=4.66 publish=1)
+[ "$code" = 200 ] || fail "a result referring to an unknown version answered $code"
+error_beside indicator "version 1.3"
+[ "$(held g4c)" = $((before + 2)) ] || fail "version forms stored $(( $(held g4c) - before )), wanted 2"
+pass "version forms: '1.' refused beside 'version'; 1.2.0 published and shown; a result's 1.2 finds it"
+
 before=$(held g4c)
 printf 'indicator;country;period;value;n\nWEB-SAT;KZ;2017;4.5;900\nWEB-SAT;KZ;2016;9.1;800\nWEB-SAT;GE;2016-Q5;4;10\n' >"$T/bad.csv"
 code=$(upload g4c "$T/bad.csv")

@@ -92,6 +92,40 @@ static void test_semicolon_quotes_crlf_bom(void)
     json_decref(a);
 }
 
+/* indicator_version: digits are a number, "1.0" a text; bad ones named. */
+static void test_versions(void)
+{
+    const char *csv = "indicator,indicator_version,country,period,value\n"
+                      "KZ-SAT,1.0,KZ,2018,4\n"
+                      "KZ-SAT, 1.2.0 ,KZ,2019,4\n"
+                      "KZ-SAT,3,KZ,2020,4\n";
+    json_t *a = NULL;
+    CHECK_RC(import(csv, &a, NULL), PX_OK);
+    CHECK(a && json_array_size(a) == 3);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0), "indicator_version")), "1.0");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(a, 1), "indicator_version")),
+              "1.2.0");
+    CHECK(json_integer_value(json_object_get(json_array_get(a, 2), "indicator_version")) == 3);
+    json_decref(a);
+    const char *bad = "indicator,indicator_version,country,period,value\n"
+                      "KZ-SAT,1.,KZ,2018,4\n"
+                      "KZ-SAT,01,KZ,2018,4\n"
+                      "KZ-SAT,1.2.3.4,KZ,2018,4\n"
+                      "KZ-SAT,0,KZ,2018,4\n";
+    char *report = NULL;
+    a = NULL;
+    CHECK_RC(import(bad, &a, &report), PX_ESCHEMA);
+    CHECK(a == NULL);
+    CHECK_DETAIL("line 2: field 'indicator_version': '1.' is not a version");
+    CHECK(report != NULL);
+    if (report) {
+        CHECK(strstr(report, "line 3: field 'indicator_version': '01' is not a version"));
+        CHECK(strstr(report, "line 4: field 'indicator_version': '1.2.3.4' is not a version"));
+        CHECK(strstr(report, "line 5: field 'indicator_version': 0 is not allowed"));
+    }
+    free(report);
+}
+
 static void test_rejected_rows(void)
 {
     const char *csv = "indicator;country;period;value;n;source\n"   /* 1 */
@@ -320,6 +354,7 @@ static void test_speed(void)
 int main(void)
 {
     RUN(test_comma);
+    RUN(test_versions);
     RUN(test_semicolon_quotes_crlf_bom);
     RUN(test_rejected_rows);
     RUN(test_many_rejected);

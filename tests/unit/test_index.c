@@ -554,10 +554,14 @@ static void test_versions(void)
     pub(&fc, &centre, "indicator", body, NULL);
     px_indicator ind;
     CHECK_RC(px_index_indicator(s, "IND", 0, &ind, NULL), PX_OK);
-    CHECK(ind.version == 2 && ind.scale_max == 100);
+    int64_t k1, k2;
+    CHECK_RC(px_version_number(1, &k1), PX_OK);
+    CHECK_RC(px_version_parse("2.0", 3, &k2), PX_OK);
+    CHECK(ind.version == k2 && ind.scale_max == 100);
+    CHECK_STR(ind.version_text, "2");
     px_indicator_free(&ind);
-    CHECK_RC(px_index_indicator(s, "IND", 1, &ind, NULL), PX_OK);
-    CHECK(ind.version == 1 && ind.scale_max == 10);
+    CHECK_RC(px_index_indicator(s, "IND", k1, &ind, NULL), PX_OK);
+    CHECK(ind.version == k1 && ind.scale_max == 10);
     px_indicator_free(&ind);
     CHECK_RC(px_index_indicator(s, "NONE", 0, &ind, NULL), PX_ENOENT);
     json_t *inds = NULL;

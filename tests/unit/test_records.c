@@ -512,9 +512,29 @@ static void test_types(void)
         "field 'version': 0 is not allowed; it must be 1 or more");
     BAD("indicator", good_indicator, "version", "-1", "field 'version': -1 is not allowed");
     BAD("indicator", good_indicator, "version", "1.5",
-        "field 'version': expected a whole number, got 1.5");
-    BAD("indicator", good_indicator, "version", "'1'",
-        "field 'version': expected a whole number, got a string");
+        "field 'version': expected a whole number or a version text like \"1.2.0\", got 1.5");
+    BAD("indicator", good_indicator, "version", "1000000",
+        "field 'version': 1000000 is too large; a version is at most 999999");
+    BAD("indicator", good_indicator, "version", "true",
+        "field 'version': expected a whole number or a version text");
+    OK("indicator", good_indicator, "version", "'1'");
+    OK("indicator", good_indicator, "version", "'1.0'");
+    OK("indicator", good_indicator, "version", "'1.2.0'");
+    OK("indicator", good_indicator, "version", "'0.1'");
+    OK("indicator", good_indicator, "version", "'999999.999999.999999'");
+    static const char *const bad_versions[] = {
+        "''",     "'1.'", "'.1'", "'01'", "'1.2.3.4'", "'v1'",      "'0'",    "'0.0.0'", "'1..2'",
+        "'1.02'", "' 1'", "'1 '", "'-1'", "'1e3'",     "'1000000'", "'1.2.'", "'1,2'"};
+    for (size_t i = 0; i < sizeof bad_versions / sizeof *bad_versions; i++) {
+        BAD("indicator", good_indicator, "version", bad_versions[i],
+            "is not a version; write 1 to 3 whole numbers separated by dots");
+        BAD("benchmark", good_benchmark, "indicator_version", bad_versions[i],
+            "field 'indicator_version': ");
+    }
+    BAD("indicator", good_indicator, "version", "'1.2.3.4'",
+        "field 'version': '1.2.3.4' is not a version");
+    OK("benchmark", good_benchmark, "indicator_version", "'1.2.0'");
+    OK("aggregate", good_aggregate, "indicator_version", "'1.0'");
     BAD("benchmark", good_benchmark, "n", "-1",
         "field 'n': -1 is not allowed; it must be 0 or more");
     BAD("benchmark", good_benchmark, "n", "10000.5", "field 'n': expected a whole number");
@@ -987,6 +1007,66 @@ static void test_langmap_pick(void)
     px_buf_free(&b);
 }
 
+/* The one comparison rule: components left to right, missing ones 0. */
+static int64_t vkey(const char *s)
+{
+    int64_t k = -1;
+    CHECK_RC(px_version_parse(s, strlen(s), &k), PX_OK);
+    return k;
+}
+
+static void test_versions(void)
+{
+    int64_t k, two;
+    CHECK_RC(px_version_number(2, &two), PX_OK);
+    CHECK(vkey("2") == two && vkey("2.0") == two && vkey("2.0.0") == two);
+    CHECK(px_version_cmp(vkey("1.0"), vkey("1")) == 0);
+    CHECK(px_version_cmp(vkey("1.2.0"), vkey("1.2")) == 0);
+    CHECK(px_version_cmp(vkey("1.2.0"), vkey("1.10")) < 0); /* numeric, not text order */
+    CHECK(px_version_cmp(vkey("1.9"), vkey("1.10")) < 0);
+    CHECK(px_version_cmp(vkey("2"), vkey("1.999999.999999")) > 0);
+    CHECK(px_version_cmp(vkey("1.0.1"), vkey("1")) > 0);
+    CHECK(px_version_cmp(vkey("0.1"), vkey("0.0.1")) > 0);
+    CHECK(vkey("0.0.1") > 0); /* 0 stays "no version: the latest" */
+    CHECK(vkey("999999.999999.999999") == 999999999999999999LL);
+    static const char *const bad[] = {"",        "1.",   ".1",   "01",  "1.2.3.4", "v1", "0",
+                                      "0.0",     "1..2", "1.02", " 1",  "1 ",      "+1", "-1",
+                                      "1000000", "1.2.", "1,2",  "1e3", "1.0x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        k = 7;
+        CHECK_RC(px_version_parse(bad[i], strlen(bad[i]), &k), PX_EINVAL);
+        CHECK(k == 0);
+    }
+    CHECK_RC(px_version_parse("1", 2, &k), PX_EINVAL); /* "1" and a NUL */
+    CHECK_RC(px_version_parse(NULL, 0, &k), PX_EINVAL);
+    CHECK_RC(px_version_number(0, &k), PX_EINVAL);
+    CHECK_RC(px_version_number(-3, &k), PX_EINVAL);
+    CHECK_RC(px_version_number(PX_VERSION_PART_MAX + 1, &k), PX_EINVAL);
+    CHECK_RC(px_version_number(PX_VERSION_PART_MAX, &k), PX_OK);
+
+    /* as written, from a record's field */
+    char t[PX_VERSION_TEXT_MAX];
+    msgpack_object o = {.type = MSGPACK_OBJECT_STR};
+    o.via.str.ptr = "1.2.0";
+    o.via.str.size = 5;
+    CHECK_RC(px_version_key(&o, &k), PX_OK);
+    CHECK(k == vkey("1.2"));
+    CHECK_RC(px_version_text(&o, t), PX_OK);
+    CHECK_STR(t, "1.2.0");
+    o.type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+    o.via.u64 = 2;
+    CHECK_RC(px_version_key(&o, &k), PX_OK);
+    CHECK(k == two);
+    CHECK_RC(px_version_text(&o, t), PX_OK);
+    CHECK_STR(t, "2");
+    o.via.u64 = 0;
+    CHECK_RC(px_version_text(&o, t), PX_EINVAL);
+    CHECK_STR(t, "");
+    o.type = MSGPACK_OBJECT_BOOLEAN;
+    CHECK_RC(px_version_key(&o, &k), PX_EINVAL);
+    CHECK_RC(px_version_key(NULL, &k), PX_EINVAL);
+}
+
 static void test_decode(void)
 {
     px_buf b = {0};
@@ -994,7 +1074,10 @@ static void test_decode(void)
     CHECK_RC(pack_good(good_benchmark, &b), PX_OK);
     CHECK_RC(px_benchmark_decode(b.data, b.len, &bm), PX_OK);
     CHECK_STR(bm.indicator, "KZ-SAT-OVERALL");
-    CHECK(bm.indicator_version == 1);
+    int64_t one = 0;
+    CHECK_RC(px_version_number(1, &one), PX_OK);
+    CHECK(bm.indicator_version == one);
+    CHECK_STR(bm.indicator_version_text, "1");
     CHECK_STR(bm.country, "KZ");
     CHECK_STR(bm.centre, "Government for Citizens");
     CHECK_STR(bm.period, "2018");
@@ -1034,7 +1117,8 @@ static void test_decode(void)
     CHECK_RC(pack_good(good_indicator, &b), PX_OK);
     CHECK_RC(px_indicator_decode(b.data, b.len, &ind), PX_OK);
     CHECK_STR(ind.code, "KZ-SAT-OVERALL");
-    CHECK(ind.version == 1 && ind.scale_min == 1 && ind.scale_max == 5 && ind.higher_is_better);
+    CHECK_STR(ind.version_text, "1");
+    CHECK(ind.version == one && ind.scale_min == 1 && ind.scale_max == 5 && ind.higher_is_better);
     CHECK_STR(ind.measure_type, "mean score");
     CHECK_STR(ind.domain, "overall satisfaction");
     CHECK_STR(ind.unit, "points");
@@ -1135,6 +1219,7 @@ int main(void)
     RUN(test_langmaps);
     RUN(test_utf8);
     RUN(test_types);
+    RUN(test_versions);
     RUN(test_intervals);
     RUN(test_scale_check);
     RUN(test_structure);
