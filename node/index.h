@@ -43,7 +43,7 @@
 
 /* The version of what the derived tables hold. Bump it when indexing
  * changes, and every store rebuilds its index when next opened. */
-#define PX_INDEX_VERSION "3"
+#define PX_INDEX_VERSION "4"
 
 /* px_schema_fn for px_feed_ctx: 0 if body is a valid record of kind, or if
  * kind is not a record kind this node knows (forward compatibility);
