@@ -1,5 +1,5 @@
 /*
- * export.c — `praxis export --format json|csv|sdmx-csv`: the benchmark
+ * export.c — `praxis export --format json|csv|sdmx-csv|sdmx-csv2`: the benchmark
  * results held, for statistics tools (columns: schema/EXPORTS.md).
  */
 #include "cli.h"
@@ -14,8 +14,9 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: praxis export --format json|csv|sdmx-csv [--indicator CODE]\n"
-    "                     [--country CC] [--period P] [--out FILE]\n\n"
+    "usage: praxis export --format json|csv|sdmx-csv|sdmx-csv2\n"
+    "                     [--indicator CODE] [--country CC] [--period P]\n"
+    "                     [--out FILE]\n\n"
     "Writes the benchmark results held (retracted ones are left out) to\n"
     "standard output or FILE:\n"
     "  json      an array of objects with every field, entry id and author\n"
@@ -24,6 +25,8 @@ static const char usage[] =
     "  sdmx-csv  SDMX-CSV version 1: DATAFLOW, REF_AREA, CENTRE, SERVICE,\n"
     "            INDICATOR, TIME_PERIOD, OBS_VALUE, UNIT_MEASURE, OBS_STATUS,\n"
     "            N_OBS, CI_LOWER, CI_UPPER, COLL_METHOD\n"
+    "  sdmx-csv2 SDMX-CSV version 2: STRUCTURE (dataflow), STRUCTURE_ID,\n"
+    "            ACTION (I), then the columns of sdmx-csv after DATAFLOW\n"
     "The columns are described in schema/EXPORTS.md.\n";
 
 int px_cmd_export(px_cli *cli, int argc, char **argv)
@@ -66,7 +69,7 @@ int px_cmd_export(px_cli *cli, int argc, char **argv)
     if (optind != argc)
         return px_cli_usage_error(usage, "export takes no arguments");
     if (!format)
-        return px_cli_usage_error(usage, "export needs --format json, csv or sdmx-csv");
+        return px_cli_usage_error(usage, "export needs --format json, csv, sdmx-csv or sdmx-csv2");
     if (px_export_format_parse(format, &fmt) != PX_OK)
         return px_cli_usage_error(usage, "%s", px_err_detail());
     px_local l;

@@ -11,6 +11,7 @@
 #include "archive.h"
 #include "error.h"
 #include "outfile.h"
+#include "progress.h"
 #include "util.h"
 
 #include <errno.h>
@@ -80,10 +81,12 @@ static int do_import(px_local *l, const char *file)
     char refused_author[17] = "", cut_author[17] = "";
     bool is_stdin = strcmp(file, "-") == 0;
     int rc = PX_OK;
+    px_progress pr;
     r.f = is_stdin ? stdin : fopen(file, "rb");
     if (!r.f)
         return px_err_set(px_err_from_errno(errno), "cannot open %s: %s", file, strerror(errno));
     rc = px_store_begin(l->store);
+    px_progress_start(&pr, "importing", "entries", 0);
     while (!rc) {
         rc = px_archive_next(&r, &e);
         if (rc == PX_ENOENT) {
@@ -95,6 +98,7 @@ static int do_import(px_local *l, const char *file)
             rc = px_err_set(rc, "%s: import stopped: %s", file, px_err_message(rc));
             break;
         }
+        px_progress_step(&pr, r.index);
         rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
         if (rc == PX_EAGAIN) {
             /* Stamped ahead of our clock: neither accepted nor refused. */
@@ -130,6 +134,7 @@ static int do_import(px_local *l, const char *file)
             /* The proof is stored and the feed frozen; the import goes on
              * with the other feeds. */
             forks++;
+            px_progress_clear(&pr);
             fprintf(stderr, "praxis: %s\n", px_err_message(rc));
             rc = PX_OK;
         } else if (!rc) {
@@ -147,6 +152,7 @@ static int do_import(px_local *l, const char *file)
     }
     /* Keep everything accepted before a bad entry: it was checked. */
     int crc = px_store_in_tx(l->store) ? px_store_commit(l->store) : PX_OK;
+    px_progress_done(&pr);
     if (!rc)
         rc = crc;
     fprintf(stderr, "imported %llu new entries (%llu already held, %llu fork proofs)\n",

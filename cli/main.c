@@ -5,9 +5,11 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "progress.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const px_verb verbs[] = {
     {"init", px_cmd_init, "create an identity and a new network, or join one (--network FILE)"},
@@ -118,6 +120,9 @@ int main(int argc, char **argv)
         return v->run(&cli, 2, hargv);
     }
     const px_verb *v = find_verb(argv[i]);
+    /* Long operations (publish, feed import, verify, reindex) show a
+     * progress line, but only to a person: never into a file or a pipe. */
+    px_progress_enable(isatty(STDERR_FILENO) == 1);
     if (v)
         return v->run(&cli, argc - i, argv + i);
     fprintf(stderr, "praxis: unknown verb '%s'; 'praxis help' lists them\n", argv[i]);

@@ -1,5 +1,5 @@
 /*
- * export.c — JSON, CSV and SDMX-CSV exports of benchmark results (see
+ * export.c — JSON, CSV and SDMX-CSV (1.0 and 2.0) exports of benchmark results (see
  * export.h and schema/EXPORTS.md). Each format is one row writer called by
  * px_query_each_benchmark, so an export of millions of results streams.
  */
@@ -12,9 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char px_export_sdmx_header[] =
-    "DATAFLOW,REF_AREA,CENTRE,SERVICE,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,"
-    "N_OBS,CI_LOWER,CI_UPPER,COLL_METHOD";
+/* The columns after the dataflow, the same in SDMX-CSV 1.0 and 2.0. */
+#define SDMX_COLUMNS                                                                               \
+    "REF_AREA,CENTRE,SERVICE,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,N_OBS,"       \
+    "CI_LOWER,CI_UPPER,COLL_METHOD"
+
+const char px_export_sdmx_header[] = "DATAFLOW," SDMX_COLUMNS;
+const char px_export_sdmx2_header[] = "STRUCTURE,STRUCTURE_ID,ACTION," SDMX_COLUMNS;
 
 static const char *const csv_cols[] = {"indicator", "indicator_version",
                                        "country",   "centre",
@@ -35,13 +39,17 @@ int px_export_format_parse(const char *s, px_export_format *out)
         *out = PX_EXPORT_CSV;
     else if (s && strcmp(s, "sdmx-csv") == 0)
         *out = PX_EXPORT_SDMX;
+    else if (s && strcmp(s, "sdmx-csv2") == 0)
+        *out = PX_EXPORT_SDMX2;
     else
-        return px_err_set(PX_EINVAL, "format '%s' is not one of json, csv, sdmx-csv", s ? s : "");
+        return px_err_set(PX_EINVAL, "format '%s' is not one of json, csv, sdmx-csv, sdmx-csv2",
+                          s ? s : "");
     return PX_OK;
 }
 
 typedef struct writer {
     FILE *out;
+    px_export_format fmt;
     px_export_stats stats;
 } writer;
 
@@ -110,7 +118,7 @@ static int sdmx_row(void *ctx, json_t *row)
         w->stats.skipped++; /* no CHANNEL dimension: it would repeat a key */
         return PX_OK;
     }
-    fputs(PX_EXPORT_DATAFLOW, f);
+    fputs(w->fmt == PX_EXPORT_SDMX2 ? PX_EXPORT_SDMX2_LEAD : PX_EXPORT_DATAFLOW, f);
     field_str(f, row, "country", NULL);
     field_str(f, row, "centre", "_T");
     field_str(f, row, "service", "_T");
@@ -137,7 +145,7 @@ static int sdmx_row(void *ctx, json_t *row)
 int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_format fmt,
                          FILE *out, px_export_stats *stats)
 {
-    writer w = {.out = out};
+    writer w = {.out = out, .fmt = fmt};
     px_bench_filter all = *f;
     px_query_row_fn fn = fmt == PX_EXPORT_JSON  ? json_row
                          : fmt == PX_EXPORT_CSV ? csv_row
@@ -148,7 +156,8 @@ int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_
     else if (fmt == PX_EXPORT_CSV)
         px_csv_header(out, csv_cols, sizeof csv_cols / sizeof csv_cols[0]);
     else
-        fprintf(out, "%s\r\n", px_export_sdmx_header);
+        fprintf(out, "%s\r\n",
+                fmt == PX_EXPORT_SDMX2 ? px_export_sdmx2_header : px_export_sdmx_header);
     int rc = px_query_each_benchmark(q, &all, fn, &w);
     if (!rc && fmt == PX_EXPORT_JSON)
         fputs(w.stats.rows ? "\n]\n" : "]\n", out);
@@ -161,7 +170,14 @@ int px_export_benchmarks(const px_query *q, const px_bench_filter *f, px_export_
 
 int px_export_sdmx_row(FILE *out, const json_t *row)
 {
-    writer w = {.out = out};
+    writer w = {.out = out, .fmt = PX_EXPORT_SDMX};
+    sdmx_row(&w, (json_t *)row);
+    return (int)w.stats.rows;
+}
+
+int px_export_sdmx2_row(FILE *out, const json_t *row)
+{
+    writer w = {.out = out, .fmt = PX_EXPORT_SDMX2};
     sdmx_row(&w, (json_t *)row);
     return (int)w.stats.rows;
 }

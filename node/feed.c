@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "progress.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -428,6 +429,8 @@ typedef struct verify_walk {
     size_t n_jobs;
     bool have_prev;
     px_head prev; /* the previous entry of the current feed */
+    px_progress progress;
+    uint64_t seen; /* entries walked */
 } verify_walk;
 
 typedef struct sig_slice {
@@ -513,6 +516,7 @@ static int verify_one(void *ctx, const px_entry *e, const px_entry_meta *m)
 {
     verify_walk *w = ctx;
     int rc;
+    px_progress_step(&w->progress, ++w->seen);
     px_err_clear();
     if (m->decode_rc)
         return walk_fail(w, e, m, m->decode_rc, "stored header is damaged");
@@ -583,7 +587,12 @@ int px_feed_verify(px_store *s, const uint8_t network_id[32], int threads, px_ve
     w.jobs = malloc(sizeof(sig_job) * BATCH);
     if (!w.jobs)
         return PX_ENOMEM;
+    uint64_t total = 0;
+    if (px_progress_enabled() && px_store_count(s, &total) != PX_OK)
+        total = 0; /* only the progress line needs it */
+    px_progress_start(&w.progress, "verifying", "entries", total);
     rc = px_store_each(s, NULL, 0, 0, verify_one, &w);
+    px_progress_done(&w.progress);
     if (!rc)
         rc = drain(&w);
     if (!rc)

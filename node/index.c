@@ -10,6 +10,7 @@
 #include "index.h"
 
 #include "error.h"
+#include "progress.h"
 #include "util.h"
 
 #include <math.h>
@@ -1000,6 +1001,8 @@ static int meta_is_current(const ix *x, bool *current)
 }
 
 typedef struct rebuild_walk {
+    px_progress progress;
+    uint64_t seen; /* entries walked, damaged ones included */
     ix *x;
     px_index_stats stats;
 } rebuild_walk;
@@ -1008,6 +1011,7 @@ static int rebuild_one(void *ctx, const px_entry *e, const px_entry_meta *m)
 {
     rebuild_walk *w = ctx;
     bool indexed = false;
+    px_progress_step(&w->progress, ++w->seen);
     if (m->decode_rc) /* a damaged row: `praxis verify` reports it */
         return PX_OK;
     w->stats.entries++;
@@ -1068,7 +1072,12 @@ static int rebuild(px_store *s, bool only_if_needed, px_index_stats *stats, bool
         rc = px_store_error(s, src, "emptying the records index");
         goto out;
     }
+    uint64_t total = 0;
+    if (px_progress_enabled() && px_store_count(s, &total) != PX_OK)
+        total = 0; /* only the progress line needs it */
+    px_progress_start(&w.progress, "indexing", "entries", total);
     rc = px_store_each(s, NULL, 0, 0, rebuild_one, &w);
+    px_progress_done(&w.progress);
     if (!rc) {
         bind_cstr(x->meta_set, 1, PX_INDEX_VERSION);
         rc = run(x, x->meta_set, "recording the records index version");

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "index.h"
 #include "jsonmp.h"
+#include "progress.h"
 #include "records.h"
 #include "util.h"
 
@@ -60,6 +61,8 @@ struct px_pub {
     uint64_t now;
     long long cache_was; /* the connection's cache_size before (0: unchanged) */
     px_buf body; /* one record's msgpack */
+    px_progress progress; /* records so far, on a terminal (progress.h) */
+    uint64_t nrecords;
 
     px_pub_error *errs;
     size_t nkept, errcap, nerrs, rejected;
@@ -521,6 +524,7 @@ static int add_record(px_pub *p, const char *kind, const json_t *rec)
     json_t *copy = NULL;
     p->cur_bad = false;
     p->cur->pub.records++;
+    px_progress_step(&p->progress, ++p->nrecords);
     if (!json_is_object(rec)) {
         rc = errorf(p, "", "record %zu is not a JSON object ({\"field\": value, ...})",
                     p->cur_record);
@@ -1134,6 +1138,7 @@ int px_pub_begin(px_local *l, const px_pub_opts *opts, px_pub **out)
     p->in_tx = true;
     p->now = px_now_ms();
     cache_grow(p);
+    px_progress_start(&p->progress, p->o.check ? "checking" : "publishing", "records", 0);
     *out = p;
     return PX_OK;
 }
@@ -1144,6 +1149,7 @@ int px_pub_finish(px_pub *p)
     if (p->finished)
         return px_err_set(PX_EINVAL, "the publication is already finished");
     p->finished = true;
+    px_progress_done(&p->progress);
     if (p->nerrs == 0 && !p->o.check) {
         rc = px_store_commit(p->l->store);
         if (rc)
@@ -1215,6 +1221,7 @@ void px_pub_free(px_pub *p)
 {
     if (!p)
         return;
+    px_progress_done(&p->progress);
     if (p->in_tx)
         px_store_rollback(p->l->store);
     cache_restore(p);

@@ -121,8 +121,8 @@ static void by_select(px_req *r, const char *current, bool network)
 
 static void downloads(px_req *r, const char *path, const char *const *args)
 {
-    static const char *const formats[] = {"csv", "json", "sdmx-csv"};
-    static const char *const names[] = {"CSV", "JSON", "SDMX-CSV"};
+    static const char *const formats[] = {"csv", "json", "sdmx-csv", "sdmx-csv2"};
+    static const char *const names[] = {"CSV", "JSON", "SDMX-CSV", "SDMX-CSV 2.0"};
     /* px_req_url stops at the first NULL name: the pairs given are packed
      * first so that "format" follows the last of them. */
     const char *a[10] = {0};
@@ -133,7 +133,7 @@ static void downloads(px_req *r, const char *path, const char *const *args)
             a[n++] = args[i + 1];
         }
     px_hf(r, "<p class=\"downloads\"><span>%s</span>", px_t(r, "Download this view:"));
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         a[n] = "format";
         a[n + 1] = formats[i];
         px_hf(r, " <a href=\"%s\" download>%s</a>",
@@ -192,12 +192,13 @@ static int send_csv(px_req *r, const json_t *rows, const char *const *cols, size
     return px_req_send_file(r, f);
 }
 
-static int send_sdmx(px_req *r, const json_t *rows, const json_t *ind, const char *name)
+/* SDMX-CSV of a view: 1.0, or 2.0 when v2. */
+static int send_sdmx(px_req *r, const json_t *rows, const json_t *ind, const char *name, bool v2)
 {
     FILE *f = tmpfile();
     if (!f)
         return px_err_set(PX_EIO, "cannot make a temporary file for the download");
-    fprintf(f, "%s\r\n", px_export_sdmx_header);
+    fprintf(f, "%s\r\n", v2 ? px_export_sdmx2_header : px_export_sdmx_header);
     size_t i;
     const json_t *row;
     json_array_foreach(rows, i, row)
@@ -209,7 +210,10 @@ static int send_sdmx(px_req *r, const json_t *rows, const json_t *ind, const cha
             continue;
         if (!json_object_get(copy, "unit") && jstr(ind, "unit"))
             json_object_set_new(copy, "unit", json_string(jstr(ind, "unit")));
-        px_export_sdmx_row(f, copy);
+        if (v2)
+            px_export_sdmx2_row(f, copy);
+        else
+            px_export_sdmx_row(f, copy);
         json_decref(copy);
     }
     px_req_type(r, "text/csv; charset=utf-8");
@@ -224,7 +228,7 @@ static int send_json_download(px_req *r, const json_t *doc, const char *name)
     return rc;
 }
 
-/* What ?format= asks for: 0 the page, 1 csv, 2 json, 3 sdmx-csv. */
+/* What ?format= asks for: 0 the page, 1 csv, 2 json, 3 sdmx-csv, 4 sdmx-csv2. */
 static int want_format(px_req *r, int *fmt)
 {
     const char *f = px_req_arg(r, "format");
@@ -237,8 +241,10 @@ static int want_format(px_req *r, int *fmt)
         *fmt = 2;
     else if (strcmp(f, "sdmx-csv") == 0)
         *fmt = 3;
+    else if (strcmp(f, "sdmx-csv2") == 0)
+        *fmt = 4;
     else
-        return px_err_set(PX_EINVAL, "format must be csv, json or sdmx-csv");
+        return px_err_set(PX_EINVAL, "format must be csv, json, sdmx-csv or sdmx-csv2");
     return PX_OK;
 }
 
@@ -537,12 +543,12 @@ int px_page_compare(px_req *r)
         return px_err_set(PX_EINVAL, "indicator is required for a download");
     json_t *rows = json_object_get(res, "rows");
     json_t *ind = json_object_get(res, "indicator");
-    if (fmt == 1 || fmt == 3 || fmt == 2) {
+    if (fmt) {
         const char *name = dl_name(r, "compare", code, jstr(res, "period"), fmt);
         rc = fmt == 1   ? send_csv(r, rows, compare_cols,
                                    sizeof compare_cols / sizeof compare_cols[0], name)
              : fmt == 2 ? send_json_download(r, res, name)
-                        : send_sdmx(r, rows, ind, name);
+                        : send_sdmx(r, rows, ind, name, fmt == 4);
         json_decref(res);
         return rc;
     }
@@ -803,7 +809,7 @@ int px_page_trend(px_req *r)
         rc = fmt == 1   ? send_csv(r, rows, trend_cols, sizeof trend_cols / sizeof trend_cols[0],
                                    name)
              : fmt == 2 ? send_json_download(r, res, name)
-                        : send_sdmx(r, rows, json_object_get(res, "indicator"), name);
+                        : send_sdmx(r, rows, json_object_get(res, "indicator"), name, fmt == 4);
         json_decref(rows);
         json_decref(res);
         return rc;
@@ -964,7 +970,7 @@ int px_page_aggregate(px_req *r)
         const char *name = dl_name(r, "aggregate", code, period, fmt);
         rc = fmt == 1   ? send_csv(r, rows, agg_cols, sizeof agg_cols / sizeof agg_cols[0], name)
              : fmt == 2 ? send_json_download(r, res, name)
-                        : send_sdmx(r, rows, json_object_get(res, "indicator"), name);
+                        : send_sdmx(r, rows, json_object_get(res, "indicator"), name, fmt == 4);
         json_decref(rows);
         json_decref(res);
         return rc;
@@ -1069,7 +1075,7 @@ int px_page_export(px_req *r)
     if (format && *format) {
         px_export_format ef;
         if (px_export_format_parse(format, &ef) != PX_OK)
-            return px_err_set(PX_EINVAL, "format must be json, csv or sdmx-csv");
+            return px_err_set(PX_EINVAL, "format must be json, csv, sdmx-csv or sdmx-csv2");
         FILE *out = tmpfile();
         if (!out)
             return px_err_set(PX_EIO, "cannot make a temporary file for the export");
@@ -1098,7 +1104,8 @@ int px_page_export(px_req *r)
           px_t(r, "Period (empty: all)"), f.period ? f.period : "");
     px_hf(r, "<label>%s<select name=\"format\"><option value=\"csv\">CSV</option>"
              "<option value=\"json\">JSON</option><option value=\"sdmx-csv\">SDMX-CSV</option>"
-             "</select></label><button type=\"submit\">%s</button></form>",
+             "<option value=\"sdmx-csv2\">SDMX-CSV 2.0</option></select></label>"
+             "<button type=\"submit\">%s</button></form>",
           px_t(r, "Format"), px_t(r, "Download"));
     px_page_end(r);
     json_decref(list);

@@ -118,8 +118,22 @@ rows = list(csv.reader(open(sys.argv[1], newline="")))
 assert len(rows) == 12 and all(len(r) == 13 for r in rows), rows
 PY
 [ "$(px --data "$A" export --format sdmx-csv --indicator KZ-SAT-OVERALL | wc -l)" = 3 ] || fail "export --indicator"
+# SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then 1.0's columns after DATAFLOW, row for row.
+px --data "$A" export --format sdmx-csv2 >"$T/x.sdmx2"
+[ "$(head -1 "$T/x.sdmx2")" = "$(printf 'STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,CENTRE,SERVICE,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,N_OBS,CI_LOWER,CI_UPPER,COLL_METHOD\r')" ] \
+    || fail "SDMX-CSV 2.0 header is not exactly the documented one (CRLF included)"
+tr -d '\r' <"$T/x.sdmx2" >"$T/x2.lf"
+grep -qx "dataflow,PRAXIS:BENCHMARK(1.0),I,KZ,_T,_T,KZ-SAT-OVERALL,2018,4.66,points,A,10000,,,questionnaire" "$T/x2.lf" \
+    || fail "SDMX-CSV 2.0 row for KZ 2018"
+tail -n +2 "$T/x.lf" | sed 's/^PRAXIS:BENCHMARK(1\.0),/dataflow,PRAXIS:BENCHMARK(1.0),I,/' >"$T/x1to2"
+tail -n +2 "$T/x2.lf" | cmp -s - "$T/x1to2" || fail "SDMX-CSV 2.0 rows are not 1.0's rows behind STRUCTURE, STRUCTURE_ID, ACTION"
+"$PY" - "$T/x.sdmx2" <<'PY' || fail "SDMX-CSV 2.0 does not parse as CSV with 15 columns"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) == 12 and all(len(r) == 15 for r in rows), rows
+PY
 expect_exit 2 px --data "$A" export --format xml
-pass "exports: JSON, CSV (quoted), SDMX-CSV (exact header)"
+pass "exports: JSON, CSV (quoted), SDMX-CSV 1.0 and 2.0 (exact headers)"
 
 # --- CSV import: every bad row with its line number; nothing stored ---------------------------
 before="$(count_entries "$A")"

@@ -116,6 +116,16 @@ grep -q '^group,' "$T/b" || fail "compare CSV lacks its header"
     || fail "compare SDMX-CSV"
 grep -q '^DATAFLOW,REF_AREA' "$T/b" || fail "SDMX-CSV lacks its header"
 grep -q '^PRAXIS:BENCHMARK(1.0),KZ,.*,4.66,' "$T/b" || fail "SDMX-CSV lacks KZ's 4.66"
+[ "$(get "$U/compare?indicator=KZ-SAT-OVERALL&period=2018&format=sdmx-csv2" -b "$T/jar")" = 200 ] \
+    || fail "compare SDMX-CSV 2.0"
+grep -qi '^Content-Disposition: attachment' "$T/h" || fail "the SDMX-CSV 2.0 download is not an attachment"
+grep -q '^STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA' "$T/b" || fail "SDMX-CSV 2.0 lacks its header"
+grep -q '^dataflow,PRAXIS:BENCHMARK(1.0),I,KZ,.*,4.66,' "$T/b" || fail "SDMX-CSV 2.0 lacks KZ's 4.66"
+get "$U/compare?indicator=KZ-SAT-OVERALL&period=2018" -b "$T/jar" >/dev/null
+grep -q 'format=sdmx-csv2"' "$T/b" || fail "the compare page offers no SDMX-CSV 2.0 download"
+[ "$(get "$U/export?format=sdmx-csv2" -b "$T/jar")" = 200 ] || fail "export SDMX-CSV 2.0"
+px --data "$A" export --format sdmx-csv2 >"$T/cli.sdmx2"
+cmp -s "$T/b" "$T/cli.sdmx2" || fail "the web export differs from 'praxis export --format sdmx-csv2'"
 [ "$(get "$U/export?format=csv" -b "$T/jar")" = 200 ] || fail "export CSV"
 px --data "$A" export --format csv >"$T/cli.csv"
 cmp -s "$T/b" "$T/cli.csv" || fail "the web export differs from 'praxis export --format csv'"
@@ -134,7 +144,7 @@ assert clean(web) == clean(cli), "differs"
 EOF
 [ "$(get "$U/api/cases?q=waiting" -b "$T/jar")" = 200 ] || fail "api cases"
 grep -q '"total": [1-9]' "$T/b" || fail "/api/cases?q=waiting finds nothing"
-pass "downloads (attachment, CSV, SDMX-CSV, export = CLI's) and /api/ = the CLI's JSON"
+pass "downloads (attachment, CSV, SDMX-CSV 1.0 and 2.0, export = CLI's) and /api/ = the CLI's JSON"
 
 # --- a hostile member's text shows as text ----------------------------------------------------------------
 cat >"$T/evil.json" <<'EOF'

@@ -727,6 +727,22 @@ static void test_csv_and_exports(void)
     CHECK(strstr(buf, "PRAXIS:BENCHMARK(1.0),KZ,_T,_T,KZ-SAT-OVERALL,2018,4.66,points,A,10000,"
                       "4.6,4.7,questionnaire\r\n") != NULL);
     free(buf);
+    /* SDMX-CSV 2.0: the same rows behind STRUCTURE, STRUCTURE_ID, ACTION. */
+    px_export_format f2;
+    CHECK_RC(px_export_format_parse("sdmx-csv2", &f2), PX_OK);
+    CHECK(f2 == PX_EXPORT_SDMX2);
+    CHECK_STR(px_export_sdmx2_header,
+              "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,CENTRE,SERVICE,INDICATOR,TIME_PERIOD,"
+              "OBS_VALUE,UNIT_MEASURE,OBS_STATUS,N_OBS,CI_LOWER,CI_UPPER,COLL_METHOD");
+    f = open_memstream(&buf, &len);
+    CHECK_RC(px_export_benchmarks(&q, &all, PX_EXPORT_SDMX2, f, &st), PX_OK);
+    fclose(f);
+    CHECK(strncmp(buf, px_export_sdmx2_header, strlen(px_export_sdmx2_header)) == 0);
+    CHECK(strncmp(buf + strlen(px_export_sdmx2_header), "\r\n", 2) == 0);
+    CHECK(st.rows == 10 && st.skipped == 1);
+    CHECK(strstr(buf, "\r\ndataflow,PRAXIS:BENCHMARK(1.0),I,KZ,_T,_T,KZ-SAT-OVERALL,2018,4.66,"
+                      "points,A,10000,4.6,4.7,questionnaire\r\n") != NULL);
+    free(buf);
     f = open_memstream(&buf, &len);
     CHECK_RC(px_export_benchmarks(&q, &all, PX_EXPORT_CSV, f, &st), PX_OK);
     fclose(f);
