@@ -1694,12 +1694,17 @@ static void fmt_scale(char *out, size_t n, double lo, double hi)
 /* Put a value of the source's indicator onto the target's scale. */
 static double convert(const engine *e, const source *s, const idef *own, double x)
 {
-    if (s->is_target)
+    /* A result filed under another version of the target indicator is on
+     * that version's scale: it is carried over by the scale endpoints, like
+     * an endpoint crosswalk, never read as if on the latest version's. */
+    bool same_scale = own->min == e->target.min && own->max == e->target.max &&
+                      own->hib == e->target.hib;
+    if (s->is_target && same_scale)
         return x;
-    if (s->linear) {
+    if (!s->is_target && s->linear) {
         if (!s->reverse)
-            return s->a * x + s->b;
-        return s->a != 0 ? (x - s->b) / s->a : NAN;
+            return px_tidy_real(s->a * x + s->b);
+        return s->a != 0 ? px_tidy_real((x - s->b) / s->a) : NAN;
     }
     px_crosswalk cw = {.conversion = PX_CONV_ENDPOINTS};
     px_indicator from = {
@@ -2380,7 +2385,7 @@ static int cmp_group_only(const void *pa, const void *pb)
 
 static json_t *mean_json(const engine *e, double v)
 {
-    return json_pack("{s:o, s:o}", "value", jreal(v), "value_100",
+    return json_pack("{s:o, s:o}", "value", jreal(px_tidy_real(v)), "value_100",
                      jreal(px_rescale_100(v, e->target.min, e->target.max)));
 }
 

@@ -1989,20 +1989,32 @@ out:
     return rc;
 }
 
+double px_tidy_real(double x)
+{
+    /* Binary arithmetic leaves noise in the last bits (8.7 on 0-10 gives
+     * 86.99999999999999): a derived figure is kept to 12 significant
+     * digits, far beyond what any survey measures, so it prints as 87. */
+    if (!isfinite(x) || x == 0)
+        return x;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.12g", x);
+    return strtod(buf, NULL);
+}
+
 double px_crosswalk_apply(const px_crosswalk *cw, double x, const px_indicator *from,
                           const px_indicator *to)
 {
     if (cw == NULL || !isfinite(x))
         return NAN;
     if (cw->conversion == PX_CONV_LINEAR)
-        return cw->a * x + cw->b;
+        return px_tidy_real(cw->a * x + cw->b);
     if (from == NULL || to == NULL || !(from->scale_min < from->scale_max) ||
         !(to->scale_min < to->scale_max))
         return NAN;
     double t = (x - from->scale_min) / (from->scale_max - from->scale_min);
     if (from->higher_is_better != to->higher_is_better)
         t = 1.0 - t;
-    return to->scale_min + t * (to->scale_max - to->scale_min);
+    return px_tidy_real(to->scale_min + t * (to->scale_max - to->scale_min));
 }
 
 double px_rescale_100(double value, double scale_min, double scale_max)
@@ -2010,5 +2022,5 @@ double px_rescale_100(double value, double scale_min, double scale_max)
     if (!isfinite(value) || !isfinite(scale_min) || !isfinite(scale_max) ||
         !(scale_min < scale_max))
         return NAN;
-    return 100.0 * (value - scale_min) / (scale_max - scale_min);
+    return px_tidy_real(100.0 * (value - scale_min) / (scale_max - scale_min));
 }

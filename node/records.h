@@ -285,4 +285,8 @@ double px_crosswalk_apply(const px_crosswalk *cw, double x, const px_indicator *
  * NaN if the scale is degenerate or an input is not finite. */
 double px_rescale_100(double value, double scale_min, double scale_max);
 
+/* x kept to 12 significant digits: derived figures (rescaled, converted,
+ * averaged) without the last-bit noise of binary arithmetic. */
+double px_tidy_real(double x);
+
 #endif

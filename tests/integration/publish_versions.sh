@@ -57,6 +57,14 @@ expect_exit 1 px --data "$A" publish benchmark "$T/out.csv"
 expect_err "field 'value': 8.7 is outside indicator KZ-SAT's scale 1–5"
 pass "a CSV with indicator_version 1.0 is checked against version 1; shown as written in benchmarks and export"
 
+# A result filed under version 1.0 (0-10) is carried onto 1.2.0's scale (1-5) by the
+# endpoints when compared with the latest version: 8.7 on 0-10 is 87.0, 4.48 on 1-5 (it was
+# once read as 8.7 on 1-5, 192.5).
+px --data "$A" compare KZ-SAT --period 2017 --json >"$T/c17"
+json_get '[(r["value"], r["value_100"], r["converted"], r["converted_100"]) for r in d["rows"] if r["country"] == "AZ"]' <"$T/c17" >"$T/out"
+grep -qx "\[(8.7, 87.0, 4.48, 87.0)\]" "$T/out" || { cat "$T/out"; fail "a result under version 1.0 is not carried onto 1.2.0's scale"; }
+pass "a result under an older version with another scale compares through its own scale's endpoints"
+
 # --- bad versions -----------------------------------------------------------------------------------
 before="$(count_entries "$A")"
 printf 'indicator,indicator_version,country,period,value\nKZ-SAT,1.,KZ,2019,4\nKZ-SAT,01,KZ,2019,4\nKZ-SAT,1.2.3.4,KZ,2019,4\nKZ-SAT,v1,KZ,2019,4\nKZ-SAT,1.2,KZ,2019,4\n' >"$T/bad.csv"
