@@ -6,6 +6,7 @@
  * revoke) in the secretariat's feed; members.c computes the membership.
  */
 #include "cli.h"
+#include "admin.h"
 
 #include "error.h"
 #include "jsonmp.h"
@@ -35,37 +36,15 @@ static const char usage[] =
 
 static int publish_one(px_local *l, const char *kind, json_t *body, uint8_t id_out[32])
 {
-    px_buf mp = {0};
-    px_entry e;
     size_t released = 0;
-    int rc = px_json_to_msgpack(body, &mp);
-    if (!rc)
-        rc = px_record_validate(kind, mp.data, mp.len);
-    if (!rc)
-        rc = px_store_begin(l->store);
-    if (!rc) {
-        rc = px_feed_append(&l->feed, &l->me, kind, mp.data, mp.len, px_now_ms(), &e);
-        /* An admission may let held-back entries in. */
-        if (!rc)
-            rc = px_members_load(&l->members, l->store, l->genesis.root);
-        if (!rc)
-            rc = px_members_release(&l->feed, px_now_ms(), &released);
-        if (!rc)
-            rc = px_store_commit(l->store);
-        else
-            px_store_rollback(l->store);
-    }
-    if (!rc) /* a cut before entries held here: they stop counting */
-        rc = px_local_apply_cuts(l, NULL);
+    int rc = px_admin_append(l, kind, body, id_out, &released);
     if (!rc) {
         char id[65];
-        memcpy(id_out, e.id, 32);
-        puts(px_id_hex(id, e.id));
+        puts(px_id_hex(id, id_out));
         if (released)
             fprintf(stderr, "%zu held-back entries of this member were accepted\n", released);
         px_cli_notify(l);
     }
-    px_buf_free(&mp);
     return rc;
 }
 

@@ -55,10 +55,8 @@ static int parse_key(const char *hex, uint8_t key[32], const char **field)
     return PX_OK;
 }
 
-/* Validate body (JSON) as kind and append it; for member entries reload the
- * membership and release held-back entries, inside the transaction. */
-static int append(px_local *l, const char *kind, const json_t *body, uint8_t id[32],
-                  size_t *released)
+int px_admin_append(px_local *l, const char *kind, const json_t *body, uint8_t id[32],
+                    size_t *released)
 {
     px_buf mp = {0};
     px_entry e;
@@ -81,6 +79,10 @@ static int append(px_local *l, const char *kind, const json_t *body, uint8_t id[
         if (rc) /* the membership in memory may have seen the rolled-back entry */
             px_members_load(&l->members, l->store, l->genesis.root);
     }
+    /* A revocation's cut (or a hand-over) before entries held here: they
+     * stop counting now, not at the next open. */
+    if (!rc && (strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0))
+        rc = px_local_apply_cuts(l, NULL);
     if (!rc && id)
         memcpy(id, e.id, 32);
     if (!rc && released)
@@ -142,7 +144,7 @@ int px_admin_admit(px_local *l, const char *key_hex, const char *org, const char
                                m->organisation, role));
     json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "key", hex, "organisation", org, "country",
                              country, "role", role);
-    rc = body ? append(l, "member", body, id, released) : PX_ENOMEM;
+    rc = body ? px_admin_append(l, "member", body, id, released) : PX_ENOMEM;
     json_decref(body);
     return rc;
 }
@@ -175,7 +177,7 @@ int px_admin_revoke(px_local *l, const char *key_hex, const char *reason, uint8_
                                (int)REASON_MAX));
     json_t *body =
         rl ? json_pack("{s:s, s:s}", "key", hex, "reason", reason) : json_pack("{s:s}", "key", hex);
-    rc = body ? append(l, "revoke", body, id, NULL) : PX_ENOMEM;
+    rc = body ? px_admin_append(l, "revoke", body, id, NULL) : PX_ENOMEM;
     json_decref(body);
     return rc;
 }
@@ -235,7 +237,7 @@ int px_admin_retract(px_local *l, const uint8_t target[32], const char *reason, 
     if (rc == PX_ESCHEMA || rc == PX_ETOOBIG)
         rc = fail(field, "reason", rc);
     if (!rc)
-        rc = append(l, "retract", body, id, NULL);
+        rc = px_admin_append(l, "retract", body, id, NULL);
     json_decref(body);
     return rc;
 }

@@ -18,7 +18,18 @@
 
 #include "datadir.h"
 
+#include <jansson.h>
+
 #include <stdint.h>
+
+/* The one path for an administrative entry (member, revoke, retract):
+ * validate body (JSON) as kind, append it to l's feed and commit; for
+ * member and revoke entries reload the membership inside the transaction,
+ * release entries held back for an admitted key, and after the commit apply
+ * the cuts (entries past a cut stop counting). Telling praxisd is the
+ * caller's job. OUT id (may be NULL), *released (may be NULL). */
+int px_admin_append(px_local *l, const char *kind, const json_t *body, uint8_t id[32],
+                    size_t *released);
 
 /* PX_OK if this node (l->me) may admit and revoke: the root or an
  * admitted secretariat member; else PX_EPERM with a detail naming the

@@ -423,14 +423,14 @@ static size_t first_of(const px_member_event *ev, size_t n, const uint8_t author
 
 static int handover_pass(fold *f, const px_member_event *ev, size_t n)
 {
-    size_t *todo = f->m.n ? malloc(f->m.n * sizeof *todo) : NULL, head = 0, tail = 0;
-    if (f->m.n && !todo)
+    size_t *queue = f->m.n ? malloc(f->m.n * sizeof *queue) : NULL, head = 0, tail = 0;
+    if (f->m.n && !queue)
         return PX_ENOMEM;
     for (size_t i = 0; i < f->m.n; i++)
         if (f->m.v[i].admitted)
-            todo[tail++] = i;
+            queue[tail++] = i;
     while (head < tail) {
-        px_member *o = &f->m.v[todo[head++]];
+        px_member *o = &f->m.v[queue[head++]];
         if (o->has_successor || work_of(f, o)->was_secretariat ||
             (o->role != PX_ROLE_CENTRE && o->role != PX_ROLE_OBSERVER))
             continue;
@@ -454,11 +454,11 @@ static int handover_pass(fold *f, const px_member_event *ev, size_t n)
             memcpy(t->country, o->country, sizeof t->country);
             t->has_predecessor = true;
             memcpy(t->predecessor, o->key, 32);
-            todo[tail++] = (size_t)(t - f->m.v); /* each key enters once: it was not admitted */
+            queue[tail++] = (size_t)(t - f->m.v); /* each key enters once: it was not admitted */
             break;
         }
     }
-    free(todo);
+    free(queue);
     return PX_OK;
 }
 
