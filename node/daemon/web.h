@@ -2,7 +2,7 @@
  * web.h — praxisd's web interface: the server, the request and response API
  * that pages are written against, the HTML builder with its one escaping
  * helper, and the interface's translations. DESIGN.md "Web interface" is the
- * contract; node/web/README.md tells how to add a page, a form and a
+ * contract; node/daemon/web/README.md tells how to add a page, a form and a
  * translated string.
  *
  * Threads. libmicrohttpd runs on a pool of threads of its own

@@ -1,7 +1,7 @@
 /*
  * web_routes.c — the web interface's route table: every page and API
  * address, its methods and handler (web.h, px_route). Add a page by adding
- * a line here (node/web/README.md). First match wins; HEAD is served by
+ * a line here (node/daemon/web/README.md). First match wins; HEAD is served by
  * every GET route.
  */
 #include "web.h"

@@ -1,7 +1,7 @@
 /*
  * webassets.h — files embedded in the binary at build time
  * (cmake/embed_files.cmake): the web interface's CSS and script
- * (node/web/assets/) and the compiled message catalogues (po/, as
+ * (node/daemon/web/assets/) and the compiled message catalogues (po/, as
  * "LANG.mo"). Nothing is read from disk at run time.
  */
 #ifndef PX_WEBASSETS_H
