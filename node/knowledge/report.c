@@ -9,10 +9,9 @@
 #include "report.h"
 
 #include "error.h"
+#include "html.h"
 #include "records.h"
 #include "tabular.h"
-
-#include "web.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,11 +24,11 @@ static const char *const palette[] = {"#1b6ca8", "#d1495b", "#2e933c", "#edae49"
 
 void px_html_escape(FILE *out, const char *s)
 {
-    /* The web interface's one escaping rule (web.h, px_web_escape). */
+    /* The one escaping rule (html.h), which the web interface shares. */
     px_buf b = {0};
     if (!s)
         return;
-    if (px_web_escape(&b, s, strlen(s)) == PX_OK && b.len)
+    if (px_html_append(&b, s, strlen(s)) == PX_OK && b.len)
         fwrite(b.data, 1, b.len, out);
     px_buf_free(&b);
 }

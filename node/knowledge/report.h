@@ -35,7 +35,7 @@ typedef struct px_report_opts {
  * query error (e.g. PX_ENOENT for an indicator not held). */
 int px_report_html(const px_query *q, const px_report_opts *o, FILE *out);
 
-/* Write s HTML-escaped by px_web_escape (web.h): & < > " ' become
+/* Write s HTML-escaped by px_html_append (html.h): & < > " ' become
  * entities, control and bidi override characters show as [U+XXXX],
  * invalid UTF-8 as U+FFFD. s may be NULL. */
 void px_html_escape(FILE *out, const char *s);
