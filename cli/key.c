@@ -12,7 +12,7 @@
  */
 #include "cli.h"
 
-#include "control.h"
+#include "ctlclient.h"
 #include "crypto.h"
 #include "error.h"
 #include "jsonmp.h"

@@ -5,7 +5,7 @@
  */
 #include "cli.h"
 
-#include "control.h"
+#include "ctlclient.h"
 #include "error.h"
 #include "tabular.h"
 #include "util.h"

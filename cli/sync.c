@@ -4,7 +4,7 @@
  */
 #include "cli.h"
 
-#include "control.h"
+#include "ctlclient.h"
 #include "error.h"
 #include "util.h"
 

@@ -8,12 +8,11 @@
  */
 #include "cli.h"
 
-#include "control.h"
+#include "ctlclient.h"
 #include "crypto.h"
 #include "error.h"
 #include "util.h"
-#include "web.h"
-#include "websec.h"
+#include "webtoken.h"
 
 #include <fcntl.h>
 #include <spawn.h>

@@ -1,15 +1,13 @@
 /*
- * control.h — the daemon's control socket: a Unix-domain stream socket in
- * the data directory, mode 0600, through which the CLI asks for status and
- * peers and announces new entries.
- *
- * Protocol: one request per connection. The client writes one JSON object
- * on one line ({"op": "status"}); the daemon answers with one JSON object on
- * one line and closes. Requests over 64 KiB are refused. Specified in
- * schema/PROTOCOL.md ("Control socket").
+ * control.h — the daemon's side of the control socket (the protocol and
+ * the client are in ctlclient.h): a Unix-domain stream socket in the data
+ * directory, mode 0600, served on the daemon's libuv loop. Requests over
+ * 64 KiB are refused.
  */
 #ifndef PX_CONTROL_H
 #define PX_CONTROL_H
+
+#include "ctlclient.h"
 
 #include <jansson.h>
 #include <uv.h>
@@ -28,11 +26,5 @@ int px_control_start(uv_loop_t *loop, const char *path, px_control_fn fn, void *
 /* Stop listening, close open requests and remove the socket file. The
  * memory is released from libuv's close callbacks. NULL-safe. */
 void px_control_stop(px_control *c);
-
-/* Client side (the CLI): send req, wait up to timeout_ms for the answer.
- * OUT *resp: a new reference, without the protocol's "ok" member.
- * PX_ENOENT if no daemon listens; PX_EPROTO (with the daemon's message) if
- * it answered with an error. */
-int px_control_call(const char *path, json_t *req, int timeout_ms, json_t **resp);
 
 #endif

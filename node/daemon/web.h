@@ -36,6 +36,7 @@
 #include "members.h"
 #include "query.h"
 #include "store.h"
+#include "webtoken.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -46,8 +47,6 @@
 
 #define PX_WEB_DEFAULT_LISTEN "127.0.0.1:7480"
 #define PX_WEB_CSRF_FIELD "_csrf"
-#define PX_WEB_ADDR_FILE "http.addr"  /* in the data directory, while praxisd serves */
-#define PX_WEB_TOKEN_FILE "web.token" /* in the data directory, 0600 */
 
 enum {
     PX_WEB_THREADS = 4,                       /* worker threads (each its own store connection) */

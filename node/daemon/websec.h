@@ -3,7 +3,8 @@
  * applies them to every request; tests call them directly):
  *
  *   - the login token: 32 random bytes as hex in DIR/web.token (0600),
- *     created by praxisd when missing, replaced by `praxis ui --new-token`;
+ *     created by praxisd when missing, replaced by `praxis ui --new-token`
+ *     (its file functions are in webtoken.h, which the CLI shares);
  *   - sessions: a random id in an HttpOnly, SameSite=Strict cookie, bound
  *     to the token it was opened with (a new token ends every session),
  *     ending after PX_WEB_SESSION_IDLE_MS unused or PX_WEB_SESSION_MAX_MS
@@ -14,26 +15,16 @@
 #ifndef PX_WEBSEC_H
 #define PX_WEBSEC_H
 
+#include "webtoken.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 enum {
-    PX_WEB_TOKEN_HEX = 64,   /* the login token: 32 bytes as hex */
-    PX_WEB_SESSION_HEX = 64, /* session ids and CSRF tokens likewise */
+    PX_WEB_SESSION_HEX = 64, /* session ids and CSRF tokens: 32 bytes as hex */
 };
-
-/* ---- the token file ------------------------------------------------------ */
-
-/* Read DIR/web.token into hex (PX_WEB_TOKEN_HEX + 1 bytes). PX_ENOENT if
- * missing, PX_EPERM if group or others may read it, PX_EFORMAT if it does
- * not hold 64 hex digits. */
-int px_webtoken_read(const char *data_dir, char hex[PX_WEB_TOKEN_HEX + 1]);
-/* Write a new random token (0600, atomically). OUT hex (may be NULL). */
-int px_webtoken_new(const char *data_dir, char hex[PX_WEB_TOKEN_HEX + 1]);
-/* Read it, creating it first when missing. */
-int px_webtoken_ensure(const char *data_dir, char hex[PX_WEB_TOKEN_HEX + 1]);
 
 /* ---- sessions -------------------------------------------------------------- */
 
