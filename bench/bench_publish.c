@@ -1,5 +1,5 @@
 /*
- * bench_publish.c — publishing many records through node/publish.c, the
+ * bench_publish.c — publishing many records through node/app/publish.c, the
  * path `praxis publish` takes: each FILE (JSON Lines, say 100,000 case
  * studies) is added to one publication with px_pub_add_file and timed
  * alone, so the rate per file shows whether publishing slows as the store

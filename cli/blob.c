@@ -1,6 +1,6 @@
 /*
  * blob.c — `praxis blob add|list|get|rm|pin|unpin`: the attachments held in
- * this node's blob store (node/blob.h, schema/BLOBS.md).
+ * this node's blob store (node/ledger/blob.h, schema/BLOBS.md).
  *
  * The blob store needs only the data directory's store, not the identity,
  * so these verbs never ask for a passphrase. Fetching a blob from peers

@@ -1,7 +1,7 @@
 /*
  * publish.c — `praxis publish KIND FILE [KIND FILE]...`: turn records (JSON,
  * JSON Lines, or CSV for benchmarks) into signed entries of this node's
- * feed. The work is node/publish.c's (shared with the web interface); this
+ * feed. The work is node/app/publish.c's (shared with the web interface); this
  * file parses the command line and prints: the new ids on stdout, one per
  * line; on stderr a labelled summary (kind, short id, file and record;
  * totals per file), or every error of every record.

@@ -1,7 +1,7 @@
 /*
  * report.c — `praxis report --out FILE.html`: one self-contained HTML file
  * with a bar chart per comparison, a line chart per trend and case-study
- * summaries (node/report.c draws it).
+ * summaries (node/knowledge/report.c draws it).
  */
 #include "cli.h"
 

@@ -1,5 +1,5 @@
 /*
- * shs1_adapter.c — runs one side of the secret handshake (node/shs.c) over
+ * shs1_adapter.c — runs one side of the secret handshake (node/channel/shs.c) over
  * stdin/stdout for the shs1-test conformance suite (npm package shs1-test,
  * driven by tests/integration/shs1_test.sh).
  *

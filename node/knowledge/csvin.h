@@ -70,7 +70,7 @@ int px_csvin_benchmarks(const char *name, const char *data, size_t len, px_csvin
                         void *ctx, json_t **out, char **report);
 
 /* The rows of CSV text data[0..len) one at a time, for a caller that checks
- * and stores each row itself (node/publish.c): fn gets the row's 1-based
+ * and stores each row itself (node/app/publish.c): fn gets the row's 1-based
  * number, the line it starts on, and either the row as a JSON object (keys
  * in header order; not yet checked against the benchmark schema; borrowed
  * for the call) with field and message NULL, or obj NULL with the column

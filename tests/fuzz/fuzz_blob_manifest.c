@@ -1,6 +1,6 @@
 /*
  * fuzz_blob_manifest.c — libFuzzer target for the blob manifest decoder
- * (px_blob_manifest_decode in node/blob.c, schema/BLOBS.md): the bytes a
+ * (px_blob_manifest_decode in node/ledger/blob.c, schema/BLOBS.md): the bytes a
  * peer sends for a blob it offers.
  *
  * The first input byte picks the size limit (0: the default 64 MiB; else

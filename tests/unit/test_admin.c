@@ -1,5 +1,5 @@
 /*
- * test_admin.c — node/admin.c, the actions behind the web interface's
+ * test_admin.c — node/app/admin.c, the actions behind the web interface's
  * members and retract pages, against a real SQLite store:
  *   - admit: a malformed key, an empty organisation, a bad country or role
  *     are refused naming their field; the root and a member with the same

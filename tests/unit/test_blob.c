@@ -1,5 +1,5 @@
 /*
- * test_blob.c — the blob store (node/blob.c): the manifest codec and its
+ * test_blob.c — the blob store (node/ledger/blob.c): the manifest codec and its
  * refusals; add of an empty file, of exactly n x 64 KiB and n x 64 KiB + 1;
  * a chunk that does not match refused with nothing written; a manifest over
  * the limit refused before allocation; an interrupted put that stays

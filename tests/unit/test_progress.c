@@ -1,5 +1,5 @@
 /*
- * test_progress.c — the progress line (node/progress.c): its text, the
+ * test_progress.c — the progress line (node/base/progress.c): its text, the
  * rate limit, erasing, and silence when progress is off.
  */
 #include "check.h"

@@ -1,5 +1,5 @@
 /*
- * test_publish.c — node/publish.c and the one-result-per-key rule of the
+ * test_publish.c — node/app/publish.c and the one-result-per-key rule of the
  * records index, against real SQLite stores:
  *   - strict publishing: an unknown field refused with the nearest known
  *     name; a record with three errors reports all three (with fields);

@@ -1,5 +1,5 @@
 /*
- * test_webformrec.c — publish forms to records and back (node/webformrec.c):
+ * test_webformrec.c — publish forms to records and back (node/daemon/webformrec.c):
  * what a browser posts becomes the record `praxis publish` reads, values
  * that do not convert reach the validator as text (so it names them),
  * language blocks, lists, nested maps, unknown fields passed on, a record
