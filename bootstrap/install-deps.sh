@@ -17,8 +17,8 @@ packages=(
     libsodium-dev libuv1-dev libsqlite3-dev "$msgpack_pkg" libjansson-dev libcsv-dev
     # the web interface: HTTP server, message catalogues; curl for its tests
     libmicrohttpd-dev gettext curl
-    # tests: independent verifier, fuzzing
-    python3 python3-msgpack python3-nacl clang
+    # tests: independent verifier, fuzzing; the style check (tests/tools/style-check.sh)
+    python3 python3-msgpack python3-nacl clang clang-format
     # bench/web.sh: the web interface's load generator
     wrk
 )
