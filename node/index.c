@@ -92,7 +92,6 @@
     X(retraction_put, "INSERT OR IGNORE INTO rec_retractions (target, id, author, ts) "            \
                       "VALUES (?1, ?2, ?3, ?4)")                                                   \
     X(retraction_get, "SELECT id FROM rec_retractions WHERE target = ?1")                          \
-    X(flags_set, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                    \
     VERSIONED(X, case, "rec_cases")                                                                \
     VERSIONED(X, ind, "rec_indicators")
 
@@ -1020,9 +1019,7 @@ static int rebuild_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     int flags = (m->flags & ~PX_ENTRY_FLAG_SCHEMA_INVALID) |
                 px_index_schema(e->h.kind, e->body, e->body_len);
     if (flags != m->flags) {
-        sqlite3_bind_blob(w->x->flags_set, 1, e->id, 32, SQLITE_STATIC);
-        sqlite3_bind_int(w->x->flags_set, 2, flags);
-        int rc = run(w->x, w->x->flags_set, "updating an entry's schema flag");
+        int rc = px_store_set_flags(w->x->store, e->id, flags);
         if (rc)
             return rc;
         w->stats.reflagged++;
@@ -1064,14 +1061,16 @@ static int rebuild(px_store *s, bool only_if_needed, px_index_stats *stats, bool
                            "DELETE FROM rec_case_channels; DELETE FROM rec_cases_fts; "
                            "DELETE FROM rec_indicators; DELETE FROM rec_benchmarks; "
                            "DELETE FROM rec_crosswalks; DELETE FROM rec_aggregates; "
-                           "DELETE FROM rec_retractions;"
-                           /* everything is indexed below: no backlog left */
-                           "UPDATE entries SET flags = flags & ~2 WHERE (flags & 2) != 0;",
+                           "DELETE FROM rec_retractions;",
                            NULL, NULL, NULL);
     if (src != SQLITE_OK) {
         rc = px_store_error(s, src, "emptying the records index");
         goto out;
     }
+    /* everything is indexed below: no backlog left */
+    rc = px_store_clear_flag(s, PX_ENTRY_FLAG_UNINDEXED);
+    if (rc)
+        goto out;
     uint64_t total = 0;
     if (px_progress_enabled() && px_store_count(s, &total) != PX_OK)
         total = 0; /* only the progress line needs it */

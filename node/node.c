@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PX_SOFTWARE "praxisd/0.1.0"
+#define PX_SOFTWARE "praxisd/" PX_VERSION
 enum {
     PROTOCOL_VERSION = 1,
     TICK_MS = 250,

@@ -193,7 +193,7 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
             fputs(usage, stdout);
             return 0;
         case 'V':
-            puts("praxisd 0.1.0");
+            puts("praxisd " PX_VERSION);
             return 0;
         default: {
             /* One message: which option, and why. */
