@@ -10,6 +10,7 @@
 #include "index.h"
 
 #include "error.h"
+#include "feed.h"
 #include "progress.h"
 #include "util.h"
 
@@ -852,52 +853,16 @@ static rkind kind_of(const char *kind)
     return RK_NONE;
 }
 
-/* The schema hook's last verdict on this thread. feed.c calls the index
- * hook right after the schema hook for the same entry, so the index need
- * not validate the same bytes again. A stale verdict (a caller without the
- * schema hook whose buffer happens to sit at the same address) can only
- * let an invalid body through to the indexers, which check every type they
- * read anyway. */
-static _Thread_local struct {
-    const uint8_t *body;
-    size_t len;
-    char kind[PX_KIND_MAX + 1];
-    bool valid;
-} last_verdict;
-
-void px_index_vouch(const char *kind, const uint8_t *body, size_t len)
-{
-    size_t n = strlen(kind);
-    if (n >= sizeof last_verdict.kind) {
-        last_verdict.valid = false;
-        return;
-    }
-    memcpy(last_verdict.kind, kind, n + 1);
-    last_verdict.body = body;
-    last_verdict.len = len;
-    last_verdict.valid = true;
-}
-
 int px_index_schema(const char *kind, const uint8_t *body, size_t len)
 {
     if (!px_record_kind_known(kind))
         return 0;
-    bool valid = px_record_validate(kind, body, len) == PX_OK;
-    last_verdict.body = body;
-    last_verdict.len = len;
-    snprintf(last_verdict.kind, sizeof last_verdict.kind, "%s", kind);
-    last_verdict.valid = valid;
-    return valid ? 0 : PX_ENTRY_FLAG_SCHEMA_INVALID;
+    return px_record_validate(kind, body, len) == PX_OK ? 0 : PX_ENTRY_FLAG_SCHEMA_INVALID;
 }
 
-static bool known_valid(const px_entry *e)
-{
-    return last_verdict.valid && last_verdict.body == e->body && last_verdict.len == e->body_len &&
-           strcmp(last_verdict.kind, e->h.kind) == 0;
-}
-
-/* Index one entry whose body is held and not flagged. OUT *indexed. */
-static int index_one(ix *x, const px_entry *e, bool *indexed)
+/* Index one entry whose body is held and not flagged. checked: a schema
+ * check passed this body just now (PX_FEED_SCHEMA_CHECKED). OUT *indexed. */
+static int index_one(ix *x, const px_entry *e, bool checked, bool *indexed)
 {
     rkind k = kind_of(e->h.kind);
     msgpack_object obj;
@@ -910,7 +875,7 @@ static int index_one(ix *x, const px_entry *e, bool *indexed)
         return PX_OK; /* past its author's cut: evidence only */
     /* The body was judged by the schema hook, but a caller may have no
      * hook: never index what does not validate. */
-    rc = known_valid(e) ? PX_OK : px_record_validate(e->h.kind, e->body, e->body_len);
+    rc = checked ? PX_OK : px_record_validate(e->h.kind, e->body, e->body_len);
     if (rc == PX_ENOMEM)
         return rc;
     if (rc)
@@ -976,7 +941,7 @@ int px_index_entry(px_store *s, const px_entry *e, int flags)
     int rc = state(s, &x);
     if (rc)
         return rc;
-    rc = index_one(x, e, &indexed);
+    rc = index_one(x, e, (flags & PX_FEED_SCHEMA_CHECKED) != 0, &indexed);
     if (rc)
         mark_stale(x);
     return rc;
@@ -1028,7 +993,7 @@ static int rebuild_one(void *ctx, const px_entry *e, const px_entry_meta *m)
         w->stats.invalid++;
         return PX_OK;
     }
-    int rc = index_one(w->x, e, &indexed);
+    int rc = index_one(w->x, e, true, &indexed); /* px_index_schema judged it above */
     if (!rc && indexed && kind_of(e->h.kind) != RK_RETRACT)
         w->stats.records++;
     return rc;

@@ -50,15 +50,11 @@
  * PX_ENTRY_FLAG_SCHEMA_INVALID otherwise. Never fails. */
 int px_index_schema(const char *kind, const uint8_t *body, size_t len);
 
-/* For a caller that has just checked body (px_record_check passed) and
- * appends it next on this thread without the schema hook: the index hook
- * then takes the body as valid instead of validating it again. */
-void px_index_vouch(const char *kind, const uint8_t *body, size_t len);
-
 /* px_index_fn for px_feed_ctx: index entry e, just stored in s with flags.
  * Must run inside s's write transaction. Entries without a body, flagged
- * invalid, or of other kinds are skipped (PX_OK). A body that turns out
- * invalid after all (a caller without the schema hook) is skipped too.
+ * invalid, or of other kinds are skipped (PX_OK). Unless flags holds
+ * PX_FEED_SCHEMA_CHECKED the body is validated first, and skipped if it
+ * fails (a caller without the schema hook).
  * Returns PX_OK, or PX_ENOMEM / a store error; then the index is marked
  * stale (if the transaction commits anyway, the next px_index_open
  * rebuilds it). */
