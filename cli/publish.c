@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "kinds.h"
 #include "publish.h"
 #include "tabular.h"
 #include "util.h"
@@ -42,17 +43,12 @@ static const char usage[] =
     "(file, record, line, field) and nothing is stored unless all are good.\n"
     "Withdraw an entry with 'praxis retract ID'.\n";
 
-static const char *const kinds[] = {"case", "indicator", "benchmark", "crosswalk"};
-
 /* Per-record lines of the summary shown per file; the rest are counted. */
 enum { SHOWN_PER_FILE = 20, ERRORS_SHOWN = 1000 };
 
 static bool known_kind(const char *kind)
 {
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kind, kinds[i]) == 0)
-            return true;
-    return false;
+    return px_kind_is(kind, PX_KIND_PUBLISHABLE);
 }
 
 static void print_errors(const px_pub *p)

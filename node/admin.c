@@ -6,6 +6,7 @@
 #include "admin.h"
 
 #include "error.h"
+#include "kinds.h"
 #include "index.h"
 #include "jsonmp.h"
 #include "entry.h"
@@ -68,7 +69,7 @@ int px_admin_append(px_local *l, const char *kind, const json_t *body, uint8_t i
         rc = px_store_begin(l->store);
     if (!rc) {
         rc = px_feed_append(&l->feed, &l->me, kind, mp.data, mp.len, px_now_ms(), &e);
-        if (!rc && (strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0))
+        if (!rc && px_kind_is(kind, PX_KIND_MEMBERSHIP))
             rc = px_members_load(&l->members, l->store, l->genesis.root);
         if (!rc && strcmp(kind, "member") == 0)
             rc = px_members_release(&l->feed, px_now_ms(), &rel);
@@ -81,7 +82,7 @@ int px_admin_append(px_local *l, const char *kind, const json_t *body, uint8_t i
     }
     /* A revocation's cut (or a hand-over) before entries held here: they
      * stop counting now, not at the next open. */
-    if (!rc && (strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0))
+    if (!rc && px_kind_is(kind, PX_KIND_MEMBERSHIP))
         rc = px_local_apply_cuts(l, NULL);
     if (!rc && id)
         memcpy(id, e.id, 32);

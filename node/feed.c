@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "kinds.h"
 #include "progress.h"
 #include "util.h"
 
@@ -118,8 +119,7 @@ int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kin
 
 bool px_feed_needs_body(const char *kind)
 {
-    return strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0 ||
-           strcmp(kind, "address") == 0;
+    return px_kind_is(kind, PX_KIND_NEEDS_BODY);
 }
 
 /* The held copy of e came without its body and e carries it (checked

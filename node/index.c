@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "feed.h"
+#include "kinds.h"
 #include "progress.h"
 #include "util.h"
 
@@ -829,28 +830,12 @@ static int index_retract(const ix *x, const px_entry *e, const msgpack_object *r
 
 /* ---- the hooks ----------------------------------------------------------- */
 
-typedef enum rkind {
-    RK_NONE,
-    RK_CASE,
-    RK_INDICATOR,
-    RK_BENCHMARK,
-    RK_CROSSWALK,
-    RK_RETRACT,
-    RK_AGGREGATE
-} rkind;
-
-static rkind kind_of(const char *kind)
+/* The kind of an entry the index keeps (kinds.h, PX_KIND_INDEXED), or
+ * PX_KIND_COUNT for any other. */
+static px_kind_id kind_of(const char *kind)
 {
-    static const struct {
-        const char *name;
-        rkind k;
-    } kinds[] = {{"case", RK_CASE},           {"indicator", RK_INDICATOR},
-                 {"benchmark", RK_BENCHMARK}, {"crosswalk", RK_CROSSWALK},
-                 {"retract", RK_RETRACT},     {"aggregate", RK_AGGREGATE}};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kind, kinds[i].name) == 0)
-            return kinds[i].k;
-    return RK_NONE;
+    const px_kind *k = px_kind_find(kind);
+    return k && (k->flags & PX_KIND_INDEXED) ? k->id : PX_KIND_COUNT;
 }
 
 int px_index_schema(const char *kind, const uint8_t *body, size_t len)
@@ -864,12 +849,12 @@ int px_index_schema(const char *kind, const uint8_t *body, size_t len)
  * check passed this body just now (PX_FEED_SCHEMA_CHECKED). OUT *indexed. */
 static int index_one(ix *x, const px_entry *e, bool checked, bool *indexed)
 {
-    rkind k = kind_of(e->h.kind);
+    px_kind_id k = kind_of(e->h.kind);
     msgpack_object obj;
     size_t off = 0;
     int rc;
     *indexed = false;
-    if (k == RK_NONE)
+    if (k == PX_KIND_COUNT)
         return PX_OK;
     if (x->until && e->h.seq > x->until(x->until_ctx, e->h.author))
         return PX_OK; /* past its author's cut: evidence only */
@@ -894,25 +879,25 @@ static int index_one(ix *x, const px_entry *e, bool checked, bool *indexed)
     {
         const msgpack_object *root = &obj;
         switch (k) {
-        case RK_CASE:
+        case PX_KIND_CASE:
             rc = index_case(x, e, root);
             break;
-        case RK_INDICATOR:
+        case PX_KIND_INDICATOR:
             rc = index_indicator(x, e, root);
             break;
-        case RK_BENCHMARK:
+        case PX_KIND_BENCHMARK:
             rc = index_benchmark(x, e, root);
             break;
-        case RK_CROSSWALK:
+        case PX_KIND_CROSSWALK:
             rc = index_crosswalk(x, e);
             break;
-        case RK_RETRACT:
+        case PX_KIND_RETRACT:
             rc = index_retract(x, e, root);
             break;
-        case RK_AGGREGATE:
+        case PX_KIND_AGGREGATE:
             rc = index_aggregate(x, e, root);
             break;
-        case RK_NONE:
+        default: /* not indexed */
             break;
         }
     }
@@ -936,7 +921,7 @@ int px_index_entry(px_store *s, const px_entry *e, int flags)
 {
     ix *x;
     bool indexed;
-    if (!e->body || (flags & PX_ENTRY_FLAG_SCHEMA_INVALID) || kind_of(e->h.kind) == RK_NONE)
+    if (!e->body || (flags & PX_ENTRY_FLAG_SCHEMA_INVALID) || kind_of(e->h.kind) == PX_KIND_COUNT)
         return PX_OK;
     int rc = state(s, &x);
     if (rc)
@@ -994,7 +979,7 @@ static int rebuild_one(void *ctx, const px_entry *e, const px_entry_meta *m)
         return PX_OK;
     }
     int rc = index_one(w->x, e, true, &indexed); /* px_index_schema judged it above */
-    if (!rc && indexed && kind_of(e->h.kind) != RK_RETRACT)
+    if (!rc && indexed && kind_of(e->h.kind) != PX_KIND_RETRACT)
         w->stats.records++;
     return rc;
 }

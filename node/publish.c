@@ -16,6 +16,7 @@
 #include "csvin.h"
 #include "error.h"
 #include "index.h"
+#include "kinds.h"
 #include "jsonmp.h"
 #include "progress.h"
 #include "records.h"
@@ -37,7 +38,8 @@
 #define RECORD_TEXT_MAX (4u * 1024u * 1024u)
 #define READ_CHUNK (256u * 1024u)
 
-static const char *const pub_kinds[] = {"case", "indicator", "benchmark", "crosswalk"};
+/* The kinds' names are kinds.h's (pointers into its table: compared as such). */
+#define BENCHMARK (px_kind_get(PX_KIND_BENCHMARK)->name)
 
 /* An indicator scale known to this publication. */
 typedef struct scale {
@@ -96,10 +98,8 @@ struct px_pub {
 
 static const char *kind_name(const char *kind)
 {
-    for (size_t i = 0; i < sizeof pub_kinds / sizeof pub_kinds[0]; i++)
-        if (kind && strcmp(kind, pub_kinds[i]) == 0)
-            return pub_kinds[i];
-    return NULL;
+    const px_kind *k = px_kind_find(kind);
+    return k && (k->flags & PX_KIND_PUBLISHABLE) ? k->name : NULL;
 }
 
 /* ---- the error list ------------------------------------------------------ */
@@ -1000,7 +1000,7 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
         else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
             fmt = PX_PUB_JSONL;
     }
-    if (fmt == PX_PUB_CSV && k != pub_kinds[2])
+    if (fmt == PX_PUB_CSV && k != BENCHMARK)
         return file_error(p, px_err_set(PX_EINVAL,
                                         "%s: only benchmark results can be read from CSV; "
                                         "write %s records as JSON",
@@ -1049,7 +1049,7 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
         if (i < r.len && (r.chunk[i] == '{' || r.chunk[i] == '[')) {
             fmt = PX_PUB_JSON;
         } else if (i < r.len && looks_csv(r.chunk + i, r.len - i)) {
-            if (k != pub_kinds[2]) {
+            if (k != BENCHMARK) {
                 rc = file_error(p, px_err_set(PX_EINVAL,
                                               "%s looks like CSV, but only benchmark results "
                                               "can be read from CSV; write %s records as JSON",
@@ -1066,7 +1066,7 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
                               "%s is neither JSON (records start with '{' or '[') nor CSV (a "
                               "header line naming the fields, separated by ',', ';' or tabs)%s",
                               r.name,
-                              k == pub_kinds[2] ? "; give --csv to read it as CSV anyway" : ""));
+                              k == BENCHMARK ? "; give --csv to read it as CSV anyway" : ""));
             goto out;
         }
     }
