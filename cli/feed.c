@@ -177,7 +177,7 @@ static int do_import(px_local *l, const char *file)
         fclose(r.f);
     px_archive_reader_free(&r);
     if (added > 0 || forks > 0 || ahead > 0) /* praxisd offers held entries again */
-        px_cli_notify(l);
+        px_local_notify(l);
     return rc;
 }
 

@@ -185,7 +185,7 @@ int px_cmd_publish(px_cli *cli, int argc, char **argv)
             rc = px_cli_fail(px_err_set(PX_EIO, "cannot write the new ids to stdout"));
         print_summary(p, po.check);
         if (!po.check)
-            px_cli_notify(&l);
+            px_local_notify(&l);
     }
     px_pub_free(p);
     px_local_close(&l);

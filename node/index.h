@@ -113,6 +113,16 @@ typedef struct px_index_info {
  * failed its schema, or of another kind) or a store error. */
 int px_index_info_get(px_store *s, const uint8_t id[32], px_index_info *out);
 
+/* The rule for a new version (RECORDS.md 1.5, "Versions and withdrawal"): the 'supersedes' of
+ * body (a valid record of kind, about to be published by author) must name
+ * a held record of the same kind by the same author that is neither
+ * retracted nor superseded already; an indicator's new version keeps the
+ * code and has a higher version. PX_OK (also when body has no supersedes),
+ * PX_ESCHEMA with a detail naming the field, or a store error. Benchmark
+ * results have their own rule (same identity; publish.c). */
+int px_index_check_supersedes(px_store *s, const uint8_t author[32], const char *kind,
+                              const uint8_t *body, size_t len);
+
 /* The definition of indicator code that benchmark results refer to:
  * version > 0: the version with that key (px_version_key: "1.0" finds 1; a
  * live one preferred, never a retracted one); version 0: the highest live
