@@ -604,6 +604,19 @@ bool px_members_cut_off(const px_members *m, const uint8_t key[32])
     return x && (x->revoked || x->retired);
 }
 
+px_holdback px_members_hold_back(const px_members *m, px_store *s, const px_entry *e, int rc,
+                                 uint64_t now_ms)
+{
+    if (rc != PX_ENOTMEMBER && rc != PX_EAGAIN)
+        return PX_HOLD_NONE;
+    /* A refused entry of a revoked or handed-over key, or one stamped ahead
+     * that lies past its cut: neither an admission nor time will change it. */
+    if (px_members_cut_off(m, e->h.author) &&
+        (rc == PX_ENOTMEMBER || e->h.seq > px_members_valid_until(m, e->h.author)))
+        return PX_HOLD_CUT;
+    return px_members_hold(s, e, now_ms) == PX_OK ? PX_HOLD_HELD : PX_HOLD_DROPPED;
+}
+
 uint64_t px_members_valid_until(const px_members *m, const uint8_t key[32])
 {
     if (memcmp(key, m->root, 32) == 0)
