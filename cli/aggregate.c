@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include "admin.h"
 #include "error.h"
 #include "jsonmp.h"
 #include "query.h"
@@ -167,8 +168,9 @@ static int publish(px_local *l, const json_t *res, px_by by)
 {
     px_buf bytes = {0};
     size_t *ends = NULL, n = 0;
-    px_entry e;
-    char(*ids)[PX_ID_HEX] = NULL;
+    const uint8_t **bodies = NULL;
+    size_t *lens = NULL;
+    uint8_t(*ids)[32] = NULL;
     if (!px_cli_is_secretariat(l, l->me.pk))
         return px_err_set(PX_EPERM, "only the secretariat publishes aggregates (for now the "
                                     "network's root); this node can show them without --publish");
@@ -177,28 +179,27 @@ static int publish(px_local *l, const json_t *res, px_by by)
         rc = px_err_set(PX_ENOENT, "there are no comparable results to aggregate for this period");
     if (!rc) {
         ids = calloc(n, sizeof *ids);
-        rc = ids ? px_store_begin(l->store) : PX_ENOMEM;
+        bodies = calloc(n, sizeof *bodies);
+        lens = calloc(n, sizeof *lens);
+        rc = ids && bodies && lens ? PX_OK : PX_ENOMEM;
     }
-    uint64_t now = px_now_ms();
     for (size_t i = 0; !rc && i < n; i++) {
         size_t start = i ? ends[i - 1] : 0;
-        rc = px_feed_append(&l->feed, &l->me, "aggregate", bytes.data + start, ends[i] - start, now,
-                            &e);
-        if (!rc)
-            px_id_hex(ids[i], e.id);
+        bodies[i] = bytes.data + start;
+        lens[i] = ends[i] - start;
     }
-    if (!rc)
-        rc = px_store_commit(l->store);
-    else if (px_store_in_tx(l->store))
-        px_store_rollback(l->store);
+    if (!rc) /* build_records validated every body */
+        rc = px_local_append(l, "aggregate", bodies, lens, n, PX_APPEND_NOTIFY, ids, NULL);
     if (!rc) {
+        char hex[PX_ID_HEX];
         for (size_t i = 0; i < n; i++)
-            puts(ids[i]);
+            puts(px_id_hex(hex, ids[i]));
         fprintf(stderr, "signed %zu aggregate entr%s for %s, period %s\n", n, n == 1 ? "y" : "ies",
                 px_json_str(json_object_get(res, "indicator"), "code", "?"),
                 px_json_str(res, "period", "?"));
-        px_cli_notify(l);
     }
+    free(bodies);
+    free(lens);
     free(ids);
     free(ends);
     px_buf_free(&bytes);

@@ -223,23 +223,6 @@ json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_b
     return o;
 }
 
-void px_cli_notify(const px_local *l)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    static const char msg[] = "{\"op\": \"notify\"}\n";
-    if (strlen(l->paths.socket) >= sizeof addr.sun_path)
-        return;
-    memcpy(addr.sun_path, l->paths.socket, strlen(l->paths.socket) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-        ssize_t n = write(fd, msg, sizeof msg - 1);
-        (void)n; /* best effort: the daemon also polls the store */
-    }
-    close(fd);
-}
-
 bool px_cli_is_secretariat(void *ctx, const uint8_t key[32])
 {
     const px_local *l = ctx;

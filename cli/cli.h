@@ -82,10 +82,6 @@ const char *px_cli_time(char *buf, uint64_t ms);
  * new reference. */
 json_t *px_cli_entry_json(const px_entry *e, const px_entry_meta *m, bool with_body);
 
-/* Tell a running praxisd that new entries were appended (best effort:
- * silent if no daemon runs). */
-void px_cli_notify(const px_local *l);
-
 /* Whose crosswalks count in comparisons and who may publish aggregates:
  * the network's root and admitted secretariat members, as this replica's
  * membership says (members.h). ctx is the px_local. */

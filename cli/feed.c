@@ -100,30 +100,25 @@ static int do_import(px_local *l, const char *file)
         }
         px_progress_step(&pr, r.index);
         rc = px_feed_ingest(&l->feed, &e, 0, px_now_ms());
-        if (rc == PX_EAGAIN) {
-            /* Stamped ahead of our clock: neither accepted nor refused. */
-            if (px_members_hold(l->store, &e, px_now_ms()) == PX_OK)
-                ahead++;
-            rc = PX_OK;
-            continue;
-        }
-        if (rc == PX_ENOTMEMBER && px_members_cut_off(&l->members, e.h.author)) {
-            /* Past its author's revocation or hand-over: refused for good. */
+        /* Refused for now (not admitted yet, stamped ahead of our clock) or
+         * for good (past its author's cut): the ledger's rule, shared with
+         * replication. */
+        px_holdback hb = px_members_hold_back(&l->members, l->store, &e, rc, px_now_ms());
+        if (hb == PX_HOLD_CUT) {
             char who[65];
             if (cut == 0)
                 snprintf(cut_author, sizeof cut_author, "%.16s", px_id_hex(who, e.h.author));
             cut++;
-            rc = PX_OK;
-            continue;
-        }
-        if (rc == PX_ENOTMEMBER) {
-            /* Refused, but kept aside: an admission may come later. */
+        } else if (hb != PX_HOLD_NONE && rc == PX_EAGAIN) {
+            ahead += hb == PX_HOLD_HELD;
+        } else if (hb != PX_HOLD_NONE) {
             char who[65];
             if (held == 0)
                 snprintf(refused_author, sizeof refused_author, "%.16s",
                          px_id_hex(who, e.h.author));
-            if (px_members_hold(l->store, &e, px_now_ms()) == PX_OK)
-                held++;
+            held += hb == PX_HOLD_HELD;
+        }
+        if (hb != PX_HOLD_NONE) {
             rc = PX_OK;
             continue;
         }
@@ -177,7 +172,7 @@ static int do_import(px_local *l, const char *file)
         fclose(r.f);
     px_archive_reader_free(&r);
     if (added > 0 || forks > 0 || ahead > 0) /* praxisd offers held entries again */
-        px_cli_notify(l);
+        px_local_notify(l);
     return rc;
 }
 

@@ -157,7 +157,7 @@ static int rotate(px_local *l, bool protect, uint64_t wait_s)
         return rc;
     }
     /* Until a peer holds the hand-over, nobody knows the new key. */
-    px_cli_notify(l);
+    px_local_notify(l);
     int holding = wait_for_peers(l, hand.h.author, hand.h.seq, wait_s);
     if (rename(fresh, l->paths.key) != 0) {
         return px_err_set(PX_EIO, "the hand-over is signed, but %s could not replace %s: move "

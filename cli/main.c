@@ -6,6 +6,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "progress.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return PX_EXIT_OK;
         } else if (strcmp(argv[i], "--version") == 0) {
-            puts("praxis 0.1.0");
+            puts("praxis " PX_VERSION);
             return PX_EXIT_OK;
         } else {
             fprintf(stderr, "praxis: unknown option %s\n", argv[i]);

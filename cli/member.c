@@ -37,13 +37,12 @@ static const char usage[] =
 static int publish_one(px_local *l, const char *kind, json_t *body, uint8_t id_out[32])
 {
     size_t released = 0;
-    int rc = px_admin_append(l, kind, body, id_out, &released);
+    int rc = px_admin_append(l, kind, body, PX_APPEND_NOTIFY, id_out, &released);
     if (!rc) {
         char id[65];
         puts(px_id_hex(id, id_out));
         if (released)
             fprintf(stderr, "%zu held-back entries of this member were accepted\n", released);
-        px_cli_notify(l);
     }
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "kinds.h"
 #include "publish.h"
 #include "tabular.h"
 #include "util.h"
@@ -42,17 +43,12 @@ static const char usage[] =
     "(file, record, line, field) and nothing is stored unless all are good.\n"
     "Withdraw an entry with 'praxis retract ID'.\n";
 
-static const char *const kinds[] = {"case", "indicator", "benchmark", "crosswalk"};
-
 /* Per-record lines of the summary shown per file; the rest are counted. */
 enum { SHOWN_PER_FILE = 20, ERRORS_SHOWN = 1000 };
 
 static bool known_kind(const char *kind)
 {
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kind, kinds[i]) == 0)
-            return true;
-    return false;
+    return px_kind_is(kind, PX_KIND_PUBLISHABLE);
 }
 
 static void print_errors(const px_pub *p)
@@ -189,7 +185,7 @@ int px_cmd_publish(px_cli *cli, int argc, char **argv)
             rc = px_cli_fail(px_err_set(PX_EIO, "cannot write the new ids to stdout"));
         print_summary(p, po.check);
         if (!po.check)
-            px_cli_notify(&l);
+            px_local_notify(&l);
     }
     px_pub_free(p);
     px_local_close(&l);

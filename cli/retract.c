@@ -5,9 +5,8 @@
  */
 #include "cli.h"
 
+#include "admin.h"
 #include "error.h"
-#include "index.h"
-#include "jsonmp.h"
 #include "records.h"
 #include "util.h"
 
@@ -50,11 +49,6 @@ int px_cmd_retract(px_cli *cli, int argc, char **argv)
         return px_cli_usage_error(usage, "--lang '%s' is not a language tag such as en or ru",
                                   lang);
     px_local l;
-    px_entry target, e;
-    px_index_info info;
-    px_buf body = {0};
-    json_t *rec = NULL;
-    char hex[PX_ID_HEX];
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
     int rc = px_cli_entry_arg(&l, argv[optind], "entry id", id);
@@ -62,56 +56,19 @@ int px_cmd_retract(px_cli *cli, int argc, char **argv)
         px_local_close(&l);
         return rc;
     }
-    char idhex[PX_ID_HEX];
-    px_id_hex(idhex, id);
-    rc = px_store_get(l.store, id, &target, NULL, NULL);
-    if (rc == PX_ENOENT)
-        rc = px_err_set(rc, "no entry %s is held here", idhex);
-    if (!rc && memcmp(target.h.author, l.me.pk, 32) != 0)
-        rc = px_err_set(PX_EPERM,
-                        "entry %.16s… was published by another node (%.16s…); only its author "
-                        "can retract it",
-                        idhex, px_id_hex(hex, target.h.author));
+    /* The rules (held, this node's, a record, not retracted already, the
+     * reason's text) are px_admin_retract's, as for the web interface. */
+    uint8_t rid[32];
+    rc = px_admin_retract(&l, id, reason, lang, rid, NULL);
     if (!rc) {
-        rc = px_index_info_get(l.store, id, &info);
-        if (rc == PX_ENOENT)
-            rc = px_err_set(PX_EINVAL,
-                            "entry %.16s… is not a record that can be retracted (a %s entry, "
-                            "or one whose body failed its schema)",
-                            idhex, target.h.kind);
-        else if (!rc && info.retracted)
-            rc = px_err_set(PX_EEXIST, "entry %.16s… is already retracted (by %s)", idhex,
-                            px_id_hex(hex, info.retracted_by));
+        char hex[PX_ID_HEX], idhex[PX_ID_HEX];
+        px_entry target;
+        puts(px_id_hex(hex, rid));
+        if (px_store_get(l.store, id, &target, NULL, NULL) == PX_OK)
+            fprintf(stderr, "retract %.16s  withdraws %s %.16s\n", hex, target.h.kind,
+                    px_id_hex(idhex, id));
+        px_local_notify(&l);
     }
-    if (!rc) {
-        rec = json_pack("{s:s}", "target", px_id_hex(hex, id));
-        if (reason)
-            json_object_set_new(rec, "reason", json_pack("{s:s?}", lang, reason));
-        rc = rec ? px_json_to_msgpack(rec, &body) : PX_ENOMEM;
-        if (reason && !json_object_get(json_object_get(rec, "reason"), lang))
-            rc = px_err_set(PX_EINVAL, "--reason is not valid UTF-8 text");
-    }
-    if (!rc) {
-        rc = px_record_validate("retract", body.data, body.len);
-        if (rc)
-            rc = px_err_set(rc, "the retraction is not valid: %s", px_err_message(rc));
-    }
-    if (!rc)
-        rc = px_store_begin(l.store);
-    if (!rc) {
-        rc = px_feed_append(&l.feed, &l.me, "retract", body.data, body.len, px_now_ms(), &e);
-        if (!rc)
-            rc = px_store_commit(l.store);
-        else
-            px_store_rollback(l.store);
-    }
-    if (!rc) {
-        puts(px_id_hex(hex, e.id));
-        fprintf(stderr, "retract %.16s  withdraws %s %.16s\n", hex, target.h.kind, idhex);
-        px_cli_notify(&l);
-    }
-    json_decref(rec);
-    px_buf_free(&body);
     px_local_close(&l);
     return rc ? px_cli_fail(rc) : PX_EXIT_OK;
 }

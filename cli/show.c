@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "kinds.h"
 #include "index.h"
 #include "jsonmp.h"
 #include "records.h"
@@ -401,12 +402,7 @@ static void show_record(px_local *l, const px_entry *e, const px_entry_meta *m, 
 
 static bool is_record_kind(const char *k)
 {
-    static const char *const kinds[] = {"case",      "indicator", "benchmark",
-                                        "crosswalk", "retract",   "aggregate"};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(k, kinds[i]) == 0)
-            return true;
-    return false;
+    return px_kind_is(k, PX_KIND_INDEXED);
 }
 
 int px_cmd_show(px_cli *cli, int argc, char **argv)

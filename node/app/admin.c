@@ -6,6 +6,7 @@
 #include "admin.h"
 
 #include "error.h"
+#include "kinds.h"
 #include "index.h"
 #include "jsonmp.h"
 #include "entry.h"
@@ -55,38 +56,53 @@ static int parse_key(const char *hex, uint8_t key[32], const char **field)
     return PX_OK;
 }
 
-int px_admin_append(px_local *l, const char *kind, const json_t *body, uint8_t id[32],
-                    size_t *released)
+int px_local_append(px_local *l, const char *kind, const uint8_t *const *body, const size_t *len,
+                    size_t n, unsigned flags, uint8_t (*ids)[32], size_t *released)
+{
+    bool membership = px_kind_is(kind, PX_KIND_MEMBERSHIP);
+    size_t rel = 0;
+    int rc = px_store_begin(l->store);
+    if (rc)
+        return rc;
+    uint64_t now = px_now_ms();
+    for (size_t i = 0; !rc && i < n; i++) {
+        px_entry e;
+        rc = px_feed_append(&l->feed, &l->me, kind, body[i], len[i], now, &e);
+        if (!rc && ids)
+            memcpy(ids[i], e.id, 32);
+    }
+    if (!rc && membership)
+        rc = px_members_load(&l->members, l->store, l->genesis.root);
+    if (!rc && strcmp(kind, "member") == 0)
+        rc = px_members_release(&l->feed, px_now_ms(), &rel);
+    if (!rc)
+        rc = px_store_commit(l->store);
+    else
+        px_store_rollback(l->store);
+    if (rc && membership) /* the membership in memory may have seen the rolled-back entry */
+        px_members_load(&l->members, l->store, l->genesis.root);
+    /* A revocation's cut (or a hand-over) before entries held here: they
+     * stop counting now, not at the next open. */
+    if (!rc && membership)
+        rc = px_local_apply_cuts(l, NULL);
+    if (!rc && released)
+        *released = rel;
+    if (!rc && (flags & PX_APPEND_NOTIFY))
+        px_local_notify(l);
+    return rc;
+}
+
+int px_admin_append(px_local *l, const char *kind, const json_t *body, unsigned flags,
+                    uint8_t id[32], size_t *released)
 {
     px_buf mp = {0};
-    px_entry e;
-    size_t rel = 0;
     int rc = px_json_to_msgpack(body, &mp);
     if (!rc)
         rc = px_record_validate(kind, mp.data, mp.len);
-    if (!rc)
-        rc = px_store_begin(l->store);
     if (!rc) {
-        rc = px_feed_append(&l->feed, &l->me, kind, mp.data, mp.len, px_now_ms(), &e);
-        if (!rc && (strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0))
-            rc = px_members_load(&l->members, l->store, l->genesis.root);
-        if (!rc && strcmp(kind, "member") == 0)
-            rc = px_members_release(&l->feed, px_now_ms(), &rel);
-        if (!rc)
-            rc = px_store_commit(l->store);
-        else
-            px_store_rollback(l->store);
-        if (rc) /* the membership in memory may have seen the rolled-back entry */
-            px_members_load(&l->members, l->store, l->genesis.root);
+        const uint8_t *b = mp.data;
+        rc = px_local_append(l, kind, &b, &mp.len, 1, flags, (uint8_t(*)[32])id, released);
     }
-    /* A revocation's cut (or a hand-over) before entries held here: they
-     * stop counting now, not at the next open. */
-    if (!rc && (strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0))
-        rc = px_local_apply_cuts(l, NULL);
-    if (!rc && id)
-        memcpy(id, e.id, 32);
-    if (!rc && released)
-        *released = rel;
     px_buf_free(&mp);
     return rc;
 }
@@ -144,7 +160,7 @@ int px_admin_admit(px_local *l, const char *key_hex, const char *org, const char
                                m->organisation, role));
     json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "key", hex, "organisation", org, "country",
                              country, "role", role);
-    rc = body ? px_admin_append(l, "member", body, id, released) : PX_ENOMEM;
+    rc = body ? px_admin_append(l, "member", body, 0, id, released) : PX_ENOMEM;
     json_decref(body);
     return rc;
 }
@@ -177,7 +193,7 @@ int px_admin_revoke(px_local *l, const char *key_hex, const char *reason, uint8_
                                (int)REASON_MAX));
     json_t *body =
         rl ? json_pack("{s:s, s:s}", "key", hex, "reason", reason) : json_pack("{s:s}", "key", hex);
-    rc = body ? px_admin_append(l, "revoke", body, id, NULL) : PX_ENOMEM;
+    rc = body ? px_admin_append(l, "revoke", body, 0, id, NULL) : PX_ENOMEM;
     json_decref(body);
     return rc;
 }
@@ -237,7 +253,7 @@ int px_admin_retract(px_local *l, const uint8_t target[32], const char *reason, 
     if (rc == PX_ESCHEMA || rc == PX_ETOOBIG)
         rc = fail(field, "reason", rc);
     if (!rc)
-        rc = px_admin_append(l, "retract", body, id, NULL);
+        rc = px_admin_append(l, "retract", body, 0, id, NULL);
     json_decref(body);
     return rc;
 }

@@ -11,7 +11,8 @@
  * "country", "role", "reason", "target"), or "" when they concern the
  * action as a whole (this node may not administer, the store is busy).
  *
- * Telling praxisd that something new is in the store is the caller's job.
+ * Telling praxisd that something new is in the store: PX_APPEND_NOTIFY
+ * (the CLI); praxisd's own callers (the web interface) tell gossip directly.
  */
 #ifndef PX_ADMIN_H
 #define PX_ADMIN_H
@@ -22,14 +23,27 @@
 
 #include <stdint.h>
 
-/* The one path for an administrative entry (member, revoke, retract):
- * validate body (JSON) as kind, append it to l's feed and commit; for
- * member and revoke entries reload the membership inside the transaction,
- * release entries held back for an admitted key, and after the commit apply
- * the cuts (entries past a cut stop counting). Telling praxisd is the
- * caller's job. OUT id (may be NULL), *released (may be NULL). */
-int px_admin_append(px_local *l, const char *kind, const json_t *body, uint8_t id[32],
-                    size_t *released);
+/* px_local_append's flags: after the commit, tell a praxisd running on the
+ * data directory (px_local_notify). */
+#define PX_APPEND_NOTIFY 1u
+
+/* The one path for this node's own entries (knowledge records, aggregates,
+ * administrative entries, address announcements): append the n bodies
+ * (body[i][0..len[i]), msgpack, each already checked as kind by the caller)
+ * to l's feed in one write transaction, all or none. For kinds that change
+ * the membership (kinds.h) the membership is reloaded inside it and entries
+ * held back for an admitted key are released; after the commit the cuts
+ * are applied (entries past a cut stop counting). On failure nothing is
+ * stored and the membership in memory is the store's. OUT ids (n ids; may
+ * be NULL), *released (may be NULL): held-back entries accepted. */
+int px_local_append(px_local *l, const char *kind, const uint8_t *const *body, const size_t *len,
+                    size_t n, unsigned flags, uint8_t (*ids)[32], size_t *released);
+
+/* An administrative entry (member, revoke, retract) through
+ * px_local_append: validate body (JSON) as kind first. OUT id (may be
+ * NULL), *released (may be NULL). */
+int px_admin_append(px_local *l, const char *kind, const json_t *body, unsigned flags,
+                    uint8_t id[32], size_t *released);
 
 /* PX_OK if this node (l->me) may admit and revoke: the root or an
  * admitted secretariat member; else PX_EPERM with a detail naming the

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int px_datadir_resolve(px_datadir *d, const char *explicit_dir)
@@ -152,4 +154,21 @@ void px_local_close(px_local *l)
     px_members_free(&l->members);
     px_identity_clear(&l->me);
     px_memzero(l->genesis.network_key, 32);
+}
+
+void px_local_notify(const px_local *l)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    static const char msg[] = "{\"op\": \"notify\"}\n";
+    if (strlen(l->paths.socket) >= sizeof addr.sun_path)
+        return;
+    memcpy(addr.sun_path, l->paths.socket, strlen(l->paths.socket) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+        ssize_t n = write(fd, msg, sizeof msg - 1);
+        (void)n; /* best effort: the daemon also polls the store */
+    }
+    close(fd);
 }

@@ -65,4 +65,9 @@ void px_local_set_prompt(px_passphrase_fn prompt);
 int px_local_apply_cuts(px_local *l, bool *rebuilt);
 void px_local_close(px_local *l);
 
+/* Tell a praxisd running on this data directory that new entries were
+ * appended (its control socket; best effort: silent if no daemon runs, and
+ * the daemon polls the store anyway). For processes other than praxisd. */
+void px_local_notify(const px_local *l);
+
 #endif

@@ -16,6 +16,7 @@
 #include "csvin.h"
 #include "error.h"
 #include "index.h"
+#include "kinds.h"
 #include "jsonmp.h"
 #include "progress.h"
 #include "records.h"
@@ -37,7 +38,8 @@
 #define RECORD_TEXT_MAX (4u * 1024u * 1024u)
 #define READ_CHUNK (256u * 1024u)
 
-static const char *const pub_kinds[] = {"case", "indicator", "benchmark", "crosswalk"};
+/* The kinds' names are kinds.h's (pointers into its table: compared as such). */
+#define BENCHMARK (px_kind_get(PX_KIND_BENCHMARK)->name)
 
 /* An indicator scale known to this publication. */
 typedef struct scale {
@@ -96,10 +98,8 @@ struct px_pub {
 
 static const char *kind_name(const char *kind)
 {
-    for (size_t i = 0; i < sizeof pub_kinds / sizeof pub_kinds[0]; i++)
-        if (kind && strcmp(kind, pub_kinds[i]) == 0)
-            return pub_kinds[i];
-    return NULL;
+    const px_kind *k = px_kind_find(kind);
+    return k && (k->flags & PX_KIND_PUBLISHABLE) ? k->name : NULL;
 }
 
 /* ---- the error list ------------------------------------------------------ */
@@ -258,83 +258,12 @@ static int check_scale(px_pub *p, const px_benchmark *b)
 
 /* ---- the checks of one record -------------------------------------------------- */
 
-/* supersedes must name a case/indicator of this node (an indicator: same
- * code, higher version). A benchmark's must name a live result of this
- * node with the same identity (checked in check_identity). */
+/* supersedes must name a case/indicator of this node: the records layer's
+ * rule (px_index_check_supersedes). A benchmark's must name a live result of
+ * this node with the same identity (checked in check_identity). */
 static int check_supersedes(px_pub *p, const char *kind, const uint8_t *body, size_t len)
 {
-    msgpack_unpacked up;
-    px_index_info info;
-    uint8_t id[32];
-    char hex[65];
-    int rc = px_record_unpack(body, len, &up);
-    const msgpack_object *sup = rc ? NULL : px_record_get(&up.data, "supersedes");
-    if (!sup || sup->type != MSGPACK_OBJECT_STR || sup->via.str.size != 64)
-        goto out;
-    memcpy(hex, sup->via.str.ptr, 64);
-    hex[64] = '\0';
-    if (px_hex_decode(id, 32, hex) != PX_OK)
-        goto out;
-    rc = px_index_info_get(p->l->store, id, &info);
-    if (rc == PX_ENOENT) {
-        rc = px_err_set(PX_ESCHEMA,
-                        "field 'supersedes': no %s %.16s… is held here; a new version names "
-                        "an earlier one of this node",
-                        kind, hex);
-        goto out;
-    }
-    if (rc)
-        goto out;
-    if (strcmp(info.kind, kind) != 0) {
-        rc = px_err_set(PX_ESCHEMA, "field 'supersedes': %.16s… is %s %s entry, not a %s", hex,
-                        strchr("aeiou", info.kind[0]) ? "an" : "a", info.kind, kind);
-        goto out;
-    }
-    if (memcmp(info.author, p->l->me.pk, 32) != 0) {
-        rc = px_err_set(PX_ESCHEMA,
-                        "field 'supersedes': %.16s… is a %s of another node; only its author "
-                        "publishes new versions of it",
-                        hex, kind);
-        goto out;
-    }
-    if (info.retracted) {
-        rc = px_err_set(PX_ESCHEMA, "field 'supersedes': %.16s… is retracted", hex);
-        goto out;
-    }
-    if (info.has_next) {
-        char next[PX_ID_HEX];
-        rc = px_err_set(PX_ESCHEMA,
-                        "field 'supersedes': %.16s… is already superseded by %s; a new version "
-                        "supersedes the latest one",
-                        hex, px_id_hex(next, info.next));
-        goto out;
-    }
-    if (strcmp(kind, "indicator") == 0) {
-        px_entry e;
-        px_buf old = {0};
-        px_indicator was = {0}, now = {0};
-        rc = px_store_get(p->l->store, id, &e, &old, NULL);
-        if (!rc && e.body)
-            rc = px_indicator_decode(e.body, e.body_len, &was);
-        if (!rc)
-            rc = px_indicator_decode(body, len, &now);
-        if (!rc && strcmp(was.code, now.code) != 0)
-            rc = px_err_set(PX_ESCHEMA,
-                            "field 'supersedes': %.16s… defines %s, not %s; a new version keeps "
-                            "the code",
-                            hex, was.code, now.code);
-        else if (!rc && px_version_cmp(now.version, was.version) <= 0)
-            rc = px_err_set(PX_ESCHEMA,
-                            "field 'version': %s must be higher than the superseded "
-                            "definition's %s",
-                            now.version_text, was.version_text);
-        px_indicator_free(&was);
-        px_indicator_free(&now);
-        px_buf_free(&old);
-    }
-out:
-    msgpack_unpacked_destroy(&up);
-    return rc;
+    return px_index_check_supersedes(p->l->store, p->l->me.pk, kind, body, len);
 }
 
 /* FNV-1a over the identity fields, for the in-memory set. */
@@ -451,10 +380,10 @@ static void issue_cb(void *ctx, int rc, const char *name, const char *message)
 }
 
 /* The schema hook for bodies px_record_check has just passed: no second
- * validation (the index hook is told so). */
+ * validation (the feed tells the index hook a schema hook judged them). */
 static int vouched(const char *kind, const uint8_t *body, size_t len)
 {
-    px_index_vouch(kind, body, len);
+    (void)kind, (void)body, (void)len;
     return 0;
 }
 
@@ -1000,7 +929,7 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
         else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
             fmt = PX_PUB_JSONL;
     }
-    if (fmt == PX_PUB_CSV && k != pub_kinds[2])
+    if (fmt == PX_PUB_CSV && k != BENCHMARK)
         return file_error(p, px_err_set(PX_EINVAL,
                                         "%s: only benchmark results can be read from CSV; "
                                         "write %s records as JSON",
@@ -1049,7 +978,7 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
         if (i < r.len && (r.chunk[i] == '{' || r.chunk[i] == '[')) {
             fmt = PX_PUB_JSON;
         } else if (i < r.len && looks_csv(r.chunk + i, r.len - i)) {
-            if (k != pub_kinds[2]) {
+            if (k != BENCHMARK) {
                 rc = file_error(p, px_err_set(PX_EINVAL,
                                               "%s looks like CSV, but only benchmark results "
                                               "can be read from CSV; write %s records as JSON",
@@ -1066,7 +995,7 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
                               "%s is neither JSON (records start with '{' or '[') nor CSV (a "
                               "header line naming the fields, separated by ',', ';' or tabs)%s",
                               r.name,
-                              k == pub_kinds[2] ? "; give --csv to read it as CSV anyway" : ""));
+                              k == BENCHMARK ? "; give --csv to read it as CSV anyway" : ""));
             goto out;
         }
     }

@@ -18,7 +18,7 @@
  * the publication is not a check; otherwise it rolls back: all or nothing.
  *
  * Telling a running praxisd about the new entries is the caller's job
- * (px_cli_notify in the CLI; the web interface runs inside the daemon).
+ * (px_local_notify in the CLI; the web interface runs inside the daemon).
  *
  * Use:
  *     px_pub *p;

@@ -9,6 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A macro's value as a string literal: PX_STR(PX_ENTRY_FLAG_UNINDEXED) is "2". */
+#define PX_STR_(x) #x
+#define PX_STR(x) PX_STR_(x)
+
+/* The version of praxis ("0.1.0"), set once by CMakeLists.txt's project(). */
+#ifndef PX_VERSION
+#error "PX_VERSION is defined by CMakeLists.txt (project VERSION)"
+#endif
+
 /* A growable byte buffer. Zero-initialise ({0}) before first use; release
  * with px_buf_free(). data is NULL until the first append. */
 typedef struct px_buf {

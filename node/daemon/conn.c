@@ -451,10 +451,22 @@ static void name_peer(px_conn *c)
     snprintf(c->addr, sizeof c->addr, "%s:%u", host, port);
 }
 
+/* What the handshake needs once the connection is up: the keys are copied
+ * here (conn.h's contract), since the caller's may be gone by then. */
 typedef struct dial_ctx {
     px_conn_cfg cfg;
     uint8_t server_pk[32];
+    uint8_t network_key[32];
+    uint8_t pk[32];
+    uint8_t sk[64];
 } dial_ctx;
+
+static void dial_ctx_free(dial_ctx *d)
+{
+    if (d)
+        px_memzero(d, sizeof *d);
+    free(d);
+}
 
 static void on_connected(uv_connect_t *req, int status)
 {
@@ -462,7 +474,7 @@ static void on_connected(uv_connect_t *req, int status)
     dial_ctx *d = c->dial;
     c->dial = NULL;
     if (c->state == ST_CLOSING) {
-        free(d);
+        dial_ctx_free(d);
         return;
     }
     int rc =
@@ -471,7 +483,7 @@ static void on_connected(uv_connect_t *req, int status)
         name_peer(c);
         rc = start_handshake(c, &d->cfg, d->server_pk);
     }
-    free(d);
+    dial_ctx_free(d);
     if (rc)
         abort_conn(c, rc);
 }
@@ -491,6 +503,12 @@ int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr,
     }
     d->cfg = *cfg;
     memcpy(d->server_pk, server_pk, 32);
+    memcpy(d->network_key, cfg->network_key, 32);
+    memcpy(d->pk, cfg->pk, 32);
+    memcpy(d->sk, cfg->sk, 64);
+    d->cfg.network_key = d->network_key;
+    d->cfg.pk = d->pk;
+    d->cfg.sk = d->sk;
     c->dial = d;
     c->connect_req.data = c;
     if (addr->sa_family == AF_INET) {
@@ -502,7 +520,7 @@ int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr,
     c->state = ST_CONNECTING;
     int uvrc = uv_tcp_connect(&c->connect_req, &c->tcp, addr, on_connected);
     if (uvrc) {
-        free(d);
+        dial_ctx_free(d);
         c->dial = NULL;
         c->cbs.on_close = NULL; /* contract: no callback on error */
         c->closed_notified = true;

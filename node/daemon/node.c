@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PX_SOFTWARE "praxisd/0.1.0"
+#define PX_SOFTWARE "praxisd/" PX_VERSION
 enum {
     PROTOCOL_VERSION = 1,
     TICK_MS = 250,
@@ -1152,7 +1152,7 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
         n->cfg.max_handshakes = 64;
     if (n->cfg.handshake_timeout_ms == 0)
         n->cfg.handshake_timeout_ms = 10000;
-    if (n->cfg.max_outbound <= 0)
+    if (n->cfg.max_outbound < 0)
         n->cfg.max_outbound = 4;
     int rc = px_local_open(&n->local, cfg->data_dir);
     if (!rc)

@@ -31,7 +31,7 @@ typedef struct px_node_cfg {
     size_t n_peers;
     const char *const *announce;   /* "HOST:PORT" where peers can reach us */
     size_t n_announce;
-    int max_outbound;              /* connections to learned peers (default 4) */
+    int max_outbound;              /* connections to learned peers; 0: none, <0: 4 */
     int max_inbound;               /* ready inbound connections (default 32) */
     int max_handshakes;            /* unfinished inbound handshakes (default 64) */
     uint64_t handshake_timeout_ms; /* default 10000; also bounds the wait for hello */

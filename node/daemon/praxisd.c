@@ -44,7 +44,8 @@ static const char usage[] =
     "  --announce H:P     publish, in this node's feed, an address where members\n"
     "                     can reach it (repeatable; only when it changed)\n"
     "  --max-outbound N   connections to members learned from their announced\n"
-    "                     addresses (default 4; genesis and --peer are extra)\n"
+    "                     addresses (default 4; genesis and --peer are extra;\n"
+    "                     0 dials only those and otherwise waits for inbound)\n"
     "  --max-inbound N    most inbound peer connections (default 32)\n"
     "  --handshake-timeout MS  a peer that has not completed the secret handshake\n"
     "                     by then is dropped (default 10000, 100 to 600000); so is\n"
@@ -114,6 +115,7 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
     px_node_cfg cfg = {0};
     px_log_level level = PX_LOG_INFO;
     int c, rc;
+    cfg.max_outbound = -1; /* the default; 0 is honoured: no learned peer is dialled */
     cfg.http_hosts = http_hosts;
     cfg.peers = peers;
     cfg.announce = announce;
@@ -191,7 +193,7 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
             fputs(usage, stdout);
             return 0;
         case 'V':
-            puts("praxisd 0.1.0");
+            puts("praxisd " PX_VERSION);
             return 0;
         default: {
             /* One message: which option, and why. */

@@ -10,6 +10,8 @@
 #include "index.h"
 
 #include "error.h"
+#include "feed.h"
+#include "kinds.h"
 #include "progress.h"
 #include "util.h"
 
@@ -92,7 +94,6 @@
     X(retraction_put, "INSERT OR IGNORE INTO rec_retractions (target, id, author, ts) "            \
                       "VALUES (?1, ?2, ?3, ?4)")                                                   \
     X(retraction_get, "SELECT id FROM rec_retractions WHERE target = ?1")                          \
-    X(flags_set, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                    \
     VERSIONED(X, case, "rec_cases")                                                                \
     VERSIONED(X, ind, "rec_indicators")
 
@@ -829,89 +830,37 @@ static int index_retract(const ix *x, const px_entry *e, const msgpack_object *r
 
 /* ---- the hooks ----------------------------------------------------------- */
 
-typedef enum rkind {
-    RK_NONE,
-    RK_CASE,
-    RK_INDICATOR,
-    RK_BENCHMARK,
-    RK_CROSSWALK,
-    RK_RETRACT,
-    RK_AGGREGATE
-} rkind;
-
-static rkind kind_of(const char *kind)
+/* The kind of an entry the index keeps (kinds.h, PX_KIND_INDEXED), or
+ * PX_KIND_COUNT for any other. */
+static px_kind_id kind_of(const char *kind)
 {
-    static const struct {
-        const char *name;
-        rkind k;
-    } kinds[] = {{"case", RK_CASE},           {"indicator", RK_INDICATOR},
-                 {"benchmark", RK_BENCHMARK}, {"crosswalk", RK_CROSSWALK},
-                 {"retract", RK_RETRACT},     {"aggregate", RK_AGGREGATE}};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kind, kinds[i].name) == 0)
-            return kinds[i].k;
-    return RK_NONE;
-}
-
-/* The schema hook's last verdict on this thread. feed.c calls the index
- * hook right after the schema hook for the same entry, so the index need
- * not validate the same bytes again. A stale verdict (a caller without the
- * schema hook whose buffer happens to sit at the same address) can only
- * let an invalid body through to the indexers, which check every type they
- * read anyway. */
-static _Thread_local struct {
-    const uint8_t *body;
-    size_t len;
-    char kind[PX_KIND_MAX + 1];
-    bool valid;
-} last_verdict;
-
-void px_index_vouch(const char *kind, const uint8_t *body, size_t len)
-{
-    size_t n = strlen(kind);
-    if (n >= sizeof last_verdict.kind) {
-        last_verdict.valid = false;
-        return;
-    }
-    memcpy(last_verdict.kind, kind, n + 1);
-    last_verdict.body = body;
-    last_verdict.len = len;
-    last_verdict.valid = true;
+    const px_kind *k = px_kind_find(kind);
+    return k && (k->flags & PX_KIND_INDEXED) ? k->id : PX_KIND_COUNT;
 }
 
 int px_index_schema(const char *kind, const uint8_t *body, size_t len)
 {
     if (!px_record_kind_known(kind))
         return 0;
-    bool valid = px_record_validate(kind, body, len) == PX_OK;
-    last_verdict.body = body;
-    last_verdict.len = len;
-    snprintf(last_verdict.kind, sizeof last_verdict.kind, "%s", kind);
-    last_verdict.valid = valid;
-    return valid ? 0 : PX_ENTRY_FLAG_SCHEMA_INVALID;
+    return px_record_validate(kind, body, len) == PX_OK ? 0 : PX_ENTRY_FLAG_SCHEMA_INVALID;
 }
 
-static bool known_valid(const px_entry *e)
+/* Index one entry whose body is held and not flagged. checked: a schema
+ * check passed this body just now (PX_FEED_SCHEMA_CHECKED). OUT *indexed. */
+static int index_one(ix *x, const px_entry *e, bool checked, bool *indexed)
 {
-    return last_verdict.valid && last_verdict.body == e->body && last_verdict.len == e->body_len &&
-           strcmp(last_verdict.kind, e->h.kind) == 0;
-}
-
-/* Index one entry whose body is held and not flagged. OUT *indexed. */
-static int index_one(ix *x, const px_entry *e, bool *indexed)
-{
-    rkind k = kind_of(e->h.kind);
+    px_kind_id k = kind_of(e->h.kind);
     msgpack_object obj;
     size_t off = 0;
     int rc;
     *indexed = false;
-    if (k == RK_NONE)
+    if (k == PX_KIND_COUNT)
         return PX_OK;
     if (x->until && e->h.seq > x->until(x->until_ctx, e->h.author))
         return PX_OK; /* past its author's cut: evidence only */
     /* The body was judged by the schema hook, but a caller may have no
      * hook: never index what does not validate. */
-    rc = known_valid(e) ? PX_OK : px_record_validate(e->h.kind, e->body, e->body_len);
+    rc = checked ? PX_OK : px_record_validate(e->h.kind, e->body, e->body_len);
     if (rc == PX_ENOMEM)
         return rc;
     if (rc)
@@ -930,25 +879,25 @@ static int index_one(ix *x, const px_entry *e, bool *indexed)
     {
         const msgpack_object *root = &obj;
         switch (k) {
-        case RK_CASE:
+        case PX_KIND_CASE:
             rc = index_case(x, e, root);
             break;
-        case RK_INDICATOR:
+        case PX_KIND_INDICATOR:
             rc = index_indicator(x, e, root);
             break;
-        case RK_BENCHMARK:
+        case PX_KIND_BENCHMARK:
             rc = index_benchmark(x, e, root);
             break;
-        case RK_CROSSWALK:
+        case PX_KIND_CROSSWALK:
             rc = index_crosswalk(x, e);
             break;
-        case RK_RETRACT:
+        case PX_KIND_RETRACT:
             rc = index_retract(x, e, root);
             break;
-        case RK_AGGREGATE:
+        case PX_KIND_AGGREGATE:
             rc = index_aggregate(x, e, root);
             break;
-        case RK_NONE:
+        default: /* not indexed */
             break;
         }
     }
@@ -972,14 +921,93 @@ int px_index_entry(px_store *s, const px_entry *e, int flags)
 {
     ix *x;
     bool indexed;
-    if (!e->body || (flags & PX_ENTRY_FLAG_SCHEMA_INVALID) || kind_of(e->h.kind) == RK_NONE)
+    if (!e->body || (flags & PX_ENTRY_FLAG_SCHEMA_INVALID) || kind_of(e->h.kind) == PX_KIND_COUNT)
         return PX_OK;
     int rc = state(s, &x);
     if (rc)
         return rc;
-    rc = index_one(x, e, &indexed);
+    rc = index_one(x, e, (flags & PX_FEED_SCHEMA_CHECKED) != 0, &indexed);
     if (rc)
         mark_stale(x);
+    return rc;
+}
+
+/* ---- the rule for new versions ------------------------------------------------ */
+
+int px_index_check_supersedes(px_store *s, const uint8_t author[32], const char *kind,
+                              const uint8_t *body, size_t len)
+{
+    msgpack_unpacked up;
+    px_index_info info;
+    uint8_t id[32];
+    char hex[65];
+    int rc = px_record_unpack(body, len, &up);
+    const msgpack_object *sup = rc ? NULL : px_record_get(&up.data, "supersedes");
+    if (!sup || sup->type != MSGPACK_OBJECT_STR || sup->via.str.size != 64)
+        goto out;
+    memcpy(hex, sup->via.str.ptr, 64);
+    hex[64] = '\0';
+    if (px_hex_decode(id, 32, hex) != PX_OK)
+        goto out;
+    rc = px_index_info_get(s, id, &info);
+    if (rc == PX_ENOENT) {
+        rc = px_err_set(PX_ESCHEMA,
+                        "field 'supersedes': no %s %.16s… is held here; a new version names "
+                        "an earlier one of this node",
+                        kind, hex);
+        goto out;
+    }
+    if (rc)
+        goto out;
+    if (strcmp(info.kind, kind) != 0) {
+        rc = px_err_set(PX_ESCHEMA, "field 'supersedes': %.16s… is %s %s entry, not a %s", hex,
+                        strchr("aeiou", info.kind[0]) ? "an" : "a", info.kind, kind);
+        goto out;
+    }
+    if (memcmp(info.author, author, 32) != 0) {
+        rc = px_err_set(PX_ESCHEMA,
+                        "field 'supersedes': %.16s… is a %s of another node; only its author "
+                        "publishes new versions of it",
+                        hex, kind);
+        goto out;
+    }
+    if (info.retracted) {
+        rc = px_err_set(PX_ESCHEMA, "field 'supersedes': %.16s… is retracted", hex);
+        goto out;
+    }
+    if (info.has_next) {
+        char next[PX_ID_HEX];
+        rc = px_err_set(PX_ESCHEMA,
+                        "field 'supersedes': %.16s… is already superseded by %s; a new version "
+                        "supersedes the latest one",
+                        hex, px_id_hex(next, info.next));
+        goto out;
+    }
+    if (strcmp(kind, "indicator") == 0) {
+        px_entry e;
+        px_buf old = {0};
+        px_indicator was = {0}, now = {0};
+        rc = px_store_get(s, id, &e, &old, NULL);
+        if (!rc && e.body)
+            rc = px_indicator_decode(e.body, e.body_len, &was);
+        if (!rc)
+            rc = px_indicator_decode(body, len, &now);
+        if (!rc && strcmp(was.code, now.code) != 0)
+            rc = px_err_set(PX_ESCHEMA,
+                            "field 'supersedes': %.16s… defines %s, not %s; a new version keeps "
+                            "the code",
+                            hex, was.code, now.code);
+        else if (!rc && px_version_cmp(now.version, was.version) <= 0)
+            rc = px_err_set(PX_ESCHEMA,
+                            "field 'version': %s must be higher than the superseded "
+                            "definition's %s",
+                            now.version_text, was.version_text);
+        px_indicator_free(&was);
+        px_indicator_free(&now);
+        px_buf_free(&old);
+    }
+out:
+    msgpack_unpacked_destroy(&up);
     return rc;
 }
 
@@ -1020,9 +1048,7 @@ static int rebuild_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     int flags = (m->flags & ~PX_ENTRY_FLAG_SCHEMA_INVALID) |
                 px_index_schema(e->h.kind, e->body, e->body_len);
     if (flags != m->flags) {
-        sqlite3_bind_blob(w->x->flags_set, 1, e->id, 32, SQLITE_STATIC);
-        sqlite3_bind_int(w->x->flags_set, 2, flags);
-        int rc = run(w->x, w->x->flags_set, "updating an entry's schema flag");
+        int rc = px_store_set_flags(w->x->store, e->id, flags);
         if (rc)
             return rc;
         w->stats.reflagged++;
@@ -1031,8 +1057,8 @@ static int rebuild_one(void *ctx, const px_entry *e, const px_entry_meta *m)
         w->stats.invalid++;
         return PX_OK;
     }
-    int rc = index_one(w->x, e, &indexed);
-    if (!rc && indexed && kind_of(e->h.kind) != RK_RETRACT)
+    int rc = index_one(w->x, e, true, &indexed); /* px_index_schema judged it above */
+    if (!rc && indexed && kind_of(e->h.kind) != PX_KIND_RETRACT)
         w->stats.records++;
     return rc;
 }
@@ -1064,14 +1090,16 @@ static int rebuild(px_store *s, bool only_if_needed, px_index_stats *stats, bool
                            "DELETE FROM rec_case_channels; DELETE FROM rec_cases_fts; "
                            "DELETE FROM rec_indicators; DELETE FROM rec_benchmarks; "
                            "DELETE FROM rec_crosswalks; DELETE FROM rec_aggregates; "
-                           "DELETE FROM rec_retractions;"
-                           /* everything is indexed below: no backlog left */
-                           "UPDATE entries SET flags = flags & ~2 WHERE (flags & 2) != 0;",
+                           "DELETE FROM rec_retractions;",
                            NULL, NULL, NULL);
     if (src != SQLITE_OK) {
         rc = px_store_error(s, src, "emptying the records index");
         goto out;
     }
+    /* everything is indexed below: no backlog left */
+    rc = px_store_clear_flag(s, PX_ENTRY_FLAG_UNINDEXED);
+    if (rc)
+        goto out;
     uint64_t total = 0;
     if (px_progress_enabled() && px_store_count(s, &total) != PX_OK)
         total = 0; /* only the progress line needs it */

@@ -50,15 +50,11 @@
  * PX_ENTRY_FLAG_SCHEMA_INVALID otherwise. Never fails. */
 int px_index_schema(const char *kind, const uint8_t *body, size_t len);
 
-/* For a caller that has just checked body (px_record_check passed) and
- * appends it next on this thread without the schema hook: the index hook
- * then takes the body as valid instead of validating it again. */
-void px_index_vouch(const char *kind, const uint8_t *body, size_t len);
-
 /* px_index_fn for px_feed_ctx: index entry e, just stored in s with flags.
  * Must run inside s's write transaction. Entries without a body, flagged
- * invalid, or of other kinds are skipped (PX_OK). A body that turns out
- * invalid after all (a caller without the schema hook) is skipped too.
+ * invalid, or of other kinds are skipped (PX_OK). Unless flags holds
+ * PX_FEED_SCHEMA_CHECKED the body is validated first, and skipped if it
+ * fails (a caller without the schema hook).
  * Returns PX_OK, or PX_ENOMEM / a store error; then the index is marked
  * stale (if the transaction commits anyway, the next px_index_open
  * rebuilds it). */
@@ -116,6 +112,16 @@ typedef struct px_index_info {
 /* Look up entry id. PX_OK, PX_ENOENT (not an indexed record: not held,
  * failed its schema, or of another kind) or a store error. */
 int px_index_info_get(px_store *s, const uint8_t id[32], px_index_info *out);
+
+/* The rule for a new version (RECORDS.md 1.5, "Versions and withdrawal"): the 'supersedes' of
+ * body (a valid record of kind, about to be published by author) must name
+ * a held record of the same kind by the same author that is neither
+ * retracted nor superseded already; an indicator's new version keeps the
+ * code and has a higher version. PX_OK (also when body has no supersedes),
+ * PX_ESCHEMA with a detail naming the field, or a store error. Benchmark
+ * results have their own rule (same identity; publish.c). */
+int px_index_check_supersedes(px_store *s, const uint8_t author[32], const char *kind,
+                              const uint8_t *body, size_t len);
 
 /* The definition of indicator code that benchmark results refer to:
  * version > 0: the version with that key (px_version_key: "1.0" finds 1; a

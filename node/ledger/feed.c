@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "kinds.h"
 #include "progress.h"
 #include "util.h"
 
@@ -63,13 +64,24 @@ static int schema_flags(const px_feed_ctx *fc, const px_entry *e)
     return flags;
 }
 
+/* Let the index hook see e, stored with flags; it is told whether the
+ * schema hook has judged the body. */
+static int index_hook(const px_feed_ctx *fc, const px_entry *e, int flags)
+{
+    if (!fc->index)
+        return PX_OK;
+    if (fc->schema && e->body)
+        flags |= PX_FEED_SCHEMA_CHECKED;
+    return fc->index(fc->store, e, flags);
+}
+
 /* Store an entry as the new head, then let the index hook see it. */
 static int put_indexed(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms)
 {
     int flags = schema_flags(fc, e);
     int rc = px_store_put(fc->store, e, flags, now_ms);
-    if (!rc && fc->index)
-        rc = fc->index(fc->store, e, flags);
+    if (!rc)
+        rc = index_hook(fc, e, flags);
     return rc;
 }
 
@@ -107,8 +119,7 @@ int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kin
 
 bool px_feed_needs_body(const char *kind)
 {
-    return strcmp(kind, "member") == 0 || strcmp(kind, "revoke") == 0 ||
-           strcmp(kind, "address") == 0;
+    return px_kind_is(kind, PX_KIND_NEEDS_BODY);
 }
 
 /* The held copy of e came without its body and e carries it (checked
@@ -120,8 +131,8 @@ static int fill_body(const px_feed_ctx *fc, const px_entry *e, size_t *filled)
     int rc = px_store_fill_body(fc->store, e->id, e->body, e->body_len, flags);
     if (rc == PX_ENOENT)
         return PX_OK; /* purged here on purpose, or filled meanwhile */
-    if (!rc && fc->index)
-        rc = fc->index(fc->store, e, flags);
+    if (!rc)
+        rc = index_hook(fc, e, flags);
     if (!rc && filled)
         (*filled)++;
     return rc;
@@ -296,7 +307,7 @@ static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from
         if (irc)
             return irc;
         res->added++;
-        xrc = fc->index ? fc->index(fc->store, &entries[k], flags) : PX_OK;
+        xrc = index_hook(fc, &entries[k], flags);
         if (xrc) {
             end = k + 1;
             break;

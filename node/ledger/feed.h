@@ -44,6 +44,11 @@ typedef int (*px_schema_fn)(const char *kind, const uint8_t *body, size_t len);
  * rules know nothing of what the hook does with the entry. */
 typedef int (*px_index_fn)(px_store *store, const px_entry *e, int flags);
 
+/* A bit the feed ORs into the flags it passes to the index hook (never
+ * stored): the schema hook judged this body just now, so its verdict is
+ * PX_ENTRY_FLAG_SCHEMA_INVALID and the index need not validate it again. */
+#define PX_FEED_SCHEMA_CHECKED 0x100
+
 /* What the feed rules need to know about the node. Plain data, owned by
  * the caller; store is borrowed. */
 typedef struct px_feed_ctx {

@@ -8,6 +8,7 @@
 #include "members.h"
 
 #include "error.h"
+#include "kinds.h"
 #include "log.h"
 #include "records.h"
 #include "util.h"
@@ -66,9 +67,10 @@ static px_role role_of(const char *s)
 
 int px_member_event_from_entry(const px_entry *e, px_member_event *x)
 {
-    bool revoke = strcmp(e->h.kind, "revoke") == 0;
-    if (!revoke && strcmp(e->h.kind, "member") != 0)
+    const px_kind *k = px_kind_find(e->h.kind);
+    if (!k || !(k->flags & PX_KIND_MEMBERSHIP))
         return PX_EINVAL;
+    bool revoke = k->id == PX_KIND_REVOKE;
     if (!e->body || px_record_validate(e->h.kind, e->body, e->body_len) != PX_OK)
         return PX_EINVAL;
     msgpack_unpacked u;
@@ -568,21 +570,6 @@ px_role px_members_role(const px_members *m, const uint8_t key[32])
     return x->role;
 }
 
-static bool is_knowledge(const char *kind)
-{
-    static const char *const k[] = {"case", "indicator", "benchmark", "crosswalk", "retract",
-                                    NULL};
-    for (int i = 0; k[i]; i++)
-        if (strcmp(kind, k[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool is_secretariat_only(const char *kind)
-{
-    return strcmp(kind, "revoke") == 0 || strcmp(kind, "aggregate") == 0;
-}
-
 bool px_members_admits(void *ctx, const uint8_t author[32], uint64_t seq, const char *kind)
 {
     const px_members *m = ctx;
@@ -598,9 +585,9 @@ bool px_members_admits(void *ctx, const uint8_t author[32], uint64_t seq, const 
     switch (x->role) {
     case PX_ROLE_SECRETARIAT: /* demoted before this position */
     case PX_ROLE_CENTRE:
-        return !is_secretariat_only(kind);
+        return px_kind_publisher(kind) != PX_PUB_SECRETARIAT;
     case PX_ROLE_OBSERVER: /* a `member` entry of its own is a hand-over */
-        return !is_secretariat_only(kind) && !is_knowledge(kind);
+        return px_kind_publisher(kind) == PX_PUB_MEMBER;
     default:
         return false;
     }
@@ -615,6 +602,19 @@ bool px_members_cut_off(const px_members *m, const uint8_t key[32])
 {
     const px_member *x = px_members_find(m, key);
     return x && (x->revoked || x->retired);
+}
+
+px_holdback px_members_hold_back(const px_members *m, px_store *s, const px_entry *e, int rc,
+                                 uint64_t now_ms)
+{
+    if (rc != PX_ENOTMEMBER && rc != PX_EAGAIN)
+        return PX_HOLD_NONE;
+    /* A refused entry of a revoked or handed-over key, or one stamped ahead
+     * that lies past its cut: neither an admission nor time will change it. */
+    if (px_members_cut_off(m, e->h.author) &&
+        (rc == PX_ENOTMEMBER || e->h.seq > px_members_valid_until(m, e->h.author)))
+        return PX_HOLD_CUT;
+    return px_members_hold(s, e, now_ms) == PX_OK ? PX_HOLD_HELD : PX_HOLD_DROPPED;
 }
 
 uint64_t px_members_valid_until(const px_members *m, const uint8_t key[32])

@@ -181,6 +181,24 @@ const char *px_role_name(px_role r);
  * (held already) or PX_ETOOBIG (limits reached: dropped). */
 int px_members_hold(px_store *s, const px_entry *e, uint64_t now_ms);
 
+/* What became of an entry the feed refused (px_members_hold_back). */
+typedef enum px_holdback {
+    PX_HOLD_NONE,    /* rc was not a refusal that holds back: the caller handles it */
+    PX_HOLD_HELD,    /* held back: accepted if an admission arrives or its time comes */
+    PX_HOLD_CUT,     /* past its author's cut (revoked or handed over): refused for good */
+    PX_HOLD_DROPPED, /* would be held, but was not: held already, or the limits are reached
+                      * (px_members_hold's PX_EDUP, PX_ETOOBIG), or it is damaged */
+} px_holdback;
+
+/* The one hold-back rule of import and replication, for an entry e that
+ * px_feed_ingest* refused with rc: PX_ENOTMEMBER (author not a member yet)
+ * and PX_EAGAIN (stamped ahead of our clock) hold e back (px_members_hold),
+ * except what no later admission or time undoes: PX_ENOTMEMBER from a
+ * revoked or handed-over key, and PX_EAGAIN for an entry past such a key's
+ * cut (PX_HOLD_CUT). Any other rc is PX_HOLD_NONE. */
+px_holdback px_members_hold_back(const px_members *m, px_store *s, const px_entry *e, int rc,
+                                 uint64_t now_ms);
+
 /* Offer held entries of authors who are members now to the feed (fc uses
  * m through its is_member hook). Requires an open write transaction. OUT
  * *released: entries stored. */

@@ -1055,8 +1055,8 @@ typedef struct field {
 
 #define MAX_FIELDS 24
 
+/* A kind's schema; its name and who publishes it are in kinds.h's table. */
 typedef struct kind_spec {
-    const char *kind;
     const char *article; /* "a case", for messages */
     const char *required_list;
     const field *fields;
@@ -1302,37 +1302,39 @@ static int aggregate_rules(const kind_spec *spec, const msgpack_object *const *v
     return PX_OK;
 }
 
-#define KIND(k, art, req, f, r)                                                                    \
+#define KIND(art, req, f, r)                                                                       \
     {                                                                                              \
-        k, art, req, f, sizeof f / sizeof f[0], r                                                  \
+        art, req, f, sizeof f / sizeof f[0], r                                                     \
     }
-static const kind_spec kinds[] = {
-    KIND("case", "a case", "title, summary, country and stage", case_fields, case_rules),
-    KIND("indicator", "an indicator", "code, version, name, measure_type and scale",
-         indicator_fields, NULL),
-    KIND("benchmark", "a benchmark", "indicator, country, period and value", benchmark_fields,
-         benchmark_rules),
-    KIND("crosswalk", "a crosswalk", "from, to, conversion and grade", crosswalk_fields,
-         crosswalk_rules),
-    KIND("retract", "a retraction", "target", retract_fields, NULL),
-    KIND("aggregate", "an aggregate", "indicator, period, weighting, value and members",
-         aggregate_fields, aggregate_rules),
-    KIND("address", "an address announcement", "addresses", address_fields, address_rules),
-    KIND("member", "an admission", "key, organisation, country and role", member_fields,
-         cut_rules),
-    KIND("revoke", "a revocation", "key", revoke_fields, cut_rules),
+/* One schema for every kind of kinds.h's table, at its id. */
+static const kind_spec kinds[PX_KIND_COUNT] = {
+    [PX_KIND_CASE] = KIND("a case", "title, summary, country and stage", case_fields, case_rules),
+    [PX_KIND_INDICATOR] = KIND("an indicator", "code, version, name, measure_type and scale",
+                               indicator_fields, NULL),
+    [PX_KIND_BENCHMARK] = KIND("a benchmark", "indicator, country, period and value",
+                               benchmark_fields, benchmark_rules),
+    [PX_KIND_CROSSWALK] = KIND("a crosswalk", "from, to, conversion and grade", crosswalk_fields,
+                               crosswalk_rules),
+    [PX_KIND_RETRACT] = KIND("a retraction", "target", retract_fields, NULL),
+    [PX_KIND_AGGREGATE] = KIND("an aggregate", "indicator, period, weighting, value and members",
+                               aggregate_fields, aggregate_rules),
+    [PX_KIND_ADDRESS] =
+        KIND("an address announcement", "addresses", address_fields, address_rules),
+    [PX_KIND_MEMBER] =
+        KIND("an admission", "key, organisation, country and role", member_fields, cut_rules),
+    [PX_KIND_REVOKE] = KIND("a revocation", "key", revoke_fields, cut_rules),
 };
 #undef KIND
 
 static const kind_spec *find_kind(const char *kind)
 {
-    if (kind == NULL)
-        return NULL;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        if (strcmp(kinds[i].kind, kind) == 0)
-            return &kinds[i];
-    }
-    return NULL;
+    const px_kind *k = px_kind_find(kind);
+    return k && kinds[k->id].fields ? &kinds[k->id] : NULL;
+}
+
+static const char *kind_name(const kind_spec *spec)
+{
+    return px_kind_get((px_kind_id)(spec - kinds))->name;
 }
 
 bool px_record_kind_known(const char *kind)
@@ -1598,7 +1600,7 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         if (f < spec->nfields) {
             vals[f] = &m->ptr[i].val;
         } else if (strict) {
-            const char *near = px_record_nearest_field(spec->kind, k->via.str.ptr, k->via.str.size);
+            const char *near = px_record_nearest_field(kind_name(spec), k->via.str.ptr, k->via.str.size);
             any_bad = true;
             px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
             if (near)

@@ -1,7 +1,10 @@
 /*
- * records.h — the domain records of praxis: what a case study, an indicator
- * definition, a benchmark result, a crosswalk, a retraction and an aggregate
- * look like inside an entry body, and the code that checks them.
+ * records.h — the domain records of praxis: what the body of each kind of
+ * kinds.h's table looks like (a case study, an indicator definition, a
+ * benchmark result, a crosswalk, a retraction, an aggregate, an address
+ * announcement, an admission, a revocation), and the code that checks them.
+ * The kinds themselves (names, who publishes them, which are indexed) are
+ * kinds.h's; this module holds their schemas.
  *
  * An entry body is a msgpack map with string keys (DESIGN.md, "Feeds and
  * entries"). Bodies come from peers, so everything here treats them as
@@ -30,6 +33,7 @@
 
 #include <msgpack.h>
 
+#include "kinds.h"
 #include "util.h"
 
 /* A body is at most this many bytes, nests containers at most this deep
@@ -45,8 +49,8 @@
 
 /* ---- validation ------------------------------------------------------- */
 
-/* True if kind is one this module validates: "case", "indicator",
- * "benchmark", "crosswalk", "retract", "aggregate". kind may be NULL. */
+/* True if kind is one this module validates: every kind of kinds.h's table
+ * ("case", "indicator", ..., "member", "revoke"). kind may be NULL. */
 bool px_record_kind_known(const char *kind);
 
 /* The values allowed for enum field `name` of kind ("stage" of "case":

@@ -10,11 +10,16 @@
 
 #include "error.h"
 #include "migrations.h"
+#include "util.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The backlog's condition, as schema/005_index_backlog.sql's partial index
+ * spells it (SQLite uses that index only for the same literal). */
+#define UNINDEXED "(flags & " PX_STR(PX_ENTRY_FLAG_UNINDEXED) ") != 0"
 
 #define STMTS(X)                                                                                   \
     X(head, "SELECT seq, head_id, ts, frozen FROM feeds WHERE author = ?1")                       \
@@ -53,9 +58,10 @@
     X(get_body, "SELECT body FROM entries WHERE id = ?1 AND body IS NOT NULL")                    \
     X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
     X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
-    X(unindexed, "SELECT id FROM entries WHERE (flags & 2) != 0 ORDER BY author, seq LIMIT ?1")    \
+    X(unindexed, "SELECT id FROM entries WHERE " UNINDEXED " ORDER BY author, seq LIMIT ?1")     \
     X(set_flags, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                   \
-    X(unindexed_count, "SELECT count(*) FROM entries WHERE (flags & 2) != 0")                      \
+    X(clear_flag, "UPDATE entries SET flags = flags & ~?1 WHERE (flags & ?1) != 0")               \
+    X(unindexed_count, "SELECT count(*) FROM entries WHERE " UNINDEXED)                           \
     X(count, "SELECT count(*) FROM entries")                                                      \
     X(forks_all, "SELECT header, sig, body, 0, 0, detected_ms, author, seq, id FROM forks "      \
                  "ORDER BY author, seq")                                                      \
@@ -790,6 +796,12 @@ int px_store_set_flags(px_store *s, const uint8_t id[32], int flags)
     sqlite3_bind_blob(s->set_flags, 1, id, 32, SQLITE_STATIC);
     sqlite3_bind_int(s->set_flags, 2, flags);
     return step_done(s, s->set_flags, "updating entry flags");
+}
+
+int px_store_clear_flag(px_store *s, int flag)
+{
+    sqlite3_bind_int(s->clear_flag, 1, flag);
+    return step_done(s, s->clear_flag, "clearing an entry flag");
 }
 
 int px_store_count(px_store *s, uint64_t *out)

@@ -46,10 +46,11 @@ typedef struct px_entry_meta {
     uint8_t stored_id[32];
 } px_entry_meta;
 
-enum {
-    PX_ENTRY_FLAG_SCHEMA_INVALID = 1, /* authentic, but fails its kind's schema */
-    PX_ENTRY_FLAG_UNINDEXED = 2,      /* stored by replication; index not yet updated */
-};
+/* Entry flag bits (schema/001_core.sql, 005_index_backlog.sql). Macros, not
+ * an enum, so the store's SQL spells them with PX_STR: the partial index on
+ * the backlog needs the literal in its WHERE. */
+#define PX_ENTRY_FLAG_SCHEMA_INVALID 1 /* authentic, but fails its kind's schema */
+#define PX_ENTRY_FLAG_UNINDEXED 2      /* stored by replication; index not yet updated */
 
 /* Called for each entry; e (and e->body) are valid only during the call.
  * Return PX_OK to continue; anything else stops the walk and is returned. */
@@ -175,6 +176,9 @@ int px_store_unindexed(px_store *s, uint8_t (*ids)[32], size_t max, size_t *n);
 int px_store_unindexed_count(px_store *s, uint64_t *out);
 /* Replace an entry's flags. */
 int px_store_set_flags(px_store *s, const uint8_t id[32], int flags);
+/* Clear the bits of flag (PX_ENTRY_FLAG_*) on every entry: the index, once
+ * it has rebuilt itself from every entry, empties its backlog this way. */
+int px_store_clear_flag(px_store *s, int flag);
 
 /* Drop an entry's body, keeping header and signature. PX_ENOENT if absent. */
 int px_store_purge(px_store *s, const uint8_t id[32]);

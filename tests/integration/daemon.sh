@@ -57,7 +57,7 @@ wait_until 15 connected_to "$T/b" "$key_a"
     fail "A does not list B's connection as inbound"
 [ "$(peers_field "$T/b" '[c["direction"] for c in d["connections"] if c["public_key"] == "'"$key_a"'"][0]')" = outbound ] ||
     fail "B does not list its connection to A as outbound"
-[ "$(peers_field "$T/b" '[c["software"] for c in d["connections"]][0]')" = praxisd/0.1.0 ] ||
+[ "$(peers_field "$T/b" '[c["software"] for c in d["connections"]][0]')" = "praxisd/$("$PRAXISD" --version | cut -d' ' -f2)" ] ||
     fail "B did not record A's software from its hello"
 pass "B dialled A (no KEY: the root's); both list the other as connected, after the hellos"
 

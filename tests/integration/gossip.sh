@@ -99,4 +99,20 @@ sys.exit(0 if any(c["public_key"] == sys.argv[1] and c["state"] == "connected" f
 }
 wait_until 20 c_connected_to_m
 pass "an announced address is learned through gossip and dialled"
+# --max-outbound 0: Z learns M's address as C did, but dials only its --peer.
+join z
+PORT[z]="$(free_port)"
+start_bg "$T/z.log" "$PRAXISD" --data "$T/z" --listen "127.0.0.1:${PORT[z]}" --max-outbound 0 \
+    --peer "$(px --data "$T/c" id)@127.0.0.1:${PORT[c]}" --log-level debug
+NODE_PID[z]=$LAST_PID
+z_learned_m() { px --data "$T/z" peers --json | grep -q "$(px --data "$T/m" id)@127.0.0.1:${PORT[m]}"; }
+wait_until 30 z_learned_m
+sleep 2 # eight ticks: with any other limit Z would have dialled M by now
+px --data "$T/z" peers --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+bad = [c for c in d["connections"] if c["public_key"] == sys.argv[1]]
+bad += [t for t in d["dial_targets"] if t["public_key"] == sys.argv[1] and (t["failures"] or t["connected"])]
+sys.exit(1 if bad else 0)' "$(px --data "$T/m" id)" || fail "Z dialled a learned address under --max-outbound 0"
+pass "--max-outbound 0 learns addresses but dials only configured peers"
 echo "gossip: addresses passed"

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "error.h"
 #include "jsonmp.h"
+#include "entry.h"
 #include "records.h"
 #include "util.h"
 
@@ -1208,8 +1209,44 @@ static void test_membership_records(void)
              PX_ESCHEMA);
 }
 
+/* kinds.h's table and the schemas agree: every kind has a schema, names are
+ * unique, and the flags say what the ledger and the knowledge layer read. */
+static void test_kind_table(void)
+{
+    for (int i = 0; i < PX_KIND_COUNT; i++) {
+        const px_kind *k = px_kind_get((px_kind_id)i);
+        CHECK(k != NULL && k->id == (px_kind_id)i);
+        if (!k)
+            continue;
+        CHECK(px_kind_find(k->name) == k);
+        CHECK(px_record_kind_known(k->name));
+        CHECK(strlen(k->name) <= PX_KIND_MAX);
+        if (k->flags & PX_KIND_PUBLISHABLE)
+            CHECK(k->flags & PX_KIND_INDEXED);
+        if (k->flags & PX_KIND_MEMBERSHIP)
+            CHECK(k->flags & PX_KIND_NEEDS_BODY);
+    }
+    CHECK(px_kind_get(PX_KIND_COUNT) == NULL);
+    CHECK(px_kind_find(NULL) == NULL);
+    CHECK(px_kind_find("future-kind") == NULL);
+    CHECK(!px_record_kind_known("future-kind"));
+    CHECK(!px_kind_is("future-kind", 0));
+    CHECK(px_kind_publisher("future-kind") == PX_PUB_MEMBER);
+    /* what each layer used to list for itself */
+    CHECK(px_kind_is("case", PX_KIND_PUBLISHABLE) && !px_kind_is("retract", PX_KIND_PUBLISHABLE));
+    CHECK(px_kind_is("aggregate", PX_KIND_INDEXED) && !px_kind_is("address", PX_KIND_INDEXED));
+    CHECK(px_kind_is("address", PX_KIND_NEEDS_BODY) && !px_kind_is("address", PX_KIND_MEMBERSHIP));
+    CHECK(px_kind_is("revoke", PX_KIND_MEMBERSHIP) && px_kind_is("member", PX_KIND_MEMBERSHIP));
+    CHECK(px_kind_publisher("revoke") == PX_PUB_SECRETARIAT);
+    CHECK(px_kind_publisher("aggregate") == PX_PUB_SECRETARIAT);
+    CHECK(px_kind_publisher("crosswalk") == PX_PUB_CENTRE);
+    CHECK(px_kind_publisher("retract") == PX_PUB_CENTRE);
+    CHECK(px_kind_publisher("member") == PX_PUB_MEMBER);
+}
+
 int main(void)
 {
+    RUN(test_kind_table);
     RUN(test_good_records);
     RUN(test_required);
     RUN(test_enums);
