@@ -12,7 +12,12 @@
  *     another author's result for the same key stays apart, labelled;
  *   - files: JSON arrays and JSON Lines split element by element with the
  *     right record and line numbers, a BOM dropped, CSV recognised by
- *     content, tab-separated CSV read, a file that is neither named.
+ *     content, tab-separated CSV read, a file that is neither named;
+ *   - the pipeline (case studies signed on one thread, stored and indexed
+ *     on another): a long run of cases with a supersede, an indicator and a
+ *     result in between stores every entry in feed order, the store
+ *     verifies, the index finds them; a rejection late in a long run stores
+ *     nothing.
  */
 #include "check.h"
 #include "crypto.h"
@@ -572,6 +577,98 @@ static void test_csv_in_pieces(void)
     free(big);
 }
 
+
+/* ---- the pipeline --------------------------------------------------------------- */
+
+static json_t *case_rec(int i)
+{
+    char t[160];
+    snprintf(t, sizeof t,
+             "{\"title\": {\"en\": \"Pipeline case %d queue\"}, \"summary\": {\"en\": \"Case %d "
+             "of many\"}, \"country\": \"KZ\", \"stage\": \"pilot\"}",
+             i, i);
+    return parse(t);
+}
+
+static void test_pipeline(void)
+{
+    px_local l;
+    px_pub *p = NULL;
+    open_local(&l, "pipeline.db", &me);
+    uint64_t before = entries(&l);
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    for (int i = 1; i <= 700; i++) {
+        json_t *j = case_rec(i);
+        CHECK_RC(px_pub_add_json(p, "case", j, "cases", (size_t)i, 0), PX_OK);
+        json_decref(j);
+    }
+    /* records whose checks read the store, while cases wait to be stored */
+    px_pub_entry pe;
+    px_pub_entry_get(p, 9, &pe);
+    char hex[PX_ID_HEX], sup[400];
+    snprintf(sup, sizeof sup,
+             "{\"title\": {\"en\": \"Pipeline case 10, second version\"}, \"summary\": "
+             "{\"en\": \"v2\"}, \"country\": \"KZ\", \"stage\": \"scaled\", "
+             "\"supersedes\": \"%s\"}",
+             px_id_hex(hex, pe.id));
+    json_t *j = parse(sup);
+    CHECK_RC(px_pub_add_json(p, "case", j, "again", 1, 0), PX_OK);
+    json_decref(j);
+    j = parse(indicator);
+    CHECK_RC(px_pub_add_json(p, "indicator", j, "ind", 1, 0), PX_OK);
+    json_decref(j);
+    j = parse("{\"indicator\": \"KZ-SAT-OVERALL\", \"country\": \"KZ\", \"period\": \"2024\", "
+              "\"value\": 4.5, \"n\": 100, \"method\": \"questionnaire\"}");
+    CHECK_RC(px_pub_add_json(p, "benchmark", j, "res", 1, 0), PX_OK);
+    json_decref(j);
+    for (int i = 701; i <= 900; i++) {
+        j = case_rec(i);
+        CHECK_RC(px_pub_add_json(p, "case", j, "more", (size_t)i, 0), PX_OK);
+        json_decref(j);
+    }
+    for (size_t i = 0; i < px_pub_nerrors(p); i++)
+        fprintf(stderr, "unexpected: record %zu: %s: %s\n", px_pub_error_at(p, i)->record,
+                px_pub_error_at(p, i)->field, px_pub_error_at(p, i)->message);
+    CHECK(px_pub_nerrors(p) == 0);
+    CHECK(px_pub_count(p) == 903);
+    CHECK_RC(px_pub_finish(p), PX_OK);
+    px_pub_free(p);
+    CHECK(entries(&l) == before + 903);
+    px_verify_report vr;
+    CHECK_RC(px_feed_verify(l.store, net, 1, &vr), PX_OK);
+    CHECK(!vr.bad && vr.entries == before + 903);
+    px_head head;
+    CHECK_RC(px_store_head(l.store, me.pk, &head), PX_OK);
+    CHECK(head.seq == before + 903);
+    px_query q = {.store = l.store, .lang = "en"};
+    json_t *res = NULL;
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){.search = "pipeline", .limit = 5}, &res),
+             PX_OK);
+    CHECK(num(res, "total") == 900); /* 900 live cases: the 10th superseded */
+    json_decref(res);
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){.stage = "scaled"}, &res), PX_OK);
+    CHECK(num(res, "total") == 1);
+    json_decref(res);
+
+    /* a rejection after many pipelined cases: nothing stored */
+    before = entries(&l);
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    for (int i = 1; i <= 600; i++) {
+        j = i == 550 ? parse("{\"title\": {\"en\": \"x\"}, \"summary\": {\"en\": \"x\"}, "
+                             "\"country\": \"KZ\", \"stage\": \"pilot\", \"colour\": \"red\"}")
+                     : case_rec(i);
+        CHECK_RC(px_pub_add_json(p, "case", j, "bad", (size_t)i, 0), PX_OK);
+        json_decref(j);
+    }
+    CHECK(px_pub_nerrors(p) == 1 && has_error(p, 550, "colour", "colour"));
+    CHECK_RC(px_pub_finish(p), PX_ESCHEMA);
+    px_pub_free(p);
+    CHECK(entries(&l) == before);
+    CHECK_RC(px_store_head(l.store, me.pk, &head), PX_OK);
+    CHECK(head.seq == before);
+    px_store_close(l.store);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -589,6 +686,7 @@ int main(void)
     RUN(test_files);
     RUN(test_csv_in_pieces);
     RUN(test_hostile_files);
+    RUN(test_pipeline);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
