@@ -32,6 +32,7 @@
 #include "tabular.h"
 #include "util.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,35 @@ static size_t trend_points(px_store *s, size_t *nseries)
     return pts;
 }
 
+
+/* rec_bench_groups (schema/010, kept by triggers) holds what rec_benchmarks
+ * says, row for row; and how many groups and live results it has. */
+static bool groups_agree(px_store *s, int64_t *ngroups, int64_t *nlive)
+{
+    static const char *const q[] = {
+        "SELECT count(*) FROM (SELECT indicator, country, coalesce(centre, ''), "
+        "coalesce(service, ''), coalesce(channel, ''), count(*), sum(superseded = 0), "
+        "max(period_key) FROM rec_benchmarks WHERE retracted = 0 GROUP BY 1, 2, 3, 4, 5 "
+        "EXCEPT SELECT * FROM rec_bench_groups)",
+        "SELECT count(*) FROM (SELECT * FROM rec_bench_groups EXCEPT SELECT indicator, country, "
+        "coalesce(centre, ''), coalesce(service, ''), coalesce(channel, ''), count(*), "
+        "sum(superseded = 0), max(period_key) FROM rec_benchmarks WHERE retracted = 0 "
+        "GROUP BY 1, 2, 3, 4, 5)",
+        "SELECT count(*) FROM rec_bench_groups",
+        "SELECT coalesce(sum(live), 0) FROM rec_bench_groups"};
+    int64_t v[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(px_store_db(s), q[i], -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            v[i] = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    *ngroups = v[2];
+    *nlive = v[3];
+    return v[0] == 0 && v[1] == 0;
+}
+
 static void test_identity_at_publish(void)
 {
     px_local l;
@@ -293,6 +323,8 @@ static void test_identity_at_publish(void)
     px_pub_free(p);
     aggregate_2018(l.store, &results, &n, &value);
     CHECK(results == 1 && n == 10000 && value == 4.7);
+    int64_t ng, nl;
+    CHECK(groups_agree(l.store, &ng, &nl) && ng == 2 && nl == 2); /* national, Astana */
     px_index_info info;
     CHECK_RC(px_index_info_get(l.store, second, &info), PX_OK);
 
@@ -314,6 +346,12 @@ static void test_identity_at_publish(void)
     aggregate_2018(l.store, &results, &n, &value);
     CHECK(results == 1 && value == 4.66);
     CHECK(trend_points(l.store, &nseries) == 1);
+    CHECK(groups_agree(l.store, &ng, &nl) && ng == 2 && nl == 2);
+    /* the group's last result retracted: the group is gone */
+    px_id_hex(hex, first);
+    snprintf(body, sizeof body, "{\"target\": \"%s\"}", hex);
+    append_raw(&l, &me, "retract", body, NULL);
+    CHECK(groups_agree(l.store, &ng, &nl) && ng == 1 && nl == 1);
     json_decref(j);
     px_store_close(l.store);
 }
@@ -348,6 +386,8 @@ static void test_duplicates_by_replication(void)
     aggregate_2018(a.store, &results, &n, &value);
     CHECK(results == 1 && n == 10000 && value == 4.7); /* the latest by feed position */
     CHECK(trend_points(a.store, &nseries) == 2 && nseries == 1);
+    int64_t ng, nl;
+    CHECK(groups_agree(a.store, &ng, &nl) && ng == 1 && nl == 2); /* 2018 once, 2017 */
 
     /* replicated into another store: the same */
     open_local(&b, "replica.db", &me);
@@ -369,6 +409,7 @@ static void test_duplicates_by_replication(void)
     aggregate_2018(b.store, &results, &n, &value);
     CHECK(results == 2 && n == 20000);
     CHECK(trend_points(b.store, &nseries) == 3 && nseries == 2);
+    CHECK(groups_agree(b.store, &ng, &nl) && ng == 1 && nl == 3);
     CHECK_RC(px_query_trend(&q, "KZ-SAT-OVERALL", "KZ", &res), PX_OK);
     const json_t *s0 = json_array_get(json_object_get(res, "series"), 0);
     CHECK(strstr(px_json_str(s0, "group", ""), "author ") != NULL);
@@ -389,6 +430,7 @@ static void test_duplicates_by_replication(void)
     CHECK_RC(px_index_rebuild(b.store, NULL), PX_OK);
     aggregate_2018(b.store, &results, &n, &value);
     CHECK(results == 2 && n == 20000);
+    CHECK(groups_agree(b.store, &ng, &nl) && ng == 1 && nl == 3);
     px_store_close(a.store);
     px_store_close(b.store);
 }
