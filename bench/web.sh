@@ -156,7 +156,10 @@ load() {
     local name="$1" url="$2" script="${3:-}" out="$T/wrk.$1"
     local args=(-t2 -c"$clients" -d"${secs}s" --latency --timeout 10s -H "Cookie: $cookie")
     [ -n "$script" ] && args+=(-s "$script")
+    local cpu0 cpu1
+    cpu0="$(cpu_ticks)"
     wrk "${args[@]}" "$url" >"$out" 2>&1 || { cat "$out" >&2; echo "wrk failed for $url" >&2; exit 1; }
+    cpu1="$(cpu_ticks)"
     if grep -q 'Non-2xx' "$out"; then
         cat "$out" >&2
         # Once more for a second, printing the first answers that were not 2xx.
@@ -171,10 +174,11 @@ load() {
         echo "web.sh: $name: some answers were not 2xx" >&2
         exit 1
     fi
-    "$PY" - "$out" "$name" "$url" "$T/figures" <<'PY'
+    "$PY" - "$out" "$name" "$url" "$T/figures" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 name, url = sys.argv[2], sys.argv[3]
+cpu0, cpu1, tck = sys.argv[5], sys.argv[6], float(sys.argv[7])
 fig = open(sys.argv[4], "a")
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
@@ -184,18 +188,34 @@ lat = dict((p, ms(v)) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 reqs = int(re.search(r"(\d+) requests in", text).group(1))
 errs = re.search(r"Socket errors:.*", text)
-print("  %-34s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  (%d requests%s)" % (
-    name, rps, lat["50"], lat["99"], reqs, "; " + errs.group(0) if errs else ""))
+cpu = ""
+if cpu0 and cpu1 and reqs:
+    per = (int(cpu1) - int(cpu0)) / tck / reqs * 1000
+    cpu = "; praxisd CPU %.2f ms a request" % per
+    print("figure\tweb_%s_cpu\t%.2f\tms" % (name, per), file=fig)
+print("  %-34s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  (%d requests%s%s)" % (
+    name, rps, lat["50"], lat["99"], reqs, "; " + errs.group(0) if errs else "", cpu))
 print("figure\tweb_%s_rps\t%.0f\treq/s" % (name, rps), file=fig)
 print("figure\tweb_%s_p50\t%.1f\tms" % (name, lat["50"]), file=fig)
 print("figure\tweb_%s_p99\t%.1f\tms" % (name, lat["99"]), file=fig)
 PY
 }
 
+# cpu_ticks: user + system clock ticks of the node serving the pages so
+# far ("" when it is not ours to read), so that each page's CPU cost shows
+# beside its latency (which on a shared machine says as much about the
+# neighbours).
+web_pid=""
+cpu_ticks() {
+    [ -n "$web_pid" ] && [ -r "/proc/$web_pid/stat" ] || return 0
+    sed 's/^.*) //' "/proc/$web_pid/stat" | awk '{print $12 + $13}'
+}
+
 http_port="$(free_port)"
 "$D" --data "$T/web" --listen "127.0.0.1:$(free_port)" --http "127.0.0.1:$http_port" 2>"$T/web.log" &
 PIDS+=("$!")
-for _ in $(seq 100); do
+web_pid="$!"
+for _ in $(seq 1200); do # (opening a big store may migrate it first)
     curl -s -o /dev/null "http://127.0.0.1:$http_port/" && break
     sleep 0.1
 done
@@ -258,6 +278,7 @@ load home "$base/"
 kill "${PIDS[0]}" 2>/dev/null || true
 wait "${PIDS[0]}" 2>/dev/null || true
 PIDS=()
+web_pid=""
 
 # --- the live spread while the web interface is under load ----------------------------
 if [ "${PRAXIS_WEB_SPREAD:-1}" = 1 ]; then
