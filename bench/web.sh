@@ -18,6 +18,12 @@
 #   PRAXIS_WEB_CLIENTS=C              concurrent clients (default 32)
 #   PRAXIS_WEB_SPREAD=0               skip the spread under load
 #   PRAXIS_WEB_KEEP=1                 keep the data set (a node's data directory)
+#   PRAXIS_WEB_REUSE=DIR              measure again on a data set kept before (the
+#                                     directory PRAXIS_WEB_KEEP=1 printed); kept
+# Besides the pages above, "search_varied" asks for a different search on
+# every request (120 word pairs and pages in turn), so that the answers the
+# web workers keep (16 per thread, until the store changes) seldom serve
+# it: the cost of a search computed afresh.
 # Prints a summary, then "figure<TAB>name<TAB>value<TAB>unit" lines. Needs
 # wrk (Debian's package; bootstrap/install-deps.sh installs it) and about
 # 1 GB in $TMPDIR. Wall-clock figures: run it on a quiet machine.
@@ -32,7 +38,14 @@ cases="${PRAXIS_BENCH_CASES:-10000}"
 secs="${PRAXIS_WEB_SECONDS:-10}"
 clients="${PRAXIS_WEB_CLIENTS:-32}"
 command -v wrk >/dev/null || { echo "web.sh: wrk is not installed (bootstrap/install-deps.sh installs it)" >&2; exit 1; }
-T="$(mktemp -d "${TMPDIR:-/tmp}/px-bench-web.XXXXXX")"
+reuse="${PRAXIS_WEB_REUSE:-}"
+if [ -n "$reuse" ]; then
+    [ -d "$reuse/web" ] && [ -s "$reuse/cases.json" ] || { echo "web.sh: $reuse holds no kept data set" >&2; exit 1; }
+    T="$reuse"
+    PRAXIS_WEB_KEEP=1
+else
+    T="$(mktemp -d "${TMPDIR:-/tmp}/px-bench-web.XXXXXX")"
+fi
 PIDS=()
 stop() {
     local p
@@ -55,7 +68,7 @@ printf 'machine: %s, %s cores, %s; load average %s\n' "$cpu" "$(nproc)" \
 # family and country one national result and 49 per service. Case studies
 # in English and Russian, ~60-word summaries drawn from the same words as
 # bench_knowledge's, so that common words match most cases.
-"$PY" - "$T" "$results" "$cases" <<'PY'
+[ -n "$reuse" ] || "$PY" - "$T" "$results" "$cases" <<'PY'
 import json, random, sys
 T, n, ncases = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 random.seed(7)
@@ -116,12 +129,16 @@ timed() { # timed LABEL COMMAND...: run, print the seconds it took
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" -v l="$1" 'BEGIN {printf "  %-44s %6.1f s\n", l, b - a}'
 }
-echo "publishing the data set at one node:"
-"$P" --data "$T/web" init --name web-bench >/dev/null
-timed "60 indicators, 50 crosswalks" "$P" --data "$T/web" publish indicator "$T/indicators.json" \
-    crosswalk "$T/crosswalks.json"
-timed "$cases case studies" "$P" --data "$T/web" publish case "$T/cases.json"
-timed "$results benchmark results (CSV)" "$P" --data "$T/web" publish benchmark "$T/results.csv"
+if [ -n "$reuse" ]; then
+    echo "the data set kept in $T (its size as it was made)"
+else
+    echo "publishing the data set at one node:"
+    "$P" --data "$T/web" init --name web-bench >/dev/null
+    timed "60 indicators, 50 crosswalks" "$P" --data "$T/web" publish indicator "$T/indicators.json" \
+        crosswalk "$T/crosswalks.json"
+    timed "$cases case studies" "$P" --data "$T/web" publish case "$T/cases.json"
+    timed "$results benchmark results (CSV)" "$P" --data "$T/web" publish benchmark "$T/results.csv"
+fi
 
 # --- load ------------------------------------------------------------------------
 
@@ -139,7 +156,10 @@ load() {
     local name="$1" url="$2" script="${3:-}" out="$T/wrk.$1"
     local args=(-t2 -c"$clients" -d"${secs}s" --latency --timeout 10s -H "Cookie: $cookie")
     [ -n "$script" ] && args+=(-s "$script")
+    local cpu0 cpu1
+    cpu0="$(cpu_ticks)"
     wrk "${args[@]}" "$url" >"$out" 2>&1 || { cat "$out" >&2; echo "wrk failed for $url" >&2; exit 1; }
+    cpu1="$(cpu_ticks)"
     if grep -q 'Non-2xx' "$out"; then
         cat "$out" >&2
         # Once more for a second, printing the first answers that were not 2xx.
@@ -154,10 +174,11 @@ load() {
         echo "web.sh: $name: some answers were not 2xx" >&2
         exit 1
     fi
-    "$PY" - "$out" "$name" "$url" "$T/figures" <<'PY'
+    "$PY" - "$out" "$name" "$url" "$T/figures" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 name, url = sys.argv[2], sys.argv[3]
+cpu0, cpu1, tck = sys.argv[5], sys.argv[6], float(sys.argv[7])
 fig = open(sys.argv[4], "a")
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
@@ -167,18 +188,34 @@ lat = dict((p, ms(v)) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 reqs = int(re.search(r"(\d+) requests in", text).group(1))
 errs = re.search(r"Socket errors:.*", text)
-print("  %-34s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  (%d requests%s)" % (
-    name, rps, lat["50"], lat["99"], reqs, "; " + errs.group(0) if errs else ""))
+cpu = ""
+if cpu0 and cpu1 and reqs:
+    per = (int(cpu1) - int(cpu0)) / tck / reqs * 1000
+    cpu = "; praxisd CPU %.2f ms a request" % per
+    print("figure\tweb_%s_cpu\t%.2f\tms" % (name, per), file=fig)
+print("  %-34s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  (%d requests%s%s)" % (
+    name, rps, lat["50"], lat["99"], reqs, "; " + errs.group(0) if errs else "", cpu))
 print("figure\tweb_%s_rps\t%.0f\treq/s" % (name, rps), file=fig)
 print("figure\tweb_%s_p50\t%.1f\tms" % (name, lat["50"]), file=fig)
 print("figure\tweb_%s_p99\t%.1f\tms" % (name, lat["99"]), file=fig)
 PY
 }
 
+# cpu_ticks: user + system clock ticks of the node serving the pages so
+# far ("" when it is not ours to read), so that each page's CPU cost shows
+# beside its latency (which on a shared machine says as much about the
+# neighbours).
+web_pid=""
+cpu_ticks() {
+    [ -n "$web_pid" ] && [ -r "/proc/$web_pid/stat" ] || return 0
+    sed 's/^.*) //' "/proc/$web_pid/stat" | awk '{print $12 + $13}'
+}
+
 http_port="$(free_port)"
 "$D" --data "$T/web" --listen "127.0.0.1:$(free_port)" --http "127.0.0.1:$http_port" 2>"$T/web.log" &
 PIDS+=("$!")
-for _ in $(seq 100); do
+web_pid="$!"
+for _ in $(seq 1200); do # (opening a big store may migrate it first)
     curl -s -o /dev/null "http://127.0.0.1:$http_port/" && break
     sleep 0.1
 done
@@ -213,16 +250,35 @@ check "$compare_url" "<svg"
     echo 'request = function() i = i % #ids + 1; return wrk.format(nil, "/cases/" .. ids[i]) end'
 } >"$T/case.lua"
 
+# A different search on every request: 120 word pairs (English and
+# Russian words of the data set), each on pages 1 and 2, in turn.
+"$PY" - "$T/varied.lua" <<'PY'
+import random, sys, urllib.parse
+random.seed(11)
+en = "service centre citizens waiting time queue electronic appointment staff digital mobile reform survey".split()
+ru = "услуга центр граждане ожидание время очередь электронная запись персонал цифровой".split()
+paths = []
+for i in range(120):
+    words = en if i % 2 else ru
+    q = " ".join(random.sample(words, 2))
+    paths.append("/cases?q=" + urllib.parse.quote_plus(q) + ("&page=2" if i % 3 == 0 else ""))
+with open(sys.argv[1], "w") as f:
+    f.write("local paths = {\n" + "".join('  "%s",\n' % p for p in paths) + "}\n")
+    f.write("local i = 0\nrequest = function() i = i % #paths + 1; return wrk.format(nil, paths[i]) end\n")
+PY
+
 echo "web interface, $clients concurrent clients, ${secs} s each (every request with a session):"
 : >"$T/figures"
 load search "$base/cases?q=waiting"
 load search_ru "$base/cases?q=%D0%BE%D1%87%D0%B5%D1%80%D0%B5%D0%B4%D1%8C+%D0%BE%D0%BA%D0%BD%D0%BE"
+load search_varied "$base/" "$T/varied.lua"
 load case "$base/" "$T/case.lua"
 load compare "$base$compare_url"
 load home "$base/"
 kill "${PIDS[0]}" 2>/dev/null || true
 wait "${PIDS[0]}" 2>/dev/null || true
 PIDS=()
+web_pid=""
 
 # --- the live spread while the web interface is under load ----------------------------
 if [ "${PRAXIS_WEB_SPREAD:-1}" = 1 ]; then

@@ -15,6 +15,7 @@
 
 static const char usage[] =
     "usage: praxis cases [--search TEXT] [--country CC] [--tag TAG] [--stage STAGE]\n"
+    "                    [--service S] [--channel C] [--year YYYY]\n"
     "                    [--lang L] [--limit N] [--json | --csv]\n\n"
     "Lists the case studies held (the latest version of each; retracted ones\n"
     "are left out), newest first; with --search, the ones whose text holds\n"
@@ -23,6 +24,9 @@ static const char usage[] =
     "  --country CC  only cases from this country (ISO 3166-1 alpha-2)\n"
     "  --tag TAG     only cases with this tag\n"
     "  --stage S     idea | pilot | implemented | evaluated | scaled\n"
+    "  --service S   only cases that list this service (ASCII case ignored)\n"
+    "  --channel C   only cases that list this channel (in person, online, ...)\n"
+    "  --year YYYY   only cases that started in this year\n"
     "  --lang L      show titles in this language when there (kk, ru, en, ...)\n"
     "  --limit N     show at most N cases (default 50)\n"
     "  --json        the result as JSON;  --csv  as CSV\n";
@@ -113,6 +117,8 @@ int px_cmd_cases(px_cli *cli, int argc, char **argv)
         {"search", required_argument, NULL, 's'}, {"country", required_argument, NULL, 'c'},
         {"tag", required_argument, NULL, 't'},    {"stage", required_argument, NULL, 'S'},
         {"lang", required_argument, NULL, 'l'},   {"limit", required_argument, NULL, 'n'},
+        {"service", required_argument, NULL, 'v'}, {"channel", required_argument, NULL, 'H'},
+        {"year", required_argument, NULL, 'y'},
         {"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},         {0}};
     px_case_filter f = {0};
@@ -120,7 +126,7 @@ int px_cmd_cases(px_cli *cli, int argc, char **argv)
     px_cli_form form = PX_FORM_TEXT;
     bool first = true;
     int c;
-    uint64_t limit;
+    uint64_t limit, year;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         switch (c) {
         case 's':
@@ -137,6 +143,17 @@ int px_cmd_cases(px_cli *cli, int argc, char **argv)
             break;
         case 'l':
             lang = optarg;
+            break;
+        case 'v':
+            f.service = optarg;
+            break;
+        case 'H':
+            f.channel = optarg;
+            break;
+        case 'y':
+            if (px_parse_u64(optarg, 1, 9999, &year) != PX_OK)
+                return px_cli_usage_error(usage, "--year takes a year such as 2019");
+            f.start_year = (int64_t)year;
             break;
         case 'n':
             if (px_parse_u64(optarg, 1, 100000, &limit) != PX_OK)

@@ -96,8 +96,15 @@ static void period_input(px_req *r, const char *indicator, const char *current, 
     sqlite3_stmt *st = NULL;
     if (indicator && s &&
         sqlite3_prepare_v2(px_store_db(s),
-                           "SELECT DISTINCT period FROM rec_benchmarks WHERE indicator = ?1 AND "
-                           "retracted = 0 ORDER BY period_key DESC LIMIT 60",
+                           /* the latest 60 periods, one index seek each (a DISTINCT
+                            * read every result of the indicator) */
+                           "WITH RECURSIVE k(p) AS (SELECT max(period_key) FROM rec_benchmarks "
+                           "WHERE indicator = ?1 AND retracted = 0 UNION ALL SELECT (SELECT "
+                           "max(period_key) FROM rec_benchmarks WHERE indicator = ?1 AND "
+                           "retracted = 0 AND period_key < k.p) FROM k WHERE k.p IS NOT NULL "
+                           "LIMIT 60) SELECT (SELECT period FROM rec_benchmarks WHERE indicator "
+                           "= ?1 AND retracted = 0 AND period_key = k.p LIMIT 1) FROM k WHERE "
+                           "k.p IS NOT NULL",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, indicator, -1, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW)

@@ -1089,6 +1089,7 @@ static int rebuild(px_store *s, bool only_if_needed, px_index_stats *stats, bool
                            "DELETE FROM rec_case_tags; DELETE FROM rec_case_services; "
                            "DELETE FROM rec_case_channels; DELETE FROM rec_cases_fts; "
                            "DELETE FROM rec_indicators; DELETE FROM rec_benchmarks; "
+                           "DELETE FROM rec_bench_groups; "
                            "DELETE FROM rec_crosswalks; DELETE FROM rec_aggregates; "
                            "DELETE FROM rec_retractions;",
                            NULL, NULL, NULL);

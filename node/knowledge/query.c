@@ -74,9 +74,9 @@ enum {
     X(snippets, "SELECT rowid, snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts " \
                 "WHERE rec_cases_fts MATCH ?1 AND px_window(rowid) ORDER BY rowid")               \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
-                "scale_max, higher_is_better, illustrative, version_no, (SELECT count(*) FROM "    \
-                "rec_benchmarks b WHERE b.indicator = i.code AND b.retracted = 0 AND "             \
-                "b.superseded = 0), version_written "                                              \
+                "scale_max, higher_is_better, illustrative, version_no, (SELECT "                  \
+                "coalesce(sum(g.live), 0) FROM rec_bench_groups g WHERE g.indicator = i.code), "   \
+                "version_written "                                                                 \
                 "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
     X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
                "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "        \
@@ -92,11 +92,10 @@ enum {
                     "retracted = 0 AND period_key = ?2 AND superseded = 0")                                           \
     X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
                     "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")                              \
-    X(groups_country, "SELECT country, max(period_key) FROM rec_benchmarks WHERE indicator = ?1 "  \
-                      "AND retracted = 0 GROUP BY country")                                        \
-    X(groups_all, "SELECT country, centre, service, channel, max(period_key) FROM "                \
-                  "rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "                         \
-                  "GROUP BY country, centre, service, channel")                                    \
+    X(groups_country, "SELECT country, max(latest_key) FROM rec_bench_groups WHERE "             \
+                      "indicator = ?1 GROUP BY country")                                           \
+    X(groups_all, "SELECT country, nullif(centre, ''), nullif(service, ''), "                      \
+                  "nullif(channel, ''), latest_key FROM rec_bench_groups WHERE indicator = ?1")    \
     X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND superseded = 0 AND "\
                   "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "           \
                   "(?3 IS NULL OR period_key = ?3) "                                               \
@@ -1781,7 +1780,7 @@ static char *group_key(px_by by, const char *country, const char *centre, const 
             return NULL;
         snprintf(buf, sizeof buf, "%s · %s", country, service);
     } else {
-        snprintf(buf, sizeof buf, "%s", country);
+        return strdup(country); /* (for every result of a period: no formatting) */
     }
     return strdup(buf);
 }
@@ -2141,10 +2140,14 @@ static int engine_period(engine *e, const char *period, px_by by, int64_t *key)
     }
     if (!rc && *key > 0)
         rc = engine_load(e, *key, NULL);
-    for (size_t i = 0; !rc && i < e->nrows; i++)
-        rc = evaluate(e, &e->rows[i]);
     if (!rc)
         rc = select_broadest(e, by);
+    /* Only the kept results are shown or counted: evaluating is the dearer
+     * part (every derived figure is tidied through its decimal text), and
+     * by country 50 of 2,500 results are kept. */
+    for (size_t i = 0; !rc && i < e->nrows; i++)
+        if (e->rows[i].keep)
+            rc = evaluate(e, &e->rows[i]);
     return rc;
 }
 
@@ -2311,10 +2314,11 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
                         country);
     if (!rc)
         rc = engine_load(&e, 0, country);
-    for (size_t i = 0; !rc && i < e.nrows; i++)
-        rc = evaluate(&e, &e.rows[i]);
     if (!rc)
         rc = select_broadest(&e, PX_BY_COUNTRY);
+    for (size_t i = 0; !rc && i < e.nrows; i++) /* the kept ones only, as engine_period */
+        if (e.rows[i].keep)
+            rc = evaluate(&e, &e.rows[i]);
     if (!rc) {
         v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
         if (!v)

@@ -85,28 +85,41 @@ static int put_indexed(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms
     return rc;
 }
 
-int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kind,
-                   const uint8_t *body, size_t len, uint64_t now_ms, px_entry *out)
+int px_feed_sign_next(const px_feed_ctx *fc, const px_identity *me, const px_head *head,
+                      const char *kind, const uint8_t *body, size_t len, uint64_t now_ms,
+                      px_entry *out)
 {
-    px_head head;
     px_header h = {0};
-    int rc = px_store_head(fc->store, me->pk, &head);
-    bool empty = rc == PX_ENOENT;
-    if (rc && !empty)
-        return rc;
-    if (!empty && head.frozen)
+    bool empty = head == NULL;
+    if (!empty && head->frozen)
         return px_err_set(PX_EFORK, "this node's own feed is frozen by a fork; it cannot grow");
     if (!px_kind_valid(kind))
         return px_err_set(PX_EINVAL, "kind '%s' is not a valid kind name", kind);
     memcpy(h.network_id, fc->network_id, 32);
     memcpy(h.author, me->pk, 32);
-    h.seq = empty ? 1 : head.seq + 1;
+    h.seq = empty ? 1 : head->seq + 1;
     h.has_prev = !empty;
     if (!empty)
-        memcpy(h.prev, head.id, 32);
-    h.timestamp_ms = (!empty && head.timestamp_ms > now_ms) ? head.timestamp_ms : now_ms;
+        memcpy(h.prev, head->id, 32);
+    h.timestamp_ms = (!empty && head->timestamp_ms > now_ms) ? head->timestamp_ms : now_ms;
     memcpy(h.kind, kind, strlen(kind) + 1);
-    rc = px_entry_sign(out, &h, body, len, me->sk);
+    return px_entry_sign(out, &h, body, len, me->sk);
+}
+
+int px_feed_put_signed(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms)
+{
+    return put_indexed(fc, e, now_ms);
+}
+
+int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kind,
+                   const uint8_t *body, size_t len, uint64_t now_ms, px_entry *out)
+{
+    px_head head;
+    int rc = px_store_head(fc->store, me->pk, &head);
+    bool empty = rc == PX_ENOENT;
+    if (rc && !empty)
+        return rc;
+    rc = px_feed_sign_next(fc, me, empty ? NULL : &head, kind, body, len, now_ms, out);
     if (rc)
         return rc;
     /* One verdict everywhere: what we publish passes the same check as

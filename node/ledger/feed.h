@@ -80,6 +80,18 @@ bool px_feed_needs_body(const char *kind);
 int px_feed_append(const px_feed_ctx *fc, const px_identity *me, const char *kind,
                    const uint8_t *body, size_t len, uint64_t now_ms, px_entry *out);
 
+/* The two halves of px_feed_append, for a caller that signs a run of its
+ * own entries ahead of storing them (node/publish.c's pipeline): sign the
+ * entry that follows head (NULL: the feed is empty) under the same rules
+ * (seq, prev, timestamp never before head's; PX_EFORK if head is frozen),
+ * without storing it; then store one so signed as the new head and let the
+ * index see it. put_signed does not verify the signature: the caller
+ * vouches for it (px_feed_append verifies every one). */
+int px_feed_sign_next(const px_feed_ctx *fc, const px_identity *me, const px_head *head,
+                      const char *kind, const uint8_t *body, size_t len, uint64_t now_ms,
+                      px_entry *out);
+int px_feed_put_signed(const px_feed_ctx *fc, const px_entry *e, uint64_t now_ms);
+
 enum {
     PX_INGEST_SIG_CHECKED = 1, /* caller already verified the signature */
 };

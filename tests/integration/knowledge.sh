@@ -37,6 +37,38 @@ expect_exit 1 px --data "$A" cases --search "   "
 expect_err "no words"
 pass "search in Latin, Cyrillic and Georgian script, filters"
 
+# --service, --channel, --year: the web's facets, on the command line (the
+# same query code); services and channels match whatever their ASCII case.
+F="$T/facets"
+px --data "$F" init --name facets >/dev/null
+cat >"$T/facet-cases.json" <<'JSON'
+[{"title": {"en": "Passports at the kiosk"}, "summary": {"en": "Queue waiting cut"},
+  "country": "KZ", "stage": "pilot", "start_year": 2019,
+  "services": ["Passport renewal", "ID cards"], "channels": ["online", "kiosk"]},
+ {"title": {"en": "Pensions by phone"}, "summary": {"en": "Waiting on the phone"},
+  "country": "KZ", "stage": "scaled", "start_year": 2019,
+  "services": ["pensions"], "channels": ["phone"]},
+ {"title": {"en": "Passports online"}, "summary": {"en": "No queue at all"},
+  "country": "GE", "stage": "implemented", "start_year": 2021,
+  "services": ["passport renewal"], "channels": ["online"]},
+ {"title": {"en": "A hall without services listed"}, "summary": {"en": "Queue"},
+  "country": "AZ", "stage": "idea"}]
+JSON
+px --data "$F" publish case "$T/facet-cases.json" >/dev/null
+total() { px --data "$F" cases "$@" --json | json_get 'd["total"]'; }
+[ "$(total --service "PASSPORT RENEWAL")" = 2 ] || fail "--service (ASCII case ignored)"
+[ "$(total --channel online)" = 2 ] || fail "--channel online"
+[ "$(total --year 2019)" = 2 ] || fail "--year 2019"
+[ "$(total --year 2019 --channel online)" = 1 ] || fail "--year with --channel"
+[ "$(total --service pensions --search waiting)" = 1 ] || fail "--service with --search"
+[ "$(total --service "ID cards" --country GE)" = 0 ] || fail "--service with --country"
+px --data "$F" cases --channel phone >"$T/out"
+grep -q "Pensions by phone" "$T/out" || fail "--channel phone does not list its case"
+expect_exit 2 px --data "$F" cases --year 20x
+expect_err "--year takes a year"
+px --data "$F" cases --help | grep -q -- "--service S" || fail "cases --help omits --service"
+pass "cases --service, --channel, --year"
+
 # --- show in a language -----------------------------------------------------------------
 ASTANA="$(tail -2 "$T/ids.g4c" | head -1)" # the second to last: the Astana case
 px --data "$A" show "$ASTANA" --lang ru >"$T/out"

@@ -12,7 +12,12 @@
  *     another author's result for the same key stays apart, labelled;
  *   - files: JSON arrays and JSON Lines split element by element with the
  *     right record and line numbers, a BOM dropped, CSV recognised by
- *     content, tab-separated CSV read, a file that is neither named.
+ *     content, tab-separated CSV read, a file that is neither named;
+ *   - the pipeline (case studies signed on one thread, stored and indexed
+ *     on another): a long run of cases with a supersede, an indicator and a
+ *     result in between stores every entry in feed order, the store
+ *     verifies, the index finds them; a rejection late in a long run stores
+ *     nothing.
  */
 #include "check.h"
 #include "crypto.h"
@@ -27,6 +32,7 @@
 #include "tabular.h"
 #include "util.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +245,35 @@ static size_t trend_points(px_store *s, size_t *nseries)
     return pts;
 }
 
+
+/* rec_bench_groups (schema/010, kept by triggers) holds what rec_benchmarks
+ * says, row for row; and how many groups and live results it has. */
+static bool groups_agree(px_store *s, int64_t *ngroups, int64_t *nlive)
+{
+    static const char *const q[] = {
+        "SELECT count(*) FROM (SELECT indicator, country, coalesce(centre, ''), "
+        "coalesce(service, ''), coalesce(channel, ''), count(*), sum(superseded = 0), "
+        "max(period_key) FROM rec_benchmarks WHERE retracted = 0 GROUP BY 1, 2, 3, 4, 5 "
+        "EXCEPT SELECT * FROM rec_bench_groups)",
+        "SELECT count(*) FROM (SELECT * FROM rec_bench_groups EXCEPT SELECT indicator, country, "
+        "coalesce(centre, ''), coalesce(service, ''), coalesce(channel, ''), count(*), "
+        "sum(superseded = 0), max(period_key) FROM rec_benchmarks WHERE retracted = 0 "
+        "GROUP BY 1, 2, 3, 4, 5)",
+        "SELECT count(*) FROM rec_bench_groups",
+        "SELECT coalesce(sum(live), 0) FROM rec_bench_groups"};
+    int64_t v[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(px_store_db(s), q[i], -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            v[i] = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    *ngroups = v[2];
+    *nlive = v[3];
+    return v[0] == 0 && v[1] == 0;
+}
+
 static void test_identity_at_publish(void)
 {
     px_local l;
@@ -288,6 +323,8 @@ static void test_identity_at_publish(void)
     px_pub_free(p);
     aggregate_2018(l.store, &results, &n, &value);
     CHECK(results == 1 && n == 10000 && value == 4.7);
+    int64_t ng, nl;
+    CHECK(groups_agree(l.store, &ng, &nl) && ng == 2 && nl == 2); /* national, Astana */
     px_index_info info;
     CHECK_RC(px_index_info_get(l.store, second, &info), PX_OK);
 
@@ -309,6 +346,12 @@ static void test_identity_at_publish(void)
     aggregate_2018(l.store, &results, &n, &value);
     CHECK(results == 1 && value == 4.66);
     CHECK(trend_points(l.store, &nseries) == 1);
+    CHECK(groups_agree(l.store, &ng, &nl) && ng == 2 && nl == 2);
+    /* the group's last result retracted: the group is gone */
+    px_id_hex(hex, first);
+    snprintf(body, sizeof body, "{\"target\": \"%s\"}", hex);
+    append_raw(&l, &me, "retract", body, NULL);
+    CHECK(groups_agree(l.store, &ng, &nl) && ng == 1 && nl == 1);
     json_decref(j);
     px_store_close(l.store);
 }
@@ -343,6 +386,8 @@ static void test_duplicates_by_replication(void)
     aggregate_2018(a.store, &results, &n, &value);
     CHECK(results == 1 && n == 10000 && value == 4.7); /* the latest by feed position */
     CHECK(trend_points(a.store, &nseries) == 2 && nseries == 1);
+    int64_t ng, nl;
+    CHECK(groups_agree(a.store, &ng, &nl) && ng == 1 && nl == 2); /* 2018 once, 2017 */
 
     /* replicated into another store: the same */
     open_local(&b, "replica.db", &me);
@@ -364,6 +409,7 @@ static void test_duplicates_by_replication(void)
     aggregate_2018(b.store, &results, &n, &value);
     CHECK(results == 2 && n == 20000);
     CHECK(trend_points(b.store, &nseries) == 3 && nseries == 2);
+    CHECK(groups_agree(b.store, &ng, &nl) && ng == 1 && nl == 3);
     CHECK_RC(px_query_trend(&q, "KZ-SAT-OVERALL", "KZ", &res), PX_OK);
     const json_t *s0 = json_array_get(json_object_get(res, "series"), 0);
     CHECK(strstr(px_json_str(s0, "group", ""), "author ") != NULL);
@@ -384,6 +430,7 @@ static void test_duplicates_by_replication(void)
     CHECK_RC(px_index_rebuild(b.store, NULL), PX_OK);
     aggregate_2018(b.store, &results, &n, &value);
     CHECK(results == 2 && n == 20000);
+    CHECK(groups_agree(b.store, &ng, &nl) && ng == 1 && nl == 3);
     px_store_close(a.store);
     px_store_close(b.store);
 }
@@ -572,6 +619,98 @@ static void test_csv_in_pieces(void)
     free(big);
 }
 
+
+/* ---- the pipeline --------------------------------------------------------------- */
+
+static json_t *case_rec(int i)
+{
+    char t[160];
+    snprintf(t, sizeof t,
+             "{\"title\": {\"en\": \"Pipeline case %d queue\"}, \"summary\": {\"en\": \"Case %d "
+             "of many\"}, \"country\": \"KZ\", \"stage\": \"pilot\"}",
+             i, i);
+    return parse(t);
+}
+
+static void test_pipeline(void)
+{
+    px_local l;
+    px_pub *p = NULL;
+    open_local(&l, "pipeline.db", &me);
+    uint64_t before = entries(&l);
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    for (int i = 1; i <= 700; i++) {
+        json_t *j = case_rec(i);
+        CHECK_RC(px_pub_add_json(p, "case", j, "cases", (size_t)i, 0), PX_OK);
+        json_decref(j);
+    }
+    /* records whose checks read the store, while cases wait to be stored */
+    px_pub_entry pe;
+    px_pub_entry_get(p, 9, &pe);
+    char hex[PX_ID_HEX], sup[400];
+    snprintf(sup, sizeof sup,
+             "{\"title\": {\"en\": \"Pipeline case 10, second version\"}, \"summary\": "
+             "{\"en\": \"v2\"}, \"country\": \"KZ\", \"stage\": \"scaled\", "
+             "\"supersedes\": \"%s\"}",
+             px_id_hex(hex, pe.id));
+    json_t *j = parse(sup);
+    CHECK_RC(px_pub_add_json(p, "case", j, "again", 1, 0), PX_OK);
+    json_decref(j);
+    j = parse(indicator);
+    CHECK_RC(px_pub_add_json(p, "indicator", j, "ind", 1, 0), PX_OK);
+    json_decref(j);
+    j = parse("{\"indicator\": \"KZ-SAT-OVERALL\", \"country\": \"KZ\", \"period\": \"2024\", "
+              "\"value\": 4.5, \"n\": 100, \"method\": \"questionnaire\"}");
+    CHECK_RC(px_pub_add_json(p, "benchmark", j, "res", 1, 0), PX_OK);
+    json_decref(j);
+    for (int i = 701; i <= 900; i++) {
+        j = case_rec(i);
+        CHECK_RC(px_pub_add_json(p, "case", j, "more", (size_t)i, 0), PX_OK);
+        json_decref(j);
+    }
+    for (size_t i = 0; i < px_pub_nerrors(p); i++)
+        fprintf(stderr, "unexpected: record %zu: %s: %s\n", px_pub_error_at(p, i)->record,
+                px_pub_error_at(p, i)->field, px_pub_error_at(p, i)->message);
+    CHECK(px_pub_nerrors(p) == 0);
+    CHECK(px_pub_count(p) == 903);
+    CHECK_RC(px_pub_finish(p), PX_OK);
+    px_pub_free(p);
+    CHECK(entries(&l) == before + 903);
+    px_verify_report vr;
+    CHECK_RC(px_feed_verify(l.store, net, 1, &vr), PX_OK);
+    CHECK(!vr.bad && vr.entries == before + 903);
+    px_head head;
+    CHECK_RC(px_store_head(l.store, me.pk, &head), PX_OK);
+    CHECK(head.seq == before + 903);
+    px_query q = {.store = l.store, .lang = "en"};
+    json_t *res = NULL;
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){.search = "pipeline", .limit = 5}, &res),
+             PX_OK);
+    CHECK(num(res, "total") == 900); /* 900 live cases: the 10th superseded */
+    json_decref(res);
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){.stage = "scaled"}, &res), PX_OK);
+    CHECK(num(res, "total") == 1);
+    json_decref(res);
+
+    /* a rejection after many pipelined cases: nothing stored */
+    before = entries(&l);
+    CHECK_RC(px_pub_begin(&l, NULL, &p), PX_OK);
+    for (int i = 1; i <= 600; i++) {
+        j = i == 550 ? parse("{\"title\": {\"en\": \"x\"}, \"summary\": {\"en\": \"x\"}, "
+                             "\"country\": \"KZ\", \"stage\": \"pilot\", \"colour\": \"red\"}")
+                     : case_rec(i);
+        CHECK_RC(px_pub_add_json(p, "case", j, "bad", (size_t)i, 0), PX_OK);
+        json_decref(j);
+    }
+    CHECK(px_pub_nerrors(p) == 1 && has_error(p, 550, "colour", "colour"));
+    CHECK_RC(px_pub_finish(p), PX_ESCHEMA);
+    px_pub_free(p);
+    CHECK(entries(&l) == before);
+    CHECK_RC(px_store_head(l.store, me.pk, &head), PX_OK);
+    CHECK(head.seq == before);
+    px_store_close(l.store);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -589,6 +728,7 @@ int main(void)
     RUN(test_files);
     RUN(test_csv_in_pieces);
     RUN(test_hostile_files);
+    RUN(test_pipeline);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
