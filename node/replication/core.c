@@ -1057,8 +1057,7 @@ static void send_want(px_core *c)
 
 void px_core_tick(px_core *c, uint64_t now_ms)
 {
-    if (c->wake_at && now_ms >= c->wake_at)
-        c->wake_at = 0; /* that wake is spent: the next one is emitted again */
+    c->wake_at = 0; /* that wake is spent (or replaced): the next one is emitted again */
     for (cpeer *p = c->peers; p; p = p->next)
         if (!p->hello_received && !p->closing && now_ms - p->opened_ms >= c->hello_timeout_ms) {
             char why[100];
