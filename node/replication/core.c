@@ -108,6 +108,7 @@ typedef struct cpeer {
     bool closing; /* we asked the host to close it */
     bool paused;
     bool loading; /* a LOAD for it is outstanding */
+    bool lazy;    /* EBT: not on our tree: new entries go to it as `have`s only */
     uint64_t opened_ms;
     char software[PX_MSG_SOFTWARE_MAX + 1];
     seqmap has; /* what the peer holds: its clock and haves, what we sent, what it sent */
@@ -140,6 +141,10 @@ struct px_core {
     px_rng rng;
     uint64_t hello_timeout_ms;
     uint64_t forward_delay_ms;
+    bool ebt;
+    uint64_t graft_ms;
+    seqmap lacking_since; /* EBT: feeds peers claim more of than we hold, since when (ms) */
+    uint64_t prunes_sent, grafts_sent;
     char software[PX_MSG_SOFTWARE_MAX + 1];
     seqmap heads;
     seqmap fresh_until; /* feeds that grew by receipt: not forwarded before (ms) */
@@ -174,6 +179,7 @@ struct px_core {
 
 enum {
     DEFAULT_FORWARD_DELAY_MS = 40,
+    DEFAULT_GRAFT_MS = 200,
     PEER_FEEDS_MAX = 100000, /* most feeds one peer's clock may name */
     CLOCK_CHUNK = 8192,
     MAINT_MS = 2000,          /* ask for missing bodies this often */
@@ -370,8 +376,11 @@ int px_core_new(const px_core_cfg *cfg, px_core **out)
     c->members = cfg->members;
     px_rng_seed(&c->rng, cfg->seed);
     c->hello_timeout_ms = cfg->hello_timeout_ms ? cfg->hello_timeout_ms : 10000;
+    c->ebt = cfg->relay != PX_CORE_RELAY_FLOOD;
+    c->graft_ms = cfg->graft_ms ? cfg->graft_ms : DEFAULT_GRAFT_MS;
     c->forward_delay_ms = cfg->forward_delay_ms == PX_CORE_NO_DELAY ? 0
                           : cfg->forward_delay_ms ? cfg->forward_delay_ms
+                          : c->ebt                ? 0
                                                   : DEFAULT_FORWARD_DELAY_MS;
     snprintf(c->software, sizeof c->software, "%s",
              cfg->software ? cfg->software : "praxisd/0.1.0");
@@ -411,6 +420,7 @@ void px_core_free(px_core *c)
     seqmap_free(&c->heads);
     seqmap_free(&c->fresh_until);
     seqmap_free(&c->sent_any);
+    seqmap_free(&c->lacking_since);
     px_buf_free(&c->scratch);
     free(c);
 }
@@ -563,7 +573,9 @@ static bool pump_peer(px_core *c, cpeer *p, uint64_t now, uint64_t *wake)
 {
     if (!p->clock_received || !sendable(p) || congested(p) || p->loading)
         return false;
-    for (size_t k = 0; k < c->heads.n; k++) {
+    /* Off our tree (EBT): the peer learns of new entries from our `have`s
+     * and grafts us if nobody else delivers them. */
+    for (size_t k = 0; !p->lazy && k < c->heads.n; k++) {
         size_t i = (p->cursor + k) % c->heads.n;
         const px_core_seq *h = &c->heads.v[i];
         uint64_t theirs = seqmap_get(&p->has, h->author);
@@ -623,10 +635,83 @@ static void set_wake(px_core *c, uint64_t at)
     }
 }
 
+/* EBT: tell p to stop pushing new entries to us (we got them elsewhere);
+ * we stop pushing to it too, so the link leaves the tree both ways. */
+static void send_prune(px_core *c, cpeer *p)
+{
+    px_buf b = {0};
+    if (px_msg_encode_prune(&b) != PX_OK)
+        px_buf_free(&b);
+    p->lazy = true;
+    c->prunes_sent++;
+    send_buf(c, p, &b);
+}
+
+/* EBT: a feed that peers claim more of than we hold, while none of them is
+ * on our tree (every claimer is lazy), is grafted from one of them once it
+ * has waited graft_ms: the tree lost a branch, or never reached us. The
+ * graft says what we hold of every feed that peer claims more of. */
+static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
+{
+    for (size_t i = c->lacking_since.n; i-- > 0;) {
+        const uint8_t *author = c->lacking_since.v[i].author;
+        uint64_t head = seqmap_get(&c->heads, author);
+        cpeer *lazy[16];
+        size_t n_lazy = 0;
+        bool claimed = false, eager = false;
+        for (cpeer *p = c->peers; p; p = p->next) {
+            if (!p->clock_received || !sendable(p) ||
+                seqmap_get(&p->has, author) <= head)
+                continue;
+            claimed = true;
+            if (!p->lazy)
+                eager = true;
+            else if (n_lazy < 16)
+                lazy[n_lazy++] = p;
+        }
+        if (!claimed) { /* caught up, or the claimers left */
+            memmove(c->lacking_since.v + i, c->lacking_since.v + i + 1,
+                    (c->lacking_since.n - i - 1) * sizeof *c->lacking_since.v);
+            c->lacking_since.n--;
+            continue;
+        }
+        uint64_t due = c->lacking_since.v[i].seq + c->graft_ms;
+        if (eager || n_lazy == 0)
+            continue; /* a peer on our tree has it: it is pushing */
+        if (now < due) {
+            if (*wake == 0 || due < *wake)
+                *wake = due;
+            continue;
+        }
+        cpeer *p = lazy[px_rng_below(&c->rng, n_lazy)];
+        px_msg_feed *f = malloc((c->lacking_since.n + 1) * sizeof *f);
+        size_t n = 0;
+        for (size_t k = 0; f && k < c->lacking_since.n && n < PX_MSG_FEEDS_MAX; k++) {
+            const uint8_t *a = c->lacking_since.v[k].author;
+            uint64_t h = seqmap_get(&c->heads, a);
+            if (seqmap_get(&p->has, a) > h) {
+                f[n].author = a;
+                f[n].seq = h;
+                n++;
+                c->lacking_since.v[k].seq = now; /* wait again before another graft */
+            }
+        }
+        px_buf b = {0};
+        if (!f || px_msg_encode_feeds(&b, PX_MSG_GRAFT, f, n) != PX_OK)
+            px_buf_free(&b);
+        free(f);
+        p->lazy = false;
+        c->grafts_sent++;
+        send_buf(c, p, &b);
+    }
+}
+
 /* After every input: ask for what peers lack, and say when to wake next. */
 static void pump(px_core *c, uint64_t now)
 {
     uint64_t wake = 0;
+    if (c->ebt)
+        ebt_check(c, now, &wake);
     for (cpeer *p = c->peers; p; p = p->next)
         pump_peer(c, p, now, &wake);
     uint64_t at = c->next_maint_ms;
@@ -645,8 +730,17 @@ static void pump(px_core *c, uint64_t now)
 int px_core_local_changed(px_core *c, const px_core_seq *heads, size_t n, uint64_t now_ms)
 {
     int rc = PX_OK;
-    for (size_t i = 0; !rc && i < n; i++)
+    seqmap grown = {0};
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (heads[i].seq <= seqmap_get(&c->heads, heads[i].author))
+            continue;
         rc = seqmap_raise(&c->heads, heads[i].author, heads[i].seq);
+        if (!rc && c->ebt)
+            seqmap_raise(&grown, heads[i].author, heads[i].seq); /* only an optimisation */
+    }
+    /* Peers off our tree hear of it too (and graft us if they must). */
+    send_have(c, &grown, 0);
+    seqmap_free(&grown);
     pump(c, now_ms);
     return rc;
 }
@@ -812,6 +906,12 @@ static int on_feeds(px_core *c, cpeer *p, const px_msg *m, uint64_t now)
         int rc = seqmap_raise(&p->has, author, m->feeds[i].seq);
         if (rc)
             return rc;
+        bool found;
+        if (c->ebt && m->feeds[i].seq > forwardable(c, author, seqmap_get(&c->heads, author)) &&
+            m->feeds[i].seq <= forwardable(c, author, m->feeds[i].seq) &&
+            (seqmap_find(&c->lacking_since, author, &found), !found) &&
+            seqmap_put(&c->lacking_since, author, now, false) != PX_OK)
+            return PX_ENOMEM;
     }
     if (!p->clock_received)
         p->last_new_ms = now; /* its claims count while it delivers */
@@ -857,6 +957,14 @@ static int on_message(px_core *c, cpeer *p, const uint8_t *msg, size_t len, cons
     switch (m->type) {
     case PX_MSG_CLOCK:
     case PX_MSG_HAVE:
+        return on_feeds(c, p, m, now);
+    case PX_MSG_PRUNE:
+        if (c->ebt)
+            p->lazy = true; /* (a flooding node ignores it, like an older one) */
+        return PX_OK;
+    case PX_MSG_GRAFT:
+        if (c->ebt)
+            p->lazy = false;
         return on_feeds(c, p, m, now);
     case PX_MSG_ENTRIES:
         return store_job(c, p, PX_CORE_JOB_ENTRIES, msg, len, false);
@@ -925,6 +1033,9 @@ void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t
             seqmap_raise(&p->has, o->sent[i].author, o->sent[i].seq);
     send_have(c, &grown, j->peer);
     seqmap_free(&grown);
+    if (p && c->ebt && j->kind == PX_CORE_JOB_ENTRIES && !o->rc && o->added == 0 &&
+        o->dups > 0 && !p->lazy && !p->closing)
+        send_prune(c, p); /* all copies: we are on another branch of the tree */
     if (p) {
         p->received += o->added;
         if (o->added || o->held || o->filled || o->bodies)
@@ -1128,6 +1239,10 @@ void px_core_get_progress(const px_core *c, uint64_t now_ms, px_core_progress *o
     out->sig_checks = c->sig_checks_total;
     out->bodies_filled = c->bodies_total;
     out->entries_sent = c->sent_total;
+    out->prunes_sent = c->prunes_sent;
+    out->grafts_sent = c->grafts_sent;
+    for (const cpeer *p = c->peers; p; p = p->next)
+        out->eager_peers += sendable(p) && !p->lazy;
     out->bodies_wanted = c->n_want;
     out->queued_bytes = c->queued_bytes;
     out->busy = busy;

@@ -79,7 +79,18 @@ typedef struct px_core_cfg {
      * on, so neighbours' `have`s can spare copies (0: the default, 40 ms;
      * use PX_CORE_NO_DELAY for none). */
     uint32_t forward_delay_ms;
+    /* How new entries travel on (schema/PROTOCOL.md, "Epidemic broadcast
+     * tree"): PX_CORE_RELAY_EBT (the default, 0) pushes them along a
+     * spanning tree (prune/graft) and sends `have`s to the other peers;
+     * PX_CORE_RELAY_FLOOD pushes them to every peer that lacks them. The
+     * forwarding delay defaults to none with EBT, 40 ms with flooding. */
+    int relay;
+    /* EBT: a feed some lazy peers claim more of, and no eager peer does, is
+     * grafted from one of them after this long (0: 200 ms). */
+    uint32_t graft_ms;
 } px_core_cfg;
+
+enum { PX_CORE_RELAY_EBT = 0, PX_CORE_RELAY_FLOOD = 1 };
 
 #define PX_CORE_NO_DELAY UINT32_MAX
 
@@ -301,6 +312,8 @@ typedef struct px_core_progress {
     uint64_t sig_checks;
     uint64_t bodies_filled;
     uint64_t entries_sent; /* entries sent to peers */
+    uint64_t prunes_sent, grafts_sent; /* EBT tree repairs */
+    int eager_peers;       /* open peers we push new entries to (EBT) */
     int peers_synced;      /* open peers whose clock arrived */
     uint64_t remaining;    /* estimate from delivering peers' claims (PROTOCOL.md "Progress") */
     uint64_t unconfirmed;  /* the same from peers that stopped delivering */

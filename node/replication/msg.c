@@ -174,6 +174,7 @@ static const struct {
     {"hello", PX_MSG_HELLO},     {"clock", PX_MSG_CLOCK},
     {"have", PX_MSG_HAVE},       {"entries", PX_MSG_ENTRIES},
     {"want_bodies", PX_MSG_WANT_BODIES}, {"bodies", PX_MSG_BODIES},
+    {"prune", PX_MSG_PRUNE},     {"graft", PX_MSG_GRAFT},
 };
 
 int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
@@ -210,6 +211,9 @@ int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
         return decode_want(o, m);
     case PX_MSG_BODIES:
         return decode_bodies(o, m);
+    case PX_MSG_GRAFT:
+        return decode_feeds(o, m, "graft");
+    case PX_MSG_PRUNE:
     case PX_MSG_UNKNOWN:
         break;
     }
@@ -269,7 +273,9 @@ int px_msg_encode_hello(px_buf *out, uint64_t version, const char *software,
 int px_msg_encode_feeds(px_buf *out, px_msg_type type, const px_msg_feed *feeds, size_t n)
 {
     msgpack_packer pk;
-    if (start(&pk, out, type == PX_MSG_CLOCK ? "clock" : "have", "feeds", n))
+    if (start(&pk, out,
+              type == PX_MSG_CLOCK ? "clock" : type == PX_MSG_GRAFT ? "graft" : "have", "feeds",
+              n))
         return PX_ENOMEM;
     for (size_t i = 0; i < n; i++)
         if (msgpack_pack_array(&pk, 2) || msgpack_pack_bin(&pk, 32) ||
@@ -285,6 +291,15 @@ int px_msg_encode_entries(px_buf *out, const uint8_t *items, size_t len, size_t 
     if (start(&pk, out, "entries", "entries", count))
         return PX_ENOMEM;
     return px_buf_append(out, items, len);
+}
+
+int px_msg_encode_prune(px_buf *out)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, buf_write);
+    if (msgpack_pack_map(&pk, 1) || pack_str(&pk, "type") || pack_str(&pk, "prune"))
+        return PX_ENOMEM;
+    return PX_OK;
 }
 
 int px_msg_encode_want(px_buf *out, const uint8_t (*ids)[32], size_t n)

@@ -36,6 +36,8 @@ typedef enum px_msg_type {
     PX_MSG_ENTRIES,
     PX_MSG_WANT_BODIES,
     PX_MSG_BODIES,
+    PX_MSG_PRUNE, /* epidemic broadcast tree: stop pushing new entries to me eagerly */
+    PX_MSG_GRAFT, /* ... push them again; feeds: what I hold of the feeds I lack */
 } px_msg_type;
 
 /* One feed position of a clock or have (author points into the bytes). */
@@ -68,7 +70,7 @@ typedef struct px_msg {
     uint64_t version;
     const uint8_t *network_id; /* 32 bytes */
     char software[PX_MSG_SOFTWARE_MAX + 1]; /* control characters replaced by '?' */
-    /* clock, have */
+    /* clock, have, graft */
     px_msg_feed *feeds;
     size_t n_feeds;
     /* entries */
@@ -95,10 +97,12 @@ void px_msg_free(px_msg *m);
 /* Encoders append one whole message to out. PX_OK or PX_ENOMEM. */
 int px_msg_encode_hello(px_buf *out, uint64_t version, const char *software,
                         const uint8_t network_id[32]);
-/* type: PX_MSG_CLOCK or PX_MSG_HAVE; at most PX_MSG_FEEDS_MAX feeds. */
+/* type: PX_MSG_CLOCK, PX_MSG_HAVE or PX_MSG_GRAFT; at most PX_MSG_FEEDS_MAX feeds. */
 int px_msg_encode_feeds(px_buf *out, px_msg_type type, const px_msg_feed *feeds, size_t n);
 /* items: count archive items already encoded ([header, sig, body|nil]). */
 int px_msg_encode_entries(px_buf *out, const uint8_t *items, size_t len, size_t count);
+/* {type: "prune"}. */
+int px_msg_encode_prune(px_buf *out);
 int px_msg_encode_want(px_buf *out, const uint8_t (*ids)[32], size_t n);
 /* items: count [id, body] pairs already encoded (px_msg_put_body()). */
 int px_msg_encode_bodies(px_buf *out, const uint8_t *items, size_t len, size_t count);

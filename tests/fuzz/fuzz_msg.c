@@ -37,7 +37,11 @@ static void check_roundtrip(const px_msg *m)
         break;
     case PX_MSG_CLOCK:
     case PX_MSG_HAVE:
+    case PX_MSG_GRAFT:
         rc = px_msg_encode_feeds(&b, m->type, m->feeds, m->n_feeds);
+        break;
+    case PX_MSG_PRUNE:
+        rc = px_msg_encode_prune(&b);
         break;
     case PX_MSG_WANT_BODIES: {
         uint8_t(*ids)[32] = malloc((m->n_ids + 1) * 32);
@@ -71,6 +75,7 @@ static void check_roundtrip(const px_msg *m)
         break;
     case PX_MSG_CLOCK:
     case PX_MSG_HAVE:
+    case PX_MSG_GRAFT:
         FUZZ_ASSERT(m2.n_feeds == m->n_feeds);
         for (size_t i = 0; i < m->n_feeds; i++)
             FUZZ_ASSERT(m2.feeds[i].seq == m->feeds[i].seq &&

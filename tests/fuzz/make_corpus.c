@@ -657,6 +657,13 @@ static void corpus_msg(void)
     const char *names[6] = {"hello", "clock", "have", "entries", "want_bodies", "bodies"};
     for (int i = 0; i < 6; i++)
         put_msg(names[i], 0, &m[i]);
+    px_buf tree = {0};
+    FUZZ_ASSERT(px_msg_encode_prune(&tree) == PX_OK);
+    put_msg("prune", 0, &tree);
+    px_buf_reset(&tree);
+    FUZZ_ASSERT(px_msg_encode_feeds(&tree, PX_MSG_GRAFT, &f, 1) == PX_OK);
+    put_msg("graft", 0, &tree);
+    px_buf_free(&tree);
     for (int i = 1; i < 6; i++)
         stream_put(&stream, &m[i]);
     put_msg("core-stream", 1, &stream);
