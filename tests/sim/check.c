@@ -105,6 +105,10 @@ static int missing_honest_bodies(sim_world *w, sim_node *n, size_t *out)
         px_entry e;
         if (px_store_get(n->store, ids[i], &e, NULL, NULL) != PX_OK)
             continue;
+        /* Past its author's cut (revoked, handed over): evidence that no
+         * one forwards, so its body may never come. */
+        if (e.h.seq > px_members_valid_until(&n->members, e.h.author))
+            continue;
         for (int j = 0; j < w->n; j++)
             if (memcmp(w->nodes[j].me.pk, e.h.author, 32) == 0 && !w->nodes[j].hostile)
                 (*out)++;

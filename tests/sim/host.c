@@ -84,6 +84,16 @@ typedef struct sim_host {
     sim_peer *peers; /* connected (open) peers */
 } sim_host;
 
+/* Whether the first bytes of a message name this string (tracing only). */
+static bool names(const uint8_t *msg, size_t len, const char *s)
+{
+    size_t k = strlen(s), n = len < 40 ? len : 40;
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(msg + i, s, k) == 0)
+            return true;
+    return false;
+}
+
 static uint64_t gen_counter; /* one sequence for every generation: never reused */
 
 static uint64_t now_ms(const sim_world *w, const sim_node *n)
@@ -198,6 +208,11 @@ static void drain(sim_world *w, sim_node *n)
         sim_peer *p = c ? c->peer[end] : NULL;
         switch (a.type) {
         case PX_CORE_SEND:
+            if (w->trace == n->idx)
+                fprintf(stderr, "trace %.3f node %d: send %zu bytes to node %d%s%s\n",
+                        (double)w->now / SIM_S, n->idx, a.len, c ? c->end[1 - end] : -1,
+                        names(a.bytes, a.len, "want_bodies") ? " want_bodies" : "",
+                        names(a.bytes, a.len, "bodies") ? " bodies" : "");
             if (p && sim_net_send(w, c, end, a.bytes, a.len) != PX_OK)
                 px_core_peer_queued(h->core, a.peer, 0, now_ms(w, n));
             if (p) {
@@ -240,6 +255,9 @@ static void drain(sim_world *w, sim_node *n)
             }
             break;
         case PX_CORE_WAKE:
+            if (w->trace == n->idx)
+                fprintf(stderr, "trace %.3f node %d: wake at %+lld ms\n", (double)w->now / SIM_S,
+                        n->idx, (long long)a.at_ms - (long long)now_ms(w, n));
             h->wake_gen = ++gen_counter;
             h->wake_at_ms = a.at_ms;
             sim_schedule(w, virtual_at(w, n, a.at_ms), SIM_EV_WAKE, n->idx, 0, h->wake_gen, NULL,
@@ -345,10 +363,10 @@ static void unit_done(sim_world *w, sim_node *n)
         if (w->trace == n->idx)
             fprintf(stderr,
                     "trace %.3f node %d: job %llu: rc %d entries %zu added %zu dups %zu held %zu "
-                    "released %zu members_changed %d%s%s\n",
+                    "released %zu filled %zu members_changed %d want_set %d n_want %zu%s%s\n",
                     (double)w->now / SIM_S, n->idx, (unsigned long long)px_ingest_job_id(j),
-                    o->rc, o->entries, o->added, o->dups, o->held, o->released,
-                    o->members_changed, o->rc ? ": " : "", o->rc ? o->err : "");
+                    o->rc, o->entries, o->added, o->dups, o->held, o->released, o->filled,
+                    o->members_changed, o->want_set, o->n_want, o->rc ? ": " : "", o->rc ? o->err : "");
         px_core_stored(h->core, px_ingest_job_id(j), o, now);
         px_ingest_job_free(j);
         h->unit[i] = NULL;
@@ -490,6 +508,11 @@ void sim_host_message(sim_world *w, sim_node *n, sim_conn *c, int end, uint8_t *
         p->held_bytes += len;
         return;
     }
+    if (w->trace == n->idx || w->trace == c->end[1 - end])
+        fprintf(stderr, "trace %.3f node %d: got %zu bytes from node %d%s%s\n",
+                (double)w->now / SIM_S, n->idx, len, c->end[1 - end],
+                names(data, len, "want_bodies") ? " want_bodies" : "",
+                names(data, len, "bodies") ? " bodies" : "");
     px_core_peer_message(h->core, p->id, data, len, now_ms(w, n));
     free(data);
     sim_net_consumed(w, c, end, len);

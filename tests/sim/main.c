@@ -628,6 +628,7 @@ int main(int argc, char **argv)
         sim_world_free(&w);
         return 1;
     }
+    plan(&w); /* first: it sets the clocks' skews, which must not change under a core */
     for (int i = 0; !rc && i < w.n; i++)
         rc = sim_host_start(&w, &w.nodes[i]);
     if (rc) {
@@ -635,7 +636,6 @@ int main(int argc, char **argv)
         sim_world_free(&w);
         return 1;
     }
-    plan(&w);
     sim_time end = w.quiet_from + cfg.settle;
     sim_event e;
     char why[256] = "";
