@@ -177,6 +177,11 @@ int px_conn_send(px_conn *c, const void *msg, size_t len)
     return rc;
 }
 
+size_t px_conn_queued(const px_conn *c)
+{
+    return c->state == ST_READY ? uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) : 0;
+}
+
 bool px_conn_congested(const px_conn *c)
 {
     return c->state == ST_READY &&

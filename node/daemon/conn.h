@@ -80,6 +80,8 @@ int px_conn_send(px_conn *c, const void *msg, size_t len);
 /* Whether the write queue is above the high-water mark: the owner should
  * stop sending until on_drain. */
 bool px_conn_congested(const px_conn *c);
+/* Bytes waiting in the write queue. */
+size_t px_conn_queued(const px_conn *c);
 
 /* Stop / restart reading from the peer (receive-side back-pressure: the
  * owner cannot take more messages for now). Idempotent. */

@@ -1,25 +1,17 @@
 /*
- * gossip.h — replication: every member's feed reaches every node.
+ * gossip.h — replication on libuv: the thin driver of the sans-I/O
+ * replication core (replication/core.h) for praxisd.
  *
- * On each connection, after the hellos, both sides send their clock (author
- * -> latest seq held) and push what the other lacks, feed by feed in seq
- * order, in bounded `entries` batches, pausing while the connection's write
- * queue is full. Afterwards the connection stays live: whatever becomes new
- * here — published locally (the CLI notifies) or received from any peer — is
- * pushed to every connected peer that lacks it. All per-peer knowledge lives
- * and dies with the connection; a peer that lost its store is just behind.
- *
- * Received batches are decoded and every entry's signature verified on
- * libuv's thread pool as they arrive (several at once, on every core), then
- * checked and stored by one worker, in arrival order, with its own store
- * connection, so signature checks and SQLite inserts stay off the event
- * loop. A connection stops being read while the worker's queue holds more
- * than PX_GOSSIP_QUEUE_MAX bytes: memory stays bounded however fast peers
- * send. Entries stored without their body are asked of peers
- * (`want_bodies` / `bodies`); entries of non-members and entries stamped
- * ahead of our clock are held back and offered again now and then. What a
- * peer's fault is, and what follows, is offence.h's table. The protocol is in
- * schema/PROTOCOL.md ("Replication").
+ * The core decides everything (hello, clocks, what to push to whom, when to
+ * pause, close or ban); this driver carries its actions out: messages go
+ * to px_conn, wakes to a uv timer, loads are read from the node's store on
+ * the loop thread, and store jobs run on libuv's thread pool through
+ * app/ingest.h — each received batch decoded and its signatures verified
+ * as it arrives (several at once, on every core), then checked and stored
+ * by one worker, in arrival order, with its own store connection, up to 32
+ * batches per transaction. The records index of replicated entries is
+ * caught up when no batch waits. The protocol is in schema/PROTOCOL.md
+ * ("Replication").
  */
 #ifndef PX_GOSSIP_H
 #define PX_GOSSIP_H
@@ -31,56 +23,67 @@
 #include <msgpack.h>
 #include <uv.h>
 
-enum {
-    PX_GOSSIP_BATCH_ENTRIES = 256,       /* most entries in one `entries` message */
-    PX_GOSSIP_BATCH_BYTES = 512 * 1024,  /* and about this many bytes */
-    PX_GOSSIP_QUEUE_MAX = 8 * 1024 * 1024, /* received bytes waiting for the worker */
-    PX_GOSSIP_WANT_MAX = 64,             /* ids in one `want_bodies`, items in one `bodies` */
-    PX_GOSSIP_BODIES_BYTES = 512 * 1024, /* and about this many bytes of bodies */
-};
-
 typedef struct px_gossip px_gossip;
 typedef struct px_gossip_peer px_gossip_peer;
 
-/* Why a peer was dropped: the owner may back it off. */
-typedef void (*px_gossip_misbehaved_fn)(void *ctx, px_conn *c, int rc);
-
 /* Create the replicator for an open local node. It opens a second store
- * connection for its worker. local is borrowed and must outlive it. */
-int px_gossip_new(uv_loop_t *loop, px_local *local, px_gossip **out);
+ * connection for its worker. local is borrowed and must outlive it. seed
+ * seeds the core's randomness; hello_timeout_ms bounds the wait for a
+ * peer's hello (0: 10 s). */
+int px_gossip_new(uv_loop_t *loop, px_local *local, uint64_t seed, uint64_t hello_timeout_ms,
+                  px_gossip **out);
 
 /* Stop: no new batches are started; a batch being stored finishes (the loop
  * keeps running until it has). Then px_gossip_free() after the loop ends. */
 void px_gossip_stop(px_gossip *g);
 void px_gossip_free(px_gossip *g);
 
-/* A connection finished its hellos: start replicating with it. Returns the
- * per-peer state (owned by g; freed by px_gossip_peer_closed()). */
-px_gossip_peer *px_gossip_peer_open(px_gossip *g, px_conn *c);
-/* The connection is closing; forget the peer. NULL-safe. */
-void px_gossip_peer_closed(px_gossip *g, px_gossip_peer *p);
+/* Server side of a handshake: may this key connect (a member, not refused
+ * for an offence)? */
+bool px_gossip_admits(px_gossip *g, const uint8_t pk[32]);
 
-/* A message for replication (type is not "hello"). raw/len are the whole
- * message's bytes, msg its parsed form; both valid only during the call.
- * Returns PX_OK, PX_EPROTO/PX_EFORMAT (the caller closes the connection) or
- * PX_ENOENT (not a replication message). */
-int px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const char *type,
-                         const msgpack_object *msg, const uint8_t *raw, size_t len);
+/* A connection finished its handshake: the core says hello (or closes a
+ * duplicate, ourselves, a revoked key). Returns the per-peer state (owned
+ * by g; freed by px_gossip_peer_closed()), NULL if out of memory (the
+ * connection is closed). */
+px_gossip_peer *px_gossip_peer_open(px_gossip *g, px_conn *c);
+/* The connection closed (rc: why; a peer's fault may refuse its key for a
+ * while). NULL-safe. */
+void px_gossip_peer_closed(px_gossip *g, px_gossip_peer *p, int rc);
+
+/* One message from the peer (msgpack bytes of one value, unchecked). */
+void px_gossip_on_message(px_gossip *g, px_gossip_peer *p, const uint8_t *msg, size_t len);
 
 /* The connection's write queue drained: resume pushing. */
 void px_gossip_on_drain(px_gossip *g, px_gossip_peer *p);
+
+/* Whether the peer's hello arrived; what software it runs ("" before). */
+bool px_gossip_peer_ready(const px_gossip *g, const px_gossip_peer *p);
+const char *px_gossip_peer_software(const px_gossip *g, const px_gossip_peer *p);
 
 /* Something appended entries or fork proofs to the store behind our back
  * (the CLI). */
 void px_gossip_local_changed(px_gossip *g);
 
 /* Be told (on the loop thread) whenever received entries were stored, and
- * whether admissions or revocations were among them. */
+ * whether admissions or revocations were among them (then reload the
+ * membership and call px_gossip_members_changed(g, false)). */
 void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_changed), void *ctx);
 
-/* Admissions or revocations were stored behind the worker's back (the
- * CLI): recompute its membership and offer held entries again. */
-void px_gossip_membership_changed(px_gossip *g);
+/* Be told when a key is refused for an offence, and until when. */
+void px_gossip_on_ban(px_gossip *g, void (*fn)(void *ctx, const uint8_t key[32], uint64_t until_ms),
+                      void *ctx);
+
+/* The node reloaded its membership (local->members). behind_worker: the
+ * change was stored outside the worker (the CLI), which must recompute
+ * its own view and offer held entries again. */
+void px_gossip_members_changed(px_gossip *g, bool behind_worker);
+
+/* Until when key is refused (0 or past: not refused). */
+uint64_t px_gossip_banned_until(const px_gossip *g, const uint8_t key[32]);
+
+/* Refused keys, for `praxis peers`. OUT: a new JSON array. */
+json_t *px_gossip_bans(const px_gossip *g);
 
 /* Progress for `praxis sync` / `status`: received, rate, remaining. OUT: a
  * new JSON object. */

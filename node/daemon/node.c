@@ -17,12 +17,10 @@
 #include "gossip.h"
 #include "jsonmp.h"
 #include "log.h"
-#include "offence.h"
 #include "records.h"
+#include "rng.h"
 #include "util.h"
 #include "web.h"
-#include "wire.h"
-
 #include <msgpack.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,7 +28,6 @@
 
 #define PX_SOFTWARE "praxisd/" PX_VERSION
 enum {
-    PROTOCOL_VERSION = 1,
     TICK_MS = 250,
     BACKOFF_MAX_MS = 60000,
     LEARN_EVERY_MS = 30000,  /* re-read members' address announcements */
@@ -57,26 +54,13 @@ typedef struct peer {
     int last_cause;       /* cause class of last_error, to log a change at warning */
 } peer;
 
-enum { BANS_MAX = 64 };
-
-/* A key refused for a while after misbehaving. */
-typedef struct ban {
-    uint8_t key[32];
-    uint64_t until_ms;
-    uint32_t offences;
-    int last_rc;
-} ban;
-
 /* Per-connection state kept by the node. */
 typedef struct session {
     px_node *node;
     px_conn *conn;
     int peer_index; /* dial target, or -1 for inbound */
-    bool hello_received;
     bool evicted; /* inbound handshake dropped to make room (closing) */
-    uint64_t ready_ms; /* when the handshake completed (0: not yet) */
-    char software[64];
-    px_gossip_peer *gp; /* replication state, from the hello on */
+    px_gossip_peer *gp; /* replication state, from the handshake on */
     struct session *prev, *next;
 } session;
 
@@ -102,8 +86,7 @@ struct px_node {
     uint64_t refused_connections;
     uint64_t next_learn_ms;
     uint64_t next_rotate_ms;
-    ban bans[BANS_MAX];
-    size_t n_bans;
+    px_rng rng; /* seeded once from the system: dial choices and jitter */
     px_web *web;
 };
 
@@ -115,125 +98,17 @@ static void short_key(char out[17], const uint8_t pk[32])
 static px_conn_cfg conn_cfg(px_node *n);
 static void session_unlink(px_node *n, session *s);
 
-/* --- hello ------------------------------------------------------------------ */
-
-static int pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t len = strlen(s);
-    msgpack_pack_str(pk, len);
-    return msgpack_pack_str_body(pk, s, len);
-}
-
-static void send_hello(session *s)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    pack_str(&pk, "type");
-    pack_str(&pk, "hello");
-    pack_str(&pk, "version");
-    msgpack_pack_uint32(&pk, PROTOCOL_VERSION);
-    pack_str(&pk, "software");
-    pack_str(&pk, PX_SOFTWARE);
-    pack_str(&pk, "network_id");
-    msgpack_pack_bin(&pk, 32);
-    msgpack_pack_bin_body(&pk, s->node->local.genesis.network_id, 32);
-    int rc = px_conn_send(s->conn, sb.data, sb.size);
-    if (rc)
-        px_conn_close(s->conn, rc);
-    msgpack_sbuffer_destroy(&sb);
-}
-
-/* Look up a string-keyed field of a msgpack map. */
-static const msgpack_object *field(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    if (map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-            memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
-static int on_hello(session *s, const msgpack_object *msg)
-{
-    const msgpack_object *ver = field(msg, "version");
-    const msgpack_object *net = field(msg, "network_id");
-    const msgpack_object *sw = field(msg, "software");
-    if (!ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !net ||
-        net->type != MSGPACK_OBJECT_BIN || net->via.bin.size != 32)
-        return px_err_set(PX_EPROTO, "hello lacks version or network_id");
-    if (ver->via.u64 != PROTOCOL_VERSION)
-        return px_err_set(PX_EPROTO, "peer speaks protocol version %llu, we speak %d",
-                          (unsigned long long)ver->via.u64, PROTOCOL_VERSION);
-    if (memcmp(net->via.bin.ptr, s->node->local.genesis.network_id, 32) != 0)
-        return px_err_set(PX_ENETWORK, "peer's hello names another network");
-    if (sw && sw->type == MSGPACK_OBJECT_STR) {
-        size_t len = sw->via.str.size < sizeof s->software - 1 ? sw->via.str.size
-                                                                : sizeof s->software - 1;
-        memcpy(s->software, sw->via.str.ptr, len);
-        s->software[len] = '\0';
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)s->software[i] < 0x20)
-                s->software[i] = '?';
-    }
-    s->hello_received = true;
-    char k[17];
-    short_key(k, px_conn_peer_pk(s->conn));
-    px_info("node", "connected to %s at %s (%s, %s)", k, px_conn_addr(s->conn),
-            px_conn_is_outbound(s->conn) ? "outbound" : "inbound", s->software);
-    s->gp = px_gossip_peer_open(s->node->gossip, s->conn);
-    return s->gp ? PX_OK : PX_ENOMEM;
-}
-
 /* --- connection callbacks ------------------------------------------------------ */
 
-/* A key that misbehaved is refused for a while: 30 s, doubling with each
- * offence, at most an hour. */
-static ban *find_ban(px_node *n, const uint8_t key[32])
+/* A key that misbehaved is refused for a while (the replication core
+ * decides, by offence.h's table): its dial targets wait until then too. */
+static void on_ban(void *ctx, const uint8_t key[32], uint64_t until_ms)
 {
-    for (size_t i = 0; i < n->n_bans; i++)
-        if (memcmp(n->bans[i].key, key, 32) == 0)
-            return &n->bans[i];
-    return NULL;
-}
-
-static bool banned(px_node *n, const uint8_t key[32])
-{
-    ban *b = find_ban(n, key);
-    return b && px_now_ms() < b->until_ms;
-}
-
-static void punish(px_node *n, const uint8_t key[32], int rc)
-{
-    ban *b = find_ban(n, key);
-    if (!b) {
-        if (n->n_bans == BANS_MAX) /* forget the oldest offender */
-            memmove(n->bans, n->bans + 1, (BANS_MAX - 1) * sizeof *n->bans);
-        else
-            n->n_bans++;
-        b = &n->bans[n->n_bans - 1];
-        memset(b, 0, sizeof *b);
-        memcpy(b->key, key, 32);
-    }
-    b->offences++;
-    uint64_t ms = px_offence_ban_ms(rc, b->offences);
-    b->until_ms = px_now_ms() + ms;
-    b->last_rc = rc;
-    char k[17];
-    short_key(k, key);
-    px_warn("node", "peer %s misbehaved (%s); refused for %llu s", k, px_strerror(rc),
-            (unsigned long long)(ms / 1000));
+    px_node *n = ctx;
     for (size_t i = 0; i < n->n_peers; i++)
         if (n->peers[i].used && memcmp(n->peers[i].key, key, 32) == 0 &&
-            n->peers[i].next_try_ms < b->until_ms)
-            n->peers[i].next_try_ms = b->until_ms;
+            n->peers[i].next_try_ms < until_ms)
+            n->peers[i].next_try_ms = until_ms;
 }
 
 /* The server side's decision after the client proved its key: only current
@@ -241,41 +116,20 @@ static void punish(px_node *n, const uint8_t key[32], int rc)
 static bool admit(px_conn *c, const uint8_t peer_pk[32])
 {
     px_node *n = px_conn_owner(c);
-    if (banned(n, peer_pk))
-        return false;
-    return px_members_may_connect(&n->local.members, peer_pk);
+    return px_gossip_admits(n->gossip, peer_pk);
 }
 
-/* After the membership changed: drop connections to keys that are no
- * longer members (revoked). Outbound connections to keys the operator
- * configured are kept unless revoked, so a new node can bootstrap. */
-static void enforce_membership(px_node *n)
-{
-    for (session *s = n->sessions; s; s = s->next) {
-        const uint8_t *pk = px_conn_peer_pk(s->conn);
-        if (!pk || !px_conn_is_ready(s->conn))
-            continue;
-        bool revoked = px_members_cut_off(&n->local.members, pk);
-        bool allowed = px_members_may_connect(&n->local.members, pk) ||
-                       (px_conn_is_outbound(s->conn) && !revoked);
-        if (!allowed) {
-            char k[17];
-            short_key(k, pk);
-            px_info("node", "closing the connection to %s: %s", k,
-                    revoked ? "its key was revoked" : "not a member");
-            px_conn_close(s->conn, PX_ENOTMEMBER);
-        }
-    }
-}
-
-static void reload_members(px_node *n)
+/* The membership changed (behind_worker: stored by the CLI, not by
+ * replication): reload it; the replication core drops connections to keys
+ * that are no longer members. */
+static void reload_members(px_node *n, bool behind_worker)
 {
     int rc = px_members_load(&n->local.members, n->local.store, n->local.genesis.root);
     bool rebuilt = false;
     if (rc)
         px_warn("node", "cannot compute the membership: %s", px_err_message(rc));
     else
-        enforce_membership(n);
+        px_gossip_members_changed(n->gossip, behind_worker);
     /* Entries past a new cut that arrived before it stop counting. */
     if (!rc && (rc = px_local_apply_cuts(&n->local, &rebuilt)) != PX_OK)
         px_warn("node", "cannot bring the records index in step with the membership: %s",
@@ -285,21 +139,10 @@ static void reload_members(px_node *n)
                         "revocation's cut, or an admission)");
 }
 
-/* Of two ready connections between the same two keys, keep the one dialled
- * by the smaller key: both ends pick the same one without talking. */
-static bool keep_this_one(px_node *n, px_conn *c)
-{
-    const uint8_t *peer_pk = px_conn_peer_pk(c);
-    bool i_am_smaller = memcmp(n->local.me.pk, peer_pk, 32) < 0;
-    return px_conn_is_outbound(c) == i_am_smaller;
-}
-
 static void on_ready(px_conn *c)
 {
     session *s = px_conn_data(c);
     px_node *n = s->node;
-    const uint8_t *pk = px_conn_peer_pk(c);
-    s->ready_ms = px_now_ms();
     if (!px_conn_is_outbound(c)) {
         n->inbound_handshaking--;
         n->inbound_ready++;
@@ -312,46 +155,9 @@ static void on_ready(px_conn *c)
         p->last_error[0] = '\0';
         p->last_cause = 0;
     }
-    if (memcmp(pk, n->local.me.pk, 32) == 0) {
-        px_debug("node", "%s: connected to ourselves; closing", px_conn_addr(c));
-        px_conn_close(c, PX_EDUP);
-        return;
-    }
-    if (px_members_cut_off(&n->local.members, pk)) { /* outbound: checked after the handshake too */
-        px_info("node", "%s: its key was revoked or handed over; closing", px_conn_addr(c));
-        px_conn_close(c, PX_ENOTMEMBER);
-        return;
-    }
-    for (session *o = n->sessions; o; o = o->next) {
-        if (o == s || !px_conn_is_ready(o->conn) || memcmp(px_conn_peer_pk(o->conn), pk, 32) != 0)
-            continue;
-        px_conn *drop = keep_this_one(n, c) ? o->conn : c;
-        px_debug("node", "duplicate connection to one key; closing the one to %s",
-                 px_conn_addr(drop));
-        px_conn_close(drop, PX_EDUP);
-        if (drop == c)
-            return;
-        break;
-    }
-    send_hello(s);
-}
-
-/* A message after the hellos: replication's, or unknown (ignored, so newer
- * peers can add messages). */
-static int dispatch(session *s, const msgpack_object *type, const msgpack_object *msg,
-                    const uint8_t *raw, size_t len)
-{
-    char name[32];
-    if (type->via.str.size >= sizeof name)
-        return PX_OK;
-    memcpy(name, type->via.str.ptr, type->via.str.size);
-    name[type->via.str.size] = '\0';
-    int rc = px_gossip_on_message(s->node->gossip, s->gp, name, msg, raw, len);
-    if (rc == PX_ENOENT) {
-        px_debug("node", "%s: ignoring message of type '%s'", px_conn_addr(s->conn), name);
-        rc = PX_OK;
-    }
-    return rc;
+    /* The replication core says hello, or closes a connection to
+     * ourselves, to a revoked key or a duplicate. */
+    s->gp = px_gossip_peer_open(n->gossip, c);
 }
 
 static void on_drain(px_conn *c)
@@ -364,28 +170,8 @@ static void on_drain(px_conn *c)
 static void on_message(px_conn *c, const uint8_t *msg, size_t len)
 {
     session *s = px_conn_data(c);
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = px_wire_unpack(msg, len, &u);
-    const msgpack_object *type = rc ? NULL : field(&u.data, "type");
-    if (!rc && (!type || type->type != MSGPACK_OBJECT_STR))
-        rc = px_err_set(PX_EPROTO, "message without a 'type' string");
-    if (!rc) {
-        bool is_hello = type->via.str.size == 5 && memcmp(type->via.str.ptr, "hello", 5) == 0;
-        if (is_hello && !s->hello_received)
-            rc = on_hello(s, &u.data);
-        else if (is_hello)
-            rc = px_err_set(PX_EPROTO, "second hello");
-        else if (!s->hello_received)
-            rc = px_err_set(PX_EPROTO, "message before hello");
-        else
-            rc = dispatch(s, type, &u.data, msg, len);
-    }
-    msgpack_unpacked_destroy(&u);
-    if (rc) {
-        px_debug("node", "%s: %s; closing", px_conn_addr(c), px_err_message(rc));
-        px_conn_close(c, rc);
-    }
+    if (s->gp)
+        px_gossip_on_message(s->node->gossip, s->gp, msg, len);
 }
 
 /* A failed outbound dial: said at warning level the first time, with its
@@ -424,7 +210,7 @@ static void on_close(px_conn *c, int rc)
 {
     session *s = px_conn_data(c);
     px_node *n = s->node;
-    bool was_ready = px_conn_peer_pk(c) != NULL && s->hello_received;
+    bool was_ready = px_conn_peer_pk(c) != NULL && px_gossip_peer_ready(n->gossip, s->gp);
     if (!px_conn_is_outbound(c)) {
         if (px_conn_peer_pk(c))
             n->inbound_ready--;
@@ -450,16 +236,12 @@ static void on_close(px_conn *c, int rc)
             if (delay > BACKOFF_MAX_MS)
                 delay = BACKOFF_MAX_MS;
             p->failures++;
-            uint8_t jitter[2];
-            px_random_bytes(jitter, 2);
-            p->next_try_ms = now + delay + ((uint64_t)(jitter[0] | jitter[1] << 8) % 500);
+            p->next_try_ms = now + delay + px_rng_below(&n->rng, 500);
             dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
-    px_gossip_peer_closed(n->gossip, s->gp);
+    px_gossip_peer_closed(n->gossip, s->gp, rc); /* a peer's fault refuses its key */
     s->gp = NULL;
-    if (px_conn_peer_pk(c) && px_offence_ban_ms(rc, 1) > 0)
-        punish(n, px_conn_peer_pk(c), rc);
     if (was_ready) {
         char k[17];
         short_key(k, px_conn_peer_pk(c));
@@ -714,11 +496,9 @@ static void dial(px_node *n, size_t i, uint64_t now)
     }
 }
 
-static uint32_t random_below(uint32_t n)
+static uint32_t random_below(px_node *n, uint32_t below)
 {
-    uint8_t b[4];
-    px_random_bytes(b, 4);
-    return ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24) % n;
+    return (uint32_t)px_rng_below(&n->rng, below);
 }
 
 /* Genesis and --peer targets are always dialled. Learned ones fill up to
@@ -734,16 +514,6 @@ static void on_tick(uv_timer_t *t)
         n->next_learn_ms = now + LEARN_EVERY_MS;
         learn_addresses(n);
     }
-    /* A peer that completed the handshake must say hello in time too. */
-    for (session *s = n->sessions; s; s = s->next)
-        if (s->conn && s->ready_ms && !s->hello_received &&
-            now - s->ready_ms > n->cfg.handshake_timeout_ms) {
-            px_debug("node", "%s: no hello within %llu ms of the handshake; closing",
-                     px_conn_addr(s->conn), (unsigned long long)n->cfg.handshake_timeout_ms);
-            s->ready_ms = 0;
-            px_conn_close(s->conn, px_err_set(PX_ETIMEDOUT, "no hello within %llu ms",
-                                              (unsigned long long)n->cfg.handshake_timeout_ms));
-        }
     size_t eligible[PX_NODE_PEERS_MAX], n_eligible = 0, ready_learned[PX_NODE_PEERS_MAX];
     size_t n_ready_learned = 0;
     int active_learned = 0;
@@ -765,15 +535,15 @@ static void on_tick(uv_timer_t *t)
             eligible[n_eligible++] = i;
     }
     while (active_learned < n->cfg.max_outbound && n_eligible > 0) {
-        size_t k = random_below((uint32_t)n_eligible);
+        size_t k = random_below(n, (uint32_t)n_eligible);
         dial(n, eligible[k], now);
         eligible[k] = eligible[--n_eligible];
         active_learned++;
     }
     if (now >= n->next_rotate_ms) {
-        n->next_rotate_ms = now + ROTATE_EVERY_MS + random_below(ROTATE_EVERY_MS / 4);
+        n->next_rotate_ms = now + ROTATE_EVERY_MS + random_below(n, ROTATE_EVERY_MS / 4);
         if (n_eligible > 0 && n_ready_learned > 0) {
-            peer *p = &n->peers[ready_learned[random_below((uint32_t)n_ready_learned)]];
+            peer *p = &n->peers[ready_learned[random_below(n, (uint32_t)n_ready_learned)]];
             px_debug("node", "rotating: closing the connection to %s", p->text);
             p->next_try_ms = now + ROTATE_EVERY_MS;
             px_conn_close(p->conn, PX_OK);
@@ -1000,10 +770,12 @@ static json_t *conn_json(session *s)
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "address", px_conn_addr(c),
                      "public_key", key, "direction",
                      px_conn_is_outbound(c) ? "outbound" : "inbound", "state",
-                     s->hello_received ? "connected" : "handshake", "since_ms",
+                     px_gossip_peer_ready(s->node->gossip, s->gp) ? "connected" : "handshake",
+                     "since_ms",
                      (json_int_t)px_conn_since_ms(c), "bytes_in",
                      (json_int_t)px_conn_bytes_in(c), "bytes_out",
-                     (json_int_t)px_conn_bytes_out(c), "software", s->software);
+                     (json_int_t)px_conn_bytes_out(c), "software",
+                     px_gossip_peer_software(s->node->gossip, s->gp));
 }
 
 static json_t *control_answer(void *ctx, const char *op, json_t *req)
@@ -1029,16 +801,7 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                 json_object_set_new(t, "last_error", json_string(p->last_error));
             json_array_append_new(targets, t);
         }
-        json_t *bans = json_array();
-        for (size_t i = 0; i < n->n_bans; i++) {
-            char key[65];
-            px_hex_encode(key, n->bans[i].key, 32);
-            json_array_append_new(
-                bans, json_pack("{s:s, s:i, s:I, s:s}", "public_key", key, "offences",
-                                (int)n->bans[i].offences, "refused_until_ms",
-                                (json_int_t)n->bans[i].until_ms, "last_offence",
-                                px_strerror(n->bans[i].last_rc)));
-        }
+        json_t *bans = px_gossip_bans(n->gossip);
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
         return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
@@ -1050,8 +813,7 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                          "misbehaving", bans);
     }
     if (strcmp(op, "notify") == 0) {
-        reload_members(n);
-        px_gossip_membership_changed(n->gossip);
+        reload_members(n, true);
         px_gossip_local_changed(n->gossip);
         return json_pack("{s:b}", "ok", 1);
     }
@@ -1079,7 +841,7 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         json_t *o = px_gossip_progress(n->gossip);
         int connected = 0;
         for (session *s = n->sessions; s; s = s->next)
-            connected += s->hello_received;
+            connected += px_gossip_peer_ready(n->gossip, s->gp);
         json_object_set_new(o, "ok", json_true());
         json_object_set_new(o, "connections", json_integer(connected));
         json_object_set_new(o, "dial_targets", json_integer((json_int_t)targets));
@@ -1132,7 +894,7 @@ static void entries_stored(void *ctx, bool members_changed)
 {
     px_node *n = ctx;
     if (members_changed)
-        reload_members(n);
+        reload_members(n, false);
     uint64_t soon = px_now_ms() + 1000;
     if (n->next_learn_ms > soon)
         n->next_learn_ms = soon;
@@ -1161,10 +923,21 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
         rc = add_peer(n, n->local.genesis.bootstrap[i], "genesis bootstrap address", NULL);
     for (size_t i = 0; !rc && i < cfg->n_peers; i++)
         rc = add_peer(n, cfg->peers[i], "--peer", NULL);
+    /* The only system randomness the node's decisions use: one seed. */
+    uint8_t seed[16];
+    px_random_bytes(seed, sizeof seed);
+    uint64_t s0 = 0, s1 = 0;
+    for (int i = 0; i < 8; i++) {
+        s0 = s0 << 8 | seed[i];
+        s1 = s1 << 8 | seed[8 + i];
+    }
+    px_rng_seed(&n->rng, s0);
     if (!rc)
-        rc = px_gossip_new(loop, &n->local, &n->gossip);
-    if (!rc)
+        rc = px_gossip_new(loop, &n->local, s1, n->cfg.handshake_timeout_ms, &n->gossip);
+    if (!rc) {
         px_gossip_on_stored(n->gossip, entries_stored, n);
+        px_gossip_on_ban(n->gossip, on_ban, n);
+    }
     if (rc) {
         px_local_close(&n->local);
         free(n);

@@ -21,6 +21,7 @@
 #include "genesis.h"
 #include "jsonmp.h"
 #include "wire.h"
+#include "msg.h"
 
 #include <msgpack.h>
 #include <sys/stat.h>
@@ -615,6 +616,70 @@ static void corpus_blob_manifest(void)
     manifest_seed("over_limit", 1, 2u * PX_BLOB_CHUNK);
 }
 
+/* --- fuzz_msg ------------------------------------------------------------------- */
+
+/* Append a 2-byte length and the message (the core mode's stream). */
+static void stream_put(px_buf *stream, const px_buf *msg)
+{
+    uint8_t len[2] = {(uint8_t)(msg->len >> 8), (uint8_t)msg->len};
+    FUZZ_ASSERT(msg->len < 65536);
+    FUZZ_ASSERT(px_buf_append(stream, len, 2) == PX_OK);
+    FUZZ_ASSERT(px_buf_append(stream, msg->data, msg->len) == PX_OK);
+}
+
+static void put_msg(const char *name, uint8_t mode, const px_buf *msg)
+{
+    px_buf b = {0};
+    FUZZ_ASSERT(px_buf_append(&b, &mode, 1) == PX_OK);
+    FUZZ_ASSERT(px_buf_append(&b, msg->data, msg->len) == PX_OK);
+    put_buf("fuzz_msg", name, &b);
+    px_buf_free(&b);
+}
+
+static void corpus_msg(void)
+{
+    uint8_t net[32], pk[32], sk[64];
+    px_buf m[6] = {{0}}, items = {0}, stream = {0};
+    px_entry head;
+    fuzz_network_id(net);
+    fuzz_author(pk, sk);
+    fuzz_head_entry(&head);
+    FUZZ_ASSERT(px_msg_encode_hello(&m[0], 1, "praxisd/0.1.0", net) == PX_OK);
+    px_msg_feed f = {pk, 1};
+    FUZZ_ASSERT(px_msg_encode_feeds(&m[1], PX_MSG_CLOCK, &f, 1) == PX_OK);
+    FUZZ_ASSERT(px_msg_encode_feeds(&m[2], PX_MSG_HAVE, &f, 1) == PX_OK);
+    FUZZ_ASSERT(px_archive_put(&items, &head) == PX_OK);
+    FUZZ_ASSERT(px_msg_encode_entries(&m[3], (const uint8_t *)items.data, items.len, 1) == PX_OK);
+    FUZZ_ASSERT(px_msg_encode_want(&m[4], (const uint8_t(*)[32])head.id, 1) == PX_OK);
+    px_buf_reset(&items);
+    FUZZ_ASSERT(px_msg_put_body(&items, head.id, head.body, head.body_len) == PX_OK);
+    FUZZ_ASSERT(px_msg_encode_bodies(&m[5], (const uint8_t *)items.data, items.len, 1) == PX_OK);
+    const char *names[6] = {"hello", "clock", "have", "entries", "want_bodies", "bodies"};
+    for (int i = 0; i < 6; i++)
+        put_msg(names[i], 0, &m[i]);
+    px_buf tree = {0};
+    FUZZ_ASSERT(px_msg_encode_prune(&tree) == PX_OK);
+    put_msg("prune", 0, &tree);
+    px_buf_reset(&tree);
+    FUZZ_ASSERT(px_msg_encode_feeds(&tree, PX_MSG_GRAFT, &f, 1) == PX_OK);
+    put_msg("graft", 0, &tree);
+    px_buf_free(&tree);
+    for (int i = 1; i < 6; i++)
+        stream_put(&stream, &m[i]);
+    put_msg("core-stream", 1, &stream);
+    px_buf_reset(&stream);
+    stream_put(&stream, &m[1]); /* before hello */
+    put_msg("core-no-hello", 3, &stream);
+    px_buf_reset(&stream);
+    stream_put(&stream, &m[0]);
+    stream_put(&stream, &m[0]); /* a second hello */
+    put_msg("core-two-hellos", 3, &stream);
+    for (int i = 0; i < 6; i++)
+        px_buf_free(&m[i]);
+    px_buf_free(&items);
+    px_buf_free(&stream);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -632,6 +697,7 @@ int main(int argc, char **argv)
     corpus_records();
     corpus_text();
     corpus_blob_manifest();
+    corpus_msg();
     if (failures) {
         fprintf(stderr, "make_corpus: %d files could not be written\n", failures);
         return 1;

@@ -1,0 +1,333 @@
+/*
+ * msg.c — encode and decode the replication messages (see msg.h).
+ */
+#include "msg.h"
+
+#include "error.h"
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --- decoding ---------------------------------------------------------------- */
+
+static const msgpack_object *field(const msgpack_object *map, const char *key)
+{
+    size_t n = strlen(key);
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+static bool is_bin(const msgpack_object *o, size_t size)
+{
+    return o && o->type == MSGPACK_OBJECT_BIN && (size == 0 || o->via.bin.size == size);
+}
+
+/* The list under key: an array of at most max items (more: PX_ETOOBIG). */
+static int list_of(const msgpack_object *map, const char *key, const char *type, uint32_t max,
+                   const msgpack_object **out)
+{
+    const msgpack_object *l = field(map, key);
+    if (!l || l->type != MSGPACK_OBJECT_ARRAY)
+        return px_err_set(PX_EPROTO, "a %s message needs a '%s' list", type, key);
+    if (l->via.array.size > max)
+        return px_err_set(PX_ETOOBIG, "a %s message of %u items (at most %u)", type,
+                          l->via.array.size, max);
+    *out = l;
+    return PX_OK;
+}
+
+static int decode_hello(const msgpack_object *o, px_msg *m)
+{
+    const msgpack_object *ver = field(o, "version");
+    const msgpack_object *net = field(o, "network_id");
+    const msgpack_object *sw = field(o, "software");
+    if (!ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !is_bin(net, 32))
+        return px_err_set(PX_EPROTO, "hello lacks version or network_id");
+    m->version = ver->via.u64;
+    m->network_id = (const uint8_t *)net->via.bin.ptr;
+    if (sw && sw->type == MSGPACK_OBJECT_STR) {
+        size_t len = sw->via.str.size < PX_MSG_SOFTWARE_MAX ? sw->via.str.size : PX_MSG_SOFTWARE_MAX;
+        memcpy(m->software, sw->via.str.ptr, len);
+        m->software[len] = '\0';
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)m->software[i] < 0x20 || (unsigned char)m->software[i] == 0x7f)
+                m->software[i] = '?';
+    }
+    return PX_OK;
+}
+
+static int decode_feeds(const msgpack_object *o, px_msg *m, const char *type)
+{
+    const msgpack_object *l;
+    int rc = list_of(o, "feeds", type, PX_MSG_FEEDS_MAX, &l);
+    if (rc)
+        return rc;
+    if (l->via.array.size == 0)
+        return PX_OK;
+    m->feeds = malloc(l->via.array.size * sizeof *m->feeds);
+    if (!m->feeds)
+        return PX_ENOMEM;
+    for (uint32_t i = 0; i < l->via.array.size; i++) {
+        const msgpack_object *it = &l->via.array.ptr[i];
+        if (it->type != MSGPACK_OBJECT_ARRAY || it->via.array.size != 2 ||
+            !is_bin(&it->via.array.ptr[0], 32) ||
+            it->via.array.ptr[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            return px_err_set(PX_EPROTO, "%s item %u is not [author:bin32, seq:uint]", type, i + 1);
+        m->feeds[i].author = (const uint8_t *)it->via.array.ptr[0].via.bin.ptr;
+        m->feeds[i].seq = it->via.array.ptr[1].via.u64;
+    }
+    m->n_feeds = l->via.array.size;
+    return PX_OK;
+}
+
+static int decode_entries(const msgpack_object *o, px_msg *m)
+{
+    const msgpack_object *l;
+    int rc = list_of(o, "entries", "entries", PX_MSG_ENTRIES_MAX, &l);
+    if (rc)
+        return rc;
+    if (l->via.array.size == 0)
+        return px_err_set(PX_EPROTO, "an entries message needs 1-%d entries", PX_MSG_ENTRIES_MAX);
+    m->items = calloc(l->via.array.size, sizeof *m->items);
+    if (!m->items)
+        return PX_ENOMEM;
+    for (uint32_t i = 0; i < l->via.array.size; i++) {
+        const msgpack_object *it = &l->via.array.ptr[i];
+        const msgpack_object *f = it->type == MSGPACK_OBJECT_ARRAY ? it->via.array.ptr : NULL;
+        if (!f || it->via.array.size != 3 || !is_bin(&f[0], 0) || !is_bin(&f[1], 64) ||
+            (f[2].type != MSGPACK_OBJECT_BIN && f[2].type != MSGPACK_OBJECT_NIL))
+            return px_err_set(PX_EPROTO, "entry %u of a batch is not [header, sig, body]", i + 1);
+        px_msg_item *x = &m->items[i];
+        x->header = (const uint8_t *)f[0].via.bin.ptr;
+        x->header_len = f[0].via.bin.size;
+        x->sig = (const uint8_t *)f[1].via.bin.ptr;
+        x->has_body = f[2].type == MSGPACK_OBJECT_BIN;
+        if (x->has_body) {
+            /* an empty body is a body */
+            x->body = f[2].via.bin.size ? (const uint8_t *)f[2].via.bin.ptr : (const uint8_t *)"";
+            x->body_len = f[2].via.bin.size;
+        }
+    }
+    m->n_items = l->via.array.size;
+    return PX_OK;
+}
+
+static int decode_want(const msgpack_object *o, px_msg *m)
+{
+    const msgpack_object *l;
+    int rc = list_of(o, "ids", "want_bodies", PX_MSG_IDS_MAX, &l);
+    if (rc)
+        return rc == PX_ETOOBIG ? px_err_set(PX_EPROTO, "want_bodies needs a list of at most %d ids",
+                                             PX_MSG_IDS_MAX)
+                                : rc;
+    if (l->via.array.size == 0)
+        return PX_OK;
+    m->ids = malloc(l->via.array.size * sizeof *m->ids);
+    if (!m->ids)
+        return PX_ENOMEM;
+    for (uint32_t i = 0; i < l->via.array.size; i++) {
+        if (!is_bin(&l->via.array.ptr[i], 32))
+            return px_err_set(PX_EPROTO, "want_bodies item %u is not a 32-byte id", i + 1);
+        m->ids[i] = (const uint8_t *)l->via.array.ptr[i].via.bin.ptr;
+    }
+    m->n_ids = l->via.array.size;
+    return PX_OK;
+}
+
+static int decode_bodies(const msgpack_object *o, px_msg *m)
+{
+    const msgpack_object *l;
+    int rc = list_of(o, "bodies", "bodies", PX_MSG_IDS_MAX, &l);
+    if (rc)
+        return rc == PX_ETOOBIG
+                   ? px_err_set(PX_EPROTO, "a bodies message needs a list of at most %d bodies",
+                                PX_MSG_IDS_MAX)
+                   : rc;
+    if (l->via.array.size == 0)
+        return PX_OK;
+    m->bodies = malloc(l->via.array.size * sizeof *m->bodies);
+    if (!m->bodies)
+        return PX_ENOMEM;
+    for (uint32_t i = 0; i < l->via.array.size; i++) {
+        const msgpack_object *it = &l->via.array.ptr[i];
+        const msgpack_object *f = it->type == MSGPACK_OBJECT_ARRAY ? it->via.array.ptr : NULL;
+        if (!f || it->via.array.size != 2 || !is_bin(&f[0], 32) || !is_bin(&f[1], 0))
+            return px_err_set(PX_EPROTO, "item %u of a bodies message is not [id, body]", i + 1);
+        m->bodies[i].id = (const uint8_t *)f[0].via.bin.ptr;
+        m->bodies[i].body = (const uint8_t *)f[1].via.bin.ptr;
+        m->bodies[i].len = f[1].via.bin.size;
+    }
+    m->n_bodies = l->via.array.size;
+    return PX_OK;
+}
+
+static const struct {
+    const char *name;
+    px_msg_type type;
+} types[] = {
+    {"hello", PX_MSG_HELLO},     {"clock", PX_MSG_CLOCK},
+    {"have", PX_MSG_HAVE},       {"entries", PX_MSG_ENTRIES},
+    {"want_bodies", PX_MSG_WANT_BODIES}, {"bodies", PX_MSG_BODIES},
+    {"prune", PX_MSG_PRUNE},     {"graft", PX_MSG_GRAFT},
+};
+
+int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    msgpack_unpacked_init(&m->u);
+    int rc = px_wire_unpack(bytes, len, &m->u);
+    if (rc)
+        return rc;
+    const msgpack_object *o = &m->u.data;
+    const msgpack_object *t = o->type == MSGPACK_OBJECT_MAP ? field(o, "type") : NULL;
+    if (!t || t->type != MSGPACK_OBJECT_STR)
+        return px_err_set(PX_EPROTO, "message without a 'type' string");
+    size_t n = t->via.str.size < sizeof m->type_name - 1 ? t->via.str.size : sizeof m->type_name - 1;
+    memcpy(m->type_name, t->via.str.ptr, n);
+    m->type_name[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)m->type_name[i] < 0x20 || (unsigned char)m->type_name[i] == 0x7f)
+            m->type_name[i] = '?';
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (strlen(types[i].name) == t->via.str.size &&
+            memcmp(types[i].name, t->via.str.ptr, t->via.str.size) == 0)
+            m->type = types[i].type;
+    switch (m->type) {
+    case PX_MSG_HELLO:
+        return decode_hello(o, m);
+    case PX_MSG_CLOCK:
+        return decode_feeds(o, m, "clock");
+    case PX_MSG_HAVE:
+        return decode_feeds(o, m, "have");
+    case PX_MSG_ENTRIES:
+        return decode_entries(o, m);
+    case PX_MSG_WANT_BODIES:
+        return decode_want(o, m);
+    case PX_MSG_BODIES:
+        return decode_bodies(o, m);
+    case PX_MSG_GRAFT:
+        return decode_feeds(o, m, "graft");
+    case PX_MSG_PRUNE:
+    case PX_MSG_UNKNOWN:
+        break;
+    }
+    return PX_OK;
+}
+
+void px_msg_free(px_msg *m)
+{
+    if (!m)
+        return;
+    free(m->feeds);
+    free(m->items);
+    free(m->ids);
+    free(m->bodies);
+    msgpack_unpacked_destroy(&m->u);
+    memset(m, 0, sizeof *m);
+}
+
+/* --- encoding ------------------------------------------------------------------ */
+
+static int buf_write(void *data, const char *p, size_t n)
+{
+    return px_buf_append(data, p, n) == PX_OK ? 0 : -1;
+}
+
+static int pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    if (msgpack_pack_str(pk, n))
+        return -1;
+    return msgpack_pack_str_body(pk, s, n);
+}
+
+/* Start a message {type: name, key: [count items...]}. */
+static int start(msgpack_packer *pk, px_buf *out, const char *name, const char *key, size_t count)
+{
+    msgpack_packer_init(pk, out, buf_write);
+    if (msgpack_pack_map(pk, 2) || pack_str(pk, "type") || pack_str(pk, name) ||
+        pack_str(pk, key) || msgpack_pack_array(pk, count))
+        return PX_ENOMEM;
+    return PX_OK;
+}
+
+int px_msg_encode_hello(px_buf *out, uint64_t version, const char *software,
+                        const uint8_t network_id[32])
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, buf_write);
+    if (msgpack_pack_map(&pk, 4) || pack_str(&pk, "type") || pack_str(&pk, "hello") ||
+        pack_str(&pk, "version") || msgpack_pack_uint64(&pk, version) ||
+        pack_str(&pk, "software") || pack_str(&pk, software) || pack_str(&pk, "network_id") ||
+        msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, network_id, 32))
+        return PX_ENOMEM;
+    return PX_OK;
+}
+
+int px_msg_encode_feeds(px_buf *out, px_msg_type type, const px_msg_feed *feeds, size_t n)
+{
+    msgpack_packer pk;
+    if (start(&pk, out,
+              type == PX_MSG_CLOCK ? "clock" : type == PX_MSG_GRAFT ? "graft" : "have", "feeds",
+              n))
+        return PX_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (msgpack_pack_array(&pk, 2) || msgpack_pack_bin(&pk, 32) ||
+            msgpack_pack_bin_body(&pk, feeds[i].author, 32) ||
+            msgpack_pack_uint64(&pk, feeds[i].seq))
+            return PX_ENOMEM;
+    return PX_OK;
+}
+
+int px_msg_encode_entries(px_buf *out, const uint8_t *items, size_t len, size_t count)
+{
+    msgpack_packer pk;
+    if (start(&pk, out, "entries", "entries", count))
+        return PX_ENOMEM;
+    return px_buf_append(out, items, len);
+}
+
+int px_msg_encode_prune(px_buf *out)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, buf_write);
+    if (msgpack_pack_map(&pk, 1) || pack_str(&pk, "type") || pack_str(&pk, "prune"))
+        return PX_ENOMEM;
+    return PX_OK;
+}
+
+int px_msg_encode_want(px_buf *out, const uint8_t (*ids)[32], size_t n)
+{
+    msgpack_packer pk;
+    if (start(&pk, out, "want_bodies", "ids", n))
+        return PX_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, ids[i], 32))
+            return PX_ENOMEM;
+    return PX_OK;
+}
+
+int px_msg_encode_bodies(px_buf *out, const uint8_t *items, size_t len, size_t count)
+{
+    msgpack_packer pk;
+    if (start(&pk, out, "bodies", "bodies", count))
+        return PX_ENOMEM;
+    return px_buf_append(out, items, len);
+}
+
+int px_msg_put_body(px_buf *items, const uint8_t id[32], const uint8_t *body, size_t len)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, items, buf_write);
+    if (msgpack_pack_array(&pk, 2) || msgpack_pack_bin(&pk, 32) ||
+        msgpack_pack_bin_body(&pk, id, 32) || msgpack_pack_bin(&pk, len) ||
+        (len && msgpack_pack_bin_body(&pk, body, len)))
+        return PX_ENOMEM;
+    return PX_OK;
+}

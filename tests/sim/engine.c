@@ -1,0 +1,152 @@
+/*
+ * engine.c — the seeded generator and the event queue (see sim.h).
+ *
+ * The generator is xoshiro256** seeded through splitmix64: fast, with a
+ * period far beyond any run, and the same numbers on every platform. The
+ * queue is a binary heap ordered by (time, insertion order), so events at
+ * the same virtual time run in the order they were scheduled and a run
+ * never depends on memory addresses.
+ */
+#include "sim.h"
+
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void sim_rng_seed(sim_rng *r, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix(&x);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t sim_rand(sim_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+uint64_t sim_below(sim_rng *r, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    /* Rejection keeps it uniform. */
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do
+        x = sim_rand(r);
+    while (x >= limit);
+    return x % n;
+}
+
+double sim_unit(sim_rng *r)
+{
+    return (double)(sim_rand(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+bool sim_chance(sim_rng *r, double p)
+{
+    return sim_unit(r) < p;
+}
+
+void sim_bytes(sim_rng *r, uint8_t *out, size_t n)
+{
+    while (n) {
+        uint64_t x = sim_rand(r);
+        size_t k = n < 8 ? n : 8;
+        memcpy(out, &x, k);
+        out += k;
+        n -= k;
+    }
+}
+
+void sim_rng_fork(sim_rng *parent, sim_rng *child)
+{
+    sim_rng_seed(child, sim_rand(parent));
+}
+
+/* --- queue ----------------------------------------------------------------- */
+
+static bool before(const sim_event *a, const sim_event *b)
+{
+    return a->t < b->t || (a->t == b->t && a->order < b->order);
+}
+
+int sim_queue_push(sim_queue *q, const sim_event *e)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        sim_event *v = realloc(q->v, cap * sizeof *v);
+        if (!v)
+            return PX_ENOMEM;
+        q->v = v;
+        q->cap = cap;
+    }
+    size_t i = q->n++;
+    q->v[i] = *e;
+    q->v[i].order = q->next_order++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&q->v[i], &q->v[parent]))
+            break;
+        sim_event t = q->v[i];
+        q->v[i] = q->v[parent];
+        q->v[parent] = t;
+        i = parent;
+    }
+    return PX_OK;
+}
+
+bool sim_queue_pop(sim_queue *q, sim_event *out)
+{
+    if (q->n == 0)
+        return false;
+    *out = q->v[0];
+    q->v[0] = q->v[--q->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < q->n && before(&q->v[l], &q->v[m]))
+            m = l;
+        if (r < q->n && before(&q->v[r], &q->v[m]))
+            m = r;
+        if (m == i)
+            break;
+        sim_event t = q->v[i];
+        q->v[i] = q->v[m];
+        q->v[m] = t;
+        i = m;
+    }
+    q->handled++;
+    return true;
+}
+
+void sim_queue_free(sim_queue *q, void (*free_data)(sim_event *e))
+{
+    for (size_t i = 0; free_data && i < q->n; i++)
+        free_data(&q->v[i]);
+    free(q->v);
+    memset(q, 0, sizeof *q);
+}
