@@ -9,6 +9,7 @@
  * entry signed after the revocation and stamped before it is refused.
  */
 #include "check.h"
+#include "support.h"
 #include "crypto.h"
 #include "error.h"
 #include "feed.h"
@@ -471,31 +472,14 @@ static void sign(px_entry *e, const px_identity *who, const uint8_t net[32], uin
                  const uint8_t *prev, uint64_t ts, const char *kind, const char *json,
                  px_buf *body)
 {
-    json_error_t err;
-    json_t *j = json_loads(json, 0, &err);
-    CHECK(j != NULL);
-    px_buf_reset(body);
-    CHECK_RC(px_json_to_msgpack(j, body), PX_OK);
-    json_decref(j);
-    px_header h = {0};
-    memcpy(h.network_id, net, 32);
-    memcpy(h.author, who->pk, 32);
-    h.seq = seq;
-    h.has_prev = prev != NULL;
-    if (prev)
-        memcpy(h.prev, prev, 32);
-    h.timestamp_ms = ts;
-    snprintf(h.kind, sizeof h.kind, "%s", kind);
-    CHECK_RC(px_entry_sign(e, &h, body->data, body->len, who->sk), PX_OK);
+    ts_msgpack(body, json);
+    ts_sign(e, who, net, seq, prev, ts, kind, body->data, body->len);
 }
 
 static void test_backdated_entry_refused(void)
 {
-    char dir[] = "/tmp/px-test-members-XXXXXX", path[96], json[512], ck[65];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/s.db", dir);
-    px_store *s = NULL;
-    CHECK_RC(px_store_open(path, &s), PX_OK);
+    char json[512], ck[65];
+    px_store *s = ts_open_store("s.db", false);
     px_identity r, c;
     uint8_t seed[32] = {9};
     px_identity_from_seed(&r, seed);
@@ -540,10 +524,6 @@ static void test_backdated_entry_refused(void)
     px_buf_free(&b3);
     px_buf_free(&b4);
     px_buf_free(&b5);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* Organisation names are cut before a UTF-8 character, never inside one. */
@@ -578,6 +558,7 @@ static void test_utf8_truncation(void)
 int main(void)
 {
     px_crypto_init();
+    ts_tmpdir("members");
     memset(root, 0x77, 32);
     RUN(test_secretariat_chain);
     RUN(test_revocation_cuts);

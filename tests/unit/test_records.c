@@ -6,9 +6,10 @@
  * mutated) is refused without a crash; decoders and helpers.
  *
  * Records are written as JSON with single quotes (turned into double quotes
- * by sq()) and converted with px_json_to_msgpack, as `praxis publish` does.
+ * by ts_sq()) and converted with px_json_to_msgpack, as `praxis publish` does.
  */
 #include "check.h"
+#include "support.h"
 #include "error.h"
 #include "jsonmp.h"
 #include "entry.h"
@@ -64,19 +65,10 @@ static const char *good_aggregate =
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static char *sq(const char *s)
-{
-    char *d = strdup(s);
-    for (char *p = d; *p; p++) {
-        if (*p == '\'')
-            *p = '"';
-    }
-    return d;
-}
 
 static json_t *parse(const char *sq_json)
 {
-    char *text = sq(sq_json);
+    char *text = ts_sq(sq_json);
     json_error_t e;
     json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
     if (j == NULL)
