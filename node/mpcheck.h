@@ -20,4 +20,32 @@
  * input may complete it), or PX_EFORMAT with a detail. */
 int px_msgpack_check(const uint8_t *p, size_t len, int max_depth, size_t *consumed);
 
+/* ---- msgpack's type bytes, in one table --------------------------------
+ * Every walker of outside msgpack (px_msgpack_check here, wire.c's message
+ * scan, records.c's body pre-scan) reads a value's head with
+ * px_mp_read_head and applies its own limits and words. */
+typedef enum px_mp_class {
+    PX_MP_SCALAR, /* nil, booleans, integers, floats */
+    PX_MP_STR,
+    PX_MP_BIN,
+    PX_MP_EXT,
+    PX_MP_ARRAY,
+    PX_MP_MAP,
+} px_mp_class;
+
+typedef struct px_mp_head {
+    px_mp_class cls;
+    size_t hdr;        /* the type byte and its length field */
+    uint64_t payload;  /* bytes after the header (an ext's type byte included) */
+    uint64_t children; /* values inside: an array's elements, a map's keys and values */
+} px_mp_head;
+
+/* The head of the value at p[0..avail), avail >= 1. PX_OK; PX_EAGAIN: its
+ * length field is cut off; PX_EFORMAT: 0xc1, the byte msgpack never uses.
+ * Sets no error detail: the caller names the problem in its own words. */
+int px_mp_read_head(const uint8_t *p, size_t avail, px_mp_head *h);
+
+/* The n-byte (n <= 8) big-endian unsigned number at p. */
+uint64_t px_be_read(const uint8_t *p, size_t n);
+
 #endif

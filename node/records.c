@@ -18,6 +18,7 @@
 #include "records.h"
 
 #include "addr.h"
+#include "mpcheck.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -257,14 +258,6 @@ const char *px_record_show(char *out, size_t outlen, const char *p, size_t n)
 
 /* ---- 2. structural pre-scan -------------------------------------------- */
 
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* Check that p[0..len) is exactly one msgpack map with string keys, no
  * container deeper than PX_RECORD_MAX_DEPTH and none with more than
  * PX_RECORD_MAX_ITEMS entries. Iterative; allocates nothing. */
@@ -292,128 +285,22 @@ static int prescan(const uint8_t *p, size_t len)
         left[depth]--;
         if (pos >= len)
             goto truncated;
-        uint8_t t = p[pos++];
-        uint64_t size = 0, items = 0;
-        size_t lenbytes = 0, extra = 0;
-        bool container = false, is_str = false;
-        if (t <= 0x7f || t >= 0xe0) {
-            /* fixint */
-        } else if (t <= 0x8f) {
-            container = true;
-            items = 2u * (t & 0x0f);
-        } else if (t <= 0x9f) {
-            container = true;
-            items = t & 0x0f;
-        } else if (t <= 0xbf) {
-            is_str = true;
-            size = t & 0x1f;
-        } else {
-            switch (t) {
-            case 0xc0: /* nil */
-            case 0xc2: /* false */
-            case 0xc3: /* true */
-                break;
-            case 0xd9:
-                is_str = true;
-                lenbytes = 1;
-                break;
-            case 0xda:
-                is_str = true;
-                lenbytes = 2;
-                break;
-            case 0xdb:
-                is_str = true;
-                lenbytes = 4;
-                break;
-            case 0xc4: /* bin 8/16/32 */
-                lenbytes = 1;
-                break;
-            case 0xc5:
-                lenbytes = 2;
-                break;
-            case 0xc6:
-                lenbytes = 4;
-                break;
-            case 0xc7: /* ext 8/16/32: length, then a type byte */
-                lenbytes = 1;
-                extra = 1;
-                break;
-            case 0xc8:
-                lenbytes = 2;
-                extra = 1;
-                break;
-            case 0xc9:
-                lenbytes = 4;
-                extra = 1;
-                break;
-            case 0xca: /* float32 */
-                size = 4;
-                break;
-            case 0xcb: /* float64 */
-                size = 8;
-                break;
-            case 0xcc: /* uint/int 8..64 */
-            case 0xd0:
-                size = 1;
-                break;
-            case 0xcd:
-            case 0xd1:
-                size = 2;
-                break;
-            case 0xce:
-            case 0xd2:
-                size = 4;
-                break;
-            case 0xcf:
-            case 0xd3:
-                size = 8;
-                break;
-            case 0xd4: /* fixext 1..16: type byte + data */
-                size = 2;
-                break;
-            case 0xd5:
-                size = 3;
-                break;
-            case 0xd6:
-                size = 5;
-                break;
-            case 0xd7:
-                size = 9;
-                break;
-            case 0xd8:
-                size = 17;
-                break;
-            case 0xdc:
-            case 0xdd:
-                container = true;
-                lenbytes = t == 0xdc ? 2 : 4;
-                break;
-            case 0xde:
-            case 0xdf:
-                container = true;
-                lenbytes = t == 0xde ? 2 : 4;
-                break;
-            default: /* 0xc1 is never used */
-                return px_err_set(PX_EFORMAT,
-                                  "the body holds an invalid msgpack byte 0x%02x at offset %zu", t,
-                                  pos - 1);
-            }
-        }
-        if (lenbytes) {
-            if (len - pos < lenbytes)
-                goto truncated;
-            uint64_t n = be(p + pos, lenbytes);
-            pos += lenbytes;
-            if (container)
-                items = (t == 0xde || t == 0xdf) ? 2 * n : n;
-            else
-                size = n + extra;
-        }
+        px_mp_head h;
+        int hrc = px_mp_read_head(p + pos, len - pos, &h);
+        if (hrc == PX_EAGAIN)
+            goto truncated;
+        if (hrc) /* 0xc1 is never used */
+            return px_err_set(PX_EFORMAT,
+                              "the body holds an invalid msgpack byte 0x%02x at offset %zu", p[pos],
+                              pos);
+        pos += h.hdr;
+        uint64_t size = h.payload, items = h.children;
+        bool container = h.cls == PX_MP_ARRAY || h.cls == PX_MP_MAP, is_str = h.cls == PX_MP_STR;
         if (at_top_key && !is_str)
             return px_err_set(PX_EFORMAT, "key %u of the body map is not a string",
                               (top_total - left[1] + 1) / 2);
         if (container) {
-            uint64_t entries = (t == 0xde || t == 0xdf || t <= 0x8f) ? items / 2 : items;
+            uint64_t entries = h.cls == PX_MP_MAP ? items / 2 : items;
             if (entries > PX_RECORD_MAX_ITEMS) {
                 if (depth == 0)
                     return px_err_set(PX_ESCHEMA,
