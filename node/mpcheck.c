@@ -8,6 +8,8 @@
 
 #include "error.h"
 
+#include <string.h>
+
 enum { DEPTH_HARD_MAX = 64 };
 
 uint64_t px_be_read(const uint8_t *p, size_t n)
@@ -144,4 +146,25 @@ int px_msgpack_check(const uint8_t *p, size_t len, int max_depth, size_t *consum
     if (consumed)
         *consumed = off;
     return PX_OK;
+}
+
+const msgpack_object *px_mp_get(const msgpack_object *map, const char *key)
+{
+    if (map == NULL || key == NULL || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    size_t n = strlen(key);
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+int px_mp_pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    int rc = msgpack_pack_str(pk, n);
+    return rc ? rc : msgpack_pack_str_body(pk, s, n);
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
 /* Check that p[0..len) begins with one complete, well-framed msgpack value
  * nested at most max_depth deep. OUT *consumed (may be NULL): its length.
  * Returns PX_OK, PX_EAGAIN if the bytes end before the value does (more
@@ -47,5 +49,14 @@ int px_mp_read_head(const uint8_t *p, size_t avail, px_mp_head *h);
 
 /* The n-byte (n <= 8) big-endian unsigned number at p. */
 uint64_t px_be_read(const uint8_t *p, size_t n);
+
+/* ---- small helpers on decoded values ------------------------------------ */
+
+/* The value under the string key `key` in map (the first such key), or
+ * NULL if map is NULL, not a map, or has no such key. */
+const msgpack_object *px_mp_get(const msgpack_object *map, const char *key);
+
+/* Pack the NUL-terminated s as a msgpack str. 0, or the packer's error. */
+int px_mp_pack_str(msgpack_packer *pk, const char *s);
 
 #endif

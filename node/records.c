@@ -796,18 +796,6 @@ static int check_list(const char *label, const msgpack_object *o, item_check ite
     return PX_OK;
 }
 
-/* Look up key in a map of an already-checked record (first match). */
-static const msgpack_object *map_get(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-            memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
 
 /* Refuse a nested map whose string keys repeat (a hostile body could say
  * "min" twice and mean different things to different readers). */
@@ -844,9 +832,9 @@ static int check_scale(const msgpack_object *o)
     rc = check_no_dup_keys("field 'scale'", o);
     if (rc)
         return rc;
-    const msgpack_object *min = map_get(o, "min");
-    const msgpack_object *max = map_get(o, "max");
-    const msgpack_object *hib = map_get(o, "higher_is_better");
+    const msgpack_object *min = px_mp_get(o, "min");
+    const msgpack_object *max = px_mp_get(o, "max");
+    const msgpack_object *hib = px_mp_get(o, "higher_is_better");
     if (min == NULL)
         return px_err_set(PX_ESCHEMA, "field 'scale.min' is missing; a scale needs min and max");
     if (max == NULL)
@@ -878,7 +866,7 @@ static int check_conversion(const msgpack_object *o)
     rc = check_no_dup_keys("field 'conversion'", o);
     if (rc)
         return rc;
-    const msgpack_object *type = map_get(o, "type");
+    const msgpack_object *type = px_mp_get(o, "type");
     if (type == NULL)
         return px_err_set(PX_ESCHEMA,
                           "field 'conversion.type' is missing; it is linear or endpoints");
@@ -886,8 +874,8 @@ static int check_conversion(const msgpack_object *o)
     if (rc)
         return rc;
     if (str_eq(type, "linear")) {
-        const msgpack_object *oa = map_get(o, "a");
-        const msgpack_object *ob = map_get(o, "b");
+        const msgpack_object *oa = px_mp_get(o, "a");
+        const msgpack_object *ob = px_mp_get(o, "b");
         if (oa == NULL || ob == NULL)
             return px_err_set(PX_ESCHEMA,
                               "field 'conversion.%s' is missing; a linear conversion to = a*from "
@@ -1608,9 +1596,7 @@ int px_record_check_scale(double value, double scale_min, double scale_max,
 
 const msgpack_object *px_record_get(const msgpack_object *map, const char *key)
 {
-    if (map == NULL || key == NULL || map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    return map_get(map, key);
+    return px_mp_get(map, key);
 }
 
 static size_t primary_len(const char *s, size_t n)
@@ -1822,11 +1808,11 @@ int px_indicator_decode(const uint8_t *body, size_t len, px_indicator *out)
         goto out;
     }
     const msgpack_object *scale = fv(k, v, "scale"), *ill = fv(k, v, "illustrative");
-    const msgpack_object *hib = map_get(scale, "higher_is_better");
+    const msgpack_object *hib = px_mp_get(scale, "higher_is_better");
     px_version_key(fv(k, v, "version"), &out->version);
     px_version_text(fv(k, v, "version"), out->version_text);
-    out->scale_min = num_value(map_get(scale, "min"));
-    out->scale_max = num_value(map_get(scale, "max"));
+    out->scale_min = num_value(px_mp_get(scale, "min"));
+    out->scale_max = num_value(px_mp_get(scale, "max"));
     out->higher_is_better = hib ? hib->via.boolean : true;
     out->illustrative = ill ? ill->via.boolean : false;
 out:
@@ -1863,10 +1849,10 @@ int px_crosswalk_decode(const uint8_t *body, size_t len, px_crosswalk *out)
         goto out;
     }
     const msgpack_object *conv = fv(k, v, "conversion"), *ill = fv(k, v, "illustrative");
-    if (str_eq(map_get(conv, "type"), "linear")) {
+    if (str_eq(px_mp_get(conv, "type"), "linear")) {
         out->conversion = PX_CONV_LINEAR;
-        out->a = num_value(map_get(conv, "a"));
-        out->b = num_value(map_get(conv, "b"));
+        out->a = num_value(px_mp_get(conv, "a"));
+        out->b = num_value(px_mp_get(conv, "b"));
     } else {
         out->conversion = PX_CONV_ENDPOINTS;
     }
