@@ -1532,11 +1532,10 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
 
 static int unknown_kind(const char *kind)
 {
-    char shown[64];
-    return px_err_set(PX_EINVAL,
-                      "'%s' is not a record kind; the kinds are case, indicator, benchmark, "
-                      "crosswalk, retract and aggregate",
-                      kind ? px_record_show(shown, sizeof shown, kind, strlen(kind)) : "(none)");
+    char shown[64], list[128];
+    return px_err_set(PX_EINVAL, "'%s' is not a record kind; the kinds are %s",
+                      kind ? px_record_show(shown, sizeof shown, kind, strlen(kind)) : "(none)",
+                      px_kind_list(PX_KIND_INDEXED, " and ", list, sizeof list));
 }
 
 int px_record_validate(const char *kind, const uint8_t *body, size_t len)

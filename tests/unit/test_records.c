@@ -1234,6 +1234,15 @@ static void test_kind_table(void)
     CHECK(px_kind_publisher("crosswalk") == PX_PUB_CENTRE);
     CHECK(px_kind_publisher("retract") == PX_PUB_CENTRE);
     CHECK(px_kind_publisher("member") == PX_PUB_MEMBER);
+    char list[128];
+    CHECK_STR(px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, sizeof list),
+              "case, indicator, benchmark or crosswalk");
+    CHECK_STR(px_kind_list(PX_KIND_INDEXED, " and ", list, sizeof list),
+              "case, indicator, benchmark, crosswalk, retract and aggregate");
+    CHECK_STR(px_kind_list(PX_KIND_MEMBERSHIP, " and ", list, sizeof list), "member and revoke");
+    CHECK_STR(px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, 12), "case"); /* cut, whole names */
+    CHECK_RC(px_record_validate("casex", (const uint8_t *)"\x80", 1), PX_EINVAL);
+    CHECK(strstr(px_err_detail(), "case, indicator, benchmark, crosswalk, retract and aggregate"));
 }
 
 int main(void)
