@@ -36,7 +36,8 @@ trap cleanup EXIT
 "$praxis" --data "$T/n" network export "$T/genesis.json" >/dev/null
 "$praxis" --data "$T/p" init --network "$T/genesis.json" >/dev/null
 "$praxis" --data "$T/n" member add "$("$praxis" --data "$T/p" id)" --org peer --country KZ >/dev/null
-port="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+source "$root/tests/integration/net.sh" # free_port
+port="$(free_port)"
 # Room for the sequential connections that are still closing on the node's
 # side while the next one starts.
 "$praxisd" --data "$T/n" --listen "127.0.0.1:$port" --max-inbound 1024 --log-level warn \

@@ -31,8 +31,8 @@ D="$build/node/praxisd"
 PY=/usr/bin/python3
 T="$(mktemp -d /tmp/px-bench-spread.XXXXXX)"
 PIDS=()
-trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$root/tests/integration/net.sh" # free_port, start_bg, stop_pids
+trap 'stop_pids; rm -rf "$T"' EXIT
 
 "$P" --data "$T/n0" init --name spread >/dev/null
 "$P" --data "$T/n0" network export "$T/g.json" >/dev/null
@@ -69,7 +69,7 @@ for i in $(seq 0 $((nodes - 1))); do
         j=$((RANDOM % i))
         [ "$j" != $((i - 1)) ] && args+=(--peer "${key[$j]}@127.0.0.1:${port[$j]}")
     fi
-    "$D" "${args[@]}" 2>"$T/n$i.log" & PIDS+=("$!")
+    start_bg "$T/n$i.log" "$D" "${args[@]}"
 done
 sleep 2
 conns=0

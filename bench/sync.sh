@@ -14,7 +14,8 @@ D="$build/node/praxisd"
 PY=/usr/bin/python3
 T="$(mktemp -d /tmp/px-bench-sync.XXXXXX)"
 PIDS=()
-trap '[ -n "${BENCH_KEEP_LOG:-}" ] && cp "$T/b.log" "$BENCH_KEEP_LOG"; for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+source "$root/tests/integration/net.sh" # free_port, wait_until, start_bg, stop_pids
+trap '[ -n "${BENCH_KEEP_LOG:-}" ] && cp "$T/b.log" "$BENCH_KEEP_LOG"; stop_pids; rm -rf "$T"' EXIT
 
 "$P" --data "$T/a" init --name bench >/dev/null
 "$P" --data "$T/a" network export "$T/g.json" >/dev/null
@@ -44,9 +45,9 @@ while [ "$left" -gt 0 ]; do
 done
 body_bytes=$("$P" --data "$T/a" log --json --limit 5 | "$PY" -c 'import json,sys; print([e for e in json.load(sys.stdin)["entries"] if e["kind"] == "case"][0]["body_len"])')
 
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$D" --data "$T/a" --listen "127.0.0.1:$port" 2>"$T/a.log" & PIDS+=("$!")
-for _ in $(seq 100); do [ -S "$T/a/control.sock" ] && break; sleep 0.05; done
+port=$(free_port)
+start_bg "$T/a.log" "$D" --data "$T/a" --listen "127.0.0.1:$port"
+wait_until 10 test -S "$T/a/control.sock"
 
 t0=$(date +%s.%N)
 "$D" --data "$T/b" --peer "127.0.0.1:$port" ${BENCH_RECEIVER_ARGS:-} 2>"$T/b.log" & BPID=$!; PIDS+=("$BPID")

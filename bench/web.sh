@@ -54,7 +54,7 @@ stop() {
     if [ "${PRAXIS_WEB_KEEP:-0}" = 1 ]; then echo "kept $T (the node's data in $T/web)"; else rm -rf "$T"; fi
 }
 trap stop EXIT
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$root/tests/integration/net.sh" # free_port
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 printf 'machine: %s, %s cores, %s; load average %s\n' "$cpu" "$(nproc)" \

@@ -52,9 +52,7 @@ nodes=(hub asan psh g4c iccs)
 declare -A names=([hub]="Regional Hub of Civil Service, Astana (secretariat)"
     [asan]="ASAN Service, Azerbaijan" [psh]="Public Service Halls, Georgia"
     [g4c]="Government for Citizens, Kazakhstan" [iccs]="ICCS, Canada")
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$root/tests/integration/net.sh" # free_port, wait_until
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -89,11 +87,8 @@ start() {
 }
 start hub --listen "127.0.0.1:$hub_port"
 for n in asan psh g4c iccs; do start "$n" --listen "127.0.0.1:$(free_port)" --peer "127.0.0.1:$hub_port"; done
-for _ in $(seq 100); do
-    c="$("$P" --data "$T/hub" peers --json 2>/dev/null | grep -c '"connected"' || true)"
-    [ "${c:-0}" -ge 4 ] && break
-    sleep 0.1
-done
+hub_has_four() { [ "$("$P" --data "$T/hub" peers --json 2>/dev/null | grep -c '"connected"')" -ge 4 ]; }
+wait_until 30 hub_has_four
 "$P" --data "$T/hub" peers | sed 's/^/   /'
 
 step "Each centre publishes its own records at its own node"

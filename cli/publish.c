@@ -153,10 +153,12 @@ int px_cmd_publish(px_cli *cli, int argc, char **argv)
     int nargs = argc - optind;
     if (nargs < 2 || nargs % 2)
         return px_cli_usage_error(usage, "publish needs KIND and FILE (or several pairs)");
+    char list[128];
     for (int i = optind; i < argc; i += 2)
         if (!known_kind(argv[i]))
             return px_cli_usage_error(
-                usage, "unknown kind '%s'; use case, indicator, benchmark or crosswalk", argv[i]);
+                usage, "unknown kind '%s'; use %s", argv[i],
+                px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, sizeof list));
 
     px_local l;
     px_pub *p = NULL;

@@ -786,9 +786,9 @@ static void source_again(px_pub *p)
 
 static int unknown_kind(const char *kind)
 {
-    return px_err_set(PX_EINVAL, "'%s' is not a kind one publishes; use case, indicator, "
-                                 "benchmark or crosswalk",
-                      kind ? kind : "(none)");
+    char list[128];
+    return px_err_set(PX_EINVAL, "'%s' is not a kind one publishes; use %s", kind ? kind : "(none)",
+                      px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, sizeof list));
 }
 
 int px_pub_add_json(px_pub *p, const char *kind, const json_t *rec, const char *source_name,

@@ -8,14 +8,87 @@
 
 #include "error.h"
 
+#include <string.h>
+
 enum { DEPTH_HARD_MAX = 64 };
 
-static uint64_t be(const uint8_t *p, int n)
+uint64_t px_be_read(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         v = v << 8 | p[i];
     return v;
+}
+
+int px_mp_read_head(const uint8_t *p, size_t avail, px_mp_head *h)
+{
+    uint8_t b = p[0];
+    size_t lenbytes = 0;
+    h->cls = PX_MP_SCALAR;
+    h->hdr = 1;
+    h->payload = 0;
+    h->children = 0;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        return PX_OK; /* fixint, nil, false, true */
+    if ((b & 0xf0) == 0x80) {
+        h->cls = PX_MP_MAP;
+        h->children = 2u * (b & 0x0f);
+        return PX_OK;
+    }
+    if ((b & 0xf0) == 0x90) {
+        h->cls = PX_MP_ARRAY;
+        h->children = b & 0x0f;
+        return PX_OK;
+    }
+    if ((b & 0xe0) == 0xa0) {
+        h->cls = PX_MP_STR;
+        h->payload = b & 0x1f;
+        return PX_OK;
+    }
+    switch (b) {
+    case 0xc4: case 0xc5: case 0xc6:            /* bin 8/16/32 */
+        h->cls = PX_MP_BIN;
+        lenbytes = (size_t)1 << (b - 0xc4);
+        break;
+    case 0xd9: case 0xda: case 0xdb:            /* str 8/16/32 */
+        h->cls = PX_MP_STR;
+        lenbytes = (size_t)1 << (b - 0xd9);
+        break;
+    case 0xc7: case 0xc8: case 0xc9:            /* ext 8/16/32: length, type */
+        h->cls = PX_MP_EXT;
+        lenbytes = (size_t)1 << (b - 0xc7);
+        break;
+    case 0xdc: case 0xdd:                       /* array 16/32 */
+        h->cls = PX_MP_ARRAY;
+        lenbytes = b == 0xdc ? 2 : 4;
+        break;
+    case 0xde: case 0xdf:                       /* map 16/32 */
+        h->cls = PX_MP_MAP;
+        lenbytes = b == 0xde ? 2 : 4;
+        break;
+    case 0xcc: case 0xd0: h->payload = 1; return PX_OK;
+    case 0xcd: case 0xd1: h->payload = 2; return PX_OK;
+    case 0xca: case 0xce: case 0xd2: h->payload = 4; return PX_OK;
+    case 0xcb: case 0xcf: case 0xd3: h->payload = 8; return PX_OK;
+    case 0xd4: h->cls = PX_MP_EXT; h->payload = 2; return PX_OK;  /* fixext: type + data */
+    case 0xd5: h->cls = PX_MP_EXT; h->payload = 3; return PX_OK;
+    case 0xd6: h->cls = PX_MP_EXT; h->payload = 5; return PX_OK;
+    case 0xd7: h->cls = PX_MP_EXT; h->payload = 9; return PX_OK;
+    case 0xd8: h->cls = PX_MP_EXT; h->payload = 17; return PX_OK;
+    default: /* 0xc1 */
+        return PX_EFORMAT;
+    }
+    if (avail < 1 + lenbytes)
+        return PX_EAGAIN;
+    h->hdr = 1 + lenbytes;
+    uint64_t n = px_be_read(p + 1, lenbytes);
+    if (h->cls == PX_MP_ARRAY)
+        h->children = n;
+    else if (h->cls == PX_MP_MAP)
+        h->children = 2 * n;
+    else
+        h->payload = h->cls == PX_MP_EXT ? n + 1 : n;
+    return PX_OK;
 }
 
 /* Describe the value starting at p[0]: how many header bytes it has, how
@@ -23,70 +96,14 @@ static uint64_t be(const uint8_t *p, int n)
  * count keys and values). Returns PX_OK, PX_EAGAIN or PX_EFORMAT. */
 static int head(const uint8_t *p, size_t avail, size_t *hdr, uint64_t *payload, uint64_t *children)
 {
-    uint8_t b = p[0];
-    int lenbytes = 0;
-    *hdr = 1;
-    *payload = 0;
-    *children = 0;
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-        return PX_OK;
-    if ((b & 0xf0) == 0x80) {
-        *children = 2u * (b & 0x0f);
-        return PX_OK;
-    }
-    if ((b & 0xf0) == 0x90) {
-        *children = b & 0x0f;
-        return PX_OK;
-    }
-    if ((b & 0xe0) == 0xa0) {
-        *payload = b & 0x1f;
-        return PX_OK;
-    }
-    switch (b) {
-    case 0xc4: case 0xd9: lenbytes = 1; break;  /* bin8, str8 */
-    case 0xc5: case 0xda: lenbytes = 2; break;  /* bin16, str16 */
-    case 0xc6: case 0xdb: lenbytes = 4; break;  /* bin32, str32 */
-    case 0xcc: case 0xd0: *payload = 1; return PX_OK;
-    case 0xcd: case 0xd1: *payload = 2; return PX_OK;
-    case 0xca: case 0xce: case 0xd2: *payload = 4; return PX_OK;
-    case 0xcb: case 0xcf: case 0xd3: *payload = 8; return PX_OK;
-    case 0xd4: *payload = 2; return PX_OK;      /* fixext1: type + 1 */
-    case 0xd5: *payload = 3; return PX_OK;
-    case 0xd6: *payload = 5; return PX_OK;
-    case 0xd7: *payload = 9; return PX_OK;
-    case 0xd8: *payload = 17; return PX_OK;
-    case 0xc7: case 0xc8: case 0xc9: {          /* ext8/16/32: len, type */
-        int n = b == 0xc7 ? 1 : b == 0xc8 ? 2 : 4;
-        if (avail < (size_t)(1 + n))
-            return PX_EAGAIN;
-        *hdr = 1 + (size_t)n;
-        *payload = be(p + 1, n) + 1;
-        return PX_OK;
-    }
-    case 0xdc: case 0xdd: {                     /* array16/32 */
-        int n = b == 0xdc ? 2 : 4;
-        if (avail < (size_t)(1 + n))
-            return PX_EAGAIN;
-        *hdr = 1 + (size_t)n;
-        *children = be(p + 1, n);
-        return PX_OK;
-    }
-    case 0xde: case 0xdf: {                     /* map16/32 */
-        int n = b == 0xde ? 2 : 4;
-        if (avail < (size_t)(1 + n))
-            return PX_EAGAIN;
-        *hdr = 1 + (size_t)n;
-        *children = 2 * be(p + 1, n);
-        return PX_OK;
-    }
-    default:
-        return px_err_set(PX_EFORMAT, "msgpack: reserved byte 0x%02x", b);
-    }
-    if (avail < (size_t)(1 + lenbytes))
-        return PX_EAGAIN;
-    *hdr = 1 + (size_t)lenbytes;
-    *payload = be(p + 1, lenbytes);
-    return PX_OK;
+    px_mp_head h;
+    int rc = px_mp_read_head(p, avail, &h);
+    *hdr = h.hdr;
+    *payload = h.payload;
+    *children = h.children;
+    if (rc == PX_EFORMAT)
+        return px_err_set(PX_EFORMAT, "msgpack: reserved byte 0x%02x", p[0]);
+    return rc;
 }
 
 int px_msgpack_check(const uint8_t *p, size_t len, int max_depth, size_t *consumed)
@@ -129,4 +146,25 @@ int px_msgpack_check(const uint8_t *p, size_t len, int max_depth, size_t *consum
     if (consumed)
         *consumed = off;
     return PX_OK;
+}
+
+const msgpack_object *px_mp_get(const msgpack_object *map, const char *key)
+{
+    if (map == NULL || key == NULL || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    size_t n = strlen(key);
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+int px_mp_pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    int rc = msgpack_pack_str(pk, n);
+    return rc ? rc : msgpack_pack_str_body(pk, s, n);
 }

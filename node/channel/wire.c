@@ -11,6 +11,7 @@
 #include "wire.h"
 
 #include "error.h"
+#include "mpcheck.h"
 
 #include <string.h>
 
@@ -142,141 +143,21 @@ int px_wire_frame(px_buf *out, const void *msg, size_t len)
 
 /* --- strict parse ------------------------------------------------------- */
 
-static uint64_t read_be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* Decode the head of one msgpack value at p[*pos]: advance *pos past the
  * type byte and any length field; OUT: *skip = payload bytes that follow,
  * *count = child values (2 per map pair). PX_OK or PX_EFORMAT. */
 static int read_head(const uint8_t *p, size_t len, size_t *pos, uint64_t *skip, uint64_t *count)
 {
-    enum { K_BYTES = 1, K_EXT, K_ARRAY, K_MAP };
-    uint8_t b = p[(*pos)++];
-    size_t lenfield = 0;
-    int kind = 0;
-
-    *skip = 0;
-    *count = 0;
-    if (b <= 0x7f || b >= 0xe0)
-        return PX_OK; /* fixint */
-    if (b <= 0x8f) {
-        *count = 2u * (b & 0x0f); /* fixmap */
-        return PX_OK;
-    }
-    if (b <= 0x9f) {
-        *count = b & 0x0f; /* fixarray */
-        return PX_OK;
-    }
-    if (b <= 0xbf) {
-        *skip = b & 0x1f; /* fixstr */
-        return PX_OK;
-    }
-    switch (b) {
-    case 0xc0: /* nil */
-    case 0xc2: /* false */
-    case 0xc3: /* true */
-        return PX_OK;
-    case 0xc4: /* bin 8 */
-    case 0xd9: /* str 8 */
-        lenfield = 1;
-        kind = K_BYTES;
-        break;
-    case 0xc5: /* bin 16 */
-    case 0xda: /* str 16 */
-        lenfield = 2;
-        kind = K_BYTES;
-        break;
-    case 0xc6: /* bin 32 */
-    case 0xdb: /* str 32 */
-        lenfield = 4;
-        kind = K_BYTES;
-        break;
-    case 0xc7: /* ext 8 */
-        lenfield = 1;
-        kind = K_EXT;
-        break;
-    case 0xc8: /* ext 16 */
-        lenfield = 2;
-        kind = K_EXT;
-        break;
-    case 0xc9: /* ext 32 */
-        lenfield = 4;
-        kind = K_EXT;
-        break;
-    case 0xca: /* float 32 */
-        *skip = 4;
-        return PX_OK;
-    case 0xcb: /* float 64 */
-        *skip = 8;
-        return PX_OK;
-    case 0xcc: /* uint 8 .. 64, int 8 .. 64 */
-    case 0xd0:
-        *skip = 1;
-        return PX_OK;
-    case 0xcd:
-    case 0xd1:
-        *skip = 2;
-        return PX_OK;
-    case 0xce:
-    case 0xd2:
-        *skip = 4;
-        return PX_OK;
-    case 0xcf:
-    case 0xd3:
-        *skip = 8;
-        return PX_OK;
-    case 0xd4: /* fixext 1 .. 16: type byte + data */
-        *skip = 2;
-        return PX_OK;
-    case 0xd5:
-        *skip = 3;
-        return PX_OK;
-    case 0xd6:
-        *skip = 5;
-        return PX_OK;
-    case 0xd7:
-        *skip = 9;
-        return PX_OK;
-    case 0xd8:
-        *skip = 17;
-        return PX_OK;
-    case 0xdc: /* array 16 */
-        lenfield = 2;
-        kind = K_ARRAY;
-        break;
-    case 0xdd: /* array 32 */
-        lenfield = 4;
-        kind = K_ARRAY;
-        break;
-    case 0xde: /* map 16 */
-        lenfield = 2;
-        kind = K_MAP;
-        break;
-    case 0xdf: /* map 32 */
-        lenfield = 4;
-        kind = K_MAP;
-        break;
-    default: /* 0xc1 is never used */
-        return px_err_set(PX_EFORMAT, "msgpack: invalid type byte 0x%02x at offset %zu", b,
-                          *pos - 1);
-    }
-    if (len - *pos < lenfield)
-        return px_err_set(PX_EFORMAT, "msgpack: value truncated at offset %zu", *pos);
-    uint64_t n = read_be(p + *pos, lenfield);
-    *pos += lenfield;
-    if (kind == K_BYTES)
-        *skip = n;
-    else if (kind == K_EXT)
-        *skip = n + 1; /* the ext type byte */
-    else if (kind == K_ARRAY)
-        *count = n;
-    else
-        *count = 2 * n;
+    px_mp_head h;
+    int rc = px_mp_read_head(p + *pos, len - *pos, &h);
+    if (rc == PX_EFORMAT) /* 0xc1 is never used */
+        return px_err_set(PX_EFORMAT, "msgpack: invalid type byte 0x%02x at offset %zu", p[*pos],
+                          *pos);
+    if (rc)
+        return px_err_set(PX_EFORMAT, "msgpack: value truncated at offset %zu", *pos + 1);
+    *pos += h.hdr;
+    *skip = h.payload;
+    *count = h.children;
     return PX_OK;
 }
 

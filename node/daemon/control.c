@@ -20,7 +20,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-enum { REQUEST_MAX = 64 * 1024 };
 
 typedef struct ctl_client ctl_client;
 
@@ -114,19 +113,33 @@ static json_t *error_reply(const char *msg)
     return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 }
 
-static void handle_line(ctl_client *cl, const char *line, size_t len)
+int px_control_parse(const uint8_t *in, size_t len, json_t **req, const char **op,
+                     const char **why)
 {
-    json_error_t jerr;
-    json_t *req = json_loadb(line, len, 0, &jerr);
-    const char *op = json_string_value(json_object_get(req, "op"));
-    if (!req || !op) {
-        json_decref(req);
-        answer(cl, error_reply("a request is one JSON object with an 'op' string"));
-        return;
+    *req = NULL;
+    *op = NULL;
+    if (why)
+        *why = NULL;
+    if (len > PX_CONTROL_REQUEST_MAX) {
+        if (why)
+            *why = "request too large";
+        return PX_ETOOBIG;
     }
-    json_t *resp = cl->owner->fn(cl->owner->ctx, op, req);
-    json_decref(req);
-    answer(cl, resp ? resp : error_reply("unknown op"));
+    const uint8_t *nl = len ? memchr(in, '\n', len) : NULL;
+    if (!nl)
+        return PX_EAGAIN;
+    json_error_t jerr;
+    json_t *r = json_loadb((const char *)in, (size_t)(nl - in), 0, &jerr);
+    const char *o = json_string_value(json_object_get(r, "op"));
+    if (!r || !o) {
+        json_decref(r);
+        if (why)
+            *why = "a request is one JSON object with an 'op' string";
+        return PX_EPROTO;
+    }
+    *req = r;
+    *op = o;
+    return PX_OK;
 }
 
 static void on_client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -145,15 +158,27 @@ static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         client_close(cl);
         return;
     }
-    if (px_buf_append(&cl->in, buf->base, (size_t)nread) != PX_OK || cl->in.len > REQUEST_MAX) {
+    if (px_buf_append(&cl->in, buf->base, (size_t)nread) != PX_OK) {
         answer(cl, error_reply("request too large"));
         return;
     }
-    void *nl = memchr(cl->in.data, '\n', cl->in.len);
-    if (nl) {
-        uv_read_stop(s);
-        handle_line(cl, (const char *)cl->in.data, (size_t)((uint8_t *)nl - cl->in.data));
+    json_t *req;
+    const char *op, *why;
+    int rc = px_control_parse(cl->in.data, cl->in.len, &req, &op, &why);
+    if (rc == PX_EAGAIN)
+        return;
+    if (rc == PX_ETOOBIG) {
+        answer(cl, error_reply(why));
+        return;
     }
+    uv_read_stop(s);
+    if (rc) {
+        answer(cl, error_reply(why));
+        return;
+    }
+    json_t *resp = cl->owner->fn(cl->owner->ctx, op, req);
+    json_decref(req);
+    answer(cl, resp ? resp : error_reply("unknown op"));
 }
 
 static void on_connection(uv_stream_t *server, int status)

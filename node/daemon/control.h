@@ -27,4 +27,17 @@ int px_control_start(uv_loop_t *loop, const char *path, px_control_fn fn, void *
  * memory is released from libuv's close callbacks. NULL-safe. */
 void px_control_stop(px_control *c);
 
+/* A request may be at most this many bytes, its newline included. */
+#define PX_CONTROL_REQUEST_MAX (64 * 1024)
+
+/* The server's reading of a request, without I/O: in[0..len) is what the
+ * client has sent so far. PX_EAGAIN: no whole line yet (read more);
+ * PX_ETOOBIG: more than PX_CONTROL_REQUEST_MAX bytes; PX_EPROTO: the first
+ * line is not one JSON object with an "op" string; PX_OK: *req is the
+ * request (a new reference) and *op its op (borrowed from *req). Bytes
+ * after the first newline are ignored (one request per connection). On
+ * error *why (may be NULL) is the answer's message and *req is NULL. */
+int px_control_parse(const uint8_t *in, size_t len, json_t **req, const char **op,
+                     const char **why);
+
 #endif

@@ -24,6 +24,7 @@
 #include "crypto.h"
 #include "entry.h"
 #include "error.h"
+#include "mpcheck.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -188,14 +189,6 @@ int px_blob_manifest_encode(const px_blob_manifest *m, px_buf *out)
     return rc;
 }
 
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* A canonical unsigned integer at *pos. what names it in errors. */
 static int get_uint(const uint8_t *p, size_t len, size_t *pos, const char *what, uint64_t *out)
 {
@@ -231,7 +224,7 @@ static int get_uint(const uint8_t *p, size_t len, size_t *pos, const char *what,
     }
     if (len - *pos < n)
         return px_err_set(PX_EFORMAT, "blob manifest: ends inside its %s", what);
-    uint64_t v = be(p + *pos, n);
+    uint64_t v = px_be_read(p + *pos, n);
     *pos += n;
     if (v < min)
         return px_err_set(PX_EFORMAT,
@@ -271,7 +264,7 @@ int px_blob_manifest_decode(const uint8_t *p, size_t len, uint64_t max_size, px_
         size_t n = t == 0xdc ? 2 : 4;
         if (len - pos < n)
             return px_err_set(PX_EFORMAT, "blob manifest: ends inside its hash list header");
-        count = be(p + pos, n);
+        count = px_be_read(p + pos, n);
         pos += n;
         if (count < (t == 0xdc ? 16u : 0x10000u))
             return px_err_set(PX_EFORMAT,

@@ -3,6 +3,7 @@
  */
 #include "kinds.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const px_kind kinds[PX_KIND_COUNT] = {
@@ -42,4 +43,26 @@ px_publisher px_kind_publisher(const char *name)
 {
     const px_kind *k = px_kind_find(name);
     return k ? k->publisher : PX_PUB_MEMBER;
+}
+
+const char *px_kind_list(unsigned flag, const char *last_sep, char *out, size_t outlen)
+{
+    size_t n = 0, total = 0, o = 0;
+    for (size_t i = 0; i < PX_KIND_COUNT; i++)
+        total += (kinds[i].flags & flag) == flag;
+    if (outlen)
+        out[0] = '\0';
+    for (size_t i = 0; i < PX_KIND_COUNT && outlen; i++) {
+        if ((kinds[i].flags & flag) != flag)
+            continue;
+        const char *sep = n == 0 ? "" : n + 1 == total ? last_sep : ", ";
+        int w = snprintf(out + o, outlen - o, "%s%s", sep, kinds[i].name);
+        if (w < 0 || (size_t)w >= outlen - o) {
+            out[o] = '\0'; /* whole names only */
+            break;
+        }
+        o += (size_t)w;
+        n++;
+    }
+    return out;
 }

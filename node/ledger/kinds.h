@@ -13,6 +13,7 @@
 #define PX_KINDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum px_kind_id {
     PX_KIND_CASE,
@@ -57,5 +58,10 @@ bool px_kind_is(const char *name, unsigned flag);
 /* Who may publish name: the table's answer, PX_PUB_MEMBER for a kind it
  * does not hold. */
 px_publisher px_kind_publisher(const char *name);
+
+/* The names of the kinds with every bit of flag, in table order, for
+ * messages: "case, indicator, benchmark or crosswalk" (last_sep " or ").
+ * Written to out (always NUL-terminated, cut to outlen); returns out. */
+const char *px_kind_list(unsigned flag, const char *last_sep, char *out, size_t outlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include "records.h"
 
 #include "addr.h"
+#include "mpcheck.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -257,14 +258,6 @@ const char *px_record_show(char *out, size_t outlen, const char *p, size_t n)
 
 /* ---- 2. structural pre-scan -------------------------------------------- */
 
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* Check that p[0..len) is exactly one msgpack map with string keys, no
  * container deeper than PX_RECORD_MAX_DEPTH and none with more than
  * PX_RECORD_MAX_ITEMS entries. Iterative; allocates nothing. */
@@ -292,128 +285,22 @@ static int prescan(const uint8_t *p, size_t len)
         left[depth]--;
         if (pos >= len)
             goto truncated;
-        uint8_t t = p[pos++];
-        uint64_t size = 0, items = 0;
-        size_t lenbytes = 0, extra = 0;
-        bool container = false, is_str = false;
-        if (t <= 0x7f || t >= 0xe0) {
-            /* fixint */
-        } else if (t <= 0x8f) {
-            container = true;
-            items = 2u * (t & 0x0f);
-        } else if (t <= 0x9f) {
-            container = true;
-            items = t & 0x0f;
-        } else if (t <= 0xbf) {
-            is_str = true;
-            size = t & 0x1f;
-        } else {
-            switch (t) {
-            case 0xc0: /* nil */
-            case 0xc2: /* false */
-            case 0xc3: /* true */
-                break;
-            case 0xd9:
-                is_str = true;
-                lenbytes = 1;
-                break;
-            case 0xda:
-                is_str = true;
-                lenbytes = 2;
-                break;
-            case 0xdb:
-                is_str = true;
-                lenbytes = 4;
-                break;
-            case 0xc4: /* bin 8/16/32 */
-                lenbytes = 1;
-                break;
-            case 0xc5:
-                lenbytes = 2;
-                break;
-            case 0xc6:
-                lenbytes = 4;
-                break;
-            case 0xc7: /* ext 8/16/32: length, then a type byte */
-                lenbytes = 1;
-                extra = 1;
-                break;
-            case 0xc8:
-                lenbytes = 2;
-                extra = 1;
-                break;
-            case 0xc9:
-                lenbytes = 4;
-                extra = 1;
-                break;
-            case 0xca: /* float32 */
-                size = 4;
-                break;
-            case 0xcb: /* float64 */
-                size = 8;
-                break;
-            case 0xcc: /* uint/int 8..64 */
-            case 0xd0:
-                size = 1;
-                break;
-            case 0xcd:
-            case 0xd1:
-                size = 2;
-                break;
-            case 0xce:
-            case 0xd2:
-                size = 4;
-                break;
-            case 0xcf:
-            case 0xd3:
-                size = 8;
-                break;
-            case 0xd4: /* fixext 1..16: type byte + data */
-                size = 2;
-                break;
-            case 0xd5:
-                size = 3;
-                break;
-            case 0xd6:
-                size = 5;
-                break;
-            case 0xd7:
-                size = 9;
-                break;
-            case 0xd8:
-                size = 17;
-                break;
-            case 0xdc:
-            case 0xdd:
-                container = true;
-                lenbytes = t == 0xdc ? 2 : 4;
-                break;
-            case 0xde:
-            case 0xdf:
-                container = true;
-                lenbytes = t == 0xde ? 2 : 4;
-                break;
-            default: /* 0xc1 is never used */
-                return px_err_set(PX_EFORMAT,
-                                  "the body holds an invalid msgpack byte 0x%02x at offset %zu", t,
-                                  pos - 1);
-            }
-        }
-        if (lenbytes) {
-            if (len - pos < lenbytes)
-                goto truncated;
-            uint64_t n = be(p + pos, lenbytes);
-            pos += lenbytes;
-            if (container)
-                items = (t == 0xde || t == 0xdf) ? 2 * n : n;
-            else
-                size = n + extra;
-        }
+        px_mp_head h;
+        int hrc = px_mp_read_head(p + pos, len - pos, &h);
+        if (hrc == PX_EAGAIN)
+            goto truncated;
+        if (hrc) /* 0xc1 is never used */
+            return px_err_set(PX_EFORMAT,
+                              "the body holds an invalid msgpack byte 0x%02x at offset %zu", p[pos],
+                              pos);
+        pos += h.hdr;
+        uint64_t size = h.payload, items = h.children;
+        bool container = h.cls == PX_MP_ARRAY || h.cls == PX_MP_MAP, is_str = h.cls == PX_MP_STR;
         if (at_top_key && !is_str)
             return px_err_set(PX_EFORMAT, "key %u of the body map is not a string",
                               (top_total - left[1] + 1) / 2);
         if (container) {
-            uint64_t entries = (t == 0xde || t == 0xdf || t <= 0x8f) ? items / 2 : items;
+            uint64_t entries = h.cls == PX_MP_MAP ? items / 2 : items;
             if (entries > PX_RECORD_MAX_ITEMS) {
                 if (depth == 0)
                     return px_err_set(PX_ESCHEMA,
@@ -909,18 +796,6 @@ static int check_list(const char *label, const msgpack_object *o, item_check ite
     return PX_OK;
 }
 
-/* Look up key in a map of an already-checked record (first match). */
-static const msgpack_object *map_get(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-            memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
 
 /* Refuse a nested map whose string keys repeat (a hostile body could say
  * "min" twice and mean different things to different readers). */
@@ -957,9 +832,9 @@ static int check_scale(const msgpack_object *o)
     rc = check_no_dup_keys("field 'scale'", o);
     if (rc)
         return rc;
-    const msgpack_object *min = map_get(o, "min");
-    const msgpack_object *max = map_get(o, "max");
-    const msgpack_object *hib = map_get(o, "higher_is_better");
+    const msgpack_object *min = px_mp_get(o, "min");
+    const msgpack_object *max = px_mp_get(o, "max");
+    const msgpack_object *hib = px_mp_get(o, "higher_is_better");
     if (min == NULL)
         return px_err_set(PX_ESCHEMA, "field 'scale.min' is missing; a scale needs min and max");
     if (max == NULL)
@@ -991,7 +866,7 @@ static int check_conversion(const msgpack_object *o)
     rc = check_no_dup_keys("field 'conversion'", o);
     if (rc)
         return rc;
-    const msgpack_object *type = map_get(o, "type");
+    const msgpack_object *type = px_mp_get(o, "type");
     if (type == NULL)
         return px_err_set(PX_ESCHEMA,
                           "field 'conversion.type' is missing; it is linear or endpoints");
@@ -999,8 +874,8 @@ static int check_conversion(const msgpack_object *o)
     if (rc)
         return rc;
     if (str_eq(type, "linear")) {
-        const msgpack_object *oa = map_get(o, "a");
-        const msgpack_object *ob = map_get(o, "b");
+        const msgpack_object *oa = px_mp_get(o, "a");
+        const msgpack_object *ob = px_mp_get(o, "b");
         if (oa == NULL || ob == NULL)
             return px_err_set(PX_ESCHEMA,
                               "field 'conversion.%s' is missing; a linear conversion to = a*from "
@@ -1657,11 +1532,10 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
 
 static int unknown_kind(const char *kind)
 {
-    char shown[64];
-    return px_err_set(PX_EINVAL,
-                      "'%s' is not a record kind; the kinds are case, indicator, benchmark, "
-                      "crosswalk, retract and aggregate",
-                      kind ? px_record_show(shown, sizeof shown, kind, strlen(kind)) : "(none)");
+    char shown[64], list[128];
+    return px_err_set(PX_EINVAL, "'%s' is not a record kind; the kinds are %s",
+                      kind ? px_record_show(shown, sizeof shown, kind, strlen(kind)) : "(none)",
+                      px_kind_list(PX_KIND_INDEXED, " and ", list, sizeof list));
 }
 
 int px_record_validate(const char *kind, const uint8_t *body, size_t len)
@@ -1721,9 +1595,7 @@ int px_record_check_scale(double value, double scale_min, double scale_max,
 
 const msgpack_object *px_record_get(const msgpack_object *map, const char *key)
 {
-    if (map == NULL || key == NULL || map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    return map_get(map, key);
+    return px_mp_get(map, key);
 }
 
 static size_t primary_len(const char *s, size_t n)
@@ -1935,11 +1807,11 @@ int px_indicator_decode(const uint8_t *body, size_t len, px_indicator *out)
         goto out;
     }
     const msgpack_object *scale = fv(k, v, "scale"), *ill = fv(k, v, "illustrative");
-    const msgpack_object *hib = map_get(scale, "higher_is_better");
+    const msgpack_object *hib = px_mp_get(scale, "higher_is_better");
     px_version_key(fv(k, v, "version"), &out->version);
     px_version_text(fv(k, v, "version"), out->version_text);
-    out->scale_min = num_value(map_get(scale, "min"));
-    out->scale_max = num_value(map_get(scale, "max"));
+    out->scale_min = num_value(px_mp_get(scale, "min"));
+    out->scale_max = num_value(px_mp_get(scale, "max"));
     out->higher_is_better = hib ? hib->via.boolean : true;
     out->illustrative = ill ? ill->via.boolean : false;
 out:
@@ -1976,10 +1848,10 @@ int px_crosswalk_decode(const uint8_t *body, size_t len, px_crosswalk *out)
         goto out;
     }
     const msgpack_object *conv = fv(k, v, "conversion"), *ill = fv(k, v, "illustrative");
-    if (str_eq(map_get(conv, "type"), "linear")) {
+    if (str_eq(px_mp_get(conv, "type"), "linear")) {
         out->conversion = PX_CONV_LINEAR;
-        out->a = num_value(map_get(conv, "a"));
-        out->b = num_value(map_get(conv, "b"));
+        out->a = num_value(px_mp_get(conv, "a"));
+        out->b = num_value(px_mp_get(conv, "b"));
     } else {
         out->conversion = PX_CONV_ENDPOINTS;
     }

@@ -13,22 +13,15 @@ T="$(mktemp -d /tmp/px-it.XXXXXX)"
 PIDS=()
 # Debian's python3 (with its python3-* packages), not whatever is first on PATH.
 PY=/usr/bin/python3
+# fail, wait_until, free_port, start_bg, running, stop_pids
+source "$(dirname "${BASH_SOURCE[0]}")/net.sh"
 
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]:-}"; do
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]:-}"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
+    stop_pids
     rm -rf "$T"
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok   $*"; }
 
 px() { "$PRAXIS" "$@"; }
@@ -44,29 +37,6 @@ expect_exit() {
 # expect_err PATTERN: the last expect_exit's stderr matches PATTERN.
 expect_err() {
     grep -qE -- "$1" "$T/err" || { cat "$T/err" >&2; fail "stderr does not match '$1'"; }
-}
-
-# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
-wait_until() {
-    local limit="$1"; shift
-    local end=$((SECONDS + limit))
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$end" ] || fail "timed out after ${limit}s waiting for: $*"
-        sleep 0.1
-    done
-}
-
-# A TCP port on 127.0.0.1 that is free right now.
-free_port() {
-    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# start_bg LOGFILE COMMAND...: start in the background, remember the pid.
-start_bg() {
-    local log="$1"; shift
-    "$@" >"$log" 2>&1 &
-    PIDS+=("$!")
-    LAST_PID=$!
 }
 
 # count_entries DIR: number of entries held by the node in DIR.
@@ -125,9 +95,6 @@ start_node() {
     NODE_PID[$name]=$LAST_PID
     wait_until 10 test -S "$T/$name/control.sock"
 }
-
-# running PID: the process exists and is not a zombie.
-running() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
 
 # stop_node NAME: SIGTERM, wait up to 5 s for a clean exit, then SIGKILL.
 stop_node() {

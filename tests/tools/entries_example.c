@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "entry.h"
 #include "error.h"
+#include "mpcheck.h"
 #include "feed.h"
 #include "genesis.h"
 #include "identity.h"
@@ -98,11 +99,6 @@ static int sbuf_write(void *data, const char *p, size_t n)
     return px_buf_append(data, p, n) == PX_OK ? 0 : -1;
 }
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-    msgpack_pack_str(pk, strlen(s));
-    msgpack_pack_str_body(pk, s, strlen(s));
-}
 
 static void build(example *x)
 {
@@ -132,8 +128,8 @@ static void build(example *x)
      * genesis.c and checked against it. */
     msgpack_packer_init(&pk, &x->net_preimage, sbuf_write);
     msgpack_pack_array(&pk, 4);
-    pack_str(&pk, "praxis-network-v1");
-    pack_str(&pk, x->g.name);
+    px_mp_pack_str(&pk, "praxis-network-v1");
+    px_mp_pack_str(&pk, x->g.name);
     msgpack_pack_bin(&pk, 32);
     msgpack_pack_bin_body(&pk, x->g.network_key, 32);
     msgpack_pack_bin(&pk, 32);
@@ -146,18 +142,18 @@ static void build(example *x)
     /* Entry 1: a case study (schema/RECORDS.md). */
     msgpack_packer_init(&pk, &x->body1, sbuf_write);
     msgpack_pack_map(&pk, 4);
-    pack_str(&pk, "title");
+    px_mp_pack_str(&pk, "title");
     msgpack_pack_map(&pk, 1);
-    pack_str(&pk, "en");
-    pack_str(&pk, "SMS queue");
-    pack_str(&pk, "summary");
+    px_mp_pack_str(&pk, "en");
+    px_mp_pack_str(&pk, "SMS queue");
+    px_mp_pack_str(&pk, "summary");
     msgpack_pack_map(&pk, 1);
-    pack_str(&pk, "en");
-    pack_str(&pk, "Tickets by text message.");
-    pack_str(&pk, "country");
-    pack_str(&pk, "KZ");
-    pack_str(&pk, "stage");
-    pack_str(&pk, "pilot");
+    px_mp_pack_str(&pk, "en");
+    px_mp_pack_str(&pk, "Tickets by text message.");
+    px_mp_pack_str(&pk, "country");
+    px_mp_pack_str(&pk, "KZ");
+    px_mp_pack_str(&pk, "stage");
+    px_mp_pack_str(&pk, "pilot");
 
     px_header h = {0};
     memcpy(h.network_id, x->g.network_id, 32);
@@ -172,10 +168,10 @@ static void build(example *x)
     hex32(id1, x->e1.id);
     msgpack_packer_init(&pk, &x->body2, sbuf_write);
     msgpack_pack_map(&pk, 2);
-    pack_str(&pk, "target");
-    pack_str(&pk, id1);
-    pack_str(&pk, "reason");
-    pack_str(&pk, "duplicate");
+    px_mp_pack_str(&pk, "target");
+    px_mp_pack_str(&pk, id1);
+    px_mp_pack_str(&pk, "reason");
+    px_mp_pack_str(&pk, "duplicate");
 
     h.seq = 2;
     h.has_prev = true;

@@ -57,6 +57,7 @@
 #include "crypto.h"
 #include "datadir.h"
 #include "error.h"
+#include "mpcheck.h"
 #include "genesis.h"
 #include "identity.h"
 #include "shs.h"
@@ -405,12 +406,6 @@ static int wait_closed(pconn *pc, uint64_t deadline)
     }
 }
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t len = strlen(s);
-    msgpack_pack_str(pk, len);
-    msgpack_pack_str_body(pk, s, len);
-}
 
 static int send_hello(const ctx *x, pconn *pc, uint64_t deadline)
 {
@@ -419,13 +414,13 @@ static int send_hello(const ctx *x, pconn *pc, uint64_t deadline)
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
-    pack_str(&pk, "type");
-    pack_str(&pk, "hello");
-    pack_str(&pk, "version");
+    px_mp_pack_str(&pk, "type");
+    px_mp_pack_str(&pk, "hello");
+    px_mp_pack_str(&pk, "version");
     msgpack_pack_uint32(&pk, 1);
-    pack_str(&pk, "software");
-    pack_str(&pk, "px_peer");
-    pack_str(&pk, "network_id");
+    px_mp_pack_str(&pk, "software");
+    px_mp_pack_str(&pk, "px_peer");
+    px_mp_pack_str(&pk, "network_id");
     msgpack_pack_bin(&pk, 32);
     msgpack_pack_bin_body(&pk, x->g.network_id, 32);
     int rc = send_msg(pc, sb.data, sb.size, deadline);
@@ -433,19 +428,6 @@ static int send_hello(const ctx *x, pconn *pc, uint64_t deadline)
     return rc;
 }
 
-static const msgpack_object *field(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    if (map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-            memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
 
 /* Receive the server's hello and check it names our network. OUT: the
  * server's software string (truncated) into sw. */
@@ -460,9 +442,9 @@ static int recv_hello(const ctx *x, pconn *pc, uint64_t deadline, char *sw, size
     msgpack_unpacked_init(&u);
     rc = px_wire_unpack(msg, len, &u);
     if (!rc) {
-        const msgpack_object *type = field(&u.data, "type");
-        const msgpack_object *net = field(&u.data, "network_id");
-        const msgpack_object *s = field(&u.data, "software");
+        const msgpack_object *type = px_mp_get(&u.data, "type");
+        const msgpack_object *net = px_mp_get(&u.data, "network_id");
+        const msgpack_object *s = px_mp_get(&u.data, "software");
         if (!type || type->type != MSGPACK_OBJECT_STR || type->via.str.size != 5 ||
             memcmp(type->via.str.ptr, "hello", 5) != 0)
             rc = px_err_set(PX_EPROTO, "the server's first message is not a hello");
@@ -783,9 +765,9 @@ static int mode_bench_throughput(const ctx *x)
     if (!rc) {
         px_random_bytes(data, data_len);
         msgpack_pack_map(&pk, 2);
-        pack_str(&pk, "type");
-        pack_str(&pk, "x-bench");
-        pack_str(&pk, "data");
+        px_mp_pack_str(&pk, "type");
+        px_mp_pack_str(&pk, "x-bench");
+        px_mp_pack_str(&pk, "data");
         msgpack_pack_bin(&pk, data_len);
         msgpack_pack_bin_body(&pk, data, data_len);
         rc = px_wire_frame(&framed, sb.data, sb.size);

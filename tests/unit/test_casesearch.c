@@ -8,6 +8,7 @@
  * dropped when this connection or another one writes.
  */
 #include "check.h"
+#include "support.h"
 #include "crypto.h"
 #include "error.h"
 #include "feed.h"
@@ -26,7 +27,7 @@
 
 static px_identity author;
 static uint8_t net[32];
-static char dir[64], path[128];
+static char path[256];
 static uint64_t clock_ms = 1700000000000ull;
 
 static px_store *open_store(void)
@@ -294,17 +295,11 @@ int main(void)
 {
     if (px_crypto_init() != PX_OK)
         return 1;
-    snprintf(dir, sizeof dir, "/tmp/px-test-casesearch.XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
-    snprintf(path, sizeof path, "%s/store.db", dir);
+    ts_tmpdir("casesearch");
+    ts_path(path, "store.db");
     px_identity_generate(&author);
     memset(net, 9, sizeof net);
     RUN(test_rank_is_bm25);
     RUN(test_facets_and_filters);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
     return check_summary();
 }

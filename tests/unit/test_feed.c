@@ -5,6 +5,7 @@
  * damaged entry.
  */
 #include "check.h"
+#include "support.h"
 #include "crypto.h"
 #include "error.h"
 #include "feed.h"
@@ -18,38 +19,21 @@
 
 static px_identity alice, bob;
 static uint8_t net[32], other_net[32];
-static char dir[64];
-
 static px_store *open_store(const char *name)
 {
-    char path[128];
-    px_store *s = NULL;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    CHECK_RC(px_store_open(path, &s), PX_OK);
-    return s;
+    return ts_open_store(name, false);
 }
 
 static px_feed_ctx ctx_for(px_store *s)
 {
-    px_feed_ctx fc = {.store = s};
-    memcpy(fc.network_id, net, 32);
-    return fc;
+    return ts_feed_ctx(s, net, false);
 }
 
 /* Sign an entry by hand (for the cases append would never produce). */
 static void forge(px_entry *e, const px_identity *who, const uint8_t *network, uint64_t seq,
                   const uint8_t *prev, uint64_t ts, const char *text)
 {
-    px_header h = {0};
-    memcpy(h.network_id, network, 32);
-    memcpy(h.author, who->pk, 32);
-    h.seq = seq;
-    h.has_prev = prev != NULL;
-    if (prev)
-        memcpy(h.prev, prev, 32);
-    h.timestamp_ms = ts;
-    memcpy(h.kind, "case", 5);
-    CHECK_RC(px_entry_sign(e, &h, (const uint8_t *)text, strlen(text), who->sk), PX_OK);
+    ts_sign(e, who, network, seq, prev, ts, "case", (const uint8_t *)text, strlen(text));
 }
 
 static void test_append_and_ingest(void)
@@ -187,7 +171,7 @@ static void test_fork(void)
 
 static void test_purge_and_damage(void)
 {
-    char path[128];
+    char path[256];
     px_store *s = open_store("p.db");
     px_feed_ctx fc = ctx_for(s);
     px_entry e[5];
@@ -209,7 +193,7 @@ static void test_purge_and_damage(void)
 
     /* Damage one byte of entry 4's stored signature behind the store's
      * back: verify names that entry. */
-    snprintf(path, sizeof path, "%s/p.db", dir);
+    ts_path(path, "p.db");
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db,
@@ -226,7 +210,7 @@ static void test_purge_and_damage(void)
 
 static void test_verify_damaged_body(void)
 {
-    char path[128];
+    char path[256];
     px_store *s = open_store("d.db");
     px_feed_ctx fc = ctx_for(s);
     px_entry e[3];
@@ -236,7 +220,7 @@ static void test_verify_damaged_body(void)
         CHECK_RC(px_feed_append(&fc, &alice, "case", (const uint8_t *)"\x81\xa1k\xa1v", 4, 10, &e[i]),
                  PX_OK);
     CHECK_RC(px_store_commit(s), PX_OK);
-    snprintf(path, sizeof path, "%s/d.db", dir);
+    ts_path(path, "d.db");
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "UPDATE entries SET body = x'81a16ba177' WHERE seq = 2", NULL, NULL,
@@ -274,9 +258,7 @@ int main(void)
     px_identity_from_seed(&bob, seed);
     memset(net, 0x11, 32);
     memset(other_net, 0x22, 32);
-    snprintf(dir, sizeof dir, "/tmp/px-test-feed-XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
+    ts_tmpdir("feed");
     RUN(test_append_and_ingest);
     RUN(test_refusals);
     RUN(test_membership_hook);
@@ -284,9 +266,5 @@ int main(void)
     RUN(test_purge_and_damage);
     RUN(test_verify_damaged_body);
     RUN(test_meta_and_reopen);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
     return check_summary();
 }

@@ -9,12 +9,13 @@
  * rebuilding, indexing on the ingest path and on a second connection, CSV
  * quoting, the SDMX-CSV header and HTML escaping in the report.
  *
- * Records are written as JSON with single quotes (sq() makes them double)
+ * Records are written as JSON with single quotes (ts_sq() makes them double)
  * and appended with px_feed_append, with the index hooks that
  * px_local_open installs. Several identities append to one store, which is
  * what the store holds after replication.
  */
 #include "check.h"
+#include "support.h"
 #include "crypto.h"
 #include "error.h"
 #include "export.h"
@@ -36,42 +37,25 @@
 
 static px_identity root, centre, other;
 static uint8_t net[32];
-static char dir[64];
 static uint64_t clock_ms = 1700000000000ull;
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static char *sq(const char *s)
-{
-    char *d = strdup(s);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
-
 static px_store *open_store(const char *name)
 {
-    char path[128];
-    px_store *s = NULL;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    CHECK_RC(px_store_open(path, &s), PX_OK);
-    CHECK_RC(px_index_open(s, NULL), PX_OK);
-    return s;
+    return ts_open_store(name, true);
 }
 
 static px_feed_ctx ctx_for(px_store *s)
 {
-    px_feed_ctx fc = {.store = s, .schema = px_index_schema, .index = px_index_entry};
-    memcpy(fc.network_id, net, 32);
-    return fc;
+    return ts_feed_ctx(s, net, true);
 }
 
 /* Append one record (single-quoted JSON) as who; OUT id (may be NULL). */
 static void pub(const px_feed_ctx *fc, const px_identity *who, const char *kind, const char *json,
                 char id[65])
 {
-    char *text = sq(json);
+    char *text = ts_sq(json);
     json_t *j = NULL;
     px_buf b = {0};
     px_entry e;
@@ -660,9 +644,9 @@ static void test_ingest_indexes(void)
     copy c = {0};
     CHECK_RC(px_store_each(a, NULL, 0, 0, copy_entry, &c), PX_OK);
     /* a second connection to b, like gossip's worker */
-    char path[128];
+    char path[256];
     px_store *b2 = NULL;
-    snprintf(path, sizeof path, "%s/ingest-b.db", dir);
+    ts_path(path, "ingest-b.db");
     CHECK_RC(px_store_open(path, &b2), PX_OK);
     px_feed_ctx fb2 = ctx_for(b2);
     px_ingest_result res;
@@ -823,9 +807,7 @@ int main(void)
 {
     if (px_crypto_init() != PX_OK)
         return 1;
-    snprintf(dir, sizeof dir, "/tmp/px-test-index.XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
+    ts_tmpdir("index");
     px_identity_generate(&root);
     px_identity_generate(&centre);
     px_identity_generate(&other);
@@ -840,9 +822,5 @@ int main(void)
     RUN(test_csv_and_exports);
     RUN(test_report_escapes);
     RUN(test_terminal_text);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
     return check_summary();
 }

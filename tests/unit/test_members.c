@@ -9,9 +9,11 @@
  * entry signed after the revocation and stamped before it is refused.
  */
 #include "check.h"
+#include "support.h"
 #include "crypto.h"
 #include "error.h"
 #include "feed.h"
+#include "kinds.h"
 #include "jsonmp.h"
 #include "members.h"
 #include "util.h"
@@ -471,31 +473,14 @@ static void sign(px_entry *e, const px_identity *who, const uint8_t net[32], uin
                  const uint8_t *prev, uint64_t ts, const char *kind, const char *json,
                  px_buf *body)
 {
-    json_error_t err;
-    json_t *j = json_loads(json, 0, &err);
-    CHECK(j != NULL);
-    px_buf_reset(body);
-    CHECK_RC(px_json_to_msgpack(j, body), PX_OK);
-    json_decref(j);
-    px_header h = {0};
-    memcpy(h.network_id, net, 32);
-    memcpy(h.author, who->pk, 32);
-    h.seq = seq;
-    h.has_prev = prev != NULL;
-    if (prev)
-        memcpy(h.prev, prev, 32);
-    h.timestamp_ms = ts;
-    snprintf(h.kind, sizeof h.kind, "%s", kind);
-    CHECK_RC(px_entry_sign(e, &h, body->data, body->len, who->sk), PX_OK);
+    ts_msgpack(body, json);
+    ts_sign(e, who, net, seq, prev, ts, kind, body->data, body->len);
 }
 
 static void test_backdated_entry_refused(void)
 {
-    char dir[] = "/tmp/px-test-members-XXXXXX", path[96], json[512], ck[65];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/s.db", dir);
-    px_store *s = NULL;
-    CHECK_RC(px_store_open(path, &s), PX_OK);
+    char json[512], ck[65];
+    px_store *s = ts_open_store("s.db", false);
     px_identity r, c;
     uint8_t seed[32] = {9};
     px_identity_from_seed(&r, seed);
@@ -540,10 +525,6 @@ static void test_backdated_entry_refused(void)
     px_buf_free(&b3);
     px_buf_free(&b4);
     px_buf_free(&b5);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* Organisation names are cut before a UTF-8 character, never inside one. */
@@ -575,9 +556,225 @@ static void test_utf8_truncation(void)
     px_buf_free(&body);
 }
 
+/* --- through a store, any arrival order: the same membership ------------------- */
+
+/* Real signed member, revoke and hand-over entries of several feeds arrive
+ * in a seeded random order, as replication delivers them: a refused entry
+ * goes through px_members_hold_back, held entries are offered again after
+ * each membership change, and what is not stored yet comes again in the
+ * next round (peers offer what a node lacks, in the same shuffled order)
+ * until a round adds nothing. Whatever the order, every key ends with the
+ * same role, cut and centre, and the same entries count. */
+enum { AO_KEYS = 8, AO_MAX = 24 };
+
+typedef struct ao_scenario {
+    px_identity id[AO_KEYS]; /* 0 root, 1 S secretariat, 2 O observer, 3 C1, 4 C1', 5 C2, 6 C3, 7 C4 */
+    px_entry e[AO_MAX];
+    px_buf body[AO_MAX];
+    size_t n;
+    uint8_t net[32];
+} ao_scenario;
+
+static const px_entry *ao_add(ao_scenario *sc, int who, uint64_t seq, const px_entry *prev,
+                              uint64_t ts, const char *kind, const char *json)
+{
+    size_t i = sc->n++;
+    sign(&sc->e[i], &sc->id[who], sc->net, seq, prev ? prev->id : NULL, ts, kind, json,
+         &sc->body[i]);
+    return &sc->e[i];
+}
+
+static void ao_member(char *out, size_t len, const ao_scenario *sc, int key, const char *role,
+                      int continues)
+{
+    char k[65], c[65];
+    px_hex_encode(k, sc->id[key].pk, 32);
+    px_hex_encode(c, sc->id[continues >= 0 ? continues : key].pk, 32);
+    snprintf(out, len, "{'key':'%s','organisation':'O%d','country':'KZ','role':'%s'%s%s%s}", k,
+             key, role, continues >= 0 ? ",'continues':'" : "", continues >= 0 ? c : "",
+             continues >= 0 ? "'" : "");
+}
+
+static void ao_revoke(char *out, size_t len, const ao_scenario *sc, int key, uint64_t after)
+{
+    char k[65];
+    px_hex_encode(k, sc->id[key].pk, 32);
+    snprintf(out, len, "{'key':'%s','after':%llu}", k, (unsigned long long)after);
+}
+
+static void ao_build(ao_scenario *sc)
+{
+    char j[512];
+    const char *addr = "{'addresses':['127.0.0.1:1']}";
+    memset(sc, 0, sizeof *sc);
+    memset(sc->net, 0x5a, 32);
+    for (int i = 0; i < AO_KEYS; i++) {
+        uint8_t seed[32] = {(uint8_t)(40 + i)};
+        px_identity_from_seed(&sc->id[i], seed);
+    }
+    const px_entry *r = NULL, *sx = NULL, *c1 = NULL, *c3 = NULL;
+    ao_member(j, sizeof j, sc, 1, "secretariat", -1);
+    r = ao_add(sc, 0, 1, r, 100, "member", j);
+    ao_member(j, sizeof j, sc, 2, "observer", -1);
+    r = ao_add(sc, 0, 2, r, 200, "member", j);
+    ao_member(j, sizeof j, sc, 3, "centre", -1);
+    r = ao_add(sc, 0, 3, r, 300, "member", j);
+    /* the secretariat admits C2 and C3, then C4 past its own cut */
+    ao_member(j, sizeof j, sc, 5, "centre", -1);
+    sx = ao_add(sc, 1, 1, sx, 400, "member", j);
+    ao_member(j, sizeof j, sc, 6, "centre", -1);
+    sx = ao_add(sc, 1, 2, sx, 500, "member", j);
+    ao_member(j, sizeof j, sc, 7, "centre", -1);
+    sx = ao_add(sc, 1, 3, sx, 520, "member", j);
+    /* C1 announces, then hands over to C1', which announces */
+    c1 = ao_add(sc, 3, 1, c1, 600, "address", addr);
+    ao_member(j, sizeof j, sc, 4, "centre", 3);
+    c1 = ao_add(sc, 3, 2, c1, 700, "member", j);
+    c1 = ao_add(sc, 3, 3, c1, 710, "address", addr); /* past its own hand-over */
+    ao_add(sc, 4, 1, NULL, 800, "address", addr);
+    /* the observer and the centres announce */
+    ao_add(sc, 2, 1, NULL, 900, "address", addr);
+    ao_add(sc, 5, 1, NULL, 900, "address", addr);
+    c3 = ao_add(sc, 6, 1, c3, 900, "address", addr);
+    c3 = ao_add(sc, 6, 2, c3, 950, "address", addr); /* past C3's revocation */
+    ao_add(sc, 7, 1, NULL, 900, "address", addr);
+    /* the root revokes C3 after its first entry and the secretariat after two */
+    ao_revoke(j, sizeof j, sc, 6, 1);
+    r = ao_add(sc, 0, 4, r, 1000, "revoke", j);
+    ao_revoke(j, sizeof j, sc, 1, 2);
+    ao_add(sc, 0, 5, r, 1100, "revoke", j);
+}
+
+typedef struct ao_result {
+    px_role role[AO_KEYS];
+    bool cut_off[AO_KEYS];
+    uint64_t valid_until[AO_KEYS];
+    uint8_t centre[AO_KEYS][32];
+    uint64_t counted[AO_KEYS]; /* entries held that count */
+} ao_result;
+
+typedef struct ao_count {
+    const px_members *m;
+    const uint8_t *author;
+    uint64_t n;
+} ao_count;
+
+static int ao_count_one(void *ctx, const px_entry *e, const px_entry_meta *meta)
+{
+    ao_count *c = ctx;
+    (void)meta;
+    if (e->h.seq <= px_members_valid_until(c->m, c->author))
+        c->n++;
+    return PX_OK;
+}
+
+/* Deliver sc's entries in order[] to a fresh store; OUT *out. */
+static void ao_deliver(const ao_scenario *sc, const size_t *order, const char *name, ao_result *out)
+{
+    px_store *s = ts_open_store(name, false);
+    px_members m = {0};
+    px_feed_ctx fc = ts_feed_ctx(s, sc->net, false);
+    fc.is_member = px_members_admits;
+    fc.member_ctx = &m;
+    const uint64_t now = 10000;
+    bool progress = true;
+    CHECK_RC(px_members_load(&m, s, sc->id[0].pk), PX_OK);
+    CHECK_RC(px_store_begin(s), PX_OK);
+    for (size_t round = 0; progress && round <= sc->n; round++) {
+        progress = false;
+        for (size_t o = 0; o < sc->n; o++) {
+            size_t i = order[o];
+            px_entry held;
+            if (px_store_get(s, sc->e[i].id, &held, NULL, NULL) == PX_OK)
+                continue; /* stored already: nobody offers it again */
+            int rc = px_feed_ingest(&fc, &sc->e[i], 0, now);
+            if (rc == PX_ESEQ) /* its predecessor is not here yet */
+                continue;
+            px_holdback hb = px_members_hold_back(&m, s, &sc->e[i], rc, now);
+            CHECK(rc == PX_OK || hb != PX_HOLD_NONE);
+            if (rc != PX_OK && hb == PX_HOLD_NONE)
+                fprintf(stderr, "entry %zu: %s (%s)\n", i, px_errname(rc), px_err_detail());
+            progress |= rc == PX_OK;
+            if (rc == PX_OK && px_kind_is(sc->e[i].h.kind, PX_KIND_MEMBERSHIP)) {
+                size_t released = 0;
+                CHECK_RC(px_members_load(&m, s, sc->id[0].pk), PX_OK);
+                CHECK_RC(px_members_release(&fc, now, &released), PX_OK);
+                CHECK_RC(px_members_load(&m, s, sc->id[0].pk), PX_OK);
+            }
+        }
+    }
+    CHECK_RC(px_store_commit(s), PX_OK);
+    for (int k = 0; k < AO_KEYS; k++) {
+        const uint8_t *pk = sc->id[k].pk;
+        out->role[k] = px_members_role(&m, pk);
+        out->cut_off[k] = px_members_cut_off(&m, pk);
+        out->valid_until[k] = px_members_valid_until(&m, pk);
+        memcpy(out->centre[k], px_members_centre(&m, pk), 32);
+        ao_count c = {&m, pk, 0};
+        CHECK_RC(px_store_each(s, pk, 1, 0, ao_count_one, &c), PX_OK);
+        out->counted[k] = c.n;
+    }
+    px_members_free(&m);
+    px_store_close(s);
+}
+
+static void test_arrival_order_through_store(void)
+{
+    enum { ORDERS = 60 };
+    static ao_scenario sc;
+    ao_build(&sc);
+    size_t order[AO_MAX];
+    for (size_t i = 0; i < sc.n; i++)
+        order[i] = i;
+    ao_result want, got;
+    memset(&want, 0, sizeof want);
+    ao_deliver(&sc, order, "ao-ref.db", &want);
+    /* the reference order (as signed) gives what the rules say */
+    CHECK(want.role[0] == PX_ROLE_ROOT);
+    CHECK(want.role[1] == PX_ROLE_NONE && want.cut_off[1] && want.valid_until[1] == 2);
+    CHECK(want.role[2] == PX_ROLE_OBSERVER && want.counted[2] == 1);
+    CHECK(want.role[3] == PX_ROLE_NONE && want.valid_until[3] == 2); /* handed over */
+    CHECK(want.role[4] == PX_ROLE_CENTRE && memcmp(want.centre[4], sc.id[3].pk, 32) == 0);
+    CHECK(want.role[5] == PX_ROLE_CENTRE && want.counted[5] == 1);
+    CHECK(want.role[6] == PX_ROLE_NONE && want.valid_until[6] == 1 && want.counted[6] == 1);
+    CHECK(want.role[7] == PX_ROLE_NONE && want.counted[7] == 0); /* admitted past S's cut */
+    ts_rng gen = ts_rng_seed(0x5eed0012);
+    int differs = 0;
+    for (int o = 0; o < ORDERS; o++) {
+        for (size_t i = sc.n - 1; i > 0; i--) {
+            size_t j = ts_rng_below(&gen, (uint32_t)i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "ao-%d.db", o);
+        memset(&got, 0, sizeof got);
+        ao_deliver(&sc, order, name, &got);
+        if (memcmp(&want, &got, sizeof want) != 0) {
+            differs++;
+            for (int k = 0; k < AO_KEYS; k++)
+                if (want.role[k] != got.role[k] || want.valid_until[k] != got.valid_until[k] ||
+                    want.counted[k] != got.counted[k] || want.cut_off[k] != got.cut_off[k] ||
+                    memcmp(want.centre[k], got.centre[k], 32))
+                    fprintf(stderr, "key %d: role %d/%d until %llu/%llu counted %llu/%llu\n", k,
+                            want.role[k], got.role[k], (unsigned long long)want.valid_until[k],
+                            (unsigned long long)got.valid_until[k],
+                            (unsigned long long)want.counted[k], (unsigned long long)got.counted[k]);
+            fprintf(stderr, "order %d gives another membership:", o);
+            for (size_t i = 0; i < sc.n; i++)
+                fprintf(stderr, " %zu", order[i]);
+            fprintf(stderr, "\n");
+        }
+    }
+    CHECK(differs == 0);
+    for (size_t i = 0; i < sc.n; i++)
+        px_buf_free(&sc.body[i]);
+}
+
 int main(void)
 {
     px_crypto_init();
+    ts_tmpdir("members");
     memset(root, 0x77, 32);
     RUN(test_secretariat_chain);
     RUN(test_revocation_cuts);
@@ -590,6 +787,7 @@ int main(void)
     RUN(test_long_handover_chain);
     RUN(test_arrival_order);
     RUN(test_backdated_entry_refused);
+    RUN(test_arrival_order_through_store);
     RUN(test_utf8_truncation);
     return check_summary();
 }

@@ -6,9 +6,10 @@
  * mutated) is refused without a crash; decoders and helpers.
  *
  * Records are written as JSON with single quotes (turned into double quotes
- * by sq()) and converted with px_json_to_msgpack, as `praxis publish` does.
+ * by ts_sq()) and converted with px_json_to_msgpack, as `praxis publish` does.
  */
 #include "check.h"
+#include "support.h"
 #include "error.h"
 #include "jsonmp.h"
 #include "entry.h"
@@ -64,19 +65,10 @@ static const char *good_aggregate =
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static char *sq(const char *s)
-{
-    char *d = strdup(s);
-    for (char *p = d; *p; p++) {
-        if (*p == '\'')
-            *p = '"';
-    }
-    return d;
-}
 
 static json_t *parse(const char *sq_json)
 {
-    char *text = sq(sq_json);
+    char *text = ts_sq(sq_json);
     json_error_t e;
     json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
     if (j == NULL)
@@ -1242,6 +1234,15 @@ static void test_kind_table(void)
     CHECK(px_kind_publisher("crosswalk") == PX_PUB_CENTRE);
     CHECK(px_kind_publisher("retract") == PX_PUB_CENTRE);
     CHECK(px_kind_publisher("member") == PX_PUB_MEMBER);
+    char list[128];
+    CHECK_STR(px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, sizeof list),
+              "case, indicator, benchmark or crosswalk");
+    CHECK_STR(px_kind_list(PX_KIND_INDEXED, " and ", list, sizeof list),
+              "case, indicator, benchmark, crosswalk, retract and aggregate");
+    CHECK_STR(px_kind_list(PX_KIND_MEMBERSHIP, " and ", list, sizeof list), "member and revoke");
+    CHECK_STR(px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, 12), "case"); /* cut, whole names */
+    CHECK_RC(px_record_validate("casex", (const uint8_t *)"\x80", 1), PX_EINVAL);
+    CHECK(strstr(px_err_detail(), "case, indicator, benchmark, crosswalk, retract and aggregate"));
 }
 
 int main(void)

@@ -7,6 +7,7 @@
  * table. Real SQLite stores in a temporary directory.
  */
 #include "check.h"
+#include "support.h"
 #include "crypto.h"
 #include "error.h"
 #include "feed.h"
@@ -23,22 +24,14 @@
 
 static px_identity root, alice, bob;
 static uint8_t net[32];
-static char dir[64];
-
 static px_store *open_store(const char *name)
 {
-    char path[128];
-    px_store *s = NULL;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    CHECK_RC(px_store_open(path, &s), PX_OK);
-    return s;
+    return ts_open_store(name, false);
 }
 
 static px_feed_ctx ctx_for(px_store *s)
 {
-    px_feed_ctx fc = {.store = s};
-    memcpy(fc.network_id, net, 32);
-    return fc;
+    return ts_feed_ctx(s, net, false);
 }
 
 /* Sign entry seq of who's feed after prev (NULL for seq 1), kind, body
@@ -46,17 +39,7 @@ static px_feed_ctx ctx_for(px_store *s)
 static void make(px_entry *e, const px_identity *who, uint64_t seq, const uint8_t *prev,
                  uint64_t ts, const char *kind, const uint8_t *body, size_t len)
 {
-    px_header h = {0};
-    memcpy(h.network_id, net, 32);
-    memcpy(h.author, who->pk, 32);
-    h.seq = seq;
-    h.has_prev = prev != NULL;
-    if (prev)
-        memcpy(h.prev, prev, 32);
-    h.timestamp_ms = ts;
-    snprintf(h.kind, sizeof h.kind, "%s", kind);
-    CHECK_RC(px_entry_sign(e, &h, body ? body : (const uint8_t *)"", body ? len : 0, who->sk),
-             PX_OK);
+    ts_sign(e, who, net, seq, prev, ts, kind, body, len);
 }
 
 /* Replace e's signature with garbage; the id follows (it hashes the
@@ -442,9 +425,7 @@ int main(void)
     seed[0] = 9;
     px_identity_from_seed(&bob, seed);
     memset(net, 0x44, 32);
-    snprintf(dir, sizeof dir, "/tmp/px-test-repl-XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
+    ts_tmpdir("repl");
     RUN(test_bad_signature_in_run);
     RUN(test_parallel_verdicts);
     RUN(test_stripped_body);
@@ -453,9 +434,5 @@ int main(void)
     RUN(test_one_fork_proof_per_feed);
     RUN(test_held_checked_and_bounded);
     RUN(test_offence_table);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
     return check_summary();
 }
