@@ -1808,6 +1808,13 @@ static int evaluate(engine *e, brow *b)
     return PX_OK;
 }
 
+/* Evaluate a kept result; of any other, only look up its definition. */
+static int evaluate_kept(engine *e, brow *b)
+{
+    const idef *own;
+    return b->keep ? evaluate(e, b) : def_get(e, b->indicator, b->version, &own);
+}
+
 /* The group key of a result under a grouping, and its label; NULL when it
  * does not belong to any group (e.g. no centre under --by centre). */
 static char *group_key(px_by by, const char *country, const char *centre, const char *service)
@@ -2186,10 +2193,10 @@ static int engine_period(engine *e, const char *period, px_by by, int64_t *key)
         rc = select_broadest(e, by);
     /* Only the kept results are shown or counted: evaluating is the dearer
      * part (every derived figure is tidied through its decimal text), and
-     * by country 50 of 2,500 results are kept. */
+     * by country 50 of 2,500 results are kept. The others' definitions are
+     * still looked up (the sources' "held" says which were found). */
     for (size_t i = 0; !rc && i < e->nrows; i++)
-        if (e->rows[i].keep)
-            rc = evaluate(e, &e->rows[i]);
+        rc = evaluate_kept(e, &e->rows[i]);
     return rc;
 }
 
@@ -2359,8 +2366,7 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
     if (!rc)
         rc = select_broadest(&e, PX_BY_COUNTRY);
     for (size_t i = 0; !rc && i < e.nrows; i++) /* the kept ones only, as engine_period */
-        if (e.rows[i].keep)
-            rc = evaluate(&e, &e.rows[i]);
+        rc = evaluate_kept(&e, &e.rows[i]);
     if (!rc) {
         v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
         if (!v)
