@@ -5,6 +5,11 @@
 # bench_knowledge; and CSV import through the real CLI, `praxis publish
 # benchmark FILE.csv` of 100,000 rows (target: >= 20,000 rows/s: parse,
 # check every row's schema and scale, sign, store and index, one commit).
+# The compare figure is one px_query_compare call at a time, in the library
+# (no web page, no concurrency): the target SAT-Fn, its five crosswalked
+# national variants, the latest quarter by country over results of 50
+# authors; bench/web.sh measures the same query as a web page under 32
+# clients.
 #
 #   bench/queries.sh [BUILD_DIR]       (default: build)
 #   PRAXIS_BENCH_RESULTS=N              fewer benchmark results (quicker)

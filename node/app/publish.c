@@ -68,6 +68,7 @@ typedef struct pub_pipe {
     pthread_cond_t work, room;
     size_t made, stored; /* entries signed and handed over / stored (or skipped) */
     bool stop;
+    bool idle, full; /* the storing thread waits for work / this one for room */
     int rc;        /* the storing thread's first failure */
     char why[512]; /* its detail */
     px_feed_ctx fc;
@@ -444,8 +445,11 @@ static void *pipe_main(void *arg)
     pub_pipe *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (q->stored == q->made && !q->stop)
+        while (q->stored == q->made && !q->stop) {
+            q->idle = true;
             pthread_cond_wait(&q->work, &q->mu);
+        }
+        q->idle = false;
         if (q->stored == q->made)
             break;
         size_t at = q->stored % PIPE_SLOTS;
@@ -458,7 +462,8 @@ static void *pipe_main(void *arg)
             snprintf(q->why, sizeof q->why, "%s", px_err_detail());
         }
         q->stored++;
-        pthread_cond_signal(&q->room);
+        if (q->full || q->stored == q->made) /* someone may wait for room or a drain */
+            pthread_cond_signal(&q->room);
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;
@@ -543,8 +548,11 @@ static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id
         p->have_head = true;
     }
     pthread_mutex_lock(&q->mu);
-    while (q->made - q->stored == PIPE_SLOTS && !q->rc)
+    while (q->made - q->stored == PIPE_SLOTS && !q->rc) {
+        q->full = true;
         pthread_cond_wait(&q->room, &q->mu);
+    }
+    q->full = false;
     rc = q->rc;
     pthread_mutex_unlock(&q->mu);
     if (rc)
@@ -571,7 +579,8 @@ static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id
     memcpy(id, s->e.id, 32);
     pthread_mutex_lock(&q->mu);
     q->made++;
-    pthread_cond_signal(&q->work);
+    if (q->idle)
+        pthread_cond_signal(&q->work);
     pthread_mutex_unlock(&q->mu);
     return PX_OK;
 }

@@ -122,6 +122,12 @@ typedef struct qx {
     char *idf_fts; /* the last search's FTS5 query, its words' IDF and the mean length */
     double *idf, avgdl;
     int nidf;
+    /* the cases the last search found (a bitmap over rids), for the facets
+     * of the same search and filter: found_key is its FTS5 query and the
+     * filter's ok_key */
+    char *found_key;
+    uint8_t *found;
+    int64_t found_nbits;
     struct rank_ctx *rk; /* px_rank's; owned by the connection */
 } qx;
 
@@ -142,6 +148,28 @@ static void qx_forget(qx *x)
     x->idf_fts = NULL;
     x->idf = NULL;
     x->nidf = 0;
+    free(x->found_key);
+    free(x->found);
+    x->found_key = NULL;
+    x->found = NULL;
+    x->found_nbits = 0;
+}
+
+/* The key of the cases a search with fts finds under the current filter
+ * (x->ok_key, set by allowed_cases when it keeps its result); NULL when
+ * not kept. malloc'd. */
+static char *found_key_of(const qx *x, const char *fts)
+{
+    if (!x->ok_key)
+        return NULL;
+    size_t a = strlen(fts), b = strlen(x->ok_key);
+    char *k = malloc(a + b + 2);
+    if (k) {
+        memcpy(k, fts, a);
+        k[a] = '\x1e';
+        memcpy(k + a + 1, x->ok_key, b + 1);
+    }
+    return k;
 }
 
 static int register_rank(qx *x);
@@ -901,6 +929,20 @@ static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_
     if (!rc && src != SQLITE_DONE)
         rc = step_err(x, src, "searching cases");
     reset(x->fts_ranked);
+    if (!rc) { /* keep what was found for the facets of the same search */
+        char *key = found_key_of(x, fts);
+        uint8_t *bits = key ? calloc((size_t)(nbits / 8 + 1), 1) : NULL;
+        for (size_t i = 0; bits && i < sr->nhits; i++)
+            if (sr->hits[i].rid >= 0 && sr->hits[i].rid < nbits)
+                bits[sr->hits[i].rid / 8] |= (uint8_t)(1u << (sr->hits[i].rid % 8));
+        free(x->found_key);
+        free(x->found);
+        x->found_key = bits ? key : NULL;
+        x->found = bits;
+        x->found_nbits = bits ? nbits : 0;
+        if (!bits)
+            free(key);
+    }
     if (x->rk->got_idf) { /* keep the IDF for this query until the store changes */
         char *key = strdup(fts);
         if (key) {
@@ -1766,6 +1808,13 @@ static int evaluate(engine *e, brow *b)
     return PX_OK;
 }
 
+/* Evaluate a kept result; of any other, only look up its definition. */
+static int evaluate_kept(engine *e, brow *b)
+{
+    const idef *own;
+    return b->keep ? evaluate(e, b) : def_get(e, b->indicator, b->version, &own);
+}
+
 /* The group key of a result under a grouping, and its label; NULL when it
  * does not belong to any group (e.g. no centre under --by centre). */
 static char *group_key(px_by by, const char *country, const char *centre, const char *service)
@@ -2144,10 +2193,10 @@ static int engine_period(engine *e, const char *period, px_by by, int64_t *key)
         rc = select_broadest(e, by);
     /* Only the kept results are shown or counted: evaluating is the dearer
      * part (every derived figure is tidied through its decimal text), and
-     * by country 50 of 2,500 results are kept. */
+     * by country 50 of 2,500 results are kept. The others' definitions are
+     * still looked up (the sources' "held" says which were found). */
     for (size_t i = 0; !rc && i < e->nrows; i++)
-        if (e->rows[i].keep)
-            rc = evaluate(e, &e->rows[i]);
+        rc = evaluate_kept(e, &e->rows[i]);
     return rc;
 }
 
@@ -2317,8 +2366,7 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
     if (!rc)
         rc = select_broadest(&e, PX_BY_COUNTRY);
     for (size_t i = 0; !rc && i < e.nrows; i++) /* the kept ones only, as engine_period */
-        if (e.rows[i].keep)
-            rc = evaluate(&e, &e.rows[i]);
+        rc = evaluate_kept(&e, &e.rows[i]);
     if (!rc) {
         v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
         if (!v)
@@ -2604,7 +2652,10 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
         rc = fts_query(f->search, &fts);
     if (!rc)
         rc = allowed_cases(x, f, &ok, &nbits);
-    if (!rc && f->search) {
+    char *fkey = !rc && f->search ? found_key_of(x, (const char *)fts.data) : NULL;
+    if (fkey && x->found_key && strcmp(fkey, x->found_key) == 0 && x->found_nbits == nbits) {
+        ok = x->found; /* the search just ran (px_query_cases) */
+    } else if (!rc && f->search) {
         /* keep only the allowed cases that the search finds */
         found = calloc((size_t)(nbits / 8 + 1), 1);
         if (!found)
@@ -2667,6 +2718,7 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
     if (!rc && !*out)
         rc = PX_ENOMEM;
     free(found);
+    free(fkey);
     px_buf_free(&fts);
     return rc;
 }

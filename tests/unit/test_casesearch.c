@@ -285,8 +285,19 @@ static void test_facets_and_filters(void)
     CHECK_RC(px_query_cases(&q, &f, &res), PX_OK);
     CHECK(json_integer_value(json_object_get(res, "total")) == 2);
     json_decref(res);
+    /* (the facets of the search just made reuse the cases it found) */
     CHECK_RC(px_query_case_facets(&q, &f, 0, &res), PX_OK);
     CHECK(json_integer_value(json_object_get(res, "total")) == 2);
+    CHECK(facet_count(res, "year", "2013") == 2);
+    json_decref(res);
+    /* ...but never for another filter or other words */
+    f.stage = "pilot";
+    CHECK_RC(px_query_case_facets(&q, &f, 0, &res), PX_OK);
+    CHECK(json_integer_value(json_object_get(res, "total")) == 0);
+    json_decref(res);
+    f = (px_case_filter){.search = "crossing", .start_year = 2013};
+    CHECK_RC(px_query_case_facets(&q, &f, 0, &res), PX_OK);
+    CHECK(json_integer_value(json_object_get(res, "total")) == 1);
     json_decref(res);
     px_store_close(s);
 }
