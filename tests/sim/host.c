@@ -55,6 +55,7 @@ typedef struct sim_peer {
     held_msg *head, *tail;
     size_t held_bytes;
     uint8_t key[32]; /* the far end's key, once connected */
+    size_t core_queued; /* what the core counts as queued to this peer */
     struct sim_peer *prev, *next; /* the host's open peers */
 } sim_peer;
 
@@ -215,6 +216,8 @@ static void drain(sim_world *w, sim_node *n)
                         names(a.bytes, a.len, "bodies") ? " bodies" : "");
             if (p && sim_net_send(w, c, end, a.bytes, a.len) != PX_OK)
                 px_core_peer_queued(h->core, a.peer, 0, now_ms(w, n));
+            else if (p)
+                p->core_queued += a.len;
             if (p) {
                 size_t q = c->queued[end];
                 if (q > (size_t)PX_CORE_HIGH_WATER + 2 * 1024 * 1024)
@@ -533,6 +536,13 @@ void sim_host_drained(sim_world *w, sim_node *n, sim_conn *c, int end)
     sim_peer *p = c->peer[end];
     if (!h || !p || !p->open)
         return;
+    /* As praxisd does: tell the core once the queue fell below the
+     * low-water mark, if it counts more than that (its count only grows
+     * with what it sends, so it cannot stay congested unseen). Telling it
+     * on every delivery would cost a scan of every feed each time. */
+    if (c->queued[end] >= PX_CORE_LOW_WATER || p->core_queued < PX_CORE_LOW_WATER)
+        return;
+    p->core_queued = c->queued[end];
     px_core_peer_queued(h->core, p->id, c->queued[end], now_ms(w, n));
     drain(w, n);
 }

@@ -144,15 +144,11 @@ static void plan(sim_world *w)
     if (c->faults & SIM_FAULT_SKEW) {
         for (int i = 0; i < w->n; i++)
             w->nodes[i].skew_ms = (int64_t)sim_below(&w->rng, 240001) - 120000;
-        /* One node's clock is 10.5-11 minutes ahead (its entries are held
-         * back by the others until their clocks reach them), one 9 minutes
-         * behind (it holds back what is stamped more than 10 minutes ahead
-         * of it). */
-        if (w->n > 4) {
+        /* One node's clock is 10.5-11 minutes ahead: its entries are held
+         * back by the others until their clocks reach them. */
+        if (w->n > 4)
             w->nodes[1 + sim_below(&w->rng, (uint64_t)w->n - 1)].skew_ms =
                 630000 + (int64_t)sim_below(&w->rng, 30000);
-            w->nodes[1 + sim_below(&w->rng, (uint64_t)w->n - 1)].skew_ms = -9 * 60 * 1000;
-        }
     }
     if (c->faults & SIM_FAULT_PARTITION) {
         int parts = 1 + (int)sim_below(&w->rng, 2);
@@ -289,10 +285,10 @@ static void on_attack(sim_world *w, sim_event *e)
         rc = sim_attack_backdate(w, h, rs.hostile_revoke);
         break;
     case AT_FLOOD_MEMBER:
-        rc = sim_attack_flood(w, h, 1500, false);
+        rc = sim_attack_flood(w, h, w->cfg.flood, false);
         break;
     case AT_FLOOD_STRANGER:
-        rc = sim_attack_flood(w, h, 2500, true);
+        rc = sim_attack_flood(w, h, w->cfg.flood, true);
         break;
     }
     if (rc) {
@@ -385,6 +381,9 @@ static void usage(FILE *f)
             "  --batch-cost US    modelled storage time per batch (default 300 us)\n"
             "  --entry-cost US    ... and per entry (default 150 us)\n"
             "  --records N        records published during the run (default 100)\n"
+            "  --flood N          entries a flooding member, and a key that was never\n"
+            "                     admitted, each sign at once (default 2100: over the\n"
+            "                     2,000 of one author a node holds back)\n"
             "  --publish-for S    over this many simulated seconds (default 30)\n"
             "  --settle S         bound on converging after the last fault (default 120)\n"
             "  --no-membership    no admissions, revocations or successions\n"
@@ -503,6 +502,8 @@ int main(int argc, char **argv)
         .step_cost = 300,  /* 0.3 ms per storage batch (a commit) */
         .entry_cost = 150, /* 0.15 ms per entry (signature, insert) */
         .membership = true,
+        /* Over the 2,000 entries of one author a node holds back. */
+        .flood = PX_HELD_MAX_PER_AUTHOR + 100,
     };
     bool json = false, have_seed = false;
     px_log_level log_level = PX_LOG_OFF;
@@ -551,6 +552,14 @@ int main(int argc, char **argv)
             *(a[2] == 'l' ? &cfg.latency : &cfg.jitter) = x * SIM_MS;
             if (a[2] == 'l' && x == 0)
                 cfg.latency = 100; /* loopback: 0.1 ms */
+            i++;
+        } else if (strcmp(a, "--flood") == 0) {
+            if (parse_u64(a, v, 100000, &x) || x == 0) {
+                if (v)
+                    fprintf(stderr, "praxis-sim: --flood needs 1 to 100000 entries\n");
+                return 2;
+            }
+            cfg.flood = (int)x;
             i++;
         } else if (strcmp(a, "--records") == 0) {
             if (parse_u64(a, v, 1000000, &x))
@@ -616,9 +625,13 @@ int main(int argc, char **argv)
     char faults[128], adv[128], replay[512];
     list_str(faults, sizeof faults, cfg.faults, fault_names, fault_bits);
     list_str(adv, sizeof adv, cfg.adversary, adv_names, adv_bits);
-    snprintf(replay, sizeof replay, "praxis-sim --nodes %d --seed %" PRIu64 "%s%s%s%s --json",
-             cfg.nodes, cfg.seed, faults[0] ? " --faults " : "", faults,
-             adv[0] ? " --adversary " : "", adv);
+    /* The replay command: these very arguments (they are all it depends on). */
+    size_t rl = (size_t)snprintf(replay, sizeof replay, "praxis-sim");
+    for (int i = 1; i < argc && rl < sizeof replay; i++)
+        if (strcmp(argv[i], "--keep") == 0)
+            i++;
+        else
+            rl += (size_t)snprintf(replay + rl, sizeof replay - rl, " %s", argv[i]);
 
     clock_t cpu0 = clock();
     static sim_world w;
@@ -636,7 +649,18 @@ int main(int argc, char **argv)
         sim_world_free(&w);
         return 1;
     }
-    sim_time end = w.quiet_from + cfg.settle;
+    /* The bound on converging: --settle after the last fault, plus however
+     * long entries stamped ahead of some node's clock must be held back
+     * there (and a release's period, 10 s). */
+    int64_t lo = 0, hi = 0;
+    for (int i = 0; i < w.n; i++) {
+        lo = w.nodes[i].skew_ms < lo ? w.nodes[i].skew_ms : lo;
+        hi = w.nodes[i].skew_ms > hi ? w.nodes[i].skew_ms : hi;
+    }
+    sim_time held_for = hi - lo > PX_FEED_MAX_AHEAD_MS
+                            ? (sim_time)(hi - lo - PX_FEED_MAX_AHEAD_MS + 10000) * SIM_MS
+                            : 0;
+    sim_time end = w.quiet_from + cfg.settle + held_for;
     sim_event e;
     char why[256] = "";
     while (sim_queue_pop(&w.q, &e)) {
@@ -690,16 +714,21 @@ int main(int argc, char **argv)
     }
     if (!w.converged) {
         sim_violation(&w, "not converged %.0f s after the last fault: %s",
-                      (double)cfg.settle / SIM_S, why);
+                      (double)(cfg.settle + held_for) / SIM_S, why);
         sim_explain(&w);
     }
     sim_figures f;
     sim_final_checks(&w, &f);
     double simulated_s = (double)w.now / SIM_S;
     if (json) {
-        printf("{\"nodes\": %d, \"seed\": %" PRIu64 ", \"entries\": %" PRIu64
+        printf("{\"nodes\": %d, \"seed\": %" PRIu64, f.nodes, cfg.seed);
+        if (faults[0])
+            printf(", \"faults\": \"%s\"", faults);
+        if (adv[0])
+            printf(", \"adversary\": \"%s\"", adv);
+        printf(", \"entries\": %" PRIu64
                ", \"converged\": %s, \"violations\": %d, \"spread_p50_ms\": ",
-               f.nodes, cfg.seed, f.entries, f.converged ? "true" : "false", f.violations);
+               f.entries, f.converged ? "true" : "false", f.violations);
         print_num(f.spread_p50_ms, 1);
         printf(", \"spread_p99_ms\": ");
         print_num(f.spread_p99_ms, 1);

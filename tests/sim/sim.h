@@ -124,6 +124,7 @@ typedef struct sim_cfg {
     sim_time step_cost;     /* modelled CPU time of one storage batch ... */
     sim_time entry_cost;    /* ... plus this per entry */
     uint32_t forward_delay_ms; /* the core's (0: its default, 40 ms) */
+    int flood;              /* entries each flooding author signs at once */
     bool bench_topology;    /* dial as bench/spread.sh does: the previous node and one earlier */
     bool membership;        /* admissions, revocations, successions during the run */
     bool quiet;             /* no wall-clock figures on stderr */
