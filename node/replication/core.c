@@ -129,8 +129,8 @@ typedef struct cjob {
     uint64_t peer;
     size_t len; /* STORE: bytes counted in queued_bytes */
     px_core_job_kind kind;
-    uint8_t author[32]; /* LOAD */
-    uint64_t until_seq;  /* LOAD */
+    uint8_t author[32]; /* LOAD; STORE of entries: the feed they belong to */
+    uint64_t until_seq;  /* LOAD; STORE of entries: the last seq in the message */
     struct cjob *next;
 } cjob;
 
@@ -143,7 +143,13 @@ struct px_core {
     uint64_t forward_delay_ms;
     bool ebt;
     uint64_t graft_ms;
-    seqmap lacking_since; /* EBT: feeds peers claim more of than we hold, since when (ms) */
+    /* EBT: feeds peers claim more of than we hold: since when no entry of
+     * them arrived (ms), and our head then. */
+    struct lack {
+        uint8_t author[32];
+        uint64_t since, head;
+    } *lacking;
+    size_t n_lacking, cap_lacking;
     uint64_t prunes_sent, grafts_sent;
     char software[PX_MSG_SOFTWARE_MAX + 1];
     seqmap heads;
@@ -420,7 +426,7 @@ void px_core_free(px_core *c)
     seqmap_free(&c->heads);
     seqmap_free(&c->fresh_until);
     seqmap_free(&c->sent_any);
-    seqmap_free(&c->lacking_since);
+    free(c->lacking);
     px_buf_free(&c->scratch);
     free(c);
 }
@@ -454,7 +460,7 @@ static cjob *take_job(px_core *c, uint64_t id, job_type type)
 
 /* Hand a message (copied) to the host as a store job. */
 static int store_job(px_core *c, cpeer *p, px_core_job_kind kind, const uint8_t *msg, size_t len,
-                     bool members_hint)
+                     bool members_hint, const px_msg *m)
 {
     uint8_t *copy = NULL;
     if (len) {
@@ -473,6 +479,16 @@ static int store_job(px_core *c, cpeer *p, px_core_job_kind kind, const uint8_t 
     }
     j->len = len;
     j->kind = kind;
+    if (m && m->n_items > 0) {
+        /* Which feed and how far (the headers are checked when stored): so
+         * that a graft does not ask for what already waits to be stored. */
+        px_entry e;
+        const px_msg_item *it = &m->items[m->n_items - 1];
+        if (px_entry_decode(&e, it->header, it->header_len, it->sig, NULL, 0) == PX_OK) {
+            memcpy(j->author, e.h.author, 32);
+            j->until_seq = e.h.seq;
+        }
+    }
     a->job = j->id;
     a->kind = kind;
     a->bytes = copy;
@@ -497,7 +513,7 @@ static void ask_release(px_core *c, uint64_t now)
     c->release_pending = false;
     c->release_members = false;
     c->next_release_ms = now + RELEASE_EVERY_MS;
-    if (store_job(c, NULL, PX_CORE_JOB_RELEASE, NULL, 0, hint) != PX_OK) {
+    if (store_job(c, NULL, PX_CORE_JOB_RELEASE, NULL, 0, hint, NULL) != PX_OK) {
         c->release_pending = true; /* try again at the next tick */
         c->release_members = hint;
     }
@@ -647,62 +663,98 @@ static void send_prune(px_core *c, cpeer *p)
     send_buf(c, p, &b);
 }
 
-/* EBT: a feed that peers claim more of than we hold, while none of them is
- * on our tree (every claimer is lazy), is grafted from one of them once it
- * has waited graft_ms: the tree lost a branch, or never reached us. The
- * graft says what we hold of every feed that peer claims more of. */
+/* EBT: remember that peers claim more of author's feed than we hold. */
+static int note_lacking(px_core *c, const uint8_t author[32], uint64_t head, uint64_t now)
+{
+    for (size_t i = 0; i < c->n_lacking; i++)
+        if (memcmp(c->lacking[i].author, author, 32) == 0)
+            return PX_OK;
+    if (c->n_lacking == c->cap_lacking) {
+        size_t cap = c->cap_lacking ? c->cap_lacking * 2 : 16;
+        struct lack *v = realloc(c->lacking, cap * sizeof *v);
+        if (!v)
+            return PX_ENOMEM;
+        c->lacking = v;
+        c->cap_lacking = cap;
+    }
+    struct lack *l = &c->lacking[c->n_lacking++];
+    memcpy(l->author, author, 32);
+    l->since = now;
+    l->head = head;
+    return PX_OK;
+}
+
+static void graft(px_core *c, cpeer *p, uint64_t now)
+{
+    px_msg_feed *f = malloc((c->n_lacking + 1) * sizeof *f);
+    size_t n = 0;
+    for (size_t k = 0; f && k < c->n_lacking && n < PX_MSG_FEEDS_MAX; k++) {
+        const uint8_t *a = c->lacking[k].author;
+        uint64_t h = seqmap_get(&c->heads, a);
+        if (seqmap_get(&p->has, a) > h) {
+            f[n].author = a;
+            f[n].seq = h;
+            n++;
+            c->lacking[k].since = now; /* wait again before another graft */
+        }
+    }
+    px_buf b = {0};
+    if (!f || px_msg_encode_feeds(&b, PX_MSG_GRAFT, f, n) != PX_OK)
+        px_buf_free(&b);
+    free(f);
+    p->lazy = false;
+    c->grafts_sent++;
+    send_buf(c, p, &b);
+}
+
+/* EBT: a feed that peers claim more of than we hold, none of whom is on
+ * our tree (every claimer is lazy), is grafted from one of them once no
+ * entry of it arrived for graft_ms: the tree lost a branch, or never
+ * reached us. A claimer on our tree that delivers nothing for three times
+ * that long is grafted too (prunes and grafts that crossed on the wire can
+ * leave a link eager at one end only). The graft says what we hold of
+ * every feed that peer claims more of. */
 static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 {
-    for (size_t i = c->lacking_since.n; i-- > 0;) {
-        const uint8_t *author = c->lacking_since.v[i].author;
-        uint64_t head = seqmap_get(&c->heads, author);
-        cpeer *lazy[16];
-        size_t n_lazy = 0;
-        bool claimed = false, eager = false;
+    for (size_t i = c->n_lacking; i-- > 0;) {
+        struct lack *l = &c->lacking[i];
+        uint64_t head = seqmap_get(&c->heads, l->author);
+        for (const cjob *j = c->jobs; j; j = j->next) /* received, not stored yet */
+            if (j->type == JOB_STORE && j->until_seq > head && memcmp(j->author, l->author, 32) == 0)
+                head = j->until_seq;
+        if (head > l->head) { /* delivering */
+            l->head = head;
+            l->since = now;
+        }
+        cpeer *lazy[16], *eager[16];
+        size_t n_lazy = 0, n_eager = 0;
+        bool claimed = false;
         for (cpeer *p = c->peers; p; p = p->next) {
-            if (!p->clock_received || !sendable(p) ||
-                seqmap_get(&p->has, author) <= head)
+            if (!p->clock_received || !sendable(p) || seqmap_get(&p->has, l->author) <= head)
                 continue;
             claimed = true;
-            if (!p->lazy)
-                eager = true;
-            else if (n_lazy < 16)
+            if (p->lazy && n_lazy < 16)
                 lazy[n_lazy++] = p;
+            else if (!p->lazy && n_eager < 16)
+                eager[n_eager++] = p;
         }
         if (!claimed) { /* caught up, or the claimers left */
-            memmove(c->lacking_since.v + i, c->lacking_since.v + i + 1,
-                    (c->lacking_since.n - i - 1) * sizeof *c->lacking_since.v);
-            c->lacking_since.n--;
+            *l = c->lacking[--c->n_lacking];
             continue;
         }
-        uint64_t due = c->lacking_since.v[i].seq + c->graft_ms;
-        if (eager || n_lazy == 0)
-            continue; /* a peer on our tree has it: it is pushing */
+        uint64_t due = l->since + (n_eager ? 3 * c->graft_ms : c->graft_ms);
         if (now < due) {
             if (*wake == 0 || due < *wake)
                 *wake = due;
             continue;
         }
-        cpeer *p = lazy[px_rng_below(&c->rng, n_lazy)];
-        px_msg_feed *f = malloc((c->lacking_since.n + 1) * sizeof *f);
-        size_t n = 0;
-        for (size_t k = 0; f && k < c->lacking_since.n && n < PX_MSG_FEEDS_MAX; k++) {
-            const uint8_t *a = c->lacking_since.v[k].author;
-            uint64_t h = seqmap_get(&c->heads, a);
-            if (seqmap_get(&p->has, a) > h) {
-                f[n].author = a;
-                f[n].seq = h;
-                n++;
-                c->lacking_since.v[k].seq = now; /* wait again before another graft */
-            }
-        }
-        px_buf b = {0};
-        if (!f || px_msg_encode_feeds(&b, PX_MSG_GRAFT, f, n) != PX_OK)
-            px_buf_free(&b);
-        free(f);
-        p->lazy = false;
-        c->grafts_sent++;
-        send_buf(c, p, &b);
+        if (n_eager)
+            graft(c, eager[px_rng_below(&c->rng, n_eager)], now);
+        else
+            graft(c, lazy[px_rng_below(&c->rng, n_lazy)], now);
+        l = &c->lacking[i];
+        if (*wake == 0 || l->since + c->graft_ms < *wake)
+            *wake = l->since + c->graft_ms;
     }
 }
 
@@ -906,11 +958,9 @@ static int on_feeds(px_core *c, cpeer *p, const px_msg *m, uint64_t now)
         int rc = seqmap_raise(&p->has, author, m->feeds[i].seq);
         if (rc)
             return rc;
-        bool found;
-        if (c->ebt && m->feeds[i].seq > forwardable(c, author, seqmap_get(&c->heads, author)) &&
-            m->feeds[i].seq <= forwardable(c, author, m->feeds[i].seq) &&
-            (seqmap_find(&c->lacking_since, author, &found), !found) &&
-            seqmap_put(&c->lacking_since, author, now, false) != PX_OK)
+        uint64_t head = seqmap_get(&c->heads, author);
+        if (c->ebt && m->feeds[i].seq > head && forwardable(c, author, m->feeds[i].seq) > head &&
+            note_lacking(c, author, head, now) != PX_OK)
             return PX_ENOMEM;
     }
     if (!p->clock_received)
@@ -967,13 +1017,13 @@ static int on_message(px_core *c, cpeer *p, const uint8_t *msg, size_t len, cons
             p->lazy = false;
         return on_feeds(c, p, m, now);
     case PX_MSG_ENTRIES:
-        return store_job(c, p, PX_CORE_JOB_ENTRIES, msg, len, false);
+        return store_job(c, p, PX_CORE_JOB_ENTRIES, msg, len, false, m);
     case PX_MSG_WANT_BODIES:
         return on_want(c, p, m, now);
     case PX_MSG_BODIES:
         if (len > PX_CORE_BODIES_BYTES + PX_BODY_MAX + 4096)
             return px_err_set(PX_ETOOBIG, "a bodies message of %zu bytes", len);
-        return store_job(c, p, PX_CORE_JOB_BODIES, msg, len, false);
+        return store_job(c, p, PX_CORE_JOB_BODIES, msg, len, false, NULL);
     default: {
         char k[17];
         short_key(k, p->pk);
@@ -1033,9 +1083,12 @@ void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t
             seqmap_raise(&p->has, o->sent[i].author, o->sent[i].seq);
     send_have(c, &grown, j->peer);
     seqmap_free(&grown);
-    if (p && c->ebt && j->kind == PX_CORE_JOB_ENTRIES && !o->rc && o->added == 0 &&
-        o->dups > 0 && !p->lazy && !p->closing)
-        send_prune(c, p); /* all copies: we are on another branch of the tree */
+    if (p && c->ebt && j->kind == PX_CORE_JOB_ENTRIES && !p->closing) {
+        if (o->added > 0)
+            p->lazy = false; /* it delivers what we lacked: it is on our tree */
+        else if (!o->rc && o->dups > 0)
+            send_prune(c, p); /* all copies: we are on another branch of the tree */
+    }
     if (p) {
         p->received += o->added;
         if (o->added || o->held || o->filled || o->bodies)
