@@ -702,3 +702,11 @@ void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t 
                               (long long)t->next_try_ms - (long long)now_ms(w, n));
     }
 }
+
+int sim_host_open_peers(const sim_node *n)
+{
+    int k = 0;
+    for (const sim_peer *p = n->host ? n->host->peers : NULL; p; p = p->next)
+        k++;
+    return k;
+}

@@ -394,7 +394,8 @@ static void usage(FILE *f)
             "\n"
             "Output (simulated time): nodes, entries, converged, violations,\n"
             "spread_p50_ms, spread_p99_ms (publish to the last honest member),\n"
-            "copies_per_entry (entries received per new one). Wall-clock figures go to\n"
+            "copies_per_entry (entries received per new one), connections_per_node (open\n"
+            "at the end). Wall-clock figures go to\n"
             "stderr. Exit status: 0 if no violation and converged, 1 otherwise, 2 on bad\n"
             "arguments.\n");
 }
@@ -720,6 +721,13 @@ int main(int argc, char **argv)
     sim_figures f;
     sim_final_checks(&w, &f);
     double simulated_s = (double)w.now / SIM_S;
+    int up = 0, open_peers = 0;
+    for (int i = 0; i < w.n; i++)
+        if (w.nodes[i].up) {
+            up++;
+            open_peers += sim_host_open_peers(&w.nodes[i]);
+        }
+    double conns_per_node = up ? (double)open_peers / up : 0;
     if (json) {
         printf("{\"nodes\": %d, \"seed\": %" PRIu64, f.nodes, cfg.seed);
         if (faults[0])
@@ -734,7 +742,9 @@ int main(int argc, char **argv)
         print_num(f.spread_p99_ms, 1);
         printf(", \"copies_per_entry\": ");
         print_num(f.copies_per_entry, 2);
-        printf(", \"records_measured\": %" PRIu64 ", \"converged_s\": ", f.measured);
+        printf(", \"records_measured\": %" PRIu64 ", \"connections_per_node\": ", f.measured);
+        print_num(conns_per_node, 1);
+        printf(", \"converged_s\": ");
         print_num(w.converged ? (double)(w.converged_at > w.quiet_from
                                              ? w.converged_at - w.quiet_from
                                              : 0) / SIM_S

@@ -273,6 +273,7 @@ void sim_host_event(sim_world *w, sim_node *n, sim_event *e); /* WAKE, STORED, L
 void sim_host_local_append(sim_world *w, sim_node *n);
 void sim_host_members_changed(sim_world *w, sim_node *n);
 size_t sim_host_memory(const sim_world *w, const sim_node *n);
+int sim_host_open_peers(const sim_node *n);
 void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t len);
 
 /* check.c */
