@@ -34,6 +34,14 @@ int sim_schedule(sim_world *w, sim_time at, sim_ev_type type, int node, int arg,
     return rc;
 }
 
+static void free_event_data(sim_event *e)
+{
+    free(e->data);
+    e->data = NULL;
+}
+
+void sim_sigmemo_free(void);
+
 /* --- the schedule ------------------------------------------------------------ */
 
 typedef enum admin_op {
@@ -781,10 +789,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < w.n; i++)
         if (w.nodes[i].up)
             sim_host_stop(&w, &w.nodes[i]);
-    sim_queue_free(&w.q, NULL);
+    sim_queue_free(&w.q, free_event_data);
     for (size_t i = 0; i < w.n_conns; i++)
         free(w.conns[i]);
     free(w.conns);
     sim_world_free(&w);
+    sim_sigmemo_free();
     return status;
 }
