@@ -635,7 +635,7 @@ int sim_host_start(sim_world *w, sim_node *n)
         h->targets[i].node = n->dial[i];
         memcpy(h->targets[i].key, w->nodes[n->dial[i]].me.pk, 32);
     }
-    h->strip = n->hostile && (w->cfg.adversary & SIM_ADV_STRIP);
+    h->strip = n->idx == w->adv_node[3]; /* SIM_ADV_STRIP is bit 3 */
     n->host = h;
     if (!rc)
         rc = px_ingest_feed_core(n->store, h->core, now);

@@ -83,15 +83,12 @@ static sim_time quiet_mark(sim_world *w, sim_time t)
     return t;
 }
 
-static int hostile_node(sim_world *w, int k)
+/* The node of a kind of hostile author (an SIM_ADV_* bit), or -1. */
+static int hostile_node(sim_world *w, unsigned kind)
 {
-    int seen = 0;
-    for (int i = w->n - 1; i > 0; i--)
-        if (w->nodes[i].hostile && seen++ == k)
-            return i;
-    for (int i = w->n - 1; i > 0; i--)
-        if (w->nodes[i].hostile)
-            return i;
+    for (int k = 0; k < SIM_ADV_KINDS; k++)
+        if (kind == 1u << k)
+            return w->adv_node[k];
     return -1;
 }
 
@@ -131,13 +128,13 @@ static void plan(sim_world *w)
     unsigned a = c->adversary;
     if (a & SIM_ADV_BADSIG)
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 0), AT_BADSIG, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_BADSIG), AT_BADSIG, 0, NULL, 0);
     if (a & SIM_ADV_FORK)
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 1), AT_FORK, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_FORK), AT_FORK, 0, NULL, 0);
     if (a & SIM_ADV_BACKDATE) {
         sim_time t = start + sim_below(&w->rng, span);
-        int h = hostile_node(w, 2);
+        int h = hostile_node(w, SIM_ADV_BACKDATE);
         sim_schedule(w, quiet_mark(w, t), SIM_EV_ATTACK, h, AT_REVOKE_HOSTILE, 0, NULL, 0);
         /* Just after the revocation, and once it has spread. */
         sim_schedule(w, quiet_mark(w, t + 5 * SIM_MS), SIM_EV_ATTACK, h, AT_BACKDATE, 0, NULL, 0);
@@ -145,9 +142,9 @@ static void plan(sim_world *w)
     }
     if (a & SIM_ADV_FLOOD) {
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 0), AT_FLOOD_MEMBER, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_FLOOD), AT_FLOOD_MEMBER, 0, NULL, 0);
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 1), AT_FLOOD_STRANGER, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_FLOOD), AT_FLOOD_STRANGER, 0, NULL, 0);
     }
     if (c->faults & SIM_FAULT_SKEW) {
         for (int i = 0; i < w->n; i++)

@@ -107,6 +107,7 @@ enum {
     SIM_ADV_BACKDATE = 4,
     SIM_ADV_STRIP = 8,
     SIM_ADV_FLOOD = 16,
+    SIM_ADV_KINDS = 5, /* bit k is kind k */
 };
 
 typedef struct sim_cfg {
@@ -191,6 +192,7 @@ typedef struct sim_world {
     size_t n_conns, cap_conns;
     sim_tracked *tracked;
     size_t n_tracked, cap_tracked;
+    int adv_node[SIM_ADV_KINDS]; /* the node of each kind of hostile author, or -1 */
     /* extra keys: successors, a non-member flooder */
     px_identity flood_key;
     /* run state */
