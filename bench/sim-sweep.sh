@@ -42,10 +42,12 @@ w1="$(date +%s)"
 awk -v s="$seeds" -v n="$nodes" -v f="$failed" -v h="$hours" -v c0="$c0" -v c1="$c1" \
     -v hz="$(getconf CLK_TCK)" -v wall=$((w1 - w0)) 'BEGIN {
     cpu = (c1 - c0) / hz
+    rate = 0
+    if (cpu > 0) rate = h / cpu
     printf "sim sweep: %d seeds x %d nodes, %.1f simulated node-hours in %.0f CPU s (%.0f s wall)\n", s, n, h, cpu, wall
-    printf "  %.2f simulated node-hours per CPU-second; %d seeds found a violation\n", cpu > 0 ? h / cpu : 0, f
+    printf "  %.2f simulated node-hours per CPU-second; %d seeds found a violation\n", rate, f
     printf "figure\tsim_seeds\t%d\tseeds\n", s
-    printf "figure\tsim_node_hours_per_cpu_s\t%.2f\tnode-hours/s\n", cpu > 0 ? h / cpu : 0
+    printf "figure\tsim_node_hours_per_cpu_s\t%.2f\tnode-hours/s\n", rate
     printf "figure\tsim_failing_seeds\t%d\tseeds\n", f
 }'
 [ "$failed" = 0 ]

@@ -635,7 +635,7 @@ int sim_host_start(sim_world *w, sim_node *n)
         h->targets[i].node = n->dial[i];
         memcpy(h->targets[i].key, w->nodes[n->dial[i]].me.pk, 32);
     }
-    h->strip = n->hostile && (w->cfg.adversary & SIM_ADV_STRIP);
+    h->strip = n->idx == w->adv_node[3]; /* SIM_ADV_STRIP is bit 3 */
     n->host = h;
     if (!rc)
         rc = px_ingest_feed_core(n->store, h->core, now);
@@ -701,4 +701,12 @@ void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t 
                               t->active ? "*" : "", t->failures,
                               (long long)t->next_try_ms - (long long)now_ms(w, n));
     }
+}
+
+int sim_host_open_peers(const sim_node *n)
+{
+    int k = 0;
+    for (const sim_peer *p = n->host ? n->host->peers : NULL; p; p = p->next)
+        k++;
+    return k;
 }

@@ -34,6 +34,14 @@ int sim_schedule(sim_world *w, sim_time at, sim_ev_type type, int node, int arg,
     return rc;
 }
 
+static void free_event_data(sim_event *e)
+{
+    free(e->data);
+    e->data = NULL;
+}
+
+void sim_sigmemo_free(void);
+
 /* --- the schedule ------------------------------------------------------------ */
 
 typedef enum admin_op {
@@ -75,15 +83,12 @@ static sim_time quiet_mark(sim_world *w, sim_time t)
     return t;
 }
 
-static int hostile_node(sim_world *w, int k)
+/* The node of a kind of hostile author (an SIM_ADV_* bit), or -1. */
+static int hostile_node(sim_world *w, unsigned kind)
 {
-    int seen = 0;
-    for (int i = w->n - 1; i > 0; i--)
-        if (w->nodes[i].hostile && seen++ == k)
-            return i;
-    for (int i = w->n - 1; i > 0; i--)
-        if (w->nodes[i].hostile)
-            return i;
+    for (int k = 0; k < SIM_ADV_KINDS; k++)
+        if (kind == 1u << k)
+            return w->adv_node[k];
     return -1;
 }
 
@@ -123,13 +128,13 @@ static void plan(sim_world *w)
     unsigned a = c->adversary;
     if (a & SIM_ADV_BADSIG)
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 0), AT_BADSIG, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_BADSIG), AT_BADSIG, 0, NULL, 0);
     if (a & SIM_ADV_FORK)
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 1), AT_FORK, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_FORK), AT_FORK, 0, NULL, 0);
     if (a & SIM_ADV_BACKDATE) {
         sim_time t = start + sim_below(&w->rng, span);
-        int h = hostile_node(w, 2);
+        int h = hostile_node(w, SIM_ADV_BACKDATE);
         sim_schedule(w, quiet_mark(w, t), SIM_EV_ATTACK, h, AT_REVOKE_HOSTILE, 0, NULL, 0);
         /* Just after the revocation, and once it has spread. */
         sim_schedule(w, quiet_mark(w, t + 5 * SIM_MS), SIM_EV_ATTACK, h, AT_BACKDATE, 0, NULL, 0);
@@ -137,9 +142,9 @@ static void plan(sim_world *w)
     }
     if (a & SIM_ADV_FLOOD) {
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 0), AT_FLOOD_MEMBER, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_FLOOD), AT_FLOOD_MEMBER, 0, NULL, 0);
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
-                     hostile_node(w, 1), AT_FLOOD_STRANGER, 0, NULL, 0);
+                     hostile_node(w, SIM_ADV_FLOOD), AT_FLOOD_STRANGER, 0, NULL, 0);
     }
     if (c->faults & SIM_FAULT_SKEW) {
         for (int i = 0; i < w->n; i++)
@@ -394,7 +399,8 @@ static void usage(FILE *f)
             "\n"
             "Output (simulated time): nodes, entries, converged, violations,\n"
             "spread_p50_ms, spread_p99_ms (publish to the last honest member),\n"
-            "copies_per_entry (entries received per new one). Wall-clock figures go to\n"
+            "copies_per_entry (entries received per new one), connections_per_node (open\n"
+            "at the end). Wall-clock figures go to\n"
             "stderr. Exit status: 0 if no violation and converged, 1 otherwise, 2 on bad\n"
             "arguments.\n");
 }
@@ -720,6 +726,13 @@ int main(int argc, char **argv)
     sim_figures f;
     sim_final_checks(&w, &f);
     double simulated_s = (double)w.now / SIM_S;
+    int up = 0, open_peers = 0;
+    for (int i = 0; i < w.n; i++)
+        if (w.nodes[i].up) {
+            up++;
+            open_peers += sim_host_open_peers(&w.nodes[i]);
+        }
+    double conns_per_node = up ? (double)open_peers / up : 0;
     if (json) {
         printf("{\"nodes\": %d, \"seed\": %" PRIu64, f.nodes, cfg.seed);
         if (faults[0])
@@ -734,7 +747,9 @@ int main(int argc, char **argv)
         print_num(f.spread_p99_ms, 1);
         printf(", \"copies_per_entry\": ");
         print_num(f.copies_per_entry, 2);
-        printf(", \"records_measured\": %" PRIu64 ", \"converged_s\": ", f.measured);
+        printf(", \"records_measured\": %" PRIu64 ", \"connections_per_node\": ", f.measured);
+        print_num(conns_per_node, 1);
+        printf(", \"converged_s\": ");
         print_num(w.converged ? (double)(w.converged_at > w.quiet_from
                                              ? w.converged_at - w.quiet_from
                                              : 0) / SIM_S
@@ -771,10 +786,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < w.n; i++)
         if (w.nodes[i].up)
             sim_host_stop(&w, &w.nodes[i]);
-    sim_queue_free(&w.q, NULL);
+    sim_queue_free(&w.q, free_event_data);
     for (size_t i = 0; i < w.n_conns; i++)
         free(w.conns[i]);
     free(w.conns);
     sim_world_free(&w);
+    sim_sigmemo_free();
     return status;
 }

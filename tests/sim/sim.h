@@ -107,6 +107,7 @@ enum {
     SIM_ADV_BACKDATE = 4,
     SIM_ADV_STRIP = 8,
     SIM_ADV_FLOOD = 16,
+    SIM_ADV_KINDS = 5, /* bit k is kind k */
 };
 
 typedef struct sim_cfg {
@@ -191,6 +192,7 @@ typedef struct sim_world {
     size_t n_conns, cap_conns;
     sim_tracked *tracked;
     size_t n_tracked, cap_tracked;
+    int adv_node[SIM_ADV_KINDS]; /* the node of each kind of hostile author, or -1 */
     /* extra keys: successors, a non-member flooder */
     px_identity flood_key;
     /* run state */
@@ -273,6 +275,7 @@ void sim_host_event(sim_world *w, sim_node *n, sim_event *e); /* WAKE, STORED, L
 void sim_host_local_append(sim_world *w, sim_node *n);
 void sim_host_members_changed(sim_world *w, sim_node *n);
 size_t sim_host_memory(const sim_world *w, const sim_node *n);
+int sim_host_open_peers(const sim_node *n);
 void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t len);
 
 /* check.c */

@@ -37,5 +37,7 @@ for seed in $(seq "$first" "$last"); do
     runs=$((runs + 1))
 done
 awk -v r="$runs" -v h="$node_hours" -v c="$cpu" 'BEGIN {
+    rate = 0
+    if (c > 0) rate = h / c
     printf "sweep: %d seeds, %.1f simulated node-hours in %.1f CPU s (%.2f node-hours per CPU-second), no violation\n",
-        r, h, c, c > 0 ? h / c : 0 }'
+        r, h, c, rate }'

@@ -498,13 +498,16 @@ int sim_world_create(sim_world *w, const sim_cfg *cfg)
     }
     /* Who is hostile, who joins late. Node 0 is the root's (the hub
      * secretariat's) node and honest. */
-    unsigned adv = cfg->adversary;
-    int hostile = 0;
-    if (adv && w->n >= 6) {
-        hostile = adv & SIM_ADV_FLOOD ? 2 : 1;
-        hostile += __builtin_popcount(adv) > 2;
-        for (int k = 0; k < hostile; k++)
-            w->nodes[w->n - 1 - k].hostile = true;
+    /* One node of its own for each kind of hostile author (the last ones),
+     * so one attack does not hide another (entries after a bad signature,
+     * or past a fork, are never accepted at all). */
+    int next = w->n - 1;
+    for (int k = 0; k < SIM_ADV_KINDS; k++) {
+        w->adv_node[k] = -1;
+        if ((cfg->adversary & (1u << k)) && w->n >= 8 && next > w->n - 1 - w->n / 5) {
+            w->adv_node[k] = next;
+            w->nodes[next--].hostile = true;
+        }
     }
     for (int i = 1; i < w->n; i++)
         w->nodes[i].member_at_start = true;
