@@ -784,6 +784,121 @@ done:
     return rc;
 }
 
+/* Several chunks of one blob: each verified, all written, one fdatasync,
+ * one transaction. rcs[k] is chunk k's own result (PX_EHASH, PX_EINVAL for a
+ * chunk that does not match: nothing of it is written); the return value is
+ * the batch's (PX_EIO for a full disk: none of the batch counts). */
+int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                       const uint8_t *const *data, const size_t *len, int *rcs)
+{
+    row r;
+    px_blob_manifest m;
+    char hex[PX_ID_HEX], path[PATH_MAX];
+    int rc = row_get(b, id, true, &r);
+    for (size_t k = 0; k < n; k++)
+        rcs[k] = rc;
+    if (rc)
+        return rc;
+    rc = px_blob_manifest_decode(r.manifest.data, r.manifest.len, PX_BLOB_MAX_LIMIT, &m);
+    px_id_hex(hex, id);
+    size_t good = 0;
+    for (size_t k = 0; !rc && k < n; k++) {
+        uint32_t i = index[k];
+        rcs[k] = PX_OK;
+        if (i >= m.n) {
+            rcs[k] = px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u", hex,
+                                m.n, i);
+        } else if (len[k] != px_blob_chunk_len(&m, i)) {
+            rcs[k] = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected",
+                                i, hex, len[k], px_blob_chunk_len(&m, i));
+        } else {
+            uint8_t h[32];
+            px_hash(h, data[k], len[k]);
+            if (!px_memeq(h, m.hashes[i], 32))
+                rcs[k] = px_err_set(PX_EHASH,
+                                    "chunk %u of blob %.16s… does not match its manifest hash", i,
+                                    hex);
+        }
+        if (!rcs[k] && !bit(&r.have, i))
+            good++;
+    }
+    if (!rc && good)
+        rc = data_path(b, id, path, sizeof path);
+    if (!rc && good) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+            rc = write_err(errno, "opening the blob file", path);
+        } else {
+            int e = 0;
+            for (size_t k = 0; !e && k < n; k++)
+                if (!rcs[k] && !bit(&r.have, index[k]))
+                    e = pwrite_all(fd, data[k], len[k], (off_t)index[k] * PX_BLOB_CHUNK);
+            if (!e && fdatasync(fd) != 0)
+                e = errno;
+            if (close(fd) != 0 && !e)
+                e = errno;
+            if (e)
+                rc = write_err(e, "writing chunks", path);
+        }
+    }
+    if (!rc && good)
+        rc = px_store_begin(b->s);
+    if (!rc && good) {
+        row now;
+        rc = row_get(b, id, true, &now);
+        uint32_t added = 0;
+        for (size_t k = 0; !rc && k < n; k++) {
+            uint32_t i = index[k];
+            if (!rcs[k] && (size_t)(i / 8) < now.have.len && !bit(&now.have, i)) {
+                now.have.data[i / 8] |= (uint8_t)(1u << (i % 8));
+                added++;
+            }
+        }
+        if (!rc && added) {
+            sqlite3_stmt *st;
+            rc = prep(b,
+                      "UPDATE blobs SET have = ?2, held = held + ?4, complete = (held + ?4 = chunks),"
+                      " used_ms = ?3 WHERE id = ?1",
+                      &st);
+            if (!rc) {
+                sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, now.have.data, (int)now.have.len, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 3, (int64_t)px_now_ms());
+                sqlite3_bind_int64(st, 4, added);
+                int src = sqlite3_step(st);
+                if (src != SQLITE_DONE)
+                    rc = px_store_error(b->s, src, "recording chunks");
+                sqlite3_finalize(st);
+            }
+        }
+        row_free(&now);
+        if (!rc)
+            rc = px_store_commit(b->s);
+        else
+            px_store_rollback(b->s);
+    }
+    if (rc)
+        for (size_t k = 0; k < n; k++)
+            if (!rcs[k])
+                rcs[k] = rc;
+    px_blob_manifest_free(&m);
+    row_free(&r);
+    return rc;
+}
+
+int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have)
+{
+    row r;
+    int rc = row_get(b, id, true, &r);
+    if (rc)
+        return rc;
+    rc = px_buf_append(manifest, r.manifest.data, r.manifest.len);
+    if (!rc && r.have.len)
+        rc = px_buf_append(have, r.have.data, r.have.len);
+    row_free(&r);
+    return rc;
+}
+
 /* --- missing, read ---------------------------------------------------------- */
 
 int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *out, size_t max,

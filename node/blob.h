@@ -116,6 +116,16 @@ int px_blob_put_manifest(px_blobs *b, const uint8_t id[32], const uint8_t *manif
 int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const uint8_t *data,
                       size_t len);
 
+/* Several chunks of one blob in one go (one fdatasync, one transaction):
+ * each checked as by px_blob_put_chunk, rcs[k] its result; the return value
+ * is the batch's (a full disk: PX_EIO, and no chunk of it counts). */
+int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                       const uint8_t *const *data, const size_t *len, int *rcs);
+
+/* The manifest bytes and the bitmap of chunks held (chunk i is bit i % 8
+ * of byte i / 8), appended to manifest and have. PX_ENOENT if not held. */
+int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have);
+
 /* The chunks of id not held yet, in order, from index from on: at most max
  * of them into out. OUT *n. */
 int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *out, size_t max,

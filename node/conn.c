@@ -36,6 +36,7 @@ struct px_conn {
     conn_state state;
     bool outbound;
     bool was_congested;
+    size_t watch_below; /* px_conn_watch_drain: fire on_drain below this (0: off) */
     bool ready_once; /* the handshake completed at some point */
     bool paused;     /* reading stopped by the owner */
     bool closed_notified;
@@ -132,12 +133,18 @@ static void on_written(uv_write_t *req, int status)
         close_handles(c);
         return;
     }
-    if (c->was_congested && c->state == ST_READY &&
-        uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < PX_CONN_LOW_WATER) {
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    bool fire = false;
+    if (c->was_congested && c->state == ST_READY && queued < PX_CONN_LOW_WATER) {
         c->was_congested = false;
-        if (c->cbs.on_drain)
-            c->cbs.on_drain(c);
+        fire = true;
     }
+    if (c->watch_below && c->state == ST_READY && queued < c->watch_below) {
+        c->watch_below = 0;
+        fire = true;
+    }
+    if (fire && c->cbs.on_drain)
+        c->cbs.on_drain(c);
 }
 
 /* Write len bytes from data (copied). */
@@ -181,6 +188,16 @@ bool px_conn_congested(const px_conn *c)
 {
     return c->state == ST_READY &&
            uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) > PX_CONN_HIGH_WATER;
+}
+
+size_t px_conn_queued(const px_conn *c)
+{
+    return uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp);
+}
+
+void px_conn_watch_drain(px_conn *c, size_t below)
+{
+    c->watch_below = below;
 }
 
 void px_conn_close(px_conn *c, int rc)

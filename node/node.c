@@ -15,6 +15,7 @@
 #include "datadir.h"
 #include "error.h"
 #include "gossip.h"
+#include "blobnet.h" /* blob transfer hook */
 #include "jsonmp.h"
 #include "log.h"
 #include "offence.h"
@@ -92,6 +93,7 @@ struct px_node {
     bool signals;
     px_control *control;
     px_gossip *gossip;
+    px_blobnet *blobnet; /* blob transfer hook */
     peer peers[PX_NODE_PEERS_MAX];
     size_t n_peers;
     session *sessions;
@@ -189,6 +191,8 @@ static int on_hello(session *s, const msgpack_object *msg)
     px_info("node", "connected to %s at %s (%s, %s)", k, px_conn_addr(s->conn),
             px_conn_is_outbound(s->conn) ? "outbound" : "inbound", s->software);
     s->gp = px_gossip_peer_open(s->node->gossip, s->conn);
+    if (s->gp)
+        px_blobnet_peer_up(s->node->blobnet, s->conn); /* blob transfer hook */
     return s->gp ? PX_OK : PX_ENOMEM;
 }
 
@@ -346,6 +350,9 @@ static int dispatch(session *s, const msgpack_object *type, const msgpack_object
         return PX_OK;
     memcpy(name, type->via.str.ptr, type->via.str.size);
     name[type->via.str.size] = '\0';
+    /* blob transfer hook: blob_* messages go to the blob driver. */
+    if (strncmp(name, "blob_", 5) == 0)
+        return px_blobnet_on_message(s->node->blobnet, s->conn, msg);
     int rc = px_gossip_on_message(s->node->gossip, s->gp, name, msg, raw, len);
     if (rc == PX_ENOENT) {
         px_debug("node", "%s: ignoring message of type '%s'", px_conn_addr(s->conn), name);
@@ -357,8 +364,10 @@ static int dispatch(session *s, const msgpack_object *type, const msgpack_object
 static void on_drain(px_conn *c)
 {
     session *s = px_conn_data(c);
-    if (s->gp)
+    if (s->gp) {
         px_gossip_on_drain(s->node->gossip, s->gp);
+        px_blobnet_on_drain(s->node->blobnet, c); /* blob transfer hook */
+    }
 }
 
 static void on_message(px_conn *c, const uint8_t *msg, size_t len)
@@ -456,6 +465,8 @@ static void on_close(px_conn *c, int rc)
             dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
+    if (s->gp)
+        px_blobnet_peer_down(n->blobnet, c); /* blob transfer hook */
     px_gossip_peer_closed(n->gossip, s->gp);
     s->gp = NULL;
     if (px_conn_peer_pk(c) && px_offence_ban_ms(rc, 1) > 0)
@@ -1041,14 +1052,17 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         }
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
-        return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
-                         pk, "software", PX_SOFTWARE, "listen",
+        return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "ok", 1,
+                         "public_key", pk, "software", PX_SOFTWARE, "listen",
                          n->listening ? n->listen_text : NULL, "uptime_ms",
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
                          (json_int_t)n->refused_connections, "connections", conns,
                          "dial_targets", targets, "replication", px_gossip_progress(n->gossip),
-                         "misbehaving", bans);
+                         "misbehaving", bans, "blobs",
+                         px_blobnet_counters(n->blobnet)); /* blob transfer hook */
     }
+    if (strncmp(op, "blob_", 5) == 0) /* blob transfer hook */
+        return px_blobnet_control(n->blobnet, op, req);
     if (strcmp(op, "notify") == 0) {
         reload_members(n);
         px_gossip_membership_changed(n->gossip);
@@ -1165,6 +1179,8 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
         rc = px_gossip_new(loop, &n->local, &n->gossip);
     if (!rc)
         px_gossip_on_stored(n->gossip, entries_stored, n);
+    if (!rc) /* blob transfer hook */
+        rc = px_blobnet_new(loop, &n->local, &n->cfg.blob_limits, &n->blobnet);
     if (rc) {
         px_local_close(&n->local);
         free(n);
@@ -1227,6 +1243,7 @@ void px_node_stop(px_node *n)
     px_web_stop(n->web);
     n->web = NULL;
     px_gossip_stop(n->gossip);
+    px_blobnet_stop(n->blobnet); /* blob transfer hook */
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)
             px_conn_close(s->conn, PX_OK);
@@ -1237,6 +1254,7 @@ void px_node_free(px_node *n)
     if (!n)
         return;
     px_gossip_free(n->gossip);
+    px_blobnet_free(n->blobnet); /* blob transfer hook */
     px_local_close(&n->local);
     free(n);
 }

@@ -3,8 +3,8 @@
 # too, for an empty file, exactly 2 x 64 KiB, 2 x 64 KiB + 1 and a 3 MB file;
 # list and list --json; get by a unique 8-digit prefix gives the same bytes
 # (and - writes stdout); a file over 64 MiB is refused and nothing is held;
-# rm, then get says the blob is not held here and that fetching from peers
-# comes with the transfer protocol; a leftover chunk file of a removed blob
+# rm, then get (with no praxisd running) says the blob is not complete here
+# and that praxisd must run to fetch it; a leftover chunk file of a removed blob
 # is swept; usage errors exit 2.
 source "$(dirname "$0")/lib.sh"
 
@@ -65,11 +65,11 @@ expect_err "huge is 67108865 bytes, over the blob size limit of 67108864 bytes"
 [ -z "$(ls -A "$A/blobs" | grep -v '\.data$' || true)" ] || fail "a refused add left a file behind"
 pass "a file over 64 MiB is refused and leaves nothing"
 
-# rm: gone; get then says why, without pretending to fetch.
+# rm: gone; get then says why: no daemon runs to fetch it.
 px --data "$A" blob rm "${ID[plus1]:0:8}"
 [ ! -e "$A/blobs/${ID[plus1]}.data" ] || fail "rm left the chunk file"
 expect_exit 1 px --data "$A" blob get "${ID[plus1]}" --out "$T/gone"
-expect_err "blob ${ID[plus1]} is not held here yet; fetching blobs from peers comes with the blob transfer protocol"
+expect_err "blob ${ID[plus1]} is not complete here, and no praxisd runs on .* to fetch it from peers: start praxisd"
 [ ! -e "$T/gone" ] || fail "a failed get wrote its output file"
 expect_exit 1 px --data "$A" blob rm "${ID[plus1]:0:8}"
 expect_err "no blob held here has an id beginning with ${ID[plus1]:0:8}"
