@@ -540,6 +540,7 @@ void px_blobs_close(px_blobs *b)
 
 int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
 {
+    bool outer = px_store_in_tx(b->s); /* publish adds files inside its transaction */
     int in = open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return px_err_set(px_err_from_errno(errno), "cannot open %s: %s", path, strerror(errno));
@@ -625,7 +626,8 @@ int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
         memset(have.data, 0, have.len);
         for (uint32_t i = 0; i < m.n; i++)
             have.data[i / 8] |= (uint8_t)(1u << (i % 8));
-        rc = px_store_begin(b->s);
+        if (!outer)
+            rc = px_store_begin(b->s);
     }
     if (!rc) {
         row r;
@@ -642,9 +644,11 @@ int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
         } else {
             rc = grc;
         }
-        if (!rc)
+        /* In the caller's transaction, it commits, or rolls back (and the
+         * file is swept at the next open). */
+        if (!outer && !rc)
             rc = px_store_commit(b->s);
-        else
+        else if (!outer)
             px_store_rollback(b->s);
     }
     unlink(tmp); /* gone already if it was moved into place */

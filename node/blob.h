@@ -100,7 +100,9 @@ void px_blobs_close(px_blobs *b); /* NULL-safe */
  * recorded complete in one transaction. Adding a blob held already makes it
  * own (and completes it if it was partial). A file over the size limit is
  * refused (PX_ETOOBIG) before anything is written; a full disk gives PX_EIO
- * with a sentence, and nothing is left behind. OUT id. */
+ * with a sentence, and nothing is left behind. Inside a transaction of the
+ * store (publish), the row joins that transaction: if it is rolled back,
+ * the file is swept at the next open. OUT id. */
 int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32]);
 
 /* Take a manifest from outside for the blob id: it must decode (within the

@@ -97,3 +97,38 @@ expect_err "not an initialised praxis data directory"
 px --data "$A" blob --help | grep -q "usage: praxis blob add FILE" || fail "blob --help"
 px help | grep -q "^  blob " || fail "blob is not in praxis help"
 pass "usage errors"
+
+# publish: a case's attachments name local files (added first) or blobs held.
+printf 'a survey report\n' >"$T/report.pdf"
+cat >"$T/case.json" <<JSON
+{"title": {"en": "Case with attachments"}, "summary": {"en": "s"}, "country": "KZ", "stage": "pilot",
+ "attachments": [{"file": "$T/report.pdf"}, {"blob": "${ID[big]:0:10}", "name": "big.bin"}]}
+JSON
+px --data "$A" publish case "$T/case.json" >"$T/pub.out" 2>"$T/pub.err" || { cat "$T/pub.err" >&2; fail "publish with attachments failed"; }
+case_id="$(head -1 "$T/pub.out")"
+px --data "$A" show "$case_id" --json >"$T/show.json"
+REPORT="$($VERIFY "$T/report.pdf")"
+"$PY" - "$T/show.json" "$REPORT" "${ID[big]}" <<'PY' || fail "the published attachments are not as given"
+import json, sys
+rec = json.load(open(sys.argv[1]))
+rec = rec["body"]
+att = rec["attachments"]
+assert att[0] == {"blob": sys.argv[2], "name": "report.pdf", "size": 16, "mime": "application/pdf"}, att[0]
+assert att[1] == {"blob": sys.argv[3], "name": "big.bin", "size": 3000000, "mime": "application/octet-stream"}, att[1]
+PY
+[ "$(blobs_json | field "$REPORT" "['own']")" = True ] || fail "the attached file is not held as an own blob"
+pass "publish: attachments from a local file (added first) and from a blob held, by prefix"
+
+cat >"$T/bad.json" <<JSON
+{"title": {"en": "Bad"}, "summary": {"en": "s"}, "country": "KZ", "stage": "pilot",
+ "attachments": [{"blob": "${ID[big]}", "name": "../etc/passwd", "size": 3000000}]}
+JSON
+expect_exit 1 px --data "$A" publish case "$T/bad.json"
+expect_err "file name without path separators"
+cat >"$T/missing.json" <<JSON
+{"title": {"en": "Missing"}, "summary": {"en": "s"}, "country": "KZ", "stage": "pilot",
+ "attachments": [{"file": "$T/no-such-file"}]}
+JSON
+expect_exit 1 px --data "$A" publish case "$T/missing.json"
+expect_err "attachment 1: .*no-such-file"
+pass "publish: a path in an attachment's name and a missing file are refused with a sentence"
