@@ -519,9 +519,10 @@ int px_blobs_open(px_blobs **out, px_store *s, const char *dir, const px_blob_li
                         (unsigned long long)b->max_size, (unsigned long long)PX_BLOB_MAX_LIMIT);
     if (!rc)
         rc = px_path_join(b->dir, sizeof b->dir, dir, "blobs");
-    if (!rc)
+    bool reader = limits && limits->reader;
+    if (!rc && !reader)
         rc = px_mkdirs(b->dir, 0700);
-    if (!rc)
+    if (!rc && !reader)
         rc = sweep(b);
     if (rc) {
         free(b);

@@ -73,6 +73,7 @@ typedef struct px_blobs px_blobs;
 typedef struct px_blob_limits {
     uint64_t max_size;  /* per blob; 0 = PX_BLOB_MAX_DEFAULT; at most PX_BLOB_MAX_LIMIT */
     uint64_t cache_max; /* bytes of evictable blobs kept; 0 = PX_BLOB_CACHE_DEFAULT */
+    bool reader;        /* reads only (a web worker's read-only store): no sweep */
 } px_blob_limits;
 
 typedef struct px_blob_info {

@@ -8,7 +8,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 xgettext --from-code=UTF-8 --language=C --keyword= --keyword=px_t:2 --keyword=px_tn:2,3 \
     --keyword=PX_N_:1 --no-location -o "$work/praxis.pot" \
-    node/web*.c $(ls node/web/*.c 2>/dev/null || true)
+    node/web*.c $(ls node/web/*.c node/daemon/web*.c 2>/dev/null || true)
 for lang in ru; do
     msgcat --use-first --force-po -o "$work/$lang.po" po/$lang.po $(ls po/$lang-*.po 2>/dev/null || true)
     if ! msgcmp "$work/$lang.po" "$work/praxis.pot" 2>"$work/err"; then

@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 xgettext --from-code=UTF-8 --language=C --keyword= --keyword=px_t:2 --keyword=px_tn:2,3 \
     --keyword=PX_N_:1 --add-comments=TRANSLATORS: --no-location --sort-output \
     --package-name=praxis --msgid-bugs-address=none -o po/praxis.pot \
-    node/web*.c $(ls node/web/*.c 2>/dev/null || true)
+    node/web*.c $(ls node/web/*.c node/daemon/web*.c 2>/dev/null || true)
 for po in po/*.po; do
     lang="$(basename "$po" .po)"
     case "$lang" in *-*) continue ;; esac
