@@ -789,12 +789,13 @@ done:
     return rc;
 }
 
-/* Several chunks of one blob: each verified, all written, one fdatasync,
+/* Several chunks of one blob: each verified (its hash unless the caller
+ * did that against this manifest already), all written, one fdatasync,
  * one transaction. rcs[k] is chunk k's own result (PX_EHASH, PX_EINVAL for a
  * chunk that does not match: nothing of it is written); the return value is
  * the batch's (PX_EIO for a full disk: none of the batch counts). */
 int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
-                       const uint8_t *const *data, const size_t *len, int *rcs)
+                       const uint8_t *const *data, const size_t *len, bool hashed, int *rcs)
 {
     row r;
     px_blob_manifest m;
@@ -816,7 +817,7 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
         } else if (len[k] != px_blob_chunk_len(&m, i)) {
             rcs[k] = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected",
                                 i, hex, len[k], px_blob_chunk_len(&m, i));
-        } else {
+        } else if (!hashed) {
             uint8_t h[32];
             px_hash(h, data[k], len[k]);
             if (!px_memeq(h, m.hashes[i], 32))

@@ -121,9 +121,12 @@ int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const u
 
 /* Several chunks of one blob in one go (one fdatasync, one transaction):
  * each checked as by px_blob_put_chunk, rcs[k] its result; the return value
- * is the batch's (a full disk: PX_EIO, and no chunk of it counts). */
+ * is the batch's (a full disk: PX_EIO, and no chunk of it counts). hashed:
+ * the caller has checked every chunk's BLAKE2b-256 against the manifest of
+ * this id already (the transfer protocol does on arrival), so only index
+ * and length are checked again. */
 int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
-                       const uint8_t *const *data, const size_t *len, int *rcs);
+                       const uint8_t *const *data, const size_t *len, bool hashed, int *rcs);
 
 /* The manifest bytes and the bitmap of chunks held (chunk i is bit i % 8
  * of byte i / 8), appended to manifest and have. PX_ENOENT if not held. */

@@ -485,6 +485,9 @@ static void on_connected(uv_connect_t *req, int status)
     int rc =
         status < 0 ? px_err_set(px_err_from_uv(status), "connect: %s", uv_strerror(status)) : PX_OK;
     if (!rc) {
+        /* Small messages (chunk requests, haves) must not wait for Nagle
+         * behind an unacknowledged write: both ends, as on accept. */
+        uv_tcp_nodelay(&c->tcp, 1);
         name_peer(c);
         rc = start_handshake(c, &d->cfg, d->server_pk);
     }

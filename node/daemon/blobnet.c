@@ -51,7 +51,7 @@ typedef struct result {
     uint8_t id[32];
     int rc;
     char why[200];
-    uint64_t at;
+    uint64_t started, at; /* loop ms: the fetch asked for, and ended */
 } result;
 
 struct px_blobnet {
@@ -106,7 +106,8 @@ static void work_cb(uv_work_t *w)
             run_items[n++] = j;
             j = j->next;
         }
-        px_blob_put_chunks(b->wblobs, it->id, n, index, data, len, rcs);
+        /* blobxfer checked each chunk's hash against the manifest of this id. */
+        px_blob_put_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
         for (size_t k = 0; k < n; k++) {
             run_items[k]->rc = rcs[k];
             if (rcs[k])
@@ -202,6 +203,8 @@ static void remember(px_blobnet *b, const uint8_t id[32], int rc, const char *wh
         r = &b->results[b->next_result];
         b->next_result = (b->next_result + 1) % RESULTS_MAX;
     }
+    if (!r->used || memcmp(r->id, id, 32) != 0)
+        r->started = 0;
     r->used = true;
     memcpy(r->id, id, 32);
     r->rc = rc;
@@ -478,8 +481,10 @@ static json_t *status_json(px_blobnet *b, const uint8_t id[32])
         json_object_set_new(o, "chunks_received", json_integer((json_int_t)st.received));
     }
     result *r = result_of(b, id);
-    if (r && r->rc && !st.active && !(held && info.complete))
+    if (r && r->at && r->rc && !st.active && !(held && info.complete))
         json_object_set_new(o, "failed", json_string(r->why));
+    if (r && r->at && !r->rc && r->started && held && info.complete)
+        json_object_set_new(o, "fetch_ms", json_integer((json_int_t)(r->at - r->started)));
     return o;
 }
 
@@ -511,8 +516,19 @@ json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req)
             return json_pack("{s:b, s:s}", "ok", 0, "error", px_err_message(rc));
         }
         result *r = result_of(b, id);
-        if (r)
-            r->used = false; /* a new attempt */
+        if (!r) { /* remember when it started, for fetch_ms */
+            r = &b->results[b->next_result];
+            b->next_result = (b->next_result + 1) % RESULTS_MAX;
+            memset(r, 0, sizeof *r);
+            memcpy(r->id, id, 32);
+            r->used = true;
+            r->started = now;
+        } else if (r->at) { /* a new attempt */
+            memset(r, 0, sizeof *r);
+            memcpy(r->id, id, 32);
+            r->used = true;
+            r->started = now;
+        }
         b->fetches++;
         run(b);
     }

@@ -280,6 +280,7 @@ typedef struct fetch {
     int16_t *avoid;     /* whom not to ask again soon */
     uint64_t *asked_ms;
     uint32_t n_held, in_flight, first_missing, since_have;
+    uint32_t storing; /* chunks handed to the store, not yet stored */
     uint64_t received;
     uint64_t forgiven_ms; /* avoid[] last cleared */
     fpeer fp[PX_BX_PEERS_MAX];
@@ -646,7 +647,7 @@ static void maybe_complete(px_bx *bx, fetch *f, uint64_t now)
 /* Ask peers for chunks: each chunk of one peer, up to the window. */
 static void schedule(px_bx *bx, fetch *f, uint64_t now)
 {
-    if (!f->have_m || f->storing_m)
+    if (!f->have_m || f->storing_m || f->storing >= PX_BX_STORE_BACKLOG)
         return;
     while (f->first_missing < f->m.n && f->state[f->first_missing] != C_MISSING)
         f->first_missing++;
@@ -791,15 +792,19 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
     if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
         return;
     if (rc) { /* the store failed (a full disk): the fetch fails with it */
+        f->storing--;
         end_fetch(bx, f, rc);
         recompute_wake(bx);
         return;
     }
     f->state[index] = C_HELD;
     f->n_held++;
+    f->storing--;
     if (++f->since_have >= PX_BX_HAVE_EVERY)
         inform(bx, f, false, now);
     maybe_complete(bx, f, now);
+    if (find_fetch(bx, id, NULL) == f)
+        schedule(bx, f, now);
     recompute_wake(bx);
 }
 
@@ -905,10 +910,12 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
             f->in_flight--;
         f->state[i] = C_STORING;
         px_bx_action *a = act(bx, PX_BXA_PUT_CHUNK, NULL, f->id, m->data, m->data_len);
-        if (a)
+        if (a) {
             a->index = i;
-        else
+            f->storing++;
+        } else {
             f->state[i] = C_MISSING; /* out of memory: fetched again */
+        }
     }
     schedule(bx, f, now);
     return PX_OK;

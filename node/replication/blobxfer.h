@@ -20,7 +20,10 @@
  * - a server answers requests only while the connection's write queue
  *   holds less than PX_BX_SEND_QUEUE bytes (entries are sent up to 1 MiB
  *   queued, so they always find the queue short), and keeps at most
- *   PX_BX_SERVE_MAX requests of a peer queued (more is a protocol offence).
+ *   PX_BX_SERVE_MAX requests of a peer queued (more is a protocol offence);
+ * - a requester asks for nothing more while PX_BX_STORE_BACKLOG chunks of a
+ *   blob wait for its store, so memory stays bounded when the disk is
+ *   slower than the peers.
  *
  * Peers are opaque tokens chosen by the driver (e.g. its session pointer).
  */
@@ -44,6 +47,7 @@ enum {
     PX_BX_INTEREST_MS = 30000,        /* a want keeps its sender informed this long */
     PX_BX_RELAY_MS = 60000,           /* a one-hop fetch on a peer's behalf lasts */
     PX_BX_HAVE_EVERY = 32,            /* progress `blob_have` after this many chunks */
+    PX_BX_STORE_BACKLOG = 64,         /* no new requests while this many chunks wait to be stored */
     PX_BX_FETCHES_MAX = 64,           /* blobs fetched at once */
     PX_BX_PEERS_MAX = 128,
 };
