@@ -101,9 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     uint8_t mode = data[0];
-    px_buf mb = {0};
-    uint8_t id[32];
-    fuzz_blob(&mb, id);
+    static px_buf mb; /* the fixture, computed once per process */
+    static uint8_t id[32];
+    if (!mb.len)
+        fuzz_blob(&mb, id);
     px_bx *bx = NULL;
     FUZZ_ASSERT(px_bx_new(NULL, &bx) == PX_OK);
     void *peer = (void *)0x1, *other = (void *)0x2;
@@ -171,6 +172,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     px_bx_peer_down(bx, peer, now);
     px_bx_peer_down(bx, other, now);
     px_bx_free(bx);
-    px_buf_free(&mb);
     return 0;
 }
