@@ -602,8 +602,9 @@ static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
             base = base ? base + 1 : file;
             if (!json_object_get(a, "name"))
                 json_object_set_new(a, "name", json_string(base));
+            const char *shown = json_string_value(json_object_get(a, "name"));
             if (!json_object_get(a, "mime"))
-                json_object_set_new(a, "mime", json_string(mime_of(base)));
+                json_object_set_new(a, "mime", json_string(mime_of(shown ? shown : base)));
             json_object_del(a, "file");
         } else if (blob) {
             int arc = px_blob_resolve(p->blobs, blob, id);

@@ -39,7 +39,7 @@ const px_route px_web_routes[] = {
     {"/api/blobs/*", PX_GET | PX_POST, px_api_blob, 0},
     /* publishing, members, network (webpublish.h) */
     {"/publish", PX_GET, px_page_publish, 0},
-    {"/publish/case", PX_GET | PX_POST, px_page_publish_case, 0},
+    {"/publish/case", PX_GET | PX_POST, px_page_publish_case, PX_ROUTE_UPLOAD},
     {"/publish/indicator", PX_GET | PX_POST, px_page_publish_indicator, 0},
     {"/publish/benchmark", PX_GET | PX_POST, px_page_publish_benchmark, PX_ROUTE_UPLOAD},
     {"/publish/crosswalk", PX_GET | PX_POST, px_page_publish_crosswalk, 0},

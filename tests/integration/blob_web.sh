@@ -73,3 +73,27 @@ grep -qi "^Location: /cases/$CASE$" "$T/h" || fail "the fetch form does not come
 grep -qi "^Location: /cases$" "$T/h" || fail "the fetch form follows a foreign back address"
 wait_until 30 complete
 pass "the fetch form without script redirects back to the case page (and only there)"
+
+# The case form uploads a file: a's web publishes a case with it attached.
+HA_U="http://127.0.0.1:$HA"
+[ "$(get "$(px --data "$T/a" ui --url)" -c "$T/jara")" = 303 ] || fail "login at a failed"
+[ "$(get "$HA_U/publish/case" -b "$T/jara")" = 200 ] || fail "the case form is not 200"
+grep -q 'enctype="multipart/form-data"' "$T/body" || fail "the case form does not upload files"
+grep -q 'type="file" id="attachment" name="attachment"' "$T/body" || fail "the case form has no file field"
+CSRFA="$(sed -n 's/.*name="csrf-token" content="\([0-9a-f]*\)".*/\1/p' "$T/body")"
+printf 'questionnaire, version 2\n' >"$T/q.txt"
+code="$(get "$HA_U/publish/case" -b "$T/jara" -F "_csrf=$CSRFA" -F lang_0=en \
+    -F "title_0=A case with an uploaded questionnaire" -F "summary_0=s" -F country=KZ -F stage=idea \
+    -F "attachment=@$T/q.txt;filename=../../questionnaire v2.txt" -F publish=1)"
+[ "$code" = 303 ] || { head -c 1500 "$T/body" >&2; fail "the case form with a file answered $code"; }
+NEW="$(sed -n 's#^Location: /cases/\([0-9a-f]\{64\}\)$#\1#p' "$T/h")"
+[ -n "$NEW" ] || fail "the case form did not redirect to the case"
+Q="$("$PY" "$PRAXIS_SRC/tests/tools/verify_blob.py" "$T/q.txt")"
+px --data "$T/a" show "$NEW" --json | "$PY" -c "
+import json,sys
+a = json.load(sys.stdin)['body']['attachments']
+assert a == [{'blob': '$Q', 'name': 'questionnaire v2.txt', 'size': 25, 'mime': 'text/plain'}], a" ||
+    fail "the uploaded attachment is not as sent (the name without its path)"
+px --data "$T/a" blob list --json | grep -q "\"$Q\"" || fail "the uploaded file is not held at a"
+[ -z "$(ls "$T/a/blobs" | grep upload || true)" ] || fail "the upload's temporary file was left behind"
+pass "the case form uploads a file: attached as a blob, its name without the path the browser sent"
