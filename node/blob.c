@@ -892,6 +892,40 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
     return rc;
 }
 
+int px_blob_keep(px_blobs *b, const uint8_t id[32])
+{
+    return exec_id(b, "UPDATE blobs SET own = 1 WHERE id = ?1", id, 0);
+}
+
+int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
+                        bool *out)
+{
+    char hex[PX_ID_HEX];
+    sqlite3_stmt *st;
+    *out = false;
+    px_id_hex(hex, id);
+    /* The id is a string in the attachment's msgpack: its 64 digits appear
+     * in the body as they are (a body that merely mentions them elsewhere
+     * only keeps a blob that would otherwise be evicted). */
+    int src = sqlite3_prepare_v2(px_store_db(s),
+                                 "SELECT author FROM entries WHERE kind = 'case' AND body IS NOT "
+                                 "NULL AND instr(body, CAST(?1 AS BLOB)) > 0",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return px_store_error(s, src, "looking up a blob's records");
+    sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+    while (!*out && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *a = sqlite3_column_blob(st, 0);
+        if (a && sqlite3_column_bytes(st, 0) == 32)
+            for (size_t k = 0; k < n && !*out; k++)
+                *out = memcmp(a, keys[k], 32) == 0;
+    }
+    int rc = src == SQLITE_ROW || src == SQLITE_DONE ? PX_OK
+                                                     : px_store_error(s, src, "looking up a blob's records");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have)
 {
     row r;

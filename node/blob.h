@@ -132,6 +132,14 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
  * of byte i / 8), appended to manifest and have. PX_ENOENT if not held. */
 int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have);
 
+/* Keep a blob held here (never evicted), as if added here: it is attached
+ * to a record this node keeps (its own, the secretariat's). */
+int px_blob_keep(px_blobs *b, const uint8_t id[32]);
+/* Whether a case record held in s, by one of the n keys, attaches the blob
+ * id. OUT *out. */
+int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
+                        bool *out);
+
 /* The chunks of id not held yet, in order, from index from on: at most max
  * of them into out. OUT *n. */
 int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *out, size_t max,

@@ -547,23 +547,16 @@ static const char *mime_of(const char *name)
 /* A case's attachments may name local files ({"file": PATH}) or blobs held
  * here without their size: files are added to the blob store (in this
  * transaction: if it is rolled back the file is swept later) and every item
- * becomes {blob, name, size, mime} (RECORDS.md 2.1). OUT *out: a new record
- * when something changed, else NULL. */
+ * becomes {blob, name, size, mime} (RECORDS.md 2.1). Blobs held here that
+ * our record attaches are kept from now on. OUT *out: the record to
+ * publish (a new one), or NULL when rec is refused. */
 static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
 {
     *out = NULL;
     const json_t *list = json_object_get(rec, "attachments");
     if (!json_is_array(list))
         return PX_OK;
-    bool needed = false;
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        const json_t *a = json_array_get(list, i);
-        const char *blob = json_string_value(json_object_get(a, "blob"));
-        if (json_object_get(a, "file") || !json_object_get(a, "size") ||
-            (blob && strlen(blob) != 64))
-            needed = true;
-    }
-    if (!needed)
+    if (json_array_size(list) == 0)
         return PX_OK;
     int rc = PX_OK;
     if (!p->blobs && (rc = px_blobs_open(&p->blobs, p->l->store, p->l->paths.dir, NULL)) != PX_OK)
@@ -624,6 +617,8 @@ static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
         px_blob_info info;
         if ((rc = px_blob_info_get(p->blobs, id, &info)) != PX_OK)
             break;
+        if (!p->o.check && (rc = px_blob_keep(p->blobs, id)) != PX_OK)
+            break; /* attached to our own record: kept from now on */
         json_object_set_new(a, "blob", json_string(px_id_hex(hex, id)));
         json_object_set_new(a, "size", json_integer((json_int_t)info.size));
         if (!json_object_get(a, "mime") && json_is_string(json_object_get(a, "name")))

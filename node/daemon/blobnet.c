@@ -23,9 +23,13 @@ enum {
 };
 
 /* Something for the worker to write. */
+enum { KEEPERS_MAX = 64 };
+
 typedef struct item {
     struct item *next;
     bool manifest;
+    uint8_t (*keepers)[32]; /* manifest: whose records' attachments are kept */
+    size_t n_keepers;
     uint8_t id[32];
     uint32_t index;
     int rc;
@@ -86,6 +90,13 @@ static void work_cb(uv_work_t *w)
     for (item *it = b->batch; it;) {
         if (it->manifest) {
             it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
+            bool keep = false;
+            /* Attachments of our own records and of the secretariat's are
+             * kept, never evicted. */
+            if (!it->rc && px_blob_attached_by(b->wstore, it->id, (const uint8_t(*)[32])it->keepers,
+                                               it->n_keepers, &keep) == PX_OK &&
+                keep)
+                px_blob_keep(b->wblobs, it->id);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
             it = it->next;
@@ -139,6 +150,7 @@ static void after_work_cb(uv_work_t *w, int status)
                 px_bx_chunk_stored(b->bx, it->id, it->index, it->rc, now);
             run(b);
         }
+        free(it->keepers);
         free(it);
         it = next;
     }
@@ -167,6 +179,7 @@ static void kick_worker(px_blobnet *b)
         while (b->batch) {
             item *it = b->batch;
             b->batch = it->next;
+            free(it->keepers);
             free(it);
         }
     }
@@ -185,6 +198,14 @@ static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t
     it->len = len;
     if (len)
         memcpy(it->data, data, len);
+    if (manifest && (it->keepers = calloc(KEEPERS_MAX, 32)) != NULL) {
+        const px_members *m = &b->local->members;
+        memcpy(it->keepers[it->n_keepers++], b->local->me.pk, 32);
+        memcpy(it->keepers[it->n_keepers++], b->local->genesis.root, 32);
+        for (size_t i = 0; i < m->n && it->n_keepers < KEEPERS_MAX; i++)
+            if (m->v[i].role == PX_ROLE_SECRETARIAT || m->v[i].role == PX_ROLE_ROOT)
+                memcpy(it->keepers[it->n_keepers++], m->v[i].key, 32);
+    }
     *b->pending_tail = it;
     b->pending_tail = &it->next;
     b->n_pending++;
@@ -396,6 +417,7 @@ void px_blobnet_free(px_blobnet *b)
     while (b->pending) {
         item *it = b->pending;
         b->pending = it->next;
+        free(it->keepers);
         free(it);
     }
     while (b->fu) {

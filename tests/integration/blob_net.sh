@@ -71,7 +71,7 @@ head -c 300000 /dev/urandom >"$T/toobig"
 ID[toobig]="$(px --data "$T/a" blob add "$T/toobig")"
 PORT[c]="$(free_port)"
 start_bg "$T/c2.log" "$PRAXISD" --data "$T/c" --listen "127.0.0.1:${PORT[c]}" --log-level debug \
-    --peer "$(px --data "$T/h" id)@127.0.0.1:${PORT[h]}" --blob-max-size 200000
+    --peer "$(px --data "$T/h" id)@127.0.0.1:${PORT[h]}" --blob-max-size 200000 --blob-cache 400000
 NODE_PID[c]=$LAST_PID
 wait_until 10 test -S "$T/c/control.sock"
 wait_until 20 grep -q "connected to" "$T/c2.log"
@@ -82,3 +82,18 @@ import json,sys
 assert '${ID[toobig]}' not in [x['id'] for x in json.load(sys.stdin)['blobs']]" ||
     fail "a blob over the size limit was recorded"
 pass "a blob over the receiver's size limit is refused and nothing of it is held"
+
+# The cache (--blob-cache 400000): blobs c need not keep are evicted, least
+# recently used first, to make room; the 1.5 MB one from the hub goes first.
+ids_c() { px --data "$T/c" blob list --json | "$PY" -c 'import json,sys; print(" ".join(x["id"] for x in json.load(sys.stdin)["blobs"]))'; }
+for s in 1 2 3; do
+    head -c 150000 /dev/urandom >"$T/s$s"
+    ID[s$s]="$(px --data "$T/a" blob add "$T/s$s")"
+    px --data "$T/c" blob get "${ID[s$s]}" --out "$T/s$s.c" --timeout 20 || fail "c could not fetch s$s"
+    cmp -s "$T/s$s" "$T/s$s.c" || fail "s$s: bytes differ"
+done
+held_c="$(ids_c)"
+[[ "$held_c" != *"${ID[far]}"* ]] || fail "the 1.5 MB blob was not evicted for room"
+[[ "$held_c" != *"${ID[s1]}"* ]] || fail "the least recently used blob was not evicted"
+[[ "$held_c" == *"${ID[s2]}"* && "$held_c" == *"${ID[s3]}"* ]] || fail "the newer blobs are not held"
+pass "the blob cache evicts blobs this node need not keep, least recently used first"

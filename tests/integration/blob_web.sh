@@ -52,7 +52,11 @@ pass "b's case page lists the attachment (name, size, type, not held here) with 
 complete() { get "$U/api/blobs/$BLOB" -b "$T/jar" >/dev/null; grep -q '"complete": true' "$T/body"; }
 wait_until 30 complete
 grep -q '"chunks": 11' "$T/body" || fail "the status does not give the chunk count: $(cat "$T/body")"
-pass "the JSON route starts the fetch and reports it complete"
+px --data "$T/b" blob list --json | "$PY" -c "
+import json,sys
+b={x['id']:x for x in json.load(sys.stdin)['blobs']}
+assert b['$BLOB']['own'], b['$BLOB']" || fail "b does not keep an attachment of the root's (the secretariat's) record"
+pass "the JSON route starts the fetch and reports it complete; an attachment of the secretariat's record is kept"
 
 [ "$(get "$U/blobs/$BLOB?name=survey%20report.pdf" -b "$T/jar")" = 200 ] || fail "the download is not 200"
 cmp -s "$T/body" "$T/survey report.pdf" || fail "the download is not the same bytes"
