@@ -119,11 +119,13 @@ if command -v node >/dev/null && { [ -d "$hc/node_modules/hypercore" ] ||
         line="$(node "$hc/reader.mjs" "$tmp/hcr" "$key" "$hport" "$mib")"
         kill "$hpid" 2>/dev/null || true
         wait "$hpid" 2>/dev/null || true
-        echo "hypercore run $i: $line (MB/s, reader peak RSS MB)" >&2
+        echo "hypercore run $i: $line (MB/s, reader peak RSS MB, reader CPU s)" >&2
         if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN {exit !(a > b)}'; then best="$line"; fi
     done
-    printf 'figure\thypercore_one_peer_rate\t%s\tMB/s\n' "${best%% *}"
-    printf 'figure\thypercore_reader_rss_peak\t%s\tMB\n' "${best##* }"
+    read -r hrate hrss hcpu <<<"$best"
+    printf 'figure\thypercore_one_peer_rate\t%s\tMB/s\n' "$hrate"
+    printf 'figure\thypercore_reader_rss_peak\t%s\tMB\n' "$hrss"
+    printf 'figure\thypercore_reader_cpu\t%s\ts\n' "$hcpu"
 else
     echo "hypercore: node or its npm packages (bench/hypercore, npm ci) are not available; no comparison" >&2
 fi

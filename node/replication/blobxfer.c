@@ -259,6 +259,7 @@ typedef struct fpeer {
     uint8_t *have;   /* announced bitmap (NULL: no manifest from it yet) */
     uint8_t *asked;  /* chunks asked of it, not answered */
     uint32_t outstanding;
+    uint32_t strikes; /* chunks it let time out since it last delivered one */
     bool wanted;     /* a want was sent */
     bool none;       /* it said it holds nothing of the blob */
     uint64_t wanted_ms;
@@ -277,12 +278,12 @@ typedef struct fetch {
     bool storing_m;
     uint8_t *state;     /* n bytes */
     int16_t *who;       /* asked of whom */
-    int16_t *avoid;     /* whom not to ask again soon */
+    int16_t *avoid;     /* whom not to ask again soon for this chunk */
+    uint64_t *avoid_ms; /* since when */
     uint64_t *asked_ms;
     uint32_t n_held, in_flight, first_missing, since_have;
     uint32_t storing; /* chunks handed to the store, not yet stored */
     uint64_t received;
-    uint64_t forgiven_ms; /* avoid[] last cleared */
     fpeer fp[PX_BX_PEERS_MAX];
 } fetch;
 
@@ -354,6 +355,7 @@ static void fetch_free(fetch *f)
     free(f->state);
     free(f->who);
     free(f->avoid);
+    free(f->avoid_ms);
     free(f->asked_ms);
     px_buf_free(&f->manifest);
     px_blob_manifest_free(&f->m);
@@ -571,7 +573,8 @@ static int adopt_manifest(fetch *f, const uint8_t *mb, size_t mlen, const px_blo
     f->who = calloc(cells, sizeof *f->who);
     f->avoid = calloc(cells, sizeof *f->avoid);
     f->asked_ms = calloc(cells, sizeof *f->asked_ms);
-    if (!f->state || !f->who || !f->avoid || !f->asked_ms ||
+    f->avoid_ms = calloc(cells, sizeof *f->avoid_ms);
+    if (!f->state || !f->who || !f->avoid || !f->asked_ms || !f->avoid_ms ||
         px_buf_append(&f->manifest, mb, mlen) != PX_OK)
         return px_err_set(PX_ENOMEM, "out of memory");
     f->m = *m;
@@ -652,15 +655,19 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now)
     while (f->first_missing < f->m.n && f->state[f->first_missing] != C_MISSING)
         f->first_missing++;
     bx->rr = (bx->rr + 1) % PX_BX_PEERS_MAX;
-    for (int k = 0; k < PX_BX_PEERS_MAX; k++) {
+    /* Peers that delivered come first; those that let requests time out
+     * get what is left. */
+    for (int k = 0; k < 2 * PX_BX_PEERS_MAX; k++) {
         int p = (bx->rr + k) % PX_BX_PEERS_MAX;
         fpeer *fp = &f->fp[p];
-        if (!bx->peers[p].used || !fp->have || fp->outstanding >= PX_BX_WINDOW)
+        if (!bx->peers[p].used || !fp->have || fp->outstanding >= PX_BX_WINDOW ||
+            (fp->strikes > 0) != (k >= PX_BX_PEERS_MAX))
             continue;
         px_bx_msg m = {.type = PX_BX_GET};
         memcpy(m.id, f->id, 32);
         for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < PX_BX_WINDOW; i++) {
-            if (f->state[i] != C_MISSING || !bit(fp->have, i) || f->avoid[i] == p)
+            if (f->state[i] != C_MISSING || !bit(fp->have, i) ||
+                (f->avoid[i] == p && now - f->avoid_ms[i] < PX_BX_AVOID_MS))
                 continue;
             f->state[i] = C_ASKED;
             f->who[i] = (int16_t)p;
@@ -883,6 +890,7 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
             f->state[i] = C_MISSING;
             f->in_flight--;
             f->avoid[i] = (int16_t)p;
+            f->avoid_ms[i] = now;
             if (i < f->first_missing)
                 f->first_missing = i;
         }
@@ -898,6 +906,7 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
             f->state[i] = C_MISSING;
             f->in_flight--;
             f->avoid[i] = (int16_t)p;
+            f->avoid_ms[i] = now;
             if (i < f->first_missing)
                 f->first_missing = i;
         }
@@ -905,6 +914,7 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
         return px_err_set(PX_EHASH, "chunk %u of blob %.16s does not match its manifest hash", i,
                           px_id_hex(hex, f->id));
     }
+    fp->strikes = 0;
     if (f->state[i] == C_MISSING || f->state[i] == C_ASKED) {
         if (f->state[i] == C_ASKED)
             f->in_flight--;
@@ -1074,7 +1084,8 @@ void px_bx_tick(px_bx *bx, uint64_t now)
             continue;
         }
         if (f->have_m) {
-            for (uint32_t i = f->first_missing; i < f->m.n; i++) {
+            /* From 0: first_missing has moved past the chunks asked. */
+            for (uint32_t i = 0; i < f->m.n && f->in_flight; i++) {
                 if (f->state[i] == C_ASKED && now - f->asked_ms[i] >= PX_BX_CHUNK_TIMEOUT_MS) {
                     int p = f->who[i];
                     fpeer *fp = &f->fp[p];
@@ -1085,14 +1096,11 @@ void px_bx_tick(px_bx *bx, uint64_t now)
                     f->state[i] = C_MISSING;
                     f->in_flight--;
                     f->avoid[i] = (int16_t)p;
+                    f->avoid_ms[i] = now;
+                    fp->strikes++;
                     if (i < f->first_missing)
                         f->first_missing = i;
                 }
-            }
-            if (now - f->forgiven_ms >= PX_BX_REWANT_MS) { /* every few seconds, forgive */
-                f->forgiven_ms = now;
-                for (uint32_t i = 0; i < f->m.n; i++)
-                    f->avoid[i] = NO_PEER;
             }
         }
         for (int p = 0; p < PX_BX_PEERS_MAX; p++) {

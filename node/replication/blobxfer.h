@@ -43,6 +43,7 @@ enum {
     PX_BX_SERVE_MAX = 64,             /* requests of one peer queued at the server */
     PX_BX_SEND_QUEUE = 256 * 1024,    /* chunks are sent while the queue is shorter */
     PX_BX_CHUNK_TIMEOUT_MS = 5000,    /* a chunk not answered: ask elsewhere */
+    PX_BX_AVOID_MS = 10000,           /* and not of that peer again for this long */
     PX_BX_REWANT_MS = 3000,           /* ask peers that lack the blob again */
     PX_BX_INTEREST_MS = 30000,        /* a want keeps its sender informed this long */
     PX_BX_RELAY_MS = 60000,           /* a one-hop fetch on a peer's behalf lasts */
