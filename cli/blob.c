@@ -240,8 +240,7 @@ int px_cmd_blob(px_cli *cli, int argc, char **argv)
             if (px_parse_u64(optarg, 1, 600, &timeout_s) != PX_OK)
                 return px_cli_usage_error(usage, "--timeout needs seconds from 1 to 600");
             timeout_given = true;
-        }
-        else if (c == 'h')
+        } else if (c == 'h')
             return px_cli_help(usage);
         else
             return px_cli_usage_error(usage, "bad option");

@@ -815,15 +815,14 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
             rcs[k] = px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u", hex,
                                 m.n, i);
         } else if (len[k] != px_blob_chunk_len(&m, i)) {
-            rcs[k] = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected",
-                                i, hex, len[k], px_blob_chunk_len(&m, i));
+            rcs[k] = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected", i,
+                                hex, len[k], px_blob_chunk_len(&m, i));
         } else if (!hashed) {
             uint8_t h[32];
             px_hash(h, data[k], len[k]);
             if (!px_memeq(h, m.hashes[i], 32))
-                rcs[k] = px_err_set(PX_EHASH,
-                                    "chunk %u of blob %.16s… does not match its manifest hash", i,
-                                    hex);
+                rcs[k] = px_err_set(
+                    PX_EHASH, "chunk %u of blob %.16s… does not match its manifest hash", i, hex);
         }
         if (!rcs[k] && !bit(&r.have, i))
             good++;
@@ -862,10 +861,11 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
         }
         if (!rc && added) {
             sqlite3_stmt *st;
-            rc = prep(b,
-                      "UPDATE blobs SET have = ?2, held = held + ?4, complete = (held + ?4 = chunks),"
-                      " used_ms = ?3 WHERE id = ?1",
-                      &st);
+            rc = prep(
+                b,
+                "UPDATE blobs SET have = ?2, held = held + ?4, complete = (held + ?4 = chunks),"
+                " used_ms = ?3 WHERE id = ?1",
+                &st);
             if (!rc) {
                 sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 2, now.have.data, (int)now.have.len, SQLITE_STATIC);
@@ -920,8 +920,9 @@ int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)
             for (size_t k = 0; k < n && !*out; k++)
                 *out = memcmp(a, keys[k], 32) == 0;
     }
-    int rc = src == SQLITE_ROW || src == SQLITE_DONE ? PX_OK
-                                                     : px_store_error(s, src, "looking up a blob's records");
+    int rc = src == SQLITE_ROW || src == SQLITE_DONE
+                 ? PX_OK
+                 : px_store_error(s, src, "looking up a blob's records");
     sqlite3_finalize(st);
     return rc;
 }

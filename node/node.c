@@ -1056,10 +1056,9 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                          "public_key", pk, "software", PX_SOFTWARE, "listen",
                          n->listening ? n->listen_text : NULL, "uptime_ms",
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
-                         (json_int_t)n->refused_connections, "connections", conns,
-                         "dial_targets", targets, "replication", px_gossip_progress(n->gossip),
-                         "misbehaving", bans, "blobs",
-                         px_blobnet_counters(n->blobnet)); /* blob transfer hook */
+                         (json_int_t)n->refused_connections, "connections", conns, "dial_targets",
+                         targets, "replication", px_gossip_progress(n->gossip), "misbehaving", bans,
+                         "blobs", px_blobnet_counters(n->blobnet)); /* blob transfer hook */
     }
     if (strncmp(op, "blob_", 5) == 0) /* blob transfer hook */
         return px_blobnet_control(n->blobnet, op, req);

@@ -62,7 +62,7 @@ struct px_pub {
     uint64_t now;
     long long cache_was; /* the connection's cache_size before (0: unchanged) */
     px_buf body; /* one record's msgpack */
-    px_blobs *blobs; /* opened for the first attachment */
+    px_blobs *blobs;      /* opened for the first attachment */
     px_progress progress; /* records so far, on a terminal (progress.h) */
     uint64_t nrecords;
 
@@ -526,13 +526,22 @@ static int benchmark_view(const json_t *rec, px_benchmark *b)
 static const char *mime_of(const char *name)
 {
     static const char *const map[][2] = {
-        {"pdf", "application/pdf"},   {"txt", "text/plain"},       {"csv", "text/csv"},
-        {"json", "application/json"}, {"md", "text/markdown"},     {"html", "text/html"},
-        {"png", "image/png"},         {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},
-        {"gif", "image/gif"},         {"zip", "application/zip"},  {"xml", "application/xml"},
+        {"pdf", "application/pdf"},
+        {"txt", "text/plain"},
+        {"csv", "text/csv"},
+        {"json", "application/json"},
+        {"md", "text/markdown"},
+        {"html", "text/html"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+        {"zip", "application/zip"},
+        {"xml", "application/xml"},
         {"odt", "application/vnd.oasis.opendocument.text"},
         {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
-        {"doc", "application/msword"}, {"xls", "application/vnd.ms-excel"},
+        {"doc", "application/msword"},
+        {"xls", "application/vnd.ms-excel"},
         {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
         {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
         {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
@@ -585,10 +594,10 @@ static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
             }
             int arc = px_blob_add_file(p->blobs, file, id);
             if (arc) {
-                rc = rejection(arc) || arc == PX_ENOENT || arc == PX_EIO
-                         ? errorf(p, "attachments", "attachment %zu: %s", i + 1,
-                                  px_err_message(arc))
-                         : arc;
+                rc =
+                    rejection(arc) || arc == PX_ENOENT || arc == PX_EIO
+                        ? errorf(p, "attachments", "attachment %zu: %s", i + 1, px_err_message(arc))
+                        : arc;
                 break;
             }
             const char *base = strrchr(file, '/');
@@ -607,8 +616,7 @@ static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
             }
             if (arc) {
                 rc = errorf(p, "attachments", "attachment %zu: %s%s", i + 1, px_err_message(arc),
-                            arc == PX_ENOENT ? "; add the file here, or give the blob's size"
-                                             : "");
+                            arc == PX_ENOENT ? "; add the file here, or give the blob's size" : "");
                 break;
             }
         } else {
@@ -622,8 +630,8 @@ static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
         json_object_set_new(a, "blob", json_string(px_id_hex(hex, id)));
         json_object_set_new(a, "size", json_integer((json_int_t)info.size));
         if (!json_object_get(a, "mime") && json_is_string(json_object_get(a, "name")))
-            json_object_set_new(a, "mime",
-                                json_string(mime_of(json_string_value(json_object_get(a, "name")))));
+            json_object_set_new(
+                a, "mime", json_string(mime_of(json_string_value(json_object_get(a, "name")))));
     }
     if (rc || p->cur_bad) {
         json_decref(copy);

@@ -938,13 +938,12 @@ static int check_attachment(const char *label, const msgpack_object *o)
                 slot = &mime;
         }
         if (!slot)
-            return px_err_set(PX_ESCHEMA,
-                              "%s: unknown key '%s' (an attachment has blob, name, size, mime)",
-                              label,
-                              k->type == MSGPACK_OBJECT_STR
-                                  ? px_record_show(shown, sizeof shown, k->via.str.ptr,
-                                                   k->via.str.size)
-                                  : "?");
+            return px_err_set(
+                PX_ESCHEMA, "%s: unknown key '%s' (an attachment has blob, name, size, mime)",
+                label,
+                k->type == MSGPACK_OBJECT_STR
+                    ? px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size)
+                    : "?");
         if (*slot)
             return px_err_set(PX_ESCHEMA, "%s: a key appears twice", label);
         *slot = v;
@@ -964,8 +963,7 @@ static int check_attachment(const char *label, const msgpack_object *o)
         unsigned char c = (unsigned char)name->via.str.ptr[i];
         if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
             return px_err_set(PX_ESCHEMA,
-                              "%s: a file name without path separators or control characters",
-                              sub);
+                              "%s: a file name without path separators or control characters", sub);
     }
     if ((name->via.str.size == 1 && name->via.str.ptr[0] == '.') ||
         (name->via.str.size == 2 && memcmp(name->via.str.ptr, "..", 2) == 0))
@@ -989,8 +987,9 @@ static int check_attachment(const char *label, const msgpack_object *o)
             }
         }
         if (!ok || slashes != 1 || slash == 0 || slash == n - 1)
-            return px_err_set(PX_ESCHEMA, "%s: '%s' is not a media type (type/subtype, e.g. "
-                                          "application/pdf)",
+            return px_err_set(PX_ESCHEMA,
+                              "%s: '%s' is not a media type (type/subtype, e.g. "
+                              "application/pdf)",
                               sub, px_record_show(shown, sizeof shown, m, n));
     }
     return PX_OK;

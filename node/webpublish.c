@@ -76,7 +76,7 @@ static int read_form(px_req *r, px_form *f)
     return rc;
 }
 
-static const char *const skip_fields[] = {PX_WEB_CSRF_FIELD, "publish", "add_lang", "upload",
+static const char *const skip_fields[] = {PX_WEB_CSRF_FIELD,  "publish",    "add_lang", "upload",
                                           "attachments_json", "attachment", NULL};
 
 static const char *tr_fn(void *ctx, const char *msgid)
@@ -315,8 +315,9 @@ static void form_attachments(page *pg, px_fields *x)
         px_h(r, "</ul>");
     }
     json_decref(have);
-    px_hf(r, "<p><label for=\"attachment\">%s</label> <input type=\"file\" id=\"attachment\" "
-             "name=\"attachment\"></p><p class=\"note\">%s</p></fieldset>\n",
+    px_hf(r,
+          "<p><label for=\"attachment\">%s</label> <input type=\"file\" id=\"attachment\" "
+          "name=\"attachment\"></p><p class=\"note\">%s</p></fieldset>\n",
           px_t(r, "Attach a file (a survey report, a charter, a questionnaire)"),
           px_t(r, "At most 16 MiB from this form; larger files (up to 64 MiB) with 'praxis blob "
                   "add' and 'praxis publish'. Other members fetch it when they open the case."));
@@ -531,8 +532,7 @@ static int render(page *pg, const char *upload_error)
     if (strcmp(pg->kind, "benchmark") == 0)
         px_hf(r, "<p><a href=\"#upload\">%s</a></p>\n<h2>%s</h2>\n",
               px_t(r, "Many results at once? Upload a CSV file."), px_t(r, "One result"));
-    px_hf(r, "<form method=\"post\" action=\"/publish/%s\" id=\"publish-%s\"", pg->kind,
-          pg->kind);
+    px_hf(r, "<form method=\"post\" action=\"/publish/%s\" id=\"publish-%s\"", pg->kind, pg->kind);
     if (strcmp(pg->kind, "case") == 0) /* it may carry a file (form_attachments) */
         px_h(r, " enctype=\"multipart/form-data\"");
     px_h(r, " novalidate>\n");

@@ -16,8 +16,8 @@
 #include <string.h>
 
 enum {
-    BATCH_MAX = 64,        /* items written in one go */
-    RESULTS_MAX = 32,      /* finished fetches remembered for status */
+    BATCH_MAX = 64,   /* items written in one go */
+    RESULTS_MAX = 32, /* finished fetches remembered for status */
     TIMEOUT_DEFAULT = 30000,
     TIMEOUT_MAX = 600000,
 };
@@ -93,8 +93,9 @@ static void work_cb(uv_work_t *w)
             bool keep = false;
             /* Attachments of our own records and of the secretariat's are
              * kept, never evicted. */
-            if (!it->rc && px_blob_attached_by(b->wstore, it->id, (const uint8_t(*)[32])it->keepers,
-                                               it->n_keepers, &keep) == PX_OK &&
+            if (!it->rc &&
+                px_blob_attached_by(b->wstore, it->id, (const uint8_t(*)[32])it->keepers,
+                                    it->n_keepers, &keep) == PX_OK &&
                 keep)
                 px_blob_keep(b->wblobs, it->id);
             if (it->rc)
@@ -122,8 +123,7 @@ static void work_cb(uv_work_t *w)
         for (size_t k = 0; k < n; k++) {
             run_items[k]->rc = rcs[k];
             if (rcs[k])
-                snprintf(run_items[k]->why, sizeof run_items[k]->why, "%s",
-                         px_err_message(rcs[k]));
+                snprintf(run_items[k]->why, sizeof run_items[k]->why, "%s", px_err_message(rcs[k]));
         }
         it = j;
     }
@@ -369,8 +369,7 @@ static void on_timer(uv_timer_t *t)
 
 /* --- lifecycle and hooks ------------------------------------------------------- */
 
-int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limits,
-                   px_blobnet **out)
+int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limits, px_blobnet **out)
 {
     px_blobnet *b = calloc(1, sizeof *b);
     if (!b)

@@ -92,9 +92,8 @@ void px_web_attachments(px_req *r, const msgpack_object *rec, const char *case_p
         const char *dl = px_req_url(r, px_req_printf(r, "/blobs/%s", hex), "name", name, NULL);
         px_hf(r, "<li data-blob=\"%s\"><strong>%s</strong> <span class=\"dim\">%s · %s</span> ",
               hex, name,
-              size && size->type == MSGPACK_OBJECT_POSITIVE_INTEGER
-                  ? size_text(r, size->via.u64)
-                  : "?",
+              size && size->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? size_text(r, size->via.u64)
+                                                                    : "?",
               mime ? mime : "application/octet-stream");
         px_hf(r, "<a href=\"%s\" data-blob-download%s>%s</a>", dl, complete ? "" : " hidden",
               px_t(r, "Download"));
@@ -105,12 +104,14 @@ void px_web_attachments(px_req *r, const msgpack_object *rec, const char *case_p
                        : px_t(r, "not held here"));
             px_hf(r, "<progress data-blob-progress max=\"%u\" value=\"%u\"%s></progress>",
                   held ? info.chunks : 1, held ? info.held : 0, held ? "" : " hidden");
-            px_hf(r, "<form method=\"post\" action=\"/blobs/%s\" class=\"inline\" "
-                     "data-blob-fetch>",
+            px_hf(r,
+                  "<form method=\"post\" action=\"/blobs/%s\" class=\"inline\" "
+                  "data-blob-fetch>",
                   hex);
             px_csrf_input(r);
-            px_hf(r, "<input type=\"hidden\" name=\"back\" value=\"%s\">"
-                     "<button type=\"submit\">%s</button></form>",
+            px_hf(r,
+                  "<input type=\"hidden\" name=\"back\" value=\"%s\">"
+                  "<button type=\"submit\">%s</button></form>",
                   case_path, px_t(r, "Fetch from peers"));
         }
         px_h(r, "</li>");

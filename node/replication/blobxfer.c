@@ -34,8 +34,7 @@
 
 /* --- the codec ------------------------------------------------------------- */
 
-static const char *const type_names[] = {NULL, "blob_want", "blob_have", "blob_get",
-                                         "blob_chunk"};
+static const char *const type_names[] = {NULL, "blob_want", "blob_have", "blob_get", "blob_chunk"};
 
 bool px_bx_is_blob_type(const char *type, size_t len)
 {
@@ -256,12 +255,12 @@ enum { C_MISSING = 0, C_ASKED, C_STORING, C_HELD };
 enum { NO_PEER = -1 };
 
 typedef struct fpeer {
-    uint8_t *have;   /* announced bitmap (NULL: no manifest from it yet) */
-    uint8_t *asked;  /* chunks asked of it, not answered */
+    uint8_t *have;  /* announced bitmap (NULL: no manifest from it yet) */
+    uint8_t *asked; /* chunks asked of it, not answered */
     uint32_t outstanding;
     uint32_t strikes; /* chunks it let time out since it last delivered one */
-    bool wanted;     /* a want was sent */
-    bool none;       /* it said it holds nothing of the blob */
+    bool wanted;      /* a want was sent */
+    bool none;        /* it said it holds nothing of the blob */
     uint64_t wanted_ms;
     uint64_t interest_until; /* it asked us: keep it informed until then */
 } fpeer;
@@ -269,8 +268,8 @@ typedef struct fpeer {
 typedef struct fetch {
     bool used;
     uint8_t id[32];
-    bool user;          /* the driver asked for it (else a relay) */
-    int origin;         /* relay: the peer it is for */
+    bool user;  /* the driver asked for it (else a relay) */
+    int origin; /* relay: the peer it is for */
     uint64_t deadline;
     px_buf manifest;    /* bytes, once a peer sent them (checked) */
     px_blob_manifest m; /* decoded */
@@ -325,7 +324,7 @@ static void set_bit(uint8_t *b, uint32_t i, bool on)
     if (on)
         b[i / 8] |= (uint8_t)(1u << (i % 8));
     else
-        b[i / 8] &= (uint8_t)~(1u << (i % 8));
+        b[i / 8] &= (uint8_t) ~(1u << (i % 8));
 }
 
 static size_t map_len(uint32_t n)
@@ -686,7 +685,7 @@ int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t
                 const uint8_t *have, size_t hlen, uint64_t deadline, uint64_t now)
 {
     bx->now = now;
-        fetch *f = find_fetch(bx, id, NULL);
+    fetch *f = find_fetch(bx, id, NULL);
     if (f) {
         f->user = true;
         if (deadline > f->deadline)
@@ -729,7 +728,7 @@ int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t
 
 void px_bx_cancel(px_bx *bx, const uint8_t id[32])
 {
-        int slot;
+    int slot;
     fetch *f = find_fetch(bx, id, &slot);
     if (f) {
         bx->fetches[slot] = NULL;
@@ -777,7 +776,7 @@ static void start_relay(px_bx *bx, const uint8_t id[32], int origin, const uint8
 void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now)
 {
     bx->now = now;
-        fetch *f = find_fetch(bx, id, NULL);
+    fetch *f = find_fetch(bx, id, NULL);
     if (!f || !f->storing_m)
         return;
     f->storing_m = false;
@@ -795,7 +794,7 @@ void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now)
 {
     bx->now = now;
-        fetch *f = find_fetch(bx, id, NULL);
+    fetch *f = find_fetch(bx, id, NULL);
     if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
         return;
     if (rc) { /* the store failed (a full disk): the fetch fails with it */
@@ -847,8 +846,8 @@ static int on_have(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
         act(bx, PX_BXA_PUT_MANIFEST, NULL, f->id, f->manifest.data, f->manifest.len);
     }
     if (m->have_len != map_len(f->m.n))
-        return px_err_set(PX_EPROTO, "blob_have: a bitmap of %zu bytes for %u chunks",
-                          m->have_len, f->m.n);
+        return px_err_set(PX_EPROTO, "blob_have: a bitmap of %zu bytes for %u chunks", m->have_len,
+                          f->m.n);
     if (!fp->have) {
         fp->have = calloc(map_len(f->m.n) + 1, 1);
         fp->asked = calloc(map_len(f->m.n) + 1, 1);
@@ -953,7 +952,7 @@ static void pump_serve(px_bx *bx, int p)
 int px_bx_on_message(px_bx *bx, void *peer, const msgpack_object *msg, uint64_t now)
 {
     bx->now = now;
-        int p = peer_slot(bx, peer);
+    int p = peer_slot(bx, peer);
     if (p == NO_PEER)
         return PX_OK;
     px_bx_msg m;
@@ -999,7 +998,7 @@ void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hop
                        uint64_t now)
 {
     bx->now = now;
-        int p = peer_slot(bx, peer);
+    int p = peer_slot(bx, peer);
     if (p == NO_PEER)
         return;
     fetch *f = find_fetch(bx, id, NULL);
@@ -1045,7 +1044,7 @@ static bool full_bitmap(const uint8_t *manifest, size_t mlen, const uint8_t *hav
 void px_bx_drained(px_bx *bx, void *peer, size_t room, uint64_t now)
 {
     (void)now;
-        int p = peer_slot(bx, peer);
+    int p = peer_slot(bx, peer);
     if (p == NO_PEER)
         return;
     bx->peers[p].watching = false;
@@ -1075,7 +1074,7 @@ static void recompute_wake(px_bx *bx)
 void px_bx_tick(px_bx *bx, uint64_t now)
 {
     bx->now = now;
-        for (int k = 0; k < PX_BX_FETCHES_MAX; k++) {
+    for (int k = 0; k < PX_BX_FETCHES_MAX; k++) {
         fetch *f = bx->fetches[k];
         if (!f)
             continue;

@@ -38,18 +38,18 @@
 #include <stdint.h>
 
 enum {
-    PX_BX_WINDOW = 16,                /* chunk requests outstanding per peer */
-    PX_BX_GET_MAX = 32,               /* chunk indices in one blob_get */
-    PX_BX_SERVE_MAX = 64,             /* requests of one peer queued at the server */
-    PX_BX_SEND_QUEUE = 256 * 1024,    /* chunks are sent while the queue is shorter */
-    PX_BX_CHUNK_TIMEOUT_MS = 5000,    /* a chunk not answered: ask elsewhere */
-    PX_BX_AVOID_MS = 10000,           /* and not of that peer again for this long */
-    PX_BX_REWANT_MS = 3000,           /* ask peers that lack the blob again */
-    PX_BX_INTEREST_MS = 30000,        /* a want keeps its sender informed this long */
-    PX_BX_RELAY_MS = 60000,           /* a one-hop fetch on a peer's behalf lasts */
-    PX_BX_HAVE_EVERY = 32,            /* progress `blob_have` after this many chunks */
-    PX_BX_STORE_BACKLOG = 64,         /* no new requests while this many chunks wait to be stored */
-    PX_BX_FETCHES_MAX = 64,           /* blobs fetched at once */
+    PX_BX_WINDOW = 16,             /* chunk requests outstanding per peer */
+    PX_BX_GET_MAX = 32,            /* chunk indices in one blob_get */
+    PX_BX_SERVE_MAX = 64,          /* requests of one peer queued at the server */
+    PX_BX_SEND_QUEUE = 256 * 1024, /* chunks are sent while the queue is shorter */
+    PX_BX_CHUNK_TIMEOUT_MS = 5000, /* a chunk not answered: ask elsewhere */
+    PX_BX_AVOID_MS = 10000,        /* and not of that peer again for this long */
+    PX_BX_REWANT_MS = 3000,        /* ask peers that lack the blob again */
+    PX_BX_INTEREST_MS = 30000,     /* a want keeps its sender informed this long */
+    PX_BX_RELAY_MS = 60000,        /* a one-hop fetch on a peer's behalf lasts */
+    PX_BX_HAVE_EVERY = 32,         /* progress `blob_have` after this many chunks */
+    PX_BX_STORE_BACKLOG = 64,      /* no new requests while this many chunks wait to be stored */
+    PX_BX_FETCHES_MAX = 64,        /* blobs fetched at once */
     PX_BX_PEERS_MAX = 128,
 };
 
@@ -66,15 +66,15 @@ typedef enum px_bx_type {
 typedef struct px_bx_msg {
     px_bx_type type;
     uint8_t id[32];
-    uint32_t hops;               /* want: 0 or 1 */
-    const uint8_t *manifest;     /* have: NULL when not held */
+    uint32_t hops;           /* want: 0 or 1 */
+    const uint8_t *manifest; /* have: NULL when not held */
     size_t manifest_len;
-    const uint8_t *have;         /* have: bitmap, chunk i is bit i%8 of byte i/8 */
+    const uint8_t *have; /* have: bitmap, chunk i is bit i%8 of byte i/8 */
     size_t have_len;
     uint32_t chunks[PX_BX_GET_MAX]; /* get */
     size_t n_chunks;
-    uint32_t index;              /* chunk */
-    const uint8_t *data;         /* chunk: NULL if the sender lacks it */
+    uint32_t index;      /* chunk */
+    const uint8_t *data; /* chunk: NULL if the sender lacks it */
     size_t data_len;
 } px_bx_msg;
 
@@ -163,15 +163,15 @@ int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, s
                     px_buf *out);
 
 typedef struct px_bx_status {
-    bool active;          /* a fetch runs */
+    bool active; /* a fetch runs */
     bool have_manifest;
     uint64_t size;
     uint32_t chunks;
-    uint32_t held;        /* stored here */
+    uint32_t held; /* stored here */
     uint32_t in_flight;
-    uint32_t peers;       /* peers that offered chunks of it */
-    uint64_t received;    /* chunks received for this fetch (valid or not) */
-    bool relay;           /* fetched on a peer's behalf */
+    uint32_t peers;    /* peers that offered chunks of it */
+    uint64_t received; /* chunks received for this fetch (valid or not) */
+    bool relay;        /* fetched on a peer's behalf */
 } px_bx_status;
 
 void px_bx_status_get(const px_bx *bx, const uint8_t id[32], px_bx_status *out);

@@ -120,8 +120,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if ((mode & 3) == 3) { /* the peer offers the whole blob */
         uint8_t all[1] = {7};
-        px_bx_msg h = {.type = PX_BX_HAVE, .manifest = mb.data, .manifest_len = mb.len,
-                       .have = all, .have_len = 1};
+        px_bx_msg h = {.type = PX_BX_HAVE,
+                       .manifest = mb.data,
+                       .manifest_len = mb.len,
+                       .have = all,
+                       .have_len = 1};
         memcpy(h.id, id, 32);
         px_buf b = {0};
         FUZZ_ASSERT(px_bx_encode(&h, &b) == PX_OK);

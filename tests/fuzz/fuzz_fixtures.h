@@ -183,7 +183,8 @@ static inline uint8_t fuzz_blob_byte(size_t i)
 static inline void fuzz_blob(px_buf *mbytes, uint8_t id[32])
 {
     static uint8_t chunk[65536];
-    px_blob_manifest m = {.size = FUZZ_BLOB_SIZE, .chunk_size = PX_BLOB_CHUNK,
+    px_blob_manifest m = {.size = FUZZ_BLOB_SIZE,
+                          .chunk_size = PX_BLOB_CHUNK,
                           .n = px_blob_chunk_count(FUZZ_BLOB_SIZE)};
     uint8_t hashes[3][32];
     m.hashes = hashes;

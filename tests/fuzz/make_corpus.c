@@ -645,8 +645,11 @@ static void corpus_blob_msg(void)
     for (size_t k = 0; k < sizeof chunk; k++)
         chunk[k] = fuzz_blob_byte(65536 + k);
     px_bx_msg want = {.type = PX_BX_WANT, .hops = 1};
-    px_bx_msg have = {.type = PX_BX_HAVE, .manifest = mb.data, .manifest_len = mb.len,
-                      .have = &all, .have_len = 1};
+    px_bx_msg have = {.type = PX_BX_HAVE,
+                      .manifest = mb.data,
+                      .manifest_len = mb.len,
+                      .have = &all,
+                      .have_len = 1};
     px_bx_msg none = {.type = PX_BX_HAVE};
     px_bx_msg get = {.type = PX_BX_GET, .chunks = {0, 1, 2}, .n_chunks = 3};
     px_bx_msg good = {.type = PX_BX_CHUNK, .index = 1, .data = chunk, .data_len = sizeof chunk};

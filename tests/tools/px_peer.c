@@ -1343,8 +1343,8 @@ static int mode_blobserve(const ctx *x)
     while (!rc && (got = fread(tmp, 1, sizeof tmp, f)) > 0)
         rc = px_buf_append(&data, tmp, got);
     fclose(f);
-    px_blob_manifest m = {.size = data.len, .chunk_size = PX_BLOB_CHUNK,
-                          .n = px_blob_chunk_count(data.len)};
+    px_blob_manifest m = {
+        .size = data.len, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(data.len)};
     px_buf mb = {0};
     uint8_t id[32];
     if (!rc && m.n && !(m.hashes = calloc(m.n, 32)))
@@ -1394,8 +1394,11 @@ static int mode_blobserve(const ctx *x)
                 rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
         } else if (decoded && memcmp(in.id, id, 32) == 0) {
             if (in.type == PX_BX_WANT) {
-                px_bx_msg h = {.type = PX_BX_HAVE, .manifest = mb.data, .manifest_len = mb.len,
-                               .have = have, .have_len = (m.n + 7) / 8};
+                px_bx_msg h = {.type = PX_BX_HAVE,
+                               .manifest = mb.data,
+                               .manifest_len = mb.len,
+                               .have = have,
+                               .have_len = (m.n + 7) / 8};
                 memcpy(h.id, id, 32);
                 rc = px_bx_encode(&h, &out);
                 if (!rc)

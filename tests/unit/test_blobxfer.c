@@ -46,7 +46,8 @@ static void make_blob(size_t size)
 {
     for (size_t i = 0; i < size; i++)
         blob[i] = (uint8_t)(i * 7 + 3);
-    px_blob_manifest m = {.size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
     uint8_t hashes[CHUNKS][32];
     m.hashes = m.n ? hashes : NULL;
     for (uint32_t c = 0; c < m.n; c++)
@@ -208,7 +209,8 @@ static void pump(void)
                 drive(m.from);
                 for (size_t k = 0; k < q_len; k++) { /* what was in flight is lost */
                     msg *x = &queue[(q_head + k) % 4096];
-                    if ((x->from == m.from && x->to == m.to) || (x->from == m.to && x->to == m.from))
+                    if ((x->from == m.from && x->to == m.to) ||
+                        (x->from == m.to && x->to == m.from))
                         x->to = NULL;
                 }
             }
