@@ -116,7 +116,8 @@ if command -v node >/dev/null && { [ -d "$hc/node_modules/hypercore" ] ||
         pids+=("$hpid")
         wait_for test -s "$tmp/hc.out"
         read -r key hport <"$tmp/hc.out"
-        line="$(node "$hc/reader.mjs" "$tmp/hcr" "$key" "$hport" "$mib")"
+        # A reader that has not finished in 300 s counts as a failed run.
+        line="$(timeout 300 node "$hc/reader.mjs" "$tmp/hcr" "$key" "$hport" "$mib" || echo "0 0 0")"
         kill "$hpid" 2>/dev/null || true
         wait "$hpid" 2>/dev/null || true
         echo "hypercore run $i: $line (MB/s, reader peak RSS MB, reader CPU s)" >&2
