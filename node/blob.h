@@ -82,7 +82,7 @@ typedef struct px_blob_info {
     uint32_t chunks; /* total */
     uint32_t held;   /* verified and present */
     bool complete;
-    bool own;
+    bool own; /* kept: added here, or attached to a case this node keeps */
     bool pinned;
     uint64_t added_ms;
     uint64_t used_ms;
