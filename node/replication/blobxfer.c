@@ -741,10 +741,21 @@ void px_bx_cancel(px_bx *bx, const uint8_t id[32])
 static void start_relay(px_bx *bx, const uint8_t id[32], int origin, const uint8_t *manifest,
                         size_t mlen, const uint8_t *have, size_t hlen, uint64_t now)
 {
-    int slot = -1;
-    for (int i = 0; i < PX_BX_FETCHES_MAX && slot < 0; i++)
-        if (!bx->fetches[i])
-            slot = i;
+    /* A want of a hostile peer must not use up the fetches this node makes
+     * for itself: at most PX_BX_RELAYS_PER_PEER for one peer, and
+     * PX_BX_RELAYS_MAX in all. */
+    int slot = -1, relays = 0, of_peer = 0;
+    for (int i = 0; i < PX_BX_FETCHES_MAX; i++) {
+        if (!bx->fetches[i]) {
+            if (slot < 0)
+                slot = i;
+        } else if (!bx->fetches[i]->user) {
+            relays++;
+            of_peer += bx->fetches[i]->origin == origin;
+        }
+    }
+    if (relays >= PX_BX_RELAYS_MAX || of_peer >= PX_BX_RELAYS_PER_PEER)
+        slot = -1;
     fetch *f = slot < 0 ? NULL : calloc(1, sizeof *f);
     if (!f) { /* no room: say we hold nothing; it asks again later */
         px_bx_msg m = {.type = PX_BX_HAVE};

@@ -50,6 +50,8 @@ enum {
     PX_BX_HAVE_EVERY = 32,         /* progress `blob_have` after this many chunks */
     PX_BX_STORE_BACKLOG = 64,      /* no new requests while this many chunks wait to be stored */
     PX_BX_FETCHES_MAX = 64,        /* blobs fetched at once */
+    PX_BX_RELAYS_MAX = 32,         /* of them on other nodes' behalf */
+    PX_BX_RELAYS_PER_PEER = 4,     /* of them for one peer */
     PX_BX_PEERS_MAX = 128,
 };
 

@@ -395,6 +395,37 @@ static void test_too_many_requests(void)
     CHECK(rc == PX_EPROTO);
 }
 
+static void test_relay_limits(void)
+{
+    setup(SIZE);
+    node *h = &nodes[0], *c = &nodes[1], *d = &nodes[2];
+    link_up(h, c);
+    link_up(h, d);
+    /* c asks h (hops 1) for ten blobs nobody holds: h relays four of them. */
+    for (int k = 0; k < 10; k++) {
+        px_bx_msg m = {.type = PX_BX_WANT, .hops = 1};
+        memset(m.id, k + 1, 32);
+        px_buf out = {0};
+        px_bx_encode(&m, &out);
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        px_wire_unpack(out.data, out.len, &u);
+        CHECK_RC(px_bx_on_message(h->bx, c, &u.data, now), PX_OK);
+        drive(h);
+        msgpack_unpacked_destroy(&u);
+        px_buf_free(&out);
+    }
+    px_bx_counters ctr;
+    px_bx_counters_get(h->bx, &ctr);
+    CHECK(ctr.wants_relayed == PX_BX_RELAYS_PER_PEER);
+    /* h's own fetches still have room. */
+    CHECK_RC(px_bx_fetch(h->bx, id, NULL, 0, NULL, 0, now + 1000, now), PX_OK);
+    drive(h);
+    for (size_t k = 0; k < q_len; k++)
+        px_buf_free(&queue[(q_head + k) % 4096].bytes);
+    q_head = q_len = 0;
+}
+
 int main(void)
 {
     if (px_crypto_init())
@@ -408,6 +439,7 @@ int main(void)
     RUN(test_nobody_has_it);
     RUN(test_empty_blob);
     RUN(test_too_many_requests);
+    RUN(test_relay_limits);
     for (int i = 0; i < NODES; i++) {
         px_bx_free(nodes[i].bx);
         free(nodes[i].data);
