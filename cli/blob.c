@@ -3,26 +3,29 @@
  * this node's blob store (node/ledger/blob.h, schema/BLOBS.md).
  *
  * The blob store needs only the data directory's store, not the identity,
- * so these verbs never ask for a passphrase. Fetching a blob from peers
- * comes with the blob transfer protocol; until then `get` reads the local
- * store only, and says so when the blob is not complete here.
+ * so these verbs never ask for a passphrase. `get` of a blob not complete
+ * here asks praxisd to fetch it from peers (control op blob_fetch), shows
+ * progress on a terminal and waits at most --timeout seconds.
  */
 #include "cli.h"
 
 #include "blob.h"
 #include "error.h"
+#include "ctlclient.h"
 #include "outfile.h"
+#include "progress.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
     "usage: praxis blob add FILE\n"
     "       praxis blob list [--json]\n"
-    "       praxis blob get ID --out FILE\n"
+    "       praxis blob get ID --out FILE [--timeout SECONDS]\n"
     "       praxis blob rm ID\n"
     "       praxis blob pin ID | praxis blob unpin ID\n\n"
     "Attachments (survey reports, charters, questionnaires) as content-addressed\n"
@@ -33,8 +36,9 @@ static const char usage[] =
     "                 pinned, own; --json: {\"blobs\": [...]}\n"
     "  get ID --out FILE\n"
     "                 write the blob to FILE ('-' for stdout), whole or not at\n"
-    "                 all; from this node's store only (fetching from peers\n"
-    "                 comes with the blob transfer protocol)\n"
+    "                 all; a blob not held here is fetched from peers by the\n"
+    "                 running praxisd, waiting at most --timeout seconds\n"
+    "                 (default 60; progress on a terminal)\n"
     "  rm ID          remove the blob from this node\n"
     "  pin ID, unpin ID\n"
     "                 keep the blob, or let the cache evict it again\n"
@@ -73,6 +77,10 @@ static void bclose(bctx *c)
 static int id_arg(bctx *c, const char *arg, uint8_t id[32])
 {
     int rc = px_blob_resolve(c->blobs, arg, id);
+    if (rc == PX_ENOENT && strlen(arg) == 64 && px_hex_decode(id, 32, arg) == PX_OK) {
+        px_err_clear(); /* a whole id not held: get fetches it */
+        return PX_EXIT_OK;
+    }
     if (rc == PX_OK)
         return PX_EXIT_OK;
     px_cli_fail(rc);
@@ -98,17 +106,84 @@ static int list_cb(void *ctx, const px_blob_info *i)
     return PX_OK;
 }
 
-static int do_get(bctx *c, const uint8_t id[32], const char *out)
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Ask praxisd to fetch id and wait until it is complete here, it fails, or
+ * timeout_s pass. */
+static int fetch(bctx *c, const uint8_t id[32], uint64_t timeout_s)
+{
+    char hex[PX_ID_HEX];
+    px_id_hex(hex, id);
+    uint64_t t0 = mono_ms(), limit = timeout_s * 1000;
+    json_t *req = json_pack("{s:s, s:s, s:I}", "op", "blob_fetch", "id", hex, "timeout_ms",
+                            (json_int_t)limit);
+    json_t *resp = NULL;
+    int rc = req ? px_control_call(c->paths.socket, req, 5000, &resp) : PX_ENOMEM;
+    json_decref(req);
+    if (rc == PX_ENOENT)
+        return px_err_set(PX_ENOENT,
+                          "blob %s is not complete here, and no praxisd runs on %s to fetch it "
+                          "from peers: start praxisd and try again",
+                          hex, c->paths.dir);
+    px_progress pr;
+    px_progress_start(&pr, "fetching", "chunks", 0);
+    while (!rc) {
+        json_t *err = json_object_get(resp, "failed");
+        if (json_is_true(json_object_get(resp, "complete")))
+            break;
+        if (err) {
+            rc = px_err_set(PX_ENOENT, "blob %s could not be fetched: %s", hex,
+                            json_string_value(err) ? json_string_value(err) : "unknown error");
+            break;
+        }
+        json_int_t total = json_integer_value(json_object_get(resp, "chunks"));
+        if (total > 0 && pr.total == 0)
+            pr.total = (uint64_t)total;
+        px_progress_step(&pr, (uint64_t)json_integer_value(json_object_get(resp, "chunks_held")));
+        if (mono_ms() - t0 >= limit + 1000) {
+            rc = px_err_set(PX_ETIMEDOUT,
+                            "no peer sent blob %s within %llu s (%s); is the id right, and is a "
+                            "node that holds it connected?",
+                            hex, (unsigned long long)timeout_s,
+                            total > 0 ? "it arrived only in part" : "no connected peer offered it");
+            break;
+        }
+        if (!json_is_true(json_object_get(resp, "active")) && total <= 0 &&
+            mono_ms() - t0 >= limit) {
+            rc = px_err_set(PX_ETIMEDOUT, "no peer sent blob %s within %llu s", hex,
+                            (unsigned long long)timeout_s);
+            break;
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        json_decref(resp);
+        resp = NULL;
+        req = json_pack("{s:s, s:s}", "op", "blob_status", "id", hex);
+        rc = req ? px_control_call(c->paths.socket, req, 5000, &resp) : PX_ENOMEM;
+        json_decref(req);
+    }
+    px_progress_done(&pr);
+    json_decref(resp);
+    return rc;
+}
+
+static int do_get(bctx *c, const uint8_t id[32], const char *out, uint64_t timeout_s)
 {
     px_blob_info info;
     char hex[PX_ID_HEX];
     px_id_hex(hex, id);
     int rc = px_blob_info_get(c->blobs, id, &info);
-    if (rc == PX_ENOENT || (!rc && !info.complete))
-        return px_err_set(PX_ENOENT,
-                          "blob %s is not held here yet%s; fetching blobs from peers comes with "
-                          "the blob transfer protocol, which this version does not have",
-                          hex, rc ? "" : " (only part of it)");
+    if (rc == PX_ENOENT || (!rc && !info.complete)) {
+        px_err_clear();
+        if ((rc = fetch(c, id, timeout_s)) != PX_OK)
+            return rc;
+        rc = px_blob_info_get(c->blobs, id, &info);
+    }
     if (rc)
         return rc;
     px_outfile of = {0};
@@ -148,17 +223,24 @@ int px_cmd_blob(px_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"out", required_argument, NULL, 'o'},
+                                         {"timeout", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     bool first = true, json = false;
     const char *out = NULL;
+    uint64_t timeout_s = 60;
+    bool timeout_given = false;
     int c;
     while ((c = px_cli_getopt(argc, argv, "ho:", opts, &first)) != -1) {
         if (c == 'j')
             json = true;
         else if (c == 'o')
             out = optarg;
-        else if (c == 'h')
+        else if (c == 't') {
+            if (px_parse_u64(optarg, 1, 600, &timeout_s) != PX_OK)
+                return px_cli_usage_error(usage, "--timeout needs seconds from 1 to 600");
+            timeout_given = true;
+        } else if (c == 'h')
             return px_cli_help(usage);
         else
             return px_cli_usage_error(usage, "bad option");
@@ -174,8 +256,8 @@ int px_cmd_blob(px_cli *cli, int argc, char **argv)
         return px_cli_usage_error(usage, "unknown blob sub-command '%s'", sub);
     if (json && !is_list)
         return px_cli_usage_error(usage, "--json goes with 'blob list' only");
-    if (out && !is_get)
-        return px_cli_usage_error(usage, "--out goes with 'blob get' only");
+    if ((out || timeout_given) && !is_get)
+        return px_cli_usage_error(usage, "--out and --timeout go with 'blob get' only");
     if (is_list && nargs != 0)
         return px_cli_usage_error(usage, "blob list takes no arguments");
     if (!is_list && nargs != 1)
@@ -214,7 +296,7 @@ int px_cmd_blob(px_cli *cli, int argc, char **argv)
         code = id_arg(&b, argv[optind], id);
         if (code == PX_EXIT_OK) {
             if (is_get)
-                rc = do_get(&b, id, out);
+                rc = do_get(&b, id, out, timeout_s);
             else if (strcmp(sub, "rm") == 0)
                 rc = px_blob_remove(b.blobs, id);
             else

@@ -13,6 +13,7 @@
  */
 #include "publish.h"
 
+#include "blob.h"
 #include "csvin.h"
 #include "error.h"
 #include "index.h"
@@ -89,6 +90,7 @@ struct px_pub {
     uint64_t now;
     long long cache_was; /* the connection's cache_size before (0: unchanged) */
     px_buf body; /* one record's msgpack */
+    px_blobs *blobs;      /* opened for the first attachment */
     px_progress progress; /* records so far, on a terminal (progress.h) */
     uint64_t nrecords;
 
@@ -655,6 +657,129 @@ static int benchmark_view(const json_t *rec, px_benchmark *b)
     return PX_OK;
 }
 
+/* ---- attachments ------------------------------------------------------------ */
+
+/* A media type from a file name's extension; application/octet-stream when
+ * it says nothing we know. Only a hint for the person downloading: the web
+ * interface serves every attachment as a download, whatever it says. */
+static const char *mime_of(const char *name)
+{
+    static const char *const map[][2] = {
+        {"pdf", "application/pdf"},
+        {"txt", "text/plain"},
+        {"csv", "text/csv"},
+        {"json", "application/json"},
+        {"md", "text/markdown"},
+        {"html", "text/html"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+        {"zip", "application/zip"},
+        {"xml", "application/xml"},
+        {"odt", "application/vnd.oasis.opendocument.text"},
+        {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+        {"doc", "application/msword"},
+        {"xls", "application/vnd.ms-excel"},
+        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+    };
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
+        if (strcasecmp(dot + 1, map[i][0]) == 0)
+            return map[i][1];
+    return "application/octet-stream";
+}
+
+/* A case's attachments may name local files ({"file": PATH}) or blobs held
+ * here without their size: files are added to the blob store (in this
+ * transaction: if it is rolled back the file is swept later) and every item
+ * becomes {blob, name, size, mime} (RECORDS.md 2.1). Blobs held here that
+ * our record attaches are kept from now on. OUT *out: the record to
+ * publish (a new one), or NULL when rec is refused. */
+static int resolve_attachments(px_pub *p, const json_t *rec, json_t **out)
+{
+    *out = NULL;
+    const json_t *list = json_object_get(rec, "attachments");
+    if (!json_is_array(list))
+        return PX_OK;
+    if (json_array_size(list) == 0)
+        return PX_OK;
+    int rc = PX_OK;
+    if (!p->blobs && (rc = px_blobs_open(&p->blobs, p->l->store, p->l->paths.dir, NULL)) != PX_OK)
+        return rc;
+    json_t *copy = json_deep_copy(rec);
+    if (!copy)
+        return PX_ENOMEM;
+    json_t *items = json_object_get(copy, "attachments");
+    for (size_t i = 0; !rc && i < json_array_size(items); i++) {
+        json_t *a = json_array_get(items, i);
+        if (!json_is_object(a))
+            continue; /* the schema check says what is wrong */
+        const char *file = json_string_value(json_object_get(a, "file"));
+        const char *blob = json_string_value(json_object_get(a, "blob"));
+        uint8_t id[32];
+        char hex[PX_ID_HEX];
+        if (json_object_get(a, "file") && !file) {
+            rc = errorf(p, "attachments", "attachment %zu: 'file' must be a path", i + 1);
+            break;
+        }
+        if (file) {
+            if (blob) {
+                rc = errorf(p, "attachments", "attachment %zu: give 'file' or 'blob', not both",
+                            i + 1);
+                break;
+            }
+            int arc = px_blob_add_file(p->blobs, file, id);
+            if (arc) {
+                rc =
+                    rejection(arc) || arc == PX_ENOENT || arc == PX_EIO
+                        ? errorf(p, "attachments", "attachment %zu: %s", i + 1, px_err_message(arc))
+                        : arc;
+                break;
+            }
+            const char *base = strrchr(file, '/');
+            base = base ? base + 1 : file;
+            if (!json_object_get(a, "name"))
+                json_object_set_new(a, "name", json_string(base));
+            const char *shown = json_string_value(json_object_get(a, "name"));
+            if (!json_object_get(a, "mime"))
+                json_object_set_new(a, "mime", json_string(mime_of(shown ? shown : base)));
+            json_object_del(a, "file");
+        } else if (blob) {
+            int arc = px_blob_resolve(p->blobs, blob, id);
+            if (arc == PX_ENOENT && json_object_get(a, "size") && strlen(blob) == 64) {
+                px_err_clear();
+                continue; /* a blob held elsewhere: its size was given */
+            }
+            if (arc) {
+                rc = errorf(p, "attachments", "attachment %zu: %s%s", i + 1, px_err_message(arc),
+                            arc == PX_ENOENT ? "; add the file here, or give the blob's size" : "");
+                break;
+            }
+        } else {
+            continue; /* the schema check says what is missing */
+        }
+        px_blob_info info;
+        if ((rc = px_blob_info_get(p->blobs, id, &info)) != PX_OK)
+            break;
+        if (!p->o.check && (rc = px_blob_keep(p->blobs, id)) != PX_OK)
+            break; /* attached to our own record: kept from now on */
+        json_object_set_new(a, "blob", json_string(px_id_hex(hex, id)));
+        json_object_set_new(a, "size", json_integer((json_int_t)info.size));
+        if (!json_object_get(a, "mime") && json_is_string(json_object_get(a, "name")))
+            json_object_set_new(
+                a, "mime", json_string(mime_of(json_string_value(json_object_get(a, "name")))));
+    }
+    if (rc || p->cur_bad) {
+        json_decref(copy);
+        return rc;
+    }
+    *out = copy;
+    return PX_OK;
+}
+
 /* Check (and, while nothing was rejected, publish) the current record. */
 static int add_record(px_pub *p, const char *kind, const json_t *rec)
 {
@@ -668,6 +793,16 @@ static int add_record(px_pub *p, const char *kind, const json_t *rec)
         rc = errorf(p, "", "record %zu is not a JSON object ({\"field\": value, ...})",
                     p->cur_record);
         goto out;
+    }
+    if (strcmp(kind, "case") == 0) {
+        json_t *resolved = NULL;
+        rc = resolve_attachments(p, rec, &resolved);
+        if (rc || p->cur_bad)
+            goto out;
+        if (resolved) {
+            copy = resolved;
+            rec = copy;
+        }
     }
     px_buf_reset(&p->body);
     rc = px_json_to_msgpack(rec, &p->body);
@@ -1376,6 +1511,7 @@ void px_pub_free(px_pub *p)
     (void)pipe_stop(p);
     if (p->in_tx)
         px_store_rollback(p->l->store);
+    px_blobs_close(p->blobs);
     cache_restore(p);
     for (size_t i = 0; i < p->nkept; i++) {
         free((char *)p->errs[i].field);

@@ -36,6 +36,7 @@ struct px_conn {
     conn_state state;
     bool outbound;
     bool was_congested;
+    size_t watch_below; /* px_conn_watch_drain: fire on_drain below this (0: off) */
     bool ready_once; /* the handshake completed at some point */
     bool paused;     /* reading stopped by the owner */
     bool closed_notified;
@@ -132,12 +133,18 @@ static void on_written(uv_write_t *req, int status)
         close_handles(c);
         return;
     }
-    if (c->was_congested && c->state == ST_READY &&
-        uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < PX_CONN_LOW_WATER) {
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    bool fire = false;
+    if (c->was_congested && c->state == ST_READY && queued < PX_CONN_LOW_WATER) {
         c->was_congested = false;
-        if (c->cbs.on_drain)
-            c->cbs.on_drain(c);
+        fire = true;
     }
+    if (c->watch_below && c->state == ST_READY && queued < c->watch_below) {
+        c->watch_below = 0;
+        fire = true;
+    }
+    if (fire && c->cbs.on_drain)
+        c->cbs.on_drain(c);
 }
 
 /* Write len bytes from data (copied). */
@@ -186,6 +193,11 @@ bool px_conn_congested(const px_conn *c)
 {
     return c->state == ST_READY &&
            uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) > PX_CONN_HIGH_WATER;
+}
+
+void px_conn_watch_drain(px_conn *c, size_t below)
+{
+    c->watch_below = below;
 }
 
 void px_conn_close(px_conn *c, int rc)
@@ -485,6 +497,9 @@ static void on_connected(uv_connect_t *req, int status)
     int rc =
         status < 0 ? px_err_set(px_err_from_uv(status), "connect: %s", uv_strerror(status)) : PX_OK;
     if (!rc) {
+        /* Small messages (chunk requests, haves) must not wait for Nagle
+         * behind an unacknowledged write: both ends, as on accept. */
+        uv_tcp_nodelay(&c->tcp, 1);
         name_peer(c);
         rc = start_handshake(c, &d->cfg, d->server_pk);
     }

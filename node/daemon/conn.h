@@ -80,8 +80,13 @@ int px_conn_send(px_conn *c, const void *msg, size_t len);
 /* Whether the write queue is above the high-water mark: the owner should
  * stop sending until on_drain. */
 bool px_conn_congested(const px_conn *c);
-/* Bytes waiting in the write queue. */
+
+/* Bytes queued for the peer and not yet handed to the kernel. */
 size_t px_conn_queued(const px_conn *c);
+/* Fire on_drain once, as soon as a write completes with fewer than below
+ * bytes queued (for senders that keep the queue shorter than the
+ * high-water mark: blob chunks). 0 cancels. */
+void px_conn_watch_drain(px_conn *c, size_t below);
 
 /* Stop / restart reading from the peer (receive-side back-pressure: the
  * owner cannot take more messages for now). Idempotent. */

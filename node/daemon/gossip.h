@@ -70,6 +70,10 @@ void px_gossip_local_changed(px_gossip *g);
  * membership and call px_gossip_members_changed(g, false)). */
 void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_changed), void *ctx);
 
+/* Be told when a connection's hellos are done (the core's READY): other
+ * protocols on the connection (the blob transfers) may start. */
+void px_gossip_on_ready(px_gossip *g, void (*fn)(void *ctx, px_conn *c), void *ctx);
+
 /* Be told when a key is refused for an offence, and until when. */
 void px_gossip_on_ban(px_gossip *g, void (*fn)(void *ctx, const uint8_t key[32], uint64_t until_ms),
                       void *ctx);

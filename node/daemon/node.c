@@ -15,8 +15,10 @@
 #include "datadir.h"
 #include "error.h"
 #include "gossip.h"
+#include "blobnet.h" /* blob transfer hook */
 #include "jsonmp.h"
 #include "log.h"
+#include "mpcheck.h"
 #include "records.h"
 #include "rng.h"
 #include "util.h"
@@ -76,6 +78,7 @@ struct px_node {
     bool signals;
     px_control *control;
     px_gossip *gossip;
+    px_blobnet *blobnet; /* blob transfer hook */
     peer peers[PX_NODE_PEERS_MAX];
     size_t n_peers;
     session *sessions;
@@ -163,15 +166,64 @@ static void on_ready(px_conn *c)
 static void on_drain(px_conn *c)
 {
     session *s = px_conn_data(c);
-    if (s->gp)
+    if (s->gp) {
         px_gossip_on_drain(s->node->gossip, s->gp);
+        px_blobnet_on_drain(s->node->blobnet, c); /* blob transfer hook */
+    }
+}
+
+/* blob transfer hook: the replication core ignores message types it does
+ * not know, so blob_* messages are taken out before it (blob transfers run
+ * beside the core until their machine moves into it). A message can be a
+ * blob one only if "blob_" appears among its first bytes (the type string
+ * of a map that holds a few keys); only those are decoded here. */
+static bool may_be_blob_message(const uint8_t *msg, size_t len)
+{
+    size_t n = len < 48 ? len : 48;
+    for (size_t i = 0; i + 5 <= n; i++)
+        if (memcmp(msg + i, "blob_", 5) == 0)
+            return true;
+    return false;
+}
+
+static bool take_blob_message(session *s, const uint8_t *msg, size_t len)
+{
+    size_t used = 0, off = 0;
+    if (px_msgpack_check(msg, len, 8, &used) != PX_OK || used != len)
+        return false; /* the core says what is wrong with it */
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    bool taken = false;
+    if (msgpack_unpack_next(&u, (const char *)msg, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object *t = px_mp_get(&u.data, "type");
+        if (t && t->type == MSGPACK_OBJECT_STR && t->via.str.size > 5 &&
+            memcmp(t->via.str.ptr, "blob_", 5) == 0) {
+            taken = true;
+            int rc = px_blobnet_on_message(s->node->blobnet, s->conn, &u.data);
+            if (rc)
+                px_conn_close(s->conn, rc);
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return taken;
+}
+
+static void blob_peer_ready(void *ctx, px_conn *c)
+{
+    px_node *n = ctx;
+    px_blobnet_peer_up(n->blobnet, c);
 }
 
 static void on_message(px_conn *c, const uint8_t *msg, size_t len)
 {
     session *s = px_conn_data(c);
-    if (s->gp)
-        px_gossip_on_message(s->node->gossip, s->gp, msg, len);
+    if (!s->gp)
+        return;
+    if (may_be_blob_message(msg, len) && px_gossip_peer_ready(s->node->gossip, s->gp) &&
+        take_blob_message(s, msg, len))
+        return;
+    px_gossip_on_message(s->node->gossip, s->gp, msg, len);
 }
 
 /* A failed outbound dial: said at warning level the first time, with its
@@ -240,6 +292,7 @@ static void on_close(px_conn *c, int rc)
             dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
+    px_blobnet_peer_down(n->blobnet, c); /* blob transfer hook */
     px_gossip_peer_closed(n->gossip, s->gp, rc); /* a peer's fault refuses its key */
     s->gp = NULL;
     if (was_ready) {
@@ -804,14 +857,16 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
         json_t *bans = px_gossip_bans(n->gossip);
         char pk[65];
         px_hex_encode(pk, n->local.me.pk, 32);
-        return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o}", "ok", 1, "public_key",
-                         pk, "software", PX_SOFTWARE, "listen",
+        return json_pack("{s:b, s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "ok", 1,
+                         "public_key", pk, "software", PX_SOFTWARE, "listen",
                          n->listening ? n->listen_text : NULL, "uptime_ms",
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
-                         (json_int_t)n->refused_connections, "connections", conns,
-                         "dial_targets", targets, "replication", px_gossip_progress(n->gossip),
-                         "misbehaving", bans);
+                         (json_int_t)n->refused_connections, "connections", conns, "dial_targets",
+                         targets, "replication", px_gossip_progress(n->gossip), "misbehaving", bans,
+                         "blobs", px_blobnet_counters(n->blobnet)); /* blob transfer hook */
     }
+    if (strncmp(op, "blob_", 5) == 0) /* blob transfer hook */
+        return px_blobnet_control(n->blobnet, op, req);
     if (strcmp(op, "notify") == 0) {
         reload_members(n, true);
         px_gossip_local_changed(n->gossip);
@@ -937,7 +992,10 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
     if (!rc) {
         px_gossip_on_stored(n->gossip, entries_stored, n);
         px_gossip_on_ban(n->gossip, on_ban, n);
+        px_gossip_on_ready(n->gossip, blob_peer_ready, n); /* blob transfer hook */
     }
+    if (!rc) /* blob transfer hook */
+        rc = px_blobnet_new(loop, &n->local, &n->cfg.blob_limits, &n->blobnet);
     if (rc) {
         px_local_close(&n->local);
         free(n);
@@ -1000,6 +1058,7 @@ void px_node_stop(px_node *n)
     px_web_stop(n->web);
     n->web = NULL;
     px_gossip_stop(n->gossip);
+    px_blobnet_stop(n->blobnet); /* blob transfer hook */
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)
             px_conn_close(s->conn, PX_OK);
@@ -1010,6 +1069,7 @@ void px_node_free(px_node *n)
     if (!n)
         return;
     px_gossip_free(n->gossip);
+    px_blobnet_free(n->blobnet); /* blob transfer hook */
     px_local_close(&n->local);
     free(n);
 }

@@ -15,6 +15,8 @@
 #ifndef PX_NODE_H
 #define PX_NODE_H
 
+#include "blob.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -39,6 +41,7 @@ typedef struct px_node_cfg {
     const char *http;              /* web interface "HOST:PORT", "off", or NULL: the default */
     const char *const *http_hosts; /* more names its Host check accepts (--http-host) */
     size_t n_http_hosts;
+    px_blob_limits blob_limits;    /* --blob-max-size, --blob-cache (0: defaults) */
 } px_node_cfg;
 
 typedef struct px_node px_node;

@@ -25,7 +25,8 @@ static const char usage[] =
     "               [--announce HOST:PORT]...\n"
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
     "               [--handshake-timeout MS] [--max-clock-ahead SECONDS]\n"
-    "               [--http HOST:PORT|off] [--http-host NAME]...\n\n"
+    "               [--http HOST:PORT|off] [--http-host NAME]...\n"
+    "               [--blob-max-size BYTES] [--blob-cache BYTES]\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -55,7 +56,12 @@ static const char usage[] =
     "  --http HOST:PORT   serve the web interface here (default 127.0.0.1:7480;\n"
     "                     'off' disables it); 'praxis ui' prints its login link\n"
     "  --http-host NAME   another name the browser may use for it (repeatable;\n"
-    "                     requests naming other hosts are refused)\n";
+    "                     requests naming other hosts are refused)\n"
+    "  --blob-max-size B  largest blob (attachment) this node fetches or keeps\n"
+    "                     (default 67108864, 64 MiB; at most 1 GiB)\n"
+    "  --blob-cache B     bytes of fetched blobs kept that this node need not\n"
+    "                     keep (default 1 GiB); own and pinned ones are kept\n"
+    "                     apart, the others evicted least recently used first\n";
 
 /* The data directory's lock, held for the daemon's life (the kernel drops
  * it however the process ends). Taken before anything is bound, so a second
@@ -109,6 +115,8 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
                                          {"max-clock-ahead", required_argument, NULL, 'C'},
                                          {"http", required_argument, NULL, 'H'},
                                          {"http-host", required_argument, NULL, 'N'},
+                                         {"blob-max-size", required_argument, NULL, 'B'},
+                                         {"blob-cache", required_argument, NULL, 'K'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
@@ -189,6 +197,18 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
             cfg.max_clock_ahead_ms = v * 1000;
             break;
         }
+        case 'B':
+            if (px_parse_u64(optarg, 1, (uint64_t)1 << 30, &cfg.blob_limits.max_size) != PX_OK) {
+                fprintf(stderr, "praxisd: --blob-max-size needs bytes from 1 to 1073741824\n");
+                return 2;
+            }
+            break;
+        case 'K':
+            if (px_parse_u64(optarg, 1, UINT64_MAX / 2, &cfg.blob_limits.cache_max) != PX_OK) {
+                fprintf(stderr, "praxisd: --blob-cache needs a number of bytes\n");
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;

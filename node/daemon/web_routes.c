@@ -6,6 +6,7 @@
  */
 #include "web.h"
 #include "webint.h"
+#include "webblobs.h"
 #include "webpublish.h"
 
 const px_route px_web_routes[] = {
@@ -33,9 +34,12 @@ const px_route px_web_routes[] = {
     {"/api/compare", PX_GET, px_api_compare, 0},
     {"/api/trend", PX_GET, px_api_trend, 0},
     {"/api/aggregate", PX_GET, px_api_aggregate, 0},
+    /* attachments (webblobs.h) */
+    {"/blobs/*", PX_GET | PX_POST, px_page_blob, 0},
+    {"/api/blobs/*", PX_GET | PX_POST, px_api_blob, 0},
     /* publishing, members, network (webpublish.h) */
     {"/publish", PX_GET, px_page_publish, 0},
-    {"/publish/case", PX_GET | PX_POST, px_page_publish_case, 0},
+    {"/publish/case", PX_GET | PX_POST, px_page_publish_case, PX_ROUTE_UPLOAD},
     {"/publish/indicator", PX_GET | PX_POST, px_page_publish_indicator, 0},
     {"/publish/benchmark", PX_GET | PX_POST, px_page_publish_benchmark, PX_ROUTE_UPLOAD},
     {"/publish/crosswalk", PX_GET | PX_POST, px_page_publish_crosswalk, 0},

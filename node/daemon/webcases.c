@@ -11,6 +11,7 @@
 #include "records.h"
 #include "util.h"
 #include "web.h"
+#include "webblobs.h"
 #include "webint.h"
 #include "webpublish.h"
 
@@ -681,6 +682,7 @@ int px_page_case(px_req *r)
     text_field(r, &rec, "lessons", px_t(r, "Lessons learned"), lang);
     text_field(r, &rec, "transferability", px_t(r, "Transferability"), lang);
     related_results(r, &rec);
+    px_web_attachments(r, &rec.up.data, px_req_printf(r, "/cases/%s", hex));
     versions(r, &rec, lang);
     px_hf(r, "<section><h2>%s</h2><p class=\"own-link\"><a href=\"%s\">%s</a> · "
              "<a href=\"%s\">%s</a></p></section>",

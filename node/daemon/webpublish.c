@@ -17,11 +17,14 @@
 #include "jsonmp.h"
 #include "publish.h"
 #include "records.h"
+#include "tabular.h"
 #include "util.h"
 #include "webfields.h"
 #include "webformrec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 /* Rejected CSV rows listed on the page; the rest are counted. */
@@ -73,7 +76,8 @@ static int read_form(px_req *r, px_form *f)
     return rc;
 }
 
-static const char *const skip_fields[] = {PX_WEB_CSRF_FIELD, "publish", "add_lang", "upload", NULL};
+static const char *const skip_fields[] = {PX_WEB_CSRF_FIELD,  "publish",    "add_lang", "upload",
+                                          "attachments_json", "attachment", NULL};
 
 static const char *tr_fn(void *ctx, const char *msgid)
 {
@@ -293,6 +297,92 @@ static const char *const bool_values[] = {"true", "false", NULL};
 static const char *const direction_labels[] = {PX_N_("Higher values are better"),
                                                PX_N_("Lower values are better"), NULL};
 
+/* A case's attachments: those it has already (a new version, or the form
+ * shown again) travel in a hidden field as JSON; one more file may be
+ * uploaded with each submission (PX_WEB_UPLOAD_MAX). */
+static void form_attachments(page *pg, px_fields *x)
+{
+    px_req *r = pg->r;
+    px_hf(r, "<fieldset><legend>%s</legend>\n", px_t(r, "Attachments"));
+    px_field_hidden(x, "attachments_json");
+    const char *kept = px_form_get(&pg->f, "attachments_json");
+    json_t *have = kept && kept[0] ? json_loads(kept, 0, NULL) : NULL;
+    if (json_is_array(have) && json_array_size(have) > 0) {
+        px_h(r, "<ul>");
+        for (size_t i = 0; i < json_array_size(have) && i < 64; i++)
+            px_hf(r, "<li>%s</li>",
+                  json_string_value(json_object_get(json_array_get(have, i), "name")));
+        px_h(r, "</ul>");
+    }
+    json_decref(have);
+    px_hf(r,
+          "<p><label for=\"attachment\">%s</label> <input type=\"file\" id=\"attachment\" "
+          "name=\"attachment\"></p><p class=\"note\">%s</p></fieldset>\n",
+          px_t(r, "Attach a file (a survey report, a charter, a questionnaire)"),
+          px_t(r, "At most 16 MiB from this form; larger files (up to 64 MiB) with 'praxis blob "
+                  "add' and 'praxis publish'. Other members fetch it when they open the case."));
+}
+
+/* The uploaded attachment of a case form, as {"file": TMP, "name": ...}
+ * added to rec's attachments (publish adds the file to the blob store in
+ * its transaction). OUT tmp: the temporary file to remove afterwards ("" if
+ * none). The file name the browser sent is cut to its last path component,
+ * without control characters, at most 255 bytes. */
+static int take_upload(px_req *r, json_t *rec, char *tmp, size_t tmplen)
+{
+    tmp[0] = '\0';
+    const char *kept = px_req_field(r, "attachments_json");
+    if (kept && kept[0]) {
+        json_t *list = json_loads(kept, 0, NULL);
+        if (!json_is_array(list) || json_array_size(list) > 64) {
+            json_decref(list);
+            return px_err_set(PX_EINVAL, "the attachments field is not a list of attachments");
+        }
+        json_object_set_new(rec, "attachments", list);
+    }
+    const px_upload *u = px_req_upload(r, "attachment");
+    if (!u || (!u->len && (!u->filename || !u->filename[0])))
+        return PX_OK;
+    struct px_local *l = px_req_local(r);
+    if (!l)
+        return PX_EIO;
+    char name[256];
+    const char *base = u->filename && u->filename[0] ? u->filename : "attachment";
+    for (const char *p = base; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    size_t n = 0;
+    for (const char *p = base; *p && n < sizeof name - 1; p++)
+        if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+            name[n++] = *p;
+    name[px_utf8_trunc(name, n, 255)] = '\0';
+    if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        snprintf(name, sizeof name, "attachment");
+    int rc = px_path_join(tmp, tmplen, l->paths.dir, "blobs/upload.XXXXXX");
+    int fd = rc ? -1 : mkstemp(tmp);
+    if (fd < 0) {
+        tmp[0] = '\0';
+        return px_err_set(PX_EIO, "no room for the uploaded file");
+    }
+    size_t off = 0;
+    while (off < u->len) {
+        ssize_t w = write(fd, u->data + off, u->len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    close(fd);
+    if (off != u->len)
+        return px_err_set(PX_EIO, "the uploaded file could not be written (is the disk full?)");
+    json_t *list = json_object_get(rec, "attachments");
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(rec, "attachments", list);
+    }
+    json_array_append_new(list, json_pack("{s:s, s:s}", "file", tmp, "name", name));
+    return PX_OK;
+}
+
 static void form_case(page *pg, px_fields *x)
 {
     px_req *r = pg->r;
@@ -442,8 +532,10 @@ static int render(page *pg, const char *upload_error)
     if (strcmp(pg->kind, "benchmark") == 0)
         px_hf(r, "<p><a href=\"#upload\">%s</a></p>\n<h2>%s</h2>\n",
               px_t(r, "Many results at once? Upload a CSV file."), px_t(r, "One result"));
-    px_hf(r, "<form method=\"post\" action=\"/publish/%s\" id=\"publish-%s\" novalidate>\n",
-          pg->kind, pg->kind);
+    px_hf(r, "<form method=\"post\" action=\"/publish/%s\" id=\"publish-%s\"", pg->kind, pg->kind);
+    if (strcmp(pg->kind, "case") == 0) /* it may carry a file (form_attachments) */
+        px_h(r, " enctype=\"multipart/form-data\"");
+    px_h(r, " novalidate>\n");
     px_csrf_input(r);
     /* Enter in a text field presses the form's first submit button: make
      * that one publish, not "add a language" further down. It has no text
@@ -452,9 +544,10 @@ static int render(page *pg, const char *upload_error)
     px_h(r, "<button type=\"submit\" name=\"publish\" value=\"1\" class=\"visually-hidden\" "
             "tabindex=\"-1\" aria-hidden=\"true\"></button>");
     px_field_hidden(&x, "supersedes");
-    if (strcmp(pg->kind, "case") == 0)
+    if (strcmp(pg->kind, "case") == 0) {
         form_case(pg, &x);
-    else if (strcmp(pg->kind, "indicator") == 0)
+        form_attachments(pg, &x);
+    } else if (strcmp(pg->kind, "indicator") == 0)
         form_indicator(pg, &x);
     else if (strcmp(pg->kind, "benchmark") == 0)
         form_benchmark(pg, &x);
@@ -642,6 +735,12 @@ static int prefill(page *pg, const char *hex, bool *refused)
                          px_req_printf(r, "%lld", (long long)json_integer_value(ver) + 1));
     if (!rc)
         rc = px_formrec_fill(pg->kind, rec, &pg->f);
+    json_t *att = json_object_get(rec, "attachments");
+    if (!rc && json_is_array(att)) { /* a new version keeps the attachments */
+        char *text = json_dumps(att, JSON_COMPACT);
+        rc = text ? px_form_add(&pg->f, "attachments_json", text) : PX_ENOMEM;
+        free(text);
+    }
     json_decref(rec);
     pg->nlangs = px_formrec_nlangs(pg->kind, &pg->f);
     return rc;
@@ -684,8 +783,13 @@ static int publish_page(px_req *r, const char *kind)
     json_t *rec = NULL;
     outcome res;
     rc = px_formrec_build(kind, &pg.f, skip_fields, &(px_formrec_tr){tr_fn, r}, &rec, &pg.e);
+    char tmp[PATH_MAX] = "";
+    if (!rc && rec && strcmp(kind, "case") == 0)
+        rc = take_upload(r, rec, tmp, sizeof tmp);
     if (!rc)
         rc = publish_record(r, kind, rec, &pg.f, &pg.e, &res);
+    if (tmp[0])
+        unlink(tmp); /* the blob store holds its own copy */
     if (!rc && res.published)
         px_req_redirect(r, record_url(r, kind, res.id, rec));
     else if (!rc)

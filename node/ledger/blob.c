@@ -512,9 +512,10 @@ int px_blobs_open(px_blobs **out, px_store *s, const char *dir, const px_blob_li
                         (unsigned long long)b->max_size, (unsigned long long)PX_BLOB_MAX_LIMIT);
     if (!rc)
         rc = px_path_join(b->dir, sizeof b->dir, dir, "blobs");
-    if (!rc)
+    bool reader = limits && limits->reader;
+    if (!rc && !reader)
         rc = px_mkdirs(b->dir, 0700);
-    if (!rc)
+    if (!rc && !reader)
         rc = sweep(b);
     if (rc) {
         free(b);
@@ -533,6 +534,7 @@ void px_blobs_close(px_blobs *b)
 
 int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
 {
+    bool outer = px_store_in_tx(b->s); /* publish adds files inside its transaction */
     int in = open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return px_err_set(px_err_from_errno(errno), "cannot open %s: %s", path, strerror(errno));
@@ -618,7 +620,8 @@ int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
         memset(have.data, 0, have.len);
         for (uint32_t i = 0; i < m.n; i++)
             have.data[i / 8] |= (uint8_t)(1u << (i % 8));
-        rc = px_store_begin(b->s);
+        if (!outer)
+            rc = px_store_begin(b->s);
     }
     if (!rc) {
         row r;
@@ -635,9 +638,11 @@ int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32])
         } else {
             rc = grc;
         }
-        if (!rc)
+        /* In the caller's transaction, it commits, or rolls back (and the
+         * file is swept at the next open). */
+        if (!outer && !rc)
             rc = px_store_commit(b->s);
-        else
+        else if (!outer)
             px_store_rollback(b->s);
     }
     unlink(tmp); /* gone already if it was moved into place */
@@ -773,6 +778,157 @@ int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const u
     }
 done:
     px_blob_manifest_free(&m);
+    row_free(&r);
+    return rc;
+}
+
+/* Several chunks of one blob: each verified (its hash unless the caller
+ * did that against this manifest already), all written, one fdatasync,
+ * one transaction. rcs[k] is chunk k's own result (PX_EHASH, PX_EINVAL for a
+ * chunk that does not match: nothing of it is written); the return value is
+ * the batch's (PX_EIO for a full disk: none of the batch counts). */
+int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                       const uint8_t *const *data, const size_t *len, bool hashed, int *rcs)
+{
+    row r;
+    px_blob_manifest m;
+    char hex[PX_ID_HEX], path[PATH_MAX];
+    int rc = row_get(b, id, true, &r);
+    for (size_t k = 0; k < n; k++)
+        rcs[k] = rc;
+    if (rc)
+        return rc;
+    rc = px_blob_manifest_decode(r.manifest.data, r.manifest.len, PX_BLOB_MAX_LIMIT, &m);
+    px_id_hex(hex, id);
+    size_t good = 0;
+    for (size_t k = 0; !rc && k < n; k++) {
+        uint32_t i = index[k];
+        rcs[k] = PX_OK;
+        if (i >= m.n) {
+            rcs[k] = px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u", hex,
+                                m.n, i);
+        } else if (len[k] != px_blob_chunk_len(&m, i)) {
+            rcs[k] = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected", i,
+                                hex, len[k], px_blob_chunk_len(&m, i));
+        } else if (!hashed) {
+            uint8_t h[32];
+            px_hash(h, data[k], len[k]);
+            if (!px_memeq(h, m.hashes[i], 32))
+                rcs[k] = px_err_set(
+                    PX_EHASH, "chunk %u of blob %.16s… does not match its manifest hash", i, hex);
+        }
+        if (!rcs[k] && !bit(&r.have, i))
+            good++;
+    }
+    if (!rc && good)
+        rc = data_path(b, id, path, sizeof path);
+    if (!rc && good) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+            rc = write_err(errno, "opening the blob file", path);
+        } else {
+            int e = 0;
+            for (size_t k = 0; !e && k < n; k++)
+                if (!rcs[k] && !bit(&r.have, index[k]))
+                    e = pwrite_all(fd, data[k], len[k], (off_t)index[k] * PX_BLOB_CHUNK);
+            if (!e && fdatasync(fd) != 0)
+                e = errno;
+            if (close(fd) != 0 && !e)
+                e = errno;
+            if (e)
+                rc = write_err(e, "writing chunks", path);
+        }
+    }
+    if (!rc && good)
+        rc = px_store_begin(b->s);
+    if (!rc && good) {
+        row now;
+        rc = row_get(b, id, true, &now);
+        uint32_t added = 0;
+        for (size_t k = 0; !rc && k < n; k++) {
+            uint32_t i = index[k];
+            if (!rcs[k] && (size_t)(i / 8) < now.have.len && !bit(&now.have, i)) {
+                now.have.data[i / 8] |= (uint8_t)(1u << (i % 8));
+                added++;
+            }
+        }
+        if (!rc && added) {
+            sqlite3_stmt *st;
+            rc = prep(
+                b,
+                "UPDATE blobs SET have = ?2, held = held + ?4, complete = (held + ?4 = chunks),"
+                " used_ms = ?3 WHERE id = ?1",
+                &st);
+            if (!rc) {
+                sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, now.have.data, (int)now.have.len, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 3, (int64_t)px_now_ms());
+                sqlite3_bind_int64(st, 4, added);
+                int src = sqlite3_step(st);
+                if (src != SQLITE_DONE)
+                    rc = px_store_error(b->s, src, "recording chunks");
+                sqlite3_finalize(st);
+            }
+        }
+        row_free(&now);
+        if (!rc)
+            rc = px_store_commit(b->s);
+        else
+            px_store_rollback(b->s);
+    }
+    if (rc)
+        for (size_t k = 0; k < n; k++)
+            if (!rcs[k])
+                rcs[k] = rc;
+    px_blob_manifest_free(&m);
+    row_free(&r);
+    return rc;
+}
+
+int px_blob_keep(px_blobs *b, const uint8_t id[32])
+{
+    return exec_id(b, "UPDATE blobs SET own = 1 WHERE id = ?1", id, 0);
+}
+
+int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
+                        bool *out)
+{
+    char hex[PX_ID_HEX];
+    sqlite3_stmt *st;
+    *out = false;
+    px_id_hex(hex, id);
+    /* The id is a string in the attachment's msgpack: its 64 digits appear
+     * in the body as they are (a body that merely mentions them elsewhere
+     * only keeps a blob that would otherwise be evicted). */
+    int src = sqlite3_prepare_v2(px_store_db(s),
+                                 "SELECT author FROM entries WHERE kind = 'case' AND body IS NOT "
+                                 "NULL AND instr(body, CAST(?1 AS BLOB)) > 0",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return px_store_error(s, src, "looking up a blob's records");
+    sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+    while (!*out && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *a = sqlite3_column_blob(st, 0);
+        if (a && sqlite3_column_bytes(st, 0) == 32)
+            for (size_t k = 0; k < n && !*out; k++)
+                *out = memcmp(a, keys[k], 32) == 0;
+    }
+    int rc = src == SQLITE_ROW || src == SQLITE_DONE
+                 ? PX_OK
+                 : px_store_error(s, src, "looking up a blob's records");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have)
+{
+    row r;
+    int rc = row_get(b, id, true, &r);
+    if (rc)
+        return rc;
+    rc = px_buf_append(manifest, r.manifest.data, r.manifest.len);
+    if (!rc && r.have.len)
+        rc = px_buf_append(have, r.have.data, r.have.len);
     row_free(&r);
     return rc;
 }

@@ -73,6 +73,7 @@ typedef struct px_blobs px_blobs;
 typedef struct px_blob_limits {
     uint64_t max_size;  /* per blob; 0 = PX_BLOB_MAX_DEFAULT; at most PX_BLOB_MAX_LIMIT */
     uint64_t cache_max; /* bytes of evictable blobs kept; 0 = PX_BLOB_CACHE_DEFAULT */
+    bool reader;        /* reads only (a web worker's read-only store): no sweep */
 } px_blob_limits;
 
 typedef struct px_blob_info {
@@ -81,7 +82,7 @@ typedef struct px_blob_info {
     uint32_t chunks; /* total */
     uint32_t held;   /* verified and present */
     bool complete;
-    bool own;
+    bool own; /* kept: added here, or attached to a case this node keeps */
     bool pinned;
     uint64_t added_ms;
     uint64_t used_ms;
@@ -100,7 +101,9 @@ void px_blobs_close(px_blobs *b); /* NULL-safe */
  * recorded complete in one transaction. Adding a blob held already makes it
  * own (and completes it if it was partial). A file over the size limit is
  * refused (PX_ETOOBIG) before anything is written; a full disk gives PX_EIO
- * with a sentence, and nothing is left behind. OUT id. */
+ * with a sentence, and nothing is left behind. Inside a transaction of the
+ * store (publish), the row joins that transaction: if it is rolled back,
+ * the file is swept at the next open. OUT id. */
 int px_blob_add_file(px_blobs *b, const char *path, uint8_t id[32]);
 
 /* Take a manifest from outside for the blob id: it must decode (within the
@@ -115,6 +118,27 @@ int px_blob_put_manifest(px_blobs *b, const uint8_t id[32], const uint8_t *manif
  * PX_ENOENT if the manifest is not held. A chunk held already: PX_OK. */
 int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const uint8_t *data,
                       size_t len);
+
+/* Several chunks of one blob in one go (one fdatasync, one transaction):
+ * each checked as by px_blob_put_chunk, rcs[k] its result; the return value
+ * is the batch's (a full disk: PX_EIO, and no chunk of it counts). hashed:
+ * the caller has checked every chunk's BLAKE2b-256 against the manifest of
+ * this id already (the transfer protocol does on arrival), so only index
+ * and length are checked again. */
+int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                       const uint8_t *const *data, const size_t *len, bool hashed, int *rcs);
+
+/* The manifest bytes and the bitmap of chunks held (chunk i is bit i % 8
+ * of byte i / 8), appended to manifest and have. PX_ENOENT if not held. */
+int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have);
+
+/* Keep a blob held here (never evicted), as if added here: it is attached
+ * to a record this node keeps (its own, the secretariat's). */
+int px_blob_keep(px_blobs *b, const uint8_t id[32]);
+/* Whether a case record held in s, by one of the n keys, attaches the blob
+ * id. OUT *out. */
+int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
+                        bool *out);
 
 /* The chunks of id not held yet, in order, from index from on: at most max
  * of them into out. OUT *n. */

@@ -796,6 +796,99 @@ static int check_list(const char *label, const msgpack_object *o, item_check ite
     return PX_OK;
 }
 
+/* An attachment (schema/RECORDS.md 2.1): {blob, name, size, mime?}. The
+ * name is a file name to offer for download, so no path separators, no
+ * control characters and at most 255 bytes; mime is type/subtype. */
+static bool mime_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+           strchr("!#$&^_.+-", c) != NULL;
+}
+
+static int check_attachment(const char *label, const msgpack_object *o)
+{
+    char sub[200], shown[64];
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return want(label, o, "an attachment ({\"blob\": ID, \"name\": ..., \"size\": N})");
+    const msgpack_object *blob = NULL, *name = NULL, *size = NULL, *mime = NULL;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
+        const msgpack_object **slot = NULL;
+        if (k->type == MSGPACK_OBJECT_STR) {
+            if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "blob", 4) == 0)
+                slot = &blob;
+            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "name", 4) == 0)
+                slot = &name;
+            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "size", 4) == 0)
+                slot = &size;
+            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "mime", 4) == 0)
+                slot = &mime;
+        }
+        if (!slot)
+            return px_err_set(
+                PX_ESCHEMA, "%s: unknown key '%s' (an attachment has blob, name, size, mime)",
+                label,
+                k->type == MSGPACK_OBJECT_STR
+                    ? px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size)
+                    : "?");
+        if (*slot)
+            return px_err_set(PX_ESCHEMA, "%s: a key appears twice", label);
+        *slot = v;
+    }
+    if (!blob || !name || !size)
+        return px_err_set(PX_ESCHEMA, "%s: an attachment needs blob, name and size", label);
+    snprintf(sub, sizeof sub, "%s, blob", label);
+    if (blob->type != MSGPACK_OBJECT_STR || !is_id(blob->via.str.ptr, blob->via.str.size))
+        return px_err_set(PX_ESCHEMA, "%s: not a blob id (64 lowercase hex digits)", sub);
+    snprintf(sub, sizeof sub, "%s, name", label);
+    int rc = check_str(sub, name);
+    if (rc)
+        return rc;
+    if (name->via.str.size > 255)
+        return px_err_set(PX_ESCHEMA, "%s: longer than 255 bytes", sub);
+    for (uint32_t i = 0; i < name->via.str.size; i++) {
+        unsigned char c = (unsigned char)name->via.str.ptr[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            return px_err_set(PX_ESCHEMA,
+                              "%s: a file name without path separators or control characters", sub);
+    }
+    if ((name->via.str.size == 1 && name->via.str.ptr[0] == '.') ||
+        (name->via.str.size == 2 && memcmp(name->via.str.ptr, "..", 2) == 0))
+        return px_err_set(PX_ESCHEMA, "%s: '.' and '..' are not file names", sub);
+    snprintf(sub, sizeof sub, "%s, size", label);
+    if (size->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return want(sub, size, "a size in bytes (0 or more)");
+    if (mime) {
+        snprintf(sub, sizeof sub, "%s, mime", label);
+        if (mime->type != MSGPACK_OBJECT_STR)
+            return want(sub, mime, "a media type such as application/pdf");
+        const char *m = mime->via.str.ptr;
+        size_t n = mime->via.str.size, slash = 0, slashes = 0;
+        bool ok = n >= 3 && n <= 127;
+        for (size_t i = 0; ok && i < n; i++) {
+            if (m[i] == '/') {
+                slash = i;
+                slashes++;
+            } else if (!mime_char(m[i])) {
+                ok = false;
+            }
+        }
+        if (!ok || slashes != 1 || slash == 0 || slash == n - 1)
+            return px_err_set(PX_ESCHEMA,
+                              "%s: '%s' is not a media type (type/subtype, e.g. "
+                              "application/pdf)",
+                              sub, px_record_show(shown, sizeof shown, m, n));
+    }
+    return PX_OK;
+}
+
+static int check_attachments(const char *label, const msgpack_object *o)
+{
+    if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size > 64)
+        return px_err_set(PX_ESCHEMA, "%s: at most 64 attachments", label);
+    return check_list(label, o, check_attachment, "a list of attachments");
+}
+
 
 /* Refuse a nested map whose string keys repeat (a hostile body could say
  * "min" twice and mean different things to different readers). */
@@ -919,6 +1012,7 @@ typedef enum ftype {
     F_LANGS, /* list of language codes */
     F_SCALE,
     F_CONVERSION,
+    F_ATTACHMENTS,
 } ftype;
 
 typedef struct field {
@@ -992,6 +1086,7 @@ static const field case_fields[] = {
     {"languages", F_LANGS, false, NULL},
     {"supersedes", F_ID, false, NULL},
     {"illustrative", F_BOOL, false, NULL},
+    {"attachments", F_ATTACHMENTS, false, NULL},
 };
 
 static const field indicator_fields[] = {
@@ -1297,6 +1392,8 @@ static int check_field(const field *f, const msgpack_object *o)
         return check_scale(o);
     case F_CONVERSION:
         return check_conversion(o);
+    case F_ATTACHMENTS:
+        return check_attachments(label, o);
     }
     return px_err_set(PX_EINVAL, "internal: unknown field type for '%s'", f->name);
 }

@@ -11,7 +11,7 @@ enum { SEC = 1000, HOUR = 3600 * 1000 };
 
 static const px_offence table[] = {
     {PX_ESIG, 30 * SEC, HOUR, "sent an entry whose own signature does not verify"},
-    {PX_EHASH, 30 * SEC, HOUR, "sent a body that does not match its entry's hash"},
+    {PX_EHASH, 30 * SEC, HOUR, "sent a body or blob chunk that does not match its hash"},
     {PX_ENETWORK, 30 * SEC, HOUR, "sent an entry or hello of another network"},
     {PX_EPREV, 30 * SEC, HOUR, "sent an entry whose prev is not its predecessor's id"},
     {PX_ETIME, 30 * SEC, HOUR, "sent an entry whose timestamp goes back"},

@@ -17,6 +17,7 @@
 #ifndef PX_FUZZ_FIXTURES_H
 #define PX_FUZZ_FIXTURES_H
 
+#include "blob.h"
 #include "crypto.h"
 #include "entry.h"
 #include "error.h"
@@ -166,6 +167,35 @@ static inline size_t fuzz_chunk(unsigned sel)
     if (sel < 32)
         return sel;
     return (size_t)(sel - 31) * 128;
+}
+
+/* --- blobs ----------------------------------------------------------------- */
+
+/* The blob of fuzz_blob_msg: 2 x 64 KiB + 5 bytes (3 chunks), byte i is
+ * i mod 251. OUT: its manifest bytes (appended to m) and its id. */
+enum { FUZZ_BLOB_SIZE = 2 * 65536 + 5 };
+
+static inline uint8_t fuzz_blob_byte(size_t i)
+{
+    return (uint8_t)(i % 251);
+}
+
+static inline void fuzz_blob(px_buf *mbytes, uint8_t id[32])
+{
+    static uint8_t chunk[65536];
+    px_blob_manifest m = {.size = FUZZ_BLOB_SIZE,
+                          .chunk_size = PX_BLOB_CHUNK,
+                          .n = px_blob_chunk_count(FUZZ_BLOB_SIZE)};
+    uint8_t hashes[3][32];
+    m.hashes = hashes;
+    for (uint32_t c = 0; c < m.n; c++) {
+        size_t len = px_blob_chunk_len(&m, c);
+        for (size_t k = 0; k < len; k++)
+            chunk[k] = fuzz_blob_byte((size_t)c * 65536 + k);
+        px_hash(hashes[c], chunk, len);
+    }
+    FUZZ_ASSERT(px_blob_manifest_encode(&m, mbytes) == PX_OK);
+    px_blob_id(id, mbytes->data, mbytes->len);
 }
 
 #endif

@@ -680,6 +680,67 @@ static void corpus_msg(void)
     px_buf_free(&stream);
 }
 
+/* Blob messages (fuzz_blob_msg): a mode byte, then length-prefixed
+ * messages about the fixed blob of fuzz_fixtures.h. */
+#include "blobxfer.h"
+
+static void msg_seed(const char *name, uint8_t mode, const px_bx_msg *msgs, size_t n)
+{
+    px_buf b = {0};
+    FUZZ_ASSERT(px_buf_append(&b, &mode, 1) == PX_OK);
+    for (size_t i = 0; i < n; i++) {
+        px_buf m = {0};
+        FUZZ_ASSERT(px_bx_encode(&msgs[i], &m) == PX_OK);
+        uint8_t len[4] = {(uint8_t)(m.len >> 24), (uint8_t)(m.len >> 16), (uint8_t)(m.len >> 8),
+                          (uint8_t)m.len};
+        FUZZ_ASSERT(px_buf_append(&b, len, 4) == PX_OK);
+        FUZZ_ASSERT(px_buf_append(&b, m.data, m.len) == PX_OK);
+        px_buf_free(&m);
+    }
+    put_buf("fuzz_blob_msg", name, &b);
+    px_buf_free(&b);
+}
+
+static void corpus_blob_msg(void)
+{
+    static uint8_t chunk[65536];
+    px_buf mb = {0};
+    uint8_t id[32], all = 7;
+    fuzz_blob(&mb, id);
+    for (size_t k = 0; k < sizeof chunk; k++)
+        chunk[k] = fuzz_blob_byte(65536 + k);
+    px_bx_msg want = {.type = PX_BX_WANT, .hops = 1};
+    px_bx_msg have = {.type = PX_BX_HAVE,
+                      .manifest = mb.data,
+                      .manifest_len = mb.len,
+                      .have = &all,
+                      .have_len = 1};
+    px_bx_msg none = {.type = PX_BX_HAVE};
+    px_bx_msg get = {.type = PX_BX_GET, .chunks = {0, 1, 2}, .n_chunks = 3};
+    px_bx_msg good = {.type = PX_BX_CHUNK, .index = 1, .data = chunk, .data_len = sizeof chunk};
+    px_bx_msg lack = {.type = PX_BX_CHUNK, .index = 0};
+    px_bx_msg *all_msgs[] = {&want, &have, &none, &get, &good, &lack};
+    for (size_t i = 0; i < sizeof all_msgs / sizeof all_msgs[0]; i++)
+        memcpy(all_msgs[i]->id, id, 32);
+    msg_seed("want", 0, &want, 1);
+    msg_seed("have_manifest", 1, &have, 1);
+    msg_seed("none", 1, &none, 1);
+    msg_seed("get", 0, &get, 1);
+    msg_seed("chunk_good", 3, &good, 1);
+    msg_seed("chunk_lacking", 3, &lack, 1);
+    px_bx_msg seq[] = {have, good, lack};
+    msg_seed("have_then_chunks", 1, seq, 3);
+    px_bx_msg held = have;
+    msg_seed("resume", 5, &held, 1);
+    good.data = NULL;
+    good.data_len = 0;
+    chunk[100] ^= 1;
+    good.data = chunk;
+    good.data_len = sizeof chunk;
+    msg_seed("chunk_bad", 3, &good, 1);
+    px_buf_free(&mb);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -698,6 +759,7 @@ int main(int argc, char **argv)
     corpus_text();
     corpus_blob_manifest();
     corpus_msg();
+    corpus_blob_msg();
     if (failures) {
         fprintf(stderr, "make_corpus: %d files could not be written\n", failures);
         return 1;

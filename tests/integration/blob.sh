@@ -3,8 +3,8 @@
 # too, for an empty file, exactly 2 x 64 KiB, 2 x 64 KiB + 1 and a 3 MB file;
 # list and list --json; get by a unique 8-digit prefix gives the same bytes
 # (and - writes stdout); a file over 64 MiB is refused and nothing is held;
-# rm, then get says the blob is not held here and that fetching from peers
-# comes with the transfer protocol; a leftover chunk file of a removed blob
+# rm, then get (with no praxisd running) says the blob is not complete here
+# and that praxisd must run to fetch it; a leftover chunk file of a removed blob
 # is swept; usage errors exit 2.
 source "$(dirname "$0")/lib.sh"
 
@@ -65,11 +65,11 @@ expect_err "huge is 67108865 bytes, over the blob size limit of 67108864 bytes"
 [ -z "$(ls -A "$A/blobs" | grep -v '\.data$' || true)" ] || fail "a refused add left a file behind"
 pass "a file over 64 MiB is refused and leaves nothing"
 
-# rm: gone; get then says why, without pretending to fetch.
+# rm: gone; get then says why: no daemon runs to fetch it.
 px --data "$A" blob rm "${ID[plus1]:0:8}"
 [ ! -e "$A/blobs/${ID[plus1]}.data" ] || fail "rm left the chunk file"
 expect_exit 1 px --data "$A" blob get "${ID[plus1]}" --out "$T/gone"
-expect_err "blob ${ID[plus1]} is not held here yet; fetching blobs from peers comes with the blob transfer protocol"
+expect_err "blob ${ID[plus1]} is not complete here, and no praxisd runs on .* to fetch it from peers: start praxisd"
 [ ! -e "$T/gone" ] || fail "a failed get wrote its output file"
 expect_exit 1 px --data "$A" blob rm "${ID[plus1]:0:8}"
 expect_err "no blob held here has an id beginning with ${ID[plus1]:0:8}"
@@ -97,3 +97,38 @@ expect_err "not an initialised praxis data directory"
 px --data "$A" blob --help | grep -q "usage: praxis blob add FILE" || fail "blob --help"
 px help | grep -q "^  blob " || fail "blob is not in praxis help"
 pass "usage errors"
+
+# publish: a case's attachments name local files (added first) or blobs held.
+printf 'a survey report\n' >"$T/report.pdf"
+cat >"$T/case.json" <<JSON
+{"title": {"en": "Case with attachments"}, "summary": {"en": "s"}, "country": "KZ", "stage": "pilot",
+ "attachments": [{"file": "$T/report.pdf"}, {"blob": "${ID[big]:0:10}", "name": "big.bin"}]}
+JSON
+px --data "$A" publish case "$T/case.json" >"$T/pub.out" 2>"$T/pub.err" || { cat "$T/pub.err" >&2; fail "publish with attachments failed"; }
+case_id="$(head -1 "$T/pub.out")"
+px --data "$A" show "$case_id" --json >"$T/show.json"
+REPORT="$($VERIFY "$T/report.pdf")"
+"$PY" - "$T/show.json" "$REPORT" "${ID[big]}" <<'PY' || fail "the published attachments are not as given"
+import json, sys
+rec = json.load(open(sys.argv[1]))
+rec = rec["body"]
+att = rec["attachments"]
+assert att[0] == {"blob": sys.argv[2], "name": "report.pdf", "size": 16, "mime": "application/pdf"}, att[0]
+assert att[1] == {"blob": sys.argv[3], "name": "big.bin", "size": 3000000, "mime": "application/octet-stream"}, att[1]
+PY
+[ "$(blobs_json | field "$REPORT" "['own']")" = True ] || fail "the attached file is not held as an own blob"
+pass "publish: attachments from a local file (added first) and from a blob held, by prefix"
+
+cat >"$T/bad.json" <<JSON
+{"title": {"en": "Bad"}, "summary": {"en": "s"}, "country": "KZ", "stage": "pilot",
+ "attachments": [{"blob": "${ID[big]}", "name": "../etc/passwd", "size": 3000000}]}
+JSON
+expect_exit 1 px --data "$A" publish case "$T/bad.json"
+expect_err "file name without path separators"
+cat >"$T/missing.json" <<JSON
+{"title": {"en": "Missing"}, "summary": {"en": "s"}, "country": "KZ", "stage": "pilot",
+ "attachments": [{"file": "$T/no-such-file"}]}
+JSON
+expect_exit 1 px --data "$A" publish case "$T/missing.json"
+expect_err "attachment 1: .*no-such-file"
+pass "publish: a path in an attachment's name and a missing file are refused with a sentence"

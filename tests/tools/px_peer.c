@@ -39,6 +39,12 @@
  *   relay        after the hellos, send the entries of --file (a feed
  *                export, whoever signed them) as this member would relay
  *                them, then stay --hold ms; exit 0 if the connection stays
+ *   blobserve    serve the file --file as a blob (schema/BLOBS.md) to
+ *                the server's blob_want / blob_get, one chunk every --hold
+ *                MS (a slow honest peer); ends when the server closes or
+ *                has asked nothing for --timeout MS; prints chunks sent
+ *   badchunk     the same, but every chunk it sends has one byte flipped:
+ *                the server must close the connection (its hash fails)
  *   bench-handshakes  --count N sequential connect + handshake + close
  *   bench-throughput  after the hellos, stream --mb M MiB as ~64 KiB
  *                messages ({"type":"x-bench","data":bin}), then a goodbye,
@@ -53,6 +59,8 @@
  */
 #include "addr.h"
 #include "archive.h"
+#include "blob.h"
+#include "blobxfer.h"
 #include "boxstream.h"
 #include "crypto.h"
 #include "datadir.h"
@@ -76,6 +84,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { RBUF = 64 * 1024, BENCH_MSG = 64 * 1024 };
@@ -1297,6 +1306,133 @@ static int mode_liar(const ctx *x)
     return rc;
 }
 
+/* blobserve / badchunk: a peer that holds one blob (the file --file) and
+ * answers the server's wants and chunk requests, honestly or not. */
+static int mode_blobserve(const ctx *x)
+{
+    bool bad = strcmp(x->mode, "badchunk") == 0;
+    if (!x->file) {
+        fprintf(stderr, "px_peer: %s needs --file FILE\n", x->mode);
+        return PX_EINVAL;
+    }
+    FILE *f = fopen(x->file, "rb");
+    if (!f)
+        return px_err_set(PX_EIO, "cannot open %s", x->file);
+    px_buf data = {0};
+    uint8_t tmp[65536];
+    size_t got;
+    int rc = PX_OK;
+    while (!rc && (got = fread(tmp, 1, sizeof tmp, f)) > 0)
+        rc = px_buf_append(&data, tmp, got);
+    fclose(f);
+    px_blob_manifest m = {
+        .size = data.len, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(data.len)};
+    px_buf mb = {0};
+    uint8_t id[32];
+    if (!rc && m.n && !(m.hashes = calloc(m.n, 32)))
+        rc = PX_ENOMEM;
+    for (uint32_t i = 0; !rc && i < m.n; i++)
+        px_hash(m.hashes[i], data.data + (size_t)i * PX_BLOB_CHUNK, px_blob_chunk_len(&m, i));
+    if (!rc)
+        rc = px_blob_manifest_encode(&m, &mb);
+    if (!rc)
+        px_blob_id(id, mb.data, mb.len);
+    uint8_t *have = calloc((m.n + 7) / 8 + 1, 1);
+    if (!have)
+        rc = PX_ENOMEM;
+    for (uint32_t i = 0; !rc && i < m.n; i++)
+        have[i / 8] |= (uint8_t)(1u << (i % 8));
+    pconn *pc = NULL;
+    char sw[64] = "";
+    uint64_t sent = 0;
+    bool closed = false, sent_bad = false;
+    if (!rc)
+        rc = open_session(x, now_ms() + x->timeout_ms, true, &pc, sw, sizeof sw);
+    while (!rc) {
+        const uint8_t *raw;
+        size_t len;
+        rc = recv_msg(pc, now_ms() + x->timeout_ms, &raw, &len);
+        if (rc == PX_ECLOSED) {
+            closed = true;
+            rc = PX_OK;
+            break;
+        }
+        if (rc == PX_ETIMEDOUT) {
+            rc = PX_OK;
+            break;
+        }
+        if (rc)
+            break;
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        px_bx_msg in;
+        px_buf out = {0};
+        bool decoded = px_wire_unpack(raw, len, &u) == PX_OK && px_bx_decode(&u.data, &in) == PX_OK;
+        if (decoded && in.type == PX_BX_WANT && memcmp(in.id, id, 32) != 0) {
+            px_bx_msg none = {.type = PX_BX_HAVE}; /* another blob: we hold nothing of it */
+            memcpy(none.id, in.id, 32);
+            rc = px_bx_encode(&none, &out);
+            if (!rc)
+                rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
+        } else if (decoded && memcmp(in.id, id, 32) == 0) {
+            if (in.type == PX_BX_WANT) {
+                px_bx_msg h = {.type = PX_BX_HAVE,
+                               .manifest = mb.data,
+                               .manifest_len = mb.len,
+                               .have = have,
+                               .have_len = (m.n + 7) / 8};
+                memcpy(h.id, id, 32);
+                rc = px_bx_encode(&h, &out);
+                if (!rc)
+                    rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
+            } else if (in.type == PX_BX_GET) {
+                for (size_t k = 0; !rc && k < in.n_chunks; k++) {
+                    uint32_t i = in.chunks[k];
+                    if (i >= m.n)
+                        continue;
+                    size_t cl = px_blob_chunk_len(&m, i);
+                    memcpy(tmp, data.data + (size_t)i * PX_BLOB_CHUNK, cl);
+                    if (bad) {
+                        tmp[cl / 2] ^= 0x5a;
+                        sent_bad = true;
+                    }
+                    if (x->hold_ms) {
+                        struct timespec ts = {(time_t)(x->hold_ms / 1000),
+                                              (long)(x->hold_ms % 1000) * 1000000L};
+                        nanosleep(&ts, NULL);
+                    }
+                    px_buf_reset(&out);
+                    rc = px_bx_chunk_msg(id, i, tmp, cl, &out);
+                    if (!rc)
+                        rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
+                    if (rc == PX_ECLOSED || rc == PX_ENET || rc == PX_EIO) {
+                        closed = true; /* it closed while we were sending */
+                        rc = PX_OK;
+                        break;
+                    }
+                    sent++;
+                }
+            }
+        }
+        px_buf_free(&out);
+        msgpack_unpacked_destroy(&u);
+        if (closed)
+            break;
+    }
+    pconn_free(pc);
+    free(have);
+    px_buf_free(&mb);
+    px_blob_manifest_free(&m);
+    px_buf_free(&data);
+    if (!rc && bad && !(closed && sent_bad))
+        rc = px_err_set(PX_EPROTO, "the server %s after a bad chunk",
+                        sent_bad ? "kept the connection open" : "never asked for a chunk");
+    if (!rc)
+        printf("%s ok: sent %llu chunk(s)%s\n", x->mode, (unsigned long long)sent,
+               closed ? "; the server closed the connection" : "");
+    return rc;
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 static const char usage[] =
@@ -1304,7 +1440,7 @@ static const char usage[] =
     "               [--mb M] [--timeout MS] [--partial] [--file FEED]\n"
     "MODE: hello | garbage | halfopen | stall | bigheader | bigmsg | badmsgpack |\n"
     "      nohello | forge | chain | othernet | fork | slow | flood | relay |\n"
-    "      badrun | silent | strip | announce | liar |\n"
+    "      badrun | silent | strip | announce | liar | blobserve | badchunk |\n"
     "      bench-handshakes | bench-throughput\n"
     "Exit status: 0 the expected outcome, 1 anything else, 2 usage error.\n";
 
@@ -1335,6 +1471,8 @@ static const mode modes[] = {
     {"strip", mode_strip, true},
     {"announce", mode_announce, true},
     {"liar", mode_liar, true},
+    {"blobserve", mode_blobserve, true},
+    {"badchunk", mode_blobserve, true},
     {"bench-handshakes", mode_bench_handshakes, true},
     {"bench-throughput", mode_bench_throughput, true},
 };

@@ -68,3 +68,59 @@
   }
   setTimeout(poll, 300);
 })();
+
+// Attachments on a case page: "Fetch from peers" asks the node to fetch the
+// blob (POST /api/blobs/ID with the CSRF token) and then polls its progress
+// (GET /api/blobs/ID) until the download link can be shown. Without this
+// script the form posts and the page comes back with the progress so far.
+(function () {
+  'use strict';
+  var items = document.querySelectorAll('[data-blob]');
+  if (!items.length || !window.fetch) return;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute('content') : '';
+  function watch(li, id) {
+    var state = li.querySelector('[data-blob-state]');
+    var bar = li.querySelector('[data-blob-progress]');
+    var link = li.querySelector('[data-blob-download]');
+    var form = li.querySelector('[data-blob-fetch]');
+    function show(st) {
+      if (st.complete) {
+        if (link) link.hidden = false;
+        if (state) state.textContent = '';
+        if (bar) bar.hidden = true;
+        if (form) form.hidden = true;
+        return true;
+      }
+      if (bar && st.chunks) {
+        bar.max = st.chunks;
+        bar.value = st.chunks_held || 0;
+        bar.hidden = false;
+      }
+      if (state) {
+        state.textContent = st.failed ? st.failed
+          : st.chunks ? (st.chunks_held || 0) + ' / ' + st.chunks
+          : (state.getAttribute('data-waiting') || '…');
+      }
+      return !!st.failed || !st.active;
+    }
+    function poll() {
+      fetch('/api/blobs/' + id, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (st) { if (!st || !show(st)) setTimeout(poll, 500); })
+        .catch(function () { setTimeout(poll, 2000); });
+    }
+    return function (ev) {
+      ev.preventDefault();
+      fetch('/api/blobs/' + id, { method: 'POST', credentials: 'same-origin',
+        headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (st) { if (!st || !show(st)) setTimeout(poll, 300); })
+        .catch(function () {});
+    };
+  }
+  Array.prototype.forEach.call(items, function (li) {
+    var form = li.querySelector('[data-blob-fetch]');
+    if (form) form.addEventListener('submit', watch(li, li.getAttribute('data-blob')));
+  });
+})();

@@ -1,0 +1,570 @@
+/*
+ * blobnet.c — blob transfers in praxisd (see blobnet.h): the libuv driver
+ * of replication/blobxfer.c.
+ *
+ * Layout: the state; the worker (manifests and chunks written off the
+ * loop); carrying out the protocol's actions; the hooks; control.
+ */
+#include "blobnet.h"
+
+#include "blobxfer.h"
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    BATCH_MAX = 64,   /* items written in one go */
+    RESULTS_MAX = 32, /* finished fetches remembered for status */
+    TIMEOUT_DEFAULT = 30000,
+    TIMEOUT_MAX = 600000,
+};
+
+/* Something for the worker to write. */
+enum { KEEPERS_MAX = 64 };
+
+typedef struct item {
+    struct item *next;
+    bool manifest;
+    uint8_t (*keepers)[32]; /* manifest: whose records' attachments are kept */
+    size_t n_keepers;
+    uint8_t id[32];
+    uint32_t index;
+    int rc;
+    char why[200];
+    size_t len;
+    uint8_t data[];
+} item;
+
+/* A result to give the protocol once the actions at hand are carried out. */
+typedef struct followup {
+    struct followup *next;
+    bool drained;
+    px_conn *peer;
+    uint8_t id[32];
+    uint32_t hops;
+    bool found;
+    size_t room;
+    px_buf manifest, have;
+} followup;
+
+typedef struct result {
+    bool used;
+    uint8_t id[32];
+    int rc;
+    char why[200];
+    uint64_t started, at; /* loop ms: the fetch asked for, and ended */
+} result;
+
+struct px_blobnet {
+    uv_loop_t *loop;
+    px_local *local;
+    px_blobs *blobs; /* loop thread: reads */
+    px_store *wstore;
+    px_blobs *wblobs; /* worker thread: writes */
+    px_bx *bx;
+    uv_timer_t timer;
+    bool timer_open, stopping;
+    /* the worker */
+    item *pending, **pending_tail;
+    size_t n_pending;
+    item *batch;
+    bool busy;
+    uv_work_t work;
+    followup *fu, **fu_tail;
+    bool running;
+    result results[RESULTS_MAX];
+    size_t next_result;
+    uint64_t fetches;
+};
+
+static void run(px_blobnet *b);
+
+/* --- the worker ------------------------------------------------------------- */
+
+static void work_cb(uv_work_t *w)
+{
+    px_blobnet *b = w->data;
+    for (item *it = b->batch; it;) {
+        if (it->manifest) {
+            it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
+            bool keep = false;
+            /* Attachments of our own records and of the secretariat's are
+             * kept, never evicted. */
+            if (!it->rc &&
+                px_blob_attached_by(b->wstore, it->id, (const uint8_t(*)[32])it->keepers,
+                                    it->n_keepers, &keep) == PX_OK &&
+                keep)
+                px_blob_keep(b->wblobs, it->id);
+            if (it->rc)
+                snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
+            it = it->next;
+            continue;
+        }
+        /* A run of chunks of one blob: one write, one sync, one commit. */
+        uint32_t index[BATCH_MAX];
+        const uint8_t *data[BATCH_MAX];
+        size_t len[BATCH_MAX];
+        int rcs[BATCH_MAX];
+        item *run_items[BATCH_MAX];
+        size_t n = 0;
+        item *j = it;
+        while (j && !j->manifest && n < BATCH_MAX && memcmp(j->id, it->id, 32) == 0) {
+            index[n] = j->index;
+            data[n] = j->data;
+            len[n] = j->len;
+            run_items[n++] = j;
+            j = j->next;
+        }
+        /* blobxfer checked each chunk's hash against the manifest of this id. */
+        px_blob_put_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
+        for (size_t k = 0; k < n; k++) {
+            run_items[k]->rc = rcs[k];
+            if (rcs[k])
+                snprintf(run_items[k]->why, sizeof run_items[k]->why, "%s", px_err_message(rcs[k]));
+        }
+        it = j;
+    }
+}
+
+static void kick_worker(px_blobnet *b);
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    px_blobnet *b = w->data;
+    (void)status;
+    item *batch = b->batch;
+    b->batch = NULL;
+    b->busy = false;
+    uint64_t now = uv_now(b->loop);
+    for (item *it = batch; it;) {
+        item *next = it->next;
+        if (!b->stopping) {
+            if (it->rc)
+                px_err_set(it->rc, "%s", it->why);
+            if (it->manifest)
+                px_bx_manifest_stored(b->bx, it->id, it->rc, now);
+            else
+                px_bx_chunk_stored(b->bx, it->id, it->index, it->rc, now);
+            run(b);
+        }
+        free(it->keepers);
+        free(it);
+        it = next;
+    }
+    kick_worker(b);
+}
+
+static void kick_worker(px_blobnet *b)
+{
+    if (b->busy || !b->pending || b->stopping)
+        return;
+    item **tail = &b->batch;
+    for (size_t k = 0; k < BATCH_MAX && b->pending; k++) {
+        item *it = b->pending;
+        b->pending = it->next;
+        b->n_pending--;
+        it->next = NULL;
+        *tail = it;
+        tail = &it->next;
+    }
+    if (!b->pending)
+        b->pending_tail = &b->pending;
+    b->busy = true;
+    b->work.data = b;
+    if (uv_queue_work(b->loop, &b->work, work_cb, after_work_cb) != 0) {
+        b->busy = false; /* cannot happen with a live loop; the items are dropped */
+        while (b->batch) {
+            item *it = b->batch;
+            b->batch = it->next;
+            free(it->keepers);
+            free(it);
+        }
+    }
+}
+
+static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t index,
+                    const uint8_t *data, size_t len)
+{
+    item *it = malloc(sizeof *it + len);
+    if (!it)
+        return; /* the protocol asks again after its timeout */
+    memset(it, 0, sizeof *it);
+    it->manifest = manifest;
+    memcpy(it->id, id, 32);
+    it->index = index;
+    it->len = len;
+    if (len)
+        memcpy(it->data, data, len);
+    if (manifest && (it->keepers = calloc(KEEPERS_MAX, 32)) != NULL) {
+        const px_members *m = &b->local->members;
+        memcpy(it->keepers[it->n_keepers++], b->local->me.pk, 32);
+        memcpy(it->keepers[it->n_keepers++], b->local->genesis.root, 32);
+        for (size_t i = 0; i < m->n && it->n_keepers < KEEPERS_MAX; i++)
+            if (m->v[i].role == PX_ROLE_SECRETARIAT || m->v[i].role == PX_ROLE_ROOT)
+                memcpy(it->keepers[it->n_keepers++], m->v[i].key, 32);
+    }
+    *b->pending_tail = it;
+    b->pending_tail = &it->next;
+    b->n_pending++;
+    kick_worker(b);
+}
+
+/* --- carrying out actions -------------------------------------------------------- */
+
+static void remember(px_blobnet *b, const uint8_t id[32], int rc, const char *why)
+{
+    result *r = NULL;
+    for (size_t i = 0; i < RESULTS_MAX && !r; i++)
+        if (b->results[i].used && memcmp(b->results[i].id, id, 32) == 0)
+            r = &b->results[i];
+    if (!r) {
+        r = &b->results[b->next_result];
+        b->next_result = (b->next_result + 1) % RESULTS_MAX;
+    }
+    if (!r->used || memcmp(r->id, id, 32) != 0)
+        r->started = 0;
+    r->used = true;
+    memcpy(r->id, id, 32);
+    r->rc = rc;
+    snprintf(r->why, sizeof r->why, "%s", why);
+    r->at = uv_now(b->loop);
+}
+
+static result *result_of(px_blobnet *b, const uint8_t id[32])
+{
+    for (size_t i = 0; i < RESULTS_MAX; i++)
+        if (b->results[i].used && memcmp(b->results[i].id, id, 32) == 0)
+            return &b->results[i];
+    return NULL;
+}
+
+static void add_followup(px_blobnet *b, followup *f)
+{
+    f->next = NULL;
+    *b->fu_tail = f;
+    b->fu_tail = &f->next;
+}
+
+static void serve(px_blobnet *b, px_conn *c, const uint8_t id[32], uint32_t index)
+{
+    static uint8_t chunk[PX_BLOB_CHUNK]; /* loop thread only */
+    px_blob_info info;
+    size_t len = 0;
+    bool ok = px_blob_info_get(b->blobs, id, &info) == PX_OK && index < info.chunks;
+    if (ok) {
+        uint64_t off = (uint64_t)index * PX_BLOB_CHUNK;
+        len = info.size - off < PX_BLOB_CHUNK ? (size_t)(info.size - off) : PX_BLOB_CHUNK;
+        ok = px_blob_read(b->blobs, id, off, chunk, len) == PX_OK;
+    }
+    px_buf msg = {0};
+    if (px_bx_chunk_msg(id, index, ok ? chunk : NULL, ok ? len : 0, &msg) == PX_OK)
+        px_conn_send(c, msg.data, msg.len);
+    px_buf_free(&msg);
+}
+
+static void carry_out(px_blobnet *b, const px_bx_action *a)
+{
+    switch (a->kind) {
+    case PX_BXA_SEND:
+        px_conn_send(a->peer, a->data, a->len); /* a closing connection: nothing to do */
+        break;
+    case PX_BXA_PUT_MANIFEST:
+        enqueue(b, true, a->id, 0, a->data, a->len);
+        break;
+    case PX_BXA_PUT_CHUNK:
+        enqueue(b, false, a->id, a->index, a->data, a->len);
+        break;
+    case PX_BXA_LOOKUP: {
+        followup *f = calloc(1, sizeof *f);
+        if (!f)
+            break;
+        f->peer = a->peer;
+        memcpy(f->id, a->id, 32);
+        f->hops = a->hops;
+        f->found = px_blob_state(b->blobs, a->id, &f->manifest, &f->have) == PX_OK;
+        add_followup(b, f);
+        break;
+    }
+    case PX_BXA_SERVE:
+        serve(b, a->peer, a->id, a->index);
+        break;
+    case PX_BXA_WATCH: {
+        size_t q = px_conn_queued(a->peer);
+        if (q < PX_BX_SEND_QUEUE) {
+            followup *f = calloc(1, sizeof *f);
+            if (f) {
+                f->drained = true;
+                f->peer = a->peer;
+                f->room = PX_BX_SEND_QUEUE - q;
+                add_followup(b, f);
+            }
+        } else {
+            px_conn_watch_drain(a->peer, PX_BX_SEND_QUEUE);
+        }
+        break;
+    }
+    case PX_BXA_DONE: {
+        char hex[PX_ID_HEX];
+        const char *why = a->rc ? (px_err_detail()[0] ? px_err_detail() : px_strerror(a->rc)) : "";
+        remember(b, a->id, a->rc, why);
+        if (a->rc)
+            px_info("blob", "fetching blob %.16s failed: %s", px_id_hex(hex, a->id), why);
+        else
+            px_info("blob", "blob %.16s fetched", px_id_hex(hex, a->id));
+        break;
+    }
+    }
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Carry out the protocol's actions, then give it the results they produced,
+ * until nothing is left; then set the timer. */
+static void run(px_blobnet *b)
+{
+    if (b->running)
+        return; /* a result given from inside: the outer loop carries it on */
+    b->running = true;
+    for (;;) {
+        size_t n;
+        const px_bx_action *acts = px_bx_actions(b->bx, &n);
+        for (size_t i = 0; i < n; i++)
+            carry_out(b, &acts[i]);
+        px_bx_clear(b->bx);
+        followup *f = b->fu;
+        if (!f)
+            break;
+        b->fu = f->next;
+        if (!b->fu)
+            b->fu_tail = &b->fu;
+        uint64_t now = uv_now(b->loop);
+        if (f->drained)
+            px_bx_drained(b->bx, f->peer, f->room, now);
+        else
+            px_bx_lookup_done(b->bx, f->peer, f->id, f->hops, f->found ? f->manifest.data : NULL,
+                              f->manifest.len, f->have.data, f->have.len, now);
+        px_buf_free(&f->manifest);
+        px_buf_free(&f->have);
+        free(f);
+    }
+    b->running = false;
+    if (b->timer_open && !b->stopping) {
+        uint64_t wake = px_bx_next_wake(b->bx), now = uv_now(b->loop);
+        if (wake == UINT64_MAX)
+            uv_timer_stop(&b->timer);
+        else
+            uv_timer_start(&b->timer, on_timer, wake > now ? wake - now : 0, 0);
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    px_blobnet *b = t->data;
+    px_bx_tick(b->bx, uv_now(b->loop));
+    run(b);
+}
+
+/* --- lifecycle and hooks ------------------------------------------------------- */
+
+int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limits, px_blobnet **out)
+{
+    px_blobnet *b = calloc(1, sizeof *b);
+    if (!b)
+        return px_err_set(PX_ENOMEM, "out of memory");
+    b->loop = loop;
+    b->local = local;
+    b->pending_tail = &b->pending;
+    b->fu_tail = &b->fu;
+    px_bx_cfg cfg = {.max_size = limits ? limits->max_size : 0};
+    int rc = px_blobs_open(&b->blobs, local->store, local->paths.dir, limits);
+    if (!rc)
+        rc = px_store_open(local->paths.store, &b->wstore);
+    if (!rc)
+        rc = px_blobs_open(&b->wblobs, b->wstore, local->paths.dir, limits);
+    if (!rc)
+        rc = px_bx_new(&cfg, &b->bx);
+    if (!rc && uv_timer_init(loop, &b->timer) == 0) {
+        b->timer.data = b;
+        b->timer_open = true;
+    }
+    if (rc) {
+        px_blobnet_free(b);
+        return rc;
+    }
+    *out = b;
+    return PX_OK;
+}
+
+void px_blobnet_stop(px_blobnet *b)
+{
+    if (!b || b->stopping)
+        return;
+    b->stopping = true;
+    if (b->timer_open) {
+        uv_timer_stop(&b->timer);
+        uv_close((uv_handle_t *)&b->timer, NULL);
+    }
+}
+
+void px_blobnet_free(px_blobnet *b)
+{
+    if (!b)
+        return;
+    while (b->pending) {
+        item *it = b->pending;
+        b->pending = it->next;
+        free(it->keepers);
+        free(it);
+    }
+    while (b->fu) {
+        followup *f = b->fu;
+        b->fu = f->next;
+        px_buf_free(&f->manifest);
+        px_buf_free(&f->have);
+        free(f);
+    }
+    px_bx_free(b->bx);
+    px_blobs_close(b->wblobs);
+    px_store_close(b->wstore);
+    px_blobs_close(b->blobs);
+    free(b);
+}
+
+void px_blobnet_peer_up(px_blobnet *b, px_conn *c)
+{
+    if (!b || b->stopping)
+        return;
+    px_bx_peer_up(b->bx, c, uv_now(b->loop));
+    run(b);
+}
+
+void px_blobnet_peer_down(px_blobnet *b, px_conn *c)
+{
+    if (!b)
+        return;
+    px_bx_peer_down(b->bx, c, uv_now(b->loop));
+    if (!b->stopping)
+        run(b);
+    else
+        px_bx_clear(b->bx);
+}
+
+int px_blobnet_on_message(px_blobnet *b, px_conn *c, const msgpack_object *msg)
+{
+    if (b->stopping)
+        return PX_OK;
+    int rc = px_bx_on_message(b->bx, c, msg, uv_now(b->loop));
+    run(b);
+    return rc;
+}
+
+void px_blobnet_on_drain(px_blobnet *b, px_conn *c)
+{
+    if (!b || b->stopping)
+        return;
+    size_t q = px_conn_queued(c);
+    if (q >= PX_BX_SEND_QUEUE)
+        return;
+    px_bx_drained(b->bx, c, PX_BX_SEND_QUEUE - q, uv_now(b->loop));
+    run(b);
+}
+
+/* --- control -------------------------------------------------------------------- */
+
+static json_t *status_json(px_blobnet *b, const uint8_t id[32])
+{
+    char hex[PX_ID_HEX];
+    px_id_hex(hex, id);
+    json_t *o = json_pack("{s:s}", "id", hex);
+    if (!o)
+        return NULL;
+    px_blob_info info;
+    bool held = px_blob_info_get(b->blobs, id, &info) == PX_OK;
+    px_err_clear();
+    px_bx_status st;
+    px_bx_status_get(b->bx, id, &st);
+    json_object_set_new(o, "complete", json_boolean(held && info.complete));
+    json_object_set_new(o, "active", json_boolean(st.active));
+    if (held) {
+        json_object_set_new(o, "size", json_integer((json_int_t)info.size));
+        json_object_set_new(o, "chunks", json_integer(info.chunks));
+        json_object_set_new(o, "chunks_held", json_integer(info.held));
+    } else if (st.have_manifest) {
+        json_object_set_new(o, "size", json_integer((json_int_t)st.size));
+        json_object_set_new(o, "chunks", json_integer(st.chunks));
+        json_object_set_new(o, "chunks_held", json_integer(st.held));
+    }
+    if (st.active) {
+        json_object_set_new(o, "peers", json_integer(st.peers));
+        json_object_set_new(o, "chunks_received", json_integer((json_int_t)st.received));
+    }
+    result *r = result_of(b, id);
+    if (r && r->at && r->rc && !st.active && !(held && info.complete))
+        json_object_set_new(o, "failed", json_string(r->why));
+    if (r && r->at && !r->rc && r->started && held && info.complete)
+        json_object_set_new(o, "fetch_ms", json_integer((json_int_t)(r->at - r->started)));
+    return o;
+}
+
+json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req)
+{
+    bool fetch = strcmp(op, "blob_fetch") == 0;
+    if (!fetch && strcmp(op, "blob_status") != 0)
+        return NULL;
+    const char *hex = json_string_value(json_object_get(req, "id"));
+    uint8_t id[32];
+    if (!hex || strlen(hex) != 64 || px_hex_decode(id, 32, hex) != PX_OK)
+        return json_pack("{s:b, s:s}", "ok", 0, "error",
+                         "a blob id is 64 hex digits (the daemon fetches whole ids only)");
+    if (fetch && !px_blob_is_complete(b->blobs, id)) {
+        json_int_t t = json_integer_value(json_object_get(req, "timeout_ms"));
+        uint64_t timeout = t > 0 ? (uint64_t)t : TIMEOUT_DEFAULT;
+        if (timeout > TIMEOUT_MAX)
+            timeout = TIMEOUT_MAX;
+        px_buf m = {0}, have = {0};
+        bool partial = px_blob_state(b->blobs, id, &m, &have) == PX_OK;
+        px_err_clear();
+        uint64_t now = uv_now(b->loop);
+        int rc = px_bx_fetch(b->bx, id, partial ? m.data : NULL, m.len, have.data, have.len,
+                             now + timeout, now);
+        px_buf_free(&m);
+        px_buf_free(&have);
+        if (rc) {
+            run(b);
+            return json_pack("{s:b, s:s}", "ok", 0, "error", px_err_message(rc));
+        }
+        result *r = result_of(b, id);
+        if (!r) { /* remember when it started, for fetch_ms */
+            r = &b->results[b->next_result];
+            b->next_result = (b->next_result + 1) % RESULTS_MAX;
+            memset(r, 0, sizeof *r);
+            memcpy(r->id, id, 32);
+            r->used = true;
+            r->started = now;
+        } else if (r->at) { /* a new attempt */
+            memset(r, 0, sizeof *r);
+            memcpy(r->id, id, 32);
+            r->used = true;
+            r->started = now;
+        }
+        b->fetches++;
+        run(b);
+    }
+    json_t *o = status_json(b, id);
+    if (o)
+        json_object_set_new(o, "ok", json_true());
+    return o;
+}
+
+json_t *px_blobnet_counters(px_blobnet *b)
+{
+    px_bx_counters c;
+    px_bx_counters_get(b->bx, &c);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "chunks_received", (json_int_t)c.chunks_received,
+                     "chunks_sent", (json_int_t)c.chunks_sent, "bad_chunks",
+                     (json_int_t)c.bad_chunks, "wants_relayed", (json_int_t)c.wants_relayed,
+                     "fetches", (json_int_t)b->fetches);
+}

@@ -1,0 +1,1163 @@
+/*
+ * blobxfer.c — the blob transfer protocol, sans I/O (see blobxfer.h and
+ * schema/PROTOCOL.md, "Blobs").
+ *
+ * Layout: the codec; the action queue; peers; fetches (wants, the manifest,
+ * scheduling chunk requests, chunks arriving, storing, timeouts, relays);
+ * serving; status.
+ *
+ * A fetch keeps one state byte per chunk (missing, asked, storing, held),
+ * and per peer the bitmap it announced and the bitmap of what was asked of
+ * it. Each chunk is asked of one peer at a time; a peer that does not
+ * answer within PX_BX_CHUNK_TIMEOUT_MS, or answers that it lacks the chunk,
+ * is avoided for that chunk while another peer holds it. A chunk that does
+ * not match the manifest's hash is the sender's offence (PX_EHASH): the
+ * driver closes the connection, which releases everything asked of it.
+ *
+ * One-hop wants: a want carries hops (1 from the node that wants the blob
+ * for itself). A node asked with hops 1 for a blob it does not hold fetches
+ * it itself (a relay fetch, with hops 0, so a want travels one hop and no
+ * further) and keeps the asker informed with `blob_have` as chunks arrive;
+ * the asker fetches those chunks from it as they become available. The
+ * middle node thus stores what it relays (as evictable cache) and serves
+ * it from its store like any other blob: no chunk is held in memory for
+ * someone else, and the two hops pipeline.
+ */
+#include "blobxfer.h"
+
+#include "crypto.h"
+#include "error.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --- the codec ------------------------------------------------------------- */
+
+static const char *const type_names[] = {NULL, "blob_want", "blob_have", "blob_get", "blob_chunk"};
+
+bool px_bx_is_blob_type(const char *type, size_t len)
+{
+    return len > 5 && memcmp(type, "blob_", 5) == 0;
+}
+
+static bool key_is(const msgpack_object *k, const char *s)
+{
+    size_t n = strlen(s);
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+           memcmp(k->via.str.ptr, s, n) == 0;
+}
+
+static int get_id(const msgpack_object *v, uint8_t id[32])
+{
+    if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != 32)
+        return px_err_set(PX_EPROTO, "blob message: id is not 32 bytes");
+    memcpy(id, v->via.bin.ptr, 32);
+    return PX_OK;
+}
+
+static int get_u32(const msgpack_object *v, const char *what, uint32_t *out)
+{
+    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > UINT32_MAX)
+        return px_err_set(PX_EPROTO, "blob message: %s is not an unsigned integer", what);
+    *out = (uint32_t)v->via.u64;
+    return PX_OK;
+}
+
+int px_bx_decode(const msgpack_object *msg, px_bx_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    if (msg->type != MSGPACK_OBJECT_MAP)
+        return px_err_set(PX_EPROTO, "blob message is not a map");
+    const msgpack_object *type = NULL, *id = NULL, *hops = NULL, *manifest = NULL, *have = NULL,
+                         *chunks = NULL, *index = NULL, *data = NULL;
+    for (uint32_t i = 0; i < msg->via.map.size; i++) {
+        const msgpack_object *k = &msg->via.map.ptr[i].key, *v = &msg->via.map.ptr[i].val;
+        if (key_is(k, "type"))
+            type = v;
+        else if (key_is(k, "id"))
+            id = v;
+        else if (key_is(k, "hops"))
+            hops = v;
+        else if (key_is(k, "manifest"))
+            manifest = v;
+        else if (key_is(k, "have"))
+            have = v;
+        else if (key_is(k, "chunks"))
+            chunks = v;
+        else if (key_is(k, "index"))
+            index = v;
+        else if (key_is(k, "data"))
+            data = v;
+    }
+    if (!type || type->type != MSGPACK_OBJECT_STR)
+        return px_err_set(PX_EPROTO, "blob message without a type");
+    for (int t = PX_BX_WANT; t <= PX_BX_CHUNK; t++)
+        if (type->via.str.size == strlen(type_names[t]) &&
+            memcmp(type->via.str.ptr, type_names[t], type->via.str.size) == 0)
+            out->type = (px_bx_type)t;
+    if (!out->type)
+        return px_err_set(PX_ENOENT, "not a blob message this node knows");
+    if (!id)
+        return px_err_set(PX_EPROTO, "%s without an id", type_names[out->type]);
+    int rc = get_id(id, out->id);
+    if (rc)
+        return rc;
+    switch (out->type) {
+    case PX_BX_WANT:
+        if (hops && (rc = get_u32(hops, "hops", &out->hops)) != PX_OK)
+            return rc;
+        if (out->hops > 1)
+            return px_err_set(PX_EPROTO, "blob_want: hops is %u, at most 1", out->hops);
+        break;
+    case PX_BX_HAVE:
+        if (manifest && manifest->type != MSGPACK_OBJECT_NIL) {
+            if (manifest->type != MSGPACK_OBJECT_BIN || manifest->via.bin.size < 8 ||
+                manifest->via.bin.size > PX_BX_MANIFEST_MAX)
+                return px_err_set(PX_EPROTO, "blob_have: manifest is not bin of 8 to %u bytes",
+                                  (unsigned)PX_BX_MANIFEST_MAX);
+            out->manifest = (const uint8_t *)manifest->via.bin.ptr;
+            out->manifest_len = manifest->via.bin.size;
+        }
+        if (have && have->type != MSGPACK_OBJECT_NIL) {
+            if (have->type != MSGPACK_OBJECT_BIN || have->via.bin.size > 8192)
+                return px_err_set(PX_EPROTO, "blob_have: have is not bin of at most 8192 bytes");
+            out->have = (const uint8_t *)have->via.bin.ptr;
+            out->have_len = have->via.bin.size;
+            if (!out->have)
+                out->have = (const uint8_t *)""; /* an empty bitmap, not an absent one */
+        }
+        if (out->manifest && !out->have)
+            return px_err_set(PX_EPROTO, "blob_have: a manifest without a have bitmap");
+        break;
+    case PX_BX_GET:
+        if (!chunks || chunks->type != MSGPACK_OBJECT_ARRAY || chunks->via.array.size < 1 ||
+            chunks->via.array.size > PX_BX_GET_MAX)
+            return px_err_set(PX_EPROTO, "blob_get: chunks is not an array of 1 to %d indices",
+                              PX_BX_GET_MAX);
+        for (uint32_t i = 0; i < chunks->via.array.size; i++)
+            if ((rc = get_u32(&chunks->via.array.ptr[i], "a chunk index", &out->chunks[i])) !=
+                PX_OK)
+                return rc;
+        out->n_chunks = chunks->via.array.size;
+        break;
+    case PX_BX_CHUNK:
+        if (!index)
+            return px_err_set(PX_EPROTO, "blob_chunk without an index");
+        if ((rc = get_u32(index, "index", &out->index)) != PX_OK)
+            return rc;
+        if (data && data->type != MSGPACK_OBJECT_NIL) {
+            if (data->type != MSGPACK_OBJECT_BIN || data->via.bin.size < 1 ||
+                data->via.bin.size > PX_BLOB_CHUNK)
+                return px_err_set(PX_EPROTO, "blob_chunk: data is not bin of 1 to 65536 bytes");
+            out->data = (const uint8_t *)data->via.bin.ptr;
+            out->data_len = data->via.bin.size;
+        }
+        break;
+    }
+    return PX_OK;
+}
+
+typedef struct sink {
+    px_buf *b;
+    bool failed;
+} sink;
+
+static int sink_write(void *data, const char *p, size_t n)
+{
+    sink *s = data;
+    if (!s->failed && px_buf_append(s->b, p, n) != PX_OK)
+        s->failed = true;
+    return s->failed ? -1 : 0;
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
+{
+    msgpack_pack_bin(pk, n);
+    msgpack_pack_bin_body(pk, p, n);
+}
+
+int px_bx_encode(const px_bx_msg *m, px_buf *out)
+{
+    if (m->type < PX_BX_WANT || m->type > PX_BX_CHUNK)
+        return px_err_set(PX_EINVAL, "no such blob message type");
+    size_t start = out->len;
+    sink sk = {out, false};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sk, sink_write);
+    size_t keys;
+    if (m->type == PX_BX_WANT || m->type == PX_BX_GET)
+        keys = 3;
+    else if (m->type == PX_BX_HAVE)
+        keys = 2 + (m->manifest ? 1 : 0) + (m->have ? 1 : 0);
+    else
+        keys = 3 + (m->data ? 1 : 0);
+    msgpack_pack_map(&pk, keys);
+    pack_str(&pk, "type");
+    pack_str(&pk, type_names[m->type]);
+    pack_str(&pk, "id");
+    pack_bin(&pk, m->id, 32);
+    switch (m->type) {
+    case PX_BX_WANT:
+        pack_str(&pk, "hops");
+        msgpack_pack_uint32(&pk, m->hops);
+        break;
+    case PX_BX_HAVE:
+        if (m->manifest) {
+            pack_str(&pk, "manifest");
+            pack_bin(&pk, m->manifest, m->manifest_len);
+        }
+        if (m->have) {
+            pack_str(&pk, "have");
+            pack_bin(&pk, m->have, m->have_len);
+        }
+        break;
+    case PX_BX_GET:
+        pack_str(&pk, "chunks");
+        msgpack_pack_array(&pk, m->n_chunks);
+        for (size_t i = 0; i < m->n_chunks; i++)
+            msgpack_pack_uint32(&pk, m->chunks[i]);
+        break;
+    case PX_BX_CHUNK:
+        pack_str(&pk, "index");
+        msgpack_pack_uint32(&pk, m->index);
+        if (m->data) {
+            pack_str(&pk, "data");
+            pack_bin(&pk, m->data, m->data_len);
+        }
+        break;
+    }
+    if (sk.failed) {
+        out->len = start;
+        return px_err_set(PX_ENOMEM, "out of memory");
+    }
+    return PX_OK;
+}
+
+int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, size_t len,
+                    px_buf *out)
+{
+    px_bx_msg m = {.type = PX_BX_CHUNK, .index = index, .data = data, .data_len = len};
+    memcpy(m.id, id, 32);
+    return px_bx_encode(&m, out);
+}
+
+/* --- state --------------------------------------------------------------- */
+
+enum { C_MISSING = 0, C_ASKED, C_STORING, C_HELD };
+enum { NO_PEER = -1 };
+
+typedef struct fpeer {
+    uint8_t *have;  /* announced bitmap (NULL: no manifest from it yet) */
+    uint8_t *asked; /* chunks asked of it, not answered */
+    uint32_t outstanding;
+    uint32_t strikes; /* chunks it let time out since it last delivered one */
+    bool wanted;      /* a want was sent */
+    bool none;        /* it said it holds nothing of the blob */
+    uint64_t wanted_ms;
+    uint64_t interest_until; /* it asked us: keep it informed until then */
+} fpeer;
+
+typedef struct fetch {
+    bool used;
+    uint8_t id[32];
+    bool user;  /* the driver asked for it (else a relay) */
+    int origin; /* relay: the peer it is for */
+    uint64_t deadline;
+    px_buf manifest;    /* bytes, once a peer sent them (checked) */
+    px_blob_manifest m; /* decoded */
+    bool have_m;        /* manifest known (and stored, unless storing_m) */
+    bool storing_m;
+    uint8_t *state;     /* n bytes */
+    int16_t *who;       /* asked of whom */
+    int16_t *avoid;     /* whom not to ask again soon for this chunk */
+    uint64_t *avoid_ms; /* since when */
+    uint64_t *asked_ms;
+    uint32_t n_held, in_flight, first_missing, since_have;
+    uint32_t storing; /* chunks handed to the store, not yet stored */
+    uint64_t received;
+    fpeer fp[PX_BX_PEERS_MAX];
+} fetch;
+
+typedef struct sreq {
+    uint8_t id[32];
+    uint32_t index;
+} sreq;
+
+typedef struct bpeer {
+    bool used;
+    void *tok;
+    size_t room;
+    bool watching;
+    sreq q[PX_BX_SERVE_MAX];
+    size_t qh, qn;
+} bpeer;
+
+struct px_bx {
+    uint64_t max_size;
+    bpeer peers[PX_BX_PEERS_MAX];
+    fetch *fetches[PX_BX_FETCHES_MAX];
+    px_bx_action *acts;
+    size_t n_acts, cap_acts;
+    uint8_t **owned; /* action data copies, freed by px_bx_clear */
+    size_t n_owned, cap_owned;
+    uint64_t next_wake;
+    px_bx_counters ctr;
+    int rr;       /* round-robin start for scheduling */
+    uint64_t now; /* of the latest input */
+};
+
+static bool bit(const uint8_t *b, uint32_t i)
+{
+    return (b[i / 8] >> (i % 8)) & 1;
+}
+
+static void set_bit(uint8_t *b, uint32_t i, bool on)
+{
+    if (on)
+        b[i / 8] |= (uint8_t)(1u << (i % 8));
+    else
+        b[i / 8] &= (uint8_t) ~(1u << (i % 8));
+}
+
+static size_t map_len(uint32_t n)
+{
+    return (n + 7) / 8;
+}
+
+int px_bx_new(const px_bx_cfg *cfg, px_bx **out)
+{
+    px_bx *bx = calloc(1, sizeof *bx);
+    if (!bx)
+        return px_err_set(PX_ENOMEM, "out of memory");
+    bx->max_size = cfg && cfg->max_size ? cfg->max_size : PX_BLOB_MAX_DEFAULT;
+    bx->next_wake = UINT64_MAX;
+    *out = bx;
+    return PX_OK;
+}
+
+static void fetch_free(fetch *f)
+{
+    if (!f)
+        return;
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++) {
+        free(f->fp[p].have);
+        free(f->fp[p].asked);
+    }
+    free(f->state);
+    free(f->who);
+    free(f->avoid);
+    free(f->avoid_ms);
+    free(f->asked_ms);
+    px_buf_free(&f->manifest);
+    px_blob_manifest_free(&f->m);
+    free(f);
+}
+
+void px_bx_clear(px_bx *bx)
+{
+    for (size_t i = 0; i < bx->n_owned; i++)
+        free(bx->owned[i]);
+    bx->n_owned = 0;
+    bx->n_acts = 0;
+}
+
+void px_bx_free(px_bx *bx)
+{
+    if (!bx)
+        return;
+    px_bx_clear(bx);
+    for (int i = 0; i < PX_BX_FETCHES_MAX; i++)
+        fetch_free(bx->fetches[i]);
+    free(bx->acts);
+    free(bx->owned);
+    free(bx);
+}
+
+const px_bx_action *px_bx_actions(const px_bx *bx, size_t *n)
+{
+    *n = bx->n_acts;
+    return bx->acts;
+}
+
+uint64_t px_bx_next_wake(const px_bx *bx)
+{
+    return bx->next_wake;
+}
+
+/* --- the action queue ------------------------------------------------------ */
+
+/* Queue an action; data (if any) is copied. Out of memory drops the action:
+ * every action is one the protocol recovers from losing (a request times
+ * out, a want is sent again), except DONE, which is retried by the tick. */
+static px_bx_action *act(px_bx *bx, px_bx_kind kind, void *peer, const uint8_t *id,
+                         const uint8_t *data, size_t len)
+{
+    if (bx->n_acts == bx->cap_acts) {
+        size_t cap = bx->cap_acts ? bx->cap_acts * 2 : 64;
+        px_bx_action *a = realloc(bx->acts, cap * sizeof *a);
+        if (!a)
+            return NULL;
+        bx->acts = a;
+        bx->cap_acts = cap;
+    }
+    uint8_t *copy = NULL;
+    if (len) {
+        if (bx->n_owned == bx->cap_owned) {
+            size_t cap = bx->cap_owned ? bx->cap_owned * 2 : 64;
+            uint8_t **o = realloc(bx->owned, cap * sizeof *o);
+            if (!o)
+                return NULL;
+            bx->owned = o;
+            bx->cap_owned = cap;
+        }
+        copy = malloc(len);
+        if (!copy)
+            return NULL;
+        memcpy(copy, data, len);
+        bx->owned[bx->n_owned++] = copy;
+    }
+    px_bx_action *a = &bx->acts[bx->n_acts++];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->peer = peer;
+    if (id)
+        memcpy(a->id, id, 32);
+    a->data = copy;
+    a->len = len;
+    return a;
+}
+
+static void send_msg(px_bx *bx, int p, const px_bx_msg *m)
+{
+    px_buf b = {0};
+    if (px_bx_encode(m, &b) == PX_OK)
+        act(bx, PX_BXA_SEND, bx->peers[p].tok, NULL, b.data, b.len);
+    px_buf_free(&b);
+}
+
+/* --- peers ------------------------------------------------------------------ */
+
+static int peer_slot(const px_bx *bx, void *tok)
+{
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++)
+        if (bx->peers[p].used && bx->peers[p].tok == tok)
+            return p;
+    return NO_PEER;
+}
+
+static void send_want(px_bx *bx, fetch *f, int p, uint64_t now)
+{
+    px_bx_msg m = {.type = PX_BX_WANT, .hops = f->user ? 1 : 0};
+    memcpy(m.id, f->id, 32);
+    send_msg(bx, p, &m);
+    f->fp[p].wanted = true;
+    f->fp[p].none = false;
+    f->fp[p].wanted_ms = now;
+}
+
+static void schedule(px_bx *bx, fetch *f, uint64_t now);
+static void recompute_wake(px_bx *bx);
+static bool full_bitmap(const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen);
+
+void px_bx_peer_up(px_bx *bx, void *peer, uint64_t now)
+{
+    bx->now = now;
+    if (peer_slot(bx, peer) != NO_PEER)
+        return;
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++) {
+        if (bx->peers[p].used)
+            continue;
+        memset(&bx->peers[p], 0, sizeof bx->peers[p]);
+        bx->peers[p].used = true;
+        bx->peers[p].tok = peer;
+        bx->peers[p].room = PX_BX_SEND_QUEUE;
+        for (int i = 0; i < PX_BX_FETCHES_MAX; i++) {
+            fetch *f = bx->fetches[i];
+            if (f) {
+                memset(&f->fp[p], 0, sizeof f->fp[p]);
+                if (f->origin != p)
+                    send_want(bx, f, p, now);
+            }
+        }
+        break;
+    }
+    recompute_wake(bx);
+}
+
+/* Forget what was asked of p for f: those chunks are missing again. */
+static void release_peer(fetch *f, int p)
+{
+    fpeer *fp = &f->fp[p];
+    if (fp->asked && f->have_m)
+        for (uint32_t i = 0; i < f->m.n && fp->outstanding; i++)
+            if (bit(fp->asked, i)) {
+                set_bit(fp->asked, i, false);
+                fp->outstanding--;
+                if (f->state[i] == C_ASKED && f->who[i] == p) {
+                    f->state[i] = C_MISSING;
+                    f->in_flight--;
+                    if (i < f->first_missing)
+                        f->first_missing = i;
+                }
+            }
+    free(fp->have);
+    free(fp->asked);
+    memset(fp, 0, sizeof *fp);
+}
+
+void px_bx_peer_down(px_bx *bx, void *peer, uint64_t now)
+{
+    bx->now = now;
+    int p = peer_slot(bx, peer);
+    if (p == NO_PEER)
+        return;
+    bx->peers[p].used = false;
+    for (int i = 0; i < PX_BX_FETCHES_MAX; i++) {
+        fetch *f = bx->fetches[i];
+        if (!f)
+            continue;
+        release_peer(f, p);
+        if (f->origin == p)
+            f->origin = NO_PEER;
+    }
+    for (int i = 0; i < PX_BX_FETCHES_MAX; i++)
+        if (bx->fetches[i])
+            schedule(bx, bx->fetches[i], now);
+    recompute_wake(bx);
+}
+
+/* --- fetches ---------------------------------------------------------------- */
+
+static fetch *find_fetch(const px_bx *bx, const uint8_t id[32], int *slot)
+{
+    for (int i = 0; i < PX_BX_FETCHES_MAX; i++)
+        if (bx->fetches[i] && memcmp(bx->fetches[i]->id, id, 32) == 0) {
+            if (slot)
+                *slot = i;
+            return bx->fetches[i];
+        }
+    return NULL;
+}
+
+static void end_fetch(px_bx *bx, fetch *f, int rc)
+{
+    int slot = -1;
+    if (find_fetch(bx, f->id, &slot) != f)
+        return;
+    if (f->user) {
+        px_bx_action *a = act(bx, PX_BXA_DONE, NULL, f->id, NULL, 0);
+        if (a)
+            a->rc = rc;
+    }
+    bx->fetches[slot] = NULL;
+    fetch_free(f);
+}
+
+/* Take manifest bytes (already checked against the id and the limit) and
+ * a bitmap of what the store holds: allocate the per-chunk state. */
+static int adopt_manifest(fetch *f, const uint8_t *mb, size_t mlen, const px_blob_manifest *m,
+                          const uint8_t *held, size_t hlen)
+{
+    uint32_t n = m->n;
+    size_t cells = n ? n : 1;
+    f->state = calloc(cells, 1);
+    f->who = calloc(cells, sizeof *f->who);
+    f->avoid = calloc(cells, sizeof *f->avoid);
+    f->asked_ms = calloc(cells, sizeof *f->asked_ms);
+    f->avoid_ms = calloc(cells, sizeof *f->avoid_ms);
+    if (!f->state || !f->who || !f->avoid || !f->asked_ms || !f->avoid_ms ||
+        px_buf_append(&f->manifest, mb, mlen) != PX_OK)
+        return px_err_set(PX_ENOMEM, "out of memory");
+    f->m = *m;
+    f->have_m = true;
+    for (uint32_t i = 0; i < n; i++) {
+        f->avoid[i] = NO_PEER;
+        f->who[i] = NO_PEER;
+        if (held && map_len(n) == hlen && bit(held, i)) {
+            f->state[i] = C_HELD;
+            f->n_held++;
+        }
+    }
+    return PX_OK;
+}
+
+/* The manifest a peer (or the store) gave for f: must hash to the id and
+ * decode within the limit. OUT *m on PX_OK. */
+static int check_manifest(px_bx *bx, const fetch *f, const uint8_t *mb, size_t mlen,
+                          px_blob_manifest *m)
+{
+    uint8_t got[32];
+    px_blob_id(got, mb, mlen);
+    if (!px_memeq(got, f->id, 32)) {
+        memset(m, 0, sizeof *m);
+        return px_err_set(PX_EHASH, "a blob manifest that does not hash to the id asked for");
+    }
+    return px_blob_manifest_decode(mb, mlen, bx->max_size, m);
+}
+
+static uint8_t *held_bitmap(const fetch *f)
+{
+    uint8_t *b = calloc(map_len(f->m.n) + 1, 1);
+    if (b)
+        for (uint32_t i = 0; i < f->m.n; i++)
+            if (f->state[i] == C_HELD)
+                set_bit(b, i, true);
+    return b;
+}
+
+/* Tell the peers that asked us about f what we hold now. */
+static void inform(px_bx *bx, fetch *f, bool with_manifest, uint64_t now)
+{
+    if (!f->have_m || f->storing_m)
+        return;
+    uint8_t *held = NULL;
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++) {
+        if (!bx->peers[p].used || f->fp[p].interest_until <= now)
+            continue;
+        if (!held && !(held = held_bitmap(f)))
+            return;
+        px_bx_msg m = {.type = PX_BX_HAVE, .have = held, .have_len = map_len(f->m.n)};
+        if (!m.have_len)
+            m.have = (const uint8_t *)"";
+        memcpy(m.id, f->id, 32);
+        if (with_manifest) {
+            m.manifest = f->manifest.data;
+            m.manifest_len = f->manifest.len;
+        }
+        send_msg(bx, p, &m);
+    }
+    free(held);
+    f->since_have = 0;
+}
+
+static void maybe_complete(px_bx *bx, fetch *f, uint64_t now)
+{
+    if (f->have_m && !f->storing_m && f->n_held == f->m.n) {
+        inform(bx, f, false, now);
+        end_fetch(bx, f, PX_OK);
+    }
+}
+
+/* Ask peers for chunks: each chunk of one peer, up to the window. */
+static void schedule(px_bx *bx, fetch *f, uint64_t now)
+{
+    if (!f->have_m || f->storing_m || f->storing >= PX_BX_STORE_BACKLOG)
+        return;
+    while (f->first_missing < f->m.n && f->state[f->first_missing] != C_MISSING)
+        f->first_missing++;
+    bx->rr = (bx->rr + 1) % PX_BX_PEERS_MAX;
+    /* Peers that delivered come first; those that let requests time out
+     * get what is left. */
+    for (int k = 0; k < 2 * PX_BX_PEERS_MAX; k++) {
+        int p = (bx->rr + k) % PX_BX_PEERS_MAX;
+        fpeer *fp = &f->fp[p];
+        if (!bx->peers[p].used || !fp->have || fp->outstanding >= PX_BX_WINDOW ||
+            (fp->strikes > 0) != (k >= PX_BX_PEERS_MAX))
+            continue;
+        px_bx_msg m = {.type = PX_BX_GET};
+        memcpy(m.id, f->id, 32);
+        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < PX_BX_WINDOW; i++) {
+            if (f->state[i] != C_MISSING || !bit(fp->have, i) ||
+                (f->avoid[i] == p && now - f->avoid_ms[i] < PX_BX_AVOID_MS))
+                continue;
+            f->state[i] = C_ASKED;
+            f->who[i] = (int16_t)p;
+            f->asked_ms[i] = now;
+            set_bit(fp->asked, i, true);
+            fp->outstanding++;
+            f->in_flight++;
+            m.chunks[m.n_chunks++] = i;
+        }
+        if (m.n_chunks)
+            send_msg(bx, p, &m);
+    }
+}
+
+int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t mlen,
+                const uint8_t *have, size_t hlen, uint64_t deadline, uint64_t now)
+{
+    bx->now = now;
+    fetch *f = find_fetch(bx, id, NULL);
+    if (f) {
+        f->user = true;
+        if (deadline > f->deadline)
+            f->deadline = deadline;
+        recompute_wake(bx);
+        return PX_OK;
+    }
+    int slot = -1;
+    for (int i = 0; i < PX_BX_FETCHES_MAX && slot < 0; i++)
+        if (!bx->fetches[i])
+            slot = i;
+    if (slot < 0)
+        return px_err_set(PX_EBUSY, "%d blobs are being fetched already; try again later",
+                          PX_BX_FETCHES_MAX);
+    f = calloc(1, sizeof *f);
+    if (!f)
+        return px_err_set(PX_ENOMEM, "out of memory");
+    memcpy(f->id, id, 32);
+    f->user = true;
+    f->origin = NO_PEER;
+    f->deadline = deadline;
+    if (manifest) {
+        px_blob_manifest m;
+        int rc = check_manifest(bx, f, manifest, mlen, &m);
+        if (!rc && (rc = adopt_manifest(f, manifest, mlen, &m, have, hlen)) != PX_OK)
+            px_blob_manifest_free(&m);
+        if (rc) {
+            fetch_free(f);
+            return rc;
+        }
+    }
+    bx->fetches[slot] = f;
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++)
+        if (bx->peers[p].used)
+            send_want(bx, f, p, now);
+    maybe_complete(bx, f, now);
+    recompute_wake(bx);
+    return PX_OK;
+}
+
+void px_bx_cancel(px_bx *bx, const uint8_t id[32])
+{
+    int slot;
+    fetch *f = find_fetch(bx, id, &slot);
+    if (f) {
+        bx->fetches[slot] = NULL;
+        fetch_free(f);
+    }
+    recompute_wake(bx);
+}
+
+/* A relay: a peer asked (hops 1) for a blob we hold nothing of. */
+static void start_relay(px_bx *bx, const uint8_t id[32], int origin, const uint8_t *manifest,
+                        size_t mlen, const uint8_t *have, size_t hlen, uint64_t now)
+{
+    /* A want of a hostile peer must not use up the fetches this node makes
+     * for itself: at most PX_BX_RELAYS_PER_PEER for one peer, and
+     * PX_BX_RELAYS_MAX in all. */
+    int slot = -1, relays = 0, of_peer = 0;
+    for (int i = 0; i < PX_BX_FETCHES_MAX; i++) {
+        if (!bx->fetches[i]) {
+            if (slot < 0)
+                slot = i;
+        } else if (!bx->fetches[i]->user) {
+            relays++;
+            of_peer += bx->fetches[i]->origin == origin;
+        }
+    }
+    if (relays >= PX_BX_RELAYS_MAX || of_peer >= PX_BX_RELAYS_PER_PEER)
+        slot = -1;
+    fetch *f = slot < 0 ? NULL : calloc(1, sizeof *f);
+    if (!f) { /* no room: say we hold nothing; it asks again later */
+        px_bx_msg m = {.type = PX_BX_HAVE};
+        memcpy(m.id, id, 32);
+        send_msg(bx, origin, &m);
+        return;
+    }
+    memcpy(f->id, id, 32);
+    f->origin = origin;
+    f->deadline = now + PX_BX_RELAY_MS;
+    if (manifest) { /* held in part: complete it */
+        px_blob_manifest m;
+        int rc = check_manifest(bx, f, manifest, mlen, &m);
+        if (!rc && (rc = adopt_manifest(f, manifest, mlen, &m, have, hlen)) != PX_OK)
+            px_blob_manifest_free(&m);
+        if (rc) {
+            fetch_free(f);
+            return;
+        }
+    }
+    f->fp[origin].interest_until = now + PX_BX_INTEREST_MS;
+    bx->fetches[slot] = f;
+    bx->ctr.wants_relayed++;
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++)
+        if (bx->peers[p].used && p != origin)
+            send_want(bx, f, p, now);
+}
+
+void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now)
+{
+    bx->now = now;
+    fetch *f = find_fetch(bx, id, NULL);
+    if (!f || !f->storing_m)
+        return;
+    f->storing_m = false;
+    if (rc) {
+        end_fetch(bx, f, rc);
+    } else {
+        inform(bx, f, true, now);
+        maybe_complete(bx, f, now);
+        if (find_fetch(bx, id, NULL) == f)
+            schedule(bx, f, now);
+    }
+    recompute_wake(bx);
+}
+
+void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now)
+{
+    bx->now = now;
+    fetch *f = find_fetch(bx, id, NULL);
+    if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
+        return;
+    if (rc) { /* the store failed (a full disk): the fetch fails with it */
+        f->storing--;
+        end_fetch(bx, f, rc);
+        recompute_wake(bx);
+        return;
+    }
+    f->state[index] = C_HELD;
+    f->n_held++;
+    f->storing--;
+    if (++f->since_have >= PX_BX_HAVE_EVERY)
+        inform(bx, f, false, now);
+    maybe_complete(bx, f, now);
+    if (find_fetch(bx, id, NULL) == f)
+        schedule(bx, f, now);
+    recompute_wake(bx);
+}
+
+/* --- messages ---------------------------------------------------------------- */
+
+static int on_have(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
+{
+    fetch *f = find_fetch(bx, m->id, NULL);
+    if (!f)
+        return PX_OK; /* an answer to a fetch that ended */
+    fpeer *fp = &f->fp[p];
+    if (!m->have) {
+        fp->none = true;
+        return PX_OK;
+    }
+    if (!f->have_m) {
+        if (!m->manifest)
+            return PX_OK; /* a progress report before we know the manifest: the next want gets it */
+        px_blob_manifest dm;
+        int rc = check_manifest(bx, f, m->manifest, m->manifest_len, &dm);
+        if (rc == PX_EHASH)
+            return rc; /* the peer's fault */
+        if (rc) {      /* the id names a blob over our limit (or a malformed one) */
+            end_fetch(bx, f, rc);
+            return PX_OK;
+        }
+        if ((rc = adopt_manifest(f, m->manifest, m->manifest_len, &dm, NULL, 0)) != PX_OK) {
+            px_blob_manifest_free(&dm);
+            end_fetch(bx, f, rc);
+            return PX_OK;
+        }
+        f->storing_m = true;
+        act(bx, PX_BXA_PUT_MANIFEST, NULL, f->id, f->manifest.data, f->manifest.len);
+    }
+    if (m->have_len != map_len(f->m.n))
+        return px_err_set(PX_EPROTO, "blob_have: a bitmap of %zu bytes for %u chunks", m->have_len,
+                          f->m.n);
+    if (!fp->have) {
+        fp->have = calloc(map_len(f->m.n) + 1, 1);
+        fp->asked = calloc(map_len(f->m.n) + 1, 1);
+        if (!fp->have || !fp->asked) {
+            free(fp->have);
+            free(fp->asked);
+            fp->have = fp->asked = NULL;
+            return PX_OK; /* out of memory: this peer is not used */
+        }
+    }
+    memcpy(fp->have, m->have, m->have_len);
+    fp->none = false;
+    schedule(bx, f, now);
+    return PX_OK;
+}
+
+static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
+{
+    bx->ctr.chunks_received++;
+    fetch *f = find_fetch(bx, m->id, NULL);
+    if (!f || !f->have_m)
+        return PX_OK; /* late, for a fetch that ended */
+    if (m->index >= f->m.n)
+        return px_err_set(PX_EPROTO, "blob_chunk: chunk %u of a blob of %u chunks", m->index,
+                          f->m.n);
+    uint32_t i = m->index;
+    fpeer *fp = &f->fp[p];
+    f->received++;
+    bool was_asked = fp->asked && bit(fp->asked, i);
+    if (was_asked) {
+        set_bit(fp->asked, i, false);
+        fp->outstanding--;
+    }
+    bool ours = f->state[i] == C_ASKED && f->who[i] == p;
+    if (!m->data) { /* it lacks the chunk: ask someone else */
+        if (fp->have)
+            set_bit(fp->have, i, false);
+        if (ours) {
+            f->state[i] = C_MISSING;
+            f->in_flight--;
+            f->avoid[i] = (int16_t)p;
+            f->avoid_ms[i] = now;
+            if (i < f->first_missing)
+                f->first_missing = i;
+        }
+        schedule(bx, f, now);
+        return PX_OK;
+    }
+    uint8_t h[32];
+    if (m->data_len == px_blob_chunk_len(&f->m, i))
+        px_hash(h, m->data, m->data_len);
+    if (m->data_len != px_blob_chunk_len(&f->m, i) || !px_memeq(h, f->m.hashes[i], 32)) {
+        bx->ctr.bad_chunks++;
+        if (ours) {
+            f->state[i] = C_MISSING;
+            f->in_flight--;
+            f->avoid[i] = (int16_t)p;
+            f->avoid_ms[i] = now;
+            if (i < f->first_missing)
+                f->first_missing = i;
+        }
+        char hex[PX_ID_HEX];
+        return px_err_set(PX_EHASH, "chunk %u of blob %.16s does not match its manifest hash", i,
+                          px_id_hex(hex, f->id));
+    }
+    fp->strikes = 0;
+    if (f->state[i] == C_MISSING || f->state[i] == C_ASKED) {
+        if (f->state[i] == C_ASKED)
+            f->in_flight--;
+        f->state[i] = C_STORING;
+        px_bx_action *a = act(bx, PX_BXA_PUT_CHUNK, NULL, f->id, m->data, m->data_len);
+        if (a) {
+            a->index = i;
+            f->storing++;
+        } else {
+            f->state[i] = C_MISSING; /* out of memory: fetched again */
+        }
+    }
+    schedule(bx, f, now);
+    return PX_OK;
+}
+
+static void pump_serve(px_bx *bx, int p)
+{
+    bpeer *bp = &bx->peers[p];
+    while (bp->qn && bp->room >= PX_BLOB_CHUNK + 64) {
+        sreq *r = &bp->q[bp->qh];
+        px_bx_action *a = act(bx, PX_BXA_SERVE, bp->tok, r->id, NULL, 0);
+        if (a)
+            a->index = r->index;
+        bp->qh = (bp->qh + 1) % PX_BX_SERVE_MAX;
+        bp->qn--;
+        bp->room -= PX_BLOB_CHUNK + 64;
+        bx->ctr.chunks_sent++;
+    }
+    if (bp->qn && !bp->watching) {
+        bp->watching = true;
+        act(bx, PX_BXA_WATCH, bp->tok, NULL, NULL, 0);
+    }
+}
+
+int px_bx_on_message(px_bx *bx, void *peer, const msgpack_object *msg, uint64_t now)
+{
+    bx->now = now;
+    int p = peer_slot(bx, peer);
+    if (p == NO_PEER)
+        return PX_OK;
+    px_bx_msg m;
+    int rc = px_bx_decode(msg, &m);
+    if (rc == PX_ENOENT)
+        return PX_OK; /* a newer node's blob message: ignored */
+    if (rc)
+        return rc;
+    switch (m.type) {
+    case PX_BX_WANT: {
+        px_bx_action *a = act(bx, PX_BXA_LOOKUP, peer, m.id, NULL, 0);
+        if (a)
+            a->hops = m.hops;
+        break;
+    }
+    case PX_BX_HAVE:
+        rc = on_have(bx, p, &m, now);
+        break;
+    case PX_BX_GET: {
+        bpeer *bp = &bx->peers[p];
+        if (bp->qn + m.n_chunks > PX_BX_SERVE_MAX)
+            return px_err_set(PX_EPROTO, "more than %d blob chunk requests outstanding",
+                              PX_BX_SERVE_MAX);
+        for (size_t i = 0; i < m.n_chunks; i++) {
+            sreq *r = &bp->q[(bp->qh + bp->qn) % PX_BX_SERVE_MAX];
+            memcpy(r->id, m.id, 32);
+            r->index = m.chunks[i];
+            bp->qn++;
+        }
+        pump_serve(bx, p);
+        break;
+    }
+    case PX_BX_CHUNK:
+        rc = on_chunk(bx, p, &m, now);
+        break;
+    }
+    recompute_wake(bx);
+    return rc;
+}
+
+void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hops,
+                       const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
+                       uint64_t now)
+{
+    bx->now = now;
+    int p = peer_slot(bx, peer);
+    if (p == NO_PEER)
+        return;
+    fetch *f = find_fetch(bx, id, NULL);
+    if (f)
+        f->fp[p].interest_until = now + PX_BX_INTEREST_MS;
+    px_bx_msg m = {.type = PX_BX_HAVE};
+    memcpy(m.id, id, 32);
+    if (manifest) {
+        m.manifest = manifest;
+        m.manifest_len = mlen;
+        m.have = hlen ? have : (const uint8_t *)"";
+        m.have_len = hlen;
+        send_msg(bx, p, &m);
+        if (!f && hops >= 1 && !full_bitmap(manifest, mlen, have, hlen))
+            start_relay(bx, id, p, manifest, mlen, have, hlen, now);
+    } else if (f) {
+        if (f->have_m && !f->storing_m)
+            inform(bx, f, true, now);
+        /* else: told once the manifest is here */
+    } else if (hops >= 1) {
+        start_relay(bx, id, p, NULL, 0, NULL, 0, now);
+    } else {
+        send_msg(bx, p, &m); /* nothing held, not fetching: none */
+    }
+    recompute_wake(bx);
+}
+
+/* Whether a bitmap holds every chunk of the manifest. */
+static bool full_bitmap(const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen)
+{
+    px_blob_manifest m;
+    if (px_blob_manifest_decode(manifest, mlen, PX_BLOB_MAX_LIMIT, &m) != PX_OK)
+        return true; /* nothing to complete */
+    bool full = hlen == map_len(m.n);
+    for (uint32_t i = 0; i < m.n && full; i++)
+        full = bit(have, i);
+    px_blob_manifest_free(&m);
+    return full;
+}
+
+/* --- serving --------------------------------------------------------------- */
+
+void px_bx_drained(px_bx *bx, void *peer, size_t room, uint64_t now)
+{
+    (void)now;
+    int p = peer_slot(bx, peer);
+    if (p == NO_PEER)
+        return;
+    bx->peers[p].watching = false;
+    bx->peers[p].room = room;
+    pump_serve(bx, p);
+}
+
+/* --- time ------------------------------------------------------------------ */
+
+static void recompute_wake(px_bx *bx)
+{
+    /* Deadlines exactly; chunk timeouts and re-wants are looked at once a
+     * second while anything is fetched. */
+    uint64_t w = UINT64_MAX;
+    for (int k = 0; k < PX_BX_FETCHES_MAX; k++) {
+        fetch *f = bx->fetches[k];
+        if (!f)
+            continue;
+        if (f->deadline < w)
+            w = f->deadline;
+        if (bx->now + 1000 < w)
+            w = bx->now + 1000;
+    }
+    bx->next_wake = w;
+}
+
+void px_bx_tick(px_bx *bx, uint64_t now)
+{
+    bx->now = now;
+    for (int k = 0; k < PX_BX_FETCHES_MAX; k++) {
+        fetch *f = bx->fetches[k];
+        if (!f)
+            continue;
+        if (now >= f->deadline) {
+            end_fetch(bx, f, px_err_set(PX_ETIMEDOUT, "no peer sent the blob in time"));
+            continue;
+        }
+        if (f->have_m) {
+            /* From 0: first_missing has moved past the chunks asked. */
+            for (uint32_t i = 0; i < f->m.n && f->in_flight; i++) {
+                if (f->state[i] == C_ASKED && now - f->asked_ms[i] >= PX_BX_CHUNK_TIMEOUT_MS) {
+                    int p = f->who[i];
+                    fpeer *fp = &f->fp[p];
+                    if (fp->asked && bit(fp->asked, i)) {
+                        set_bit(fp->asked, i, false);
+                        fp->outstanding--;
+                    }
+                    f->state[i] = C_MISSING;
+                    f->in_flight--;
+                    f->avoid[i] = (int16_t)p;
+                    f->avoid_ms[i] = now;
+                    fp->strikes++;
+                    if (i < f->first_missing)
+                        f->first_missing = i;
+                }
+            }
+        }
+        for (int p = 0; p < PX_BX_PEERS_MAX; p++) {
+            fpeer *fp = &f->fp[p];
+            if (!bx->peers[p].used || p == f->origin)
+                continue;
+            uint64_t again = fp->none || !fp->have ? PX_BX_REWANT_MS : PX_BX_REWANT_MS * 3;
+            bool complete_there = false;
+            if (fp->have && f->have_m) {
+                complete_there = true;
+                for (uint32_t i = 0; i < f->m.n && complete_there; i++)
+                    complete_there = bit(fp->have, i);
+            }
+            if (!complete_there && (!fp->wanted || now - fp->wanted_ms >= again))
+                send_want(bx, f, p, now);
+            else if (complete_there && now - fp->wanted_ms >= again)
+                fp->wanted_ms = now; /* nothing to ask: look again later */
+        }
+        schedule(bx, f, now);
+    }
+    recompute_wake(bx);
+}
+
+/* --- status --------------------------------------------------------------- */
+
+void px_bx_status_get(const px_bx *bx, const uint8_t id[32], px_bx_status *out)
+{
+    memset(out, 0, sizeof *out);
+    const fetch *f = find_fetch(bx, id, NULL);
+    if (!f)
+        return;
+    out->active = true;
+    out->relay = !f->user;
+    out->have_manifest = f->have_m;
+    out->received = f->received;
+    if (f->have_m) {
+        out->size = f->m.size;
+        out->chunks = f->m.n;
+        out->held = f->n_held;
+        out->in_flight = f->in_flight;
+    }
+    for (int p = 0; p < PX_BX_PEERS_MAX; p++)
+        if (bx->peers[p].used && f->fp[p].have)
+            out->peers++;
+}
+
+void px_bx_counters_get(const px_bx *bx, px_bx_counters *out)
+{
+    *out = bx->ctr;
+}

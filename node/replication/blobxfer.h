@@ -1,0 +1,186 @@
+/*
+ * blobxfer.h — the blob transfer protocol (schema/PROTOCOL.md, "Blobs"),
+ * sans I/O.
+ *
+ * This module decides what to send and when; it does no I/O, reads no
+ * clock and touches no store. Its driver (node/daemon/blobnet.c on libuv;
+ * a simulator or a unit test elsewhere) feeds it inputs — a peer up or
+ * down, a message, a connection's write queue drained, the time passing,
+ * the result of storing or looking something up — and carries out the
+ * actions it queues: send bytes to a peer, store a manifest or a chunk,
+ * look up what the store holds of a blob, read a chunk and send it, report
+ * a fetch finished, watch a queue. A peer's offence is the return value of
+ * px_bx_on_message (the driver closes the connection with it, offence.h). `now` is
+ * milliseconds on any monotonic clock the driver likes.
+ *
+ * Flow control (so a transfer never delays entry replication):
+ * - a requester keeps at most PX_BX_WINDOW chunk requests outstanding per
+ *   peer, each chunk asked of one peer only, re-asked of another after
+ *   PX_BX_CHUNK_TIMEOUT_MS;
+ * - a server answers requests only while the connection's write queue
+ *   holds less than PX_BX_SEND_QUEUE bytes (entries are sent up to 1 MiB
+ *   queued, so they always find the queue short), and keeps at most
+ *   PX_BX_SERVE_MAX requests of a peer queued (more is a protocol offence);
+ * - a requester asks for nothing more while PX_BX_STORE_BACKLOG chunks of a
+ *   blob wait for its store, so memory stays bounded when the disk is
+ *   slower than the peers.
+ *
+ * Peers are opaque tokens chosen by the driver (e.g. its session pointer).
+ */
+#ifndef PX_BLOBXFER_H
+#define PX_BLOBXFER_H
+
+#include "blob.h"
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    PX_BX_WINDOW = 16,             /* chunk requests outstanding per peer */
+    PX_BX_GET_MAX = 32,            /* chunk indices in one blob_get */
+    PX_BX_SERVE_MAX = 64,          /* requests of one peer queued at the server */
+    PX_BX_SEND_QUEUE = 256 * 1024, /* chunks are sent while the queue is shorter */
+    PX_BX_CHUNK_TIMEOUT_MS = 5000, /* a chunk not answered: ask elsewhere */
+    PX_BX_AVOID_MS = 10000,        /* and not of that peer again for this long */
+    PX_BX_REWANT_MS = 3000,        /* ask peers that lack the blob again */
+    PX_BX_INTEREST_MS = 30000,     /* a want keeps its sender informed this long */
+    PX_BX_RELAY_MS = 60000,        /* a one-hop fetch on a peer's behalf lasts */
+    PX_BX_HAVE_EVERY = 32,         /* progress `blob_have` after this many chunks */
+    PX_BX_STORE_BACKLOG = 64,      /* no new requests while this many chunks wait to be stored */
+    PX_BX_FETCHES_MAX = 64,        /* blobs fetched at once */
+    PX_BX_RELAYS_MAX = 32,         /* of them on other nodes' behalf */
+    PX_BX_RELAYS_PER_PEER = 4,     /* of them for one peer */
+    PX_BX_PEERS_MAX = 128,
+};
+
+/* --- messages (the codec) ----------------------------------------------- */
+
+typedef enum px_bx_type {
+    PX_BX_WANT = 1, /* blob_want  {id, hops} */
+    PX_BX_HAVE,     /* blob_have  {id, manifest?, have?} */
+    PX_BX_GET,      /* blob_get   {id, chunks} */
+    PX_BX_CHUNK,    /* blob_chunk {id, index, data?} */
+} px_bx_type;
+
+/* A decoded message; pointers go into the bytes decoded. */
+typedef struct px_bx_msg {
+    px_bx_type type;
+    uint8_t id[32];
+    uint32_t hops;           /* want: 0 or 1 */
+    const uint8_t *manifest; /* have: NULL when not held */
+    size_t manifest_len;
+    const uint8_t *have; /* have: bitmap, chunk i is bit i%8 of byte i/8 */
+    size_t have_len;
+    uint32_t chunks[PX_BX_GET_MAX]; /* get */
+    size_t n_chunks;
+    uint32_t index;      /* chunk */
+    const uint8_t *data; /* chunk: NULL if the sender lacks it */
+    size_t data_len;
+} px_bx_msg;
+
+/* Whether a message type (as in the "type" key) is a blob message. */
+bool px_bx_is_blob_type(const char *type, size_t len);
+
+/* Decode a parsed message (a msgpack map with a "type" of blob_*). Every
+ * limit is checked: ids of 32 bytes, hops <= 1, a manifest of at most
+ * PX_BX_MANIFEST_MAX bytes (its contents are checked by whoever uses it),
+ * a bitmap of at most 8192 bytes, 1..PX_BX_GET_MAX chunk indices, chunk
+ * data of 1..65536 bytes. PX_OK, PX_EPROTO with a detail, or PX_ENOENT
+ * (not a blob message). */
+int px_bx_decode(const msgpack_object *msg, px_bx_msg *out);
+/* The canonical encoding of m, appended to out. */
+int px_bx_encode(const px_bx_msg *m, px_buf *out);
+
+#define PX_BX_MANIFEST_MAX (900 * 1024) /* fits in one wire message (~26,000 chunks) */
+
+/* --- the state machine -------------------------------------------------- */
+
+typedef struct px_bx px_bx;
+
+typedef enum px_bx_kind {
+    PX_BXA_SEND = 1,     /* peer; data/len: one message for it */
+    PX_BXA_PUT_MANIFEST, /* id; data/len: manifest bytes (checked) to record */
+    PX_BXA_PUT_CHUNK,    /* id, index; data/len: a verified chunk to store */
+    PX_BXA_LOOKUP,       /* peer, id, hops: what does the store hold? -> px_bx_lookup_done */
+    PX_BXA_SERVE,        /* peer, id, index: read the chunk, send it (px_bx_chunk_msg) */
+    PX_BXA_WATCH,        /* peer: call px_bx_drained once its queue is short */
+    PX_BXA_DONE,         /* id, rc: a fetch ended (PX_OK: complete here) */
+} px_bx_kind;
+
+typedef struct px_bx_action {
+    px_bx_kind kind;
+    void *peer;
+    uint8_t id[32];
+    uint32_t index;
+    uint32_t hops;
+    int rc;
+    const uint8_t *data; /* valid until the next call into px_bx */
+    size_t len;
+} px_bx_action;
+
+typedef struct px_bx_cfg {
+    uint64_t max_size; /* per blob; 0: PX_BLOB_MAX_DEFAULT */
+} px_bx_cfg;
+
+int px_bx_new(const px_bx_cfg *cfg, px_bx **out);
+void px_bx_free(px_bx *bx); /* NULL-safe */
+
+/* The actions queued by the last calls, in order; the driver carries them
+ * out and then calls px_bx_clear(). Results of actions are reported with
+ * the functions below, after px_bx_clear(). */
+const px_bx_action *px_bx_actions(const px_bx *bx, size_t *n);
+void px_bx_clear(px_bx *bx);
+/* When px_bx_tick should be called next (UINT64_MAX: not needed). */
+uint64_t px_bx_next_wake(const px_bx *bx);
+
+void px_bx_peer_up(px_bx *bx, void *peer, uint64_t now);
+void px_bx_peer_down(px_bx *bx, void *peer, uint64_t now);
+/* A blob_* message from peer. PX_OK, or the peer's fault (PX_EPROTO,
+ * PX_EHASH, ...): the driver closes the connection with that code. */
+int px_bx_on_message(px_bx *bx, void *peer, const msgpack_object *msg, uint64_t now);
+/* peer's write queue holds room bytes less than PX_BX_SEND_QUEUE. */
+void px_bx_drained(px_bx *bx, void *peer, size_t room, uint64_t now);
+void px_bx_tick(px_bx *bx, uint64_t now);
+
+/* Fetch blob id until complete or until deadline. What the store holds of
+ * it already: its manifest (or NULL) and the bitmap of chunks held.
+ * PX_EBUSY if PX_BX_FETCHES_MAX fetches run. A fetch running already is
+ * extended to the later deadline. */
+int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t mlen,
+                const uint8_t *have, size_t hlen, uint64_t deadline, uint64_t now);
+void px_bx_cancel(px_bx *bx, const uint8_t id[32]);
+
+/* Results of PUT_MANIFEST, PUT_CHUNK and LOOKUP. For a lookup, manifest is
+ * NULL when the store holds nothing of id. */
+void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now);
+void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now);
+void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hops,
+                       const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
+                       uint64_t now);
+
+/* The message answering a SERVE: data NULL when the chunk is not held. */
+int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, size_t len,
+                    px_buf *out);
+
+typedef struct px_bx_status {
+    bool active; /* a fetch runs */
+    bool have_manifest;
+    uint64_t size;
+    uint32_t chunks;
+    uint32_t held; /* stored here */
+    uint32_t in_flight;
+    uint32_t peers;    /* peers that offered chunks of it */
+    uint64_t received; /* chunks received for this fetch (valid or not) */
+    bool relay;        /* fetched on a peer's behalf */
+} px_bx_status;
+
+void px_bx_status_get(const px_bx *bx, const uint8_t id[32], px_bx_status *out);
+
+typedef struct px_bx_counters {
+    uint64_t chunks_received, chunks_sent, bad_chunks, wants_relayed;
+} px_bx_counters;
+void px_bx_counters_get(const px_bx *bx, px_bx_counters *out);
+
+#endif

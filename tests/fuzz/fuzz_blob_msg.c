@@ -1,0 +1,179 @@
+/*
+ * fuzz_blob_msg.c — libFuzzer target for the blob transfer messages
+ * (px_bx_decode in node/replication/blobxfer.c, schema/PROTOCOL.md
+ * "Blobs") and the protocol state machine that takes them from a peer.
+ *
+ * Input: byte 0 picks the state (bit 0: a fetch of the fixed blob of
+ * fuzz_fixtures.h runs; bit 1: the peer has already sent its manifest, so
+ * chunks are judged against it; bit 2: we hold the blob's manifest and
+ * chunk 0 already), the rest is a stream of wire messages (4-byte length,
+ * msgpack), each given to the state machine as from one peer.
+ *
+ * Invariants: decoding returns PX_OK, PX_EPROTO or PX_ENOENT, with a
+ * detail for refusals; a message that decodes encodes to bytes that decode
+ * to the same message; the state machine answers PX_OK, PX_EPROTO or
+ * PX_EHASH and never counts more chunks held or in flight than the blob
+ * has; every action it asks for is well formed (a SEND decodes as a blob
+ * message, a PUT_CHUNK's bytes match the manifest's hash).
+ */
+#include "blobxfer.h"
+#include "fuzz_fixtures.h"
+#include "wire.h"
+
+static void same(const px_bx_msg *a, const px_bx_msg *b)
+{
+    FUZZ_ASSERT(a->type == b->type && memcmp(a->id, b->id, 32) == 0);
+    FUZZ_ASSERT(a->hops == b->hops && a->index == b->index && a->n_chunks == b->n_chunks);
+    FUZZ_ASSERT((a->manifest == NULL) == (b->manifest == NULL) &&
+                a->manifest_len == b->manifest_len);
+    FUZZ_ASSERT(!a->manifest || memcmp(a->manifest, b->manifest, a->manifest_len) == 0);
+    FUZZ_ASSERT((a->have == NULL) == (b->have == NULL) && a->have_len == b->have_len);
+    FUZZ_ASSERT(!a->have_len || memcmp(a->have, b->have, a->have_len) == 0);
+    FUZZ_ASSERT((a->data == NULL) == (b->data == NULL) && a->data_len == b->data_len);
+    FUZZ_ASSERT(!a->data || memcmp(a->data, b->data, a->data_len) == 0);
+    FUZZ_ASSERT(memcmp(a->chunks, b->chunks, a->n_chunks * sizeof a->chunks[0]) == 0);
+}
+
+static void round_trip(const msgpack_object *o)
+{
+    px_bx_msg m;
+    px_err_clear();
+    int rc = px_bx_decode(o, &m);
+    FUZZ_ASSERT(rc == PX_OK || rc == PX_EPROTO || rc == PX_ENOENT);
+    if (rc) {
+        FUZZ_ASSERT(px_err_detail()[0] != '\0');
+        return;
+    }
+    px_buf b = {0};
+    FUZZ_ASSERT(px_bx_encode(&m, &b) == PX_OK);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    FUZZ_ASSERT(px_wire_unpack(b.data, b.len, &u) == PX_OK);
+    px_bx_msg again;
+    FUZZ_ASSERT(px_bx_decode(&u.data, &again) == PX_OK);
+    same(&m, &again);
+    msgpack_unpacked_destroy(&u);
+    px_buf_free(&b);
+}
+
+/* Check the actions queued, answer the store's, clear. */
+static void settle(px_bx *bx, const uint8_t id[32], uint64_t now)
+{
+    for (int round = 0; round < 8; round++) {
+        size_t n;
+        const px_bx_action *a = px_bx_actions(bx, &n);
+        bool stored = false;
+        for (size_t i = 0; i < n; i++) {
+            if (a[i].kind == PX_BXA_SEND) {
+                msgpack_unpacked u;
+                msgpack_unpacked_init(&u);
+                px_bx_msg m;
+                FUZZ_ASSERT(px_wire_unpack(a[i].data, a[i].len, &u) == PX_OK);
+                FUZZ_ASSERT(px_bx_decode(&u.data, &m) == PX_OK);
+                msgpack_unpacked_destroy(&u);
+            } else if (a[i].kind == PX_BXA_PUT_CHUNK) {
+                FUZZ_ASSERT(memcmp(a[i].id, id, 32) == 0 && a[i].index < 3);
+                for (size_t k = 0; k < a[i].len; k++)
+                    FUZZ_ASSERT(a[i].data[k] == fuzz_blob_byte((size_t)a[i].index * 65536 + k));
+            } else if (a[i].kind == PX_BXA_PUT_MANIFEST) {
+                stored = true;
+            }
+        }
+        uint32_t idx[8];
+        size_t ni = 0;
+        for (size_t i = 0; i < n && ni < 8; i++)
+            if (a[i].kind == PX_BXA_PUT_CHUNK)
+                idx[ni++] = a[i].index;
+        px_bx_clear(bx);
+        if (stored)
+            px_bx_manifest_stored(bx, id, PX_OK, now);
+        for (size_t i = 0; i < ni; i++)
+            px_bx_chunk_stored(bx, id, idx[i], PX_OK, now);
+        if (!stored && !ni)
+            break;
+    }
+    px_bx_clear(bx);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_setup();
+    if (size < 1)
+        return 0;
+    uint8_t mode = data[0];
+    static px_buf mb; /* the fixture, computed once per process */
+    static uint8_t id[32];
+    if (!mb.len)
+        fuzz_blob(&mb, id);
+    px_bx *bx = NULL;
+    FUZZ_ASSERT(px_bx_new(NULL, &bx) == PX_OK);
+    void *peer = (void *)0x1, *other = (void *)0x2;
+    uint64_t now = 1000;
+    px_bx_peer_up(bx, peer, now);
+    px_bx_peer_up(bx, other, now);
+    px_bx_clear(bx);
+    if (mode & 1) {
+        uint8_t held[1] = {1};
+        FUZZ_ASSERT(px_bx_fetch(bx, id, (mode & 4) ? mb.data : NULL, mb.len, held, 1, now + 60000,
+                                now) == PX_OK);
+        settle(bx, id, now);
+    }
+    if ((mode & 3) == 3) { /* the peer offers the whole blob */
+        uint8_t all[1] = {7};
+        px_bx_msg h = {.type = PX_BX_HAVE,
+                       .manifest = mb.data,
+                       .manifest_len = mb.len,
+                       .have = all,
+                       .have_len = 1};
+        memcpy(h.id, id, 32);
+        px_buf b = {0};
+        FUZZ_ASSERT(px_bx_encode(&h, &b) == PX_OK);
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        FUZZ_ASSERT(px_wire_unpack(b.data, b.len, &u) == PX_OK);
+        FUZZ_ASSERT(px_bx_on_message(bx, peer, &u.data, now) == PX_OK);
+        msgpack_unpacked_destroy(&u);
+        px_buf_free(&b);
+        settle(bx, id, now);
+    }
+    const uint8_t *p = data + 1;
+    size_t left = size - 1;
+    while (left >= 4) {
+        size_t len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+        p += 4;
+        left -= 4;
+        if (len > left)
+            len = left;
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (len && px_wire_unpack(p, len, &u) == PX_OK) {
+            round_trip(&u.data);
+            px_err_clear();
+            int rc = px_bx_on_message(bx, peer, &u.data, now);
+            FUZZ_ASSERT(rc == PX_OK || rc == PX_EPROTO || rc == PX_EHASH);
+            settle(bx, id, now);
+            if (rc) { /* the driver closes the peer */
+                px_bx_peer_down(bx, peer, now);
+                px_bx_clear(bx);
+                px_bx_peer_up(bx, peer, now);
+                px_bx_clear(bx);
+            }
+        }
+        msgpack_unpacked_destroy(&u);
+        p += len;
+        left -= len;
+        now += 100;
+    }
+    px_bx_status st;
+    px_bx_status_get(bx, id, &st);
+    FUZZ_ASSERT(st.held <= st.chunks && st.in_flight <= st.chunks);
+    px_bx_drained(bx, peer, PX_BX_SEND_QUEUE, now);
+    px_bx_tick(bx, now + PX_BX_CHUNK_TIMEOUT_MS);
+    settle(bx, id, now);
+    px_bx_tick(bx, now + 120000); /* past every deadline */
+    px_bx_clear(bx);
+    px_bx_peer_down(bx, peer, now);
+    px_bx_peer_down(bx, other, now);
+    px_bx_free(bx);
+    return 0;
+}

@@ -1,0 +1,449 @@
+/*
+ * test_blobxfer.c — the blob transfer protocol (node/replication/blobxfer.c)
+ * with no I/O: several protocol machines wired together in memory, each
+ * with a fake store, driven by hand (a virtual clock, messages delivered in
+ * order). Two nodes; several peers at once (each chunk asked of one);
+ * a relay one hop further; a peer whose chunk does not match its hash;
+ * a peer that never answers (asked elsewhere after the timeout); resume
+ * from a bitmap; a deadline with nobody holding the blob; an empty blob.
+ */
+#include "blobxfer.h"
+#include "check.h"
+#include "crypto.h"
+#include "error.h"
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { NODES = 6, CHUNKS = 5, SIZE = 4 * 65536 + 100 };
+
+typedef struct node {
+    px_bx *bx;
+    bool has_manifest;
+    uint8_t have[1];
+    uint8_t *data; /* SIZE bytes */
+    bool corrupt;  /* serves chunks with one byte flipped */
+    bool silent;   /* never answers chunk requests */
+    int done_rc;
+    bool done;
+    uint64_t chunks_in;
+} node;
+
+typedef struct msg {
+    node *from, *to;
+    px_buf bytes;
+} msg;
+
+static node nodes[NODES];
+static msg queue[4096];
+static size_t q_head, q_len;
+static uint8_t blob[SIZE], id[32];
+static px_buf manifest;
+static uint64_t now = 1000;
+
+static void make_blob(size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        blob[i] = (uint8_t)(i * 7 + 3);
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
+    uint8_t hashes[CHUNKS][32];
+    m.hashes = m.n ? hashes : NULL;
+    for (uint32_t c = 0; c < m.n; c++)
+        px_hash(hashes[c], blob + (size_t)c * PX_BLOB_CHUNK, px_blob_chunk_len(&m, c));
+    px_buf_free(&manifest);
+    px_blob_manifest_encode(&m, &manifest);
+    px_blob_id(id, manifest.data, manifest.len);
+}
+
+static void setup(size_t size)
+{
+    for (int i = 0; i < NODES; i++) {
+        px_bx_free(nodes[i].bx);
+        free(nodes[i].data);
+        memset(&nodes[i], 0, sizeof nodes[i]);
+        px_bx_new(NULL, &nodes[i].bx);
+        nodes[i].data = calloc(1, SIZE);
+    }
+    for (size_t k = 0; k < q_len; k++)
+        px_buf_free(&queue[(q_head + k) % 4096].bytes);
+    q_head = q_len = 0;
+    make_blob(size);
+}
+
+static void give(node *n) /* n holds the whole blob */
+{
+    n->has_manifest = true;
+    n->have[0] = 0x1f;
+    memcpy(n->data, blob, SIZE);
+}
+
+static void send_to(node *from, node *to, const uint8_t *p, size_t len)
+{
+    msg *m = &queue[(q_head + q_len++) % 4096];
+    m->from = from;
+    m->to = to;
+    memset(&m->bytes, 0, sizeof m->bytes);
+    px_buf_append(&m->bytes, p, len);
+}
+
+static uint32_t n_chunks(void)
+{
+    px_blob_manifest m;
+    px_blob_manifest_decode(manifest.data, manifest.len, PX_BLOB_MAX_DEFAULT, &m);
+    uint32_t n = m.n;
+    px_blob_manifest_free(&m);
+    return n;
+}
+
+static size_t chunk_len(uint32_t c)
+{
+    size_t size = 0;
+    px_blob_manifest m;
+    px_blob_manifest_decode(manifest.data, manifest.len, PX_BLOB_MAX_DEFAULT, &m);
+    size = px_blob_chunk_len(&m, c);
+    px_blob_manifest_free(&m);
+    return size;
+}
+
+/* Carry out n's actions (and the results they give) until none is left. */
+static void drive(node *n)
+{
+    for (int round = 0; round < 1000; round++) {
+        size_t k;
+        const px_bx_action *a = px_bx_actions(n->bx, &k);
+        if (!k)
+            return;
+        px_bx_action acts[256];
+        px_buf data[256];
+        size_t m = k < 256 ? k : 256;
+        for (size_t i = 0; i < m; i++) {
+            acts[i] = a[i];
+            memset(&data[i], 0, sizeof data[i]);
+            px_buf_append(&data[i], a[i].data, a[i].len);
+        }
+        px_bx_clear(n->bx);
+        for (size_t i = 0; i < m; i++) {
+            const px_bx_action *x = &acts[i];
+            node *peer = x->peer;
+            switch (x->kind) {
+            case PX_BXA_SEND:
+                send_to(n, peer, data[i].data, data[i].len);
+                break;
+            case PX_BXA_PUT_MANIFEST:
+                n->has_manifest = true;
+                px_bx_manifest_stored(n->bx, x->id, PX_OK, now);
+                break;
+            case PX_BXA_PUT_CHUNK:
+                memcpy(n->data + (size_t)x->index * PX_BLOB_CHUNK, data[i].data, data[i].len);
+                n->have[0] |= (uint8_t)(1u << x->index);
+                px_bx_chunk_stored(n->bx, x->id, x->index, PX_OK, now);
+                break;
+            case PX_BXA_LOOKUP:
+                px_bx_lookup_done(n->bx, peer, x->id, x->hops,
+                                  n->has_manifest ? manifest.data : NULL, manifest.len, n->have,
+                                  (n_chunks() + 7) / 8, now);
+                break;
+            case PX_BXA_SERVE: {
+                if (n->silent)
+                    break;
+                bool held = n->has_manifest && (n->have[0] >> x->index & 1);
+                uint8_t chunk[PX_BLOB_CHUNK];
+                size_t len = chunk_len(x->index);
+                memcpy(chunk, n->data + (size_t)x->index * PX_BLOB_CHUNK, len);
+                if (n->corrupt)
+                    chunk[0] ^= 1;
+                px_buf out = {0};
+                px_bx_chunk_msg(x->id, x->index, held ? chunk : NULL, held ? len : 0, &out);
+                send_to(n, peer, out.data, out.len);
+                px_buf_free(&out);
+                break;
+            }
+            case PX_BXA_WATCH:
+                px_bx_drained(n->bx, peer, PX_BX_SEND_QUEUE, now);
+                break;
+            case PX_BXA_DONE:
+                n->done = true;
+                n->done_rc = x->rc;
+                break;
+            }
+            px_buf_free(&data[i]);
+        }
+    }
+}
+
+static void link_up(node *a, node *b)
+{
+    px_bx_peer_up(a->bx, b, now);
+    drive(a);
+    px_bx_peer_up(b->bx, a, now);
+    drive(b);
+}
+
+/* Deliver messages until none is left; a peer's offence drops the link. */
+static void pump(void)
+{
+    for (int guard = 0; q_len && guard < 100000; guard++) {
+        msg m = queue[q_head];
+        q_head = (q_head + 1) % 4096;
+        q_len--;
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        if (px_wire_unpack(m.bytes.data, m.bytes.len, &u) == PX_OK) {
+            const msgpack_object *t = &u.data;
+            bool is_chunk = false;
+            for (uint32_t i = 0; t->type == MSGPACK_OBJECT_MAP && i < t->via.map.size; i++)
+                if (t->via.map.ptr[i].val.type == MSGPACK_OBJECT_STR &&
+                    t->via.map.ptr[i].val.via.str.size == 10 &&
+                    memcmp(t->via.map.ptr[i].val.via.str.ptr, "blob_chunk", 10) == 0)
+                    is_chunk = true;
+            if (is_chunk)
+                m.to->chunks_in++;
+            int rc = px_bx_on_message(m.to->bx, m.from, &u.data, now);
+            drive(m.to);
+            if (rc) { /* the driver closes the connection: both ends see it down */
+                px_bx_peer_down(m.to->bx, m.from, now);
+                drive(m.to);
+                px_bx_peer_down(m.from->bx, m.to, now);
+                drive(m.from);
+                for (size_t k = 0; k < q_len; k++) { /* what was in flight is lost */
+                    msg *x = &queue[(q_head + k) % 4096];
+                    if ((x->from == m.from && x->to == m.to) ||
+                        (x->from == m.to && x->to == m.from))
+                        x->to = NULL;
+                }
+            }
+        }
+        msgpack_unpacked_destroy(&u);
+        px_buf_free(&m.bytes);
+        while (q_len && !queue[q_head].to) {
+            px_buf_free(&queue[q_head].bytes);
+            q_head = (q_head + 1) % 4096;
+            q_len--;
+        }
+    }
+}
+
+static void tick_all(uint64_t dt)
+{
+    now += dt;
+    for (int i = 0; i < NODES; i++) {
+        px_bx_tick(nodes[i].bx, now);
+        drive(&nodes[i]);
+    }
+    pump();
+}
+
+static void fetch(node *n, uint64_t timeout)
+{
+    CHECK_RC(px_bx_fetch(n->bx, id, n->has_manifest ? manifest.data : NULL, manifest.len, n->have,
+                         (n_chunks() + 7) / 8, now + timeout, now),
+             PX_OK);
+    drive(n);
+    pump();
+}
+
+static void test_two_nodes(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *b = &nodes[1];
+    give(a);
+    link_up(a, b);
+    fetch(b, 10000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK(b->have[0] == 0x1f);
+    CHECK_MEM(b->data, blob, SIZE);
+    CHECK(b->chunks_in == CHUNKS); /* each chunk once */
+}
+
+static void test_several_peers(void)
+{
+    setup(SIZE);
+    node *b = &nodes[0];
+    for (int i = 1; i <= 3; i++) {
+        give(&nodes[i]);
+        link_up(&nodes[i], b);
+    }
+    fetch(b, 10000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+    CHECK(b->chunks_in == CHUNKS); /* several peers, still each chunk once */
+}
+
+static void test_relay(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *h = &nodes[1], *c = &nodes[2];
+    give(a);
+    link_up(a, h);
+    link_up(h, c);
+    fetch(c, 60000);
+    for (int i = 0; i < 5 && !c->done; i++)
+        tick_all(1000);
+    CHECK(c->done && c->done_rc == PX_OK);
+    CHECK_MEM(c->data, blob, SIZE);
+    CHECK(h->have[0] == 0x1f); /* the middle node fetched it and keeps it */
+    px_bx_counters ctr;
+    px_bx_counters_get(h->bx, &ctr);
+    CHECK(ctr.wants_relayed == 1);
+    CHECK(!a->done); /* a was asked with hops 0: it only answered */
+}
+
+static void test_bad_chunk(void)
+{
+    setup(SIZE);
+    node *bad = &nodes[0], *good = &nodes[1], *b = &nodes[2];
+    give(bad);
+    bad->corrupt = true;
+    give(good);
+    link_up(bad, b);
+    link_up(good, b);
+    fetch(b, 20000);
+    for (int i = 0; i < 10 && !b->done; i++)
+        tick_all(1000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+    px_bx_counters ctr;
+    px_bx_counters_get(b->bx, &ctr);
+    CHECK(ctr.bad_chunks >= 1);
+}
+
+static void test_silent_peer(void)
+{
+    setup(SIZE);
+    node *s = &nodes[0], *good = &nodes[1], *b = &nodes[2];
+    give(s);
+    s->silent = true;
+    give(good);
+    link_up(s, b);
+    link_up(good, b);
+    fetch(b, 60000);
+    CHECK(!b->done || b->done_rc == PX_OK);
+    for (int i = 0; i < 20 && !b->done; i++)
+        tick_all(1000); /* past PX_BX_CHUNK_TIMEOUT_MS */
+
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+}
+
+static void test_resume(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *b = &nodes[1];
+    give(a);
+    b->has_manifest = true; /* what a restart finds in the store */
+    b->have[0] = 0x03;
+    memcpy(b->data, blob, 2 * PX_BLOB_CHUNK);
+    link_up(a, b);
+    fetch(b, 10000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+    CHECK(b->chunks_in == CHUNKS - 2); /* nothing held is fetched again */
+}
+
+static void test_nobody_has_it(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *b = &nodes[1];
+    link_up(a, b);
+    fetch(b, 5000);
+    for (int i = 0; i < 10 && !b->done; i++)
+        tick_all(1000);
+    CHECK(b->done && b->done_rc == PX_ETIMEDOUT);
+    px_bx_status st;
+    px_bx_status_get(b->bx, id, &st);
+    CHECK(!st.active);
+}
+
+static void test_empty_blob(void)
+{
+    setup(0);
+    node *a = &nodes[0], *b = &nodes[1];
+    give(a);
+    a->have[0] = 0;
+    link_up(a, b);
+    fetch(b, 10000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK(b->chunks_in == 0);
+}
+
+static void test_too_many_requests(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *b = &nodes[1];
+    give(a);
+    link_up(a, b);
+    /* b asks a for far more than PX_BX_SERVE_MAX without reading. */
+    int rc = PX_OK;
+    for (int k = 0; k < 5 && rc == PX_OK; k++) {
+        px_bx_msg m = {.type = PX_BX_GET, .n_chunks = PX_BX_GET_MAX};
+        memcpy(m.id, id, 32);
+        px_buf out = {0};
+        px_bx_encode(&m, &out);
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        px_wire_unpack(out.data, out.len, &u);
+        px_bx_peer_up(a->bx, b, now); /* idempotent */
+        rc = px_bx_on_message(a->bx, b, &u.data, now);
+        size_t n;
+        px_bx_actions(a->bx, &n); /* the SERVEs are not carried out: the queue fills */
+        px_bx_clear(a->bx);
+        msgpack_unpacked_destroy(&u);
+        px_buf_free(&out);
+    }
+    CHECK(rc == PX_EPROTO);
+}
+
+static void test_relay_limits(void)
+{
+    setup(SIZE);
+    node *h = &nodes[0], *c = &nodes[1], *d = &nodes[2];
+    link_up(h, c);
+    link_up(h, d);
+    /* c asks h (hops 1) for ten blobs nobody holds: h relays four of them. */
+    for (int k = 0; k < 10; k++) {
+        px_bx_msg m = {.type = PX_BX_WANT, .hops = 1};
+        memset(m.id, k + 1, 32);
+        px_buf out = {0};
+        px_bx_encode(&m, &out);
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        px_wire_unpack(out.data, out.len, &u);
+        CHECK_RC(px_bx_on_message(h->bx, c, &u.data, now), PX_OK);
+        drive(h);
+        msgpack_unpacked_destroy(&u);
+        px_buf_free(&out);
+    }
+    px_bx_counters ctr;
+    px_bx_counters_get(h->bx, &ctr);
+    CHECK(ctr.wants_relayed == PX_BX_RELAYS_PER_PEER);
+    /* h's own fetches still have room. */
+    CHECK_RC(px_bx_fetch(h->bx, id, NULL, 0, NULL, 0, now + 1000, now), PX_OK);
+    drive(h);
+    for (size_t k = 0; k < q_len; k++)
+        px_buf_free(&queue[(q_head + k) % 4096].bytes);
+    q_head = q_len = 0;
+}
+
+int main(void)
+{
+    if (px_crypto_init())
+        return 1;
+    RUN(test_two_nodes);
+    RUN(test_several_peers);
+    RUN(test_relay);
+    RUN(test_bad_chunk);
+    RUN(test_silent_peer);
+    RUN(test_resume);
+    RUN(test_nobody_has_it);
+    RUN(test_empty_blob);
+    RUN(test_too_many_requests);
+    RUN(test_relay_limits);
+    for (int i = 0; i < NODES; i++) {
+        px_bx_free(nodes[i].bx);
+        free(nodes[i].data);
+    }
+    px_buf_free(&manifest);
+    return check_summary();
+}
