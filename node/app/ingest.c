@@ -226,6 +226,9 @@ static int refresh_membership(px_ingest *ig, uint64_t now, size_t *released)
     int rc = px_members_load(&ig->members, ig->store, ig->root);
     if (!rc)
         rc = px_members_release(&ig->fc, now, released);
+    /* A released entry may have come without its body: ask again (found
+     * by praxis-sim with stripped bodies and clock skew). */
+    ig->missing_stale |= *released > 0;
     return rc;
 }
 
@@ -275,7 +278,12 @@ static int store_entries(px_ingest *ig, px_ingest_job *j, uint64_t now, bool *me
             }
         }
     }
-    for (size_t i = 0; i < res.added && i < n; i++) {
+    /* Every entry the feed looked at, not only the first res.added: held
+     * copies at the head of a batch shift the new ones (a revocation behind
+     * a duplicate was once never applied; praxis-sim found it). Counting a
+     * duplicate too only costs a membership reload. */
+    size_t seen = res.rc ? (res.bad_index < n ? res.bad_index : n) : n;
+    for (size_t i = 0; i < seen; i++) {
         *members |= changes_membership(&entries[i]);
         ig->missing_stale |= entries[i].body == NULL;
     }
