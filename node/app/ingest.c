@@ -560,15 +560,35 @@ static int add_head(void *ctx, const px_head *h)
     return PX_OK;
 }
 
+typedef struct fork_ctx {
+    px_store *store;
+    px_core *core;
+} fork_ctx;
+
+/* The proof (the second entry) and, after it, the variant this store
+ * holds at that seq: a peer that holds either one learns of the other. */
 static int add_fork(void *ctx, const px_entry *e, const px_entry_meta *m)
 {
-    px_core *c = ctx;
-    px_buf item = {0};
+    fork_ctx *f = ctx;
+    px_buf items = {0}, body = {0};
+    px_entry held;
+    size_t count = 1;
     (void)m;
-    int rc = px_archive_put(&item, e);
+    int rc = px_archive_put(&items, e);
+    if (!rc) {
+        int grc = px_store_get_seq(f->store, e->h.author, e->h.seq, &held, &body, NULL);
+        if (grc == PX_OK && memcmp(held.id, e->id, 32) != 0) {
+            rc = px_archive_put(&items, &held);
+            count = 2;
+        } else if (grc != PX_OK && grc != PX_ENOENT) {
+            rc = grc;
+        }
+    }
     if (!rc)
-        rc = px_core_add_fork(c, e->h.author, e->h.seq, (const uint8_t *)item.data, item.len);
-    px_buf_free(&item);
+        rc = px_core_add_fork(f->core, e->h.author, e->h.seq, (const uint8_t *)items.data,
+                              items.len, count);
+    px_buf_free(&items);
+    px_buf_free(&body);
     return rc;
 }
 
@@ -577,7 +597,7 @@ int px_ingest_feed_core(px_store *s, px_core *c, uint64_t now_ms)
     feed_ctx f = {0};
     int rc = px_store_each_feed(s, add_head, &f);
     if (!rc)
-        rc = px_store_each_fork(s, add_fork, c);
+        rc = px_store_each_fork(s, add_fork, &(fork_ctx){s, c});
     if (!rc)
         rc = px_core_local_changed(c, f.v, f.n, now_ms);
     free(f.v);

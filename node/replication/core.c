@@ -95,8 +95,8 @@ static void seqmap_free(seqmap *m)
 typedef struct fork_proof {
     uint8_t author[32];
     uint64_t seq;
-    uint8_t *item;
-    size_t len;
+    uint8_t *item; /* count archive items */
+    size_t len, count;
 } fork_proof;
 
 typedef struct cpeer {
@@ -632,7 +632,7 @@ static bool pump_peer(px_core *c, cpeer *p, uint64_t now, uint64_t *wake)
         if (seqmap_raise(&p->forks_sent, f->author, f->seq) != PX_OK)
             return false;
         px_buf b = {0};
-        if (px_msg_encode_entries(&b, f->item, f->len, 1) != PX_OK)
+        if (px_msg_encode_entries(&b, f->item, f->len, f->count) != PX_OK)
             px_buf_free(&b);
         send_buf(c, p, &b);
         return true;
@@ -798,8 +798,10 @@ int px_core_local_changed(px_core *c, const px_core_seq *heads, size_t n, uint64
 }
 
 int px_core_add_fork(px_core *c, const uint8_t author[32], uint64_t seq, const uint8_t *item,
-                     size_t len)
+                     size_t len, size_t count)
 {
+    if (count == 0 || count > PX_MSG_ENTRIES_MAX)
+        return PX_EINVAL;
     for (size_t i = 0; i < c->n_forks; i++)
         if (memcmp(c->forks[i].author, author, 32) == 0)
             return PX_OK; /* one proof per feed is enough */
@@ -816,6 +818,7 @@ int px_core_add_fork(px_core *c, const uint8_t author[32], uint64_t seq, const u
     f->seq = seq;
     f->item = copy;
     f->len = len;
+    f->count = count;
     return PX_OK;
 }
 

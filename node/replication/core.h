@@ -107,11 +107,14 @@ void px_core_free(px_core *c); /* NULL-safe; unanswered jobs are forgotten */
 int px_core_local_changed(px_core *c, const px_core_seq *heads, size_t n, uint64_t now_ms);
 
 /* A fork proof held here (start-up, an import, or a store outcome with
- * forks > 0): the second, validly signed entry for author's seq, as one
- * archive item [header, sig, body|nil] (item/len copied). One per author
- * is kept; it goes to every peer that holds that seq. */
-int px_core_add_fork(px_core *c, const uint8_t author[32], uint64_t seq, const uint8_t *item,
-                     size_t len);
+ * forks > 0): the validly signed entries for author's seq, as count
+ * archive items [header, sig, body|nil] one after the other (items/len
+ * copied): the second entry, and the one this store holds, so that a peer
+ * holding either variant learns of the other (one alone is a duplicate to
+ * a peer that holds it; praxis-sim found such a feed never frozen). One
+ * proof per author is kept; it goes to every peer that holds that seq. */
+int px_core_add_fork(px_core *c, const uint8_t author[32], uint64_t seq, const uint8_t *items,
+                     size_t len, size_t count);
 
 /* The host reloaded cfg.members (after a store outcome with
  * members_changed, or an admission or revocation stored behind the core's

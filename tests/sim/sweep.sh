@@ -10,7 +10,7 @@
 set -euo pipefail
 sim="$1"
 first="$2"
-last="$3"
+last="${PRAXIS_SIM_LAST_SEED:-$3}" # the sanitizer pass runs fewer
 shift 3
 [ -x "$sim" ] || { echo "sweep: $sim is not an executable" >&2; exit 2; }
 runs=0
