@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_blob.c — `praxis blob add` and `praxis blob get` of one big file
  * (64 MiB by default): the real command, run as a child process, timed on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_ingest.c — the receiver's storage path alone, without network:
  * px_feed_ingest_batch over N pre-signed entries of ~400-byte bodies, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_knowledge.c — figures for the knowledge queries, through the real
  * library path: records are signed and appended with px_feed_append and

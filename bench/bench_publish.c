@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_publish.c — publishing many records through node/app/publish.c, the
  * path `praxis publish` takes: each FILE (JSON Lines, say 100,000 case
@@ -71,8 +72,8 @@ int main(int argc, char **argv)
     if (rc)
         die(rc, "starting");
     double c0 = cpu_s(), first_cpu = 0, last_cpu = 0;
-    printf("%-6s %9s %9s %11s %9s %13s %9s\n", "file", "records", "seconds", "records/s",
-           "CPU s", "per CPU-s", "peak RSS");
+    printf("%-6s %9s %9s %11s %9s %13s %9s\n", "file", "records", "seconds", "records/s", "CPU s",
+           "per CPU-s", "peak RSS");
     for (int i = 3; i < argc; i++) {
         double t = now_s(), c = cpu_s();
         rc = px_pub_add_file(p, argv[2], argv[i], PX_PUB_AUTO);

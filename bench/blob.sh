@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # blob.sh — `praxis blob add` and `blob get` of a 64 MiB file (bench_blob):
 # MB/s and the command's peak RSS (goal for add: <= 64 MB). Best of 3 runs
 # by add rate, each in a fresh data directory.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # blob_net.sh — a 64 MiB blob fetched over loopback by praxisd (issue 14):
 # from one peer, then from three peers at once. Figures: the rate of
 # `praxis blob get` (wall time from the request to the whole blob written

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # daemon.sh — figures for the secure channel (issue 3), against one real
 # praxisd on loopback, driven by the px_peer test client (tests/tools):
 # sequential Secret Handshakes per second, and box-stream throughput of

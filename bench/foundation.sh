@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # foundation.sh — figures for the single-node foundation, through the real
 # CLI: entries appended per second when publishing 10,000 records from one
 # JSON file, and `praxis verify` speed on a 100,000-entry store.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # publish.sh — publishing 1,000,000 case studies from JSON Lines (issue 15):
 # rate per 100,000 and peak RSS (goal: >= 15,000/s sustained, RSS <= 200 MB,
 # the rate falling by no more than 20 % from the first to the last 100,000).

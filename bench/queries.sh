@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # queries.sh — figures for case studies and benchmark results (issue 6):
 # compare over 1,000,000 benchmark results (target: p50 < 50 ms), search over
 # 10,000 case studies (p50 < 20 ms), both timed in the library by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # run.sh — every figure of the project in one table: builds (Release-like),
 # runs each benchmark program of bench/, collects their
 # "figure<TAB>name<TAB>value<TAB>unit" lines and prints a Markdown table

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # sim-sweep.sh — the long simulator sweep (issue 13): many seeds of
 # praxis-sim with every fault and every hostile author, continuing past
 # failures, then: seeds run, simulated node-hours per CPU-second, and every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # spread.sh — live spread figure (issue: gossip replication): 20 praxisd
 # processes on loopback, each with 3-4 connections; entries published one by
 # one at random nodes; for each entry the time from publishing (its header

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # sync.sh — initial-sync figure (issue: gossip replication): one praxisd
 # holds 100,000 entries of about 400-byte bodies; an empty praxisd connects
 # over loopback; time from its start until every entry is verified and

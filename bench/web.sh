@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # web.sh — figures for praxisd's web interface (issue 11), with 32
 # concurrent clients (wrk, keep-alive connections, each sending its next
 # request as soon as the last is answered), every request with a session:

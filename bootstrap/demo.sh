@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh — the README's first command: install, build, then run a small
 # praxis network on this machine and use it.
 #

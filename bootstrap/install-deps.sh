@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # install-deps.sh — install what praxis needs to build, test and run, from
 # Debian's packages (Debian 12 or newer; run as root). Idempotent: packages
 # already present are left alone and apt is not touched if nothing is missing.

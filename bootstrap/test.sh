@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test.sh — the whole test suite from a fresh machine: install dependencies,
 # build with -Werror, run every CTest test (unit, integration, conformance,
 # short fuzz runs), then build again with ASan + UBSan and run the suite

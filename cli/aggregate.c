@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aggregate.c — `praxis aggregate INDICATOR --period P`: the network's (or
  * each country's, centre's, service's) mean of the comparable results,

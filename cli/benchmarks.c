@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * benchmarks.c — `praxis benchmarks`: the benchmark results held (not
  * retracted), filtered by indicator, country and period.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blob.c — `praxis blob add|list|get|rm|pin|unpin`: the attachments held in
  * this node's blob store (node/ledger/blob.h, schema/BLOBS.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cases.c — `praxis cases`: the case studies held, filtered, or found by
  * full-text search in every language (latest versions only; retracted
@@ -113,14 +114,19 @@ static void print_text(const json_t *res, const char *lang)
 
 int px_cmd_cases(px_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"search", required_argument, NULL, 's'}, {"country", required_argument, NULL, 'c'},
-        {"tag", required_argument, NULL, 't'},    {"stage", required_argument, NULL, 'S'},
-        {"lang", required_argument, NULL, 'l'},   {"limit", required_argument, NULL, 'n'},
-        {"service", required_argument, NULL, 'v'}, {"channel", required_argument, NULL, 'H'},
-        {"year", required_argument, NULL, 'y'},
-        {"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},         {0}};
+    static const struct option opts[] = {{"search", required_argument, NULL, 's'},
+                                         {"country", required_argument, NULL, 'c'},
+                                         {"tag", required_argument, NULL, 't'},
+                                         {"stage", required_argument, NULL, 'S'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"limit", required_argument, NULL, 'n'},
+                                         {"service", required_argument, NULL, 'v'},
+                                         {"channel", required_argument, NULL, 'H'},
+                                         {"year", required_argument, NULL, 'y'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"csv", no_argument, NULL, 'C'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     px_case_filter f = {0};
     const char *lang = NULL;
     px_cli_form form = PX_FORM_TEXT;

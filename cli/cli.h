@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h — what the verbs of `praxis` share: the dispatch table entry, exit
  * codes, error reporting and small helpers. One verb per file in cli/.
@@ -43,7 +44,8 @@ int px_cli_fail(int rc);
  * first blank line); returns 2. Right after
  * px_cli_getopt returned '?', the message is the one naming the option
  * refused (fmt is not printed), so a bad option gives one message. */
-int px_cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int px_cli_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Print usage text to stdout (for --help); returns 0. */
 int px_cli_help(const char *usage);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * compare.c — `praxis compare INDICATOR`: results of one period side by
  * side across countries (or centres, services), rescaled to 0-100 by scale

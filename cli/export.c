@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export.c — `praxis export --format json|csv|sdmx-csv|sdmx-csv2`: the benchmark
  * results held, for statistics tools (columns: schema/EXPORTS.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * feed.c — `praxis feed export|import`: move feeds as files, e.g. on a USB
  * stick to an air-gapped centre. The format is in schema/ENTRIES.md.
@@ -37,7 +38,8 @@ static int export_one(void *ctx, const px_entry *e, const px_entry_meta *m)
 {
     export_ctx *x = ctx;
     if (m->decode_rc)
-        return px_err_set(m->decode_rc, "entry seq %llu in the store is damaged; run 'praxis verify'",
+        return px_err_set(m->decode_rc,
+                          "entry seq %llu in the store is damaged; run 'praxis verify'",
                           (unsigned long long)e->h.seq);
     px_buf_reset(&x->buf);
     int rc = px_archive_put(&x->buf, e);
@@ -178,9 +180,8 @@ static int do_import(px_local *l, const char *file)
 
 int px_cmd_feed(px_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"author", required_argument, NULL, 'a'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"author", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *author_hex = NULL;
     bool first = true;
     int c;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * indicators.c — `praxis indicators`: the indicator definitions held (the
  * latest version of each), with their scales and how many results use them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * init.c — `praxis init`: create this node's identity and either a new
  * network rooted at it, or join the network of a genesis document.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * key.c — `praxis key rotate`: replace this node's key without asking the
  * secretariat. The old key signs a hand-over (a `member` entry naming the
@@ -58,8 +59,8 @@ static int wait_for_peers(const px_local *l, const uint8_t author[32], uint64_t 
 {
     char hex[65];
     px_hex_encode(hex, author, 32);
-    json_t *req = json_pack("{s:s, s:s, s:I}", "op", "holding", "author", hex, "seq",
-                            (json_int_t)seq);
+    json_t *req =
+        json_pack("{s:s, s:s, s:I}", "op", "holding", "author", hex, "seq", (json_int_t)seq);
     uint64_t end = px_mono_ns() + wait_s * 1000000000ull;
     int peers = -1;
     while (req) {
@@ -76,8 +77,7 @@ static int wait_for_peers(const px_local *l, const uint8_t author[32], uint64_t 
     return peers;
 }
 
-static int append_json(px_local *l, const px_identity *who, json_t *body, px_entry *out,
-                       px_buf *mp)
+static int append_json(px_local *l, const px_identity *who, json_t *body, px_entry *out, px_buf *mp)
 {
     int rc = body ? px_json_to_msgpack(body, mp) : PX_ENOMEM;
     if (!rc)
@@ -104,8 +104,9 @@ static int rotate(px_local *l, bool protect, uint64_t wait_s)
     if (px_path_join(fresh, sizeof fresh, l->paths.dir, "secret.key.new"))
         return px_err_set(PX_ETOOBIG, "data directory path is too long");
     if (access(fresh, F_OK) == 0)
-        return px_err_set(PX_EEXIST, "%s exists (a rotation that did not finish?); check it "
-                                     "and remove it, then rotate again",
+        return px_err_set(PX_EEXIST,
+                          "%s exists (a rotation that did not finish?); check it "
+                          "and remove it, then rotate again",
                           fresh);
     protect |= key_is_protected(l->paths.key);
     int rc = protect ? px_cli_new_passphrase(pass, sizeof pass) : PX_OK;
@@ -124,9 +125,9 @@ static int rotate(px_local *l, bool protect, uint64_t wait_s)
     px_member shown = *m;
     px_buf mp1 = {0}, mp2 = {0};
     px_entry hand, first;
-    json_t *b1 = json_pack("{s:s, s:s, s:s, s:s, s:s}", "key", newhex, "organisation",
-                           shown.organisation, "country", shown.country, "role",
-                           px_role_name(shown.role), "continues", oldhex);
+    json_t *b1 =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "key", newhex, "organisation", shown.organisation,
+                  "country", shown.country, "role", px_role_name(shown.role), "continues", oldhex);
     json_t *b2 = NULL;
     rc = px_store_begin(l->store);
     if (!rc) {
@@ -160,17 +161,20 @@ static int rotate(px_local *l, bool protect, uint64_t wait_s)
     px_local_notify(l);
     int holding = wait_for_peers(l, hand.h.author, hand.h.seq, wait_s);
     if (rename(fresh, l->paths.key) != 0) {
-        return px_err_set(PX_EIO, "the hand-over is signed, but %s could not replace %s: move "
-                                  "it there by hand before starting praxisd",
+        return px_err_set(PX_EIO,
+                          "the hand-over is signed, but %s could not replace %s: move "
+                          "it there by hand before starting praxisd",
                           fresh, l->paths.key);
     }
     puts(newhex);
-    fprintf(stderr, "rotated: this node's key is now %.16s; %.16s handed over at seq %llu (entry "
-                    "%.16s) and signs nothing more. Restart praxisd.\n",
+    fprintf(stderr,
+            "rotated: this node's key is now %.16s; %.16s handed over at seq %llu (entry "
+            "%.16s) and signs nothing more. Restart praxisd.\n",
             newhex, oldhex, (unsigned long long)hand.h.seq, hid);
     if (holding <= 0)
-        fprintf(stderr, "warning: no peer holds the hand-over yet (%s), so no node admits the new "
-                        "key; hand 'praxis feed export --author %s FILE' to a member to import\n",
+        fprintf(stderr,
+                "warning: no peer holds the hand-over yet (%s), so no node admits the new "
+                "key; hand 'praxis feed export --author %s FILE' to a member to import\n",
                 holding < 0 ? "praxisd is not running" : "none connected in time", oldhex);
     return PX_OK;
 }
@@ -186,13 +190,17 @@ int px_cmd_key(px_cli *cli, int argc, char **argv)
     int c;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         switch (c) {
-        case 'p': protect = true; break;
+        case 'p':
+            protect = true;
+            break;
         case 'w':
             if (px_parse_u64(optarg, 0, 3600, &wait_s) != PX_OK)
                 return px_cli_usage_error(usage, "--wait '%s' is not 0 to 3600 seconds", optarg);
             break;
-        case 'h': return px_cli_help(usage);
-        default: return px_cli_usage_error(usage, "bad option");
+        case 'h':
+            return px_cli_help(usage);
+        default:
+            return px_cli_usage_error(usage, "bad option");
         }
     }
     int n = argc - optind;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.c — `praxis log [AUTHOR]`: list entries, one feed or all.
  */

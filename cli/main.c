@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — `praxis`: global options, then dispatch to one verb per file.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * member.c — `praxis member add|revoke|list`: the secretariat admits and
  * revokes members; anyone lists the membership their replica knows.
@@ -52,8 +53,9 @@ static int may_administer(px_local *l)
     px_role r = px_members_role(&l->members, l->me.pk);
     if (r == PX_ROLE_ROOT || r == PX_ROLE_SECRETARIAT)
         return PX_OK;
-    return px_err_set(PX_EPERM, "only the network's root and secretariat members may admit or "
-                                "revoke; this node's role is %s",
+    return px_err_set(PX_EPERM,
+                      "only the network's root and secretariat members may admit or "
+                      "revoke; this node's role is %s",
                       px_role_name(r));
 }
 
@@ -63,12 +65,14 @@ static int may_manage(px_local *l, const px_member *m, const char *hex, const ch
 {
     bool root = memcmp(l->me.pk, l->genesis.root, 32) == 0;
     if (!root && m && (m->role == PX_ROLE_SECRETARIAT || m->root_only))
-        return px_err_set(PX_EPERM, "%s is or was a secretariat member: only the network's root "
-                                    "may %s it",
+        return px_err_set(PX_EPERM,
+                          "%s is or was a secretariat member: only the network's root "
+                          "may %s it",
                           hex, what);
     if (!root && m && m->root_managed && strcmp(what, "change") == 0)
-        return px_err_set(PX_EPERM, "%s was admitted or changed by the network's root: only the "
-                                    "root may %s it (secretariat members may revoke or replace it)",
+        return px_err_set(PX_EPERM,
+                          "%s was admitted or changed by the network's root: only the "
+                          "root may %s it (secretariat members may revoke or replace it)",
                           hex, what);
     return PX_OK;
 }
@@ -130,8 +134,10 @@ static int do_add(px_local *l, const char *hex, const char *org, const char *cou
         return rc;
     if (!continues && m && m->admitted && strcmp(px_role_name(m->role), role) == 0 &&
         strcmp(m->organisation, org) == 0 && strcmp(m->country, country) == 0)
-        return px_err_set(PX_EEXIST, "%s is already a member with that organisation, country and "
-                                     "role", hex);
+        return px_err_set(PX_EEXIST,
+                          "%s is already a member with that organisation, country and "
+                          "role",
+                          hex);
     json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "key", hex, "organisation", org, "country",
                              country, "role", role);
     if (!body)
@@ -212,9 +218,10 @@ static int do_revoke(px_local *l, const char *hex, const char *reason, const cha
         if (px_parse_u64(after, 0, UINT64_MAX, &seq) != PX_OK)
             return px_err_set(PX_EINVAL, "--after '%s' is not a whole number of 0 or more", after);
         if (seq > h.seq)
-            return px_err_set(PX_EINVAL, "--after %llu: this node holds entries up to seq %llu of "
-                                         "that feed; a cut beyond them would let entries in "
-                                         "unseen",
+            return px_err_set(PX_EINVAL,
+                              "--after %llu: this node holds entries up to seq %llu of "
+                              "that feed; a cut beyond them would let entries in "
+                              "unseen",
                               (unsigned long long)seq, (unsigned long long)h.seq);
         px_entry e;
         if (seq > 0 && (rc = px_store_get_seq(l->store, key, seq, &e, NULL, NULL)) != PX_OK)
@@ -242,8 +249,9 @@ static int do_revoke(px_local *l, const char *hex, const char *reason, const cha
     if (shown.retired && shown.cut_seq <= h.seq) {
         char next[17];
         px_hex_encode(next, shown.successor, 8);
-        fprintf(stderr, "note: its hand-over to %s (seq %llu) stays valid; if a thief made it, "
-                        "revoke %s too, or this key again with --after %llu to void it\n",
+        fprintf(stderr,
+                "note: its hand-over to %s (seq %llu) stays valid; if a thief made it, "
+                "revoke %s too, or this key again with --after %llu to void it\n",
                 next, (unsigned long long)shown.cut_seq, next,
                 (unsigned long long)(shown.cut_seq ? shown.cut_seq - 1 : 0));
     }
@@ -332,8 +340,8 @@ static int do_list(px_local *l, bool json)
                status_of(m), m->country);
         px_text_put(stdout, m->organisation, false);
         if (m->revoked) {
-            printf("  (revoked %s, entries after seq %llu refused", px_cli_time(when, m->revoked_ms),
-                   (unsigned long long)m->cut_seq);
+            printf("  (revoked %s, entries after seq %llu refused",
+                   px_cli_time(when, m->revoked_ms), (unsigned long long)m->cut_seq);
             if (m->reason[0]) {
                 fputs(": ", stdout);
                 px_text_put(stdout, m->reason, false);
@@ -367,15 +375,31 @@ int px_cmd_member(px_cli *cli, int argc, char **argv)
     int c;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         switch (c) {
-        case 'o': org = optarg; break;
-        case 'c': country = optarg; break;
-        case 'r': role = optarg; break;
-        case 'R': reason = optarg; break;
-        case 'a': after = optarg; break;
-        case 'C': continues = optarg; break;
-        case 'j': json = true; break;
-        case 'h': return px_cli_help(usage);
-        default: return px_cli_usage_error(usage, "bad option");
+        case 'o':
+            org = optarg;
+            break;
+        case 'c':
+            country = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'R':
+            reason = optarg;
+            break;
+        case 'a':
+            after = optarg;
+            break;
+        case 'C':
+            continues = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            return px_cli_help(usage);
+        default:
+            return px_cli_usage_error(usage, "bad option");
         }
     }
     int n = argc - optind;
@@ -396,12 +420,15 @@ int px_cmd_member(px_cli *cli, int argc, char **argv)
         strcmp(role, "observer") != 0)
         return px_cli_usage_error(usage, "--role must be centre, secretariat or observer");
     if (add && !px_country_valid(country, strlen(country)))
-        return px_cli_usage_error(usage, "--country '%s' is not an ISO 3166-1 alpha-2 code "
-                                         "such as KZ, AZ, GE or CA",
+        return px_cli_usage_error(usage,
+                                  "--country '%s' is not an ISO 3166-1 alpha-2 code "
+                                  "such as KZ, AZ, GE or CA",
                                   country);
     if ((after && !rev) || (continues && !add) || (reason && !rev)) {
         return px_cli_usage_error(usage, "%s applies to member %s only",
-                                  after ? "--after" : continues ? "--continues" : "--reason",
+                                  after       ? "--after"
+                                  : continues ? "--continues"
+                                              : "--reason",
                                   after || reason ? "revoke" : "add");
     }
     px_local l;
@@ -425,7 +452,7 @@ int px_cmd_member(px_cli *cli, int argc, char **argv)
         else
             old_arg = full_old;
     }
-    int rc = add ? do_add(&l, key_arg, org, country, role, old_arg)
+    int rc = add   ? do_add(&l, key_arg, org, country, role, old_arg)
              : rev ? do_revoke(&l, key_arg, reason, after)
                    : do_list(&l, json);
     px_local_close(&l);

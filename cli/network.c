@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * network.c — `praxis network show|export|bootstrap`: the genesis document.
  */
@@ -86,8 +87,7 @@ int px_cmd_network(px_cli *cli, int argc, char **argv)
         rc = px_genesis_save(&g, args[1]);
         if (rc)
             return px_cli_fail(rc);
-        printf("wrote %s (mode 0600; it holds the network key: hand it over privately)\n",
-               args[1]);
+        printf("wrote %s (mode 0600; it holds the network key: hand it over privately)\n", args[1]);
         return PX_EXIT_OK;
     }
     if (strcmp(args[0], "bootstrap") == 0 && n == 3 &&

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * publish.c — `praxis publish KIND FILE [KIND FILE]...`: turn records (JSON,
  * JSON Lines, or CSV for benchmarks) into signed entries of this node's
@@ -156,9 +157,8 @@ int px_cmd_publish(px_cli *cli, int argc, char **argv)
     char list[128];
     for (int i = optind; i < argc; i += 2)
         if (!known_kind(argv[i]))
-            return px_cli_usage_error(
-                usage, "unknown kind '%s'; use %s", argv[i],
-                px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, sizeof list));
+            return px_cli_usage_error(usage, "unknown kind '%s'; use %s", argv[i],
+                                      px_kind_list(PX_KIND_PUBLISHABLE, " or ", list, sizeof list));
 
     px_local l;
     px_pub *p = NULL;

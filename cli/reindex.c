@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reindex.c — `praxis reindex`: rebuild the records index from the entries
  * held (also re-judging every body against its kind's schema).

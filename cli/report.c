@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.c — `praxis report --out FILE.html`: one self-contained HTML file
  * with a bar chart per comparison, a line chart per trend and case-study

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * retract.c — `praxis retract ID [--reason TEXT]`: withdraw one of this
  * node's records. The entry stays (records are immutable); a retract entry

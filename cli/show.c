@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * show.c — `praxis show ID`: one entry, readable or as JSON. A record (case,
  * indicator, benchmark, crosswalk, retract, aggregate) is rendered field by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * status.c — `praxis status` and `praxis peers`: the local replica (feeds,
  * heads, forks, from the store) and, if praxisd runs, its connections
@@ -134,11 +135,11 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
             char when[32];
             bool fz = json_is_true(json_object_get(f, "frozen"));
             frozen += fz;
-            printf("  %.16s  seq %-7lld last %s%s",
-                   json_string_value(json_object_get(f, "author")),
-                   (long long)json_integer_value(json_object_get(f, "seq")),
-                   px_cli_time(when, (uint64_t)json_integer_value(json_object_get(f, "timestamp_ms"))),
-                   fz ? "  FROZEN: forked" : "");
+            printf(
+                "  %.16s  seq %-7lld last %s%s", json_string_value(json_object_get(f, "author")),
+                (long long)json_integer_value(json_object_get(f, "seq")),
+                px_cli_time(when, (uint64_t)json_integer_value(json_object_get(f, "timestamp_ms"))),
+                fz ? "  FROZEN: forked" : "");
             json_t *until = json_object_get(f, "valid_until");
             json_int_t seq = json_integer_value(json_object_get(f, "seq"));
             if (until && seq > json_integer_value(until))
@@ -219,8 +220,8 @@ int px_cmd_peers(px_cli *cli, int argc, char **argv)
                    json_string_value(json_object_get(t, "public_key")),
                    (long long)json_integer_value(json_object_get(t, "offences")),
                    json_string_value(json_object_get(t, "last_offence")),
-                   px_cli_time(when, (uint64_t)json_integer_value(
-                                         json_object_get(t, "refused_until_ms"))));
+                   px_cli_time(
+                       when, (uint64_t)json_integer_value(json_object_get(t, "refused_until_ms"))));
         }
     }
     json_decref(daemon);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync.c — `praxis sync [--wait]`: ask praxisd to dial its peers now and,
  * with --wait, show replication progress until this node has caught up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * trend.c — `praxis trend INDICATOR`: each country's results by period,
  * on one 0-100 scale, with the points where a series breaks marked.

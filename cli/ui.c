@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ui.c — `praxis ui`: the web interface's login link (and a browser on it).
  *
@@ -112,8 +113,9 @@ int px_cmd_ui(px_cli *cli, int argc, char **argv)
     if (!rc)
         rc = px_webtoken_read(d.dir, token);
     if (rc == PX_ENOENT)
-        rc = px_err_set(PX_ENOENT, "no login token yet in %s: start praxisd once (it makes "
-                                   "one), or run 'praxis ui --new-token'",
+        rc = px_err_set(PX_ENOENT,
+                        "no login token yet in %s: start praxisd once (it makes "
+                        "one), or run 'praxis ui --new-token'",
                         d.dir);
     if (!rc)
         rc = read_addr(d.dir, addr, sizeof addr);
@@ -124,8 +126,9 @@ int px_cmd_ui(px_cli *cli, int argc, char **argv)
         json_decref(req);
         json_decref(resp);
         if (crc == PX_ENOENT)
-            rc = px_err_set(PX_ENOENT, "praxisd is not running for %s; start it, then run "
-                                       "'praxis ui' again",
+            rc = px_err_set(PX_ENOENT,
+                            "praxisd is not running for %s; start it, then run "
+                            "'praxis ui' again",
                             d.dir);
     }
     if (rc) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify.c — `praxis verify`: re-check every entry of every feed.
  */
@@ -51,10 +52,9 @@ int px_cmd_verify(px_cli *cli, int argc, char **argv)
     double secs = (double)(px_mono_ns() - t0) / 1e9;
     if (json) {
         char id[65];
-        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:f}", "entries",
-                              (json_int_t)rep.entries, "feeds", (json_int_t)rep.feeds, "purged",
-                              (json_int_t)rep.purged, "frozen_feeds", (json_int_t)rep.forks,
-                              "seconds", secs);
+        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:f}", "entries", (json_int_t)rep.entries,
+                              "feeds", (json_int_t)rep.feeds, "purged", (json_int_t)rep.purged,
+                              "frozen_feeds", (json_int_t)rep.forks, "seconds", secs);
         if (rc) {
             json_object_set_new(o, "error", json_string(px_err_message(rc)));
             if (rep.bad)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # check.sh — every string the web interface's sources mark for translation
 # has a Russian translation (po/ru.po and po/ru-*.po together), none of them
 # fuzzy. Used by CTest (web.po_complete); run po/update.sh, translate, rerun.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # update.sh — refresh the web interface's message catalogues from the
 # sources: extract every px_t / px_tn / PX_N_ string into po/praxis.pot,
 # then merge them into each po/LANG.po, except those that only a

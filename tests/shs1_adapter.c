@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shs1_adapter.c — runs one side of the secret handshake (node/channel/shs.c) over
  * stdin/stdout for the shs1-test conformance suite (npm package shs1-test,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // reader.mjs — the Hypercore reader of bench/blob_net.sh (args: DIR KEY
 // PORT MIB): replicate the core KEY from 127.0.0.1:PORT into DIR and
 // download all MIB MiB (default 64); prints "MB/s peak_RSS_MB cpu_s": the

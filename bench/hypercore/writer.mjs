@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // writer.mjs — the Hypercore side of bench/blob_net.sh: append MIB MiB of
 // random bytes as 64 KiB blocks, then serve the core over TCP (Noise, as
 // core.replicate(false) sets it up) on 127.0.0.1; prints "KEY PORT".

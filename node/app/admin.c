@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * admin.c — admitting and revoking members, retracting one's own records
  * (see admin.h). Each action checks first, then appends one entry in one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * admin.h — the actions on the network and on one's own records that are
  * not publishing a knowledge record: admitting and revoking members (the

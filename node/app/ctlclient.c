@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctlclient.c — the client side of the control socket (see ctlclient.h):
  * plain blocking socket calls with a poll() timeout, no event loop.
@@ -70,7 +71,8 @@ int px_control_call(const char *path, json_t *req, int timeout_ms, json_t **resp
         const char *err = json_string_value(json_object_get(*resp, "error"));
         bool failed = json_is_false(json_object_get(*resp, "ok"));
         if (failed || err) {
-            rc = px_err_set(PX_EPROTO, "praxisd refused the request: %s", err ? err : "no reason given");
+            rc = px_err_set(PX_EPROTO, "praxisd refused the request: %s",
+                            err ? err : "no reason given");
             json_decref(*resp);
             *resp = NULL;
         } else {

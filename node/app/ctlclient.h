@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctlclient.h — the control socket, client side: how the CLI (and anything
  * else outside the daemon) asks a running praxisd for status and peers and

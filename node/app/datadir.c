@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * datadir.c — resolving and opening a node's data directory (see datadir.h).
  */
@@ -68,7 +69,8 @@ int px_local_open(px_local *l, const char *explicit_dir)
     if (rc)
         return rc;
     if (access(l->paths.key, F_OK) != 0 || access(l->paths.genesis, F_OK) != 0)
-        return px_err_set(PX_ENOENT, "%s is not an initialised praxis data directory; run 'praxis init' first",
+        return px_err_set(PX_ENOENT,
+                          "%s is not an initialised praxis data directory; run 'praxis init' first",
                           l->paths.dir);
     rc = px_identity_load_with(&l->me, l->paths.key, prompt_fn);
     if (!rc)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * idprefix.c — unique hex prefixes of ids and keys (see idprefix.h).
  *
@@ -109,7 +110,8 @@ static int decide(const cand *c, size_t n, const char *hex, const char *what, co
             len += (size_t)k;
         }
     }
-    return px_err_set(PX_EINVAL, "%s '%s' is ambiguous: %zu %s held here begin with it%s%s\ngive more digits",
+    return px_err_set(PX_EINVAL,
+                      "%s '%s' is ambiguous: %zu %s held here begin with it%s%s\ngive more digits",
                       what, hex, n, nouns, list, n > SHOW_MAX ? "\n  ..." : "");
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * idprefix.h — ids and keys that people type: any unique prefix of at least
  * PX_PREFIX_MIN hex digits (either case) of an entry id or a public key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ingest.c — the storage side of replication (see ingest.h): store jobs
  * decoded and verified, then checked, held back or stored in one

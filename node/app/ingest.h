@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ingest.h — the storage side of replication: how a host carries out the
  * replication core's storage actions (replication/core.h) against a store.
@@ -36,9 +37,9 @@ typedef struct px_ingest px_ingest;
 typedef struct px_ingest_job px_ingest_job;
 
 typedef struct px_ingest_cfg {
-    px_store *store;   /* borrowed: the connection the ingester writes through */
-    px_feed_ctx feed;  /* the rules (network id, schema hook, index hook, clock allowance);
-                          copied; its store and membership fields are replaced */
+    px_store *store;     /* borrowed: the connection the ingester writes through */
+    px_feed_ctx feed;    /* the rules (network id, schema hook, index hook, clock allowance);
+                            copied; its store and membership fields are replaced */
     const uint8_t *root; /* the genesis root (32 bytes, copied) */
     const uint8_t *me;   /* our key (32, copied): our own feed is indexed whole */
     /* Store replicated entries flagged unindexed and index them later with

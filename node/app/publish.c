@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * publish.c — publishing records (see publish.h).
  *
@@ -48,7 +49,8 @@ typedef struct scale {
     char *code;
     int64_t version;
     bool found;
-    int64_t asked; /* -1: an indicator of this publication; else the version looked up (0: latest) */
+    int64_t
+        asked; /* -1: an indicator of this publication; else the version looked up (0: latest) */
     double min, max;
 } scale;
 
@@ -70,8 +72,8 @@ typedef struct pub_pipe {
     size_t made, stored; /* entries signed and handed over / stored (or skipped) */
     bool stop;
     bool idle, full; /* the storing thread waits for work / this one for room */
-    int rc;        /* the storing thread's first failure */
-    char why[512]; /* its detail */
+    int rc;          /* the storing thread's first failure */
+    char why[512];   /* its detail */
     px_feed_ctx fc;
     uint64_t now;
     pub_slot slots[PIPE_SLOTS];
@@ -88,8 +90,8 @@ struct px_pub {
     px_pub_opts o;
     bool in_tx, finished;
     uint64_t now;
-    long long cache_was; /* the connection's cache_size before (0: unchanged) */
-    px_buf body; /* one record's msgpack */
+    long long cache_was;  /* the connection's cache_size before (0: unchanged) */
+    px_buf body;          /* one record's msgpack */
     px_blobs *blobs;      /* opened for the first attachment */
     px_progress progress; /* records so far, on a terminal (progress.h) */
     uint64_t nrecords;
@@ -127,7 +129,7 @@ struct px_pub {
         uint64_t hash; /* 0: empty slot */
         uint32_t src;
         size_t record;
-    } *seen;
+    } * seen;
     size_t nseen, seencap;
 };
 
@@ -565,8 +567,8 @@ static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id
     px_buf_reset(&s->body);
     rc = px_buf_append(&s->body, body->data, body->len);
     if (!rc)
-        rc = px_feed_sign_next(&q->fc, &p->l->me, p->head.seq ? &p->head : NULL, kind,
-                               s->body.data, s->body.len, p->now, &s->e);
+        rc = px_feed_sign_next(&q->fc, &p->l->me, p->head.seq ? &p->head : NULL, kind, s->body.data,
+                               s->body.len, p->now, &s->e);
     if (!rc && !p->verified_one) {
         if (px_entry_verify_sig(&s->e) != PX_OK)
             return px_err_set(PX_ESIG, "the entry this node just signed does not verify; "
@@ -652,7 +654,8 @@ static int benchmark_view(const json_t *rec, px_benchmark *b)
     b->value = json_number_value(json_object_get(rec, "value"));
     if (!b->indicator || !b->period || !country || strlen(country) != 2 ||
         px_period_parse(b->period, strlen(b->period), &b->when) != PX_OK)
-        return px_err_set(PX_ESCHEMA, "the benchmark's fields do not read back"); /* cannot happen */
+        return px_err_set(PX_ESCHEMA,
+                          "the benchmark's fields do not read back"); /* cannot happen */
     memcpy(b->country, country, 3);
     return PX_OK;
 }
@@ -911,8 +914,7 @@ static int source_open(px_pub *p, const char *kind, const char *name)
     char *n = strdup(name ? name : "");
     if (!n)
         return PX_ENOMEM;
-    p->src[p->nsrc] =
-        (source){.pub = {.name = n, .kind = kind}, .name = n, .first = p->nids};
+    p->src[p->nsrc] = (source){.pub = {.name = n, .kind = kind}, .name = n, .first = p->nids};
     p->cur = &p->src[p->nsrc];
     p->cur_src = p->nsrc++;
     p->cur_kind = kind;
@@ -1028,9 +1030,8 @@ static int refill(reader *r)
         r->len = (size_t)n;
         r->total += (uint64_t)n;
         if (r->total > PX_PUB_MAX_FILE)
-            return px_err_set(PX_ETOOBIG,
-                              "%s is larger than %llu GiB; split it into several files", r->name,
-                              (unsigned long long)(PX_PUB_MAX_FILE >> 30));
+            return px_err_set(PX_ETOOBIG, "%s is larger than %llu GiB; split it into several files",
+                              r->name, (unsigned long long)(PX_PUB_MAX_FILE >> 30));
         return PX_OK;
     }
 }
@@ -1050,7 +1051,8 @@ static int file_error(px_pub *p, int rc)
 static int json_element(px_pub *p, const px_buf *text, size_t record, size_t line)
 {
     json_error_t jerr;
-    json_t *rec = json_loadb((const char *)text->data, text->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    json_t *rec = json_loadb((const char *)text->data, text->len,
+                             JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     int rc;
     p->cur_record = record;
     p->cur_line = line;
@@ -1196,9 +1198,9 @@ static int read_json(reader *r)
                                       "%zu (a '}' is missing)",
                                       r->name, record + 1, el_line));
     } else if (mode == ARRAY && !closed) {
-        rc = file_error(p, px_err_set(PX_EFORMAT,
-                                      "%s: the file ends before the array's closing ']'%s",
-                                      r->name, in_el ? " (inside the last record)" : ""));
+        rc = file_error(p,
+                        px_err_set(PX_EFORMAT, "%s: the file ends before the array's closing ']'%s",
+                                   r->name, in_el ? " (inside the last record)" : ""));
     } else if (mode == UNKNOWN) {
         rc = file_error(p, px_err_set(PX_EFORMAT, "%s is empty", r->name));
     } else if (record == 0) {
@@ -1341,11 +1343,11 @@ int px_pub_add_file(px_pub *p, const char *kind, const char *path, px_pub_format
             goto out;
         } else {
             rc = file_error(
-                p, px_err_set(PX_EFORMAT,
-                              "%s is neither JSON (records start with '{' or '[') nor CSV (a "
-                              "header line naming the fields, separated by ',', ';' or tabs)%s",
-                              r.name,
-                              k == BENCHMARK ? "; give --csv to read it as CSV anyway" : ""));
+                p,
+                px_err_set(PX_EFORMAT,
+                           "%s is neither JSON (records start with '{' or '[') nor CSV (a "
+                           "header line naming the fields, separated by ',', ';' or tabs)%s",
+                           r.name, k == BENCHMARK ? "; give --csv to read it as CSV anyway" : ""));
             goto out;
         }
     }
@@ -1451,8 +1453,8 @@ int px_pub_finish(px_pub *p)
         return PX_OK;
     if (p->rejected)
         return px_err_set(PX_ESCHEMA, "nothing was published: %zu %s rejected (%zu %s)",
-                          p->rejected, p->rejected == 1 ? "record was" : "records were",
-                          p->nerrs, p->nerrs == 1 ? "error" : "errors");
+                          p->rejected, p->rejected == 1 ? "record was" : "records were", p->nerrs,
+                          p->nerrs == 1 ? "error" : "errors");
     return px_err_set(PX_ESCHEMA, "nothing was published: %s", p->nkept ? p->errs[0].message : "");
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * publish.h — publishing records: the library behind `praxis publish` and
  * the web interface's publish forms.
@@ -75,13 +76,13 @@ typedef enum px_pub_format {
 /* One thing wrong with one record, for showing beside a form field or in a
  * list. Strings are owned by the px_pub and live until px_pub_free. */
 typedef struct px_pub_error {
-    const char *source; /* the file ("stdin" for "-") or the name given to px_pub_add_json */
-    const char *kind;   /* the kind the record was published as */
-    size_t record;      /* 1-based record number in its source; 0: the source as a whole */
-    size_t line;        /* 1-based line where the record starts; 0: not known */
-    const char *field;  /* the top-level field it concerns ("summary", "scale"; a
-                           message about a nested key names the path, "scale.min");
-                           "" when the error concerns the record or source as a whole */
+    const char *source;  /* the file ("stdin" for "-") or the name given to px_pub_add_json */
+    const char *kind;    /* the kind the record was published as */
+    size_t record;       /* 1-based record number in its source; 0: the source as a whole */
+    size_t line;         /* 1-based line where the record starts; 0: not known */
+    const char *field;   /* the top-level field it concerns ("summary", "scale"; a
+                            message about a nested key names the path, "scale.min");
+                            "" when the error concerns the record or source as a whole */
     const char *message; /* one sentence naming the field ("field 'summmary' is not a
                             field of a case; did you mean 'summary'?") */
 } px_pub_error;

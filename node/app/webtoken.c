@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webtoken.c — the web interface's login token file (see webtoken.h).
  */
@@ -51,8 +52,9 @@ int px_webtoken_read(const char *data_dir, char hex[PX_WEB_TOKEN_HEX + 1])
         n--;
     buf[n] = '\0';
     if (n != PX_WEB_TOKEN_HEX || px_hex_decode(raw, 32, buf) != PX_OK)
-        return px_err_set(PX_EFORMAT, "%s does not hold a token (64 hex digits); run 'praxis ui "
-                                      "--new-token'",
+        return px_err_set(PX_EFORMAT,
+                          "%s does not hold a token (64 hex digits); run 'praxis ui "
+                          "--new-token'",
                           path);
     px_hex_encode(hex, raw, 32);
     px_memzero(raw, sizeof raw);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webtoken.h — the files through which praxisd's web interface and the
  * CLI's `praxis ui` meet in the data directory:

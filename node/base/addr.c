@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addr.c — parse and format "[KEY@]HOST:PORT" (see addr.h).
  */
@@ -11,8 +12,8 @@
 
 static bool host_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == ':' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '_';
 }
 
 int px_addr_parse(const char *s, px_addr *out)
@@ -23,7 +24,8 @@ int px_addr_parse(const char *s, px_addr *out)
     if (at) {
         char key[65];
         if (at - s != 64)
-            return px_err_set(PX_EINVAL, "address '%s': the key before '@' must be 64 hex digits", s);
+            return px_err_set(PX_EINVAL, "address '%s': the key before '@' must be 64 hex digits",
+                              s);
         memcpy(key, s, 64);
         key[64] = '\0';
         if (px_hex_decode(out->key, 32, key) != PX_OK)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addr.h — peer addresses: "[KEY@]HOST:PORT".
  *

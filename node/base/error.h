@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * error.h — the one error type of praxis.
  *
@@ -55,7 +56,7 @@ typedef enum px_err {
     PX__ERR_FIRST = -1000,
     PX_ERR_MAP(PX_ERR_ENUM)
 #undef PX_ERR_ENUM
-    PX__ERR_LAST
+        PX__ERR_LAST
 } px_err;
 
 /* Default one-line message for a code. Never NULL; static storage. */

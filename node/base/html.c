@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * html.c — the one HTML escaping rule (see html.h), shared by the web
  * interface (web.h) and the static HTML report (report.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * html.h — THE escaping rule for HTML (the web interface's pages and the
  * static report both write through it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonmp.c — JSON <-> msgpack conversion (see jsonmp.h).
  */
@@ -96,8 +97,8 @@ int px_json_to_msgpack(const json_t *v, px_buf *out)
 static json_t *unpack(const msgpack_object *o, int depth, int *rc)
 {
     if (depth > PX_JSON_DEPTH_MAX) {
-        *rc = px_err_set(PX_EFORMAT, "msgpack value nests deeper than %d levels",
-                         PX_JSON_DEPTH_MAX);
+        *rc =
+            px_err_set(PX_EFORMAT, "msgpack value nests deeper than %d levels", PX_JSON_DEPTH_MAX);
         return NULL;
     }
     switch (o->type) {
@@ -182,7 +183,8 @@ int px_msgpack_to_json(const uint8_t *p, size_t len, json_t **out)
     size_t used = 0;
     rc = px_msgpack_check(p, len, PX_JSON_DEPTH_MAX, &used);
     if (rc == PX_EAGAIN || (!rc && used != len))
-        return px_err_set(PX_EFORMAT, "not exactly one msgpack value (truncated or trailing bytes)");
+        return px_err_set(PX_EFORMAT,
+                          "not exactly one msgpack value (truncated or trailing bytes)");
     if (rc)
         return rc;
     if (!msgpack_zone_init(&zone, 4096))

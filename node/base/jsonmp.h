@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonmp.h — the bridge between what people write (JSON) and what is
  * signed and stored (msgpack).

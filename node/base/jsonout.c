@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonout.c — JSON for people and scripts (see jsonout.h). A small writer
  * over jansson: jansson formats every scalar (escaping, numbers), this file

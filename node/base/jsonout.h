@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonout.h — the one way praxis writes JSON for people and scripts (the CLI's
  * --json, and any other JSON a user reads), following schema/CLI.md:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mpcheck.c — allocation-free msgpack framing walk (see mpcheck.h).
  *
@@ -46,35 +47,72 @@ int px_mp_read_head(const uint8_t *p, size_t avail, px_mp_head *h)
         return PX_OK;
     }
     switch (b) {
-    case 0xc4: case 0xc5: case 0xc6:            /* bin 8/16/32 */
+    case 0xc4:
+    case 0xc5:
+    case 0xc6: /* bin 8/16/32 */
         h->cls = PX_MP_BIN;
         lenbytes = (size_t)1 << (b - 0xc4);
         break;
-    case 0xd9: case 0xda: case 0xdb:            /* str 8/16/32 */
+    case 0xd9:
+    case 0xda:
+    case 0xdb: /* str 8/16/32 */
         h->cls = PX_MP_STR;
         lenbytes = (size_t)1 << (b - 0xd9);
         break;
-    case 0xc7: case 0xc8: case 0xc9:            /* ext 8/16/32: length, type */
+    case 0xc7:
+    case 0xc8:
+    case 0xc9: /* ext 8/16/32: length, type */
         h->cls = PX_MP_EXT;
         lenbytes = (size_t)1 << (b - 0xc7);
         break;
-    case 0xdc: case 0xdd:                       /* array 16/32 */
+    case 0xdc:
+    case 0xdd: /* array 16/32 */
         h->cls = PX_MP_ARRAY;
         lenbytes = b == 0xdc ? 2 : 4;
         break;
-    case 0xde: case 0xdf:                       /* map 16/32 */
+    case 0xde:
+    case 0xdf: /* map 16/32 */
         h->cls = PX_MP_MAP;
         lenbytes = b == 0xde ? 2 : 4;
         break;
-    case 0xcc: case 0xd0: h->payload = 1; return PX_OK;
-    case 0xcd: case 0xd1: h->payload = 2; return PX_OK;
-    case 0xca: case 0xce: case 0xd2: h->payload = 4; return PX_OK;
-    case 0xcb: case 0xcf: case 0xd3: h->payload = 8; return PX_OK;
-    case 0xd4: h->cls = PX_MP_EXT; h->payload = 2; return PX_OK;  /* fixext: type + data */
-    case 0xd5: h->cls = PX_MP_EXT; h->payload = 3; return PX_OK;
-    case 0xd6: h->cls = PX_MP_EXT; h->payload = 5; return PX_OK;
-    case 0xd7: h->cls = PX_MP_EXT; h->payload = 9; return PX_OK;
-    case 0xd8: h->cls = PX_MP_EXT; h->payload = 17; return PX_OK;
+    case 0xcc:
+    case 0xd0:
+        h->payload = 1;
+        return PX_OK;
+    case 0xcd:
+    case 0xd1:
+        h->payload = 2;
+        return PX_OK;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+        h->payload = 4;
+        return PX_OK;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+        h->payload = 8;
+        return PX_OK;
+    case 0xd4:
+        h->cls = PX_MP_EXT;
+        h->payload = 2;
+        return PX_OK; /* fixext: type + data */
+    case 0xd5:
+        h->cls = PX_MP_EXT;
+        h->payload = 3;
+        return PX_OK;
+    case 0xd6:
+        h->cls = PX_MP_EXT;
+        h->payload = 5;
+        return PX_OK;
+    case 0xd7:
+        h->cls = PX_MP_EXT;
+        h->payload = 9;
+        return PX_OK;
+    case 0xd8:
+        h->cls = PX_MP_EXT;
+        h->payload = 17;
+        return PX_OK;
     default: /* 0xc1 */
         return PX_EFORMAT;
     }

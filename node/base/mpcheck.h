@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mpcheck.h — a structural pre-check for msgpack bytes from outside.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outfile.c — files written whole through a random temporary name and a
  * rename (see outfile.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outfile.h — the one way praxis writes a file for the user or itself
  * (exports, reports, feed exports, the genesis, key files).

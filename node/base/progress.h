@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * progress.h — a progress line on standard error for long operations
  * (publishing a large file, importing a feed file, verify, reindex).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rng.c — xoshiro256** seeded by splitmix64 (see rng.h). The algorithms are
  * the published ones by Blackman and Vigna; written from their description.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rng.h — a seeded pseudo-random generator (xoshiro256**, seeded through
  * splitmix64): the replication core's only randomness, so a run is replayed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.h — small shared helpers: growable byte buffers, hex, whole-file I/O,
  * checked allocation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boxstream.c — box-stream encoder and incremental decoder (see
  * boxstream.h).

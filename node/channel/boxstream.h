@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boxstream.h — box-stream framing of the Scuttlebutt Protocol Guide, one
  * direction at a time, as pure codecs: no I/O, no allocation in the decoder.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shs.c — Secret Handshake v1 state machine (see shs.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shs.h — the Secret Handshake v1 (SHS) of the Scuttlebutt Protocol Guide,
  * byte-compatible with the reference implementation (secret-handshake 1.1),

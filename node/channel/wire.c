@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wire.c — len32 + msgpack message framing (see wire.h).
  *

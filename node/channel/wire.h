@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wire.h — the application framing inside a box-stream: every message is a
  * 4-byte big-endian length followed by that many bytes holding exactly one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blobnet.c — blob transfers in praxisd (see blobnet.h): the libuv driver
  * of replication/blobxfer.c.

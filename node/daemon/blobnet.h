@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blobnet.h — the daemon's side of blob transfers: drives the sans-I/O
  * protocol (replication/blobxfer.h) over praxisd's connections and libuv.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.c — a peer connection over libuv (see conn.h).
  *
@@ -37,8 +38,8 @@ struct px_conn {
     bool outbound;
     bool was_congested;
     size_t watch_below; /* px_conn_watch_drain: fire on_drain below this (0: off) */
-    bool ready_once; /* the handshake completed at some point */
-    bool paused;     /* reading stopped by the owner */
+    bool ready_once;    /* the handshake completed at some point */
+    bool paused;        /* reading stopped by the owner */
     bool closed_notified;
     int close_rc;
     char why[160]; /* the detail of close_rc, kept for on_close */
@@ -283,8 +284,7 @@ static int handshake_advance(px_conn *c)
             if (c->cbs.admit && !c->cbs.admit(c, pk)) {
                 char k[17];
                 short_key(k, pk);
-                return px_err_set(PX_ENOTMEMBER, "%s: key %s is not a member; refused",
-                                  c->addr, k);
+                return px_err_set(PX_ENOTMEMBER, "%s: key %s is not a member; refused", c->addr, k);
             }
             int rc = px_shs_accept(&c->shs);
             if (rc)
@@ -508,8 +508,8 @@ static void on_connected(uv_connect_t *req, int status)
         abort_conn(c, rc);
 }
 
-int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr,
-                 const uint8_t server_pk[32], px_conn **out)
+int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr, const uint8_t server_pk[32],
+                 px_conn **out)
 {
     px_conn *c = conn_new(cfg, true);
     dial_ctx *d = malloc(sizeof *d);

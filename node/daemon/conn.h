@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.h — one peer connection: TCP (libuv), then the Secret Handshake,
  * then box-stream carrying length-prefixed msgpack messages.
@@ -50,7 +51,7 @@ typedef struct px_conn_cfg {
     const uint8_t *pk;          /* own long-term key pair, copied */
     const uint8_t *sk;
     px_conn_cbs cbs;
-    void *owner;                 /* returned by px_conn_owner() */
+    void *owner; /* returned by px_conn_owner() */
     uint64_t handshake_timeout_ms;
     /* Randomness for the ephemeral key (injected for tests). NULL: the
      * system's. */
@@ -65,8 +66,8 @@ enum {
 /* Dial addr and run the client handshake towards server_pk. The callback
  * contract starts once PX_OK is returned; on error nothing was created and
  * no callback fires. */
-int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr,
-                 const uint8_t server_pk[32], px_conn **out);
+int px_conn_dial(const px_conn_cfg *cfg, const struct sockaddr *addr, const uint8_t server_pk[32],
+                 px_conn **out);
 
 /* Accept a pending connection on server and run the server handshake.
  * Same callback contract as px_conn_dial(). */

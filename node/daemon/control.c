@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * control.c — the 0600 Unix-domain control socket (see control.h).
  *
@@ -19,7 +20,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
 
 typedef struct ctl_client ctl_client;
 
@@ -113,8 +113,7 @@ static json_t *error_reply(const char *msg)
     return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 }
 
-int px_control_parse(const uint8_t *in, size_t len, json_t **req, const char **op,
-                     const char **why)
+int px_control_parse(const uint8_t *in, size_t len, json_t **req, const char **op, const char **why)
 {
     *req = NULL;
     *op = NULL;
@@ -246,8 +245,8 @@ int px_control_start(uv_loop_t *loop, const char *path, px_control_fn fn, void *
     if (!uvrc)
         uvrc = uv_listen((uv_stream_t *)&c->pipe, 16, on_connection);
     if (uvrc) {
-        int rc = px_err_set(px_err_from_uv(uvrc), "cannot listen on %s: %s", path,
-                            uv_strerror(uvrc));
+        int rc =
+            px_err_set(px_err_from_uv(uvrc), "cannot listen on %s: %s", path, uv_strerror(uvrc));
         uv_close((uv_handle_t *)&c->pipe, (uv_close_cb)free);
         return rc;
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * control.h — the daemon's side of the control socket (the protocol and
  * the client are in ctlclient.h): a Unix-domain stream socket in the data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gossip.c — the replication core driven on libuv (see gossip.h).
  *
@@ -55,7 +56,7 @@ struct px_gossip {
     px_local *local;
     px_core *core;
     px_ingest *ig;
-    px_store *wstore; /* the worker's own connection */
+    px_store *wstore;   /* the worker's own connection */
     bool index_backlog; /* replicated entries may wait to be indexed */
     px_gossip_peer *peers;
     uint64_t next_peer_id;
@@ -182,9 +183,10 @@ static void unit_done(uv_work_t *req, int status)
             px_warn("gossip", "cannot read fork proofs: %s", px_err_message(PX_ESTORE));
         for (size_t i = 0; i < w->n; i++) {
             const px_core_outcome *o = px_ingest_outcome(w->jobs[i]->ij);
-            px_debug("gossip", "stored a batch of %zu (%zu new) in a unit of %zu taking %.1f ms, "
-                     "%.1f ms after it arrived", o->entries, o->added, w->n,
-                     (double)w->work_ns / 1e6,
+            px_debug("gossip",
+                     "stored a batch of %zu (%zu new) in a unit of %zu taking %.1f ms, "
+                     "%.1f ms after it arrived",
+                     o->entries, o->added, w->n, (double)w->work_ns / 1e6,
                      (double)(px_mono_ns() - w->jobs[i]->queued_ns) / 1e6);
             members_changed |= o->members_changed;
             stored |= o->added > 0 || o->released > 0;
@@ -239,8 +241,8 @@ static void queue_store(px_gossip *g, px_core_action *a)
         return;
     sjob *j = calloc(1, sizeof *j);
     px_ingest_job *ij = NULL;
-    int rc = j ? px_ingest_job_new(a->job, a->kind, a->bytes, a->len, a->members_hint, &ij)
-               : PX_ENOMEM;
+    int rc =
+        j ? px_ingest_job_new(a->job, a->kind, a->bytes, a->len, a->members_hint, &ij) : PX_ENOMEM;
     if (!j)
         free(a->bytes);
     a->bytes = NULL; /* taken over by the job */
@@ -564,8 +566,8 @@ json_t *px_gossip_bans(const px_gossip *g)
         const px_core_ban *b = px_core_ban_at(g->core, i);
         char key[65];
         px_hex_encode(key, b->key, 32);
-        json_array_append_new(bans, json_pack("{s:s, s:i, s:I, s:s}", "public_key", key,
-                                              "offences", (int)b->offences, "refused_until_ms",
+        json_array_append_new(bans, json_pack("{s:s, s:i, s:I, s:s}", "public_key", key, "offences",
+                                              (int)b->offences, "refused_until_ms",
                                               (json_int_t)b->until_ms, "last_offence",
                                               px_strerror(b->last_rc)));
     }
@@ -582,15 +584,15 @@ json_t *px_gossip_progress(px_gossip *g)
     uint64_t unindexed = 0;
     if (g->local->feed.index && px_store_unindexed_count(g->local->store, &unindexed) != PX_OK)
         unindexed = 0;
-    return json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "received",
-        (json_int_t)pr.received, "duplicates", (json_int_t)pr.duplicates, "batches",
-        (json_int_t)pr.batches, "signature_checks", (json_int_t)pr.sig_checks, "bodies_filled",
-        (json_int_t)pr.bodies_filled, "peers_synced", pr.peers_synced, "remaining",
-        (json_int_t)pr.remaining, "remaining_basis", "estimate from delivering peers' claims",
-        "unconfirmed", (json_int_t)pr.unconfirmed, "bodies_wanted", (json_int_t)pr.bodies_wanted,
-        "queued_bytes", (json_int_t)pr.queued_bytes, "unindexed", (json_int_t)unindexed, "busy",
-        busy || unindexed > 0);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:s, s:I, s:I, s:I, s:I, s:b}",
+                     "received", (json_int_t)pr.received, "duplicates", (json_int_t)pr.duplicates,
+                     "batches", (json_int_t)pr.batches, "signature_checks",
+                     (json_int_t)pr.sig_checks, "bodies_filled", (json_int_t)pr.bodies_filled,
+                     "peers_synced", pr.peers_synced, "remaining", (json_int_t)pr.remaining,
+                     "remaining_basis", "estimate from delivering peers' claims", "unconfirmed",
+                     (json_int_t)pr.unconfirmed, "bodies_wanted", (json_int_t)pr.bodies_wanted,
+                     "queued_bytes", (json_int_t)pr.queued_bytes, "unindexed",
+                     (json_int_t)unindexed, "busy", busy || unindexed > 0);
 }
 
 int px_gossip_peers_holding(const px_gossip *g, const uint8_t author[32], uint64_t seq)

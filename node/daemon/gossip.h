@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gossip.h — replication on libuv: the thin driver of the sans-I/O
  * replication core (replication/core.h) for praxisd.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * node.c — the praxis node on one libuv loop (see node.h).
  *
@@ -32,7 +33,7 @@
 enum {
     TICK_MS = 250,
     BACKOFF_MAX_MS = 60000,
-    LEARN_EVERY_MS = 30000,  /* re-read members' address announcements */
+    LEARN_EVERY_MS = 30000,   /* re-read members' address announcements */
     ROTATE_EVERY_MS = 120000, /* replace one learned connection (anti-entropy) */
 };
 
@@ -44,13 +45,13 @@ typedef struct peer {
     uint64_t next_try_ms;
     uint32_t failures;
     bool resolving;
-    px_conn *conn; /* our outbound connection, while it lives */
-    bool reached;  /* its handshake completed */
-    bool learned;  /* from an address entry, not from genesis or --peer */
+    px_conn *conn;                 /* our outbound connection, while it lives */
+    bool reached;                  /* its handshake completed */
+    bool learned;                  /* from an address entry, not from genesis or --peer */
     uint8_t addr_next, addr_count; /* which resolved address to dial next, of how many */
-    bool used;     /* the slot holds a target (learned ones are evicted) */
-    bool keyless;  /* given without a key: the root's, unless an announcement names one */
-    bool seen;     /* still announced, in the last look at announcements */
+    bool used;                     /* the slot holds a target (learned ones are evicted) */
+    bool keyless;         /* given without a key: the root's, unless an announcement names one */
+    bool seen;            /* still announced, in the last look at announcements */
     uint8_t author[32];   /* learned: whose announcement */
     char last_error[160]; /* why the last dial failed ("" if it did not) */
     int last_cause;       /* cause class of last_error, to log a change at warning */
@@ -60,8 +61,8 @@ typedef struct peer {
 typedef struct session {
     px_node *node;
     px_conn *conn;
-    int peer_index; /* dial target, or -1 for inbound */
-    bool evicted; /* inbound handshake dropped to make room (closing) */
+    int peer_index;     /* dial target, or -1 for inbound */
+    bool evicted;       /* inbound handshake dropped to make room (closing) */
     px_gossip_peer *gp; /* replication state, from the handshake on */
     struct session *prev, *next;
 } session;
@@ -292,7 +293,7 @@ static void on_close(px_conn *c, int rc)
             dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
-    px_blobnet_peer_down(n->blobnet, c); /* blob transfer hook */
+    px_blobnet_peer_down(n->blobnet, c);         /* blob transfer hook */
     px_gossip_peer_closed(n->gossip, s->gp, rc); /* a peer's fault refuses its key */
     s->gp = NULL;
     if (was_ready) {
@@ -336,8 +337,11 @@ static px_conn_cfg conn_cfg(px_node *n)
         .network_key = n->local.genesis.network_key,
         .pk = n->local.me.pk,
         .sk = n->local.me.sk,
-        .cbs = {.admit = admit, .on_ready = on_ready, .on_message = on_message,
-                .on_drain = on_drain, .on_close = on_close},
+        .cbs = {.admit = admit,
+                .on_ready = on_ready,
+                .on_message = on_message,
+                .on_drain = on_drain,
+                .on_close = on_close},
         .owner = n,
         .handshake_timeout_ms = n->cfg.handshake_timeout_ms,
     };
@@ -824,11 +828,9 @@ static json_t *conn_json(session *s)
                      "public_key", key, "direction",
                      px_conn_is_outbound(c) ? "outbound" : "inbound", "state",
                      px_gossip_peer_ready(s->node->gossip, s->gp) ? "connected" : "handshake",
-                     "since_ms",
-                     (json_int_t)px_conn_since_ms(c), "bytes_in",
-                     (json_int_t)px_conn_bytes_in(c), "bytes_out",
-                     (json_int_t)px_conn_bytes_out(c), "software",
-                     px_gossip_peer_software(s->node->gossip, s->gp));
+                     "since_ms", (json_int_t)px_conn_since_ms(c), "bytes_in",
+                     (json_int_t)px_conn_bytes_in(c), "bytes_out", (json_int_t)px_conn_bytes_out(c),
+                     "software", px_gossip_peer_software(s->node->gossip, s->gp));
 }
 
 static json_t *control_answer(void *ctx, const char *op, json_t *req)
@@ -881,9 +883,9 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
             json_integer_value(seq) < 0)
             return json_pack("{s:b, s:s}", "ok", 0, "error",
                              "holding needs an author key and a seq of 0 or more");
-        return json_pack("{s:b, s:i}", "ok", 1, "peers",
-                         px_gossip_peers_holding(n->gossip, author,
-                                                 (uint64_t)json_integer_value(seq)));
+        return json_pack(
+            "{s:b, s:i}", "ok", 1, "peers",
+            px_gossip_peers_holding(n->gossip, author, (uint64_t)json_integer_value(seq)));
     }
     if (strcmp(op, "sync") == 0) {
         /* Dial every target now, whatever its back-off says. */
@@ -935,7 +937,9 @@ static int start_web(px_node *n)
         .root = n->local.genesis.root,
         .me = n->local.me.pk,
         .network_name = n->local.genesis.name,
-        .hooks = {.ctx = n, .status = web_status, .appended = web_appended,
+        .hooks = {.ctx = n,
+                  .status = web_status,
+                  .appended = web_appended,
                   .sync_now = web_sync_now},
     };
     return px_web_start(n->loop, &wc, &n->web);

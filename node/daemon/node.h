@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * node.h — a running praxis node: the event loop's owner.
  *
@@ -31,7 +32,7 @@ typedef struct px_node_cfg {
     const char *listen;       /* "HOST:PORT", or NULL not to listen */
     const char *const *peers; /* "[KEY@]HOST:PORT" to dial */
     size_t n_peers;
-    const char *const *announce;   /* "HOST:PORT" where peers can reach us */
+    const char *const *announce; /* "HOST:PORT" where peers can reach us */
     size_t n_announce;
     int max_outbound;              /* connections to learned peers; 0: none, <0: 4 */
     int max_inbound;               /* ready inbound connections (default 32) */
@@ -41,7 +42,7 @@ typedef struct px_node_cfg {
     const char *http;              /* web interface "HOST:PORT", "off", or NULL: the default */
     const char *const *http_hosts; /* more names its Host check accepts (--http-host) */
     size_t n_http_hosts;
-    px_blob_limits blob_limits;    /* --blob-max-size, --blob-cache (0: defaults) */
+    px_blob_limits blob_limits; /* --blob-max-size, --blob-cache (0: defaults) */
 } px_node_cfg;
 
 typedef struct px_node px_node;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * praxisd.c — the node daemon's main: arguments, logging, then the library
  * (node.c) runs the node in the foreground until SIGINT/SIGTERM.
@@ -225,11 +226,12 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
                 fprintf(stderr, "praxisd: unknown option -%c; 'praxisd --help' lists the options\n",
                         optopt);
             else
-                fprintf(stderr,
-                        missing
-                            ? "praxisd: option %s needs a value; 'praxisd --help' lists the options\n"
-                            : "praxisd: unknown option %s; 'praxisd --help' lists the options\n",
-                        arg);
+                fprintf(
+                    stderr,
+                    missing
+                        ? "praxisd: option %s needs a value; 'praxisd --help' lists the options\n"
+                        : "praxisd: unknown option %s; 'praxisd --help' lists the options\n",
+                    arg);
             return 2;
         }
         }

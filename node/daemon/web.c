@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * web.c — the web server (libmicrohttpd on a thread pool of its own), the
  * request lifecycle (Host, route, session, limits, CSRF, handler) and the
@@ -770,8 +771,7 @@ static enum MHD_Result send_response(px_req *r)
     }
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type",
-                            r->ctype ? r->ctype : "text/html; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/html; charset=utf-8");
     MHD_add_response_header(resp, "Content-Security-Policy", csp);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     /* same-origin, not no-referrer: under no-referrer a browser sends
@@ -816,13 +816,14 @@ static void answer_error(px_req *r, int code, const char *message)
         json_decref(o);
         return;
     }
-    px_page_message(r, code, code == 401   ? px_t(r, "Sign-in needed")
-                             : code == 403 ? px_t(r, "Refused")
-                             : code == 404 ? px_t(r, "Not found")
-                             : code == 405 ? px_t(r, "Method not allowed")
-                             : code == 413 ? px_t(r, "Too large")
-                             : code >= 500 ? px_t(r, "Server error")
-                                           : px_t(r, "Bad request"),
+    px_page_message(r, code,
+                    code == 401   ? px_t(r, "Sign-in needed")
+                    : code == 403 ? px_t(r, "Refused")
+                    : code == 404 ? px_t(r, "Not found")
+                    : code == 405 ? px_t(r, "Method not allowed")
+                    : code == 413 ? px_t(r, "Too large")
+                    : code >= 500 ? px_t(r, "Server error")
+                                  : px_t(r, "Bad request"),
                     message);
 }
 
@@ -1068,8 +1069,8 @@ static void first_call(px_req *r, const char *url, const char *method)
     r->path = px_req_strdup(r, url);
     r->api = strncmp(url, "/api/", 5) == 0;
     choose_langs(r);
-    if (!px_websec_host_ok(px_req_header_in(r, "Host"), w->listen,
-                           (const char *const *)w->hosts, w->n_hosts)) {
+    if (!px_websec_host_ok(px_req_header_in(r, "Host"), w->listen, (const char *const *)w->hosts,
+                           w->n_hosts)) {
         r->refuse = 403;
         r->refuse_text = PX_N_("This address is not one this interface answers to (the Host "
                                "header names another server). Open the link that 'praxis ui' "
@@ -1340,8 +1341,9 @@ int px_web_start(uv_loop_t *loop, const px_web_cfg *cfg, px_web **out)
         a->sin_family = AF_INET;
         a->sin_port = htons((uint16_t)port);
         if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-            return px_err_set(PX_EINVAL, "--http: '%s' is not a numeric IPv4 address (use "
-                                         "127.0.0.1, not localhost)",
+            return px_err_set(PX_EINVAL,
+                              "--http: '%s' is not a numeric IPv4 address (use "
+                              "127.0.0.1, not localhost)",
                               host);
     }
     if (cfg->n_hosts > PX_WEB_HOSTS_MAX)
@@ -1404,14 +1406,16 @@ int px_web_start(uv_loop_t *loop, const px_web_cfg *cfg, px_web **out)
     if (fd < 0) {
         web_free(w);
         if (cfg->listen_is_default) {
-            px_warn("web", "cannot serve the web interface on %s (%s); praxisd runs without it "
-                           "(choose another address with --http HOST:PORT)",
+            px_warn("web",
+                    "cannot serve the web interface on %s (%s); praxisd runs without it "
+                    "(choose another address with --http HOST:PORT)",
                     l, strerror(e));
             return PX_OK;
         }
         return px_err_set(PX_ENET, "--http: cannot serve on %s: %s", l, strerror(e));
     }
-    port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    port =
+        ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
     if (v6)
         snprintf(w->listen, sizeof w->listen, "[%s]:%u", host, port);
     else
@@ -1423,13 +1427,12 @@ int px_web_start(uv_loop_t *loop, const px_web_cfg *cfg, px_web **out)
     unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : PX_WEB_THREADS);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
                      (v6 ? MHD_USE_IPv6 : 0);
-    w->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)PX_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)PX_WEB_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
-        MHD_OPTION_END);
+    w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, fd,
+                              MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned)PX_WEB_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned)PX_WEB_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                              (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w, MHD_OPTION_END);
     if (!w->mhd) {
         e = errno;
         close(fd);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * web.h — praxisd's web interface: the server, the request and response API
  * that pages are written against, the HTML builder with its one escaping
@@ -49,17 +50,17 @@
 #define PX_WEB_CSRF_FIELD "_csrf"
 
 enum {
-    PX_WEB_THREADS = 4,                       /* worker threads (each its own store connection) */
-    PX_WEB_MAX_CONNECTIONS = 128,             /* open HTTP connections */
-    PX_WEB_TIMEOUT_S = 30,                    /* idle connection timeout */
-    PX_WEB_QUERY_MS = 10000,                  /* a page's SQLite work is cut off after this */
-    PX_WEB_FORM_MAX = 1024 * 1024,            /* body of an ordinary POST */
-    PX_WEB_UPLOAD_MAX = 16 * 1024 * 1024,     /* body of a PX_ROUTE_UPLOAD POST */
-    PX_WEB_FIELDS_MAX = 2000,                 /* form fields in one POST */
-    PX_WEB_SESSIONS_MAX = 256,                /* live sessions (oldest dropped beyond) */
-    PX_WEB_SESSION_IDLE_MS = 12 * 3600 * 1000,     /* a session unused this long ends */
+    PX_WEB_THREADS = 4,                        /* worker threads (each its own store connection) */
+    PX_WEB_MAX_CONNECTIONS = 128,              /* open HTTP connections */
+    PX_WEB_TIMEOUT_S = 30,                     /* idle connection timeout */
+    PX_WEB_QUERY_MS = 10000,                   /* a page's SQLite work is cut off after this */
+    PX_WEB_FORM_MAX = 1024 * 1024,             /* body of an ordinary POST */
+    PX_WEB_UPLOAD_MAX = 16 * 1024 * 1024,      /* body of a PX_ROUTE_UPLOAD POST */
+    PX_WEB_FIELDS_MAX = 2000,                  /* form fields in one POST */
+    PX_WEB_SESSIONS_MAX = 256,                 /* live sessions (oldest dropped beyond) */
+    PX_WEB_SESSION_IDLE_MS = 12 * 3600 * 1000, /* a session unused this long ends */
     PX_WEB_SESSION_MAX_MS = 7 * 24 * 3600 * 1000u, /* and every session ends after this */
-    PX_WEB_HOSTS_MAX = 16,                    /* --http-host names */
+    PX_WEB_HOSTS_MAX = 16,                         /* --http-host names */
 };
 
 /* ---- the server (praxisd, loop thread) ---------------------------------- */
@@ -80,15 +81,15 @@ typedef struct px_web_hooks {
 } px_web_hooks;
 
 typedef struct px_web_cfg {
-    const char *data_dir;          /* resolved data directory */
-    const char *listen;            /* "HOST:PORT" (numeric host; [v6]:port) */
-    bool listen_is_default;        /* a busy default port is a warning, not an error */
-    const char *const *hosts;      /* more names the Host header may carry (--http-host) */
+    const char *data_dir;     /* resolved data directory */
+    const char *listen;       /* "HOST:PORT" (numeric host; [v6]:port) */
+    bool listen_is_default;   /* a busy default port is a warning, not an error */
+    const char *const *hosts; /* more names the Host header may carry (--http-host) */
     size_t n_hosts;
-    const uint8_t *root;           /* the network root key (32 bytes), for the membership */
-    const uint8_t *me;             /* this node's public key (32 bytes) */
+    const uint8_t *root; /* the network root key (32 bytes), for the membership */
+    const uint8_t *me;   /* this node's public key (32 bytes) */
     const char *network_name;
-    int threads;                   /* 0: PX_WEB_THREADS */
+    int threads; /* 0: PX_WEB_THREADS */
     px_web_hooks hooks;
 } px_web_cfg;
 
@@ -116,7 +117,7 @@ typedef struct px_req px_req;
 typedef int (*px_web_handler)(px_req *r);
 
 enum {
-    PX_GET = 1,  /* GET and HEAD */
+    PX_GET = 1, /* GET and HEAD */
     PX_POST = 2,
 };
 
@@ -142,8 +143,8 @@ extern const px_route px_web_routes[];
  * sent; NULL means absent. */
 bool px_req_is_post(const px_req *r);
 const char *px_req_path(const px_req *r);
-const char *px_req_param(const px_req *r); /* the wildcard part, URL-decoded */
-const char *px_req_arg(const px_req *r, const char *name);   /* query string */
+const char *px_req_param(const px_req *r);                 /* the wildcard part, URL-decoded */
+const char *px_req_arg(const px_req *r, const char *name); /* query string */
 const char *px_req_header_in(const px_req *r, const char *name);
 
 /* A POST's fields (urlencoded or multipart; text fields only). Text fields
@@ -208,7 +209,7 @@ const char *px_req_url(px_req *r, const char *path, ...) __attribute__((sentinel
 
 /* ---- responses ----------------------------------------------------------- */
 
-void px_req_status(px_req *r, int code);             /* default 200 */
+void px_req_status(px_req *r, int code);               /* default 200 */
 void px_req_type(px_req *r, const char *content_type); /* default text/html; charset=utf-8 */
 void px_req_header(px_req *r, const char *name, const char *value);
 /* Content-Disposition: attachment; filename=... (ASCII letters, digits, .-_ only). */

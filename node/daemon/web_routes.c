@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * web_routes.c — the web interface's route table: every page and API
  * address, its methods and handler (web.h, px_route). Add a page by adding

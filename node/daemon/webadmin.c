@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webadmin.c — the members page (root and secretariat: the list, admit,
  * revoke with a reason and a confirmation) and the network page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webapi.c — /api/...: the same JSON documents the CLI's --json prints,
  * made by the same library calls (query.h), written the same way.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webassets.h — files embedded in the binary at build time
  * (cmake/embed_files.cmake): the web interface's CSS and script

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webbench.c — indicators and benchmark results: /indicators,
  * /indicators/CODE, /compare (bar chart on 0–100 and its table), /trend
@@ -88,8 +89,9 @@ static void indicator_select(px_req *r, const json_t *list, const char *current,
 /* A period input with the periods the indicator has results for. */
 static void period_input(px_req *r, const char *indicator, const char *current, bool required)
 {
-    px_hf(r, "<label>%s<input name=\"period\" value=\"%s\" list=\"periods\" size=\"9\" "
-             "placeholder=\"2018, 2018-Q1\"%s></label><datalist id=\"periods\">",
+    px_hf(r,
+          "<label>%s<input name=\"period\" value=\"%s\" list=\"periods\" size=\"9\" "
+          "placeholder=\"2018, 2018-Q1\"%s></label><datalist id=\"periods\">",
           required ? px_t(r, "Period") : px_t(r, "Period (empty: the latest)"),
           current ? current : "", required ? " required" : "");
     px_store *s = px_req_store(r);
@@ -144,8 +146,7 @@ static void downloads(px_req *r, const char *path, const char *const *args)
         a[n] = "format";
         a[n + 1] = formats[i];
         px_hf(r, " <a href=\"%s\" download>%s</a>",
-              px_req_url(r, path, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
-                         NULL),
+              px_req_url(r, path, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], NULL),
               names[i]);
     }
     px_hf(r, " · <a href=\"%s\">%s</a></p>",
@@ -174,9 +175,9 @@ static void indicator_head(px_req *r, const json_t *ind)
           num_or_dash(r, ind, "scale_max", -1));
     if (jstr(ind, "unit"))
         px_hf(r, " %s", jstr(ind, "unit"));
-    px_hf(r, " · %s", json_is_false(json_object_get(ind, "higher_is_better"))
-                          ? px_t(r, "lower is better")
-                          : px_t(r, "higher is better"));
+    px_hf(r, " · %s",
+          json_is_false(json_object_get(ind, "higher_is_better")) ? px_t(r, "lower is better")
+                                                                  : px_t(r, "higher is better"));
     if (jstr(ind, "measure_type"))
         px_hf(r, " · %s", jstr(ind, "measure_type"));
     px_h(r, "</p>");
@@ -287,10 +288,11 @@ int px_page_indicators(px_req *r)
     if (json_array_size(list) == 0) {
         px_hf(r, "<p>%s</p>", px_t(r, "No indicator definitions are held yet."));
     } else {
-        px_hf(r, "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                 "<th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
+        px_hf(r,
+              "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr>"
+              "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+              "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+              "<th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
               px_t(r, "Indicator definitions held, with their scales"), px_t(r, "Code"),
               px_t(r, "Name"), px_t(r, "Domain"), px_t(r, "Scale"), px_t(r, "Measure"),
               px_t(r, "Results"));
@@ -302,10 +304,12 @@ int px_page_indicators(px_req *r)
                   version_text(r, ind), jstr(ind, "name") ? jstr(ind, "name") : "");
             if (json_is_true(json_object_get(ind, "illustrative")))
                 px_hf(r, " <span class=\"badge\">%s</span>", px_t(r, "illustrative"));
-            px_hf(r, "</td><td>%s</td><td>%s–%s %s %s</td><td>%s</td><td class=\"num\">%s</td>"
-                     "</tr>",
-                  jstr(ind, "domain") ? jstr(ind, "domain") : "", num_or_dash(r, ind, "scale_min", -1),
-                  num_or_dash(r, ind, "scale_max", -1), jstr(ind, "unit") ? jstr(ind, "unit") : "",
+            px_hf(r,
+                  "</td><td>%s</td><td>%s–%s %s %s</td><td>%s</td><td class=\"num\">%s</td>"
+                  "</tr>",
+                  jstr(ind, "domain") ? jstr(ind, "domain") : "",
+                  num_or_dash(r, ind, "scale_min", -1), num_or_dash(r, ind, "scale_max", -1),
+                  jstr(ind, "unit") ? jstr(ind, "unit") : "",
                   json_is_false(json_object_get(ind, "higher_is_better")) ? "↓" : "↑",
                   jstr(ind, "measure_type") ? jstr(ind, "measure_type") : "",
                   px_req_int(r, (long long)json_integer_value(json_object_get(ind, "results"))));
@@ -325,8 +329,8 @@ static void def_text(px_req *r, const px_web_record *rec, const char *field, con
     const msgpack_object *m = px_record_get(&rec->up.data, field);
     if (!m || px_langmap_pick_dup(m, px_req_rec_lang(r), &text, &got) != PX_OK)
         return;
-    px_hf(r, "<div><dt>%s</dt><dd class=\"text\" lang=\"%s\">%s</dd></div>", label,
-          got ? got : "", text);
+    px_hf(r, "<div><dt>%s</dt><dd class=\"text\" lang=\"%s\">%s</dd></div>", label, got ? got : "",
+          text);
     free(text);
     free(got);
 }
@@ -406,18 +410,19 @@ int px_page_indicator(px_req *r)
         px_hf(r, any ? "</ul>" : "<p>%s</p>", px_t(r, "None declared."));
         px_hf(r, "<h2>%s %s</h2>", px_t(r, "Latest results by country:"),
               jstr(cmp, "period") ? jstr(cmp, "period") : "–");
-        px_hf(r, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                 "<th scope=\"col\" class=\"num\">0–100</th><th scope=\"col\" class=\"num\">n</th>"
-                 "</tr></thead><tbody>",
+        px_hf(r,
+              "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th>"
+              "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+              "<th scope=\"col\" class=\"num\">0–100</th><th scope=\"col\" class=\"num\">n</th>"
+              "</tr></thead><tbody>",
               px_t(r, "Country"), px_t(r, "Period"), px_t(r, "Value"));
         json_array_foreach(json_object_get(cmp, "rows"), i, row)
         {
             bool missing = json_is_true(json_object_get(row, "missing"));
-            px_hf(r, "<tr><td>%s</td><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                     "<td class=\"num\">%s</td></tr>",
-                  jstr(row, "group"),
-                  missing ? jstr(row, "latest_period") : jstr(row, "period"),
+            px_hf(r,
+                  "<tr><td>%s</td><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                  "<td class=\"num\">%s</td></tr>",
+                  jstr(row, "group"), missing ? jstr(row, "latest_period") : jstr(row, "period"),
                   missing ? px_t(r, "no result") : num_or_dash(r, row, "value", -1),
                   num_or_dash(r, row, "value_100", 1), num_or_dash(r, row, "n", 0));
         }
@@ -438,10 +443,10 @@ int px_page_indicator(px_req *r)
 /* ---- compare ------------------------------------------------------------------------- */
 
 static const char *const compare_cols[] = {
-    "group",     "country",   "centre",     "service",    "indicator",     "indicator_version",
-    "period",    "value",     "scale_min",  "scale_max",  "value_100",     "converted_100",
-    "n",         "ci_low",    "ci_high",    "method",     "status",        "flags",
-    "comparable", "missing",  "latest_period", "note",    "illustrative",  "id"};
+    "group",      "country", "centre",        "service",   "indicator",    "indicator_version",
+    "period",     "value",   "scale_min",     "scale_max", "value_100",    "converted_100",
+    "n",          "ci_low",  "ci_high",       "method",    "status",       "flags",
+    "comparable", "missing", "latest_period", "note",      "illustrative", "id"};
 
 /* Horizontal bars on 0–100, one per comparable row. */
 static void bar_chart(px_req *r, const json_t *rows, const char *title)
@@ -454,13 +459,15 @@ static void bar_chart(px_req *r, const json_t *rows, const char *title)
         return;
     const int left = 150, width = 560, bar_h = 22, gap = 8, top = 28;
     int height = top + (int)n * (bar_h + gap) + 24;
-    px_hf(r, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"chart-t\">"
-             "<title id=\"chart-t\">%s</title>",
+    px_hf(r,
+          "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"chart-t\">"
+          "<title id=\"chart-t\">%s</title>",
           left + width + 60, height, title);
     for (int t = 0; t <= 100; t += 25) {
         double x = left + width * t / 100.0;
-        px_hf(r, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-                 "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>",
+        px_hf(r,
+              "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+              "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>",
               x, top - 6, x, height - 20, x, height - 6, t);
     }
     int k = 0;
@@ -474,16 +481,17 @@ static void bar_chart(px_req *r, const json_t *rows, const char *title)
         if (v > 100)
             v = 100;
         int y = top + k * (bar_h + gap);
-        px_hf(r, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.24s</text>"
-                 "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>"
-                 "<text x=\"%.1f\" y=\"%d\">%s</text>",
+        px_hf(r,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.24s</text>"
+              "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>"
+              "<text x=\"%.1f\" y=\"%d\">%s</text>",
               left - 8, y + bar_h - 6, jstr(row, "group") ? jstr(row, "group") : "", left, y,
               width * v / 100.0, bar_h, left + width * v / 100.0 + 6, y + bar_h - 6,
               px_req_num(r, jnum(row, "converted_100"), 1));
         k++;
     }
-    px_hf(r, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></svg>", left,
-          top - 6, left, height - 20);
+    px_hf(r, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></svg>", left, top - 6,
+          left, height - 20);
 }
 
 static int compare_args(px_req *r, const char **code, const char **period, px_by *by,
@@ -578,14 +586,14 @@ int px_page_compare(px_req *r)
               px_t(r, "Every value is rescaled by its own scale's endpoints to 0–100; the bars "
                       "show comparable values only, and a missing value is never drawn as "
                       "zero."));
-        bar_chart(r, rows,
-                  px_req_printf(r, "%s %s, 0–100", code, jstr(res, "period") ?: ""));
-        px_hf(r, "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">0–100</th>"
-                 "<th scope=\"col\" class=\"num\">n</th><th scope=\"col\">%s</th>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                 "</tr></thead><tbody>",
+        bar_chart(r, rows, px_req_printf(r, "%s %s, 0–100", code, jstr(res, "period") ?: ""));
+        px_hf(r,
+              "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr>"
+              "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+              "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">0–100</th>"
+              "<th scope=\"col\" class=\"num\">n</th><th scope=\"col\">%s</th>"
+              "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+              "</tr></thead><tbody>",
               px_t(r, "The values behind the chart, each on its own scale"), px_t(r, "Group"),
               px_t(r, "Value"), px_t(r, "Scale"), px_t(r, "CI"), px_t(r, "Method"),
               px_t(r, "Flags"), px_t(r, "Comparable"));
@@ -597,11 +605,13 @@ int px_page_compare(px_req *r)
             bool comparable = json_is_true(json_object_get(row, "comparable"));
             px_hf(r, "<tr><th scope=\"row\">%s</th>", jstr(row, "group") ?: "");
             if (missing) {
-                px_hf(r, "<td colspan=\"6\">%s %s</td>", px_t(r, "No result for this period; latest:"),
+                px_hf(r, "<td colspan=\"6\">%s %s</td>",
+                      px_t(r, "No result for this period; latest:"),
                       jstr(row, "latest_period") ?: "–");
             } else {
-                px_hf(r, "<td class=\"num\">%s</td><td>%s–%s</td><td class=\"num\">%s</td>"
-                         "<td class=\"num\">%s</td><td>",
+                px_hf(r,
+                      "<td class=\"num\">%s</td><td>%s–%s</td><td class=\"num\">%s</td>"
+                      "<td class=\"num\">%s</td><td>",
                       num_or_dash(r, row, "value", -1), num_or_dash(r, row, "scale_min", -1),
                       num_or_dash(r, row, "scale_max", -1),
                       num_or_dash(r, row, comparable ? "converted_100" : "value_100", 1),
@@ -641,10 +651,9 @@ int px_page_compare(px_req *r)
 
 /* ---- trend ---------------------------------------------------------------------------- */
 
-static const char *const trend_cols[] = {"series",  "period",       "value",   "indicator",
-                                         "value_100", "converted_100", "n",     "method",
-                                         "status",  "comparable",   "break",   "break_reason",
-                                         "illustrative", "note",    "id"};
+static const char *const trend_cols[] = {
+    "series", "period",     "value", "indicator",    "value_100",    "converted_100", "n", "method",
+    "status", "comparable", "break", "break_reason", "illustrative", "note",          "id"};
 
 typedef struct period_slot {
     char text[24];
@@ -679,19 +688,21 @@ static void line_chart(px_req *r, const json_t *series, const char *title)
         return;
     qsort(slots, ns, sizeof *slots, cmp_slot);
     const int left = 48, width = 600, top = 16, height = 260, bottom = 40;
-    px_hf(r, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"trend-t\">"
-             "<title id=\"trend-t\">%s</title>",
+    px_hf(r,
+          "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"trend-t\">"
+          "<title id=\"trend-t\">%s</title>",
           left + width + 160, top + height + bottom, title);
     for (int t = 0; t <= 100; t += 25) {
         double y = top + height * (100 - t) / 100.0;
-        px_hf(r, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-                 "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>",
+        px_hf(r,
+              "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+              "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>",
               left, y, left + width, y, left - 6, y + 4, t);
     }
     for (size_t k = 0; k < ns; k++) {
         double x = ns == 1 ? left + width / 2.0 : left + width * (double)k / (double)(ns - 1);
-        px_hf(r, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x,
-              top + height + 18, slots[k].text);
+        px_hf(r, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x, top + height + 18,
+              slots[k].text);
     }
     json_array_foreach(series, i, s)
     {
@@ -715,8 +726,9 @@ static void line_chart(px_req *r, const json_t *series, const char *title)
             double y = top + height * (100 - (v < 0 ? 0 : v > 100 ? 100 : v)) / 100.0;
             bool brk = json_is_true(json_object_get(pt, "break"));
             if (brk) { /* a break: a dashed marker, and the line does not join across it */
-                px_hf(r, "<line class=\"brk\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\">"
-                         "<title>%s %s</title></line>",
+                px_hf(r,
+                      "<line class=\"brk\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\">"
+                      "<title>%s %s</title></line>",
                       x, top, x, top + height, px_t(r, "Break in the series:"),
                       jstr(pt, "break_reason") ?: "");
                 pen = false;
@@ -727,10 +739,10 @@ static void line_chart(px_req *r, const json_t *series, const char *title)
             pen = true;
             lx = x;
             ly = y;
-            px_hf(r, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s %s: %s</title>"
-                     "</circle>",
-                  brk ? "brk-dot" : "dot", x, y, jstr(s, "group") ?: "", per,
-                  px_req_num(r, v, 1));
+            px_hf(r,
+                  "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s %s: %s</title>"
+                  "</circle>",
+                  brk ? "brk-dot" : "dot", x, y, jstr(s, "group") ?: "", per, px_req_num(r, v, 1));
         }
         if (path.len) {
             px_buf_append(&path, "", 1);
@@ -794,7 +806,8 @@ int px_page_trend(px_req *r)
     if (code && !px_code_valid(code, strlen(code)))
         return px_err_set(PX_EINVAL, "'%.70s' is not an indicator code", code);
     if (cc && !px_country_valid(cc, strlen(cc)))
-        return px_err_set(PX_EINVAL, "%s", px_t(r, "The country must be a two-letter ISO code such as KZ."));
+        return px_err_set(PX_EINVAL, "%s",
+                          px_t(r, "The country must be a two-letter ISO code such as KZ."));
     px_query q = px_req_query(r);
     json_t *res = NULL;
     const char *err = NULL;
@@ -813,8 +826,8 @@ int px_page_trend(px_req *r)
     if (fmt) {
         json_t *rows = trend_rows(res);
         const char *name = dl_name(r, "trend", code, cc, fmt);
-        rc = fmt == 1   ? send_csv(r, rows, trend_cols, sizeof trend_cols / sizeof trend_cols[0],
-                                   name)
+        rc = fmt == 1
+                 ? send_csv(r, rows, trend_cols, sizeof trend_cols / sizeof trend_cols[0], name)
              : fmt == 2 ? send_json_download(r, res, name)
                         : send_sdmx(r, rows, json_object_get(res, "indicator"), name, fmt == 4);
         json_decref(rows);
@@ -826,8 +839,9 @@ int px_page_trend(px_req *r)
     px_hf(r, "<h1>%s</h1>", px_t(r, "An indicator over time"));
     px_h(r, "<form class=\"pickers\" method=\"get\" action=\"/trend\">");
     indicator_select(r, list, code, true);
-    px_hf(r, "<label>%s<input name=\"country\" value=\"%s\" size=\"4\" maxlength=\"2\" "
-             "pattern=\"[A-Za-z]{2}\"></label><button type=\"submit\">%s</button></form>",
+    px_hf(r,
+          "<label>%s<input name=\"country\" value=\"%s\" size=\"4\" maxlength=\"2\" "
+          "pattern=\"[A-Za-z]{2}\"></label><button type=\"submit\">%s</button></form>",
           px_t(r, "Country (empty: all)"), cc ? cc : "", px_t(r, "Show"));
     if (err) {
         px_req_status(r, 404);
@@ -840,11 +854,12 @@ int px_page_trend(px_req *r)
                       "break in a series (a changed definition, method or a reported break): "
                       "the line does not join across it."));
         line_chart(r, json_object_get(res, "series"), px_req_printf(r, "%s, 0–100", code));
-        px_hf(r, "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                 "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">0–100</th>"
-                 "<th scope=\"col\" class=\"num\">n</th><th scope=\"col\">%s</th>"
-                 "<th scope=\"col\">%s</th></tr></thead><tbody>",
+        px_hf(r,
+              "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr>"
+              "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+              "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">0–100</th>"
+              "<th scope=\"col\" class=\"num\">n</th><th scope=\"col\">%s</th>"
+              "<th scope=\"col\">%s</th></tr></thead><tbody>",
               px_t(r, "The values behind the chart"), px_t(r, "Series"), px_t(r, "Period"),
               px_t(r, "Value"), px_t(r, "Method"), px_t(r, "Flags"));
         json_t *s, *pt;
@@ -853,8 +868,9 @@ int px_page_trend(px_req *r)
             json_array_foreach(json_object_get(s, "points"), j, pt)
         {
             double v100 = jnum(pt, "converted_100");
-            px_hf(r, "<tr><th scope=\"row\">%s</th><td>%s</td><td class=\"num\">%s</td>"
-                     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td><td>",
+            px_hf(r,
+                  "<tr><th scope=\"row\">%s</th><td>%s</td><td class=\"num\">%s</td>"
+                  "<td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td><td>",
                   jstr(s, "group") ?: "", jstr(pt, "period") ?: "", num_or_dash(r, pt, "value", -1),
                   isfinite(v100) ? px_req_num(r, v100, 1) : num_or_dash(r, pt, "value_100", 1),
                   num_or_dash(r, pt, "n", 0), jstr(pt, "method") ?: "");
@@ -878,10 +894,20 @@ int px_page_trend(px_req *r)
 
 /* ---- aggregate --------------------------------------------------------------------------- */
 
-static const char *const agg_cols[] = {"group",    "country",   "centre",      "service",
-                                       "members",  "results",   "n",           "without_n",
-                                       "excluded", "n_weighted_value", "n_weighted_100",
-                                       "unweighted_value", "unweighted_100", "illustrative"};
+static const char *const agg_cols[] = {"group",
+                                       "country",
+                                       "centre",
+                                       "service",
+                                       "members",
+                                       "results",
+                                       "n",
+                                       "without_n",
+                                       "excluded",
+                                       "n_weighted_value",
+                                       "n_weighted_100",
+                                       "unweighted_value",
+                                       "unweighted_100",
+                                       "illustrative"};
 
 /* Flat rows for CSV and SDMX: the nested means made columns. */
 static json_t *agg_rows(const json_t *res)
@@ -1000,12 +1026,13 @@ int px_page_aggregate(px_req *r)
               px_t(r, "Means of the comparable results, on the indicator's own scale and on "
                       "0–100: n-weighted (each result counts by its number of observations) "
                       "and unweighted (each result counts once)."));
-        px_hf(r, "<div class=\"table-wrap\"><table><caption>%s %s</caption><thead><tr>"
-                 "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                 "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">n</th>"
-                 "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                 "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                 "<th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
+        px_hf(r,
+              "<div class=\"table-wrap\"><table><caption>%s %s</caption><thead><tr>"
+              "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+              "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">n</th>"
+              "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+              "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+              "<th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
               px_t(r, "Period"), period, px_t(r, "Group"), px_t(r, "Members"), px_t(r, "Results"),
               px_t(r, "n-weighted"), px_t(r, "n-weighted, 0–100"), px_t(r, "unweighted"),
               px_t(r, "unweighted, 0–100"), px_t(r, "Left out"));
@@ -1014,10 +1041,11 @@ int px_page_aggregate(px_req *r)
         json_array_foreach(json_object_get(res, "groups"), i, g)
         {
             json_t *nw = json_object_get(g, "n_weighted"), *uw = json_object_get(g, "unweighted");
-            px_hf(r, "<tr><th scope=\"row\">%s</th><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                     "</tr>",
+            px_hf(r,
+                  "<tr><th scope=\"row\">%s</th><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                  "<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                  "<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                  "</tr>",
                   jstr(g, "group") ?: "", num_or_dash(r, g, "members", 0),
                   num_or_dash(r, g, "results", 0), num_or_dash(r, g, "n", 0),
                   num_or_dash(r, nw, "value", -1), num_or_dash(r, nw, "value_100", 1),
@@ -1109,10 +1137,11 @@ int px_page_export(px_req *r)
           px_t(r, "Country (empty: all)"), f.country ? f.country : "");
     px_hf(r, "<label>%s<input name=\"period\" value=\"%s\" size=\"9\"></label>",
           px_t(r, "Period (empty: all)"), f.period ? f.period : "");
-    px_hf(r, "<label>%s<select name=\"format\"><option value=\"csv\">CSV</option>"
-             "<option value=\"json\">JSON</option><option value=\"sdmx-csv\">SDMX-CSV</option>"
-             "<option value=\"sdmx-csv2\">SDMX-CSV 2.0</option></select></label>"
-             "<button type=\"submit\">%s</button></form>",
+    px_hf(r,
+          "<label>%s<select name=\"format\"><option value=\"csv\">CSV</option>"
+          "<option value=\"json\">JSON</option><option value=\"sdmx-csv\">SDMX-CSV</option>"
+          "<option value=\"sdmx-csv2\">SDMX-CSV 2.0</option></select></label>"
+          "<button type=\"submit\">%s</button></form>",
           px_t(r, "Format"), px_t(r, "Download"));
     px_page_end(r);
     json_decref(list);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webblobs.c — attachments in the web interface: the list on a case page
  * (name, size, media type, whether this node holds the blob), fetching one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webblobs.h — attachments in the web interface (webblobs.c): the list on a
  * case page, fetching from peers on demand, progress as JSON, downloads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webcases.c — case studies: /cases (search with facets, snippets, paging),
  * /cases/ID (every field in the chosen language, fallback marked; centre,
@@ -120,9 +121,8 @@ static void filter_values(px_req *r, const px_case_filter *f, const char *v[N_FI
 
 /* path with f's search and filters, the filter named name set to value
  * (NULL: without it), the record language and the page (NULL: first). */
-static const char *cases_url(px_req *r, const char *path, const px_case_filter *f,
-                             const char *lang, const char *name, const char *value,
-                             const char *page)
+static const char *cases_url(px_req *r, const char *path, const px_case_filter *f, const char *lang,
+                             const char *name, const char *value, const char *page)
 {
     const char *v[N_FILTERS];
     filter_values(r, f, v);
@@ -147,8 +147,8 @@ static void facet_list(px_req *r, const json_t *facets, const char *name, const 
         if (strcmp(filter_names[k], name) == 0)
             current = vals[k];
     /* Tags, services and channels match whatever their ASCII case. */
-    bool nocase = strcmp(name, "tag") == 0 || strcmp(name, "service") == 0 ||
-                  strcmp(name, "channel") == 0;
+    bool nocase =
+        strcmp(name, "tag") == 0 || strcmp(name, "service") == 0 || strcmp(name, "channel") == 0;
     px_hf(r, "<h2 id=\"facet-%s\">%s</h2><ul aria-labelledby=\"facet-%s\">", name, title, name);
     json_array_foreach(list, i, v)
     {
@@ -157,12 +157,13 @@ static void facet_list(px_req *r, const json_t *facets, const char *name, const 
             continue;
         const char *label = strcmp(name, "stage") == 0 ? px_t(r, value) : value;
         long long count = (long long)json_integer_value(json_object_get(v, "count"));
-        bool on = current && (nocase ? strcasecmp(current, value) == 0
-                                     : strcmp(current, value) == 0);
+        bool on =
+            current && (nocase ? strcasecmp(current, value) == 0 : strcmp(current, value) == 0);
         const char *url = cases_url(r, "/cases", f, lang, name, on ? NULL : value, NULL);
         if (on)
-            px_hf(r, "<li><a href=\"%s\" aria-current=\"true\" title=\"%s\">%s ×</a>"
-                     "<span class=\"num\">%s</span></li>",
+            px_hf(r,
+                  "<li><a href=\"%s\" aria-current=\"true\" title=\"%s\">%s ×</a>"
+                  "<span class=\"num\">%s</span></li>",
                   url, px_t(r, "Remove this filter"), label, px_req_int(r, count));
         else
             px_hf(r, "<li><a href=\"%s\">%s</a><span class=\"num\">%s</span></li>", url, label,
@@ -173,26 +174,26 @@ static void facet_list(px_req *r, const json_t *facets, const char *name, const 
 
 static void search_form(px_req *r, const px_case_filter *f, const char *lang)
 {
-    px_hf(r, "<form class=\"filters\" method=\"get\" action=\"/cases\" role=\"search\">"
-             "<label>%s<input type=\"search\" name=\"q\" value=\"%s\" size=\"30\"></label>",
+    px_hf(r,
+          "<form class=\"filters\" method=\"get\" action=\"/cases\" role=\"search\">"
+          "<label>%s<input type=\"search\" name=\"q\" value=\"%s\" size=\"30\"></label>",
           px_t(r, "Words to find (every language; end a word with * for a prefix)"),
           f->search ? f->search : "");
-    px_hf(r, "<label>%s<input name=\"country\" value=\"%s\" size=\"4\" maxlength=\"2\" "
-             "pattern=\"[A-Za-z]{2}\" autocapitalize=\"characters\"></label>",
+    px_hf(r,
+          "<label>%s<input name=\"country\" value=\"%s\" size=\"4\" maxlength=\"2\" "
+          "pattern=\"[A-Za-z]{2}\" autocapitalize=\"characters\"></label>",
           px_t(r, "Country (ISO code)"), f->country ? f->country : "");
     px_hf(r, "<label>%s<select name=\"stage\"><option value=\"\">%s</option>", px_t(r, "Stage"),
           px_t(r, "any"));
     for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
         px_hf(r, "<option value=\"%s\"%s>%s</option>", stages[i],
-              f->stage && strcmp(f->stage, stages[i]) == 0 ? " selected" : "",
-              px_t(r, stages[i]));
+              f->stage && strcmp(f->stage, stages[i]) == 0 ? " selected" : "", px_t(r, stages[i]));
     px_h(r, "</select></label>");
     const char *vals[N_FILTERS];
     filter_values(r, f, vals);
     for (size_t i = 2; i < N_FILTERS; i++) /* the facets without a control of their own */
         if (vals[i])
-            px_hf(r, "<input type=\"hidden\" name=\"%s\" value=\"%s\">", filter_names[i],
-                  vals[i]);
+            px_hf(r, "<input type=\"hidden\" name=\"%s\" value=\"%s\">", filter_names[i], vals[i]);
     px_hf(r, "<label>%s<select name=\"lang\">", px_t(r, "Language of the records"));
     for (size_t i = 0; i < sizeof rec_langs / sizeof rec_langs[0]; i++)
         px_hf(r, "<option value=\"%s\"%s>%s</option>", rec_langs[i],
@@ -312,18 +313,15 @@ int px_page_cases(px_req *r)
     if (page > 1) {
         pbuf = px_req_printf(r, "%llu", (unsigned long long)(page - 1));
         px_hf(r, "<a href=\"%s\" rel=\"prev\">%s</a>",
-              cases_url(r, "/cases", &f, lang, NULL, NULL, pbuf),
-              px_t(r, "Previous page"));
+              cases_url(r, "/cases", &f, lang, NULL, NULL, pbuf), px_t(r, "Previous page"));
     }
     if ((long long)(page * PAGE_SIZE) < total && page < PAGES_MAX) {
         pbuf = px_req_printf(r, "%llu", (unsigned long long)(page + 1));
         px_hf(r, "<a href=\"%s\" rel=\"next\">%s</a>",
-              cases_url(r, "/cases", &f, lang, NULL, NULL, pbuf),
-              px_t(r, "Next page"));
+              cases_url(r, "/cases", &f, lang, NULL, NULL, pbuf), px_t(r, "Next page"));
     }
     px_hf(r, "</nav><p class=\"downloads\"><a href=\"%s\">%s</a></p>",
-          cases_url(r, "/api/cases", &f, lang, NULL, NULL, NULL),
-          px_t(r, "These results as JSON"));
+          cases_url(r, "/api/cases", &f, lang, NULL, NULL, NULL), px_t(r, "These results as JSON"));
     px_h(r, "</section></div>");
     px_page_end(r);
     json_decref(res);
@@ -403,9 +401,9 @@ json_t *px_web_record_json(const px_web_record *rec)
     json_object_set_new(o, "seq", json_integer((json_int_t)rec->e.h.seq));
     json_object_set_new(o, "timestamp_ms", json_integer((json_int_t)rec->e.h.timestamp_ms));
     json_object_set_new(o, "kind", json_string(rec->info.kind));
-    const char *status = rec->info.retracted                        ? "retracted"
+    const char *status = rec->info.retracted                      ? "retracted"
                          : rec->info.versioned && !rec->info.live ? "superseded"
-                                                                    : "current";
+                                                                  : "current";
     json_object_set_new(o, "status", json_string(status));
     if (rec->info.versioned)
         json_object_set_new(o, "version", json_integer(rec->info.version_no));
@@ -507,10 +505,11 @@ static void related_results(px_req *r, const px_web_record *rec)
     const msgpack_object *a = px_record_get(&rec->up.data, "related_results");
     if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0)
         return;
-    px_hf(r, "<section><h2>%s</h2><div class=\"table-wrap\"><table><thead><tr>"
-             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-             "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">n</th>"
-             "</tr></thead><tbody>",
+    px_hf(r,
+          "<section><h2>%s</h2><div class=\"table-wrap\"><table><thead><tr>"
+          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+          "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">n</th>"
+          "</tr></thead><tbody>",
           px_t(r, "Benchmark results it refers to"), px_t(r, "Indicator"), px_t(r, "Country"),
           px_t(r, "Period"), px_t(r, "Value"));
     for (uint32_t i = 0; i < a->via.array.size && i < 100; i++) {
@@ -529,8 +528,9 @@ static void related_results(px_req *r, const px_web_record *rec)
         if (px_store_get(px_req_store(r), id, &e, &body, NULL) == PX_OK && e.body &&
             strcmp(e.h.kind, "benchmark") == 0 &&
             px_benchmark_decode(e.body, e.body_len, &b) == PX_OK) {
-            px_hf(r, "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td>%s</td>"
-                     "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>",
+            px_hf(r,
+                  "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td>%s</td>"
+                  "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>",
                   px_req_url(r, "/compare", "indicator", b.indicator, "period", b.period, NULL),
                   b.indicator, b.country, b.period, px_req_num(r, b.value, -1),
                   b.n >= 0 ? px_req_int(r, b.n) : "–");
@@ -671,8 +671,8 @@ int px_page_case(px_req *r)
               (long long)rec.info.version_no);
     const msgpack_object *ill = px_record_get(&rec.up.data, "illustrative");
     if (ill && ill->type == MSGPACK_OBJECT_BOOLEAN && ill->via.boolean)
-        px_hf(r, "<div><dt>%s</dt><dd><span class=\"badge\">%s</span></dd></div>",
-              px_t(r, "Data"), px_t(r, "illustrative"));
+        px_hf(r, "<div><dt>%s</dt><dd><span class=\"badge\">%s</span></dd></div>", px_t(r, "Data"),
+              px_t(r, "illustrative"));
     px_h(r, "</dl>");
     text_field(r, &rec, "summary", px_t(r, "Summary"), lang);
     text_field(r, &rec, "problem", px_t(r, "Problem"), lang);
@@ -684,8 +684,9 @@ int px_page_case(px_req *r)
     related_results(r, &rec);
     px_web_attachments(r, &rec.up.data, px_req_printf(r, "/cases/%s", hex));
     versions(r, &rec, lang);
-    px_hf(r, "<section><h2>%s</h2><p class=\"own-link\"><a href=\"%s\">%s</a> · "
-             "<a href=\"%s\">%s</a></p></section>",
+    px_hf(r,
+          "<section><h2>%s</h2><p class=\"own-link\"><a href=\"%s\">%s</a> · "
+          "<a href=\"%s\">%s</a></p></section>",
           px_t(r, "This case study's own link"),
           px_req_url(r, px_req_printf(r, "/cases/%s", hex), "lang", lang, NULL),
           px_req_printf(r, "/cases/%s", hex), px_req_printf(r, "/api/cases/%s", hex),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webfields.c — labelled form controls with their values and errors (see
  * webfields.h).

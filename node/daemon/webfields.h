@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webfields.h — form controls for the web interface's publish and admin
  * pages: a labelled input, text area, picker or checkbox that shows the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webformrec.c — publish forms to records and back (see webformrec.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webformrec.h — the bridge between the web interface's publish forms and
  * records: form fields (name = value pairs, as a browser posts them) to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webhtml.c — the HTML builder: the one escaping helper (px_esc), literal
  * markup (px_h), the escaping printf (px_hf), URLs, the page skeleton, and
@@ -240,9 +241,9 @@ const char *px_req_date(px_req *r, uint64_t ms, bool with_time)
     static const char *const months[] = {
         /* TRANSLATORS: month names as they are written after a day number
          * ("1 December 2026"): Russian uses the genitive ("декабря"). */
-        PX_N_("January"), PX_N_("February"), PX_N_("March"),     PX_N_("April"),
-        PX_N_("May"),     PX_N_("June"),     PX_N_("July"),      PX_N_("August"),
-        PX_N_("September"), PX_N_("October"), PX_N_("November"), PX_N_("December")};
+        PX_N_("January"),   PX_N_("February"), PX_N_("March"),    PX_N_("April"),
+        PX_N_("May"),       PX_N_("June"),     PX_N_("July"),     PX_N_("August"),
+        PX_N_("September"), PX_N_("October"),  PX_N_("November"), PX_N_("December")};
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     if (!gmtime_r(&t, &tm))
@@ -258,8 +259,7 @@ const char *px_req_date(px_req *r, uint64_t ms, bool with_time)
 
 void px_csrf_input(px_req *r)
 {
-    px_hf(r, "<input type=\"hidden\" name=\"" PX_WEB_CSRF_FIELD "\" value=\"%s\">",
-          px_req_csrf(r));
+    px_hf(r, "<input type=\"hidden\" name=\"" PX_WEB_CSRF_FIELD "\" value=\"%s\">", px_req_csrf(r));
 }
 
 typedef struct nav_item {

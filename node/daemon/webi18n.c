@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webi18n.c — .mo catalogues read without gettext(3) (see webi18n.h).
  *
@@ -63,8 +64,9 @@ int px_mo_open(px_mo *mo, const uint8_t *data, size_t len)
             size_t at = (size_t)table + (size_t)i * 8;
             uint32_t l = word(mo, at), o = word(mo, at + 4);
             if ((size_t)o + l >= len || data[(size_t)o + l] != '\0')
-                return px_err_set(PX_EFORMAT, "catalogue: string %u lies outside the file or is "
-                                              "not terminated",
+                return px_err_set(PX_EFORMAT,
+                                  "catalogue: string %u lies outside the file or is "
+                                  "not terminated",
                                   i);
         }
     }
@@ -227,8 +229,11 @@ const char *px_i18n_native(const char *lang)
 {
     static const struct {
         const char *code, *name;
-    } names[] = {{"en", "English"},        {"ru", "Русский"}, {"kk", "Қазақша"},
-                 {"az", "Azərbaycanca"},   {"ka", "ქართული"}};
+    } names[] = {{"en", "English"},
+                 {"ru", "Русский"},
+                 {"kk", "Қазақша"},
+                 {"az", "Azərbaycanca"},
+                 {"ka", "ქართული"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i].code, lang) == 0)
             return names[i].name;

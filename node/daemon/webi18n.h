@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webi18n.h — the web interface's message catalogues.
  *
@@ -23,10 +24,10 @@
 typedef struct px_mo {
     const uint8_t *data;
     size_t len;
-    uint32_t n;          /* strings */
+    uint32_t n;           /* strings */
     uint32_t orig, trans; /* table offsets */
-    bool swap;           /* written big-endian */
-    bool sorted;         /* originals in strcmp order: binary search */
+    bool swap;            /* written big-endian */
+    bool sorted;          /* originals in strcmp order: binary search */
 } px_mo;
 
 /* Check a .mo image (magic, revision, every offset and length inside the
@@ -64,7 +65,6 @@ const char *px_i18n_negotiate(const char *accept_language);
 
 /* Translate in lang (msgid itself when untranslated). */
 const char *px_i18n_get(const char *lang, const char *msgid);
-const char *px_i18n_nget(const char *lang, const char *msgid, const char *plural,
-                         unsigned long n);
+const char *px_i18n_nget(const char *lang, const char *msgid, const char *plural, unsigned long n);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webint.h — what the web interface's own files share beyond web.h: the
  * framework's internals (webhtml.c needs the response buffer) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webpages.c — the home page (what is new; network and sync status, kept
  * live by /assets/app.js polling /api/status), the embedded assets, and
@@ -50,8 +51,8 @@ static json_t *store_status(px_req *r)
     if (!s)
         return o;
     if (sqlite3_prepare_v2(px_store_db(s),
-                           "SELECT count(*), coalesce(sum(frozen), 0), max(ts) FROM feeds", -1,
-                           &st, NULL) == SQLITE_OK &&
+                           "SELECT count(*), coalesce(sum(frozen), 0), max(ts) FROM feeds", -1, &st,
+                           NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {
         json_object_set_new(o, "feeds", json_integer(sqlite3_column_int64(st, 0)));
         json_object_set_new(o, "frozen_feeds", json_integer(sqlite3_column_int64(st, 1)));
@@ -68,8 +69,8 @@ static json_t *store_status(px_req *r)
         json_object_set_new(o, "last_received_ms", json_integer(sqlite3_column_int64(st, 0)));
     sqlite3_finalize(st);
     json_t *frozen = json_array();
-    if (sqlite3_prepare_v2(px_store_db(s), "SELECT author FROM feeds WHERE frozen = 1 LIMIT 20",
-                           -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(px_store_db(s), "SELECT author FROM feeds WHERE frozen = 1 LIMIT 20", -1,
+                           &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             char hex[65];
             if (sqlite3_column_bytes(st, 0) != 32)
@@ -125,8 +126,9 @@ static void status_block(px_req *r, json_t *st)
         strcmp(json_string_value(json_object_get(c, "state")) ?: "", "connected") == 0;
     bool have_loop = json_object_get(st, "taken_ms") != NULL;
 
-    px_hf(r, "<section class=\"status\" id=\"status\" aria-labelledby=\"status-h\">"
-             "<h2 id=\"status-h\">%s</h2>",
+    px_hf(r,
+          "<section class=\"status\" id=\"status\" aria-labelledby=\"status-h\">"
+          "<h2 id=\"status-h\">%s</h2>",
           px_t(r, "Network and sync"));
     if (!have_loop)
         px_hf(r, "<p class=\"note\" data-live=\"waiting\">%s</p>",
@@ -138,8 +140,8 @@ static void status_block(px_req *r, json_t *st)
           px_t(r, "Entries still to fetch"), px_req_int(r, jint(repl, "remaining")));
     px_hf(r, "<div><dt>%s</dt><dd data-live=\"received\">%s</dd></div>",
           px_t(r, "Entries received since start"), px_req_int(r, jint(repl, "received")));
-    px_hf(r, "<div><dt>%s</dt><dd data-live=\"unindexed\">%s</dd></div>",
-          px_t(r, "Index backlog"), px_req_int(r, jint(repl, "unindexed")));
+    px_hf(r, "<div><dt>%s</dt><dd data-live=\"unindexed\">%s</dd></div>", px_t(r, "Index backlog"),
+          px_req_int(r, jint(repl, "unindexed")));
     json_t *last = json_object_get(store, "last_received_ms");
     px_hf(r, "<div><dt>%s</dt><dd data-live=\"newest\">%s</dd></div>",
           px_t(r, "Last entry received"),
@@ -152,13 +154,15 @@ static void status_block(px_req *r, json_t *st)
           px_t(r, "Misbehaving peers"), px_req_int(r, (long long)json_array_size(bans)));
     px_h(r, "</dl>");
     bool busy = json_is_true(json_object_get(repl, "busy")) || jint(repl, "remaining") > 0;
-    px_hf(r, "<p class=\"sync-state\" data-live=\"state\" data-busy=\"%s\" data-idle=\"%s\" "
-             "data-offline=\"%s\">%s</p>",
+    px_hf(r,
+          "<p class=\"sync-state\" data-live=\"state\" data-busy=\"%s\" data-idle=\"%s\" "
+          "data-offline=\"%s\">%s</p>",
           px_t(r, "Catching up…"), px_t(r, "Up to date with the connected peers."),
           px_t(r, "Offline: no peer is connected."),
-          !have_loop ? "" : connected == 0 ? px_t(r, "Offline: no peer is connected.")
-                        : busy             ? px_t(r, "Catching up…")
-                                           : px_t(r, "Up to date with the connected peers."));
+          !have_loop       ? ""
+          : connected == 0 ? px_t(r, "Offline: no peer is connected.")
+          : busy           ? px_t(r, "Catching up…")
+                           : px_t(r, "Up to date with the connected peers."));
     px_hf(r, "<h3>%s</h3><ul class=\"conns\" data-live=\"conns\" data-none=\"%s\">",
           px_t(r, "Connected peers"), px_t(r, "none"));
     json_array_foreach(conns, i, c)
@@ -184,8 +188,8 @@ static void status_block(px_req *r, json_t *st)
     json_t *frozen = json_object_get(store, "frozen");
     if (json_array_size(frozen)) {
         px_hf(r, "<h3>%s</h3><ul>", px_t(r, "Frozen feeds (forked)"));
-        json_array_foreach(frozen, i, c) px_hf(r, "<li><code>%.16s</code></li>",
-                                                json_string_value(c) ?: "");
+        json_array_foreach(frozen, i, c)
+            px_hf(r, "<li><code>%.16s</code></li>", json_string_value(c) ?: "");
         px_h(r, "</ul>");
     }
     px_h(r, "</section>");
@@ -200,8 +204,8 @@ static void identity_block(px_req *r)
     px_role role = px_req_my_role(r);
     px_hf(r, "<section aria-labelledby=\"me-h\"><h2 id=\"me-h\">%s</h2><dl class=\"facts\">",
           px_t(r, "This node"));
-    px_hf(r, "<div><dt>%s</dt><dd><code class=\"key\">%s</code></dd></div>",
-          px_t(r, "Public key"), key);
+    px_hf(r, "<div><dt>%s</dt><dd><code class=\"key\">%s</code></dd></div>", px_t(r, "Public key"),
+          key);
     px_hf(r, "<div><dt>%s</dt><dd>%s</dd></div>", px_t(r, "Role"),
           role == PX_ROLE_ROOT          ? px_t(r, "network root (secretariat)")
           : role == PX_ROLE_SECRETARIAT ? px_t(r, "secretariat")
@@ -233,8 +237,8 @@ static void latest_cases(px_req *r)
         {
             const char *id = json_string_value(json_object_get(c, "id")) ?: "";
             const char *stage = json_string_value(json_object_get(c, "stage"));
-            px_hf(r, "<li><a href=\"/cases/%s\">%s</a> <span class=\"dim\">%s · %s</span></li>",
-                  id, json_string_value(json_object_get(c, "title")) ?: id,
+            px_hf(r, "<li><a href=\"/cases/%s\">%s</a> <span class=\"dim\">%s · %s</span></li>", id,
+                  json_string_value(json_object_get(c, "title")) ?: id,
                   json_string_value(json_object_get(c, "country")) ?: "",
                   stage ? px_t(r, stage) : NULL);
         }
@@ -259,17 +263,20 @@ static void latest_results(px_req *r)
         bool any = false;
         while (sqlite3_step(st) == SQLITE_ROW) {
             if (!any)
-                px_hf(r, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                         "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                         "<th scope=\"col\" class=\"num\">n</th></tr></thead><tbody>",
+                px_hf(r,
+                      "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th "
+                      "scope=\"col\">%s</th>"
+                      "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+                      "<th scope=\"col\" class=\"num\">n</th></tr></thead><tbody>",
                       px_t(r, "Indicator"), px_t(r, "Country"), px_t(r, "Period"),
                       px_t(r, "Value"));
             any = true;
             const char *ind = (const char *)sqlite3_column_text(st, 0);
             const char *cc = (const char *)sqlite3_column_text(st, 1);
             const char *period = (const char *)sqlite3_column_text(st, 2);
-            px_hf(r, "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td>%s</td>"
-                     "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>",
+            px_hf(r,
+                  "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td>%s</td>"
+                  "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>",
                   px_req_url(r, "/compare", "indicator", ind, "period", period, NULL), ind, cc,
                   period, px_req_num(r, sqlite3_column_double(st, 3), -1),
                   sqlite3_column_type(st, 4) == SQLITE_NULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webpublish.c — the publish forms and the retraction page (see
  * webpublish.h). The members and network pages are in webadmin.c.

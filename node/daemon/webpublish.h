@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * webpublish.h — the web interface's pages that change things: publishing
  * a case study, an indicator, benchmark results (one by form, many by CSV

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * websec.c — sessions, Host check and cookie parsing for the web interface
  * (see websec.h; the login token file is webtoken.c).

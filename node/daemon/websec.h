@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * websec.h — the web interface's security rules as plain functions (web.h
  * applies them to every request; tests call them directly):

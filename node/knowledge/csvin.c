@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * csvin.c — benchmark import from CSV with libcsv (see csvin.h).
  *
@@ -688,9 +689,9 @@ out:
 
 struct px_csvin {
     importer im;
-    px_buf carry;   /* bytes not parsed yet: the start of an incomplete line */
-    bool started;   /* BOM handled, separator chosen */
-    bool content;   /* a non-blank byte was seen */
+    px_buf carry; /* bytes not parsed yet: the start of an incomplete line */
+    bool started; /* BOM handled, separator chosen */
+    bool content; /* a non-blank byte was seen */
     bool parser_ready;
 };
 

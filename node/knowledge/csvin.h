@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * csvin.h — benchmark results imported from CSV, the form in which survey
  * results usually arrive.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export.c — JSON, CSV and SDMX-CSV (1.0 and 2.0) exports of benchmark results (see
  * export.h and schema/EXPORTS.md). Each format is one row writer called by

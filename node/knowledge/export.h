@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export.h — benchmark results for the statistics tools analysts already
  * use: JSON, CSV and SDMX-CSV. The columns are documented in

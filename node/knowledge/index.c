@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * index.c — the records index: derived tables kept in step with the entries
  * (see index.h; the tables are schema/003_records.sql).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * index.h — the records index: derived SQLite tables (schema/003_records.sql)
  * that make case studies searchable and benchmark results comparable.

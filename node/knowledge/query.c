@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * query.c — the queries of query.h over the records index (index.h,
  * schema/003_records.sql).
@@ -54,52 +55,53 @@ enum {
 #define CASE_FILTER                                                                                \
     "(?1 IS NULL OR c.country = ?1) AND (?2 IS NULL OR c.stage = ?2) AND (?3 IS NULL OR EXISTS "   \
     "(SELECT 1 FROM rec_case_tags t WHERE t.tag = ?3 AND t.rid = c.rid)) AND (?4 IS NULL OR "      \
-    "EXISTS (SELECT 1 FROM rec_case_services s WHERE s.service = ?4 AND s.rid = c.rid)) AND "     \
-    "(?5 IS NULL OR EXISTS (SELECT 1 FROM rec_case_channels h WHERE h.channel = ?5 AND "          \
+    "EXISTS (SELECT 1 FROM rec_case_services s WHERE s.service = ?4 AND s.rid = c.rid)) AND "      \
+    "(?5 IS NULL OR EXISTS (SELECT 1 FROM rec_case_channels h WHERE h.channel = ?5 AND "           \
     "h.rid = c.rid)) AND (?6 IS NULL OR c.start_year = ?6)"
 
-#define STMTS(X)                                                                                   \
-    X(cases_list, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER                \
-                  " ORDER BY c.ts DESC, c.rid DESC")                                               \
-    X(cases_max, "SELECT max(rid) FROM rec_cases")                                                 \
-    X(cases_ok, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER)                 \
-    X(fts_all, "SELECT rowid FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1")                     \
-    X(fts_ranked, "SELECT rowid, px_rank(rec_cases_fts) FROM rec_cases_fts WHERE "                \
-                  "rec_cases_fts MATCH ?1 ORDER BY rowid")                                         \
-    X(fts_lang, "SELECT lang FROM rec_cases_fts WHERE rowid = ?1")                                 \
-    X(fts_sizes, "SELECT id, sz FROM rec_cases_fts_docsize ORDER BY id")                           \
-    X(data_version, "PRAGMA data_version")                                                         \
-    X(case_row, "SELECT id, author, ts, country, stage, centre, start_year, end_year, "            \
-                "illustrative, version_no FROM rec_cases WHERE rid = ?1")                          \
+#define STMTS(X)                                                                                    \
+    X(cases_list, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER                 \
+                  " ORDER BY c.ts DESC, c.rid DESC")                                                \
+    X(cases_max, "SELECT max(rid) FROM rec_cases")                                                  \
+    X(cases_ok, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER)                  \
+    X(fts_all, "SELECT rowid FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1")                      \
+    X(fts_ranked, "SELECT rowid, px_rank(rec_cases_fts) FROM rec_cases_fts WHERE "                  \
+                  "rec_cases_fts MATCH ?1 ORDER BY rowid")                                          \
+    X(fts_lang, "SELECT lang FROM rec_cases_fts WHERE rowid = ?1")                                  \
+    X(fts_sizes, "SELECT id, sz FROM rec_cases_fts_docsize ORDER BY id")                            \
+    X(data_version, "PRAGMA data_version")                                                          \
+    X(case_row, "SELECT id, author, ts, country, stage, centre, start_year, end_year, "             \
+                "illustrative, version_no FROM rec_cases WHERE rid = ?1")                           \
     X(snippets, "SELECT rowid, snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts " \
-                "WHERE rec_cases_fts MATCH ?1 AND px_window(rowid) ORDER BY rowid")               \
-    X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
-                "scale_max, higher_is_better, illustrative, version_no, (SELECT "                  \
-                "coalesce(sum(g.live), 0) FROM rec_bench_groups g WHERE g.indicator = i.code), "   \
-                "version_written "                                                                 \
-                "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                 \
-    X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "            \
-               "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "        \
-               "code = ?1 AND "                                                                    \
-               "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                        \
-               "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                                \
-    X(cw_for, "SELECT id, author, from_code, to_code, conversion, a, b, grade, illustrative "      \
-              "FROM rec_crosswalks WHERE retracted = 0 AND (from_code = ?1 OR to_code = ?1) "      \
-              "ORDER BY ts DESC, rid DESC")                                                        \
-    X(latest, "SELECT period_key FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "      \
-              "ORDER BY period_key DESC LIMIT 1")                                                  \
-    X(bench_period, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND period_key = ?2 AND superseded = 0")                                           \
-    X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
-                    "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")                              \
-    X(groups_country, "SELECT country, max(latest_key) FROM rec_bench_groups WHERE "             \
-                      "indicator = ?1 GROUP BY country")                                           \
-    X(groups_all, "SELECT country, nullif(centre, ''), nullif(service, ''), "                      \
-                  "nullif(channel, ''), latest_key FROM rec_bench_groups WHERE indicator = ?1")    \
-    X(bench_each, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND superseded = 0 AND "\
-                  "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "           \
-                  "(?3 IS NULL OR period_key = ?3) "                                               \
-                  "ORDER BY indicator, country, period_key, centre, service, channel, rid")
+                "WHERE rec_cases_fts MATCH ?1 AND px_window(rowid) ORDER BY rowid")                 \
+    X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "         \
+                "scale_max, higher_is_better, illustrative, version_no, (SELECT "                   \
+                "coalesce(sum(g.live), 0) FROM rec_bench_groups g WHERE g.indicator = i.code), "    \
+                "version_written "                                                                  \
+                "FROM rec_indicators i WHERE live = 1 ORDER BY code, version, ts")                  \
+    X(ind_get, "SELECT id, author, version, measure_type, unit, scale_min, scale_max, "             \
+               "higher_is_better, illustrative, version_written FROM rec_indicators WHERE "         \
+               "code = ?1 AND "                                                                     \
+               "retracted = 0 AND ((?2 = 0 AND live = 1) OR version = ?2) "                         \
+               "ORDER BY live DESC, version DESC, ts, rid LIMIT 1")                                 \
+    X(cw_for, "SELECT id, author, from_code, to_code, conversion, a, b, grade, illustrative "       \
+              "FROM rec_crosswalks WHERE retracted = 0 AND (from_code = ?1 OR to_code = ?1) "       \
+              "ORDER BY ts DESC, rid DESC")                                                         \
+    X(latest, "SELECT period_key FROM rec_benchmarks WHERE indicator = ?1 AND retracted = 0 "       \
+              "ORDER BY period_key DESC LIMIT 1")                                                   \
+    X(bench_period, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "           \
+                    "retracted = 0 AND period_key = ?2 AND superseded = 0")                         \
+    X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "           \
+                    "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")            \
+    X(groups_country, "SELECT country, max(latest_key) FROM rec_bench_groups WHERE "                \
+                      "indicator = ?1 GROUP BY country")                                            \
+    X(groups_all, "SELECT country, nullif(centre, ''), nullif(service, ''), "                       \
+                  "nullif(channel, ''), latest_key FROM rec_bench_groups WHERE indicator = ?1")     \
+    X(bench_each,                                                                                   \
+      "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE retracted = 0 AND superseded = 0 AND "       \
+      "(?1 IS NULL OR indicator = ?1) AND (?2 IS NULL OR country = ?2) AND "                        \
+      "(?3 IS NULL OR period_key = ?3) "                                                            \
+      "ORDER BY indicator, country, period_key, centre, service, channel, rid")
 
 typedef struct qx {
     px_store *store;
@@ -786,8 +788,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_contex
     static const double k1 = 1.2, b = 0.75;
     double score = 0.0;
     for (int i = 0; i < d->nphrase; i++)
-        score += d->idf[i] * ((d->freq[i] * (k1 + 1.0)) /
-                              (d->freq[i] + k1 * (1 - b + b * D / d->avgdl)));
+        score += d->idf[i] *
+                 ((d->freq[i] * (k1 + 1.0)) / (d->freq[i] + k1 * (1 - b + b * D / d->avgdl)));
     sqlite3_result_double(ctx, -1.0 * score);
 }
 
@@ -890,8 +892,19 @@ static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_
     if (rc)
         return rc;
     bool known = x->idf_fts && strcmp(x->idf_fts, fts) == 0;
-    *x->rk = (rank_ctx){ok,   nbits,      x->len_rowid, x->len_tokens, x->nlen, NULL, 0,
-                        known ? x->idf : NULL, x->nidf, x->avgdl,    NULL,     0,    0};
+    *x->rk = (rank_ctx){ok,
+                        nbits,
+                        x->len_rowid,
+                        x->len_tokens,
+                        x->nlen,
+                        NULL,
+                        0,
+                        known ? x->idf : NULL,
+                        x->nidf,
+                        x->avgdl,
+                        NULL,
+                        0,
+                        0};
     sqlite3_bind_text(x->fts_ranked, 1, fts, -1, SQLITE_STATIC);
     while (!rc && (src = sqlite3_step(x->fts_ranked)) == SQLITE_ROW) {
         if (sqlite3_column_type(x->fts_ranked, 1) == SQLITE_NULL)
@@ -1053,8 +1066,8 @@ static int make_snippets(qx *x, const char *fts, win_row *rows, size_t n, char *
 
 /* The row of a hit to take the snippet from: the best-ranked one in the
  * reader's language, else the best-ranked one. OUT lang (that row's). */
-static int snippet_row(const px_query *q, qx *x, const search_res *sr, const hit *h,
-                       int64_t *rowid, char lang[24])
+static int snippet_row(const px_query *q, qx *x, const search_res *sr, const hit *h, int64_t *rowid,
+                       char lang[24])
 {
     const mrow *best = NULL, *best_suits = NULL;
     char best_lang[24] = "";
@@ -1094,7 +1107,7 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
     int64_t *rids = NULL;
     search_res sr = {0};
     win_row *win = NULL;
-    char (*langs)[24] = NULL, **snips = NULL;
+    char(*langs)[24] = NULL, **snips = NULL;
     size_t nrids = 0, total = 0;
     size_t limit = f->limit ? f->limit : PX_QUERY_DEFAULT_LIMIT;
     json_t *cases = json_array();
@@ -1738,8 +1751,8 @@ static double convert(const engine *e, const source *s, const idef *own, double 
     /* A result filed under another version of the target indicator is on
      * that version's scale: it is carried over by the scale endpoints, like
      * an endpoint crosswalk, never read as if on the latest version's. */
-    bool same_scale = own->min == e->target.min && own->max == e->target.max &&
-                      own->hib == e->target.hib;
+    bool same_scale =
+        own->min == e->target.min && own->max == e->target.max && own->hib == e->target.hib;
     if (s->is_target && same_scale)
         return x;
     if (!s->is_target && s->linear) {
@@ -2332,8 +2345,8 @@ static void series_label(const brow *b, bool by_author, char *out, size_t n)
     px_hex_encode(who, b->author, 8);
     snprintf(out, n, "%s%s%s%s%s%s%s%s%s", b->country, b->centre ? " · " : "",
              b->centre ? b->centre : "", b->service ? " · " : "", b->service ? b->service : "",
-             b->channel ? " · " : "", b->channel ? b->channel : "",
-             by_author ? " · author " : "", by_author ? who : "");
+             b->channel ? " · " : "", b->channel ? b->channel : "", by_author ? " · author " : "",
+             by_author ? who : "");
 }
 
 /* Whether another author's series has the same key as the series of v[i]. */
@@ -2386,11 +2399,11 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         if (!prev || !same_series(prev, b)) {
             series_label(b, key_shared(v, n, i), label, sizeof label);
             points = json_array();
-            json_array_append_new(
-                series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "group", jstr(label),
-                                  "country", b->country, "centre", jstr(b->centre), "service",
-                                  jstr(b->service), "channel", jstr(b->channel), "author",
-                                  jhex(b->author), "points", points));
+            json_array_append_new(series, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "group",
+                                                    jstr(label), "country", b->country, "centre",
+                                                    jstr(b->centre), "service", jstr(b->service),
+                                                    "channel", jstr(b->channel), "author",
+                                                    jhex(b->author), "points", points));
             prev = NULL;
         }
         const char *reason = break_reason(prev, b, why, sizeof why);

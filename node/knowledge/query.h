@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * query.h — the questions practitioners and analysts ask of the records
  * index (index.h): which cases match, which indicators and results are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.h — one self-contained HTML file for people who do not use a
  * command line: a bar chart per comparison, a line chart per trend (both

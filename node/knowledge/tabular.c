@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tabular.c — CSV fields and rows, number formatting and terminal-safe text
  * (see tabular.h).

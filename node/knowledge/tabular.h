@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tabular.h — printing query results (query.h) for people and programs:
  * CSV with correct quoting, numbers in a stable form, and record text made

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * archive.c — write and stream-read the feed export format (see archive.h).
  */

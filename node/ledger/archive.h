@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * archive.h — the feed export format: how entries travel outside the
  * network (a file, a USB stick to an air-gapped centre).
@@ -29,7 +30,7 @@ int px_archive_put(px_buf *out, const px_entry *e);
  * PX_ARCHIVE_ITEM_MAX plus one read chunk, whatever the file claims. */
 typedef struct px_archive_reader {
     FILE *f;
-    px_buf buf;     /* unread bytes are buf.data[pos..len) */
+    px_buf buf; /* unread bytes are buf.data[pos..len) */
     size_t pos;
     bool eof;
     uint64_t index; /* 1-based number of the item last returned */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blob.c — the blob store (blob.h, schema/BLOBS.md).
  *

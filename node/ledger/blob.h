@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blob.h — attachments as content-addressed blobs (schema/BLOBS.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * entry.c — header codec, signing and checks for one entry (see entry.h).
  *
@@ -180,7 +181,8 @@ static int decode_fields(px_header *h, const msgpack_object *root)
         h->has_prev = true;
     }
     if (h->has_prev != (h->seq > 1))
-        return px_err_set(PX_EFORMAT, "entry header field 'prev' must be nil exactly when seq is 1");
+        return px_err_set(PX_EFORMAT,
+                          "entry header field 'prev' must be nil exactly when seq is 1");
     rc = get_uint(&f[5], &h->timestamp_ms, "timestamp_ms");
     if (rc)
         return rc;
@@ -191,7 +193,8 @@ static int decode_fields(px_header *h, const msgpack_object *root)
     memcpy(h->kind, f[6].via.str.ptr, f[6].via.str.size);
     h->kind[f[6].via.str.size] = '\0';
     if (!px_kind_valid(h->kind))
-        return px_err_set(PX_EFORMAT, "entry header field 'kind' has characters outside [a-z0-9_-]");
+        return px_err_set(PX_EFORMAT,
+                          "entry header field 'kind' has characters outside [a-z0-9_-]");
     rc = get_uint(&f[7], &h->body_len, "body_len");
     if (rc)
         return rc;
@@ -230,8 +233,7 @@ int px_entry_decode(px_entry *out, const uint8_t *header, size_t header_len, con
         return px_err_set(PX_EFORMAT, "entry header is not exactly one msgpack value");
     if (!msgpack_zone_init(&zone, 2048))
         return PX_ENOMEM;
-    msgpack_unpack_return ur =
-        msgpack_unpack((const char *)header, header_len, &off, &zone, &root);
+    msgpack_unpack_return ur = msgpack_unpack((const char *)header, header_len, &off, &zone, &root);
     if (ur != MSGPACK_UNPACK_SUCCESS || off != header_len) {
         rc = px_err_set(PX_EFORMAT, "entry header is not exactly one msgpack value");
         goto out;

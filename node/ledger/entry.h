@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * entry.h — the signed entry: header codec, signature, id, body binding.
  *
@@ -27,11 +28,11 @@
 
 enum {
     PX_ENTRY_FORMAT = 1,
-    PX_KIND_MAX = 32,           /* bytes in a kind name */
-    PX_HEADER_MAX = 256,        /* a valid header is at most ~220 bytes */
-    PX_BODY_MAX = 128 * 1024,   /* body size limit, checked before allocating */
+    PX_KIND_MAX = 32,         /* bytes in a kind name */
+    PX_HEADER_MAX = 256,      /* a valid header is at most ~220 bytes */
+    PX_BODY_MAX = 128 * 1024, /* body size limit, checked before allocating */
     PX_ID_BYTES = 32,
-    PX_ID_HEX = 65,             /* 64 hex digits + NUL */
+    PX_ID_HEX = 65, /* 64 hex digits + NUL */
 };
 
 /* The decoded fields of a header. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * feed.c — append, ingest, fork detection, whole-store verification and
  * purge (see feed.h).
@@ -334,8 +335,8 @@ static int store_run(const px_feed_ctx *fc, const px_entry *entries, size_t from
     return hrc ? hrc : xrc;
 }
 
-int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n,
-                         uint64_t now_ms, px_ingest_result *res)
+int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n, uint64_t now_ms,
+                         px_ingest_result *res)
 {
     int *sig_rc = malloc((n ? n : 1) * sizeof *sig_rc);
     if (!sig_rc) {
@@ -546,7 +547,8 @@ static int verify_one(void *ctx, const px_entry *e, const px_entry_meta *m)
         return walk_fail(w, e, m, m->decode_rc, "stored header is damaged");
     if (memcmp(e->id, m->stored_id, 32) != 0) {
         px_err_clear();
-        return walk_fail(w, e, m, PX_EHASH, "stored id is not the hash of its header and signature");
+        return walk_fail(w, e, m, PX_EHASH,
+                         "stored id is not the hash of its header and signature");
     }
     bool new_feed = !w->have_prev || memcmp(w->prev.author, e->h.author, 32) != 0;
     if (new_feed)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * feed.h — the rules of an append-only feed: appending our own entries,
  * accepting others', detecting forks, verifying a whole store, purging.
@@ -27,8 +28,7 @@
  * feed (membership follows positions, never the timestamps authors claim).
  * Injected by the membership layer (members.h); NULL in px_feed_ctx means
  * "everyone". */
-typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t seq,
-                             const char *kind);
+typedef bool (*px_member_fn)(void *ctx, const uint8_t author[32], uint64_t seq, const char *kind);
 
 /* Classify a body of a kind: return 0 if it passes its kind's schema, or
  * PX_ENTRY_FLAG_SCHEMA_INVALID. NULL means "no schema check". */
@@ -143,8 +143,8 @@ int px_feed_sig_threads(void);
  * vouch for an earlier one); signatures are verified in parallel first.
  * Stops at the first refused entry; everything before it is stored.
  * Returns res->rc. */
-int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n,
-                         uint64_t now_ms, px_ingest_result *res);
+int px_feed_ingest_batch(const px_feed_ctx *fc, const px_entry *entries, size_t n, uint64_t now_ms,
+                         px_ingest_result *res);
 
 /* px_feed_ingest_batch with the signatures verified already: sig_rc[i] is
  * px_feed_verify_sigs' verdict on entries[i]. */
@@ -165,11 +165,11 @@ int px_feed_fill_body(const px_feed_ctx *fc, const uint8_t id[32], const uint8_t
 
 /* Result of verifying a store. */
 typedef struct px_verify_report {
-    uint64_t entries;  /* entries checked */
-    uint64_t feeds;    /* feeds checked */
-    uint64_t purged;   /* entries whose body was purged (chain still checked) */
-    uint64_t forks;    /* feeds frozen by a fork proof */
-    bool bad;          /* a problem was found */
+    uint64_t entries; /* entries checked */
+    uint64_t feeds;   /* feeds checked */
+    uint64_t purged;  /* entries whose body was purged (chain still checked) */
+    uint64_t forks;   /* feeds frozen by a fork proof */
+    bool bad;         /* a problem was found */
     uint8_t bad_id[32];
     uint8_t bad_author[32];
     uint64_t bad_seq;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * genesis.c — create, derive, parse and write network genesis documents
  * (see genesis.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * identity.c — key generation and the 0600 key file (see identity.h).
  */
@@ -222,8 +223,8 @@ int px_identity_load_with(px_identity *id, const char *path, px_passphrase_fn pr
     char have[65];
     px_hex_encode(have, id->pk, 32);
     if (strcmp(have, pk_hex) != 0) {
-        rc = px_err_set(PX_EFORMAT, "key file %s is damaged: its public key does not match its seed",
-                        path);
+        rc = px_err_set(PX_EFORMAT,
+                        "key file %s is damaged: its public key does not match its seed", path);
         px_identity_clear(id);
     }
 out:

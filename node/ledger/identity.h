@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * identity.h — a node's Ed25519 identity and its secret key file.
  *

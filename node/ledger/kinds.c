@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kinds.c — the table of entry kinds (kinds.h).
  */

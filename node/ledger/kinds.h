@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kinds.h — every entry kind praxis knows, in one table: its name, who may
  * publish it, and how the layers treat it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * members.c — membership computed from member/revoke entries (members.h).
  *
@@ -138,7 +139,7 @@ static int collect(void *ctx, const px_entry *e, const px_entry_meta *m)
 
 /* Working state per key, beside m->v (same index). */
 typedef struct work {
-    bool root_managed; /* the root's feed has a member entry for it */
+    bool root_managed;    /* the root's feed has a member entry for it */
     bool was_secretariat; /* the root made it secretariat at some point */
     bool sec_fields;      /* fields from a secretariat admission so far */
     bool centre_settled;  /* centre computed */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * migrations.h — the SQL migrations of schema/, embedded at build time by
  * cmake/embed_sql.cmake. Applied in order by store.c; each runs once.

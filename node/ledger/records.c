@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records.c — schema validation and decoding of record bodies.
  *
@@ -889,7 +890,6 @@ static int check_attachments(const char *label, const msgpack_object *o)
     return check_list(label, o, check_attachment, "a list of attachments");
 }
 
-
 /* Refuse a nested map whose string keys repeat (a hostile body could say
  * "min" twice and mean different things to different readers). */
 static int check_no_dup_keys(const char *label, const msgpack_object *o)
@@ -1279,17 +1279,16 @@ static int aggregate_rules(const kind_spec *spec, const msgpack_object *const *v
 /* One schema for every kind of kinds.h's table, at its id. */
 static const kind_spec kinds[PX_KIND_COUNT] = {
     [PX_KIND_CASE] = KIND("a case", "title, summary, country and stage", case_fields, case_rules),
-    [PX_KIND_INDICATOR] = KIND("an indicator", "code, version, name, measure_type and scale",
-                               indicator_fields, NULL),
+    [PX_KIND_INDICATOR] =
+        KIND("an indicator", "code, version, name, measure_type and scale", indicator_fields, NULL),
     [PX_KIND_BENCHMARK] = KIND("a benchmark", "indicator, country, period and value",
                                benchmark_fields, benchmark_rules),
-    [PX_KIND_CROSSWALK] = KIND("a crosswalk", "from, to, conversion and grade", crosswalk_fields,
-                               crosswalk_rules),
+    [PX_KIND_CROSSWALK] =
+        KIND("a crosswalk", "from, to, conversion and grade", crosswalk_fields, crosswalk_rules),
     [PX_KIND_RETRACT] = KIND("a retraction", "target", retract_fields, NULL),
     [PX_KIND_AGGREGATE] = KIND("an aggregate", "indicator, period, weighting, value and members",
                                aggregate_fields, aggregate_rules),
-    [PX_KIND_ADDRESS] =
-        KIND("an address announcement", "addresses", address_fields, address_rules),
+    [PX_KIND_ADDRESS] = KIND("an address announcement", "addresses", address_fields, address_rules),
     [PX_KIND_MEMBER] =
         KIND("an admission", "key, organisation, country and role", member_fields, cut_rules),
     [PX_KIND_REVOKE] = KIND("a revocation", "key", revoke_fields, cut_rules),
@@ -1550,8 +1549,8 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         const msgpack_object *k = &m->ptr[i].key;
         bool dup = false;
         if (k->type != MSGPACK_OBJECT_STR)
-            return issue(is, px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1),
-                         "");
+            return issue(
+                is, px_err_set(PX_EFORMAT, "key %u of the body map is not a string", i + 1), "");
         for (uint32_t j = 0; j < i && !dup; j++) {
             const msgpack_object *k2 = &m->ptr[j].key;
             dup = k2->via.str.size == k->via.str.size &&
@@ -1572,7 +1571,8 @@ static int validate_map(const kind_spec *spec, const msgpack_object *root,
         if (f < spec->nfields) {
             vals[f] = &m->ptr[i].val;
         } else if (strict) {
-            const char *near = px_record_nearest_field(kind_name(spec), k->via.str.ptr, k->via.str.size);
+            const char *near =
+                px_record_nearest_field(kind_name(spec), k->via.str.ptr, k->via.str.size);
             any_bad = true;
             px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size);
             if (near)

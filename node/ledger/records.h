@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records.h — the domain records of praxis: what the body of each kind of
  * kinds.h's table looks like (a case study, an indicator definition, a
@@ -219,12 +220,12 @@ typedef struct px_benchmark {
     char *indicator;           /* indicator code; never NULL after decode */
     int64_t indicator_version; /* its key; 0 when not given (meaning: the latest) */
     char indicator_version_text[PX_VERSION_TEXT_MAX]; /* as written; "" when not given */
-    char country[3];           /* ISO 3166-1 alpha-2 */
-    char *centre;              /* NULL when absent */
-    char *service;             /* NULL when absent */
-    char *channel;             /* NULL when absent */
-    char *period;              /* as written: "2018", "2018-Q1", "2018-03" */
-    px_period when;            /* period, parsed */
+    char country[3];                                  /* ISO 3166-1 alpha-2 */
+    char *centre;                                     /* NULL when absent */
+    char *service;                                    /* NULL when absent */
+    char *channel;                                    /* NULL when absent */
+    char *period;                                     /* as written: "2018", "2018-Q1", "2018-03" */
+    px_period when;                                   /* period, parsed */
     double value;
     int64_t n; /* -1 when absent */
     bool has_ci;
@@ -250,9 +251,9 @@ typedef struct px_indicator {
     char *code;
     int64_t version;                        /* its key (px_version_key) */
     char version_text[PX_VERSION_TEXT_MAX]; /* as written */
-    char *domain;       /* NULL when absent */
-    char *measure_type; /* never NULL after decode */
-    char *unit;         /* NULL when absent */
+    char *domain;                           /* NULL when absent */
+    char *measure_type;                     /* never NULL after decode */
+    char *unit;                             /* NULL when absent */
     double scale_min, scale_max;
     bool higher_is_better; /* true when absent */
     bool illustrative;

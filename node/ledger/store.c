@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.c — SQLite persistence for entries, heads, forks and metadata
  * (see store.h).
@@ -22,51 +23,51 @@
 #define UNINDEXED "(flags & " PX_STR(PX_ENTRY_FLAG_UNINDEXED) ") != 0"
 
 #define STMTS(X)                                                                                   \
-    X(head, "SELECT seq, head_id, ts, frozen FROM feeds WHERE author = ?1")                       \
-    X(insert, "INSERT INTO entries (id, author, seq, ts, kind, header, sig, body, flags, "        \
-              "received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")                    \
-    X(set_head, "INSERT INTO feeds (author, seq, head_id, ts) VALUES (?1, ?2, ?3, ?4) "           \
-                "ON CONFLICT (author) DO UPDATE SET seq = ?2, head_id = ?3, ts = ?4")             \
-    X(insert_fork, "INSERT OR IGNORE INTO forks (id, author, seq, header, sig, body, "            \
-                   "detected_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                            \
-    X(freeze, "UPDATE feeds SET frozen = 1 WHERE author = ?1")                                    \
-    X(has_fork, "SELECT 1 FROM forks WHERE id = ?1")                                              \
-    X(get_id, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "            \
-              "FROM entries WHERE id = ?1")                                                       \
-    X(get_seq, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "           \
-               "FROM entries WHERE author = ?1 AND seq = ?2")                                     \
-    X(each_all, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "          \
-                "FROM entries ORDER BY author, seq")                                              \
-    X(each_feed, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "         \
-                 "FROM entries WHERE author = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3")            \
+    X(head, "SELECT seq, head_id, ts, frozen FROM feeds WHERE author = ?1")                        \
+    X(insert, "INSERT INTO entries (id, author, seq, ts, kind, header, sig, body, flags, "         \
+              "received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")                     \
+    X(set_head, "INSERT INTO feeds (author, seq, head_id, ts) VALUES (?1, ?2, ?3, ?4) "            \
+                "ON CONFLICT (author) DO UPDATE SET seq = ?2, head_id = ?3, ts = ?4")              \
+    X(insert_fork, "INSERT OR IGNORE INTO forks (id, author, seq, header, sig, body, "             \
+                   "detected_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                             \
+    X(freeze, "UPDATE feeds SET frozen = 1 WHERE author = ?1")                                     \
+    X(has_fork, "SELECT 1 FROM forks WHERE id = ?1")                                               \
+    X(get_id, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "             \
+              "FROM entries WHERE id = ?1")                                                        \
+    X(get_seq, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "            \
+               "FROM entries WHERE author = ?1 AND seq = ?2")                                      \
+    X(each_all, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "           \
+                "FROM entries ORDER BY author, seq")                                               \
+    X(each_feed, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "          \
+                 "FROM entries WHERE author = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3")             \
     X(each_kind, "SELECT header, sig, body, purged, flags, received_ms, author, seq, id "          \
-                 "FROM entries WHERE kind = ?1 ORDER BY author, seq DESC")                        \
-    X(hold, "INSERT INTO held (id, author, seq, header, sig, body, received_ms) "                 \
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                \
-    X(each_held, "SELECT header, sig, body, 0, 0, received_ms, author, seq, id FROM held "       \
-                 "WHERE author = ?1 ORDER BY seq")                                                \
-    X(unhold, "DELETE FROM held WHERE id = ?1")                                                   \
-    X(held_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                          \
-                  "coalesce(length(body), 0)), 0) FROM held")                                     \
-    X(held_authors, "SELECT DISTINCT author FROM held")                                           \
-    X(held_author_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                   \
-                         "coalesce(length(body), 0)), 0) FROM held WHERE author = ?1")            \
-    X(held_expire, "DELETE FROM held WHERE received_ms < ?1")                                     \
-    X(fill_body, "UPDATE entries SET body = ?2, flags = ?3 "                                      \
-                 "WHERE id = ?1 AND body IS NULL AND purged = 0")                                 \
-    X(missing, "SELECT id FROM entries WHERE body IS NULL AND purged = 0 LIMIT ?1")               \
-    X(get_body, "SELECT body FROM entries WHERE id = ?1 AND body IS NOT NULL")                    \
-    X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                \
-    X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                          \
-    X(unindexed, "SELECT id FROM entries WHERE " UNINDEXED " ORDER BY author, seq LIMIT ?1")     \
-    X(set_flags, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                   \
-    X(clear_flag, "UPDATE entries SET flags = flags & ~?1 WHERE (flags & ?1) != 0")               \
-    X(unindexed_count, "SELECT count(*) FROM entries WHERE " UNINDEXED)                           \
-    X(count, "SELECT count(*) FROM entries")                                                      \
-    X(forks_all, "SELECT header, sig, body, 0, 0, detected_ms, author, seq, id FROM forks "      \
-                 "ORDER BY author, seq")                                                      \
-    X(meta_get, "SELECT value FROM meta WHERE key = ?1")                                          \
-    X(meta_set, "INSERT INTO meta (key, value) VALUES (?1, ?2) "                                  \
+                 "FROM entries WHERE kind = ?1 ORDER BY author, seq DESC")                         \
+    X(hold, "INSERT INTO held (id, author, seq, header, sig, body, received_ms) "                  \
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                 \
+    X(each_held, "SELECT header, sig, body, 0, 0, received_ms, author, seq, id FROM held "         \
+                 "WHERE author = ?1 ORDER BY seq")                                                 \
+    X(unhold, "DELETE FROM held WHERE id = ?1")                                                    \
+    X(held_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                           \
+                  "coalesce(length(body), 0)), 0) FROM held")                                      \
+    X(held_authors, "SELECT DISTINCT author FROM held")                                            \
+    X(held_author_stats, "SELECT count(*), coalesce(sum(length(header) + 64 + "                    \
+                         "coalesce(length(body), 0)), 0) FROM held WHERE author = ?1")             \
+    X(held_expire, "DELETE FROM held WHERE received_ms < ?1")                                      \
+    X(fill_body, "UPDATE entries SET body = ?2, flags = ?3 "                                       \
+                 "WHERE id = ?1 AND body IS NULL AND purged = 0")                                  \
+    X(missing, "SELECT id FROM entries WHERE body IS NULL AND purged = 0 LIMIT ?1")                \
+    X(get_body, "SELECT body FROM entries WHERE id = ?1 AND body IS NOT NULL")                     \
+    X(feeds, "SELECT author, seq, head_id, ts, frozen FROM feeds ORDER BY author")                 \
+    X(purge, "UPDATE entries SET body = NULL, purged = 1 WHERE id = ?1")                           \
+    X(unindexed, "SELECT id FROM entries WHERE " UNINDEXED " ORDER BY author, seq LIMIT ?1")       \
+    X(set_flags, "UPDATE entries SET flags = ?2 WHERE id = ?1")                                    \
+    X(clear_flag, "UPDATE entries SET flags = flags & ~?1 WHERE (flags & ?1) != 0")                \
+    X(unindexed_count, "SELECT count(*) FROM entries WHERE " UNINDEXED)                            \
+    X(count, "SELECT count(*) FROM entries")                                                       \
+    X(forks_all, "SELECT header, sig, body, 0, 0, detected_ms, author, seq, id FROM forks "        \
+                 "ORDER BY author, seq")                                                           \
+    X(meta_get, "SELECT value FROM meta WHERE key = ?1")                                           \
+    X(meta_set, "INSERT INTO meta (key, value) VALUES (?1, ?2) "                                   \
                 "ON CONFLICT (key) DO UPDATE SET value = ?2")
 
 struct px_store {
@@ -219,7 +220,7 @@ int px_store_open(const char *path, px_store **out)
     if (rc)
         goto out;
 #define STMT_PREPARE(name, sql)                                                                    \
-    src = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->name, NULL);          \
+    src = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->name, NULL);           \
     if (src != SQLITE_OK) {                                                                        \
         rc = db_err(s, src, "preparing " #name);                                                   \
         goto out;                                                                                  \

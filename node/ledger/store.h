@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.h — the SQLite store: entries with their exact bytes, feed heads,
  * fork proofs and metadata.
@@ -125,7 +126,6 @@ int px_store_get(px_store *s, const uint8_t id[32], px_entry *out, px_buf *body_
                  px_entry_meta *meta);
 int px_store_get_seq(px_store *s, const uint8_t author[32], uint64_t seq, px_entry *out,
                      px_buf *body_buf, px_entry_meta *meta);
-
 
 /* Walk entries in (author, seq) order. author NULL: every feed; else only
  * that feed from from_seq on (and at most limit entries, 0 = no limit).

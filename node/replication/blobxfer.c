@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blobxfer.c — the blob transfer protocol, sans I/O (see blobxfer.h and
  * schema/PROTOCOL.md, "Blobs").

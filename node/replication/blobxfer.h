@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blobxfer.h — the blob transfer protocol (schema/PROTOCOL.md, "Blobs"),
  * sans I/O.

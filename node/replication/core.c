@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core.c — the sans-I/O replication core (see core.h).
  *
@@ -113,8 +114,8 @@ typedef struct cpeer {
     char software[PX_MSG_SOFTWARE_MAX + 1];
     seqmap has; /* what the peer holds: its clock and haves, what we sent, what it sent */
     seqmap forks_sent;
-    size_t cursor;  /* round-robin position in heads */
-    size_t queued;  /* bytes in its send queue, as far as we know */
+    size_t cursor; /* round-robin position in heads */
+    size_t queued; /* bytes in its send queue, as far as we know */
     uint64_t received, sent;
     uint64_t last_new_ms;  /* when it last gave us something new (or sent its clock) */
     uint64_t last_want_ms; /* when we last answered its want_bodies */
@@ -130,7 +131,7 @@ typedef struct cjob {
     size_t len; /* STORE: bytes counted in queued_bytes */
     px_core_job_kind kind;
     uint8_t author[32]; /* LOAD; STORE of entries: the feed they belong to */
-    uint64_t until_seq;  /* LOAD; STORE of entries: the last seq in the message */
+    uint64_t until_seq; /* LOAD; STORE of entries: the last seq in the message */
     struct cjob *next;
 } cjob;
 
@@ -148,7 +149,7 @@ struct px_core {
     struct lack {
         uint8_t author[32];
         uint64_t since, head;
-    } *lacking;
+    } * lacking;
     size_t n_lacking, cap_lacking;
     uint64_t prunes_sent, grafts_sent;
     char software[PX_MSG_SOFTWARE_MAX + 1];
@@ -160,7 +161,7 @@ struct px_core {
     cpeer *peers;
     cjob *jobs;
     uint64_t next_job;
-    size_t queued_bytes;  /* STORE jobs outstanding */
+    size_t queued_bytes; /* STORE jobs outstanding */
     size_t stores_outstanding;
     bool release_outstanding;
     bool release_pending; /* ask for a release as soon as none is outstanding */
@@ -178,8 +179,7 @@ struct px_core {
     size_t q_head, q_len, q_cap;
     uint64_t wake_at; /* the last WAKE emitted (0: none) */
     /* figures */
-    uint64_t received_total, dup_total, batches_total, sig_checks_total, bodies_total,
-        sent_total;
+    uint64_t received_total, dup_total, batches_total, sig_checks_total, bodies_total, sent_total;
     px_buf scratch;
 };
 
@@ -385,9 +385,9 @@ int px_core_new(const px_core_cfg *cfg, px_core **out)
     c->ebt = cfg->relay != PX_CORE_RELAY_FLOOD;
     c->graft_ms = cfg->graft_ms ? cfg->graft_ms : DEFAULT_GRAFT_MS;
     c->forward_delay_ms = cfg->forward_delay_ms == PX_CORE_NO_DELAY ? 0
-                          : cfg->forward_delay_ms ? cfg->forward_delay_ms
-                          : c->ebt                ? 0
-                                                  : DEFAULT_FORWARD_DELAY_MS;
+                          : cfg->forward_delay_ms                   ? cfg->forward_delay_ms
+                          : c->ebt                                  ? 0
+                                                                    : DEFAULT_FORWARD_DELAY_MS;
     snprintf(c->software, sizeof c->software, "%s",
              cfg->software ? cfg->software : "praxisd/0.1.0");
     /* A previous run may have left held entries or missing bodies: the
@@ -720,7 +720,8 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
         struct lack *l = &c->lacking[i];
         uint64_t head = seqmap_get(&c->heads, l->author);
         for (const cjob *j = c->jobs; j; j = j->next) /* received, not stored yet */
-            if (j->type == JOB_STORE && j->until_seq > head && memcmp(j->author, l->author, 32) == 0)
+            if (j->type == JOB_STORE && j->until_seq > head &&
+                memcmp(j->author, l->author, 32) == 0)
                 head = j->until_seq;
         if (head > l->head) { /* delivering */
             l->head = head;
@@ -977,7 +978,8 @@ static int on_feeds(px_core *c, cpeer *p, const px_msg *m, uint64_t now)
  * WANT_ANSWER_MS after the last one answered, is dropped: it is a hint. */
 static int on_want(px_core *c, cpeer *p, const px_msg *m, uint64_t now)
 {
-    if (m->n_ids == 0 || congested(p) || (p->last_want_ms && now - p->last_want_ms < WANT_ANSWER_MS))
+    if (m->n_ids == 0 || congested(p) ||
+        (p->last_want_ms && now - p->last_want_ms < WANT_ANSWER_MS))
         return PX_OK;
     p->last_want_ms = now;
     uint8_t(*ids)[32] = malloc(m->n_ids * 32);
@@ -1173,8 +1175,8 @@ void px_core_loaded(px_core *c, uint64_t job, int rc, const uint8_t *items, size
     pump(c, now_ms);
 }
 
-void px_core_bodies_loaded(px_core *c, uint64_t job, int rc, const px_core_body *bodies,
-                           size_t n, uint64_t now_ms)
+void px_core_bodies_loaded(px_core *c, uint64_t job, int rc, const px_core_body *bodies, size_t n,
+                           uint64_t now_ms)
 {
     cjob *j = take_job(c, job, JOB_BODIES);
     if (!j)

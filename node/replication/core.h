@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core.h — the replication core of one node, sans I/O: inputs in, actions
  * out. It never touches a socket, a thread, a file, SQLite, the wall clock or
@@ -227,8 +228,8 @@ typedef struct px_core_body {
 /* A PX_CORE_LOAD_BODIES is done: the bodies held here of the ids asked
  * (those not held, or held without a body, are left out). Borrowed for the
  * call. */
-void px_core_bodies_loaded(px_core *c, uint64_t job, int rc, const px_core_body *bodies,
-                           size_t n, uint64_t now_ms);
+void px_core_bodies_loaded(px_core *c, uint64_t job, int rc, const px_core_body *bodies, size_t n,
+                           uint64_t now_ms);
 
 /* --- actions ----------------------------------------------------------------- */
 
@@ -258,10 +259,10 @@ typedef struct px_core_action {
     uint64_t job;
     px_core_job_kind kind;
     int rc;
-    uint64_t at_ms;    /* WAKE */
-    uint64_t until_ms; /* BAN */
-    uint32_t offences; /* BAN */
-    uint8_t key[32];   /* BAN */
+    uint64_t at_ms;     /* WAKE */
+    uint64_t until_ms;  /* BAN */
+    uint32_t offences;  /* BAN */
+    uint8_t key[32];    /* BAN */
     uint8_t author[32]; /* LOAD */
     uint64_t from_seq, until_seq;
     size_t max_entries, max_bytes;
@@ -309,20 +310,20 @@ uint64_t px_core_head(const px_core *c, const uint8_t author[32]);
 
 /* Figures for `praxis sync` / `status` (and the simulator). */
 typedef struct px_core_progress {
-    uint64_t received;     /* new entries stored from peers (and released) */
-    uint64_t duplicates;   /* entries received that were held already */
-    uint64_t batches;      /* store jobs done */
+    uint64_t received;   /* new entries stored from peers (and released) */
+    uint64_t duplicates; /* entries received that were held already */
+    uint64_t batches;    /* store jobs done */
     uint64_t sig_checks;
     uint64_t bodies_filled;
-    uint64_t entries_sent; /* entries sent to peers */
+    uint64_t entries_sent;             /* entries sent to peers */
     uint64_t prunes_sent, grafts_sent; /* EBT tree repairs */
-    int eager_peers;       /* open peers we push new entries to (EBT) */
-    int peers_synced;      /* open peers whose clock arrived */
-    uint64_t remaining;    /* estimate from delivering peers' claims (PROTOCOL.md "Progress") */
-    uint64_t unconfirmed;  /* the same from peers that stopped delivering */
+    int eager_peers;                   /* open peers we push new entries to (EBT) */
+    int peers_synced;                  /* open peers whose clock arrived */
+    uint64_t remaining;   /* estimate from delivering peers' claims (PROTOCOL.md "Progress") */
+    uint64_t unconfirmed; /* the same from peers that stopped delivering */
     size_t bodies_wanted;
-    size_t queued_bytes;   /* bytes of store jobs outstanding */
-    bool busy;             /* store jobs outstanding */
+    size_t queued_bytes; /* bytes of store jobs outstanding */
+    bool busy;           /* store jobs outstanding */
 } px_core_progress;
 void px_core_get_progress(const px_core *c, uint64_t now_ms, px_core_progress *out);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * msg.c — encode and decode the replication messages (see msg.h).
  */
@@ -52,7 +53,8 @@ static int decode_hello(const msgpack_object *o, px_msg *m)
     m->version = ver->via.u64;
     m->network_id = (const uint8_t *)net->via.bin.ptr;
     if (sw && sw->type == MSGPACK_OBJECT_STR) {
-        size_t len = sw->via.str.size < PX_MSG_SOFTWARE_MAX ? sw->via.str.size : PX_MSG_SOFTWARE_MAX;
+        size_t len =
+            sw->via.str.size < PX_MSG_SOFTWARE_MAX ? sw->via.str.size : PX_MSG_SOFTWARE_MAX;
         memcpy(m->software, sw->via.str.ptr, len);
         m->software[len] = '\0';
         for (size_t i = 0; i < len; i++)
@@ -123,9 +125,10 @@ static int decode_want(const msgpack_object *o, px_msg *m)
     const msgpack_object *l;
     int rc = list_of(o, "ids", "want_bodies", PX_MSG_IDS_MAX, &l);
     if (rc)
-        return rc == PX_ETOOBIG ? px_err_set(PX_EPROTO, "want_bodies needs a list of at most %d ids",
-                                             PX_MSG_IDS_MAX)
-                                : rc;
+        return rc == PX_ETOOBIG
+                   ? px_err_set(PX_EPROTO, "want_bodies needs a list of at most %d ids",
+                                PX_MSG_IDS_MAX)
+                   : rc;
     if (l->via.array.size == 0)
         return PX_OK;
     m->ids = malloc(l->via.array.size * sizeof *m->ids);
@@ -171,10 +174,14 @@ static const struct {
     const char *name;
     px_msg_type type;
 } types[] = {
-    {"hello", PX_MSG_HELLO},     {"clock", PX_MSG_CLOCK},
-    {"have", PX_MSG_HAVE},       {"entries", PX_MSG_ENTRIES},
-    {"want_bodies", PX_MSG_WANT_BODIES}, {"bodies", PX_MSG_BODIES},
-    {"prune", PX_MSG_PRUNE},     {"graft", PX_MSG_GRAFT},
+    {"hello", PX_MSG_HELLO},
+    {"clock", PX_MSG_CLOCK},
+    {"have", PX_MSG_HAVE},
+    {"entries", PX_MSG_ENTRIES},
+    {"want_bodies", PX_MSG_WANT_BODIES},
+    {"bodies", PX_MSG_BODIES},
+    {"prune", PX_MSG_PRUNE},
+    {"graft", PX_MSG_GRAFT},
 };
 
 int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
@@ -188,7 +195,8 @@ int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
     const msgpack_object *t = o->type == MSGPACK_OBJECT_MAP ? field(o, "type") : NULL;
     if (!t || t->type != MSGPACK_OBJECT_STR)
         return px_err_set(PX_EPROTO, "message without a 'type' string");
-    size_t n = t->via.str.size < sizeof m->type_name - 1 ? t->via.str.size : sizeof m->type_name - 1;
+    size_t n =
+        t->via.str.size < sizeof m->type_name - 1 ? t->via.str.size : sizeof m->type_name - 1;
     memcpy(m->type_name, t->via.str.ptr, n);
     m->type_name[n] = '\0';
     for (size_t i = 0; i < n; i++)
@@ -274,8 +282,10 @@ int px_msg_encode_feeds(px_buf *out, px_msg_type type, const px_msg_feed *feeds,
 {
     msgpack_packer pk;
     if (start(&pk, out,
-              type == PX_MSG_CLOCK ? "clock" : type == PX_MSG_GRAFT ? "graft" : "have", "feeds",
-              n))
+              type == PX_MSG_CLOCK   ? "clock"
+              : type == PX_MSG_GRAFT ? "graft"
+                                     : "have",
+              "feeds", n))
         return PX_ENOMEM;
     for (size_t i = 0; i < n; i++)
         if (msgpack_pack_array(&pk, 2) || msgpack_pack_bin(&pk, 32) ||

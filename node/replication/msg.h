@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * msg.h — the codec of the messages peers exchange after the handshake
  * (schema/PROTOCOL.md, "Messages" and "Replication"): hello, clock, have,
@@ -22,10 +23,10 @@
 #include <stdint.h>
 
 enum {
-    PX_MSG_ENTRIES_MAX = 256,   /* items in one `entries` message */
-    PX_MSG_IDS_MAX = 64,        /* ids in `want_bodies`, items in `bodies` */
-    PX_MSG_FEEDS_MAX = 8192,    /* feeds in one `clock` or `have` message */
-    PX_MSG_SOFTWARE_MAX = 63,   /* bytes of hello's software kept */
+    PX_MSG_ENTRIES_MAX = 256, /* items in one `entries` message */
+    PX_MSG_IDS_MAX = 64,      /* ids in `want_bodies`, items in `bodies` */
+    PX_MSG_FEEDS_MAX = 8192,  /* feeds in one `clock` or `have` message */
+    PX_MSG_SOFTWARE_MAX = 63, /* bytes of hello's software kept */
 };
 
 typedef enum px_msg_type {
@@ -50,7 +51,7 @@ typedef struct px_msg_feed {
 typedef struct px_msg_item {
     const uint8_t *header;
     size_t header_len;
-    const uint8_t *sig; /* 64 bytes */
+    const uint8_t *sig;  /* 64 bytes */
     const uint8_t *body; /* NULL when nil (has_body false) */
     size_t body_len;
     bool has_body;
@@ -68,7 +69,7 @@ typedef struct px_msg {
     char type_name[32]; /* as sent (for logs; truncated) */
     /* hello */
     uint64_t version;
-    const uint8_t *network_id; /* 32 bytes */
+    const uint8_t *network_id;              /* 32 bytes */
     char software[PX_MSG_SOFTWARE_MAX + 1]; /* control characters replaced by '?' */
     /* clock, have, graft */
     px_msg_feed *feeds;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * offence.c — the misbehaviour table (see offence.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * offence.h — the misbehaviour policy: which refusals are a peer's fault,
  * and what the node does about each. The one table of it (offence.c) is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // a11y.test.mjs — every page of the interface, checked with axe-core
 // (WCAG 2.1 A and AA rules): no serious or critical violation; each page
 // kept as a screenshot; the keyboard focus is visible. The pages run under

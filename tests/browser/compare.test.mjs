@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compare.test.mjs — an analyst compares satisfaction across countries
 // whose surveys use different scales: Kazakhstan's 4.66 on 1–5 shows as
 // 91.5 on 0–100, in a bar chart and in its table (the value on its own

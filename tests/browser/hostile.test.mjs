@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hostile.test.mjs — a hostile member publishes a case study whose every
 // text field carries markup, <script>, event-handler attributes, attribute
 // and URL breakouts, control characters and right-to-left overrides. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // layout.test.mjs — every page is usable at 360 px (a small phone): the
 // page itself never scrolls sideways (a wide table may scroll inside its
 // own box). Screenshots of the main pages at that width.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // login.test.mjs — a practitioner opens `praxis ui --url` in a browser: the
 // token becomes a session cookie, the address bar no longer holds the
 // token, and the home page shows this node's identity, role and network

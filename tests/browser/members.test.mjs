@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // members.test.mjs — the secretariat admits a new centre through the
 // browser: key, organisation, country and role in a form; afterwards the
 // member list shows it and the root's feed holds the signed member entry.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # npm-ci.sh — install tests/browser's npm packages exactly as
 # package-lock.json pins them, unless node_modules/ already holds that lock.
 # Safe to run from several tests at once (flock).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // publish.test.mjs — a practitioner at Government for Citizens publishes a
 // case study through the form at her own node; the form with an error
 // keeps what was typed and names the field; the published case opens at

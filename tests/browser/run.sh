@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # run.sh FILE.test.mjs — one browser test file under node's test runner
 # (CTest runs each file as its own test, label `browser`).
 #

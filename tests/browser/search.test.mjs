@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // search.test.mjs — a Russian-speaking practitioner searches the case
 // studies in Russian, opens the case found, and switches the language its
 // text is shown in (the record's language is chosen apart from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // security.test.mjs — the security contract of DESIGN.md "Web interface",
 // over plain HTTP (what an attacker's page or a stray process can send):
 // no session → 401 with a page that says to run `praxis ui`; a foreign Host

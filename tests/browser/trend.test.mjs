@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // trend.test.mjs — Kazakhstan's satisfaction series 2014–2018: the line
 // chart and its table, with the break of 2017 (the survey moved from a
 // 0–10 to a 1–5 scale, so the series changes indicator there) marked in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // upload.test.mjs — benchmark results uploaded as CSV through the browser:
 // a file with a value outside its indicator's scale shows that row's error
 // (and only that row's) and stores nothing; a file that is not CSV or not

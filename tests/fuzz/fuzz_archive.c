@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_archive.c — libFuzzer target for the feed export reader (archive.c):
  * the input is an export file, read through px_archive_next() from an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_blob_manifest.c — libFuzzer target for the blob manifest decoder
  * (px_blob_manifest_decode in node/ledger/blob.c, schema/BLOBS.md): the bytes a

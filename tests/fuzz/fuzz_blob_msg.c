@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_blob_msg.c — libFuzzer target for the blob transfer messages
  * (px_bx_decode in node/replication/blobxfer.c, schema/PROTOCOL.md

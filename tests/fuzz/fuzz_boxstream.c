@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_boxstream.c — libFuzzer target for the box-stream decoder
  * (px_box_dec_feed in boxstream.c): the first thing that reads a peer's

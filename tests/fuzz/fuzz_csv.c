@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_csv.c — libFuzzer target for the CSV benchmark importer
  * (px_csvin_benchmarks in csvin.c), what `praxis publish benchmark

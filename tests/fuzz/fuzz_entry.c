@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_entry.c — libFuzzer target for the entry codec (entry.c) and the pure
  * feed rule (px_feed_check_next in feed.c): what a peer or an export hands

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_fixtures.h — the fixed keys, nonces and entries that the libFuzzer
  * targets in tests/fuzz/ and the seed generator (make_corpus.c) share.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_genesis.c — libFuzzer target for the genesis document parser
  * (px_genesis_parse in genesis.c) and the peer addresses in it (addr.c):

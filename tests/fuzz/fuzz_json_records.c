@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_json_records.c — libFuzzer target for what `praxis publish KIND
  * FILE` and an incoming entry body go through: JSON text -> px_json_parse ->

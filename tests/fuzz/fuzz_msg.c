@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_msg.c — libFuzzer target for the replication messages: the codec
  * (replication/msg.c) and the replication core (replication/core.c) judging

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_shs.h — the body of the two Secret Handshake targets
  * (fuzz_shs_server.c, fuzz_shs_client.c): one state machine of shs.c, with

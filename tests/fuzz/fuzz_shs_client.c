@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_shs_client.c — libFuzzer target for the client side of the Secret
  * Handshake (shs.c): a node dialling a peer reads msg2 and msg4 from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_shs_server.c — libFuzzer target for the server side of the Secret
  * Handshake (shs.c): a node accepting a connection reads msg1 and msg3 from

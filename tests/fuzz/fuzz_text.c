@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_text.c — libFuzzer target for what praxis writes of untrusted text
  * (tabular.c): the terminal-safe writer px_text_put, its width-limited form

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_wire.c — libFuzzer target for the message layer inside a box-stream:
  * the len32 reader (px_wire_reader_feed), the strict message parse

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * make_corpus.c — writes the seed corpora of the fuzz targets:
  * tests/fuzz/corpus/<target>/<seed>, small valid inputs made with the
@@ -594,8 +595,8 @@ static void corpus_text(void)
 
 static void manifest_seed(const char *name, uint8_t limit, uint64_t size)
 {
-    px_blob_manifest m = {.size = size, .chunk_size = PX_BLOB_CHUNK,
-                          .n = px_blob_chunk_count(size)};
+    px_blob_manifest m = {
+        .size = size, .chunk_size = PX_BLOB_CHUNK, .n = px_blob_chunk_count(size)};
     px_buf b = {0};
     m.hashes = m.n ? calloc(m.n, 32) : NULL;
     for (uint32_t i = 0; i < m.n; i++)

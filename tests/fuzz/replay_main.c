@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * replay_main.c — a main() for the fuzz targets in builds without libFuzzer
  * (gcc, the plain and ASan builds): it runs LLVMFuzzerTestOneInput once on

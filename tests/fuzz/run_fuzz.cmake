@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # run_fuzz.cmake — runs one libFuzzer target for a short time under CTest
 # (tests/CMakeLists.txt registers each as fuzz.<name>, label "fuzz").
 #

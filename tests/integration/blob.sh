@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # blob.sh — `praxis blob` (issue 14, the local part): add prints the id that
 # an independent implementation of schema/BLOBS.md (verify_blob.py) computes
 # too, for an empty file, exactly 2 x 64 KiB, 2 x 64 KiB + 1 and a 3 MB file;

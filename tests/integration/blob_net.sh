@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # blob_net.sh — blob transfers between praxisd nodes (issue 14, the protocol
 # of schema/PROTOCOL.md "Blobs"): two nodes (a 3 MB blob, an empty one,
 # exactly 4 x 64 KiB; `blob get` through the daemon, byte for byte); an

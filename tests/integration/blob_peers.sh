@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # blob_peers.sh — blob transfers with misbehaving and interrupted peers
 # (issue 14): a hostile peer (px_peer badchunk) offers the blob and sends
 # chunks that do not match their hash: the node closes it, counts it as an

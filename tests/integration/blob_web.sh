@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # blob_web.sh — attachments through the web interface (issue 14): a case
 # published at a with a file attached reaches b; b's case page lists the
 # attachment (name, size, type, not held here) with a fetch form; the JSON

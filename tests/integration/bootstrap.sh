@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bootstrap.sh — the genesis's bootstrap addresses: only the root may change
 # them, the network id does not change, and a new member whose genesis lists
 # them finds the network with no --peer at all.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cli_json.sh — every verb's --json output follows schema/CLI.md: parsed by
 # Python's json, an object at the top, listings in named arrays, no null
 # anywhere (absent instead), no "ok" member, ids and keys in lowercase hex,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cli_traps.sh — the command line's traps, each with its message: help for
 # every verb (praxis help [VERB], VERB --help); one message per bad option;
 # --json and --csv refused together; ids and keys by unique prefixes of 8

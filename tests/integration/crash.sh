@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # crash.sh — crash consistency, SQLite-crash-test style: a receiving praxisd
 # killed with SIGKILL at random moments of a large sync, again and again; a
 # `praxis feed import` and a `praxis publish` killed the same way. After

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # daemon.sh — praxisd processes on loopback (issue 3's tests): node A roots a
 # new network and B joins it with A's exported genesis; B dials A and both
 # list the other as connected after the hellos. C, from another network,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # demo_data.sh — publish the demo network's seed data (bootstrap/demo/) into
 # one node, as each centre would at its own node. Sourced by knowledge.sh
 # and report.sh after lib.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # export_verify.sh — schema/ENTRIES.md is enough to check an export: the
 # independent Python verifier (tests/tools/verify_export.py) accepts what
 # `praxis feed export` writes and the doc's worked example, and both the

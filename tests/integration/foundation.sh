@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # foundation.sh — one node through the CLI: init, publish, log, show,
 # verify; a corrupted store byte; export/import across nodes and networks;
 # concurrent publishers; bad input that must store nothing.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # gossip.sh — replication between real praxisd processes on loopback:
 # a line, a random topology of eight, a receiver killed mid-sync, a node
 # whose store was wiped, and a fork that must freeze the feed everywhere.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # hostile.sh — one praxisd under hostile input (issue 3, "Hostile input"),
 # driven by the px_peer test client: 1,000 garbage connections, floods of
 # half-open connections, a handshake that stalls after msg1, a box-stream

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # knowledge.sh — the demo network's data (bootstrap/demo) published into one
 # node, then everything a practitioner and an analyst do with it: search in
 # Latin, Cyrillic and Georgian script; compare with the numbers (4.66

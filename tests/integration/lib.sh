@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh — shared helpers for integration tests (sourced by each test).
 #
 # Every test gets a fresh temporary directory $T, removed on exit together

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # membership.sh — no one in who does not belong: a five-node network where a
 # key is refused at the handshake until admitted, its entries held back
 # until the admission arrives, cut off everywhere once revoked; an observer

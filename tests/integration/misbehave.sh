@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # misbehave.sh — hostile members: each completes the handshake as an
 # admitted member and then misbehaves (forged signature, broken chain,
 # another network's entries, its own fork, a byte per second, a flood of

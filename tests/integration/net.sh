@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # net.sh — the network helpers shared by the integration tests (lib.sh),
 # the benchmarks (bench/*.sh) and the demo (bootstrap/demo.sh): free ports,
 # bounded waits, background processes remembered by process id. Sourcing it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # outputs.sh — the files and cells praxis writes for people and their
 # tools, as a hostile member or a hostile local user would attack them:
 # CSV and SDMX-CSV cells that a spreadsheet would run as formulas; output

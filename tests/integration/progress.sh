@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # progress.sh — long CLI operations show a progress line on stderr when it
 # is a terminal, and nothing when it is not (issue 11): publish of a large
 # CSV (records so far, rate), feed import (entries so far), verify and

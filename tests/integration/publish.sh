@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # publish.sh — `praxis publish` as a user meets it (issue 15): the same
 # benchmark CSV published twice (refused naming the earlier entry, then
 # --replace supersedes it; trend, aggregate and benchmarks count each result

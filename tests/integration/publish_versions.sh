@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # publish_versions.sh — indicator versions written the SDMX way (issue 11,
 # RECORDS.md "Indicator versions"): an indicator 1 superseded by "1.2.0";
 # results referring to "1.2.0" and "1.2" (the same version) compared on its

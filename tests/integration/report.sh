@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # report.sh — `praxis report` renders in a real browser: the demo data in
 # one node, the HTML report written, then loaded in headless Chromium
 # (Debian's chromium package) with networking off. The DOM Chromium built

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # revocation.sh — revocation cuts at a position, not a time; keys move on.
 #   - a revoked node with an announced address receives nothing published
 #     after its revocation (the revoker never redials it);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # shs1_test.sh — runs the shs1-test conformance suite (npm package
 # shs1-test: https://github.com/AljoschaMeyer/shs1-test) against
 # tests/shs1_adapter.c in both roles: shs1testserver checks our server side,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # topology.sh — eight praxisd processes in a random connected topology;
 # every node publishes, and every node ends with every entry.
 source "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verdict.sh — one verdict everywhere, against hostile members on real
 # praxisd processes (issue 10): a run with a bad signature inside, a relay
 # that strips bodies, a peer that never says hello, a flood of address

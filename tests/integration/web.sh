@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # web.sh — the web interface's security contract over real HTTP (curl):
 # 401 without a session, 403 for a foreign Host, 403 for a POST without the
 # CSRF token, login -> cookie -> 200, CSP and nosniff on every answer,

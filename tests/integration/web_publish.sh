@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # web_publish.sh — the web interface's publish, retract, members and network
 # pages, driven with curl against real praxisd processes: a form with an
 # unknown field or an out-of-scale value answers 200 with the error beside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.c — the invariants (see sim.h), checked with the real ledger code:
  *
@@ -151,8 +152,10 @@ bool sim_converged(sim_world *w, char *why, size_t whylen)
         if (memcmp(ref_m, mg, 32) != 0 && memcmp(ref, dg, 32) == 0) {
             /* The same entries, a different membership: a violation, not
              * just slowness. */
-            sim_violation(w, "nodes %d and %d hold the same feeds but compute different "
-                             "memberships", ref_node, i);
+            sim_violation(w,
+                          "nodes %d and %d hold the same feeds but compute different "
+                          "memberships",
+                          ref_node, i);
         }
         if (memcmp(ref, dg, 32) != 0 || memcmp(ref_m, mg, 32) != 0) {
             snprintf(why, whylen, "nodes %d and %d hold different feeds", ref_node, i);
@@ -174,11 +177,11 @@ void sim_check_bounds(sim_world *w)
         if (count > PX_HELD_MAX_ENTRIES || bytes > PX_HELD_MAX_BYTES)
             sim_violation(w, "node %d holds %llu entries (%llu bytes) back, over the limits", i,
                           (unsigned long long)count, (unsigned long long)bytes);
-        if (count && px_store_held_author_stats(n->store, w->flood_key.pk, &count, &bytes) ==
-                         PX_OK &&
+        if (count &&
+            px_store_held_author_stats(n->store, w->flood_key.pk, &count, &bytes) == PX_OK &&
             (count > PX_HELD_MAX_PER_AUTHOR || bytes > PX_HELD_MAX_BYTES_PER_AUTHOR))
-            sim_violation(w, "node %d holds %llu entries of one non-member back, over the limit",
-                          i, (unsigned long long)count);
+            sim_violation(w, "node %d holds %llu entries of one non-member back, over the limit", i,
+                          (unsigned long long)count);
     }
 }
 
@@ -221,16 +224,18 @@ void sim_final_checks(sim_world *w, sim_figures *out)
             if (t->mark == SIM_MARK_POISON) {
                 if (px_store_get(n->store, t->id, &e, NULL, NULL) == PX_OK ||
                     px_store_has_fork(n->store, t->id))
-                    sim_violation(w, "node %d holds entry %.16s of a run with a bad signature",
-                                  i, px_id_hex(hex, t->id));
+                    sim_violation(w, "node %d holds entry %.16s of a run with a bad signature", i,
+                                  px_id_hex(hex, t->id));
             } else if (t->mark == SIM_MARK_BACKDATED) {
                 px_entry r;
                 px_entry_meta rm;
                 if (px_store_get(n->store, t->id, &e, NULL, &m) == PX_OK &&
                     px_store_get(n->store, t->revoke, &r, NULL, &rm) == PX_OK &&
                     rm.received_ms < m.received_ms)
-                    sim_violation(w, "node %d stored entry %.16s past a revocation's cut after "
-                                     "it held the revocation", i, px_id_hex(hex, t->id));
+                    sim_violation(w,
+                                  "node %d stored entry %.16s past a revocation's cut after "
+                                  "it held the revocation",
+                                  i, px_id_hex(hex, t->id));
             }
         }
     }
@@ -370,7 +375,10 @@ void sim_explain(sim_world *w)
                 px_role_name(px_members_role(&w->nodes[0].members, n->me.pk)), d);
         if (!participant(w, n) && !n->hostile)
             fprintf(stderr, "praxis-sim:   node %d is not taking part (%s)\n", i,
-                    !n->up ? "down" : n->revoked ? "revoked" : n->cut_off ? "cut off" : "not a member in its own view");
+                    !n->up       ? "down"
+                    : n->revoked ? "revoked"
+                    : n->cut_off ? "cut off"
+                                 : "not a member in its own view");
         free(r[i].v);
     }
     free(r);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # determinism.sh — the same seed prints the same bytes on stdout (DESIGN.md
 # "Simulation"), and another seed prints other figures.
 #

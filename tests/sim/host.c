@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * host.c — one simulated node's host: it drives the node's real
  * replication core (replication/core.h) and carries out its actions, as
@@ -34,8 +35,8 @@
 #include <string.h>
 
 enum {
-    UNIT_JOBS_MAX = 32,       /* store jobs in one transaction (as praxisd) */
-    DIAL_TICK_MS = 250,       /* how often the dialler looks (praxisd's tick) */
+    UNIT_JOBS_MAX = 32, /* store jobs in one transaction (as praxisd) */
+    DIAL_TICK_MS = 250, /* how often the dialler looks (praxisd's tick) */
     BACKOFF_FIRST_MS = 1000,
     BACKOFF_MAX_MS = 60000,
 };
@@ -54,8 +55,8 @@ typedef struct sim_peer {
     bool paused;
     held_msg *head, *tail;
     size_t held_bytes;
-    uint8_t key[32]; /* the far end's key, once connected */
-    size_t core_queued; /* what the core counts as queued to this peer */
+    uint8_t key[32];              /* the far end's key, once connected */
+    size_t core_queued;           /* what the core counts as queued to this peer */
     struct sim_peer *prev, *next; /* the host's open peers */
 } sim_peer;
 
@@ -81,7 +82,7 @@ typedef struct sim_host {
     dial_target *targets;
     int n_targets;
     px_buf scratch;
-    bool strip; /* a hostile relay that strips bodies */
+    bool strip;      /* a hostile relay that strips bodies */
     sim_peer *peers; /* connected (open) peers */
 } sim_host;
 
@@ -193,8 +194,10 @@ static void take_store(sim_world *w, sim_node *n, px_core_action *a)
     h->pending[h->n_pending++] = j;
     h->pending_bytes += px_ingest_job_len(j);
     if (h->pending_bytes > (size_t)PX_CORE_QUEUE_MAX + 2 * 1024 * 1024)
-        sim_violation(w, "node %d: %zu bytes of received messages wait to be stored, over the "
-                         "core's bound", n->idx, h->pending_bytes);
+        sim_violation(w,
+                      "node %d: %zu bytes of received messages wait to be stored, over the "
+                      "core's bound",
+                      n->idx, h->pending_bytes);
     start_unit(w, n);
 }
 
@@ -221,8 +224,10 @@ static void drain(sim_world *w, sim_node *n)
             if (p) {
                 size_t q = c->queued[end];
                 if (q > (size_t)PX_CORE_HIGH_WATER + 2 * 1024 * 1024)
-                    sim_violation(w, "node %d: %zu bytes queued to one peer, over the core's "
-                                     "high-water mark", n->idx, q);
+                    sim_violation(w,
+                                  "node %d: %zu bytes queued to one peer, over the core's "
+                                  "high-water mark",
+                                  n->idx, q);
             }
             break;
         case PX_CORE_CLOSE:
@@ -367,9 +372,10 @@ static void unit_done(sim_world *w, sim_node *n)
             fprintf(stderr,
                     "trace %.3f node %d: job %llu: rc %d entries %zu added %zu dups %zu held %zu "
                     "released %zu filled %zu members_changed %d want_set %d n_want %zu%s%s\n",
-                    (double)w->now / SIM_S, n->idx, (unsigned long long)px_ingest_job_id(j),
-                    o->rc, o->entries, o->added, o->dups, o->held, o->released, o->filled,
-                    o->members_changed, o->want_set, o->n_want, o->rc ? ": " : "", o->rc ? o->err : "");
+                    (double)w->now / SIM_S, n->idx, (unsigned long long)px_ingest_job_id(j), o->rc,
+                    o->entries, o->added, o->dups, o->held, o->released, o->filled,
+                    o->members_changed, o->want_set, o->n_want, o->rc ? ": " : "",
+                    o->rc ? o->err : "");
         px_core_stored(h->core, px_ingest_job_id(j), o, now);
         px_ingest_job_free(j);
         h->unit[i] = NULL;
@@ -454,8 +460,8 @@ void sim_host_connected(sim_world *w, sim_node *n, sim_conn *c, int end)
         /* The server side of the handshake: the dialler must know our key,
          * and we must admit its key. */
         sim_peer *dp = c->peer[0];
-        dial_target *t = dp && far->host && dp->target >= 0 ? &far->host->targets[dp->target]
-                                                             : NULL;
+        dial_target *t =
+            dp && far->host && dp->target >= 0 ? &far->host->targets[dp->target] : NULL;
         if (!t || memcmp(t->key, n->me.pk, 32) != 0 || !px_core_admits(h->core, far->me.pk, now)) {
             sim_net_reset(w, c);
             return;

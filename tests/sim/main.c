@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c — praxis-sim's command line, the run's schedule (workload, faults,
  * hostile authors), the event loop and the output (see sim.h, DESIGN.md
@@ -26,8 +27,13 @@
 int sim_schedule(sim_world *w, sim_time at, sim_ev_type type, int node, int arg, uint64_t gen,
                  void *data, size_t len)
 {
-    sim_event e = {.t = at < w->now ? w->now : at, .type = type, .node = node, .arg = arg,
-                   .gen = gen, .data = data, .len = len};
+    sim_event e = {.t = at < w->now ? w->now : at,
+                   .type = type,
+                   .node = node,
+                   .arg = arg,
+                   .gen = gen,
+                   .data = data,
+                   .len = len};
     int rc = sim_queue_push(&w->q, &e);
     if (rc)
         free(data);
@@ -109,8 +115,8 @@ static void plan(sim_world *w)
     sim_time start = 2 * SIM_S; /* connections come up first */
     sim_time span = c->publish_for;
     for (int r = 0; r < c->records; r++)
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_PUBLISH, -1, 0,
-                     0, NULL, 0);
+        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_PUBLISH, -1, 0, 0,
+                     NULL, 0);
     if (c->membership && w->n >= 8) {
         sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span / 2)), SIM_EV_ADMIN, 1,
                      OP_ADMIT, 0, NULL, 0);
@@ -118,8 +124,8 @@ static void plan(sim_world *w)
                      OP_ADMIT, 0, NULL, 0);
         int victim = random_plain(w), heir = random_plain(w);
         if (victim > 0)
-            sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ADMIN,
-                         victim, OP_REVOKE, 0, NULL, 0);
+            sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ADMIN, victim,
+                         OP_REVOKE, 0, NULL, 0);
         if (heir > 0 && heir != victim) {
             sim_time t = quiet_mark(w, start + sim_below(&w->rng, span));
             sim_schedule(w, t, SIM_EV_ADMIN, heir, OP_SUCCEED, 0, NULL, 0);
@@ -230,8 +236,8 @@ static void on_admin(sim_world *w, sim_event *e)
         rc = sim_admin_succeed(w, root, t, &rs.successor);
         rs.succeeded_node = t->idx;
         if (!rc) /* the centre installs its new key a little later */
-            sim_schedule(w, quiet_mark(w, w->now + 2 * SIM_S), SIM_EV_ADMIN, t->idx,
-                         OP_SWITCH_KEY, 0, NULL, 0);
+            sim_schedule(w, quiet_mark(w, w->now + 2 * SIM_S), SIM_EV_ADMIN, t->idx, OP_SWITCH_KEY,
+                         0, NULL, 0);
         break;
     case OP_SWITCH_KEY:
         /* The centre's node restarts with its new key and its store. */
@@ -360,49 +366,48 @@ static void on_fault(sim_world *w, sim_event *e)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: praxis-sim --nodes N --seed S [--faults LIST] [--adversary LIST] [--json]\n"
-            "\n"
-            "Runs N praxis nodes (their real replication core and SQLite stores) in one\n"
-            "process on a simulated network and clock, all randomness from the seed S,\n"
-            "and checks the invariants as it goes: every store verifies; no entry with a\n"
-            "bad signature, or past a revocation's cut, is accepted; the same entries give\n"
-            "the same membership; every node converges after the faults; queues and\n"
-            "held-back entries stay bounded. The same arguments print the same bytes.\n"
-            "\n"
-            "  --nodes N          nodes (2-5000)\n"
-            "  --seed S           the seed (0-18446744073709551615)\n"
-            "  --faults LIST      comma-separated: partition, crash, loss, skew\n"
-            "  --adversary LIST   comma-separated hostile authors: bad-sig, fork, backdate,\n"
-            "                     strip-body, flood (some nodes become theirs)\n"
-            "  --json             print the figures as one JSON object\n"
-            "  --latency MS       one-way link latency (default 20; each link 0.5-1.5x)\n"
-            "  --jitter MS        per-message jitter (default latency / 10)\n"
-            "  --dial MIN-MAX     bootstrap addresses each node dials (default 4-6)\n"
-            "  --topology T       random (default), or bench: each node dials the\n"
-            "                     previous one and one random earlier (bench/spread.sh)\n"
-            "  --forward-delay MS the core's wait before forwarding (0: none; default\n"
-            "                     the core's own, 40)\n"
-            "  --batch-cost US    modelled storage time per batch (default 300 us)\n"
-            "  --entry-cost US    ... and per entry (default 150 us)\n"
-            "  --records N        records published during the run (default 100)\n"
-            "  --flood N          entries a flooding member, and a key that was never\n"
-            "                     admitted, each sign at once (default 2100: over the\n"
-            "                     2,000 of one author a node holds back)\n"
-            "  --publish-for S    over this many simulated seconds (default 30)\n"
-            "  --settle S         bound on converging after the last fault (default 120)\n"
-            "  --no-membership    no admissions, revocations or successions\n"
-            "  --quiet            no wall-clock figures on stderr\n"
-            "  --log LEVEL        the nodes' log on stderr: debug, info, warn, error, off\n"
-            "                     (default off; its lines carry wall-clock times)\n"
-            "  --keep DIR         keep the stores in DIR (which must exist)\n"
-            "\n"
-            "Output (simulated time): nodes, entries, converged, violations,\n"
-            "spread_p50_ms, spread_p99_ms (publish to the last honest member),\n"
-            "copies_per_entry (entries received per new one), connections_per_node (open\n"
-            "at the end). Wall-clock figures go to\n"
-            "stderr. Exit status: 0 if no violation and converged, 1 otherwise, 2 on bad\n"
-            "arguments.\n");
+    fprintf(f, "usage: praxis-sim --nodes N --seed S [--faults LIST] [--adversary LIST] [--json]\n"
+               "\n"
+               "Runs N praxis nodes (their real replication core and SQLite stores) in one\n"
+               "process on a simulated network and clock, all randomness from the seed S,\n"
+               "and checks the invariants as it goes: every store verifies; no entry with a\n"
+               "bad signature, or past a revocation's cut, is accepted; the same entries give\n"
+               "the same membership; every node converges after the faults; queues and\n"
+               "held-back entries stay bounded. The same arguments print the same bytes.\n"
+               "\n"
+               "  --nodes N          nodes (2-5000)\n"
+               "  --seed S           the seed (0-18446744073709551615)\n"
+               "  --faults LIST      comma-separated: partition, crash, loss, skew\n"
+               "  --adversary LIST   comma-separated hostile authors: bad-sig, fork, backdate,\n"
+               "                     strip-body, flood (some nodes become theirs)\n"
+               "  --json             print the figures as one JSON object\n"
+               "  --latency MS       one-way link latency (default 20; each link 0.5-1.5x)\n"
+               "  --jitter MS        per-message jitter (default latency / 10)\n"
+               "  --dial MIN-MAX     bootstrap addresses each node dials (default 4-6)\n"
+               "  --topology T       random (default), or bench: each node dials the\n"
+               "                     previous one and one random earlier (bench/spread.sh)\n"
+               "  --forward-delay MS the core's wait before forwarding (0: none; default\n"
+               "                     the core's own, 40)\n"
+               "  --batch-cost US    modelled storage time per batch (default 300 us)\n"
+               "  --entry-cost US    ... and per entry (default 150 us)\n"
+               "  --records N        records published during the run (default 100)\n"
+               "  --flood N          entries a flooding member, and a key that was never\n"
+               "                     admitted, each sign at once (default 2100: over the\n"
+               "                     2,000 of one author a node holds back)\n"
+               "  --publish-for S    over this many simulated seconds (default 30)\n"
+               "  --settle S         bound on converging after the last fault (default 120)\n"
+               "  --no-membership    no admissions, revocations or successions\n"
+               "  --quiet            no wall-clock figures on stderr\n"
+               "  --log LEVEL        the nodes' log on stderr: debug, info, warn, error, off\n"
+               "                     (default off; its lines carry wall-clock times)\n"
+               "  --keep DIR         keep the stores in DIR (which must exist)\n"
+               "\n"
+               "Output (simulated time): nodes, entries, converged, violations,\n"
+               "spread_p50_ms, spread_p99_ms (publish to the last honest member),\n"
+               "copies_per_entry (entries received per new one), connections_per_node (open\n"
+               "at the end). Wall-clock figures go to\n"
+               "stderr. Exit status: 0 if no violation and converged, 1 otherwise, 2 on bad\n"
+               "arguments.\n");
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
@@ -457,10 +462,9 @@ static int parse_list(const char *opt, const char *s, const char *const *names,
 static const char *const fault_names[] = {"partition", "crash", "loss", "skew", NULL};
 static const unsigned fault_bits[] = {SIM_FAULT_PARTITION, SIM_FAULT_CRASH, SIM_FAULT_LOSS,
                                       SIM_FAULT_SKEW};
-static const char *const adv_names[] = {"bad-sig", "fork", "backdate", "strip-body", "flood",
-                                        NULL};
-static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK, SIM_ADV_BACKDATE,
-                                    SIM_ADV_STRIP, SIM_ADV_FLOOD};
+static const char *const adv_names[] = {"bad-sig", "fork", "backdate", "strip-body", "flood", NULL};
+static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK, SIM_ADV_BACKDATE, SIM_ADV_STRIP,
+                                    SIM_ADV_FLOOD};
 
 static void list_str(char *out, size_t n, unsigned v, const char *const *names,
                      const unsigned *bits)
@@ -583,8 +587,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--dial") == 0) {
             unsigned lo, hi;
             char tail;
-            if (!v || sscanf(v, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi < lo ||
-                hi > 64) {
+            if (!v || sscanf(v, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi < lo || hi > 64) {
                 fprintf(stderr, "praxis-sim: --dial needs MIN-MAX, 1 <= MIN <= MAX <= 64\n");
                 return 2;
             }
@@ -750,11 +753,12 @@ int main(int argc, char **argv)
         printf(", \"records_measured\": %" PRIu64 ", \"connections_per_node\": ", f.measured);
         print_num(conns_per_node, 1);
         printf(", \"converged_s\": ");
-        print_num(w.converged ? (double)(w.converged_at > w.quiet_from
-                                             ? w.converged_at - w.quiet_from
-                                             : 0) / SIM_S
-                              : 0,
-                  1);
+        print_num(
+            w.converged
+                ? (double)(w.converged_at > w.quiet_from ? w.converged_at - w.quiet_from : 0) /
+                      SIM_S
+                : 0,
+            1);
         printf(", \"simulated_s\": ");
         print_num(simulated_s, 1);
         printf("}\n");
@@ -780,8 +784,9 @@ int main(int argc, char **argv)
                 cpu > 0 ? simulated_s * w.n / 3600 / cpu : 0, w.q.handled, w.messages);
     int status = f.violations || !f.converged ? 1 : 0;
     if (status)
-        fprintf(stderr, "praxis-sim: seed %" PRIu64 " FAILED (%d violations; first %s)\n"
-                        "praxis-sim: replay with: %s\n",
+        fprintf(stderr,
+                "praxis-sim: seed %" PRIu64 " FAILED (%d violations; first %s)\n"
+                "praxis-sim: replay with: %s\n",
                 cfg.seed, f.violations, w.first_violation, replay);
     for (int i = 0; i < w.n; i++)
         if (w.nodes[i].up)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * net.c — simulated links and connections (see sim.h).
  *
@@ -190,11 +191,10 @@ void sim_net_node_down(sim_world *w, int node)
             continue; /* else its CLOSED event is pending */
         }
         c->closed[1 - mine] = true;
-        sim_schedule(w, w->now + c->latency, SIM_EV_CLOSED, c->end[1 - mine], 1 - mine, c->id,
-                     NULL, 0);
+        sim_schedule(w, w->now + c->latency, SIM_EV_CLOSED, c->end[1 - mine], 1 - mine, c->id, NULL,
+                     0);
     }
 }
-
 
 void sim_net_handle(sim_world *w, sim_event *e)
 {

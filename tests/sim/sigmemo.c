@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sigmemo.c — signature verdicts remembered process-wide.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim.h — praxis-sim: many praxis nodes in one process, a virtual clock and
  * network, seeded randomness (issue 13; DESIGN.md "Simulation").
@@ -41,7 +42,7 @@ typedef struct sim_rng {
 void sim_rng_seed(sim_rng *r, uint64_t seed);
 uint64_t sim_rand(sim_rng *r);
 uint64_t sim_below(sim_rng *r, uint64_t n); /* uniform in [0, n); 0 if n == 0 */
-double sim_unit(sim_rng *r);                 /* uniform in [0, 1) */
+double sim_unit(sim_rng *r);                /* uniform in [0, 1) */
 bool sim_chance(sim_rng *r, double p);
 void sim_bytes(sim_rng *r, uint8_t *out, size_t n);
 /* An independent generator for one purpose (so adding draws in one part of
@@ -115,21 +116,21 @@ typedef struct sim_cfg {
     uint64_t seed;
     unsigned faults;
     unsigned adversary;
-    sim_time latency;       /* one way, per link (each link draws around it) */
-    sim_time jitter;        /* added per message, uniform in [0, jitter) */
-    double bandwidth_bps;   /* bytes per second per direction */
-    int dial_min, dial_max; /* bootstrap addresses per node */
-    int records;            /* records members publish during the run */
-    sim_time publish_for;   /* over this long */
-    sim_time settle;        /* after the last fault and record: time to converge */
-    sim_time step_cost;     /* modelled CPU time of one storage batch ... */
-    sim_time entry_cost;    /* ... plus this per entry */
+    sim_time latency;          /* one way, per link (each link draws around it) */
+    sim_time jitter;           /* added per message, uniform in [0, jitter) */
+    double bandwidth_bps;      /* bytes per second per direction */
+    int dial_min, dial_max;    /* bootstrap addresses per node */
+    int records;               /* records members publish during the run */
+    sim_time publish_for;      /* over this long */
+    sim_time settle;           /* after the last fault and record: time to converge */
+    sim_time step_cost;        /* modelled CPU time of one storage batch ... */
+    sim_time entry_cost;       /* ... plus this per entry */
     uint32_t forward_delay_ms; /* the core's (0: its default, 40 ms) */
-    int flood;              /* entries each flooding author signs at once */
-    bool bench_topology;    /* dial as bench/spread.sh does: the previous node and one earlier */
-    bool membership;        /* admissions, revocations, successions during the run */
-    bool quiet;             /* no wall-clock figures on stderr */
-    const char *keep;       /* keep the stores in this directory (debugging) */
+    int flood;                 /* entries each flooding author signs at once */
+    bool bench_topology;       /* dial as bench/spread.sh does: the previous node and one earlier */
+    bool membership;           /* admissions, revocations, successions during the run */
+    bool quiet;                /* no wall-clock figures on stderr */
+    const char *keep;          /* keep the stores in this directory (debugging) */
 } sim_cfg;
 
 /* --- the world ------------------------------------------------------------- */
@@ -140,21 +141,21 @@ struct sim_conn;
 /* One praxis node. */
 typedef struct sim_node {
     int idx;
-    px_identity me;      /* its current key (a succession replaces it) */
-    bool hostile;        /* an adversary's node: its store is written raw */
+    px_identity me; /* its current key (a succession replaces it) */
+    bool hostile;   /* an adversary's node: its store is written raw */
     bool up;
     bool member_at_start; /* admitted in the genesis feed */
-    bool cut_off;        /* revoked, or handed over, in its own view */
-    bool revoked;        /* the secretariat revoked its key (the workload knows) */
-    int64_t skew_ms;     /* its clock = virtual time + skew */
-    uint64_t epoch;      /* bumps on every crash: its stale events are ignored */
-    int group;           /* partition group: links between groups are cut */
+    bool cut_off;         /* revoked, or handed over, in its own view */
+    bool revoked;         /* the secretariat revoked its key (the workload knows) */
+    int64_t skew_ms;      /* its clock = virtual time + skew */
+    uint64_t epoch;       /* bumps on every crash: its stale events are ignored */
+    int group;            /* partition group: links between groups are cut */
     char path[PATH_MAX];
     px_store *store;
-    px_members members;  /* the node's own view, as praxisd's px_local keeps it */
+    px_members members; /* the node's own view, as praxisd's px_local keeps it */
     px_feed_ctx fc;
     struct sim_host *host;
-    int *dial;           /* bootstrap addresses: indices of other nodes */
+    int *dial; /* bootstrap addresses: indices of other nodes */
     int n_dial;
     /* figures */
     uint64_t received, dups, batches;
@@ -172,15 +173,15 @@ typedef enum sim_mark {
 typedef struct sim_tracked {
     uint8_t id[32];
     sim_mark mark;
-    int node;          /* where it entered */
-    sim_time at;       /* when */
+    int node;           /* where it entered */
+    sim_time at;        /* when */
     uint8_t revoke[32]; /* SIM_MARK_BACKDATED: the revocation that cuts it */
 } sim_tracked;
 
 typedef struct sim_world {
     sim_cfg cfg;
-    sim_rng rng;      /* faults and workload */
-    sim_rng net_rng;  /* per-message draws */
+    sim_rng rng;     /* faults and workload */
+    sim_rng net_rng; /* per-message draws */
     sim_queue q;
     sim_time now;
     char dir[PATH_MAX];
@@ -196,7 +197,7 @@ typedef struct sim_world {
     /* extra keys: successors, a non-member flooder */
     px_identity flood_key;
     /* run state */
-    sim_time quiet_from;  /* no fault, record or attack after this */
+    sim_time quiet_from; /* no fault, record or attack after this */
     bool partitioned;
     int violations;
     bool converged;
@@ -266,8 +267,7 @@ int sim_host_start(sim_world *w, sim_node *n);
 void sim_host_stop(sim_world *w, sim_node *n);
 void sim_host_connected(sim_world *w, sim_node *n, sim_conn *c, int end);
 /* Takes over data (malloc'd). */
-void sim_host_message(sim_world *w, sim_node *n, sim_conn *c, int end, uint8_t *data,
-                      size_t len);
+void sim_host_message(sim_world *w, sim_node *n, sim_conn *c, int end, uint8_t *data, size_t len);
 void sim_host_closed(sim_world *w, sim_node *n, sim_conn *c, int end);
 void sim_host_drained(sim_world *w, sim_node *n, sim_conn *c, int end);
 void sim_host_dial_failed(sim_world *w, sim_node *n, int target);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # sweep.sh — run praxis-sim over a range of seeds; fail on the first seed
 # that finds a violation or does not converge, naming it and how to replay it.
 #

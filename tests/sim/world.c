@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * world.c — the simulated network's genesis, the nodes' stores, the
  * workload and the hostile authors (see sim.h).
@@ -179,11 +180,10 @@ static json_t *case_body(sim_world *w, sim_node *n, uint64_t k)
     char title[96];
     static const char *const stages[] = {"idea", "pilot", "implemented", "evaluated", "scaled"};
     static const char *const countries[] = {"KZ", "AZ", "GE", "CA", "UZ", "KG"};
-    snprintf(title, sizeof title, "practice %llu of node %d",
-             (unsigned long long)k, n->idx);
+    snprintf(title, sizeof title, "practice %llu of node %d", (unsigned long long)k, n->idx);
     return json_pack("{s:{s:s}, s:{s:s}, s:s, s:s}", "title", "en", title, "summary", "en",
-                     "a simulated case study", "country",
-                     countries[sim_below(&w->rng, 6)], "stage", stages[sim_below(&w->rng, 5)]);
+                     "a simulated case study", "country", countries[sim_below(&w->rng, 6)], "stage",
+                     stages[sim_below(&w->rng, 5)]);
 }
 
 int sim_publish(sim_world *w, sim_node *n, px_entry *out)
@@ -203,8 +203,7 @@ static json_t *member_body(const uint8_t key[32], int idx, const char *role)
 
 int sim_admin_admit(sim_world *w, sim_node *admin, sim_node *target)
 {
-    return append_json(w, admin, "member", member_body(target->me.pk, target->idx, "centre"),
-                       NULL);
+    return append_json(w, admin, "member", member_body(target->me.pk, target->idx, "centre"), NULL);
 }
 
 /* The last entry of key's feed the admin holds: where a revocation cuts. */
@@ -229,8 +228,8 @@ int sim_admin_revoke(sim_world *w, sim_node *admin, sim_node *target, uint8_t id
     json_t *body;
     if (h.seq) {
         key_hex(after_id, h.id);
-        body = json_pack("{s:s, s:I, s:s, s:s}", "key", hex, "after", (json_int_t)h.seq,
-                         "after_id", after_id, "reason", "simulated revocation");
+        body = json_pack("{s:s, s:I, s:s, s:s}", "key", hex, "after", (json_int_t)h.seq, "after_id",
+                         after_id, "reason", "simulated revocation");
     } else {
         body = json_pack("{s:s, s:I, s:s}", "key", hex, "after", (json_int_t)0, "reason",
                          "simulated revocation");
@@ -257,9 +256,9 @@ int sim_admin_succeed(sim_world *w, sim_node *admin, sim_node *target, px_identi
     key_hex(hex, next->pk);
     key_hex(old, target->me.pk);
     snprintf(org, sizeof org, "centre %d", target->idx);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "key", hex, "organisation", org,
-                             "country", "KZ", "role", "centre", "continues", old, "after",
-                             (json_int_t)h.seq);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "key", hex, "organisation", org, "country",
+                  "KZ", "role", "centre", "continues", old, "after", (json_int_t)h.seq);
     if (body && h.seq) {
         key_hex(after_id, h.id);
         json_object_set_new(body, "after_id", json_string(after_id));
@@ -471,8 +470,7 @@ int sim_world_create(sim_world *w, const sim_cfg *cfg)
     else
         snprintf(w->dir, sizeof w->dir, "%s/px-sim.XXXXXX", base);
     if (!cfg->keep && !mkdtemp(w->dir))
-        return px_err_set(PX_EIO, "cannot create a directory under %s: %s", base,
-                          strerror(errno));
+        return px_err_set(PX_EIO, "cannot create a directory under %s: %s", base, strerror(errno));
     identity_from_rng(&w->rng, &w->root);
     identity_from_rng(&w->rng, &w->flood_key);
     int rc = px_genesis_create(&w->genesis, "praxis-sim", w->root.pk);

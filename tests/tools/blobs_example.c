@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blobs_example.c — generates the worked example of schema/BLOBS.md: the
  * manifests and ids of an empty blob and of a 65,537-byte blob whose byte i

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * entries_example.c — generates the worked example of schema/ENTRIES.md: a
  * two-entry feed made from a fixed seed, a fixed network key and a fixed
@@ -98,7 +99,6 @@ static int sbuf_write(void *data, const char *p, size_t n)
 {
     return px_buf_append(data, p, n) == PX_OK ? 0 : -1;
 }
-
 
 static void build(example *x)
 {
@@ -371,8 +371,9 @@ static void write_entry(px_buf *b, int n, const px_entry *e, const char *body_no
     out(b, "The same %zu header bytes in one piece:\n\n```\n", e->header_len);
     out_hex(b, e->header_bytes, e->header_len, 32, "", false);
     out(b, "```\n\n");
-    out(b, "Signed message (%zu bytes) = `7072617869732d656e7472792d7631` (\"praxis-entry-v1\", "
-           "15 bytes) followed by the header bytes:\n\n```\n",
+    out(b,
+        "Signed message (%zu bytes) = `7072617869732d656e7472792d7631` (\"praxis-entry-v1\", "
+        "15 bytes) followed by the header bytes:\n\n```\n",
         15 + e->header_len);
     px_buf msg = {0};
     if (px_buf_append(&msg, "praxis-entry-v1", 15) ||
@@ -384,8 +385,7 @@ static void write_entry(px_buf *b, int n, const px_entry *e, const char *body_no
     out(b, "Signature (Ed25519, 64 bytes):\n\n```\n");
     out_hex(b, e->sig, 64, 32, "", false);
     out(b, "```\n\n");
-    out(b, "Entry id = BLAKE2b-256(header bytes || signature) =\n`%s`\n\n",
-        (hex32(hx, e->id), hx));
+    out(b, "Entry id = BLAKE2b-256(header bytes || signature) =\n`%s`\n\n", (hex32(hx, e->id), hx));
 }
 
 /* One line per item: where it is and how it is framed. */
@@ -406,12 +406,12 @@ static void write_markdown(px_buf *b, const example *x)
     for (int i = 0; i < 32; i++)
         out(b, "%02x", x->seed[i]);
     out(b, "`\n\n");
-    out(b, "Public key (the author, and the network root):\n`%s`\n\n",
-        (hex32(hx, x->me.pk), hx));
+    out(b, "Public key (the author, and the network root):\n`%s`\n\n", (hex32(hx, x->me.pk), hx));
     out(b, "Network: name `%s`, network_key = 32 bytes 0x21..0x40:\n`%s`\n\n", x->g.name,
         (hex32(hx, x->g.network_key), hx));
-    out(b, "Network id preimage, msgpack `[\"praxis-network-v1\", \"%s\", network_key, root]` "
-           "(%zu bytes):\n\n```\n",
+    out(b,
+        "Network id preimage, msgpack `[\"praxis-network-v1\", \"%s\", network_key, root]` "
+        "(%zu bytes):\n\n```\n",
         x->g.name, x->net_preimage.len);
     out(b, "94                           array of 4 elements (fixarray)\n");
     const uint8_t *p = x->net_preimage.data + 1;
@@ -427,8 +427,9 @@ static void write_markdown(px_buf *b, const example *x)
     annotate_elem(b, p + ctx_len + name_len + 34, 34, "root, 32 bytes");
     out(b, "```\n\n");
     out(b, "network_id = BLAKE2b-256(preimage) =\n`%s`\n\n", (hex32(hx, x->g.network_id), hx));
-    out(b, "The genesis document (`genesis.json`; the bootstrap address is not part of the "
-           "network id):\n\n```json\n%s\n```\n\n",
+    out(b,
+        "The genesis document (`genesis.json`; the bootstrap address is not part of the "
+        "network id):\n\n```json\n%s\n```\n\n",
         x->genesis_json);
 
     write_entry(b, 1, &x->e1, "a `case` record");
@@ -442,9 +443,10 @@ static void write_markdown(px_buf *b, const example *x)
     out(b, "```\n");
     out_hex(b, x->export_file.data, x->export_file.len, 32, "", false);
     out(b, "```\n\n");
-    out(b, "Item 1 as it is exported after its body was purged (%zu bytes): the body becomes "
-           "`c0` (nil). Entry 1's id is unchanged (it covers the header, which holds body_hash, "
-           "not the body), so entry 2's prev still matches and the chain verifies.\n\n```\n",
+    out(b,
+        "Item 1 as it is exported after its body was purged (%zu bytes): the body becomes "
+        "`c0` (nil). Entry 1's id is unchanged (it covers the header, which holds body_hash, "
+        "not the body), so entry 2's prev still matches and the chain verifies.\n\n```\n",
         x->purged_item.len);
     out_hex(b, x->purged_item.data, x->purged_item.len, 32, "", false);
     out(b, "```\n");
@@ -475,8 +477,7 @@ static int check_doc(const char *path, const px_buf *want)
         die(px_err_detail());
     int rc = 0;
     if (find_block((const char *)doc, len, &start, &n)) {
-        fprintf(stderr, "%s: no '%s' ... '%s' block\n", path, "<!-- example:begin -->",
-                end_marker);
+        fprintf(stderr, "%s: no '%s' ... '%s' block\n", path, "<!-- example:begin -->", end_marker);
         rc = 1;
     } else if (n != want->len || memcmp(doc + start, want->data, n) != 0) {
         /* Name the first line that differs. */
@@ -530,8 +531,7 @@ static int write_files(const char *dir, const example *x)
         px_write_file(path, x->export_file.data, x->export_file.len, 0644, false))
         die(px_err_detail());
     px_buf g = {0};
-    if (px_buf_append(&g, x->genesis_json, strlen(x->genesis_json)) ||
-        px_buf_append(&g, "\n", 1))
+    if (px_buf_append(&g, x->genesis_json, strlen(x->genesis_json)) || px_buf_append(&g, "\n", 1))
         die("out of memory");
     if (px_path_join(path, sizeof path, dir, "genesis.json") ||
         px_write_file(path, g.data, g.len, 0600, false))

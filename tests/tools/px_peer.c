@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * px_peer.c — a test peer for praxisd: plain blocking-style POSIX sockets
  * (non-blocking fds behind poll() with a deadline, so every wait is bounded)
@@ -415,7 +416,6 @@ static int wait_closed(pconn *pc, uint64_t deadline)
     }
 }
 
-
 static int send_hello(const ctx *x, pconn *pc, uint64_t deadline)
 {
     msgpack_sbuffer sb;
@@ -436,7 +436,6 @@ static int send_hello(const ctx *x, pconn *pc, uint64_t deadline)
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
-
 
 /* Receive the server's hello and check it names our network. OUT: the
  * server's software string (truncated) into sw. */
@@ -827,13 +826,12 @@ static int mode_bench_throughput(const ctx *x)
 
 /* Send {"type": "clock", "feeds": []} and then one `entries` message with
  * the given entries (signed by this peer's key). */
-static int send_entries(pconn *pc, const px_entry *e, size_t n, bool with_clock,
-                        uint64_t deadline)
+static int send_entries(pconn *pc, const px_entry *e, size_t n, bool with_clock, uint64_t deadline)
 {
-    static const uint8_t clock[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
-                                    'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x90};
-    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa7, 'e', 'n', 't', 'r',
-                                   'i',  'e',  's', 0xa7, 'e', 'n', 't', 'r', 'i', 'e', 's'};
+    static const uint8_t clock[] = {0x82, 0xa4, 't',  'y', 'p', 'e', 0xa5, 'c', 'l', 'o',
+                                    'c',  'k',  0xa5, 'f', 'e', 'e', 'd',  's', 0x90};
+    static const uint8_t head[] = {0x82, 0xa4, 't', 'y',  'p', 'e', 0xa7, 'e', 'n', 't', 'r',
+                                   'i',  'e',  's', 0xa7, 'e', 'n', 't',  'r', 'i', 'e', 's'};
     px_buf msg = {0};
     uint8_t count[3] = {(uint8_t)(0x90 | n)}; /* fixarray up to 15, else array 16 */
     size_t clen = 1;
@@ -1015,9 +1013,9 @@ static int mode_slow(const ctx *x)
     int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
     if (rc)
         return rc;
-    static const uint8_t clock[] = {0x00, 0x00, 0x00, 0x13, 0x82, 0xa4, 't', 'y', 'p', 'e',
-                                    0xa5, 'c',  'l',  'o',  'c', 'k', 0xa5, 'f', 'e', 'e',
-                                    'd',  's',  0x90};
+    static const uint8_t clock[] = {0x00, 0x00, 0x00, 0x13, 0x82, 0xa4, 't', 'y',
+                                    'p',  'e',  0xa5, 'c',  'l',  'o',  'c', 'k',
+                                    0xa5, 'f',  'e',  'e',  'd',  's',  0x90};
     uint64_t end = now_ms() + x->hold_ms;
     size_t sent = 0;
     while (!rc && now_ms() < end && sent < sizeof clock) {
@@ -1045,9 +1043,9 @@ static int mode_flood(const ctx *x)
         return rc;
     px_buf msg = {0};
     enum { FEEDS = 8192 };
-    static const uint8_t head[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'h', 'a', 'v',
-                                   'e',  0xa5, 'f', 'e', 'e', 'd', 's', 0xdd, 0x00, 0x00,
-                                   FEEDS >> 8, FEEDS & 0xff};
+    static const uint8_t head[] = {0x82, 0xa4, 't',  'y',  'p',        'e',         0xa4, 'h',
+                                   'a',  'v',  'e',  0xa5, 'f',        'e',         'e',  'd',
+                                   's',  0xdd, 0x00, 0x00, FEEDS >> 8, FEEDS & 0xff};
     double t0 = now_s();
     uint64_t i;
     for (i = 0; !rc && i < x->count; i++) {
@@ -1285,8 +1283,8 @@ static int mode_liar(const ctx *x)
     pconn *pc = NULL;
     uint64_t deadline = now_ms() + x->timeout_ms + x->hold_ms;
     int rc = open_session(x, deadline, true, &pc, sw, sizeof sw);
-    uint8_t msg[64] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c', 'l', 'o', 'c',
-                       'k',  0xa5, 'f', 'e', 'e', 'd', 's', 0x91, 0x92, 0xc4, 0x20};
+    uint8_t msg[64] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0xa5, 'c',  'l',  'o',  'c',
+                       'k',  0xa5, 'f', 'e', 'e', 'd', 's',  0x91, 0x92, 0xc4, 0x20};
     size_t len = 22;
     memcpy(msg + len, x->me.pk, 32);
     len += 32;
@@ -1524,16 +1522,12 @@ static int setup(ctx *x)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"count", required_argument, NULL, 'n'},
-                                         {"hold", required_argument, NULL, 'H'},
-                                         {"mb", required_argument, NULL, 'm'},
-                                         {"timeout", required_argument, NULL, 'T'},
-                                         {"partial", no_argument, NULL, 'P'},
-                                         {"file", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},  {"to", required_argument, NULL, 't'},
+        {"count", required_argument, NULL, 'n'}, {"hold", required_argument, NULL, 'H'},
+        {"mb", required_argument, NULL, 'm'},    {"timeout", required_argument, NULL, 'T'},
+        {"partial", no_argument, NULL, 'P'},     {"file", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {0}};
     ctx x = {.count = 1, .hold_ms = 1000, .mb = 64, .timeout_ms = 5000};
     const mode *m = NULL;
     int c;

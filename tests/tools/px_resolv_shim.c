@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * px_resolv_shim.c — an LD_PRELOAD library for tests: the host name
  * "dualstack.praxis.test" resolves to 127.0.0.1 first and ::1 second (as
@@ -30,8 +31,8 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 {
     if (!node || strcmp(node, NAME) != 0) {
         int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **) =
-            (int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **))
-                dlsym(RTLD_NEXT, "getaddrinfo");
+            (int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **))dlsym(
+                RTLD_NEXT, "getaddrinfo");
         return real ? real(node, service, hints, res) : EAI_FAIL;
     }
     long port = service ? strtol(service, NULL, 10) : 0;

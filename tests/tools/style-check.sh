@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # style-check.sh — the rules of the source tree that a tool can hold, over
 # every .c and .h file of node/, cli/, tests/ and bench/:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """verify_blob.py — an independent implementation of schema/BLOBS.md, in the
 Python standard library only (it shares no code with praxis).
 

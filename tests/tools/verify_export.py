@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """verify_export.py — check a praxis export file against its network's genesis.
 
 An independent checker, written from schema/ENTRIES.md alone (it shares no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.h — the tiny unit-test harness: CHECK macros that record failures
  * and keep going, TEST() registration by plain function calls, and a summary
@@ -36,7 +37,7 @@ static int check_tests_run;
             check_passed_count++;                                                                  \
         } else {                                                                                   \
             check_failed_count++;                                                                  \
-            fprintf(stderr, "%s:%d: %s returned %d (%s), wanted %d (%s) [%s]\n", __FILE__,        \
+            fprintf(stderr, "%s:%d: %s returned %d (%s), wanted %d (%s) [%s]\n", __FILE__,         \
                     __LINE__, #expr, check_rc_, px_errname(check_rc_), check_want_,                \
                     px_errname(check_want_), px_err_detail());                                     \
         }                                                                                          \
@@ -60,8 +61,8 @@ static int check_tests_run;
 
 static inline int check_summary(void)
 {
-    fprintf(stderr, "%d tests, %d checks passed, %d failed\n", check_tests_run,
-            check_passed_count, check_failed_count);
+    fprintf(stderr, "%d tests, %d checks passed, %d failed\n", check_tests_run, check_passed_count,
+            check_failed_count);
     if (check_passed_count == 0)
         return 1; /* a test that asserts nothing is a failure */
     return check_failed_count ? 1 : 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * support.c — the unit tests' shared helpers (support.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * support.h — what the unit tests share: a temporary directory removed at
  * exit, stores opened in it, feed contexts, single-quoted JSON, and entries

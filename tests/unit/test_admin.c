@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_admin.c — node/app/admin.c, the actions behind the web interface's
  * members and retract pages, against a real SQLite store:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_blob.c — the blob store (node/ledger/blob.c): the manifest codec and its
  * refusals; add of an empty file, of exactly n x 64 KiB and n x 64 KiB + 1;

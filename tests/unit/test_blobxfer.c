@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_blobxfer.c — the blob transfer protocol (node/replication/blobxfer.c)
  * with no I/O: several protocol machines wired together in memory, each

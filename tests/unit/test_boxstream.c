@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_boxstream.c — box-stream framing against the shared vectors (every
  * frame's nonces, header_plain, header_box and body_box, the goodbye and the

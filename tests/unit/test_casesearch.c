@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_casesearch.c — the case search of query.c against what SQLite says
  * on its own: px_rank equals FTS5's bm25 (the table's rank) on every row;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cli_support.c — what the command line shares with other front ends:
  * the JSON writer of schema/CLI.md (jsonout.h) and id prefixes (idprefix.h). */
 #include "check.h"
@@ -24,9 +25,19 @@ static void test_shortest_reals(void)
     static const struct {
         double v;
         const char *text;
-    } cases[] = {{4.66, "4.66"},   {77.5, "77.5"},   {0.1, "0.1"},     {91.45, "91.45"},
-                 {1.0 / 3, "0.3333333333333333"}, {100.0, "100.0"},  {-2.5, "-2.5"},
-                 {1e-7, "1e-7"}, {1e20, "1e20"}, {0.0001, "0.0001"}, {1234567.0, "1234567.0"},  {123456789.25, "123456789.25"},  {0.30000000000000004, "0.30000000000000004"}};
+    } cases[] = {{4.66, "4.66"},
+                 {77.5, "77.5"},
+                 {0.1, "0.1"},
+                 {91.45, "91.45"},
+                 {1.0 / 3, "0.3333333333333333"},
+                 {100.0, "100.0"},
+                 {-2.5, "-2.5"},
+                 {1e-7, "1e-7"},
+                 {1e20, "1e20"},
+                 {0.0001, "0.0001"},
+                 {1234567.0, "1234567.0"},
+                 {123456789.25, "123456789.25"},
+                 {0.30000000000000004, "0.30000000000000004"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *s = dumps(json_real(cases[i].v), 0);
         CHECK(s != NULL);
@@ -86,9 +97,10 @@ static void plant(px_store *s, const char *table, const char *hex, const char *k
                  "x'00', 0)",
                  hex, kind);
     else
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO feeds (author, seq, head_id, ts) VALUES (x'%s', 1, randomblob(32), 0)",
-                 hex);
+        snprintf(
+            sql, sizeof sql,
+            "INSERT INTO feeds (author, seq, head_id, ts) VALUES (x'%s', 1, randomblob(32), 0)",
+            hex);
     CHECK(sqlite3_exec(px_store_db(s), sql, NULL, NULL, NULL) == SQLITE_OK);
 }
 
@@ -127,8 +139,9 @@ static void test_prefixes(void)
           strstr(px_err_detail(), "give more digits"));
     CHECK_RC(px_prefix_entry(s, "1a2b3c4d9", "entry id", out), PX_OK); /* odd length */
     CHECK_STR(px_id_hex(hex, out), c);
-    CHECK_RC(px_hex_decode(want, 32, "00000000000000000000000000000000000000000000000000000000000000ee"),
-             PX_OK);
+    CHECK_RC(
+        px_hex_decode(want, 32, "00000000000000000000000000000000000000000000000000000000000000ee"),
+        PX_OK);
     CHECK_RC(px_prefix_entry(s, "00000000000000000000000000000000000000000000000000000000000000ee",
                              "entry id", out),
              PX_OK);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_codecs.c — genesis documents, key files, the msgpack pre-check,
  * JSON <-> msgpack, and the export archive format.
@@ -87,7 +88,7 @@ static void test_protected_key(void)
     unsetenv("PRAXIS_PASSPHRASE_FILE");
     unsetenv("PRAXIS_PASSPHRASE");
     CHECK_RC(px_identity_load(&b, path), PX_EPERM); /* no source, no prompt */
-    CHECK_RC(px_identity_public(path, pk), PX_OK);   /* the public key needs none */
+    CHECK_RC(px_identity_public(path, pk), PX_OK);  /* the public key needs none */
     CHECK_MEM(pk, a.pk, 32);
     setenv("PRAXIS_PASSPHRASE", "wrong horse", 1);
     CHECK_RC(px_identity_load(&b, path), PX_ECRYPTO);

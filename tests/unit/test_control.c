@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_control.c — the control socket's request parsing (control.h,
  * px_control_parse) without a daemon: framing on the first newline, the
@@ -43,14 +44,14 @@ static void test_framing(void)
 static void test_not_requests(void)
 {
     static const char *const bad[] = {
-        "\n",                        /* empty line */
-        "status\n",                  /* not JSON */
-        "[\"op\", \"status\"]\n",    /* not an object */
-        "{\"op\": 7}\n",             /* op not a string */
-        "{\"opx\": \"status\"}\n",   /* no op */
-        "{\"op\": \"status\"\n",     /* cut */
-        "{\"op\": \"status\"} x\n",  /* trailing text on the line */
-        "\"status\"\n",              /* a bare string */
+        "\n",                       /* empty line */
+        "status\n",                 /* not JSON */
+        "[\"op\", \"status\"]\n",   /* not an object */
+        "{\"op\": 7}\n",            /* op not a string */
+        "{\"opx\": \"status\"}\n",  /* no op */
+        "{\"op\": \"status\"\n",    /* cut */
+        "{\"op\": \"status\"} x\n", /* trailing text on the line */
+        "\"status\"\n",             /* a bare string */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *req = (json_t *)1;

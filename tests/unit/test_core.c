@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_core.c — the sans-I/O replication core (replication/core.h) driven
  * by hand-built inputs, no sockets: the codec's round trips and refusals;
@@ -56,7 +57,7 @@ typedef struct tnode {
     px_ingest *ig;
     px_buf scratch;
     uint64_t wake_at;
-    int closed_rc;    /* the last CLOSE asked for */
+    int closed_rc; /* the last CLOSE asked for */
     uint64_t closed_peer;
     bool paused;
     size_t stores_seen;
@@ -86,8 +87,8 @@ static void node_open(tnode *n, const px_identity *id, const char *name, uint64_
     snprintf(path, sizeof path, "%s/%s", dir, name);
     CHECK_RC(px_store_open(path, &n->store), PX_OK);
     CHECK_RC(px_members_load(&n->members, n->store, root.pk), PX_OK);
-    px_core_cfg cc = {.me = id->pk, .network_id = net, .members = &n->members, .seed = seed,
-                      .now_ms = 1000};
+    px_core_cfg cc = {
+        .me = id->pk, .network_id = net, .members = &n->members, .seed = seed, .now_ms = 1000};
     CHECK_RC(px_core_new(&cc, &n->core), PX_OK);
     px_ingest_cfg ic = {.store = n->store, .root = root.pk, .me = id->pk};
     memcpy(ic.feed.network_id, net, 32);
@@ -139,8 +140,8 @@ static void drain(tnode *nodes, int self, int to, uint64_t peer_to, uint64_t now
         switch (a.type) {
         case PX_CORE_SEND:
             if (n_inflight < INBOX_MAX) {
-                inflight[n_inflight++] = (flight){.to = to, .peer = peer_to, .bytes = a.bytes,
-                                                  .len = a.len};
+                inflight[n_inflight++] =
+                    (flight){.to = to, .peer = peer_to, .bytes = a.bytes, .len = a.len};
                 a.bytes = NULL;
             }
             break;
@@ -215,8 +216,7 @@ static size_t store_feed(tnode *n, const px_identity *who, size_t count)
     px_entry *e = calloc(count, sizeof *e);
     for (size_t i = 0; i < count; i++)
         make(&e[i], who, i + 1, i ? e[i - 1].id : NULL, 1000 + i);
-    px_feed_ctx fc = {.store = n->store, .is_member = px_members_admits,
-                      .member_ctx = &n->members};
+    px_feed_ctx fc = {.store = n->store, .is_member = px_members_admits, .member_ctx = &n->members};
     memcpy(fc.network_id, net, 32);
     px_ingest_result res;
     CHECK_RC(px_store_begin(n->store), PX_OK);
@@ -289,7 +289,9 @@ static void test_codec_refusals(void)
     /* {"type": "clock"} without feeds */
     CHECK_RC(decode_hex("81a474797065a5636c6f636b"), PX_EPROTO);
     /* {"type": "clock", "feeds": [[1, 2]]}: author not a bin32 */
-    CHECK_RC(decode_hex("82a474797065a5636c6f636ba56665656473919201" "02"), PX_EPROTO);
+    CHECK_RC(decode_hex("82a474797065a5636c6f636ba56665656473919201"
+                        "02"),
+             PX_EPROTO);
     /* {"type": "entries", "entries": []}: empty */
     CHECK_RC(decode_hex("82a474797065a7656e7472696573a7656e747269657390"), PX_EPROTO);
     /* {"nope": 1}: no type */
@@ -299,7 +301,9 @@ static void test_codec_refusals(void)
     /* truncated: a map of 2 with one pair */
     CHECK_RC(decode_hex("82a474797065a5636c6f636b"), PX_EFORMAT);
     /* an array claiming 2^32-1 items in a few bytes: refused before allocating */
-    CHECK_RC(decode_hex("82a474797065a5636c6f636ba5666565647" "3ddffffffff"), PX_EFORMAT);
+    CHECK_RC(decode_hex("82a474797065a5636c6f636ba5666565647"
+                        "3ddffffffff"),
+             PX_EFORMAT);
     /* 65 ids in want_bodies: over the limit */
     px_buf b = {0};
     uint8_t ids[65][32];
@@ -366,8 +370,9 @@ static void test_bad_signature_bans(void)
     make(&e[1], &root, 2, e[0].id, 1001);
     uint8_t sig[64];
     memset(sig, 0xa5, sizeof sig);
-    CHECK_RC(px_entry_decode(&e[1], e[1].header_bytes, e[1].header_len, sig, e[1].body,
-                             e[1].body_len), PX_OK);
+    CHECK_RC(
+        px_entry_decode(&e[1], e[1].header_bytes, e[1].header_len, sig, e[1].body, e[1].body_len),
+        PX_OK);
     px_buf items = {0}, msg = {0};
     for (int i = 0; i < 2; i++) /* archive items: [header, sig, body] */
         CHECK_RC(px_archive_put(&items, &e[i]), PX_OK);

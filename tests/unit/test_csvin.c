@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_csvin.c — benchmark import from CSV (csvin.c): separators, quotes,
  * CRLF, BOM, number conversion, header errors, and every rejected row

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_demo_data.c — the demo network's seed data (bootstrap/demo/) and the
  * examples of schema/RECORDS.md, checked with the same code that checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_entry.c — the entry codec: round trip, strict decoding, and that
  * every single-byte change to header, signature or body is rejected.

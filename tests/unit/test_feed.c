@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_feed.c — the feed rules against a real SQLite store: append, ingest,
  * each refusal (seq, prev, timestamp, network, signature, membership),
@@ -44,8 +45,8 @@ static void test_append_and_ingest(void)
     px_head head;
     CHECK_RC(px_store_begin(a), PX_OK);
     for (int i = 0; i < 3; i++)
-        CHECK_RC(px_feed_append(&fa, &alice, "case", (const uint8_t *)"\x80", 1,
-                                1000 - (uint64_t)i, &e[i]),
+        CHECK_RC(px_feed_append(&fa, &alice, "case", (const uint8_t *)"\x80", 1, 1000 - (uint64_t)i,
+                                &e[i]),
                  PX_OK);
     CHECK_RC(px_store_commit(a), PX_OK);
     /* A clock that steps back does not break the timestamp rule. */
@@ -89,9 +90,9 @@ static void test_refusals(void)
     memcpy(bad.h.author, alice.pk, 32);
     px_header h = bad.h;
     bad.header_len = px_header_encode(&h, bad.header_bytes);
-    CHECK_RC(px_entry_decode(&bad, bad.header_bytes, bad.header_len, bad.sig, bad.body,
-                             bad.body_len),
-             PX_OK);
+    CHECK_RC(
+        px_entry_decode(&bad, bad.header_bytes, bad.header_len, bad.sig, bad.body, bad.body_len),
+        PX_OK);
     CHECK_RC(px_feed_ingest(&fc, &bad, 0, 1), PX_ESIG);
     /* A body that does not match its hash. */
     forge(&bad, &alice, net, 2, e1.id, 200, "good body");
@@ -178,8 +179,9 @@ static void test_purge_and_damage(void)
     px_verify_report rep;
     CHECK_RC(px_store_begin(s), PX_OK);
     for (int i = 0; i < 5; i++)
-        CHECK_RC(px_feed_append(&fc, &alice, "case", (const uint8_t *)"\x81\xa1k\xa1v", 4, 10, &e[i]),
-                 PX_OK);
+        CHECK_RC(
+            px_feed_append(&fc, &alice, "case", (const uint8_t *)"\x81\xa1k\xa1v", 4, 10, &e[i]),
+            PX_OK);
     CHECK_RC(px_feed_purge(s, e[2].id), PX_OK);
     CHECK_RC(px_store_commit(s), PX_OK);
     CHECK_RC(px_feed_verify(s, net, 2, &rep), PX_OK);
@@ -217,8 +219,9 @@ static void test_verify_damaged_body(void)
     px_verify_report rep;
     CHECK_RC(px_store_begin(s), PX_OK);
     for (int i = 0; i < 3; i++)
-        CHECK_RC(px_feed_append(&fc, &alice, "case", (const uint8_t *)"\x81\xa1k\xa1v", 4, 10, &e[i]),
-                 PX_OK);
+        CHECK_RC(
+            px_feed_append(&fc, &alice, "case", (const uint8_t *)"\x81\xa1k\xa1v", 4, 10, &e[i]),
+            PX_OK);
     CHECK_RC(px_store_commit(s), PX_OK);
     ts_path(path, "d.db");
     sqlite3 *db;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fuzz_regressions.c — one small unit test per bug the fuzz targets
  * (tests/fuzz/) found, written against the API with the smallest input

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_index.c — the records index and the queries over it (index.c,
  * query.c, export.c, report.c, tabular.c) against real SQLite stores:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_members.c — the membership fold (members.c): authority by position
  * in feeds, never by timestamp. Revocation cuts at a named seq; a revoked
@@ -470,8 +471,7 @@ static void test_arrival_order(void)
 /* --- through a store: the backdated entry is refused by ingest -------------------- */
 
 static void sign(px_entry *e, const px_identity *who, const uint8_t net[32], uint64_t seq,
-                 const uint8_t *prev, uint64_t ts, const char *kind, const char *json,
-                 px_buf *body)
+                 const uint8_t *prev, uint64_t ts, const char *kind, const char *json, px_buf *body)
 {
     ts_msgpack(body, json);
     ts_sign(e, who, net, seq, prev, ts, kind, body->data, body->len);
@@ -541,7 +541,8 @@ static void test_utf8_truncation(void)
     key(target, 1);
     px_hex_encode(k, target, 32);
     snprintf(json, sizeof json,
-             "{\"key\":\"%s\",\"organisation\":\"%s\",\"country\":\"KZ\",\"role\":\"centre\"}", k, org);
+             "{\"key\":\"%s\",\"organisation\":\"%s\",\"country\":\"KZ\",\"role\":\"centre\"}", k,
+             org);
     px_buf body = {0};
     px_entry e;
     px_identity r;
@@ -568,7 +569,8 @@ static void test_utf8_truncation(void)
 enum { AO_KEYS = 8, AO_MAX = 24 };
 
 typedef struct ao_scenario {
-    px_identity id[AO_KEYS]; /* 0 root, 1 S secretariat, 2 O observer, 3 C1, 4 C1', 5 C2, 6 C3, 7 C4 */
+    px_identity
+        id[AO_KEYS]; /* 0 root, 1 S secretariat, 2 O observer, 3 C1, 4 C1', 5 C2, 6 C3, 7 C4 */
     px_entry e[AO_MAX];
     px_buf body[AO_MAX];
     size_t n;
@@ -590,8 +592,8 @@ static void ao_member(char *out, size_t len, const ao_scenario *sc, int key, con
     char k[65], c[65];
     px_hex_encode(k, sc->id[key].pk, 32);
     px_hex_encode(c, sc->id[continues >= 0 ? continues : key].pk, 32);
-    snprintf(out, len, "{'key':'%s','organisation':'O%d','country':'KZ','role':'%s'%s%s%s}", k,
-             key, role, continues >= 0 ? ",'continues':'" : "", continues >= 0 ? c : "",
+    snprintf(out, len, "{'key':'%s','organisation':'O%d','country':'KZ','role':'%s'%s%s%s}", k, key,
+             role, continues >= 0 ? ",'continues':'" : "", continues >= 0 ? c : "",
              continues >= 0 ? "'" : "");
 }
 
@@ -759,7 +761,8 @@ static void test_arrival_order_through_store(void)
                     fprintf(stderr, "key %d: role %d/%d until %llu/%llu counted %llu/%llu\n", k,
                             want.role[k], got.role[k], (unsigned long long)want.valid_until[k],
                             (unsigned long long)got.valid_until[k],
-                            (unsigned long long)want.counted[k], (unsigned long long)got.counted[k]);
+                            (unsigned long long)want.counted[k],
+                            (unsigned long long)got.counted[k]);
             fprintf(stderr, "order %d gives another membership:", o);
             for (size_t i = 0; i < sc.n; i++)
                 fprintf(stderr, " %zu", order[i]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_output.c — what praxis writes for people and their tools: CSV cells
  * a spreadsheet would run as formulas (neutralised, numbers untouched),

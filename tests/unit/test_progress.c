@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_progress.c — the progress line (node/base/progress.c): its text, the
  * rate limit, erasing, and silence when progress is off.

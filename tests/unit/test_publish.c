@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_publish.c — node/app/publish.c and the one-result-per-key rule of the
  * records index, against real SQLite stores:
@@ -238,13 +239,12 @@ static size_t trend_points(px_store *s, size_t *nseries)
     size_t pts = 0, i;
     const json_t *ser;
     CHECK_RC(px_query_trend(&q, "KZ-SAT-OVERALL", "KZ", &res), PX_OK);
-    json_array_foreach(json_object_get(res, "series"), i, ser)
-        pts += json_array_size(json_object_get(ser, "points"));
+    json_array_foreach(json_object_get(res, "series"), i, ser) pts +=
+        json_array_size(json_object_get(ser, "points"));
     *nseries = json_array_size(json_object_get(res, "series"));
     json_decref(res);
     return pts;
 }
-
 
 /* rec_bench_groups (schema/010, kept by triggers) holds what rec_benchmarks
  * says, row for row; and how many groups and live results it has. */
@@ -284,10 +284,11 @@ static void test_identity_at_publish(void)
     CHECK_RC(publish1(&l, "indicator", indicator, false), PX_OK);
     CHECK_RC(publish1(&l, "benchmark", r2018, false), PX_OK);
     uint8_t first[32];
-    CHECK_RC(px_index_benchmark_twin(l.store, me.pk, &(px_benchmark){.indicator = "KZ-SAT-OVERALL",
-                                                                   .country = "KZ",
-                                                                   .period = "2018",
-                                                                   .when = {.year = 2018}},
+    CHECK_RC(px_index_benchmark_twin(l.store, me.pk,
+                                     &(px_benchmark){.indicator = "KZ-SAT-OVERALL",
+                                                     .country = "KZ",
+                                                     .period = "2018",
+                                                     .when = {.year = 2018}},
                                      first),
              PX_OK);
     char hex[PX_ID_HEX];
@@ -619,7 +620,6 @@ static void test_csv_in_pieces(void)
     free(big);
 }
 
-
 /* ---- the pipeline --------------------------------------------------------------- */
 
 static json_t *case_rec(int i)
@@ -684,8 +684,7 @@ static void test_pipeline(void)
     CHECK(head.seq == before + 903);
     px_query q = {.store = l.store, .lang = "en"};
     json_t *res = NULL;
-    CHECK_RC(px_query_cases(&q, &(px_case_filter){.search = "pipeline", .limit = 5}, &res),
-             PX_OK);
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){.search = "pipeline", .limit = 5}, &res), PX_OK);
     CHECK(num(res, "total") == 900); /* 900 live cases: the 10th superseded */
     json_decref(res);
     CHECK_RC(px_query_cases(&q, &(px_case_filter){.stage = "scaled"}, &res), PX_OK);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_records.c — schema validation of record bodies (records.c): good
  * records of every kind pass; every required field, enum, period, country,
@@ -64,7 +65,6 @@ static const char *good_aggregate =
     " 'results': ['" ID_A "']}";
 
 /* ---- helpers ---------------------------------------------------------- */
-
 
 static json_t *parse(const char *sq_json)
 {
@@ -1177,8 +1177,7 @@ static void test_membership_records(void)
     const char *key = "'6d1f0a4c2b3e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef'";
     char good_member[512], good_revoke[256];
     snprintf(good_member, sizeof good_member,
-             "{'key': %s, 'organisation': 'ASAN Service', 'country': 'AZ', 'role': 'centre'}",
-             key);
+             "{'key': %s, 'organisation': 'ASAN Service', 'country': 'AZ', 'role': 'centre'}", key);
     snprintf(good_revoke, sizeof good_revoke, "{'key': %s, 'reason': 'key leaked'}", key);
     CHECK_RC(check_json("member", good_member), PX_OK);
     CHECK_RC(check_json("revoke", good_revoke), PX_OK);
@@ -1195,9 +1194,10 @@ static void test_membership_records(void)
     CHECK_RC(check_json("address", "{'addresses': ['no-port']}"), PX_ESCHEMA);
     CHECK_DETAIL("is not HOST:PORT");
     /* The key belongs to the entry's author: an address names none. */
-    CHECK_RC(check_json("address", "{'addresses': ['" 
-                                   "6d1f0a4c2b3e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef"
-                                   "@127.0.0.1:7420']}"),
+    CHECK_RC(check_json("address",
+                        "{'addresses': ['"
+                        "6d1f0a4c2b3e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef"
+                        "@127.0.0.1:7420']}"),
              PX_ESCHEMA);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_replication.c — one verdict on every path (issue 10): a bad
  * signature inside a validly signed run, bodies stripped in transit and

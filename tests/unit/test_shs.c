@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_shs.c — the Secret Handshake v1 state machine against the shared
  * vectors (every field of every set: keys, messages, secrets, signatures,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store.c — the store (store.h) on its own: entries and heads,
  * transactions, walks, held-back entries, missing bodies, the index
@@ -138,9 +139,9 @@ static void test_flags_backlog_and_purge(void)
     CHECK_RC(px_store_unindexed_count(s, &left), PX_OK);
     CHECK(left == 2);
     /* one reflagged, the rest cleared at once; other bits stay */
-    CHECK_RC(px_store_set_flags(s, feed_a[1].id,
-                                PX_ENTRY_FLAG_SCHEMA_INVALID | PX_ENTRY_FLAG_UNINDEXED),
-             PX_OK);
+    CHECK_RC(
+        px_store_set_flags(s, feed_a[1].id, PX_ENTRY_FLAG_SCHEMA_INVALID | PX_ENTRY_FLAG_UNINDEXED),
+        PX_OK);
     CHECK_RC(px_store_clear_flag(s, PX_ENTRY_FLAG_UNINDEXED), PX_OK);
     CHECK_RC(px_store_unindexed_count(s, &left), PX_OK);
     CHECK(left == 0);
@@ -175,9 +176,9 @@ static void test_missing_bodies(void)
     CHECK_RC(px_store_put(s, &bare, 0, 1), PX_OK);
     CHECK_RC(px_store_missing_bodies(s, ids, 4, &n), PX_OK);
     CHECK(n == 1 && memcmp(ids[0], feed_a[0].id, 32) == 0);
-    CHECK_RC(px_store_fill_body(s, feed_a[0].id, body_a, sizeof body_a - 1,
-                                PX_ENTRY_FLAG_UNINDEXED),
-             PX_OK);
+    CHECK_RC(
+        px_store_fill_body(s, feed_a[0].id, body_a, sizeof body_a - 1, PX_ENTRY_FLAG_UNINDEXED),
+        PX_OK);
     CHECK_RC(px_store_fill_body(s, feed_a[0].id, body_a, sizeof body_a - 1, 0), PX_ENOENT);
     CHECK_RC(px_store_missing_bodies(s, ids, 4, &n), PX_OK);
     CHECK(n == 0);

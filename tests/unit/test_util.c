@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_util.c — hex and buffer helpers, and the error map. */
 #include "check.h"
 #include "error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_web.c — the web interface's pure parts: the escaping helper, the
  * Host check, cookie parsing, sessions and their CSRF tokens, the token
@@ -47,7 +48,9 @@ static void test_escape(void)
     CHECK_STR(ESC("x\x7fy"), "x[U+007F]y");
     CHECK_STR(ESC("c1\xc2\x85!"), "c1[U+0085]!");
     /* right-to-left override and isolates cannot reorder the page */
-    CHECK_STR(ESC("abc\xe2\x80\xae" "fdp.exe"), "abc[U+202E]fdp.exe");
+    CHECK_STR(ESC("abc\xe2\x80\xae"
+                  "fdp.exe"),
+              "abc[U+202E]fdp.exe");
     CHECK_STR(ESC("\xe2\x81\xa6x\xe2\x81\xa9"), "[U+2066]x[U+2069]");
     /* invalid UTF-8: overlong, surrogate, truncated, stray continuation */
     CHECK_STR(ESC("\xc0\xbc"), "\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -70,9 +73,9 @@ static void test_host(void)
     CHECK(px_websec_host_ok("localhost:7480", l, NULL, 0));
     CHECK(px_websec_host_ok("LOCALHOST:7480", l, NULL, 0));
     CHECK(px_websec_host_ok("[::1]:7480", l, NULL, 0));
-    CHECK(!px_websec_host_ok("localhost", l, NULL, 0));       /* no port */
-    CHECK(!px_websec_host_ok("localhost:7481", l, NULL, 0));  /* other port */
-    CHECK(!px_websec_host_ok("evil.com:7480", l, NULL, 0));   /* DNS rebinding */
+    CHECK(!px_websec_host_ok("localhost", l, NULL, 0));      /* no port */
+    CHECK(!px_websec_host_ok("localhost:7481", l, NULL, 0)); /* other port */
+    CHECK(!px_websec_host_ok("evil.com:7480", l, NULL, 0));  /* DNS rebinding */
     CHECK(!px_websec_host_ok("localhost.evil.com:7480", l, NULL, 0));
     CHECK(!px_websec_host_ok("127.0.0.1:7480@evil.com", l, NULL, 0));
     CHECK(!px_websec_host_ok("", l, NULL, 0));
@@ -222,9 +225,9 @@ static void test_mo(void)
     CHECK_STR(px_i18n_get("ru", "Home"), "Главная");
     CHECK_STR(px_i18n_get("ru", "Case studies"), "Кейсы");
     CHECK_STR(px_i18n_get("en", "Home"), "Home");
-    CHECK_STR(px_i18n_get("kk", "Home"), "Басты бет"); /* the partial Kazakh catalogue */
+    CHECK_STR(px_i18n_get("kk", "Home"), "Басты бет");    /* the partial Kazakh catalogue */
     CHECK_STR(px_i18n_get("kk", "Sign out"), "Sign out"); /* ...falls back to English */
-    CHECK_STR(px_i18n_get("uz", "Home"), "Home");           /* no catalogue: English */
+    CHECK_STR(px_i18n_get("uz", "Home"), "Home");         /* no catalogue: English */
     CHECK_STR(px_i18n_get("ru", "a string nobody translated"), "a string nobody translated");
     CHECK_STR(px_i18n_nget("ru", "%s case study", "%s case studies", 1), "%s кейс");
     CHECK_STR(px_i18n_nget("ru", "%s case study", "%s case studies", 3), "%s кейса");
@@ -310,8 +313,8 @@ static void test_builder(void)
     px_req *r = px_req_detached("en");
     CHECK(r != NULL);
     px_h(r, "<p>");
-    px_hf(r, "<a href=\"/cases/%s\">%s</a> %d %zu %.1f %5.2f%% %lld", "x\"y", "<b>&", -3,
-          (size_t)7, 91.54, 4.666, 10000000000LL);
+    px_hf(r, "<a href=\"/cases/%s\">%s</a> %d %zu %.1f %5.2f%% %lld", "x\"y", "<b>&", -3, (size_t)7,
+          91.54, 4.666, 10000000000LL);
     const char *none = getenv("PX_TEST_UNSET_VARIABLE"); /* NULL, unknown to the compiler */
     px_hf(r, "|%.4s|%.3s|%s|", "abcdef", "жжж", none);
     px_esc(r, "'");
@@ -333,7 +336,8 @@ static void test_builder(void)
     r = px_req_detached("ru");
     CHECK_STR(px_req_num(r, 91.54, 1), "91,5");
     CHECK_STR(px_req_int(r, 1234), "1234");
-    CHECK_STR(px_req_int(r, 10000), "10\xe2\x80\xaf" "000");
+    CHECK_STR(px_req_int(r, 10000), "10\xe2\x80\xaf"
+                                    "000");
     CHECK_STR(px_req_date(r, 1796158315216ull, true), "1 декабря 2026, 20:51 UTC");
     CHECK_STR(px_t(r, "Home"), "Главная");
     px_req_detached_free(r);

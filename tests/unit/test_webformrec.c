@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_webformrec.c — publish forms to records and back (node/daemon/webformrec.c):
  * what a browser posts becomes the record `praxis publish` reads, values

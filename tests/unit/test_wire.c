@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_wire.c — len32 + msgpack message framing: the shared len32_example,
  * incremental reading in every chunking, the size limit decided from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vectors.h — loading the shared SHS/box-stream test vectors
  * ($PRAXIS_SHARED/vectors/shs-vectors.json, see VECTORS.md there) for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // harness.mjs — what every browser test shares: real praxisd nodes on
 // 127.0.0.1 (each with its web interface on a free port), the demo data of
 // bootstrap/demo/, a headless Debian chromium driven by puppeteer-core, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // praxis web interface: small enhancements only. Every page works without
 // this script. It keeps the home page's network and sync status live by
 // polling /api/status, and writes only text (textContent), never markup.
