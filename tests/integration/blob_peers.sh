@@ -14,14 +14,14 @@ head -c 1000000 /dev/urandom >"$T/x"
 X="$(px --data "$T/a" blob add "$T/x")"
 start_node a
 start_node b a
-wait_until 20 grep -q "connected to" "$T/b.log"
+wait_until 60 grep -q "connected to" "$T/b.log"
 key_b="$(px --data "$T/b" id)"
 
 # --- a hostile peer -------------------------------------------------------------
 start_bg "$T/bad.out" "$PEER" badchunk --data "$T/m" --to "$key_b@127.0.0.1:${PORT[b]}" \
     --file "$T/x" --timeout 20000
 bad_pid=$LAST_PID
-wait_until 20 grep -q "px_peer" "$T/b.log"
+wait_until 60 grep -q "px_peer" "$T/b.log"
 px --data "$T/b" blob get "$X" --out "$T/x.b" --timeout 30 || fail "b could not fetch past a hostile peer"
 cmp -s "$T/x" "$T/x.b" || fail "hostile peer: the bytes differ"
 wait "$bad_pid" || { cat "$T/bad.out" >&2; fail "the hostile peer was not closed after its bad chunk"; }
@@ -36,13 +36,13 @@ head -c $((128 * 65536)) /dev/urandom >"$T/y"   # exactly 128 x 64 KiB
 Y="$("$PY" "$PRAXIS_SRC/tests/tools/verify_blob.py" "$T/y")"
 serve_slow() {  # px_peer (m) serves y to b, one chunk every $1 ms
     start_bg "$T/serve$2.out" "$PEER" blobserve --data "$T/m" --to "$key_b@127.0.0.1:${PORT[b]}" \
-        --file "$T/y" --hold "$1" --timeout 5000
+        --file "$T/y" --hold "$1" --timeout 20000
 }
 # b refused m's key for a while after the bad chunk: restart b to forget it.
 stop_node b
 start_node b
 serve_slow 20 1
-wait_until 20 grep -q "px_peer" "$T/b.log"
+wait_until 60 grep -q "px_peer" "$T/b.log"
 px --data "$T/b" blob get "$Y" --out "$T/y.b" --timeout 60 >/dev/null 2>&1 & get_pid=$!
 held_y() { px --data "$T/b" blob list --json | "$PY" -c "
 import json,sys
@@ -58,7 +58,7 @@ before="$(held_y)"
 mv "$T/b.log" "$T/b1.log"
 start_node b
 serve_slow 0 2
-wait_until 20 grep -q "px_peer" "$T/b.log"
+wait_until 60 grep -q "px_peer" "$T/b.log"
 px --data "$T/b" blob get "$Y" --out "$T/y.b" --timeout 60 || fail "b did not resume the transfer"
 cmp -s "$T/y" "$T/y.b" || fail "resume: the bytes differ"
 received="$(px --data "$T/b" peers --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["blobs"]["chunks_received"])')"
