@@ -46,7 +46,7 @@ if [ "${PRAXIS_SKIP_FUZZ:-0}" != 1 ]; then
         echo "== libFuzzer build (clang, ASan + UBSan)"
         CC=clang cmake -S . -B build-fuzz -DPRAXIS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
             -DPRAXIS_WERROR=ON >/dev/null
-        cmake --build build-fuzz -j"$jobs"
+        cmake --build build-fuzz -j"$jobs" --target fuzz_all
         echo "== short fuzz runs"
         ctest --test-dir build-fuzz -L fuzz --output-on-failure -j"$jobs" --timeout 300
     else
