@@ -38,8 +38,9 @@ static const char *const csv_cols[] = {"group",    "weighting",   "value", "valu
                                        "members",  "results",     "n",     "without_n",
                                        "excluded", "illustrative"};
 
-static void print_text(const json_t *res)
+static void print_text(const json_t *res, const char *lang)
 {
+    (void)lang; /* codes and figures: nothing here is translated */
     size_t i;
     const json_t *g;
     char b1[32], b2[32];
@@ -252,6 +253,8 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
     if (pub && form != PX_FORM_TEXT)
         return px_cli_usage_error(usage, "--publish prints the ids of the entries it signs; it "
                                          "excludes --json and --csv");
+    static const px_cli_view view = {NULL, flatten, csv_cols, sizeof csv_cols / sizeof csv_cols[0],
+                                     print_text};
     px_local l;
     px_query q;
     json_t *res = NULL;
@@ -261,18 +264,9 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
     int rc = px_query_aggregate(&q, argv[optind], period, by, &res);
     if (!rc && pub) {
         rc = publish(&l, res, by);
-    } else if (!rc) {
-        if (form == PX_FORM_JSON) {
-            px_cli_print_json(res);
-        } else if (form == PX_FORM_CSV) {
-            json_t *rows = flatten(res);
-            px_cli_print_csv(rows, csv_cols, sizeof csv_cols / sizeof csv_cols[0]);
-            json_decref(rows);
-        } else {
-            print_text(res);
-        }
+        json_decref(res);
+        px_local_close(&l);
+        return rc ? px_cli_fail(rc) : PX_EXIT_OK;
     }
-    json_decref(res);
-    px_local_close(&l);
-    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+    return px_cli_answer(&l, rc, res, form, &view, lang);
 }

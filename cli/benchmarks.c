@@ -45,8 +45,9 @@ static void opt_put(const json_t *o, const char *key)
     }
 }
 
-static void print_text(const json_t *res)
+static void print_text(const json_t *res, const char *lang)
 {
+    (void)lang; /* codes and figures: nothing here is translated */
     const json_t *list = json_object_get(res, "results");
     size_t total = (size_t)json_integer_value(json_object_get(res, "total"));
     size_t i;
@@ -142,6 +143,8 @@ int px_cmd_benchmarks(px_cli *cli, int argc, char **argv)
     }
     if (optind != argc)
         return px_cli_usage_error(usage, "benchmarks takes no arguments; filter with options");
+    static const px_cli_view view = {"results", NULL, csv_cols,
+                                     sizeof csv_cols / sizeof csv_cols[0], print_text};
     px_local l;
     px_query q;
     json_t *res = NULL;
@@ -149,16 +152,5 @@ int px_cmd_benchmarks(px_cli *cli, int argc, char **argv)
         return PX_EXIT_FAIL;
     px_cli_query(&l, NULL, &q);
     int rc = px_query_benchmarks(&q, &f, &res);
-    if (!rc) {
-        if (form == PX_FORM_JSON)
-            px_cli_print_json(res);
-        else if (form == PX_FORM_CSV)
-            px_cli_print_csv(json_object_get(res, "results"), csv_cols,
-                             sizeof csv_cols / sizeof csv_cols[0]);
-        else
-            print_text(res);
-    }
-    json_decref(res);
-    px_local_close(&l);
-    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+    return px_cli_answer(&l, rc, res, form, &view, NULL);
 }

@@ -179,6 +179,8 @@ int px_cmd_cases(px_cli *cli, int argc, char **argv)
     }
     if (optind != argc)
         return px_cli_usage_error(usage, "cases takes no arguments; search with --search TEXT");
+    static const px_cli_view view = {"cases", NULL, csv_cols, sizeof csv_cols / sizeof csv_cols[0],
+                                     print_text};
     px_local l;
     px_query q;
     json_t *res = NULL;
@@ -186,16 +188,5 @@ int px_cmd_cases(px_cli *cli, int argc, char **argv)
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     int rc = px_query_cases(&q, &f, &res);
-    if (!rc) {
-        if (form == PX_FORM_JSON)
-            px_cli_print_json(res);
-        else if (form == PX_FORM_CSV)
-            px_cli_print_csv(json_object_get(res, "cases"), csv_cols,
-                             sizeof csv_cols / sizeof csv_cols[0]);
-        else
-            print_text(res, lang);
-    }
-    json_decref(res);
-    px_local_close(&l);
-    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+    return px_cli_answer(&l, rc, res, form, &view, lang);
 }

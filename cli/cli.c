@@ -256,6 +256,23 @@ void px_cli_print_csv(const json_t *rows, const char *const *cols, size_t ncols)
     json_array_foreach(rows, i, row) px_csv_row(stdout, row, cols, ncols);
 }
 
+int px_cli_answer(px_local *l, int rc, json_t *res, px_cli_form form, const px_cli_view *v,
+                  const char *lang)
+{
+    if (!rc && form == PX_FORM_JSON) {
+        px_cli_print_json(res);
+    } else if (!rc && form == PX_FORM_CSV) {
+        json_t *rows = v->rows ? v->rows(res) : json_incref(json_object_get(res, v->rows_key));
+        px_cli_print_csv(rows, v->cols, v->ncols);
+        json_decref(rows);
+    } else if (!rc) {
+        v->text(res, lang);
+    }
+    json_decref(res);
+    px_local_close(l);
+    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+}
+
 void px_cli_print_indicator(const json_t *ind)
 {
     char lo[32], hi[32];

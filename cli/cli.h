@@ -109,6 +109,24 @@ typedef enum px_cli_form { PX_FORM_TEXT, PX_FORM_JSON, PX_FORM_CSV } px_cli_form
  * reported; else PX_EXIT_OK. */
 int px_cli_form_opt(px_cli_form *form, px_cli_form f, const char *usage);
 
+/* How a query verb shows its answer: --json prints it whole; --csv prints
+ * the rows of its array rows_key (or, for a nested answer, the flat array
+ * rows() returns as a new reference) under the columns cols; otherwise
+ * text() writes it for people, in lang (NULL: the record's own). */
+typedef struct px_cli_view {
+    const char *rows_key;
+    json_t *(*rows)(const json_t *res);
+    const char *const *cols;
+    size_t ncols;
+    void (*text)(const json_t *res, const char *lang);
+} px_cli_view;
+
+/* The end of every query verb: rc is the query's result; if it is PX_OK,
+ * res is shown as form and v say. Frees res (may be NULL), closes l and
+ * returns the exit status. */
+int px_cli_answer(px_local *l, int rc, json_t *res, px_cli_form form, const px_cli_view *v,
+                  const char *lang);
+
 /* The verbs (one file each). */
 int px_cmd_init(px_cli *cli, int argc, char **argv);
 int px_cmd_id(px_cli *cli, int argc, char **argv);

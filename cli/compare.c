@@ -119,8 +119,9 @@ static void print_row(const json_t *r, const char *target)
     printf("\n");
 }
 
-static void print_text(const json_t *res)
+static void print_text(const json_t *res, const char *lang)
 {
+    (void)lang; /* codes and figures: nothing here is translated */
     const json_t *ind = json_object_get(res, "indicator");
     const char *target = px_json_str(ind, "code", "");
     const char *period = px_json_str(res, "period", NULL);
@@ -190,6 +191,8 @@ int px_cmd_compare(px_cli *cli, int argc, char **argv)
     }
     if (argc - optind != 1)
         return px_cli_usage_error(usage, "compare needs one INDICATOR code");
+    static const px_cli_view view = {"rows", NULL, csv_cols, sizeof csv_cols / sizeof csv_cols[0],
+                                     print_text};
     px_local l;
     px_query q;
     json_t *res = NULL;
@@ -197,16 +200,5 @@ int px_cmd_compare(px_cli *cli, int argc, char **argv)
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     int rc = px_query_compare(&q, argv[optind], period, by, &res);
-    if (!rc) {
-        if (form == PX_FORM_JSON)
-            px_cli_print_json(res);
-        else if (form == PX_FORM_CSV)
-            px_cli_print_csv(json_object_get(res, "rows"), csv_cols,
-                             sizeof csv_cols / sizeof csv_cols[0]);
-        else
-            print_text(res);
-    }
-    json_decref(res);
-    px_local_close(&l);
-    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+    return px_cli_answer(&l, rc, res, form, &view, lang);
 }

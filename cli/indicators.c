@@ -25,8 +25,9 @@ static const char *const csv_cols[] = {
     "domain",  "scale_min",      "scale_max",    "unit",      "higher_is_better",
     "results", "older_versions", "illustrative", "id",        "author"};
 
-static void print_text(const json_t *res)
+static void print_text(const json_t *res, const char *lang)
 {
+    (void)lang; /* codes and figures: nothing here is translated */
     const json_t *list = json_object_get(res, "indicators");
     size_t i;
     const json_t *o;
@@ -97,6 +98,8 @@ int px_cmd_indicators(px_cli *cli, int argc, char **argv)
     }
     if (optind != argc)
         return px_cli_usage_error(usage, "indicators takes no arguments");
+    static const px_cli_view view = {"indicators", NULL, csv_cols,
+                                     sizeof csv_cols / sizeof csv_cols[0], print_text};
     px_local l;
     px_query q;
     json_t *res = NULL;
@@ -104,16 +107,5 @@ int px_cmd_indicators(px_cli *cli, int argc, char **argv)
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     int rc = px_query_indicators(&q, &res);
-    if (!rc) {
-        if (form == PX_FORM_JSON)
-            px_cli_print_json(res);
-        else if (form == PX_FORM_CSV)
-            px_cli_print_csv(json_object_get(res, "indicators"), csv_cols,
-                             sizeof csv_cols / sizeof csv_cols[0]);
-        else
-            print_text(res);
-    }
-    json_decref(res);
-    px_local_close(&l);
-    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+    return px_cli_answer(&l, rc, res, form, &view, lang);
 }

@@ -28,8 +28,9 @@ static const char *const csv_cols[] = {
     "value",      "converted", "value_100",    "converted_100", "n",       "method", "status",
     "comparable", "break",     "break_reason", "illustrative",  "note",    "author", "id"};
 
-static void print_text(const json_t *res)
+static void print_text(const json_t *res, const char *lang)
 {
+    (void)lang; /* codes and figures: nothing here is translated */
     size_t si, pi;
     const json_t *s, *p;
     char b1[32], b2[32];
@@ -130,6 +131,8 @@ int px_cmd_trend(px_cli *cli, int argc, char **argv)
     }
     if (argc - optind != 1)
         return px_cli_usage_error(usage, "trend needs one INDICATOR code");
+    static const px_cli_view view = {NULL, flatten, csv_cols, sizeof csv_cols / sizeof csv_cols[0],
+                                     print_text};
     px_local l;
     px_query q;
     json_t *res = NULL;
@@ -137,18 +140,5 @@ int px_cmd_trend(px_cli *cli, int argc, char **argv)
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     int rc = px_query_trend(&q, argv[optind], country, &res);
-    if (!rc) {
-        if (form == PX_FORM_JSON) {
-            px_cli_print_json(res);
-        } else if (form == PX_FORM_CSV) {
-            json_t *rows = flatten(res);
-            px_cli_print_csv(rows, csv_cols, sizeof csv_cols / sizeof csv_cols[0]);
-            json_decref(rows);
-        } else {
-            print_text(res);
-        }
-    }
-    json_decref(res);
-    px_local_close(&l);
-    return rc ? px_cli_fail(rc) : PX_EXIT_OK;
+    return px_cli_answer(&l, rc, res, form, &view, lang);
 }
