@@ -256,6 +256,33 @@ void px_cli_print_csv(const json_t *rows, const char *const *cols, size_t ncols)
     json_array_foreach(rows, i, row) px_csv_row(stdout, row, cols, ncols);
 }
 
+bool px_cli_json_flag(int argc, char **argv, const char *usage, bool args, bool *json,
+                      int *exit_status)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+    bool first = true;
+    int c;
+    *json = false;
+    *exit_status = PX_EXIT_OK;
+    while ((c = px_cli_getopt(argc, argv, args ? "+h" : "h", opts, &first)) != -1) {
+        if (c == 'j') {
+            *json = true;
+        } else if (c == 'h') {
+            *exit_status = px_cli_help(usage);
+            return false;
+        } else {
+            *exit_status = px_cli_usage_error(usage, "bad option");
+            return false;
+        }
+    }
+    if (!args && optind != argc) {
+        *exit_status = px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+        return false;
+    }
+    return true;
+}
+
 int px_cli_answer(px_local *l, int rc, json_t *res, px_cli_form form, const px_cli_view *v,
                   const char *lang)
 {

@@ -101,6 +101,14 @@ void px_cli_print_csv(const json_t *rows, const char *const *cols, size_t ncols)
  * heading line: code, version, name, scale, direction. */
 void px_cli_print_indicator(const json_t *ind);
 
+/* The options of a verb whose only option is --json (and --help): sets
+ * *json. Returns true if the verb goes on; false with *exit_status set when
+ * it ends here (help shown: 0; a bad option: 2, reported). args: the verb
+ * takes arguments after its options (they stay at argv[optind...]);
+ * otherwise an argument is a usage error. */
+bool px_cli_json_flag(int argc, char **argv, const char *usage, bool args, bool *json,
+                      int *exit_status);
+
 /* Output forms of the listing verbs. */
 typedef enum px_cli_form { PX_FORM_TEXT, PX_FORM_JSON, PX_FORM_CSV } px_cli_form;
 

@@ -14,20 +14,10 @@ static const char usage[] = "usage: praxis id [--json]\n\n"
 
 int px_cmd_id(px_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool json = false, first = true;
-    int c;
-    while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
-        if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return px_cli_help(usage);
-        else
-            return px_cli_usage_error(usage, "bad option");
-    }
-    if (optind != argc)
-        return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    bool json;
+    int ex;
+    if (!px_cli_json_flag(argc, argv, usage, false, &json, &ex))
+        return ex;
     px_datadir d;
     uint8_t key[32];
     char pk[65];

@@ -47,18 +47,10 @@ static int show(const px_genesis *g, bool json)
 
 int px_cmd_network(px_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool json = false, first = true;
-    int c;
-    while ((c = px_cli_getopt(argc, argv, "+h", opts, &first)) != -1) {
-        if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return px_cli_help(usage);
-        else
-            return px_cli_usage_error(usage, "bad option");
-    }
+    bool json;
+    int ex;
+    if (!px_cli_json_flag(argc, argv, usage, true, &json, &ex))
+        return ex;
     /* Options may also follow the sub-verb ("network show --json"). */
     int n = argc - optind;
     char **args = argv + optind;

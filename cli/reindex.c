@@ -21,20 +21,10 @@ static const char usage[] =
 
 int px_cmd_reindex(px_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool json = false, first = true;
-    int c;
-    while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
-        if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return px_cli_help(usage);
-        else
-            return px_cli_usage_error(usage, "bad option");
-    }
-    if (optind != argc)
-        return px_cli_usage_error(usage, "reindex takes no arguments");
+    bool json;
+    int ex;
+    if (!px_cli_json_flag(argc, argv, usage, false, &json, &ex))
+        return ex;
     px_local l;
     px_index_stats st;
     if (px_cli_open(cli, &l))

@@ -28,25 +28,6 @@ static const char peers_usage[] =
     "Fails if praxisd is not running.\n"
     "  --json  the same as one JSON object\n";
 
-static int parse_json_flag(int argc, char **argv, const char *usage, bool *json)
-{
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool first = true;
-    int c;
-    while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
-        if (c == 'j')
-            *json = true;
-        else if (c == 'h')
-            return px_cli_help(usage) - 1; /* -1: help shown, exit 0 */
-        else
-            return px_cli_usage_error(usage, "bad option");
-    }
-    if (optind != argc)
-        return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-    return PX_EXIT_OK;
-}
-
 static int feed_json(void *ctx, const px_head *h)
 {
     char author[65], id[65];
@@ -95,16 +76,16 @@ static void print_conns(json_t *daemon)
 
 int px_cmd_status(px_cli *cli, int argc, char **argv)
 {
-    bool json = false;
-    int rc = parse_json_flag(argc, argv, status_usage, &json);
-    if (rc)
-        return rc < 0 ? PX_EXIT_OK : rc;
+    bool json;
+    int ex;
+    if (!px_cli_json_flag(argc, argv, status_usage, false, &json, &ex))
+        return ex;
     px_local l;
     if (px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
     json_t *feeds = json_array();
     uint64_t entries = 0;
-    rc = px_store_each_feed(l.store, feed_json, feeds);
+    int rc = px_store_each_feed(l.store, feed_json, feeds);
     if (!rc)
         rc = px_store_count(l.store, &entries);
     mark_cuts(&l, feeds);
@@ -175,13 +156,13 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
 
 int px_cmd_peers(px_cli *cli, int argc, char **argv)
 {
-    bool json = false;
-    int rc = parse_json_flag(argc, argv, peers_usage, &json);
-    if (rc)
-        return rc < 0 ? PX_EXIT_OK : rc;
+    bool json;
+    int ex;
+    if (!px_cli_json_flag(argc, argv, peers_usage, false, &json, &ex))
+        return ex;
     px_datadir d;
     json_t *daemon = NULL;
-    rc = px_datadir_resolve(&d, cli->data_dir);
+    int rc = px_datadir_resolve(&d, cli->data_dir);
     json_t *req = json_pack("{s:s}", "op", "peers");
     if (!rc)
         rc = px_control_call(d.socket, req, 5000, &daemon);
