@@ -130,15 +130,11 @@ int px_cmd_benchmarks(px_cli *cli, int argc, char **argv)
                 return px_cli_usage_error(usage, "--limit takes a positive number");
             f.limit = (size_t)limit;
             break;
-        case 'j':
-        case 'C':
-            if (px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
-                return PX_EXIT_USAGE;
-            break;
-        case 'h':
-            return px_cli_help(usage);
-        default:
-            return px_cli_usage_error(usage, "bad option");
+        default: {
+            int ex = px_cli_listing_opt(c, &form, usage);
+            if (ex != PX_CLI_GO_ON)
+                return ex;
+        }
         }
     }
     if (optind != argc)

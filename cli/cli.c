@@ -93,6 +93,16 @@ int px_cli_form_opt(px_cli_form *form, px_cli_form f, const char *usage)
     return PX_EXIT_OK;
 }
 
+int px_cli_listing_opt(int c, px_cli_form *form, const char *usage)
+{
+    if (c == 'j' || c == 'C')
+        return px_cli_form_opt(form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage) ? PX_EXIT_USAGE
+                                                                                   : PX_CLI_GO_ON;
+    if (c == 'h')
+        return px_cli_help(usage);
+    return px_cli_usage_error(usage, "bad option");
+}
+
 int px_cli_help(const char *usage)
 {
     fputs(usage, stdout);

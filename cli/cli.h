@@ -117,6 +117,13 @@ typedef enum px_cli_form { PX_FORM_TEXT, PX_FORM_JSON, PX_FORM_CSV } px_cli_form
  * reported; else PX_EXIT_OK. */
 int px_cli_form_opt(px_cli_form *form, px_cli_form f, const char *usage);
 
+/* The options all listing verbs share, for the default of their option
+ * switch: c 'j' (--json) or 'C' (--csv) into *form, 'h' (--help); any
+ * other c is a bad option. Returns PX_CLI_GO_ON if the verb goes on, else
+ * the exit status to return. */
+#define PX_CLI_GO_ON (-1)
+int px_cli_listing_opt(int c, px_cli_form *form, const char *usage);
+
 /* How a query verb shows its answer: --json prints it whole; --csv prints
  * the rows of its array rows_key (or, for a nested answer, the flat array
  * rows() returns as a new reference) under the columns cols; otherwise

@@ -82,19 +82,12 @@ int px_cmd_indicators(px_cli *cli, int argc, char **argv)
     const char *lang = NULL;
     px_cli_form form = PX_FORM_TEXT;
     bool first = true;
-    int c;
+    int c, ex;
     while ((c = px_cli_getopt(argc, argv, "h", opts, &first)) != -1) {
         if (c == 'l')
             lang = optarg;
-        else if ((c == 'j' || c == 'C') &&
-                 px_cli_form_opt(&form, c == 'j' ? PX_FORM_JSON : PX_FORM_CSV, usage))
-            return PX_EXIT_USAGE;
-        else if (c == 'j' || c == 'C')
-            continue;
-        else if (c == 'h')
-            return px_cli_help(usage);
-        else
-            return px_cli_usage_error(usage, "bad option");
+        else if ((ex = px_cli_listing_opt(c, &form, usage)) != PX_CLI_GO_ON)
+            return ex;
     }
     if (optind != argc)
         return px_cli_usage_error(usage, "indicators takes no arguments");
