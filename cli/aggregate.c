@@ -254,7 +254,8 @@ int px_cmd_aggregate(px_cli *cli, int argc, char **argv)
     px_local l;
     px_query q;
     json_t *res = NULL;
-    if (px_cli_open(cli, &l))
+    /* Only --publish signs: the other forms need no secret key. */
+    if (pub ? px_cli_open(cli, &l) : px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     int rc = px_query_aggregate(&q, argv[optind], period, by, &res);

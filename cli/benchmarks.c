@@ -144,7 +144,7 @@ int px_cmd_benchmarks(px_cli *cli, int argc, char **argv)
     px_local l;
     px_query q;
     json_t *res = NULL;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, NULL, &q);
     int rc = px_query_benchmarks(&q, &f, &res);

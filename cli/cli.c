@@ -167,6 +167,16 @@ int px_cli_open(px_cli *cli, px_local *l)
     return rc;
 }
 
+int px_cli_open_read(px_cli *cli, px_local *l)
+{
+    int rc = px_local_open_read(l, cli->data_dir);
+    if (rc) {
+        px_cli_fail(rc);
+        px_local_close(l);
+    }
+    return rc;
+}
+
 void px_cli_print_json(json_t *v)
 {
     px_json_print(stdout, v);

@@ -71,6 +71,9 @@ int px_cli_key_arg(px_local *l, const char *arg, const char *what, uint8_t out[3
 /* Open the local node or report why not (returns PX_OK or an error already
  * reported to stderr). */
 int px_cli_open(px_cli *cli, px_local *l);
+/* The same for verbs that only read: no secret key, so no passphrase asked
+ * (px_local_open_read). */
+int px_cli_open_read(px_cli *cli, px_local *l);
 
 /* Print a JSON value to stdout, indented, with a newline, following
  * schema/CLI.md (jsonout.h: null members left out, shortest reals). */

@@ -192,7 +192,7 @@ int px_cmd_compare(px_cli *cli, int argc, char **argv)
     px_local l;
     px_query q;
     json_t *res = NULL;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     int rc = px_query_compare(&q, argv[optind], period, by, &res);

@@ -77,7 +77,7 @@ int px_cmd_export(px_cli *cli, int argc, char **argv)
     px_query q;
     px_export_stats st = {0};
     FILE *out = stdout;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, NULL, &q);
     /* FILE appears whole or not at all (outfile.h): a failed export leaves

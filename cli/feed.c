@@ -203,7 +203,7 @@ int px_cmd_feed(px_cli *cli, int argc, char **argv)
         return px_cli_usage_error(usage, "--author applies to export only");
     px_local l;
     uint8_t author[32];
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     int rc = author_hex ? px_cli_key_arg(&l, author_hex, "author key", author) : PX_EXIT_OK;
     if (rc) {

@@ -76,7 +76,7 @@ int px_cmd_log(px_cli *cli, int argc, char **argv)
     px_local l;
     uint8_t author[32];
     bool one = argc - optind == 1;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     int rc = one ? px_cli_key_arg(&l, argv[optind], "author key", author) : PX_EXIT_OK;
     if (rc) {

@@ -432,7 +432,8 @@ int px_cmd_member(px_cli *cli, int argc, char **argv)
                                   after || reason ? "revoke" : "add");
     }
     px_local l;
-    if (px_cli_open(cli, &l))
+    /* list only reads: no secret key, no passphrase. */
+    if (list ? px_cli_open_read(cli, &l) : px_cli_open(cli, &l))
         return PX_EXIT_FAIL;
     /* The key to revoke and the key a new one continues may be given as a
      * unique prefix of a key held (idprefix.h); a new key must be whole. */

@@ -27,7 +27,7 @@ int px_cmd_reindex(px_cli *cli, int argc, char **argv)
         return ex;
     px_local l;
     px_index_stats st;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     uint64_t t0 = px_mono_ns();
     int rc = px_index_rebuild(l.store, &st);

@@ -97,7 +97,7 @@ int px_cmd_report(px_cli *cli, int argc, char **argv)
     px_local l;
     px_query q;
     px_outfile of;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     px_cli_query(&l, lang, &q);
     o.network = l.genesis.name;

@@ -433,7 +433,7 @@ int px_cmd_show(px_cli *cli, int argc, char **argv)
     px_entry e;
     px_entry_meta m;
     px_buf body = {0};
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     int rc = px_cli_entry_arg(&l, argv[optind], "entry id", id);
     if (rc) {

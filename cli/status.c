@@ -81,7 +81,7 @@ int px_cmd_status(px_cli *cli, int argc, char **argv)
     if (!px_cli_json_flag(argc, argv, status_usage, false, &json, &ex))
         return ex;
     px_local l;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     json_t *feeds = json_array();
     uint64_t entries = 0;

@@ -45,7 +45,7 @@ int px_cmd_verify(px_cli *cli, int argc, char **argv)
         return px_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
     px_local l;
     px_verify_report rep;
-    if (px_cli_open(cli, &l))
+    if (px_cli_open_read(cli, &l))
         return PX_EXIT_FAIL;
     uint64_t t0 = px_mono_ns();
     int rc = px_feed_verify(l.store, l.genesis.network_id, (int)threads, &rep);

@@ -62,7 +62,7 @@ static uint64_t local_counts_until(void *ctx, const uint8_t author[32])
     return px_members_counts_until((void *)&l->members, author);
 }
 
-int px_local_open(px_local *l, const char *explicit_dir)
+static int local_open(px_local *l, const char *explicit_dir, bool with_secret)
 {
     memset(l, 0, sizeof *l);
     int rc = px_datadir_resolve(&l->paths, explicit_dir);
@@ -72,7 +72,8 @@ int px_local_open(px_local *l, const char *explicit_dir)
         return px_err_set(PX_ENOENT,
                           "%s is not an initialised praxis data directory; run 'praxis init' first",
                           l->paths.dir);
-    rc = px_identity_load_with(&l->me, l->paths.key, prompt_fn);
+    rc = with_secret ? px_identity_load_with(&l->me, l->paths.key, prompt_fn)
+                     : px_identity_public(l->paths.key, l->me.pk);
     if (!rc)
         rc = px_genesis_load(&l->genesis, l->paths.genesis);
     if (!rc)
@@ -94,6 +95,16 @@ int px_local_open(px_local *l, const char *explicit_dir)
     l->feed.is_member = px_members_admits;
     l->feed.member_ctx = &l->members;
     return PX_OK;
+}
+
+int px_local_open(px_local *l, const char *explicit_dir)
+{
+    return local_open(l, explicit_dir, true);
+}
+
+int px_local_open_read(px_local *l, const char *explicit_dir)
+{
+    return local_open(l, explicit_dir, false);
 }
 
 typedef struct cut_digest {

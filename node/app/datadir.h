@@ -53,6 +53,11 @@ typedef struct px_local {
  * px_local_close() (also after a failed open). */
 int px_local_open(px_local *l, const char *explicit_dir);
 
+/* px_local_open for what only reads: l->me holds the public key alone (its
+ * secret stays zero), so a protected key's passphrase is never asked for.
+ * Signing with it fails with PX_EPERM (px_feed_append). */
+int px_local_open_read(px_local *l, const char *explicit_dir);
+
 /* How px_local_open asks for a protected key's passphrase when the
  * environment gives none (the CLI sets a terminal prompt; the daemon none). */
 void px_local_set_prompt(px_passphrase_fn prompt);

@@ -182,6 +182,11 @@ void px_random_bytes(uint8_t *out, size_t len)
     randombytes_buf(out, len);
 }
 
+bool px_is_zero(const void *p, size_t len)
+{
+    return sodium_is_zero(p, len) == 1;
+}
+
 void px_memzero(void *p, size_t len)
 {
     if (p)

@@ -12,6 +12,7 @@
 #ifndef PX_CRYPTO_H
 #define PX_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,6 +115,8 @@ int px_pwhash(uint8_t key[32], const char *pass, size_t passlen, const uint8_t s
 void px_random_bytes(uint8_t *out, size_t len);
 /* Wipe memory in a way the compiler cannot elide. NULL-safe. */
 void px_memzero(void *p, size_t len);
+/* Constant time: true if all len bytes are zero (an unloaded secret). */
+bool px_is_zero(const void *p, size_t len);
 /* Constant-time equality: 1 if equal, 0 if not. */
 int px_memeq(const void *a, const void *b, size_t len);
 

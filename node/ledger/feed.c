@@ -92,6 +92,9 @@ int px_feed_sign_next(const px_feed_ctx *fc, const px_identity *me, const px_hea
 {
     px_header h = {0};
     bool empty = head == NULL;
+    if (px_is_zero(me->sk, 32))
+        return px_err_set(PX_EPERM, "no secret key is loaded to sign with (the data directory "
+                                    "was opened for reading only)");
     if (!empty && head->frozen)
         return px_err_set(PX_EFORK, "this node's own feed is frozen by a fork; it cannot grow");
     if (!px_kind_valid(kind))

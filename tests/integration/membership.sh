@@ -114,4 +114,16 @@ expect_exit 1 env PRAXIS_PASSPHRASE=wrong-passphrase "$PRAXISD" --data "$T/s2"
 expect_err "wrong passphrase"
 px --data "$T/b" peers | grep -q "offence" || fail "praxis peers does not show the forger's offence"
 pass "protected key: unattended start with --passphrase-file; a wrong passphrase is refused"
+# Verbs that only read need no secret key, so no passphrase (no terminal and
+# no passphrase source here: setsid leaves no controlling terminal).
+noterm() { setsid -w env -u PRAXIS_PASSPHRASE -u PRAXIS_PASSPHRASE_FILE "$@" </dev/null; }
+for verb in "cases --json" "status --json" "log me" "member list --json" "indicators" "verify"; do
+    # shellcheck disable=SC2086 # the verb's words split on purpose
+    noterm "$PRAXIS" --data "$T/s2" $verb >/dev/null 2>"$T/err" ||
+        { cat "$T/err" >&2; fail "'praxis $verb' needs the passphrase on a protected key"; }
+done
+echo '{"title": {"en": "t"}, "summary": {"en": "s"}, "country": "KZ", "stage": "idea"}' >"$T/one.json"
+expect_exit 1 noterm "$PRAXIS" --data "$T/s2" publish case "$T/one.json"
+expect_err "passphrase"
+pass "protected key: reading verbs run without the passphrase; publish still asks for it"
 echo "membership: all passed"
