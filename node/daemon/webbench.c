@@ -16,12 +16,12 @@
 #include "records.h"
 #include "tabular.h"
 #include "util.h"
+#include "views.h"
 #include "web.h"
 #include "webint.h"
 #include "webpublish.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +86,12 @@ static void indicator_select(px_req *r, const json_t *list, const char *current,
     px_h(r, "</select></label>");
 }
 
+static int period_option(void *ctx, const char *period)
+{
+    px_hf(ctx, "<option value=\"%s\">", period);
+    return PX_OK;
+}
+
 /* A period input with the periods the indicator has results for. */
 static void period_input(px_req *r, const char *indicator, const char *current, bool required)
 {
@@ -95,24 +101,8 @@ static void period_input(px_req *r, const char *indicator, const char *current, 
           required ? px_t(r, "Period") : px_t(r, "Period (empty: the latest)"),
           current ? current : "", required ? " required" : "");
     px_store *s = px_req_store(r);
-    sqlite3_stmt *st = NULL;
-    if (indicator && s &&
-        sqlite3_prepare_v2(px_store_db(s),
-                           /* the latest 60 periods, one index seek each (a DISTINCT
-                            * read every result of the indicator) */
-                           "WITH RECURSIVE k(p) AS (SELECT max(period_key) FROM rec_benchmarks "
-                           "WHERE indicator = ?1 AND retracted = 0 UNION ALL SELECT (SELECT "
-                           "max(period_key) FROM rec_benchmarks WHERE indicator = ?1 AND "
-                           "retracted = 0 AND period_key < k.p) FROM k WHERE k.p IS NOT NULL "
-                           "LIMIT 60) SELECT (SELECT period FROM rec_benchmarks WHERE indicator "
-                           "= ?1 AND retracted = 0 AND period_key = k.p LIMIT 1) FROM k WHERE "
-                           "k.p IS NOT NULL",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, indicator, -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            px_hf(r, "<option value=\"%s\">", (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
+    if (indicator && s)
+        px_view_periods(s, indicator, 60, period_option, r);
     px_h(r, "</datalist>");
 }
 
