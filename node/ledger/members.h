@@ -146,6 +146,11 @@ px_role px_members_role(const px_members *m, const uint8_t key[32]);
  * cut, whatever the entry's timestamp. */
 bool px_members_admits(void *ctx, const uint8_t author[32], uint64_t seq, const char *kind);
 
+/* Whether a member of role may publish kind now (the kinds table's
+ * px_kind_open_to for the rights the role holds; PX_ROLE_NONE: nothing).
+ * The membership fold and the publish forms ask this one rule. */
+bool px_role_may_publish(px_role role, const char *kind);
+
 /* May key connect (handshake, in or out)? Current members only. */
 bool px_members_may_connect(const px_members *m, const uint8_t key[32]);
 
