@@ -737,9 +737,10 @@ static int release_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     int r = px_feed_ingest(rc->fc, e, 0, rc->now_ms);
     if (r == PX_OK)
         rc->released++;
-    if (r == PX_ENOTMEMBER || r == PX_EAGAIN)
-        return PX_OK; /* still not admitted (for this entry's time or kind), or its time
-                         has not come */
+    if (r == PX_ENOTMEMBER || r == PX_EAGAIN || r == PX_ESEQ)
+        return PX_OK; /* still not admitted (for this entry's time or kind), its time has
+                         not come, or its predecessor has not arrived yet (replication asks
+                         for it from the head; the next release stores this one) */
     uint8_t(*v)[32] = realloc(rc->done, (rc->n_done + 1) * sizeof *v);
     if (!v)
         return PX_ENOMEM;

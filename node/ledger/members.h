@@ -206,8 +206,10 @@ px_holdback px_members_hold_back(const px_members *m, px_store *s, const px_entr
                                  uint64_t now_ms);
 
 /* Offer held entries of authors who are members now to the feed (fc uses
- * m through its is_member hook). Requires an open write transaction. OUT
- * *released: entries stored. */
+ * m through its is_member hook), in seq order. Requires an open write
+ * transaction. What the feed still refuses for now (not admitted, stamped
+ * ahead, its predecessor not held yet: PX_ESEQ) stays held; what it stores
+ * or refuses for good leaves the table. OUT *released: entries stored. */
 int px_members_release(const px_feed_ctx *fc, uint64_t now_ms, size_t *released);
 
 #endif

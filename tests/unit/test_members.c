@@ -720,6 +720,66 @@ static void ao_deliver(const ao_scenario *sc, const size_t *order, const char *n
     px_store_close(s);
 }
 
+/* A member's entry whose predecessor is not held yet stays held when the
+ * admission releases the hold-back: the order C:2, admission, C:1 (C:1 took
+ * another path, or the first batch was cut) once dropped C:2 as refused for
+ * good, so the feed stopped at 1 until a peer offered 2 again. */
+static void test_release_keeps_gap(void)
+{
+    char json[512], ck[65];
+    px_store *s = ts_open_store("gap.db", false);
+    px_identity r, c;
+    uint8_t seed[32] = {21};
+    px_identity_from_seed(&r, seed);
+    seed[0] = 22;
+    px_identity_from_seed(&c, seed);
+    uint8_t net[32];
+    memset(net, 0x44, 32);
+    px_members m = {0};
+    px_feed_ctx fc = {.store = s, .is_member = px_members_admits, .member_ctx = &m};
+    memcpy(fc.network_id, net, 32);
+    px_buf b1 = {0}, b2 = {0}, b3 = {0};
+    px_entry admit, c1, c2;
+    px_hex_encode(ck, c.pk, 32);
+    snprintf(json, sizeof json,
+             "{\"key\":\"%s\",\"organisation\":\"C\",\"country\":\"KZ\",\"role\":\"centre\"}", ck);
+    sign(&admit, &r, net, 1, NULL, 1000, "member", json, &b1);
+    sign(&c1, &c, net, 1, NULL, 2000, "address", "{\"addresses\":[\"127.0.0.1:1\"]}", &b2);
+    sign(&c2, &c, net, 2, c1.id, 3000, "address", "{\"addresses\":[\"127.0.0.1:2\"]}", &b3);
+    const uint64_t now = 10000;
+    uint64_t count = 0, bytes = 0;
+    size_t released = 9;
+
+    CHECK_RC(px_members_load(&m, s, r.pk), PX_OK);
+    CHECK_RC(px_store_begin(s), PX_OK);
+    /* C:2 first: C is not a member, so it is held */
+    int rc = px_feed_ingest(&fc, &c2, 0, now);
+    CHECK_RC(rc, PX_ENOTMEMBER);
+    CHECK(px_members_hold_back(&m, s, &c2, rc, now) == PX_HOLD_HELD);
+    /* the admission: C:2 is offered again, but C:1 is missing */
+    CHECK_RC(px_feed_ingest(&fc, &admit, 0, now), PX_OK);
+    CHECK_RC(px_members_load(&m, s, r.pk), PX_OK);
+    CHECK_RC(px_members_release(&fc, now, &released), PX_OK);
+    CHECK(released == 0);
+    CHECK_RC(px_store_held_author_stats(s, c.pk, &count, &bytes), PX_OK);
+    CHECK(count == 1); /* still held, not refused */
+    /* C:1 arrives: stored; the next release stores C:2 behind it */
+    CHECK_RC(px_feed_ingest(&fc, &c1, 0, now), PX_OK);
+    CHECK_RC(px_members_release(&fc, now, &released), PX_OK);
+    CHECK(released == 1);
+    px_head h;
+    CHECK_RC(px_store_head(s, c.pk, &h), PX_OK);
+    CHECK(h.seq == 2 && memcmp(h.id, c2.id, 32) == 0);
+    CHECK_RC(px_store_held_author_stats(s, c.pk, &count, &bytes), PX_OK);
+    CHECK(count == 0);
+    CHECK_RC(px_store_commit(s), PX_OK);
+    px_members_free(&m);
+    px_store_close(s);
+    px_buf_free(&b1);
+    px_buf_free(&b2);
+    px_buf_free(&b3);
+}
+
 static void test_arrival_order_through_store(void)
 {
     enum { ORDERS = 60 };
@@ -791,6 +851,7 @@ int main(void)
     RUN(test_arrival_order);
     RUN(test_backdated_entry_refused);
     RUN(test_arrival_order_through_store);
+    RUN(test_release_keeps_gap);
     RUN(test_utf8_truncation);
     return check_summary();
 }
