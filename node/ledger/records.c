@@ -261,85 +261,64 @@ const char *px_record_show(char *out, size_t outlen, const char *p, size_t n)
 
 /* Check that p[0..len) is exactly one msgpack map with string keys, no
  * container deeper than PX_RECORD_MAX_DEPTH and none with more than
- * PX_RECORD_MAX_ITEMS entries. Iterative; allocates nothing. */
+ * PX_RECORD_MAX_ITEMS entries. Base's walker: iterative, allocates
+ * nothing. */
 static int prescan(const uint8_t *p, size_t len)
 {
-    uint32_t left[PX_RECORD_MAX_DEPTH + 1];
-    uint32_t top_total = 0;
     const char *top_key = NULL;
     size_t top_key_len = 0;
-    size_t pos = 0;
-    int depth = 0;
     char shown[64];
+    px_mp_walk w;
+    px_mp_item it;
+    px_mp_step st;
 
     if (len == 0)
         return px_err_set(PX_EFORMAT, "the body is empty; a record is a msgpack map");
     if (!((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf))
         return px_err_set(PX_EFORMAT, "the body is not a msgpack map (first byte 0x%02x)", p[0]);
-    left[0] = 1;
-    while (depth >= 0) {
-        if (left[depth] == 0) {
-            depth--;
-            continue;
-        }
-        bool at_top_key = depth == 1 && (top_total - left[1]) % 2 == 0;
-        left[depth]--;
-        if (pos >= len)
-            goto truncated;
-        px_mp_head h;
-        int hrc = px_mp_read_head(p + pos, len - pos, &h);
-        if (hrc == PX_EAGAIN)
-            goto truncated;
-        if (hrc) /* 0xc1 is never used */
-            return px_err_set(PX_EFORMAT,
-                              "the body holds an invalid msgpack byte 0x%02x at offset %zu", p[pos],
-                              pos);
-        pos += h.hdr;
-        uint64_t size = h.payload, items = h.children;
-        bool container = h.cls == PX_MP_ARRAY || h.cls == PX_MP_MAP, is_str = h.cls == PX_MP_STR;
-        if (at_top_key && !is_str)
-            return px_err_set(PX_EFORMAT, "key %u of the body map is not a string",
-                              (top_total - left[1] + 1) / 2);
-        if (container) {
-            uint64_t entries = h.cls == PX_MP_MAP ? items / 2 : items;
-            if (entries > PX_RECORD_MAX_ITEMS) {
-                if (depth == 0)
-                    return px_err_set(PX_ESCHEMA,
-                                      "the body has %llu fields; at most %u are allowed",
-                                      (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
-                return px_err_set(
-                    PX_ESCHEMA,
-                    "field '%s': a list or map with %llu entries; at most %u are "
-                    "allowed",
-                    top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?",
-                    (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
-            }
-            if (depth + 1 > PX_RECORD_MAX_DEPTH)
-                return px_err_set(
-                    PX_EFORMAT, "the body nests deeper than %d levels (under field '%s')",
-                    PX_RECORD_MAX_DEPTH,
-                    top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?");
-            depth++;
-            left[depth] = (uint32_t)items;
-            if (depth == 1)
-                top_total = (uint32_t)items;
-            continue;
-        }
-        if (len - pos < size)
-            goto truncated;
+    px_mp_walk_init(&w, p, len, PX_RECORD_MAX_DEPTH);
+    while ((st = px_mp_walk_next(&w, &it)) == PX_MP_VALUE) {
+        bool at_top_key = it.depth == 1 && it.index % 2 == 0;
+        if (at_top_key && it.h.cls != PX_MP_STR)
+            return px_err_set(PX_EFORMAT, "key %llu of the body map is not a string",
+                              (unsigned long long)(it.index / 2 + 1));
         if (at_top_key) {
-            top_key = (const char *)p + pos;
-            top_key_len = (size_t)size;
+            top_key = (const char *)p + it.off + it.h.hdr;
+            top_key_len = (size_t)it.h.payload;
         }
-        pos += (size_t)size;
+        if (it.h.cls != PX_MP_ARRAY && it.h.cls != PX_MP_MAP)
+            continue;
+        uint64_t entries = it.h.cls == PX_MP_MAP ? it.h.children / 2 : it.h.children;
+        if (entries <= PX_RECORD_MAX_ITEMS)
+            continue;
+        if (it.depth == 0)
+            return px_err_set(PX_ESCHEMA, "the body has %llu fields; at most %u are allowed",
+                              (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
+        return px_err_set(PX_ESCHEMA,
+                          "field '%s': a list or map with %llu entries; at most %u are "
+                          "allowed",
+                          top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?",
+                          (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
     }
-    if (pos != len)
-        return px_err_set(PX_EFORMAT, "%zu bytes follow the body map; a body is exactly one map",
-                          len - pos);
-    return PX_OK;
-truncated:
-    return px_err_set(PX_EFORMAT, "the body is truncated (%zu bytes end inside a msgpack value)",
-                      len);
+    switch (st) {
+    case PX_MP_DONE:
+        if (w.pos != len)
+            return px_err_set(PX_EFORMAT,
+                              "%zu bytes follow the body map; a body is exactly one map",
+                              len - w.pos);
+        return PX_OK;
+    case PX_MP_RESERVED: /* 0xc1 is never used */
+        return px_err_set(PX_EFORMAT, "the body holds an invalid msgpack byte 0x%02x at offset %zu",
+                          p[w.pos], w.pos);
+    case PX_MP_DEEP:
+        return px_err_set(PX_EFORMAT, "the body nests deeper than %d levels (under field '%s')",
+                          PX_RECORD_MAX_DEPTH,
+                          top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len)
+                                  : "?");
+    default: /* the bytes end inside a value, or cannot hold the values declared */
+        return px_err_set(PX_EFORMAT,
+                          "the body is truncated (%zu bytes end inside a msgpack value)", len);
+    }
 }
 
 int px_record_unpack(const uint8_t *body, size_t len, msgpack_unpacked *out)
