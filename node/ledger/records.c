@@ -776,6 +776,50 @@ static int check_list(const char *label, const msgpack_object *o, item_check ite
     return PX_OK;
 }
 
+/* Refuse a nested map whose string keys repeat (a hostile body could say
+ * "min" twice and mean different things to different readers). */
+static int check_no_dup_keys(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    const msgpack_object_map *m = &o->via.map;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return px_err_set(PX_ESCHEMA, "%s: key %u is %s, not a string", label, i + 1,
+                              type_name(k));
+        for (uint32_t j = 0; j < i; j++) {
+            const msgpack_object *k2 = &m->ptr[j].key;
+            if (k2->via.str.size == k->via.str.size &&
+                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
+                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
+                return px_err_set(
+                    PX_ESCHEMA, "%s: key '%s' appears twice", label,
+                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
+        }
+    }
+    return PX_OK;
+}
+
+/* A nested map with string keys, each once, each one of keys (NULL-ended);
+ * an unknown key is named, with known (what the map may hold). */
+static int check_map_keys(const char *label, const msgpack_object *o, const char *const *keys,
+                          const char *known)
+{
+    char shown[64];
+    int rc = check_no_dup_keys(label, o);
+    for (uint32_t i = 0; !rc && i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        size_t j = 0;
+        while (keys[j] && !str_eq(k, keys[j]))
+            j++;
+        if (!keys[j])
+            rc = px_err_set(PX_ESCHEMA, "%s: unknown key '%s' (%s)", label,
+                            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size),
+                            known);
+    }
+    return rc;
+}
+
 /* An attachment (schema/RECORDS.md 2.1): {blob, name, size, mime?}. The
  * name is a file name to offer for download, so no path separators, no
  * control characters and at most 255 bytes; mime is type/subtype. */
@@ -790,38 +834,19 @@ static int check_attachment(const char *label, const msgpack_object *o)
     char sub[200], shown[64];
     if (o->type != MSGPACK_OBJECT_MAP)
         return want(label, o, "an attachment ({\"blob\": ID, \"name\": ..., \"size\": N})");
-    const msgpack_object *blob = NULL, *name = NULL, *size = NULL, *mime = NULL;
-    for (uint32_t i = 0; i < o->via.map.size; i++) {
-        const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
-        const msgpack_object **slot = NULL;
-        if (k->type == MSGPACK_OBJECT_STR) {
-            if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "blob", 4) == 0)
-                slot = &blob;
-            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "name", 4) == 0)
-                slot = &name;
-            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "size", 4) == 0)
-                slot = &size;
-            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "mime", 4) == 0)
-                slot = &mime;
-        }
-        if (!slot)
-            return px_err_set(
-                PX_ESCHEMA, "%s: unknown key '%s' (an attachment has blob, name, size, mime)",
-                label,
-                k->type == MSGPACK_OBJECT_STR
-                    ? px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size)
-                    : "?");
-        if (*slot)
-            return px_err_set(PX_ESCHEMA, "%s: a key appears twice", label);
-        *slot = v;
-    }
+    static const char *const keys[] = {"blob", "name", "size", "mime", NULL};
+    int rc = check_map_keys(label, o, keys, "an attachment has blob, name, size, mime");
+    if (rc)
+        return rc;
+    const msgpack_object *blob = px_mp_get(o, "blob"), *name = px_mp_get(o, "name"),
+                         *size = px_mp_get(o, "size"), *mime = px_mp_get(o, "mime");
     if (!blob || !name || !size)
         return px_err_set(PX_ESCHEMA, "%s: an attachment needs blob, name and size", label);
     snprintf(sub, sizeof sub, "%s, blob", label);
     if (blob->type != MSGPACK_OBJECT_STR || !is_id(blob->via.str.ptr, blob->via.str.size))
         return px_err_set(PX_ESCHEMA, "%s: not a blob id (64 lowercase hex digits)", sub);
     snprintf(sub, sizeof sub, "%s, name", label);
-    int rc = check_str(sub, name);
+    rc = check_str(sub, name);
     if (rc)
         return rc;
     if (name->via.str.size > 255)
@@ -867,30 +892,6 @@ static int check_attachments(const char *label, const msgpack_object *o)
     if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size > 64)
         return px_err_set(PX_ESCHEMA, "%s: at most 64 attachments", label);
     return check_list(label, o, check_attachment, "a list of attachments");
-}
-
-/* Refuse a nested map whose string keys repeat (a hostile body could say
- * "min" twice and mean different things to different readers). */
-static int check_no_dup_keys(const char *label, const msgpack_object *o)
-{
-    char shown[64];
-    const msgpack_object_map *m = &o->via.map;
-    for (uint32_t i = 0; i < m->size; i++) {
-        const msgpack_object *k = &m->ptr[i].key;
-        if (k->type != MSGPACK_OBJECT_STR)
-            return px_err_set(PX_ESCHEMA, "%s: key %u is %s, not a string", label, i + 1,
-                              type_name(k));
-        for (uint32_t j = 0; j < i; j++) {
-            const msgpack_object *k2 = &m->ptr[j].key;
-            if (k2->via.str.size == k->via.str.size &&
-                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
-                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
-                return px_err_set(
-                    PX_ESCHEMA, "%s: key '%s' appears twice", label,
-                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
-        }
-    }
-    return PX_OK;
 }
 
 /* The indicator's scale map (field 'scale'). */
