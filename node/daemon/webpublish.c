@@ -997,8 +997,7 @@ void px_web_own_record_actions(px_req *r, const uint8_t id[32], const char *kind
 {
     px_role role = px_req_my_role(r);
     char hex[PX_ID_HEX];
-    if (memcmp(author, px_req_me(r), 32) != 0 || role == PX_ROLE_NONE || role == PX_ROLE_OBSERVER ||
-        retracted)
+    if (memcmp(author, px_req_me(r), 32) != 0 || !px_role_may_publish(role, "retract") || retracted)
         return;
     px_id_hex(hex, id);
     px_h(r, "<link rel=\"stylesheet\" href=\"/assets/forms.css\">");
