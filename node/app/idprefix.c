@@ -10,10 +10,10 @@
 #include "idprefix.h"
 
 #include "error.h"
+#include "storeinfo.h"
 #include "util.h"
 
 #include <ctype.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,24 +124,23 @@ static int full(const char *hex, const char *what, uint8_t out[32])
     return PX_OK;
 }
 
-/* Rows of sql (?1, ?2 = the range; column 0 the value, 1 its label). */
-static int scan(px_store *s, const char *sql, const range *r, cand *c, size_t *n)
+typedef struct scan_ctx {
+    cand *c;
+    size_t *n;
+} scan_ctx;
+
+static void scan_add(void *ctx, const uint8_t v[32], const char *label)
 {
-    sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(px_store_db(s), sql, -1, &st, NULL);
-    if (src != SQLITE_OK)
-        return px_store_error(s, src, "preparing an id lookup");
-    sqlite3_bind_blob(st, 1, r->lo, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, r->hi, 32, SQLITE_STATIC);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        const void *v = sqlite3_column_blob(st, 0);
-        const unsigned char *label = sqlite3_column_text(st, 1);
-        if (v && sqlite3_column_bytes(st, 0) == 32)
-            add(c, n, v, label ? (const char *)label : "");
-    }
-    int rc = src == SQLITE_DONE ? PX_OK : px_store_error(s, src, "looking up an id prefix");
-    sqlite3_finalize(st);
-    return rc;
+    scan_ctx *x = ctx;
+    add(x->c, x->n, v, label);
+}
+
+/* The ids of set in the range. LIMIT: enough to tell one from many and to
+ * name a few. */
+static int scan(px_store *s, px_idset set, const range *r, cand *c, size_t *n)
+{
+    scan_ctx x = {c, n};
+    return px_store_ids_between(s, set, r->lo, r->hi, 1000, scan_add, &x);
 }
 
 int px_prefix_entry(px_store *s, const char *hex, const char *what, uint8_t out[32])
@@ -154,9 +153,7 @@ int px_prefix_entry(px_store *s, const char *hex, const char *what, uint8_t out[
         return rc;
     cand c[SHOW_MAX + 1];
     size_t n = 0;
-    /* LIMIT: enough to tell one from many and to name a few. */
-    rc = scan(s, "SELECT id, kind FROM entries WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT 1000",
-              &r, c, &n);
+    rc = scan(s, PX_IDS_ENTRIES, &r, c, &n);
     return rc ? rc : decide(c, n, hex, what, "entry", "entries", out);
 }
 
@@ -179,7 +176,6 @@ int px_prefix_key(px_store *s, const px_members *m, const char *hex, const char 
                 add(c, &n, m->v[i].key,
                     m->v[i].revoked ? "revoked member" : px_role_name(m->v[i].role));
     }
-    rc = scan(s, "SELECT author, 'feed' FROM feeds WHERE author BETWEEN ?1 AND ?2 LIMIT 1000", &r,
-              c, &n);
+    rc = scan(s, PX_IDS_AUTHORS, &r, c, &n);
     return rc ? rc : decide(c, n, hex, what, "key", "keys", out);
 }

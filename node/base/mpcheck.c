@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mpcheck.c — allocation-free msgpack framing walk (see mpcheck.h).
+ * mpcheck.c — the allocation-free msgpack walker and the framing check
+ * built on it (see mpcheck.h).
  *
  * An explicit stack of "values still to read" per open container replaces
  * recursion, so hostile nesting cannot exhaust the C stack.
@@ -10,8 +11,6 @@
 #include "error.h"
 
 #include <string.h>
-
-enum { DEPTH_HARD_MAX = 64 };
 
 uint64_t px_be_read(const uint8_t *p, size_t n)
 {
@@ -129,61 +128,88 @@ int px_mp_read_head(const uint8_t *p, size_t avail, px_mp_head *h)
     return PX_OK;
 }
 
-/* Describe the value starting at p[0]: how many header bytes it has, how
- * many payload bytes follow the header, and how many child values (maps
- * count keys and values). Returns PX_OK, PX_EAGAIN or PX_EFORMAT. */
-static int head(const uint8_t *p, size_t avail, size_t *hdr, uint64_t *payload, uint64_t *children)
+void px_mp_walk_init(px_mp_walk *w, const uint8_t *p, size_t len, int max_depth)
 {
-    px_mp_head h;
-    int rc = px_mp_read_head(p, avail, &h);
-    *hdr = h.hdr;
-    *payload = h.payload;
-    *children = h.children;
-    if (rc == PX_EFORMAT)
-        return px_err_set(PX_EFORMAT, "msgpack: reserved byte 0x%02x", p[0]);
-    return rc;
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    w->len = len;
+    w->max_depth = max_depth < 0                      ? 0
+                   : max_depth > PX_MP_WALK_DEPTH_MAX ? PX_MP_WALK_DEPTH_MAX
+                                                      : max_depth;
+    w->left[0] = w->total[0] = 1;
+    w->pending = 1;
+}
+
+px_mp_step px_mp_walk_next(px_mp_walk *w, px_mp_item *it)
+{
+    if (w->open) {
+        uint64_t n = w->last.h.children;
+        w->open = false;
+        *it = w->last;
+        /* Every value takes one byte at least: more declared than the bytes
+         * left can hold is truncated input or a lie, refused as it opens. */
+        if (w->pending + n > w->len - w->pos) {
+            w->depth = -1;
+            return PX_MP_COUNT;
+        }
+        if (w->last.depth + 1 > w->max_depth) {
+            w->depth = -1;
+            return PX_MP_DEEP;
+        }
+        w->depth = w->last.depth + 1;
+        w->left[w->depth] = w->total[w->depth] = n;
+        w->pending += n;
+    }
+    while (w->depth >= 0 && w->left[w->depth] == 0)
+        w->depth--;
+    if (w->depth < 0)
+        return PX_MP_DONE;
+    if (w->pos >= w->len)
+        return PX_MP_SHORT;
+    int d = w->depth;
+    int rc = px_mp_read_head(w->p + w->pos, w->len - w->pos, &it->h);
+    if (rc) {
+        w->depth = -1;
+        return rc == PX_EFORMAT ? PX_MP_RESERVED : PX_MP_SHORT;
+    }
+    it->off = w->pos;
+    it->depth = d;
+    it->index = w->total[d] - w->left[d];
+    w->left[d]--;
+    w->pending--;
+    w->pos += it->h.hdr;
+    if (it->h.payload > w->len - w->pos) {
+        w->depth = -1;
+        return PX_MP_SHORT;
+    }
+    w->pos += (size_t)it->h.payload;
+    if (it->h.children) {
+        w->open = true;
+        w->last = *it;
+    }
+    return PX_MP_VALUE;
 }
 
 int px_msgpack_check(const uint8_t *p, size_t len, int max_depth, size_t *consumed)
 {
-    uint64_t pending[DEPTH_HARD_MAX + 1]; /* values left to read per level */
-    int depth = 0;
-    size_t off = 0;
-    if (max_depth > DEPTH_HARD_MAX)
-        max_depth = DEPTH_HARD_MAX;
-    pending[0] = 1;
-    while (depth >= 0) {
-        if (pending[depth] == 0) {
-            depth--;
-            continue;
-        }
-        if (off >= len)
-            return PX_EAGAIN;
-        size_t hdr;
-        uint64_t payload, children;
-        int rc = head(p + off, len - off, &hdr, &payload, &children);
-        if (rc)
-            return rc;
-        pending[depth]--;
-        off += hdr;
-        if (payload > len - off)
-            return PX_EAGAIN;
-        off += (size_t)payload;
-        if (children == 0)
-            continue;
-        /* Every child takes at least one byte: a count beyond the bytes that
-         * remain is either truncated input or a lie. Only a caller that
-         * gave us the whole input can tell which, so report it as
-         * EAGAIN-or-EFORMAT by the same rule as short payloads. */
-        if (children > len - off)
-            return PX_EAGAIN;
-        if (depth + 1 > max_depth)
-            return px_err_set(PX_EFORMAT, "msgpack: nested deeper than %d levels", max_depth);
-        pending[++depth] = children;
+    px_mp_walk w;
+    px_mp_item it;
+    px_mp_step st;
+    px_mp_walk_init(&w, p, len, max_depth);
+    while ((st = px_mp_walk_next(&w, &it)) == PX_MP_VALUE)
+        ;
+    switch (st) {
+    case PX_MP_DONE:
+        if (consumed)
+            *consumed = w.pos;
+        return PX_OK;
+    case PX_MP_DEEP:
+        return px_err_set(PX_EFORMAT, "msgpack: nested deeper than %d levels", w.max_depth);
+    case PX_MP_RESERVED:
+        return px_err_set(PX_EFORMAT, "msgpack: reserved byte 0x%02x", p[w.pos]);
+    default: /* short, or counts the bytes cannot hold: more input may complete it */
+        return PX_EAGAIN;
     }
-    if (consumed)
-        *consumed = off;
-    return PX_OK;
 }
 
 const msgpack_object *px_mp_get(const msgpack_object *map, const char *key)

@@ -12,6 +12,7 @@
 #ifndef PX_MPCHECK_H
 #define PX_MPCHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +25,7 @@
 int px_msgpack_check(const uint8_t *p, size_t len, int max_depth, size_t *consumed);
 
 /* ---- msgpack's type bytes, in one table --------------------------------
- * Every walker of outside msgpack (px_msgpack_check here, wire.c's message
- * scan, records.c's body pre-scan) reads a value's head with
- * px_mp_read_head and applies its own limits and words. */
+ * The walker below reads each value's head with px_mp_read_head. */
 typedef enum px_mp_class {
     PX_MP_SCALAR, /* nil, booleans, integers, floats */
     PX_MP_STR,
@@ -47,6 +46,50 @@ typedef struct px_mp_head {
  * length field is cut off; PX_EFORMAT: 0xc1, the byte msgpack never uses.
  * Sets no error detail: the caller names the problem in its own words. */
 int px_mp_read_head(const uint8_t *p, size_t avail, px_mp_head *h);
+
+/* ---- the one walker of outside msgpack ---------------------------------
+ * An iterator over the values of one msgpack value, in encoding order,
+ * without allocating and without recursion (hostile nesting cannot exhaust
+ * the C stack). px_msgpack_check, wire.c's message scan and records.c's
+ * body pre-scan all walk with it and word its verdicts themselves.
+ *
+ * A container is opened on the call after the one that returned it, so a
+ * caller may refuse it first on its own limits (records' entry counts). */
+enum { PX_MP_WALK_DEPTH_MAX = 64 };
+
+typedef enum px_mp_step {
+    PX_MP_VALUE,    /* *it is the next value; its payload lies within the bytes */
+    PX_MP_DONE,     /* the value is complete; w->pos is its length */
+    PX_MP_SHORT,    /* the bytes end inside a value (its head or payload) at w->pos */
+    PX_MP_COUNT,    /* *it, a container, declares more values than the bytes left can
+                       hold (each takes a byte at least), with those still due */
+    PX_MP_DEEP,     /* *it, a container, would nest deeper than max_depth */
+    PX_MP_RESERVED, /* the type byte at w->pos is 0xc1, which msgpack never uses */
+} px_mp_step;
+
+typedef struct px_mp_item {
+    px_mp_head h;
+    size_t off;     /* where the value begins; its payload is at off + h.hdr */
+    int depth;      /* how many containers hold it (0: the value walked) */
+    uint64_t index; /* its place among its container's values (a map's keys are even) */
+} px_mp_item;
+
+typedef struct px_mp_walk {
+    const uint8_t *p;
+    size_t len, pos;
+    int depth, max_depth;
+    bool open;        /* last is a container still to open */
+    px_mp_item last;  /* the value returned last */
+    uint64_t pending; /* values declared and not read yet, at every level */
+    uint64_t left[PX_MP_WALK_DEPTH_MAX + 1], total[PX_MP_WALK_DEPTH_MAX + 1];
+} px_mp_walk;
+
+/* Walk the one value at the start of p[0..len), containers nested at most
+ * max_depth deep (at most PX_MP_WALK_DEPTH_MAX; 1: a container of scalars). */
+void px_mp_walk_init(px_mp_walk *w, const uint8_t *p, size_t len, int max_depth);
+/* The next step; after anything but PX_MP_VALUE the walk is over. Sets no
+ * error detail. */
+px_mp_step px_mp_walk_next(px_mp_walk *w, px_mp_item *it);
 
 /* The n-byte (n <= 8) big-endian unsigned number at p. */
 uint64_t px_be_read(const uint8_t *p, size_t n);

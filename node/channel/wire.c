@@ -144,70 +144,38 @@ int px_wire_frame(px_buf *out, const void *msg, size_t len)
 
 /* --- strict parse ------------------------------------------------------- */
 
-/* Decode the head of one msgpack value at p[*pos]: advance *pos past the
- * type byte and any length field; OUT: *skip = payload bytes that follow,
- * *count = child values (2 per map pair). PX_OK or PX_EFORMAT. */
-static int read_head(const uint8_t *p, size_t len, size_t *pos, uint64_t *skip, uint64_t *count)
-{
-    px_mp_head h;
-    int rc = px_mp_read_head(p + *pos, len - *pos, &h);
-    if (rc == PX_EFORMAT) /* 0xc1 is never used */
-        return px_err_set(PX_EFORMAT, "msgpack: invalid type byte 0x%02x at offset %zu", p[*pos],
-                          *pos);
-    if (rc)
-        return px_err_set(PX_EFORMAT, "msgpack: value truncated at offset %zu", *pos + 1);
-    *pos += h.hdr;
-    *skip = h.payload;
-    *count = h.children;
-    return PX_OK;
-}
-
-/* Walk exactly one value spanning p[0..len), without allocating. Once it
- * passes, every element any container declares is really present (at least
- * one byte each), so what msgpack-c allocates is bounded by the message
- * size. Values declared but not yet read may never outnumber the bytes left:
- * checking that as each container opens refuses a lying count at once, with
- * a clear detail, instead of at the end as a truncation. */
+/* Walk exactly one value spanning p[0..len), without allocating (base's
+ * walker). Once it passes, every element any container declares is really
+ * present (at least one byte each), so what msgpack-c allocates is bounded
+ * by the message size. The walker refuses a lying count as its container
+ * opens, with a clear detail, instead of at the end as a truncation. */
 static int scan(const uint8_t *p, size_t len)
 {
-    uint64_t left[DEPTH_MAX + 1]; /* values still due at each open level */
-    uint64_t pending = 1;         /* sum of left[] */
-    int depth = 0;
-    size_t pos = 0;
-    int rc = PX_OK;
-
-    left[0] = 1;
-    while (depth >= 0) {
-        if (left[depth] == 0) {
-            depth--;
-            continue;
-        }
-        if (pos == len)
-            return px_err_set(PX_EFORMAT, "msgpack: value truncated at offset %zu", pos);
-        left[depth]--;
-        pending--;
-        uint64_t skip = 0, count = 0;
-        rc = read_head(p, len, &pos, &skip, &count);
-        if (rc)
-            return rc;
-        if (skip > len - pos)
-            return px_err_set(PX_EFORMAT, "msgpack: value truncated at offset %zu", pos);
-        pos += (size_t)skip;
-        if (count == 0)
-            continue;
-        if (pending + count > len - pos)
-            return px_err_set(PX_EFORMAT,
-                              "msgpack: a container declares %llu elements, more "
-                              "than the %zu bytes left can hold",
-                              (unsigned long long)count, len - pos);
-        if (depth == DEPTH_MAX)
-            return px_err_set(PX_EFORMAT, "msgpack: containers nested deeper than %d", DEPTH_MAX);
-        left[++depth] = count;
-        pending += count;
+    px_mp_walk w;
+    px_mp_item it;
+    px_mp_step st;
+    px_mp_walk_init(&w, p, len, DEPTH_MAX);
+    while ((st = px_mp_walk_next(&w, &it)) == PX_MP_VALUE)
+        ;
+    switch (st) {
+    case PX_MP_DONE:
+        if (w.pos != len)
+            return px_err_set(PX_EFORMAT, "msgpack: %zu bytes after the message's value",
+                              len - w.pos);
+        return PX_OK;
+    case PX_MP_RESERVED:
+        return px_err_set(PX_EFORMAT, "msgpack: invalid type byte 0x%02x at offset %zu", p[w.pos],
+                          w.pos);
+    case PX_MP_COUNT:
+        return px_err_set(PX_EFORMAT,
+                          "msgpack: a container declares %llu elements, more "
+                          "than the %zu bytes left can hold",
+                          (unsigned long long)it.h.children, len - w.pos);
+    case PX_MP_DEEP:
+        return px_err_set(PX_EFORMAT, "msgpack: containers nested deeper than %d", DEPTH_MAX);
+    default:
+        return px_err_set(PX_EFORMAT, "msgpack: value truncated at offset %zu", w.pos);
     }
-    if (pos != len)
-        return px_err_set(PX_EFORMAT, "msgpack: %zu bytes after the message's value", len - pos);
-    return PX_OK;
 }
 
 int px_wire_unpack(const uint8_t *msg, size_t len, msgpack_unpacked *result)

@@ -10,6 +10,7 @@
 #include "node.h"
 
 #include "addr.h"
+#include "admin.h"
 #include "conn.h"
 #include "control.h"
 #include "crypto.h"
@@ -783,7 +784,6 @@ static int announce(px_node *n)
     json_t *body = json_pack("{s:o}", "addresses", list);
     px_buf mp = {0};
     mine_ctx mc = {.n = n};
-    px_entry e;
     int rc = px_json_to_msgpack(body, &mp);
     if (!rc)
         rc = px_record_validate("address", mp.data, mp.len);
@@ -796,14 +796,8 @@ static int announce(px_node *n)
     }
     bool same = mc.found && mc.body.len == mp.len && memcmp(mc.body.data, mp.data, mp.len) == 0;
     if (!rc && !same) {
-        rc = px_store_begin(n->local.store);
-        if (!rc)
-            rc = px_feed_append(&n->local.feed, &n->local.me, "address", mp.data, mp.len,
-                                px_now_ms(), &e);
-        if (!rc)
-            rc = px_store_commit(n->local.store);
-        else
-            px_store_rollback(n->local.store);
+        const uint8_t *b = mp.data;
+        rc = px_local_append(&n->local, "address", &b, &mp.len, 1, 0, NULL, NULL);
         if (!rc) {
             px_info("node", "announced %zu address(es) in our feed", n->cfg.n_announce);
             px_gossip_local_changed(n->gossip);

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "log.h"
 #include "records.h"
+#include "storeinfo.h"
 #include "util.h"
 #include "webi18n.h"
 #include "webint.h"
@@ -28,7 +29,6 @@
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -143,15 +143,12 @@ static int wthread_store(wthread *t, px_store **out)
             return rc;
         /* Read-only for good: whatever a page does, this connection never
          * writes nor takes the write lock. */
-        char *err = NULL;
-        if (sqlite3_exec(px_store_db(t->store), "PRAGMA query_only = 1", NULL, NULL, &err) !=
-            SQLITE_OK) {
-            sqlite3_free(err);
+        if (px_store_make_readonly(t->store)) {
             px_store_close(t->store);
             t->store = NULL;
             return px_err_set(PX_ESTORE, "web: cannot make the store connection read-only");
         }
-        sqlite3_progress_handler(px_store_db(t->store), 4000, progress_cb, t);
+        px_store_set_interrupt(t->store, progress_cb, t);
     }
     *out = t->store;
     return PX_OK;
@@ -422,15 +419,9 @@ px_query px_req_query(px_req *r)
  * filled (SQLite's data_version changes then). */
 static void cache_check(wthread *t)
 {
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
     if (!t->store)
         return;
-    if (sqlite3_prepare_v2(px_store_db(t->store), "PRAGMA data_version", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    int64_t v = px_store_data_version(t->store);
     if (v == t->cache_version && v != -1)
         return;
     for (int i = 0; i < CACHE_SLOTS; i++) {

@@ -16,12 +16,12 @@
 #include "records.h"
 #include "tabular.h"
 #include "util.h"
+#include "views.h"
 #include "web.h"
 #include "webint.h"
 #include "webpublish.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +86,12 @@ static void indicator_select(px_req *r, const json_t *list, const char *current,
     px_h(r, "</select></label>");
 }
 
+static int period_option(void *ctx, const char *period)
+{
+    px_hf(ctx, "<option value=\"%s\">", period);
+    return PX_OK;
+}
+
 /* A period input with the periods the indicator has results for. */
 static void period_input(px_req *r, const char *indicator, const char *current, bool required)
 {
@@ -95,24 +101,8 @@ static void period_input(px_req *r, const char *indicator, const char *current, 
           required ? px_t(r, "Period") : px_t(r, "Period (empty: the latest)"),
           current ? current : "", required ? " required" : "");
     px_store *s = px_req_store(r);
-    sqlite3_stmt *st = NULL;
-    if (indicator && s &&
-        sqlite3_prepare_v2(px_store_db(s),
-                           /* the latest 60 periods, one index seek each (a DISTINCT
-                            * read every result of the indicator) */
-                           "WITH RECURSIVE k(p) AS (SELECT max(period_key) FROM rec_benchmarks "
-                           "WHERE indicator = ?1 AND retracted = 0 UNION ALL SELECT (SELECT "
-                           "max(period_key) FROM rec_benchmarks WHERE indicator = ?1 AND "
-                           "retracted = 0 AND period_key < k.p) FROM k WHERE k.p IS NOT NULL "
-                           "LIMIT 60) SELECT (SELECT period FROM rec_benchmarks WHERE indicator "
-                           "= ?1 AND retracted = 0 AND period_key = k.p LIMIT 1) FROM k WHERE "
-                           "k.p IS NOT NULL",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, indicator, -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            px_hf(r, "<option value=\"%s\">", (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
+    if (indicator && s)
+        px_view_periods(s, indicator, 60, period_option, r);
     px_h(r, "</datalist>");
 }
 
@@ -234,6 +224,29 @@ static int send_json_download(px_req *r, const json_t *doc, const char *name)
     int rc = px_req_json(r, doc);
     px_req_download(r, name);
     return rc;
+}
+
+/* A view's download in format fmt (want_format: 1 CSV of rows in cols, 2
+ * the query's JSON document, 3-4 SDMX-CSV of rows), exactly as shown. */
+static int send_download(px_req *r, int fmt, const json_t *res, const json_t *rows,
+                         const char *const *cols, size_t ncols, const char *name)
+{
+    return fmt == 1   ? send_csv(r, rows, cols, ncols, name)
+           : fmt == 2 ? send_json_download(r, res, name)
+                      : send_sdmx(r, rows, json_object_get(res, "indicator"), name, fmt == 4);
+}
+
+/* A view's query answer rc for its page: what the query refuses in what
+ * was asked (nothing found, not valid) becomes *err, shown on the page; a
+ * download (fmt) has no page, so for it that is the error. */
+static int page_answer(px_req *r, int rc, int fmt, const char **err)
+{
+    if (rc != PX_ENOENT && rc != PX_EINVAL)
+        return rc;
+    if (fmt)
+        return rc;
+    *err = px_req_strdup(r, px_err_message(rc));
+    return PX_OK;
 }
 
 /* What ?format= asks for: 0 the page, 1 csv, 2 json, 3 sdmx-csv, 4 sdmx-csv2. */
@@ -494,8 +507,10 @@ static void bar_chart(px_req *r, const json_t *rows, const char *title)
           left, height - 20);
 }
 
-static int compare_args(px_req *r, const char **code, const char **period, px_by *by,
-                        const char **by_text)
+/* The arguments of /compare and /aggregate (and their /api/ twins):
+ * indicator, period and by (default_by when not given); empty ones absent. */
+static int view_args(px_req *r, px_by default_by, const char **code, const char **period, px_by *by,
+                     const char **by_text)
 {
     *code = px_req_arg(r, "indicator");
     *period = px_req_arg(r, "period");
@@ -506,7 +521,7 @@ static int compare_args(px_req *r, const char **code, const char **period, px_by
         *period = NULL;
     if (*by_text && !**by_text)
         *by_text = NULL;
-    *by = PX_BY_COUNTRY;
+    *by = default_by;
     if (*by_text && px_by_parse(*by_text, by) != PX_OK)
         return px_err_set(PX_EINVAL, "by must be network, country, centre or service");
     if (*code && !px_code_valid(*code, strlen(*code)))
@@ -518,7 +533,7 @@ int px_api_compare(px_req *r)
 {
     const char *code, *period, *bt;
     px_by by;
-    int rc = compare_args(r, &code, &period, &by, &bt);
+    int rc = view_args(r, PX_BY_COUNTRY, &code, &period, &by, &bt);
     if (!rc && !code)
         rc = px_err_set(PX_EINVAL, "indicator is required");
     px_query q = px_req_query(r);
@@ -536,7 +551,7 @@ int px_page_compare(px_req *r)
     const char *code, *period, *bt;
     px_by by;
     int fmt;
-    int rc = compare_args(r, &code, &period, &by, &bt);
+    int rc = view_args(r, PX_BY_COUNTRY, &code, &period, &by, &bt);
     if (!rc)
         rc = want_format(r, &fmt);
     if (rc)
@@ -544,26 +559,16 @@ int px_page_compare(px_req *r)
     json_t *res = NULL;
     px_query q = px_req_query(r);
     const char *err = NULL;
-    if (code) {
-        rc = px_query_compare(&q, code, period, by, &res);
-        if (rc == PX_ENOENT || rc == PX_EINVAL) {
-            err = px_req_strdup(r, px_err_message(rc));
-            if (fmt)
-                return rc;
-        } else if (rc) {
-            return rc;
-        }
-    }
+    if (code && (rc = page_answer(r, px_query_compare(&q, code, period, by, &res), fmt, &err)))
+        return rc;
     if (fmt && !res)
         return px_err_set(PX_EINVAL, "indicator is required for a download");
     json_t *rows = json_object_get(res, "rows");
     json_t *ind = json_object_get(res, "indicator");
     if (fmt) {
         const char *name = dl_name(r, "compare", code, jstr(res, "period"), fmt);
-        rc = fmt == 1   ? send_csv(r, rows, compare_cols,
-                                   sizeof compare_cols / sizeof compare_cols[0], name)
-             : fmt == 2 ? send_json_download(r, res, name)
-                        : send_sdmx(r, rows, ind, name, fmt == 4);
+        rc = send_download(r, fmt, res, rows, compare_cols,
+                           sizeof compare_cols / sizeof compare_cols[0], name);
         json_decref(res);
         return rc;
     }
@@ -811,25 +816,15 @@ int px_page_trend(px_req *r)
     px_query q = px_req_query(r);
     json_t *res = NULL;
     const char *err = NULL;
-    if (code) {
-        rc = px_query_trend(&q, code, cc, &res);
-        if (rc == PX_ENOENT || rc == PX_EINVAL) {
-            if (fmt)
-                return rc;
-            err = px_req_strdup(r, px_err_message(rc));
-        } else if (rc) {
-            return rc;
-        }
-    }
+    if (code && (rc = page_answer(r, px_query_trend(&q, code, cc, &res), fmt, &err)))
+        return rc;
     if (fmt && !res)
         return px_err_set(PX_EINVAL, "indicator is required for a download");
     if (fmt) {
         json_t *rows = trend_rows(res);
         const char *name = dl_name(r, "trend", code, cc, fmt);
-        rc = fmt == 1
-                 ? send_csv(r, rows, trend_cols, sizeof trend_cols / sizeof trend_cols[0], name)
-             : fmt == 2 ? send_json_download(r, res, name)
-                        : send_sdmx(r, rows, json_object_get(res, "indicator"), name, fmt == 4);
+        rc = send_download(r, fmt, res, rows, trend_cols, sizeof trend_cols / sizeof trend_cols[0],
+                           name);
         json_decref(rows);
         json_decref(res);
         return rc;
@@ -937,30 +932,11 @@ static json_t *agg_rows(const json_t *res)
     return rows;
 }
 
-static int agg_args(px_req *r, const char **code, const char **period, px_by *by, const char **bt)
-{
-    *code = px_req_arg(r, "indicator");
-    *period = px_req_arg(r, "period");
-    *bt = px_req_arg(r, "by");
-    if (*code && !**code)
-        *code = NULL;
-    if (*period && !**period)
-        *period = NULL;
-    if (*bt && !**bt)
-        *bt = NULL;
-    *by = PX_BY_NETWORK;
-    if (*bt && px_by_parse(*bt, by) != PX_OK)
-        return px_err_set(PX_EINVAL, "by must be network, country, centre or service");
-    if (*code && !px_code_valid(*code, strlen(*code)))
-        return px_err_set(PX_EINVAL, "'%.70s' is not an indicator code", *code);
-    return PX_OK;
-}
-
 int px_api_aggregate(px_req *r)
 {
     const char *code, *period, *bt;
     px_by by;
-    int rc = agg_args(r, &code, &period, &by, &bt);
+    int rc = view_args(r, PX_BY_NETWORK, &code, &period, &by, &bt);
     if (!rc && (!code || !period))
         rc = px_err_set(PX_EINVAL, "indicator and period are required");
     px_query q = px_req_query(r);
@@ -978,7 +954,7 @@ int px_page_aggregate(px_req *r)
     const char *code, *period, *bt;
     px_by by;
     int fmt;
-    int rc = agg_args(r, &code, &period, &by, &bt);
+    int rc = view_args(r, PX_BY_NETWORK, &code, &period, &by, &bt);
     if (!rc)
         rc = want_format(r, &fmt);
     if (rc)
@@ -986,24 +962,15 @@ int px_page_aggregate(px_req *r)
     px_query q = px_req_query(r);
     json_t *res = NULL;
     const char *err = NULL;
-    if (code && period) {
-        rc = px_query_aggregate(&q, code, period, by, &res);
-        if (rc == PX_ENOENT || rc == PX_EINVAL) {
-            if (fmt)
-                return rc;
-            err = px_req_strdup(r, px_err_message(rc));
-        } else if (rc) {
-            return rc;
-        }
-    }
+    if (code && period &&
+        (rc = page_answer(r, px_query_aggregate(&q, code, period, by, &res), fmt, &err)))
+        return rc;
     if (fmt && !res)
         return px_err_set(PX_EINVAL, "indicator and period are required for a download");
     if (fmt) {
         json_t *rows = agg_rows(res);
         const char *name = dl_name(r, "aggregate", code, period, fmt);
-        rc = fmt == 1   ? send_csv(r, rows, agg_cols, sizeof agg_cols / sizeof agg_cols[0], name)
-             : fmt == 2 ? send_json_download(r, res, name)
-                        : send_sdmx(r, rows, json_object_get(res, "indicator"), name, fmt == 4);
+        rc = send_download(r, fmt, res, rows, agg_cols, sizeof agg_cols / sizeof agg_cols[0], name);
         json_decref(rows);
         json_decref(res);
         return rc;

@@ -305,8 +305,7 @@ void px_page_begin(px_req *r, const char *title)
           px_t(r, "Skip to the content"));
     if (px_req_has_session(r)) {
         px_role role = px_req_my_role(r);
-        bool may_publish =
-            role == PX_ROLE_ROOT || role == PX_ROLE_SECRETARIAT || role == PX_ROLE_CENTRE;
+        bool may_publish = px_role_may_publish(role, "case"); /* the ledger's rule */
         bool secretariat = role == PX_ROLE_ROOT || role == PX_ROLE_SECRETARIAT;
         px_hf(r, "<nav aria-label=\"%s\"><ul>", px_t(r, "Main"));
         for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++) {

@@ -8,12 +8,13 @@
 #include "members.h"
 #include "query.h"
 #include "store.h"
+#include "storeinfo.h"
 #include "util.h"
+#include "views.h"
 #include "web.h"
 #include "webassets.h"
 #include "webint.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 /* ---- assets ------------------------------------------------------------------------ */
@@ -47,39 +48,28 @@ static json_t *store_status(px_req *r)
 {
     px_store *s = px_req_store(r);
     json_t *o = json_object();
-    sqlite3_stmt *st = NULL;
+    px_store_summary sum;
     if (!s)
         return o;
-    if (sqlite3_prepare_v2(px_store_db(s),
-                           "SELECT count(*), coalesce(sum(frozen), 0), max(ts) FROM feeds", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        json_object_set_new(o, "feeds", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "frozen_feeds", json_integer(sqlite3_column_int64(st, 1)));
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-            json_object_set_new(o, "newest_entry_ms", json_integer(sqlite3_column_int64(st, 2)));
+    if (px_store_summary_get(s, &sum) == PX_OK) {
+        json_object_set_new(o, "feeds", json_integer((json_int_t)sum.feeds));
+        json_object_set_new(o, "frozen_feeds", json_integer((json_int_t)sum.frozen_feeds));
+        if (sum.has_newest)
+            json_object_set_new(o, "newest_entry_ms",
+                                json_integer((json_int_t)sum.newest_entry_ms));
+        /* when this node last received (or published) something */
+        if (sum.has_received)
+            json_object_set_new(o, "last_received_ms", json_integer((json_int_t)sum.received_ms));
     }
-    sqlite3_finalize(st);
-    /* The entry stored last (rowids grow with every insert): when this node
-     * last received (or published) something. */
-    if (sqlite3_prepare_v2(px_store_db(s),
-                           "SELECT received_ms FROM entries ORDER BY rowid DESC LIMIT 1", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        json_object_set_new(o, "last_received_ms", json_integer(sqlite3_column_int64(st, 0)));
-    sqlite3_finalize(st);
     json_t *frozen = json_array();
-    if (sqlite3_prepare_v2(px_store_db(s), "SELECT author FROM feeds WHERE frozen = 1 LIMIT 20", -1,
-                           &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+    uint8_t authors[20][32];
+    size_t n = 0;
+    if (px_store_frozen_authors(s, authors, 20, &n) == PX_OK)
+        for (size_t i = 0; i < n; i++) {
             char hex[65];
-            if (sqlite3_column_bytes(st, 0) != 32)
-                continue;
-            px_hex_encode(hex, sqlite3_column_blob(st, 0), 32);
+            px_hex_encode(hex, authors[i], 32);
             json_array_append_new(frozen, json_string(hex));
         }
-    }
-    sqlite3_finalize(st);
     json_object_set_new(o, "frozen", frozen);
     return o;
 }
@@ -250,45 +240,43 @@ static void latest_cases(px_req *r)
     px_h(r, "</section>");
 }
 
+typedef struct latest_ctx {
+    px_req *r;
+    bool any;
+} latest_ctx;
+
+static int latest_row(void *ctx, const px_result_row *row)
+{
+    latest_ctx *x = ctx;
+    px_req *r = x->r;
+    if (!x->any)
+        px_hf(r,
+              "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th "
+              "scope=\"col\">%s</th>"
+              "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+              "<th scope=\"col\" class=\"num\">n</th></tr></thead><tbody>",
+              px_t(r, "Indicator"), px_t(r, "Country"), px_t(r, "Period"), px_t(r, "Value"));
+    x->any = true;
+    px_hf(r,
+          "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td>%s</td>"
+          "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>",
+          px_req_url(r, "/compare", "indicator", row->indicator, "period", row->period, NULL),
+          row->indicator, row->country, row->period, px_req_num(r, row->value, -1),
+          row->has_n ? px_req_int(r, row->n) : "–");
+    return PX_OK;
+}
+
 static void latest_results(px_req *r)
 {
     px_store *s = px_req_store(r);
-    sqlite3_stmt *st = NULL;
     px_hf(r, "<section aria-labelledby=\"new-results\"><h2 id=\"new-results\">%s</h2>",
           px_t(r, "Latest benchmark results"));
-    if (s && sqlite3_prepare_v2(px_store_db(s),
-                                "SELECT indicator, country, period, value, n FROM rec_benchmarks "
-                                "WHERE retracted = 0 ORDER BY rid DESC LIMIT 8",
-                                -1, &st, NULL) == SQLITE_OK) {
-        bool any = false;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (!any)
-                px_hf(r,
-                      "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th "
-                      "scope=\"col\">%s</th>"
-                      "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-                      "<th scope=\"col\" class=\"num\">n</th></tr></thead><tbody>",
-                      px_t(r, "Indicator"), px_t(r, "Country"), px_t(r, "Period"),
-                      px_t(r, "Value"));
-            any = true;
-            const char *ind = (const char *)sqlite3_column_text(st, 0);
-            const char *cc = (const char *)sqlite3_column_text(st, 1);
-            const char *period = (const char *)sqlite3_column_text(st, 2);
-            px_hf(r,
-                  "<tr><td><a href=\"%s\">%s</a></td><td>%s</td><td>%s</td>"
-                  "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>",
-                  px_req_url(r, "/compare", "indicator", ind, "period", period, NULL), ind, cc,
-                  period, px_req_num(r, sqlite3_column_double(st, 3), -1),
-                  sqlite3_column_type(st, 4) == SQLITE_NULL
-                      ? "–"
-                      : px_req_int(r, sqlite3_column_int64(st, 4)));
-        }
-        if (any)
-            px_h(r, "</tbody></table></div>");
-        else
-            px_hf(r, "<p>%s</p>", px_t(r, "No benchmark results are held yet."));
-    }
-    sqlite3_finalize(st);
+    latest_ctx x = {r, false};
+    int rc = s ? px_view_latest_results(s, 8, latest_row, &x) : PX_ENOENT;
+    if (x.any)
+        px_h(r, "</tbody></table></div>");
+    else if (rc == PX_OK)
+        px_hf(r, "<p>%s</p>", px_t(r, "No benchmark results are held yet."));
     px_h(r, "</section>");
 }
 

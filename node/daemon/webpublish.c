@@ -39,15 +39,14 @@ bool px_web_may_administer(px_req *r)
     return role == PX_ROLE_ROOT || role == PX_ROLE_SECRETARIAT;
 }
 
-/* PX_OK, or a 403 page saying why this node may not publish kind. */
+/* PX_OK, or a 403 page saying why this node may not publish kind: the
+ * ledger's rule (px_role_may_publish), which replication applies too. */
 static int may_publish(px_req *r, const char *kind, bool *refused)
 {
     px_role role = px_req_my_role(r);
-    *refused = true;
-    if (strcmp(kind, "crosswalk") == 0 && role != PX_ROLE_ROOT && role != PX_ROLE_SECRETARIAT)
-        return px_page_message(r, 403, px_t(r, "Publish a crosswalk"),
-                               px_t(r, "Crosswalks are endorsed by the secretariat: only the "
-                                       "network's root and secretariat members publish them."));
+    *refused = !px_role_may_publish(role, kind);
+    if (!*refused)
+        return PX_OK;
     if (role == PX_ROLE_OBSERVER)
         return px_page_message(r, 403, px_t(r, "Publish"),
                                px_t(r, "This node is an observer: observers replicate records "
@@ -57,8 +56,9 @@ static int may_publish(px_req *r, const char *kind, bool *refused)
                                px_t(r, "This node is not an admitted member of the network yet, "
                                        "so what it published would be refused; ask the "
                                        "secretariat to admit its key."));
-    *refused = false;
-    return PX_OK;
+    return px_page_message(r, 403, px_t(r, "Publish"),
+                           px_t(r, "Only the network's root and secretariat members publish "
+                                   "records of this kind."));
 }
 
 /* ---- the posted form ----------------------------------------------------------------- */
@@ -819,7 +819,7 @@ int px_page_publish(px_req *r)
           px_t(r, "what a survey measures: its scale, direction and methodology"));
     px_hf(r, "<li><a href=\"/publish/benchmark\">%s</a> — %s</li>\n", px_t(r, "Benchmark results"),
           px_t(r, "one by form, or many from a CSV file"));
-    if (px_web_may_administer(r))
+    if (px_role_may_publish(px_req_my_role(r), "crosswalk"))
         px_hf(r, "<li><a href=\"/publish/crosswalk\">%s</a> — %s</li>\n", px_t(r, "A crosswalk"),
               px_t(r, "declares two indicators comparable, with a conversion"));
     px_h(r, "</ul>\n");
@@ -997,8 +997,7 @@ void px_web_own_record_actions(px_req *r, const uint8_t id[32], const char *kind
 {
     px_role role = px_req_my_role(r);
     char hex[PX_ID_HEX];
-    if (memcmp(author, px_req_me(r), 32) != 0 || role == PX_ROLE_NONE || role == PX_ROLE_OBSERVER ||
-        retracted)
+    if (memcmp(author, px_req_me(r), 32) != 0 || !px_role_may_publish(role, "retract") || retracted)
         return;
     px_id_hex(hex, id);
     px_h(r, "<link rel=\"stylesheet\" href=\"/assets/forms.css\">");

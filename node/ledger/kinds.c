@@ -46,6 +46,11 @@ px_publisher px_kind_publisher(const char *name)
     return k ? k->publisher : PX_PUB_MEMBER;
 }
 
+bool px_kind_open_to(const char *name, px_publisher rights)
+{
+    return px_kind_publisher(name) <= rights; /* the enum widens: member, centre, secretariat */
+}
+
 const char *px_kind_list(unsigned flag, const char *last_sep, char *out, size_t outlen)
 {
     size_t n = 0, total = 0, o = 0;

@@ -59,6 +59,11 @@ bool px_kind_is(const char *name, unsigned flag);
 /* Who may publish name: the table's answer, PX_PUB_MEMBER for a kind it
  * does not hold. */
 px_publisher px_kind_publisher(const char *name);
+/* Whether an author holding rights (the widest px_publisher its role
+ * reaches: PX_PUB_SECRETARIAT for the secretariat, PX_PUB_CENTRE for a
+ * centre, PX_PUB_MEMBER for an observer) may publish name: the one rule
+ * the membership fold and the publish forms ask. */
+bool px_kind_open_to(const char *name, px_publisher rights);
 
 /* The names of the kinds with every bit of flag, in table order, for
  * messages: "case, indicator, benchmark or crosswalk" (last_sep " or ").

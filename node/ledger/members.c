@@ -583,12 +583,22 @@ bool px_members_admits(void *ctx, const uint8_t author[32], uint64_t seq, const 
         return false; /* past its revocation or hand-over: whatever its timestamp */
     if (seq <= x->admin_until)
         return true; /* within its secretariat rights */
-    switch (x->role) {
-    case PX_ROLE_SECRETARIAT: /* demoted before this position */
+    /* A secretariat member past its rights (demoted before this
+     * position) publishes as a centre; an observer's `member` entry of its
+     * own is a hand-over. */
+    return px_role_may_publish(x->role == PX_ROLE_SECRETARIAT ? PX_ROLE_CENTRE : x->role, kind);
+}
+
+bool px_role_may_publish(px_role role, const char *kind)
+{
+    switch (role) {
+    case PX_ROLE_ROOT:
+    case PX_ROLE_SECRETARIAT:
+        return px_kind_open_to(kind, PX_PUB_SECRETARIAT);
     case PX_ROLE_CENTRE:
-        return px_kind_publisher(kind) != PX_PUB_SECRETARIAT;
-    case PX_ROLE_OBSERVER: /* a `member` entry of its own is a hand-over */
-        return px_kind_publisher(kind) == PX_PUB_MEMBER;
+        return px_kind_open_to(kind, PX_PUB_CENTRE);
+    case PX_ROLE_OBSERVER:
+        return px_kind_open_to(kind, PX_PUB_MEMBER);
     default:
         return false;
     }
@@ -727,9 +737,10 @@ static int release_one(void *ctx, const px_entry *e, const px_entry_meta *m)
     int r = px_feed_ingest(rc->fc, e, 0, rc->now_ms);
     if (r == PX_OK)
         rc->released++;
-    if (r == PX_ENOTMEMBER || r == PX_EAGAIN)
-        return PX_OK; /* still not admitted (for this entry's time or kind), or its time
-                         has not come */
+    if (r == PX_ENOTMEMBER || r == PX_EAGAIN || r == PX_ESEQ)
+        return PX_OK; /* still not admitted (for this entry's time or kind), its time has
+                         not come, or its predecessor has not arrived yet (replication asks
+                         for it from the head; the next release stores this one) */
     uint8_t(*v)[32] = realloc(rc->done, (rc->n_done + 1) * sizeof *v);
     if (!v)
         return PX_ENOMEM;

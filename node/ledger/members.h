@@ -146,6 +146,11 @@ px_role px_members_role(const px_members *m, const uint8_t key[32]);
  * cut, whatever the entry's timestamp. */
 bool px_members_admits(void *ctx, const uint8_t author[32], uint64_t seq, const char *kind);
 
+/* Whether a member of role may publish kind now (the kinds table's
+ * px_kind_open_to for the rights the role holds; PX_ROLE_NONE: nothing).
+ * The membership fold and the publish forms ask this one rule. */
+bool px_role_may_publish(px_role role, const char *kind);
+
 /* May key connect (handshake, in or out)? Current members only. */
 bool px_members_may_connect(const px_members *m, const uint8_t key[32]);
 
@@ -201,8 +206,10 @@ px_holdback px_members_hold_back(const px_members *m, px_store *s, const px_entr
                                  uint64_t now_ms);
 
 /* Offer held entries of authors who are members now to the feed (fc uses
- * m through its is_member hook). Requires an open write transaction. OUT
- * *released: entries stored. */
+ * m through its is_member hook), in seq order. Requires an open write
+ * transaction. What the feed still refuses for now (not admitted, stamped
+ * ahead, its predecessor not held yet: PX_ESEQ) stays held; what it stores
+ * or refuses for good leaves the table. OUT *released: entries stored. */
 int px_members_release(const px_feed_ctx *fc, uint64_t now_ms, size_t *released);
 
 #endif

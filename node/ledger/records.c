@@ -261,85 +261,64 @@ const char *px_record_show(char *out, size_t outlen, const char *p, size_t n)
 
 /* Check that p[0..len) is exactly one msgpack map with string keys, no
  * container deeper than PX_RECORD_MAX_DEPTH and none with more than
- * PX_RECORD_MAX_ITEMS entries. Iterative; allocates nothing. */
+ * PX_RECORD_MAX_ITEMS entries. Base's walker: iterative, allocates
+ * nothing. */
 static int prescan(const uint8_t *p, size_t len)
 {
-    uint32_t left[PX_RECORD_MAX_DEPTH + 1];
-    uint32_t top_total = 0;
     const char *top_key = NULL;
     size_t top_key_len = 0;
-    size_t pos = 0;
-    int depth = 0;
     char shown[64];
+    px_mp_walk w;
+    px_mp_item it;
+    px_mp_step st;
 
     if (len == 0)
         return px_err_set(PX_EFORMAT, "the body is empty; a record is a msgpack map");
     if (!((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf))
         return px_err_set(PX_EFORMAT, "the body is not a msgpack map (first byte 0x%02x)", p[0]);
-    left[0] = 1;
-    while (depth >= 0) {
-        if (left[depth] == 0) {
-            depth--;
-            continue;
-        }
-        bool at_top_key = depth == 1 && (top_total - left[1]) % 2 == 0;
-        left[depth]--;
-        if (pos >= len)
-            goto truncated;
-        px_mp_head h;
-        int hrc = px_mp_read_head(p + pos, len - pos, &h);
-        if (hrc == PX_EAGAIN)
-            goto truncated;
-        if (hrc) /* 0xc1 is never used */
-            return px_err_set(PX_EFORMAT,
-                              "the body holds an invalid msgpack byte 0x%02x at offset %zu", p[pos],
-                              pos);
-        pos += h.hdr;
-        uint64_t size = h.payload, items = h.children;
-        bool container = h.cls == PX_MP_ARRAY || h.cls == PX_MP_MAP, is_str = h.cls == PX_MP_STR;
-        if (at_top_key && !is_str)
-            return px_err_set(PX_EFORMAT, "key %u of the body map is not a string",
-                              (top_total - left[1] + 1) / 2);
-        if (container) {
-            uint64_t entries = h.cls == PX_MP_MAP ? items / 2 : items;
-            if (entries > PX_RECORD_MAX_ITEMS) {
-                if (depth == 0)
-                    return px_err_set(PX_ESCHEMA,
-                                      "the body has %llu fields; at most %u are allowed",
-                                      (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
-                return px_err_set(
-                    PX_ESCHEMA,
-                    "field '%s': a list or map with %llu entries; at most %u are "
-                    "allowed",
-                    top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?",
-                    (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
-            }
-            if (depth + 1 > PX_RECORD_MAX_DEPTH)
-                return px_err_set(
-                    PX_EFORMAT, "the body nests deeper than %d levels (under field '%s')",
-                    PX_RECORD_MAX_DEPTH,
-                    top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?");
-            depth++;
-            left[depth] = (uint32_t)items;
-            if (depth == 1)
-                top_total = (uint32_t)items;
-            continue;
-        }
-        if (len - pos < size)
-            goto truncated;
+    px_mp_walk_init(&w, p, len, PX_RECORD_MAX_DEPTH);
+    while ((st = px_mp_walk_next(&w, &it)) == PX_MP_VALUE) {
+        bool at_top_key = it.depth == 1 && it.index % 2 == 0;
+        if (at_top_key && it.h.cls != PX_MP_STR)
+            return px_err_set(PX_EFORMAT, "key %llu of the body map is not a string",
+                              (unsigned long long)(it.index / 2 + 1));
         if (at_top_key) {
-            top_key = (const char *)p + pos;
-            top_key_len = (size_t)size;
+            top_key = (const char *)p + it.off + it.h.hdr;
+            top_key_len = (size_t)it.h.payload;
         }
-        pos += (size_t)size;
+        if (it.h.cls != PX_MP_ARRAY && it.h.cls != PX_MP_MAP)
+            continue;
+        uint64_t entries = it.h.cls == PX_MP_MAP ? it.h.children / 2 : it.h.children;
+        if (entries <= PX_RECORD_MAX_ITEMS)
+            continue;
+        if (it.depth == 0)
+            return px_err_set(PX_ESCHEMA, "the body has %llu fields; at most %u are allowed",
+                              (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
+        return px_err_set(PX_ESCHEMA,
+                          "field '%s': a list or map with %llu entries; at most %u are "
+                          "allowed",
+                          top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len) : "?",
+                          (unsigned long long)entries, PX_RECORD_MAX_ITEMS);
     }
-    if (pos != len)
-        return px_err_set(PX_EFORMAT, "%zu bytes follow the body map; a body is exactly one map",
-                          len - pos);
-    return PX_OK;
-truncated:
-    return px_err_set(PX_EFORMAT, "the body is truncated (%zu bytes end inside a msgpack value)",
-                      len);
+    switch (st) {
+    case PX_MP_DONE:
+        if (w.pos != len)
+            return px_err_set(PX_EFORMAT,
+                              "%zu bytes follow the body map; a body is exactly one map",
+                              len - w.pos);
+        return PX_OK;
+    case PX_MP_RESERVED: /* 0xc1 is never used */
+        return px_err_set(PX_EFORMAT, "the body holds an invalid msgpack byte 0x%02x at offset %zu",
+                          p[w.pos], w.pos);
+    case PX_MP_DEEP:
+        return px_err_set(PX_EFORMAT, "the body nests deeper than %d levels (under field '%s')",
+                          PX_RECORD_MAX_DEPTH,
+                          top_key ? px_record_show(shown, sizeof shown, top_key, top_key_len)
+                                  : "?");
+    default: /* the bytes end inside a value, or cannot hold the values declared */
+        return px_err_set(PX_EFORMAT,
+                          "the body is truncated (%zu bytes end inside a msgpack value)", len);
+    }
 }
 
 int px_record_unpack(const uint8_t *body, size_t len, msgpack_unpacked *out)
@@ -797,6 +776,50 @@ static int check_list(const char *label, const msgpack_object *o, item_check ite
     return PX_OK;
 }
 
+/* Refuse a nested map whose string keys repeat (a hostile body could say
+ * "min" twice and mean different things to different readers). */
+static int check_no_dup_keys(const char *label, const msgpack_object *o)
+{
+    char shown[64];
+    const msgpack_object_map *m = &o->via.map;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return px_err_set(PX_ESCHEMA, "%s: key %u is %s, not a string", label, i + 1,
+                              type_name(k));
+        for (uint32_t j = 0; j < i; j++) {
+            const msgpack_object *k2 = &m->ptr[j].key;
+            if (k2->via.str.size == k->via.str.size &&
+                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
+                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
+                return px_err_set(
+                    PX_ESCHEMA, "%s: key '%s' appears twice", label,
+                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
+        }
+    }
+    return PX_OK;
+}
+
+/* A nested map with string keys, each once, each one of keys (NULL-ended);
+ * an unknown key is named, with known (what the map may hold). */
+static int check_map_keys(const char *label, const msgpack_object *o, const char *const *keys,
+                          const char *known)
+{
+    char shown[64];
+    int rc = check_no_dup_keys(label, o);
+    for (uint32_t i = 0; !rc && i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        size_t j = 0;
+        while (keys[j] && !str_eq(k, keys[j]))
+            j++;
+        if (!keys[j])
+            rc = px_err_set(PX_ESCHEMA, "%s: unknown key '%s' (%s)", label,
+                            px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size),
+                            known);
+    }
+    return rc;
+}
+
 /* An attachment (schema/RECORDS.md 2.1): {blob, name, size, mime?}. The
  * name is a file name to offer for download, so no path separators, no
  * control characters and at most 255 bytes; mime is type/subtype. */
@@ -811,38 +834,19 @@ static int check_attachment(const char *label, const msgpack_object *o)
     char sub[200], shown[64];
     if (o->type != MSGPACK_OBJECT_MAP)
         return want(label, o, "an attachment ({\"blob\": ID, \"name\": ..., \"size\": N})");
-    const msgpack_object *blob = NULL, *name = NULL, *size = NULL, *mime = NULL;
-    for (uint32_t i = 0; i < o->via.map.size; i++) {
-        const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
-        const msgpack_object **slot = NULL;
-        if (k->type == MSGPACK_OBJECT_STR) {
-            if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "blob", 4) == 0)
-                slot = &blob;
-            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "name", 4) == 0)
-                slot = &name;
-            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "size", 4) == 0)
-                slot = &size;
-            else if (k->via.str.size == 4 && memcmp(k->via.str.ptr, "mime", 4) == 0)
-                slot = &mime;
-        }
-        if (!slot)
-            return px_err_set(
-                PX_ESCHEMA, "%s: unknown key '%s' (an attachment has blob, name, size, mime)",
-                label,
-                k->type == MSGPACK_OBJECT_STR
-                    ? px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size)
-                    : "?");
-        if (*slot)
-            return px_err_set(PX_ESCHEMA, "%s: a key appears twice", label);
-        *slot = v;
-    }
+    static const char *const keys[] = {"blob", "name", "size", "mime", NULL};
+    int rc = check_map_keys(label, o, keys, "an attachment has blob, name, size, mime");
+    if (rc)
+        return rc;
+    const msgpack_object *blob = px_mp_get(o, "blob"), *name = px_mp_get(o, "name"),
+                         *size = px_mp_get(o, "size"), *mime = px_mp_get(o, "mime");
     if (!blob || !name || !size)
         return px_err_set(PX_ESCHEMA, "%s: an attachment needs blob, name and size", label);
     snprintf(sub, sizeof sub, "%s, blob", label);
     if (blob->type != MSGPACK_OBJECT_STR || !is_id(blob->via.str.ptr, blob->via.str.size))
         return px_err_set(PX_ESCHEMA, "%s: not a blob id (64 lowercase hex digits)", sub);
     snprintf(sub, sizeof sub, "%s, name", label);
-    int rc = check_str(sub, name);
+    rc = check_str(sub, name);
     if (rc)
         return rc;
     if (name->via.str.size > 255)
@@ -888,30 +892,6 @@ static int check_attachments(const char *label, const msgpack_object *o)
     if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size > 64)
         return px_err_set(PX_ESCHEMA, "%s: at most 64 attachments", label);
     return check_list(label, o, check_attachment, "a list of attachments");
-}
-
-/* Refuse a nested map whose string keys repeat (a hostile body could say
- * "min" twice and mean different things to different readers). */
-static int check_no_dup_keys(const char *label, const msgpack_object *o)
-{
-    char shown[64];
-    const msgpack_object_map *m = &o->via.map;
-    for (uint32_t i = 0; i < m->size; i++) {
-        const msgpack_object *k = &m->ptr[i].key;
-        if (k->type != MSGPACK_OBJECT_STR)
-            return px_err_set(PX_ESCHEMA, "%s: key %u is %s, not a string", label, i + 1,
-                              type_name(k));
-        for (uint32_t j = 0; j < i; j++) {
-            const msgpack_object *k2 = &m->ptr[j].key;
-            if (k2->via.str.size == k->via.str.size &&
-                (k->via.str.size == 0 || /* an empty key's pointer may be NULL */
-                 memcmp(k2->via.str.ptr, k->via.str.ptr, k->via.str.size) == 0))
-                return px_err_set(
-                    PX_ESCHEMA, "%s: key '%s' appears twice", label,
-                    px_record_show(shown, sizeof shown, k->via.str.ptr, k->via.str.size));
-        }
-    }
-    return PX_OK;
 }
 
 /* The indicator's scale map (field 'scale'). */

@@ -235,13 +235,19 @@ body_has "cannot be read as benchmark results"
 [ "$(held g4c)" = $((before + 2)) ] || fail "refused uploads stored something"
 pass "CSV upload: every bad row shown, nothing stored; a good file stored; not UTF-8 / not CSV refused"
 
-# --- crosswalk: secretariat only ----------------------------------------------------------------
-[ "$(get g4c /publish/crosswalk)" = 403 ] || fail "a centre sees the crosswalk form"
+# --- crosswalk: centres too (the kinds table's rule, as replication applies it; only the
+# secretariat's crosswalks count for comparisons) ------------------------------------------------
+[ "$(get g4c /publish/crosswalk)" = 200 ] || fail "a centre is refused the crosswalk form"
+get g4c /publish >/dev/null
+body_has 'href="/publish/crosswalk"'
+code=$(post g4c /publish/crosswalk from=WEB-SAT to=WEB-SAT conversion=endpoints grade=close publish=1)
+[ "$code" = 200 ] || fail "a centre's crosswalk onto itself answered $code"
+body_has 'id="form-errors"'
 wait_until 20 px --data "$T/hub" show "$(px --data "$G" log --json | "$PY" -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin)["entries"] if e["kind"]=="indicator"][-1])')"
 code=$(post hub /publish/crosswalk from=WEB-SAT to=WEB-SAT conversion=endpoints grade=close publish=1)
 [ "$code" = 200 ] || fail "a crosswalk onto itself answered $code"
 body_has 'id="form-errors"'
-pass "crosswalk form: 403 for a centre; the secretariat's errors shown"
+pass "crosswalk form: open to a centre and the secretariat, their errors shown"
 
 # --- members ---------------------------------------------------------------------------------------
 [ "$(get g4c /members)" = 403 ] || fail "a centre gets $(get g4c /members) on /members"

@@ -477,49 +477,69 @@ static void sign(px_entry *e, const px_identity *who, const uint8_t net[32], uin
     ts_sign(e, who, net, seq, prev, ts, kind, body->data, body->len);
 }
 
+/* A store whose feed asks the membership m, its root r and a key c the
+ * root may admit (admit: the root's `member` body making c a centre). */
+typedef struct rc_fix {
+    px_store *s;
+    px_identity r, c;
+    uint8_t net[32];
+    px_members m;
+    px_feed_ctx fc;
+    char ck[65], admit[512];
+} rc_fix;
+
+static void rc_fix_open(rc_fix *f, const char *db, uint8_t seed0, uint8_t netbyte)
+{
+    memset(f, 0, sizeof *f);
+    f->s = ts_open_store(db, false);
+    uint8_t seed[32] = {seed0};
+    px_identity_from_seed(&f->r, seed);
+    seed[0] = (uint8_t)(seed0 + 1);
+    px_identity_from_seed(&f->c, seed);
+    memset(f->net, netbyte, 32);
+    f->fc = (px_feed_ctx){.store = f->s, .is_member = px_members_admits, .member_ctx = &f->m};
+    memcpy(f->fc.network_id, f->net, 32);
+    px_hex_encode(f->ck, f->c.pk, 32);
+    snprintf(f->admit, sizeof f->admit,
+             "{\"key\":\"%s\",\"organisation\":\"C\",\"country\":\"KZ\",\"role\":\"centre\"}",
+             f->ck);
+}
+
+static void rc_fix_close(rc_fix *f)
+{
+    px_members_free(&f->m);
+    px_store_close(f->s);
+}
+
 static void test_backdated_entry_refused(void)
 {
-    char json[512], ck[65];
-    px_store *s = ts_open_store("s.db", false);
-    px_identity r, c;
-    uint8_t seed[32] = {9};
-    px_identity_from_seed(&r, seed);
-    seed[0] = 10;
-    px_identity_from_seed(&c, seed);
-    uint8_t net[32];
-    memset(net, 0x33, 32);
-    px_members m = {0};
-    px_feed_ctx fc = {.store = s, .is_member = px_members_admits, .member_ctx = &m};
-    memcpy(fc.network_id, net, 32);
+    char json[512], cid[65];
+    rc_fix f;
+    rc_fix_open(&f, "s.db", 9, 0x33);
     px_buf b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0};
     px_entry admit1, c1, c2, rev, late;
-    px_hex_encode(ck, c.pk, 32);
-    snprintf(json, sizeof json,
-             "{\"key\":\"%s\",\"organisation\":\"C\",\"country\":\"KZ\",\"role\":\"centre\"}", ck);
-    sign(&admit1, &r, net, 1, NULL, 1000, "member", json, &b1);
-    sign(&c1, &c, net, 1, NULL, 2000, "address", "{\"addresses\":[\"127.0.0.1:1\"]}", &b2);
-    sign(&c2, &c, net, 2, c1.id, 3000, "address", "{\"addresses\":[\"127.0.0.1:2\"]}", &b3);
-    char cid[65];
+    sign(&admit1, &f.r, f.net, 1, NULL, 1000, "member", f.admit, &b1);
+    sign(&c1, &f.c, f.net, 1, NULL, 2000, "address", "{\"addresses\":[\"127.0.0.1:1\"]}", &b2);
+    sign(&c2, &f.c, f.net, 2, c1.id, 3000, "address", "{\"addresses\":[\"127.0.0.1:2\"]}", &b3);
     px_hex_encode(cid, c2.id, 32);
-    snprintf(json, sizeof json, "{\"key\":\"%s\",\"after\":2,\"after_id\":\"%s\"}", ck, cid);
-    sign(&rev, &r, net, 2, admit1.id, 10000, "revoke", json, &b4);
+    snprintf(json, sizeof json, "{\"key\":\"%s\",\"after\":2,\"after_id\":\"%s\"}", f.ck, cid);
+    sign(&rev, &f.r, f.net, 2, admit1.id, 10000, "revoke", json, &b4);
     /* Signed after the revocation, stamped before it. */
-    sign(&late, &c, net, 3, c2.id, 4000, "address", "{\"addresses\":[\"127.0.0.1:3\"]}", &b5);
+    sign(&late, &f.c, f.net, 3, c2.id, 4000, "address", "{\"addresses\":[\"127.0.0.1:3\"]}", &b5);
 
-    CHECK_RC(px_members_load(&m, s, r.pk), PX_OK);
-    CHECK_RC(px_store_begin(s), PX_OK);
-    CHECK_RC(px_feed_ingest(&fc, &admit1, 0, 1), PX_OK);
-    CHECK_RC(px_members_load(&m, s, r.pk), PX_OK);
-    CHECK_RC(px_feed_ingest(&fc, &c1, 0, 1), PX_OK);
-    CHECK_RC(px_feed_ingest(&fc, &c2, 0, 1), PX_OK);
-    CHECK_RC(px_feed_ingest(&fc, &rev, 0, 1), PX_OK);
-    CHECK_RC(px_members_load(&m, s, r.pk), PX_OK);
-    CHECK_RC(px_feed_ingest(&fc, &late, 0, 1), PX_ENOTMEMBER);
-    CHECK(px_members_cut_off(&m, c.pk));
-    CHECK(px_members_valid_until(&m, c.pk) == 2);
-    px_store_commit(s);
-    px_members_free(&m);
-    px_store_close(s);
+    CHECK_RC(px_members_load(&f.m, f.s, f.r.pk), PX_OK);
+    CHECK_RC(px_store_begin(f.s), PX_OK);
+    CHECK_RC(px_feed_ingest(&f.fc, &admit1, 0, 1), PX_OK);
+    CHECK_RC(px_members_load(&f.m, f.s, f.r.pk), PX_OK);
+    CHECK_RC(px_feed_ingest(&f.fc, &c1, 0, 1), PX_OK);
+    CHECK_RC(px_feed_ingest(&f.fc, &c2, 0, 1), PX_OK);
+    CHECK_RC(px_feed_ingest(&f.fc, &rev, 0, 1), PX_OK);
+    CHECK_RC(px_members_load(&f.m, f.s, f.r.pk), PX_OK);
+    CHECK_RC(px_feed_ingest(&f.fc, &late, 0, 1), PX_ENOTMEMBER);
+    CHECK(px_members_cut_off(&f.m, f.c.pk));
+    CHECK(px_members_valid_until(&f.m, f.c.pk) == 2);
+    px_store_commit(f.s);
+    rc_fix_close(&f);
     px_buf_free(&b1);
     px_buf_free(&b2);
     px_buf_free(&b3);
@@ -720,6 +740,52 @@ static void ao_deliver(const ao_scenario *sc, const size_t *order, const char *n
     px_store_close(s);
 }
 
+/* A member's entry whose predecessor is not held yet stays held when the
+ * admission releases the hold-back: the order C:2, admission, C:1 (C:1 took
+ * another path, or the first batch was cut) once dropped C:2 as refused for
+ * good, so the feed stopped at 1 until a peer offered 2 again. */
+static void test_release_keeps_gap(void)
+{
+    rc_fix f;
+    rc_fix_open(&f, "gap.db", 21, 0x44);
+    px_buf b1 = {0}, b2 = {0}, b3 = {0};
+    px_entry admit, c1, c2;
+    sign(&admit, &f.r, f.net, 1, NULL, 1000, "member", f.admit, &b1);
+    sign(&c1, &f.c, f.net, 1, NULL, 2000, "address", "{\"addresses\":[\"127.0.0.1:1\"]}", &b2);
+    sign(&c2, &f.c, f.net, 2, c1.id, 3000, "address", "{\"addresses\":[\"127.0.0.1:2\"]}", &b3);
+    const uint64_t now = 10000;
+    uint64_t count = 0, bytes = 0;
+    size_t released = 9;
+
+    CHECK_RC(px_members_load(&f.m, f.s, f.r.pk), PX_OK);
+    CHECK_RC(px_store_begin(f.s), PX_OK);
+    /* C:2 first: C is not a member, so it is held */
+    int rc = px_feed_ingest(&f.fc, &c2, 0, now);
+    CHECK_RC(rc, PX_ENOTMEMBER);
+    CHECK(px_members_hold_back(&f.m, f.s, &c2, rc, now) == PX_HOLD_HELD);
+    /* the admission: C:2 is offered again, but C:1 is missing */
+    CHECK_RC(px_feed_ingest(&f.fc, &admit, 0, now), PX_OK);
+    CHECK_RC(px_members_load(&f.m, f.s, f.r.pk), PX_OK);
+    CHECK_RC(px_members_release(&f.fc, now, &released), PX_OK);
+    CHECK(released == 0);
+    CHECK_RC(px_store_held_author_stats(f.s, f.c.pk, &count, &bytes), PX_OK);
+    CHECK(count == 1); /* still held, not refused */
+    /* C:1 arrives: stored; the next release stores C:2 behind it */
+    CHECK_RC(px_feed_ingest(&f.fc, &c1, 0, now), PX_OK);
+    CHECK_RC(px_members_release(&f.fc, now, &released), PX_OK);
+    CHECK(released == 1);
+    px_head h;
+    CHECK_RC(px_store_head(f.s, f.c.pk, &h), PX_OK);
+    CHECK(h.seq == 2 && memcmp(h.id, c2.id, 32) == 0);
+    CHECK_RC(px_store_held_author_stats(f.s, f.c.pk, &count, &bytes), PX_OK);
+    CHECK(count == 0);
+    CHECK_RC(px_store_commit(f.s), PX_OK);
+    rc_fix_close(&f);
+    px_buf_free(&b1);
+    px_buf_free(&b2);
+    px_buf_free(&b3);
+}
+
 static void test_arrival_order_through_store(void)
 {
     enum { ORDERS = 60 };
@@ -791,6 +857,7 @@ int main(void)
     RUN(test_arrival_order);
     RUN(test_backdated_entry_refused);
     RUN(test_arrival_order_through_store);
+    RUN(test_release_keeps_gap);
     RUN(test_utf8_truncation);
     return check_summary();
 }

@@ -134,6 +134,7 @@ static int check_with(const char *kind, const char *base, const char *field, con
         CHECK_DETAIL(sub);                                                                         \
     } while (0)
 
+#define PX_T_HEX64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define OK(kind, base, field, value) CHECK_RC(check_with(kind, base, field, value), PX_OK)
 
 /* Raw msgpack building for what JSON cannot express. */
@@ -231,6 +232,15 @@ static void test_good_records(void)
     /* unknown fields of any shape are ignored */
     OK("benchmark", good_benchmark, "future", "{'a': [1, {'b': 'c'}]}");
     OK("case", good_case, "languages_v2", "7");
+    /* attachments: the keys an attachment has, each once */
+    OK("case", good_case, "attachments",
+       "[{'blob': '" PX_T_HEX64 "', 'name': 'a.pdf', 'size': 3, 'mime': 'application/pdf'}]");
+    BAD("case", good_case, "attachments",
+        "[{'blob': '" PX_T_HEX64 "', 'name': 'a.pdf', 'size': 3, 'path': '/etc'}]",
+        "field 'attachments', item 1: unknown key 'path' (an attachment has blob, name, size, "
+        "mime)");
+    BAD("case", good_case, "attachments", "[{'blob': '" PX_T_HEX64 "', 'name': 'a.pdf'}]",
+        "field 'attachments', item 1: an attachment needs blob, name and size");
     /* the five demo countries and the examples */
     OK("case", good_case, "country", "'AZ'");
     OK("case", good_case, "country", "'CA'");

@@ -10,7 +10,9 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "storeinfo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +262,75 @@ static void test_forks_meta_and_reopen(void)
     px_store_close(s);
 }
 
+typedef struct idlist {
+    uint8_t v[4][32];
+    char label[4][16];
+    size_t n;
+} idlist;
+
+static void collect_id(void *ctx, const uint8_t v[32], const char *label)
+{
+    idlist *l = ctx;
+    if (l->n < 4) {
+        memcpy(l->v[l->n], v, 32);
+        snprintf(l->label[l->n], sizeof l->label[l->n], "%s", label);
+    }
+    l->n++;
+}
+
+/* storeinfo.h on the store the test before left: alice's feed, two
+ * entries, frozen by a fork proof. */
+static void test_storeinfo(void)
+{
+    px_store *s = ts_open_store("k.db", false), *other = ts_open_store("k.db", false);
+    px_store_summary sum;
+    CHECK_RC(px_store_summary_get(s, &sum), PX_OK);
+    CHECK(sum.feeds == 1 && sum.frozen_feeds == 1);
+    CHECK(sum.has_newest && sum.newest_entry_ms == 1001);
+    CHECK(sum.has_received && sum.received_ms == 1);
+    uint8_t frozen[4][32];
+    size_t n = 9;
+    CHECK_RC(px_store_frozen_authors(s, frozen, 4, &n), PX_OK);
+    CHECK(n == 1 && memcmp(frozen[0], alice.pk, 32) == 0);
+    CHECK_RC(px_store_frozen_authors(s, frozen, 0, &n), PX_OK);
+    CHECK(n == 0);
+
+    uint8_t lo[32], hi[32];
+    memset(lo, 0x00, 32);
+    memset(hi, 0xff, 32);
+    idlist l = {0};
+    CHECK_RC(px_store_ids_between(s, PX_IDS_ENTRIES, lo, hi, 10, collect_id, &l), PX_OK);
+    CHECK(l.n == 2 && strcmp(l.label[0], "case") == 0);
+    memset(&l, 0, sizeof l);
+    CHECK_RC(px_store_ids_between(s, PX_IDS_ENTRIES, lo, hi, 1, collect_id, &l), PX_OK);
+    CHECK(l.n == 1); /* the limit holds */
+    memset(&l, 0, sizeof l);
+    CHECK_RC(
+        px_store_ids_between(s, PX_IDS_ENTRIES, feed_a[1].id, feed_a[1].id, 10, collect_id, &l),
+        PX_OK);
+    CHECK(l.n == 1 && memcmp(l.v[0], feed_a[1].id, 32) == 0);
+    memset(&l, 0, sizeof l);
+    CHECK_RC(px_store_ids_between(s, PX_IDS_AUTHORS, lo, hi, 10, collect_id, &l), PX_OK);
+    CHECK(l.n == 1 && memcmp(l.v[0], alice.pk, 32) == 0 && strcmp(l.label[0], "feed") == 0);
+
+    /* another connection's commit changes the data version */
+    int64_t v = px_store_data_version(s);
+    CHECK(v >= 0 && px_store_data_version(s) == v);
+    CHECK_RC(px_store_begin(other), PX_OK);
+    CHECK_RC(px_store_meta_set(other, "x-test", "another"), PX_OK);
+    CHECK_RC(px_store_commit(other), PX_OK);
+    CHECK(px_store_data_version(s) != v);
+
+    /* a read-only connection reads and never writes */
+    CHECK_RC(px_store_make_readonly(s), PX_OK);
+    CHECK(px_store_meta_set(s, "x-test", "refused") != PX_OK);
+    char buf[16];
+    CHECK_RC(px_store_meta_get(s, "x-test", buf, sizeof buf), PX_OK);
+    CHECK_STR(buf, "another");
+    px_store_close(other);
+    px_store_close(s);
+}
+
 int main(void)
 {
     uint8_t seed[32] = {21};
@@ -276,5 +347,6 @@ int main(void)
     RUN(test_missing_bodies);
     RUN(test_held);
     RUN(test_forks_meta_and_reopen);
+    RUN(test_storeinfo);
     return check_summary();
 }
