@@ -26,7 +26,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -1372,33 +1371,14 @@ out:
  * records); the connection's own size comes back at the end. */
 #define PUB_CACHE_KIB 98304
 
-static void cache_set(px_pub *p, long long size)
-{
-    char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", size);
-    sqlite3_exec(px_store_db(p->l->store), sql, NULL, NULL, NULL);
-}
-
 static void cache_grow(px_pub *p)
 {
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = px_store_db(p->l->store);
-    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        long long was = sqlite3_column_int64(st, 0);
-        /* negative: KiB; positive: pages */
-        if (was > -PUB_CACHE_KIB && was != 0) {
-            p->cache_was = was;
-            cache_set(p, -PUB_CACHE_KIB);
-        }
-    }
-    sqlite3_finalize(st);
+    px_store_cache_grow(p->l->store, PUB_CACHE_KIB, &p->cache_was);
 }
 
 static void cache_restore(px_pub *p)
 {
-    if (p->cache_was)
-        cache_set(p, p->cache_was);
+    px_store_cache_restore(p->l->store, p->cache_was);
     p->cache_was = 0;
 }
 
