@@ -57,24 +57,34 @@ typedef struct scale {
 typedef struct pub_slot {
     px_entry e;
     px_buf body;
+    const char *kind; /* kinds.h's name */
+    size_t nid;       /* where its id goes in px_pub's ids */
 } pub_slot;
 
 enum {
-    PIPE_SLOTS = 512, /* entries signed ahead of the storing thread */
-    PIPE_AFTER = 64,  /* plain case studies before the pipeline starts */
+    PIPE_SLOTS = 1024, /* records handed over ahead of the storing thread */
+    PIPE_AFTER = 64,   /* plain case studies before the pipeline starts */
 };
 
+/* One ring of slots and three counters: made (bodies handed over by the
+ * checking thread) >= sealed (signed by the signing thread) >= stored (by
+ * the storing thread) >= taken (ids copied back into px_pub's list). */
 typedef struct pub_pipe {
-    pthread_t thread;
+    pthread_t signer, storer;
+    bool have_signer, have_storer;
     pthread_mutex_t mu;
-    pthread_cond_t work, room;
-    size_t made, stored; /* entries signed and handed over / stored (or skipped) */
+    pthread_cond_t to_sign, to_store, room;
+    size_t made, sealed, stored, taken;
     bool stop;
-    bool idle, full; /* the storing thread waits for work / this one for room */
-    int rc;          /* the storing thread's first failure */
-    char why[512];   /* its detail */
+    bool sign_idle, store_idle, full; /* who waits: for a body, an entry, room */
+    int rc;                           /* the first failure of either thread */
+    char why[512];                    /* its detail */
     px_feed_ctx fc;
+    const px_identity *me;
     uint64_t now;
+    px_head head;      /* the feed's head as signed so far (the signing thread's) */
+    bool verified_one; /* the first entry signed was verified */
+    bool head_unsaved; /* stored entries past the head in the feeds table */
     pub_slot slots[PIPE_SLOTS];
 } pub_pipe;
 
@@ -115,11 +125,10 @@ struct px_pub {
     scale *scales;
     size_t nscales;
 
-    /* the pipeline: p->head is the feed's head as signed so far (valid
-     * while have_head), nplain the plain case studies appended */
+    /* the pipeline: have_head says its head is the feed's (false after
+     * px_feed_append moved it); nplain counts the plain case studies */
     pub_pipe *pipe;
-    px_head head;
-    bool have_head, verified_one, cur_plain;
+    bool have_head, cur_plain;
     size_t nplain;
 
     /* identities of this publication's benchmarks, so a result given twice
@@ -425,17 +434,22 @@ static int vouched(const char *kind, const uint8_t *body, size_t len)
 
 /* ---- the pipeline ---------------------------------------------------------- */
 
-/* A large publication of case studies runs on both cores: this thread
- * converts, checks and signs each record (the signature chain is
- * sequential: every entry names the id of the one before), while a second
- * thread stores and indexes the entries signed so far, up to PIPE_SLOTS
- * behind. Only plain case studies (no supersedes) go through it: nothing
- * in their checks reads the store. Every other record first waits until
- * the storing thread has caught up (pipe_drain), then runs as before, so
- * it sees every earlier record through the index. The storing thread owns
- * the store's connection while entries wait; this thread touches the store
- * only after a drain. A failure there stops the publication at the next
- * record or at the end (nothing is committed).
+/* A large publication of case studies runs on both cores in three
+ * stages: this thread reads, converts and checks each record; a signing
+ * thread signs the bodies in order (the chain is sequential: every entry
+ * names the id of the one before); a storing thread stores and indexes
+ * the signed entries, up to PIPE_SLOTS behind. Signing costs about as much
+ * as storing and as reading, so three stages keep two cores busy where two
+ * left one of them waiting. Only plain case studies (no supersedes) go
+ * through it: nothing in their checks reads the store. Every other record
+ * first waits until the pipeline has emptied (pipe_drain), then runs as
+ * before, so it sees every earlier record through the index. The storing
+ * thread owns the store's connection while entries wait; this thread
+ * touches the store only after a drain. The storing thread inserts entries
+ * without moving the feed's head; pipe_drain sets the head once (the same
+ * transaction, so a reader never sees one without the other). A failure
+ * in either thread stops the publication at the next record or at the end
+ * (nothing is committed).
  *
  * Signatures: px_feed_append verifies every entry it signs (a damaged key
  * or a faulty signer stops there). The pipeline verifies the first entry
@@ -443,28 +457,91 @@ static int vouched(const char *kind, const uint8_t *body, size_t len)
  * rest: on the machines measured, verifying costs 2-2.5 times as much as
  * signing and was the largest cost of publishing. */
 
-static void *pipe_main(void *arg)
+static void pipe_fail(pub_pipe *q, int rc)
+{
+    if (rc && !q->rc) {
+        q->rc = rc;
+        snprintf(q->why, sizeof q->why, "%s", px_err_detail());
+    }
+}
+
+/* Sign one body after q->head (the signing thread, or this one when no
+ * signing thread could be started). */
+static int pipe_sign(pub_pipe *q, pub_slot *s)
+{
+    int rc = px_feed_sign_next(&q->fc, q->me, q->head.seq ? &q->head : NULL, s->kind, s->body.data,
+                               s->body.len, q->now, &s->e);
+    if (rc)
+        return rc;
+    if (!q->verified_one) {
+        if (px_entry_verify_sig(&s->e) != PX_OK)
+            return px_err_set(PX_ESIG, "the entry this node just signed does not verify; "
+                                       "its secret key may be damaged");
+        q->verified_one = true;
+    }
+    q->head.seq = s->e.h.seq;
+    memcpy(q->head.id, s->e.id, 32);
+    q->head.timestamp_ms = s->e.h.timestamp_ms;
+    return PX_OK;
+}
+
+static void *signer_main(void *arg)
 {
     pub_pipe *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (q->stored == q->made && !q->stop) {
-            q->idle = true;
-            pthread_cond_wait(&q->work, &q->mu);
+        while (q->sealed == q->made && !q->stop) {
+            q->sign_idle = true;
+            pthread_cond_wait(&q->to_sign, &q->mu);
         }
-        q->idle = false;
-        if (q->stored == q->made)
+        q->sign_idle = false;
+        if (q->sealed == q->made)
+            break;
+        size_t at = q->sealed % PIPE_SLOTS;
+        bool failed = q->rc != 0;
+        pthread_mutex_unlock(&q->mu);
+        int rc = failed ? PX_OK : pipe_sign(q, &q->slots[at]);
+        pthread_mutex_lock(&q->mu);
+        pipe_fail(q, rc);
+        q->sealed++;
+        if (q->store_idle)
+            pthread_cond_signal(&q->to_store);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* Store one signed entry and index it, as px_feed_put_signed does, but
+ * without moving the head (pipe_drain sets it once). */
+static int pipe_store(pub_pipe *q, const px_entry *e)
+{
+    int flags = q->fc.extra_flags; /* the schema hook is vouched(): 0 */
+    int rc = px_store_insert(q->fc.store, e, flags, q->now);
+    if (!rc && q->fc.index)
+        rc = q->fc.index(q->fc.store, e, flags | PX_FEED_SCHEMA_CHECKED);
+    return rc;
+}
+
+static void *storer_main(void *arg)
+{
+    pub_pipe *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (q->stored == q->sealed && !(q->stop && q->sealed == q->made)) {
+            q->store_idle = true;
+            pthread_cond_wait(&q->to_store, &q->mu);
+        }
+        q->store_idle = false;
+        if (q->stored == q->sealed)
             break;
         size_t at = q->stored % PIPE_SLOTS;
         bool failed = q->rc != 0;
         pthread_mutex_unlock(&q->mu);
-        int rc = failed ? PX_OK : px_feed_put_signed(&q->fc, &q->slots[at].e, q->now);
+        int rc = failed ? PX_OK : pipe_store(q, &q->slots[at].e);
         pthread_mutex_lock(&q->mu);
-        if (rc && !q->rc) {
-            q->rc = rc;
-            snprintf(q->why, sizeof q->why, "%s", px_err_detail());
-        }
+        pipe_fail(q, rc);
         q->stored++;
+        q->head_unsaved = true;
         if (q->full || q->stored == q->made) /* someone may wait for room or a drain */
             pthread_cond_signal(&q->room);
     }
@@ -477,6 +554,17 @@ static int pipe_failed(pub_pipe *q)
     return q->why[0] ? px_err_set(q->rc, "%s", q->why) : q->rc;
 }
 
+static void pipe_free(pub_pipe *q)
+{
+    pthread_cond_destroy(&q->room);
+    pthread_cond_destroy(&q->to_store);
+    pthread_cond_destroy(&q->to_sign);
+    pthread_mutex_destroy(&q->mu);
+    for (size_t i = 0; i < PIPE_SLOTS; i++)
+        px_buf_free(&q->slots[i].body);
+    free(q);
+}
+
 static int pipe_start(px_pub *p)
 {
     pub_pipe *q = calloc(1, sizeof *q);
@@ -485,22 +573,35 @@ static int pipe_start(px_pub *p)
     q->fc = p->l->feed;
     if (q->fc.schema == px_index_schema)
         q->fc.schema = vouched;
+    q->me = &p->l->me;
     q->now = p->now;
     pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->work, NULL);
+    pthread_cond_init(&q->to_sign, NULL);
+    pthread_cond_init(&q->to_store, NULL);
     pthread_cond_init(&q->room, NULL);
-    if (pthread_create(&q->thread, NULL, pipe_main, q) != 0) {
-        pthread_cond_destroy(&q->room);
-        pthread_cond_destroy(&q->work);
-        pthread_mutex_destroy(&q->mu);
-        free(q);
+    q->have_storer = pthread_create(&q->storer, NULL, storer_main, q) == 0;
+    if (!q->have_storer) {
+        pipe_free(q);
         return PX_OK; /* no second thread: publish on this one */
     }
+    /* without a signing thread this one signs (pipe_push) */
+    q->have_signer = pthread_create(&q->signer, NULL, signer_main, q) == 0;
     p->pipe = q;
     return PX_OK;
 }
 
-/* Wait until every entry handed over is stored. */
+/* Copy the ids of the stored entries back (this thread owns p->ids). */
+static void pipe_take(px_pub *p, size_t upto)
+{
+    pub_pipe *q = p->pipe;
+    for (; q->taken < upto; q->taken++) {
+        const pub_slot *s = &q->slots[q->taken % PIPE_SLOTS];
+        memcpy(p->ids[s->nid], s->e.id, 32);
+    }
+}
+
+/* Wait until every entry handed over is stored, then set the feed's head
+ * in the store. */
 static int pipe_drain(px_pub *p)
 {
     pub_pipe *q = p->pipe;
@@ -510,11 +611,18 @@ static int pipe_drain(px_pub *p)
     while (q->stored != q->made)
         pthread_cond_wait(&q->room, &q->mu);
     int rc = q->rc;
+    bool unsaved = q->head_unsaved;
+    q->head_unsaved = false;
     pthread_mutex_unlock(&q->mu);
-    return rc ? pipe_failed(q) : PX_OK;
+    if (rc)
+        return pipe_failed(q);
+    pipe_take(p, q->stored);
+    if (unsaved)
+        rc = px_store_set_head(p->l->store, &q->head);
+    return rc;
 }
 
-/* Drain and end the storing thread. */
+/* Drain and end the pipeline's threads. */
 static int pipe_stop(px_pub *p)
 {
     pub_pipe *q = p->pipe;
@@ -523,31 +631,30 @@ static int pipe_stop(px_pub *p)
     int rc = pipe_drain(p);
     pthread_mutex_lock(&q->mu);
     q->stop = true;
-    pthread_cond_signal(&q->work);
+    pthread_cond_broadcast(&q->to_sign);
+    pthread_cond_broadcast(&q->to_store);
     pthread_mutex_unlock(&q->mu);
-    pthread_join(q->thread, NULL);
-    pthread_cond_destroy(&q->room);
-    pthread_cond_destroy(&q->work);
-    pthread_mutex_destroy(&q->mu);
-    for (size_t i = 0; i < PIPE_SLOTS; i++)
-        px_buf_free(&q->slots[i].body);
-    free(q);
+    if (q->have_signer)
+        pthread_join(q->signer, NULL);
+    pthread_join(q->storer, NULL);
+    pipe_free(q);
     p->pipe = NULL;
     return rc;
 }
 
-/* Sign the next entry after p->head and hand it to the storing thread.
- * OUT id. */
-static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id[32])
+/* Hand the next body to the signing thread; its id lands in p->ids[nid]
+ * once stored (pipe_take). */
+static int pipe_push(px_pub *p, const char *kind, const px_buf *body, size_t nid)
 {
     pub_pipe *q = p->pipe;
     int rc;
     if (!p->have_head) {
-        rc = px_store_head(p->l->store, p->l->me.pk, &p->head); /* drained: ours to read */
+        /* drained: the store and q->head are ours */
+        rc = px_store_head(p->l->store, p->l->me.pk, &q->head);
         if (rc && rc != PX_ENOENT)
             return rc;
         if (rc == PX_ENOENT)
-            p->head.seq = 0;
+            q->head.seq = 0;
         p->have_head = true;
     }
     pthread_mutex_lock(&q->mu);
@@ -557,33 +664,33 @@ static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id
     }
     q->full = false;
     rc = q->rc;
+    size_t stored = q->stored;
     pthread_mutex_unlock(&q->mu);
     if (rc)
         return pipe_failed(q);
-    /* the slot after the last handed over: the storing thread's only once
-     * made moves past it */
+    pipe_take(p, stored);
+    /* the slot after the last handed over: no other thread's until made
+     * moves past it */
     pub_slot *s = &q->slots[q->made % PIPE_SLOTS];
     px_buf_reset(&s->body);
     rc = px_buf_append(&s->body, body->data, body->len);
-    if (!rc)
-        rc = px_feed_sign_next(&q->fc, &p->l->me, p->head.seq ? &p->head : NULL, kind, s->body.data,
-                               s->body.len, p->now, &s->e);
-    if (!rc && !p->verified_one) {
-        if (px_entry_verify_sig(&s->e) != PX_OK)
-            return px_err_set(PX_ESIG, "the entry this node just signed does not verify; "
-                                       "its secret key may be damaged");
-        p->verified_one = true;
-    }
     if (rc)
         return rc;
-    p->head.seq = s->e.h.seq;
-    memcpy(p->head.id, s->e.id, 32);
-    p->head.timestamp_ms = s->e.h.timestamp_ms;
-    memcpy(id, s->e.id, 32);
+    s->kind = kind;
+    s->nid = nid;
+    if (!q->have_signer) {
+        rc = pipe_sign(q, s);
+        if (rc)
+            return rc;
+    }
     pthread_mutex_lock(&q->mu);
     q->made++;
-    if (q->idle)
-        pthread_cond_signal(&q->work);
+    if (!q->have_signer)
+        q->sealed = q->made;
+    if (q->sign_idle)
+        pthread_cond_signal(&q->to_sign);
+    if (!q->have_signer && q->store_idle)
+        pthread_cond_signal(&q->to_store);
     pthread_mutex_unlock(&q->mu);
     return PX_OK;
 }
@@ -613,16 +720,17 @@ static int append(px_pub *p, const char *kind, const px_buf *body, bool replaced
     if (rc)
         return rc;
     if (p->cur_plain && p->pipe) {
-        rc = pipe_push(p, kind, body, e.id);
+        rc = pipe_push(p, kind, body, p->nids); /* the id comes back later */
     } else {
         rc = pipe_drain(p);
         p->have_head = false; /* px_feed_append moves the head */
         if (!rc)
             rc = px_feed_append(&fc, &p->l->me, kind, body->data, body->len, p->now, &e);
+        if (!rc)
+            memcpy(p->ids[p->nids], e.id, 32);
     }
     if (rc)
         return rc;
-    memcpy(p->ids[p->nids], e.id, 32);
     if (replaced)
         p->replaced[p->nids / 8] |= (uint8_t)(1u << (p->nids % 8));
     p->nids++;
