@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ struct px_pub {
     uint64_t now;
     long long cache_was;  /* the connection's cache_size before (0: unchanged) */
     px_buf body;          /* one record's msgpack */
+    px_pub_fast *fast;    /* the fast reading of plain case studies (made on first use) */
     px_blobs *blobs;      /* opened for the first attachment */
     px_progress progress; /* records so far, on a terminal (progress.h) */
     uint64_t nrecords;
@@ -1004,6 +1006,364 @@ out:
     return rc;
 }
 
+/* ---- the fast reading of plain case studies --------------------------------- */
+
+/* A case study of a big load goes from its JSON text straight to msgpack,
+ * without the jansson tree (building it was the largest cost of reading).
+ * Only what is plainly valid takes this path: objects, arrays, strings
+ * (escapes included, strictly valid UTF-8), integers of up to 18 digits,
+ * true, false, null, nesting up to FAST_DEPTH, at most FAST_KEYS keys per
+ * object. Anything else -- a real number, a duplicate key, a control
+ * character, a lone surrogate, "\u0000", any error -- and every case that
+ * names attachments or supersedes (their checks read the tree) goes the
+ * general way, so jansson words the errors and the bytes signed are the
+ * same either way: px_json_to_msgpack's (keys in document order, shortest
+ * integers, msgpack-c's own headers). tests/unit/test_publish.c compares
+ * the two byte for byte. */
+enum { FAST_DEPTH = 8, FAST_KEYS = 64, FAST_GENERAL = -1 };
+
+struct px_pub_fast {
+    px_buf level[FAST_DEPTH]; /* the packed contents of the open containers */
+    px_buf str;               /* the string being read, unescaped */
+    const char *at, *end;
+};
+
+static int fast_write(void *data, const char *buf, size_t n)
+{
+    return px_buf_append(data, buf, n) == PX_OK ? 0 : -1;
+}
+
+static void fast_ws(px_pub_fast *f)
+{
+    while (f->at < f->end && (*f->at == ' ' || *f->at == '\t' || *f->at == '\n' || *f->at == '\r'))
+        f->at++;
+}
+
+static int hex4(const uint8_t *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return FAST_GENERAL;
+    }
+    *out = v;
+    return PX_OK;
+}
+
+/* The length of the well-formed UTF-8 sequence at s (Unicode's table: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), 0 if there is none. */
+static size_t utf8_seq(const uint8_t *s, const uint8_t *e)
+{
+    uint8_t c = s[0];
+    size_t n;
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if ((size_t)(e - s) < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+static int put_utf8(px_buf *b, uint32_t cp)
+{
+    uint8_t u[4];
+    size_t n;
+    if (cp < 0x80)
+        u[0] = (uint8_t)cp, n = 1;
+    else if (cp < 0x800)
+        u[0] = (uint8_t)(0xC0 | cp >> 6), u[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
+    else if (cp < 0x10000)
+        u[0] = (uint8_t)(0xE0 | cp >> 12), u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)),
+        u[2] = (uint8_t)(0x80 | (cp & 0x3F)), n = 3;
+    else
+        u[0] = (uint8_t)(0xF0 | cp >> 18), u[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F)),
+        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (uint8_t)(0x80 | (cp & 0x3F)), n = 4;
+    return px_buf_append(b, u, n);
+}
+
+/* The string at f->at (a '"'), unescaped into f->str. */
+static int fast_string(px_pub_fast *f)
+{
+    const uint8_t *s = (const uint8_t *)f->at + 1, *e = (const uint8_t *)f->end, *run = s;
+    int rc = PX_OK;
+    px_buf_reset(&f->str);
+    while (s < e && !rc) {
+        uint8_t c = *s;
+        if (c == '"') {
+            rc = px_buf_append(&f->str, run, (size_t)(s - run));
+            f->at = (const char *)s + 1;
+            return rc;
+        }
+        if (c < 0x20)
+            return FAST_GENERAL;
+        if (c >= 0x80) {
+            size_t n = utf8_seq(s, e);
+            if (!n)
+                return FAST_GENERAL;
+            s += n;
+            continue;
+        }
+        if (c != '\\') {
+            s++;
+            continue;
+        }
+        rc = px_buf_append(&f->str, run, (size_t)(s - run));
+        if (rc || e - s < 2)
+            return rc ? rc : FAST_GENERAL;
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *k = s[1] ? strchr(from, s[1]) : NULL;
+        if (k) {
+            rc = px_buf_append(&f->str, &to[k - from], 1);
+            s += 2;
+        } else if (s[1] == 'u') {
+            uint32_t cp, low;
+            if (e - s < 6 || hex4(s + 2, &cp) || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                return FAST_GENERAL;
+            s += 6;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (e - s < 6 || s[0] != '\\' || s[1] != 'u' || hex4(s + 2, &low) || low < 0xDC00 ||
+                    low > 0xDFFF)
+                    return FAST_GENERAL;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                s += 6;
+            }
+            rc = put_utf8(&f->str, cp);
+        } else {
+            return FAST_GENERAL;
+        }
+        run = s;
+    }
+    return rc ? rc : FAST_GENERAL; /* no closing quote */
+}
+
+static int fast_value(px_pub_fast *f, int depth, msgpack_packer *pk);
+
+/* Pack the container just read (n items in level[depth]) into pk. */
+static int fast_close(px_pub_fast *f, int depth, msgpack_packer *pk, bool map, size_t n)
+{
+    const px_buf *b = &f->level[depth];
+    if ((map ? msgpack_pack_map(pk, n) : msgpack_pack_array(pk, n)) != 0 ||
+        (b->len && pk->callback(pk->data, (const char *)b->data, b->len) != 0))
+        return PX_ENOMEM;
+    return PX_OK;
+}
+
+static int fast_object(px_pub_fast *f, int depth, msgpack_packer *parent)
+{
+    if (depth >= FAST_DEPTH)
+        return FAST_GENERAL;
+    px_buf *b = &f->level[depth];
+    msgpack_packer pk;
+    size_t key_at[FAST_KEYS], key_len[FAST_KEYS], n = 0;
+    int rc;
+    px_buf_reset(b);
+    msgpack_packer_init(&pk, b, fast_write);
+    f->at++;
+    fast_ws(f);
+    if (f->at < f->end && *f->at == '}') {
+        f->at++;
+        return fast_close(f, depth, parent, true, 0);
+    }
+    for (;;) {
+        if (f->at >= f->end || *f->at != '"' || n == FAST_KEYS)
+            return FAST_GENERAL;
+        if ((rc = fast_string(f)) != PX_OK)
+            return rc;
+        const px_buf *k = &f->str;
+        for (size_t i = 0; i < n; i++)
+            if (key_len[i] == k->len && memcmp(b->data + key_at[i], k->data, k->len) == 0)
+                return FAST_GENERAL; /* a duplicate: jansson names it */
+        if (depth == 0 && ((k->len == 11 && memcmp(k->data, "attachments", 11) == 0) ||
+                           (k->len == 10 && memcmp(k->data, "supersedes", 10) == 0)))
+            return FAST_GENERAL;
+        if (msgpack_pack_str(&pk, k->len) != 0)
+            return PX_ENOMEM;
+        key_at[n] = b->len;
+        key_len[n++] = k->len;
+        if (msgpack_pack_str_body(&pk, k->data, k->len) != 0)
+            return PX_ENOMEM;
+        fast_ws(f);
+        if (f->at >= f->end || *f->at != ':')
+            return FAST_GENERAL;
+        f->at++;
+        fast_ws(f);
+        if ((rc = fast_value(f, depth + 1, &pk)) != PX_OK)
+            return rc;
+        fast_ws(f);
+        if (f->at < f->end && *f->at == ',') {
+            f->at++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->at < f->end && *f->at == '}') {
+            f->at++;
+            return fast_close(f, depth, parent, true, n);
+        }
+        return FAST_GENERAL;
+    }
+}
+
+static int fast_array(px_pub_fast *f, int depth, msgpack_packer *parent)
+{
+    if (depth >= FAST_DEPTH)
+        return FAST_GENERAL;
+    px_buf *b = &f->level[depth];
+    msgpack_packer pk;
+    size_t n = 0;
+    int rc;
+    px_buf_reset(b);
+    msgpack_packer_init(&pk, b, fast_write);
+    f->at++;
+    fast_ws(f);
+    if (f->at < f->end && *f->at == ']') {
+        f->at++;
+        return fast_close(f, depth, parent, false, 0);
+    }
+    for (;;) {
+        if ((rc = fast_value(f, depth + 1, &pk)) != PX_OK)
+            return rc;
+        n++;
+        fast_ws(f);
+        if (f->at < f->end && *f->at == ',') {
+            f->at++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->at < f->end && *f->at == ']') {
+            f->at++;
+            return fast_close(f, depth, parent, false, n);
+        }
+        return FAST_GENERAL;
+    }
+}
+
+static bool literal(px_pub_fast *f, const char *word, size_t n)
+{
+    if ((size_t)(f->end - f->at) < n || memcmp(f->at, word, n) != 0)
+        return false;
+    f->at += n;
+    return true;
+}
+
+static int fast_value(px_pub_fast *f, int depth, msgpack_packer *pk)
+{
+    int rc, prc;
+    if (f->at >= f->end)
+        return FAST_GENERAL;
+    switch (*f->at) {
+    case '{':
+        return fast_object(f, depth, pk);
+    case '[':
+        return fast_array(f, depth, pk);
+    case '"':
+        if ((rc = fast_string(f)) != PX_OK)
+            return rc;
+        prc = msgpack_pack_str(pk, f->str.len);
+        if (!prc)
+            prc = msgpack_pack_str_body(pk, f->str.data, f->str.len);
+        return prc ? PX_ENOMEM : PX_OK;
+    case 't':
+        return literal(f, "true", 4) ? (msgpack_pack_true(pk) ? PX_ENOMEM : PX_OK) : FAST_GENERAL;
+    case 'f':
+        return literal(f, "false", 5) ? (msgpack_pack_false(pk) ? PX_ENOMEM : PX_OK) : FAST_GENERAL;
+    case 'n':
+        return literal(f, "null", 4) ? (msgpack_pack_nil(pk) ? PX_ENOMEM : PX_OK) : FAST_GENERAL;
+    default: {
+        const char *s = f->at, *digits;
+        bool neg = *s == '-';
+        uint64_t v = 0;
+        if (neg)
+            s++;
+        digits = s;
+        while (s < f->end && *s >= '0' && *s <= '9' && s - digits < 19)
+            v = v * 10 + (uint64_t)(*s++ - '0');
+        size_t nd = (size_t)(s - digits);
+        /* not 1-18 digits, a leading zero, "-0", or a real: the general way */
+        if (nd == 0 || nd > 18 || (digits[0] == '0' && nd > 1) || (neg && v == 0) ||
+            (s < f->end && (*s == '.' || *s == 'e' || *s == 'E' || (*s >= '0' && *s <= '9'))))
+            return FAST_GENERAL;
+        f->at = s;
+        return msgpack_pack_int64(pk, neg ? -(int64_t)v : (int64_t)v) ? PX_ENOMEM : PX_OK;
+    }
+    }
+}
+
+int px_pub_fast_msgpack(px_pub_fast **fp, const char *text, size_t len, px_buf *out, bool *taken)
+{
+    px_pub_fast *f = *fp;
+    msgpack_packer pk;
+    size_t before = out->len;
+    *taken = false;
+    if (!f && !(f = *fp = calloc(1, sizeof *f)))
+        return PX_ENOMEM;
+    f->at = text;
+    f->end = text + len;
+    fast_ws(f);
+    if (f->at >= f->end || *f->at != '{')
+        return PX_OK;
+    msgpack_packer_init(&pk, out, fast_write);
+    int rc = fast_object(f, 0, &pk);
+    if (!rc) {
+        fast_ws(f);
+        if (f->at != f->end)
+            rc = FAST_GENERAL;
+    }
+    if (rc)
+        out->len = before;
+    *taken = rc == PX_OK;
+    return rc == FAST_GENERAL ? PX_OK : rc;
+}
+
+void px_pub_fast_free(px_pub_fast *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < FAST_DEPTH; i++)
+        px_buf_free(&f->level[i]);
+    px_buf_free(&f->str);
+    free(f);
+}
+
+/* A plain case study read the fast way (its msgpack in p->body): what
+ * add_record does for one -- no attachments, no supersedes -- without the
+ * JSON tree. */
+static int add_plain_case(px_pub *p, const char *kind)
+{
+    int rc;
+    p->cur_bad = false;
+    p->cur->pub.records++;
+    px_progress_step(&p->progress, ++p->nrecords);
+    p->cur_plain = true;
+    rc = px_record_check(kind, p->body.data, p->body.len, PX_RECORD_STRICT, issue_cb, p);
+    if (rc && rc != PX_ENOMEM) {
+        rc = p->cur_bad ? PX_OK : add_rejection(p, rc);
+    } else if (!rc && !p->cur_bad) {
+        p->cur->pub.accepted++;
+        if (p->rejected == 0)
+            rc = append(p, kind, &p->body, false);
+    }
+    if (p->cur_bad)
+        p->cur->pub.rejected++;
+    return rc;
+}
+
 /* ---- sources ------------------------------------------------------------------- */
 
 static int source_open(px_pub *p, const char *kind, const char *name)
@@ -1157,6 +1517,16 @@ static int file_error(px_pub *p, int rc)
 /* One element's text, complete: parse it and add it as a record. */
 static int json_element(px_pub *p, const px_buf *text, size_t record, size_t line)
 {
+    if (p->cur_kind == px_kind_get(PX_KIND_CASE)->name) {
+        bool taken;
+        p->cur_record = record;
+        p->cur_line = line;
+        px_buf_reset(&p->body);
+        int frc =
+            px_pub_fast_msgpack(&p->fast, (const char *)text->data, text->len, &p->body, &taken);
+        if (frc || taken)
+            return frc ? frc : add_plain_case(p, p->cur_kind);
+    }
     json_error_t jerr;
     json_t *rec = json_loadb((const char *)text->data, text->len,
                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
@@ -1618,5 +1988,6 @@ void px_pub_free(px_pub *p)
     free(p->scales);
     free(p->seen);
     px_buf_free(&p->body);
+    px_pub_fast_free(p->fast);
     free(p);
 }
