@@ -616,9 +616,9 @@ static int pipe_drain(px_pub *p)
     bool unsaved = q->head_unsaved;
     q->head_unsaved = false;
     pthread_mutex_unlock(&q->mu);
+    pipe_take(p, q->stored); /* after a failure too: every id is set */
     if (rc)
         return pipe_failed(q);
-    pipe_take(p, q->stored);
     if (unsaved)
         rc = px_store_set_head(p->l->store, &q->head);
     return rc;
