@@ -55,7 +55,7 @@ PY
 ls -l "$T"/cases-*.jsonl | awk '{s += $5} END {printf "input: %d records, %.0f MB of JSON Lines in 10 files\n", '"$total"', s / 1e6}'
 
 "$praxis" --data "$T/node" init --name bench >/dev/null
-"$bench" "$T/node" case "$T"/cases-*.jsonl | tee "$T/bench.out" | grep -v '^figure'
+"$bench" "$T/node" case "$T"/cases-*.jsonl | tee "$T/bench.out" | grep --line-buffered -v '^figure'
 grep '^figure' "$T/bench.out" || true
 
 if [ "${PRAXIS_BENCH_CLI:-0}" = 1 ]; then

@@ -26,9 +26,9 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,24 +58,34 @@ typedef struct scale {
 typedef struct pub_slot {
     px_entry e;
     px_buf body;
+    const char *kind; /* kinds.h's name */
+    size_t nid;       /* where its id goes in px_pub's ids */
 } pub_slot;
 
 enum {
-    PIPE_SLOTS = 512, /* entries signed ahead of the storing thread */
-    PIPE_AFTER = 64,  /* plain case studies before the pipeline starts */
+    PIPE_SLOTS = 1024, /* records handed over ahead of the storing thread */
+    PIPE_AFTER = 64,   /* plain case studies before the pipeline starts */
 };
 
+/* One ring of slots and three counters: made (bodies handed over by the
+ * checking thread) >= sealed (signed by the signing thread) >= stored (by
+ * the storing thread) >= taken (ids copied back into px_pub's list). */
 typedef struct pub_pipe {
-    pthread_t thread;
+    pthread_t signer, storer;
+    bool have_signer, have_storer;
     pthread_mutex_t mu;
-    pthread_cond_t work, room;
-    size_t made, stored; /* entries signed and handed over / stored (or skipped) */
+    pthread_cond_t to_sign, to_store, room;
+    size_t made, sealed, stored, taken;
     bool stop;
-    bool idle, full; /* the storing thread waits for work / this one for room */
-    int rc;          /* the storing thread's first failure */
-    char why[512];   /* its detail */
+    bool sign_idle, store_idle, full; /* who waits: for a body, an entry, room */
+    int rc;                           /* the first failure of either thread */
+    char why[512];                    /* its detail */
     px_feed_ctx fc;
+    const px_identity *me;
     uint64_t now;
+    px_head head;      /* the feed's head as signed so far (the signing thread's) */
+    bool verified_one; /* the first entry signed was verified */
+    bool head_unsaved; /* stored entries past the head in the feeds table */
     pub_slot slots[PIPE_SLOTS];
 } pub_pipe;
 
@@ -92,6 +102,7 @@ struct px_pub {
     uint64_t now;
     long long cache_was;  /* the connection's cache_size before (0: unchanged) */
     px_buf body;          /* one record's msgpack */
+    px_pub_fast *fast;    /* the fast reading of plain case studies (made on first use) */
     px_blobs *blobs;      /* opened for the first attachment */
     px_progress progress; /* records so far, on a terminal (progress.h) */
     uint64_t nrecords;
@@ -116,11 +127,10 @@ struct px_pub {
     scale *scales;
     size_t nscales;
 
-    /* the pipeline: p->head is the feed's head as signed so far (valid
-     * while have_head), nplain the plain case studies appended */
+    /* the pipeline: have_head says its head is the feed's (false after
+     * px_feed_append moved it); nplain counts the plain case studies */
     pub_pipe *pipe;
-    px_head head;
-    bool have_head, verified_one, cur_plain;
+    bool have_head, cur_plain;
     size_t nplain;
 
     /* identities of this publication's benchmarks, so a result given twice
@@ -426,17 +436,22 @@ static int vouched(const char *kind, const uint8_t *body, size_t len)
 
 /* ---- the pipeline ---------------------------------------------------------- */
 
-/* A large publication of case studies runs on both cores: this thread
- * converts, checks and signs each record (the signature chain is
- * sequential: every entry names the id of the one before), while a second
- * thread stores and indexes the entries signed so far, up to PIPE_SLOTS
- * behind. Only plain case studies (no supersedes) go through it: nothing
- * in their checks reads the store. Every other record first waits until
- * the storing thread has caught up (pipe_drain), then runs as before, so
- * it sees every earlier record through the index. The storing thread owns
- * the store's connection while entries wait; this thread touches the store
- * only after a drain. A failure there stops the publication at the next
- * record or at the end (nothing is committed).
+/* A large publication of case studies runs on both cores in three
+ * stages: this thread reads, converts and checks each record; a signing
+ * thread signs the bodies in order (the chain is sequential: every entry
+ * names the id of the one before); a storing thread stores and indexes
+ * the signed entries, up to PIPE_SLOTS behind. Signing costs about as much
+ * as storing and as reading, so three stages keep two cores busy where two
+ * left one of them waiting. Only plain case studies (no supersedes) go
+ * through it: nothing in their checks reads the store. Every other record
+ * first waits until the pipeline has emptied (pipe_drain), then runs as
+ * before, so it sees every earlier record through the index. The storing
+ * thread owns the store's connection while entries wait; this thread
+ * touches the store only after a drain. The storing thread inserts entries
+ * without moving the feed's head; pipe_drain sets the head once (the same
+ * transaction, so a reader never sees one without the other). A failure
+ * in either thread stops the publication at the next record or at the end
+ * (nothing is committed).
  *
  * Signatures: px_feed_append verifies every entry it signs (a damaged key
  * or a faulty signer stops there). The pipeline verifies the first entry
@@ -444,28 +459,91 @@ static int vouched(const char *kind, const uint8_t *body, size_t len)
  * rest: on the machines measured, verifying costs 2-2.5 times as much as
  * signing and was the largest cost of publishing. */
 
-static void *pipe_main(void *arg)
+static void pipe_fail(pub_pipe *q, int rc)
+{
+    if (rc && !q->rc) {
+        q->rc = rc;
+        snprintf(q->why, sizeof q->why, "%s", px_err_detail());
+    }
+}
+
+/* Sign one body after q->head (the signing thread, or this one when no
+ * signing thread could be started). */
+static int pipe_sign(pub_pipe *q, pub_slot *s)
+{
+    int rc = px_feed_sign_next(&q->fc, q->me, q->head.seq ? &q->head : NULL, s->kind, s->body.data,
+                               s->body.len, q->now, &s->e);
+    if (rc)
+        return rc;
+    if (!q->verified_one) {
+        if (px_entry_verify_sig(&s->e) != PX_OK)
+            return px_err_set(PX_ESIG, "the entry this node just signed does not verify; "
+                                       "its secret key may be damaged");
+        q->verified_one = true;
+    }
+    q->head.seq = s->e.h.seq;
+    memcpy(q->head.id, s->e.id, 32);
+    q->head.timestamp_ms = s->e.h.timestamp_ms;
+    return PX_OK;
+}
+
+static void *signer_main(void *arg)
 {
     pub_pipe *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (q->stored == q->made && !q->stop) {
-            q->idle = true;
-            pthread_cond_wait(&q->work, &q->mu);
+        while (q->sealed == q->made && !q->stop) {
+            q->sign_idle = true;
+            pthread_cond_wait(&q->to_sign, &q->mu);
         }
-        q->idle = false;
-        if (q->stored == q->made)
+        q->sign_idle = false;
+        if (q->sealed == q->made)
+            break;
+        size_t at = q->sealed % PIPE_SLOTS;
+        bool failed = q->rc != 0;
+        pthread_mutex_unlock(&q->mu);
+        int rc = failed ? PX_OK : pipe_sign(q, &q->slots[at]);
+        pthread_mutex_lock(&q->mu);
+        pipe_fail(q, rc);
+        q->sealed++;
+        if (q->store_idle)
+            pthread_cond_signal(&q->to_store);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* Store one signed entry and index it, as px_feed_put_signed does, but
+ * without moving the head (pipe_drain sets it once). */
+static int pipe_store(pub_pipe *q, const px_entry *e)
+{
+    int flags = q->fc.extra_flags; /* the schema hook is vouched(): 0 */
+    int rc = px_store_insert(q->fc.store, e, flags, q->now);
+    if (!rc && q->fc.index)
+        rc = q->fc.index(q->fc.store, e, flags | PX_FEED_SCHEMA_CHECKED);
+    return rc;
+}
+
+static void *storer_main(void *arg)
+{
+    pub_pipe *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (q->stored == q->sealed && !(q->stop && q->sealed == q->made)) {
+            q->store_idle = true;
+            pthread_cond_wait(&q->to_store, &q->mu);
+        }
+        q->store_idle = false;
+        if (q->stored == q->sealed)
             break;
         size_t at = q->stored % PIPE_SLOTS;
         bool failed = q->rc != 0;
         pthread_mutex_unlock(&q->mu);
-        int rc = failed ? PX_OK : px_feed_put_signed(&q->fc, &q->slots[at].e, q->now);
+        int rc = failed ? PX_OK : pipe_store(q, &q->slots[at].e);
         pthread_mutex_lock(&q->mu);
-        if (rc && !q->rc) {
-            q->rc = rc;
-            snprintf(q->why, sizeof q->why, "%s", px_err_detail());
-        }
+        pipe_fail(q, rc);
         q->stored++;
+        q->head_unsaved = true;
         if (q->full || q->stored == q->made) /* someone may wait for room or a drain */
             pthread_cond_signal(&q->room);
     }
@@ -478,6 +556,17 @@ static int pipe_failed(pub_pipe *q)
     return q->why[0] ? px_err_set(q->rc, "%s", q->why) : q->rc;
 }
 
+static void pipe_free(pub_pipe *q)
+{
+    pthread_cond_destroy(&q->room);
+    pthread_cond_destroy(&q->to_store);
+    pthread_cond_destroy(&q->to_sign);
+    pthread_mutex_destroy(&q->mu);
+    for (size_t i = 0; i < PIPE_SLOTS; i++)
+        px_buf_free(&q->slots[i].body);
+    free(q);
+}
+
 static int pipe_start(px_pub *p)
 {
     pub_pipe *q = calloc(1, sizeof *q);
@@ -486,22 +575,35 @@ static int pipe_start(px_pub *p)
     q->fc = p->l->feed;
     if (q->fc.schema == px_index_schema)
         q->fc.schema = vouched;
+    q->me = &p->l->me;
     q->now = p->now;
     pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->work, NULL);
+    pthread_cond_init(&q->to_sign, NULL);
+    pthread_cond_init(&q->to_store, NULL);
     pthread_cond_init(&q->room, NULL);
-    if (pthread_create(&q->thread, NULL, pipe_main, q) != 0) {
-        pthread_cond_destroy(&q->room);
-        pthread_cond_destroy(&q->work);
-        pthread_mutex_destroy(&q->mu);
-        free(q);
+    q->have_storer = pthread_create(&q->storer, NULL, storer_main, q) == 0;
+    if (!q->have_storer) {
+        pipe_free(q);
         return PX_OK; /* no second thread: publish on this one */
     }
+    /* without a signing thread this one signs (pipe_push) */
+    q->have_signer = pthread_create(&q->signer, NULL, signer_main, q) == 0;
     p->pipe = q;
     return PX_OK;
 }
 
-/* Wait until every entry handed over is stored. */
+/* Copy the ids of the stored entries back (this thread owns p->ids). */
+static void pipe_take(px_pub *p, size_t upto)
+{
+    pub_pipe *q = p->pipe;
+    for (; q->taken < upto; q->taken++) {
+        const pub_slot *s = &q->slots[q->taken % PIPE_SLOTS];
+        memcpy(p->ids[s->nid], s->e.id, 32);
+    }
+}
+
+/* Wait until every entry handed over is stored, then set the feed's head
+ * in the store. */
 static int pipe_drain(px_pub *p)
 {
     pub_pipe *q = p->pipe;
@@ -511,11 +613,18 @@ static int pipe_drain(px_pub *p)
     while (q->stored != q->made)
         pthread_cond_wait(&q->room, &q->mu);
     int rc = q->rc;
+    bool unsaved = q->head_unsaved;
+    q->head_unsaved = false;
     pthread_mutex_unlock(&q->mu);
-    return rc ? pipe_failed(q) : PX_OK;
+    pipe_take(p, q->stored); /* after a failure too: every id is set */
+    if (rc)
+        return pipe_failed(q);
+    if (unsaved)
+        rc = px_store_set_head(p->l->store, &q->head);
+    return rc;
 }
 
-/* Drain and end the storing thread. */
+/* Drain and end the pipeline's threads. */
 static int pipe_stop(px_pub *p)
 {
     pub_pipe *q = p->pipe;
@@ -524,31 +633,30 @@ static int pipe_stop(px_pub *p)
     int rc = pipe_drain(p);
     pthread_mutex_lock(&q->mu);
     q->stop = true;
-    pthread_cond_signal(&q->work);
+    pthread_cond_broadcast(&q->to_sign);
+    pthread_cond_broadcast(&q->to_store);
     pthread_mutex_unlock(&q->mu);
-    pthread_join(q->thread, NULL);
-    pthread_cond_destroy(&q->room);
-    pthread_cond_destroy(&q->work);
-    pthread_mutex_destroy(&q->mu);
-    for (size_t i = 0; i < PIPE_SLOTS; i++)
-        px_buf_free(&q->slots[i].body);
-    free(q);
+    if (q->have_signer)
+        pthread_join(q->signer, NULL);
+    pthread_join(q->storer, NULL);
+    pipe_free(q);
     p->pipe = NULL;
     return rc;
 }
 
-/* Sign the next entry after p->head and hand it to the storing thread.
- * OUT id. */
-static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id[32])
+/* Hand the next body to the signing thread; its id lands in p->ids[nid]
+ * once stored (pipe_take). */
+static int pipe_push(px_pub *p, const char *kind, const px_buf *body, size_t nid)
 {
     pub_pipe *q = p->pipe;
     int rc;
     if (!p->have_head) {
-        rc = px_store_head(p->l->store, p->l->me.pk, &p->head); /* drained: ours to read */
+        /* drained: the store and q->head are ours */
+        rc = px_store_head(p->l->store, p->l->me.pk, &q->head);
         if (rc && rc != PX_ENOENT)
             return rc;
         if (rc == PX_ENOENT)
-            p->head.seq = 0;
+            q->head.seq = 0;
         p->have_head = true;
     }
     pthread_mutex_lock(&q->mu);
@@ -558,33 +666,33 @@ static int pipe_push(px_pub *p, const char *kind, const px_buf *body, uint8_t id
     }
     q->full = false;
     rc = q->rc;
+    size_t stored = q->stored;
     pthread_mutex_unlock(&q->mu);
     if (rc)
         return pipe_failed(q);
-    /* the slot after the last handed over: the storing thread's only once
-     * made moves past it */
+    pipe_take(p, stored);
+    /* the slot after the last handed over: no other thread's until made
+     * moves past it */
     pub_slot *s = &q->slots[q->made % PIPE_SLOTS];
     px_buf_reset(&s->body);
     rc = px_buf_append(&s->body, body->data, body->len);
-    if (!rc)
-        rc = px_feed_sign_next(&q->fc, &p->l->me, p->head.seq ? &p->head : NULL, kind, s->body.data,
-                               s->body.len, p->now, &s->e);
-    if (!rc && !p->verified_one) {
-        if (px_entry_verify_sig(&s->e) != PX_OK)
-            return px_err_set(PX_ESIG, "the entry this node just signed does not verify; "
-                                       "its secret key may be damaged");
-        p->verified_one = true;
-    }
     if (rc)
         return rc;
-    p->head.seq = s->e.h.seq;
-    memcpy(p->head.id, s->e.id, 32);
-    p->head.timestamp_ms = s->e.h.timestamp_ms;
-    memcpy(id, s->e.id, 32);
+    s->kind = kind;
+    s->nid = nid;
+    if (!q->have_signer) {
+        rc = pipe_sign(q, s);
+        if (rc)
+            return rc;
+    }
     pthread_mutex_lock(&q->mu);
     q->made++;
-    if (q->idle)
-        pthread_cond_signal(&q->work);
+    if (!q->have_signer)
+        q->sealed = q->made;
+    if (q->sign_idle)
+        pthread_cond_signal(&q->to_sign);
+    if (!q->have_signer && q->store_idle)
+        pthread_cond_signal(&q->to_store);
     pthread_mutex_unlock(&q->mu);
     return PX_OK;
 }
@@ -614,16 +722,17 @@ static int append(px_pub *p, const char *kind, const px_buf *body, bool replaced
     if (rc)
         return rc;
     if (p->cur_plain && p->pipe) {
-        rc = pipe_push(p, kind, body, e.id);
+        rc = pipe_push(p, kind, body, p->nids); /* the id comes back later */
     } else {
         rc = pipe_drain(p);
         p->have_head = false; /* px_feed_append moves the head */
         if (!rc)
             rc = px_feed_append(&fc, &p->l->me, kind, body->data, body->len, p->now, &e);
+        if (!rc)
+            memcpy(p->ids[p->nids], e.id, 32);
     }
     if (rc)
         return rc;
-    memcpy(p->ids[p->nids], e.id, 32);
     if (replaced)
         p->replaced[p->nids / 8] |= (uint8_t)(1u << (p->nids % 8));
     p->nids++;
@@ -897,6 +1006,364 @@ out:
     return rc;
 }
 
+/* ---- the fast reading of plain case studies --------------------------------- */
+
+/* A case study of a big load goes from its JSON text straight to msgpack,
+ * without the jansson tree (building it was the largest cost of reading).
+ * Only what is plainly valid takes this path: objects, arrays, strings
+ * (escapes included, strictly valid UTF-8), integers of up to 18 digits,
+ * true, false, null, nesting up to FAST_DEPTH, at most FAST_KEYS keys per
+ * object. Anything else -- a real number, a duplicate key, a control
+ * character, a lone surrogate, "\u0000", any error -- and every case that
+ * names attachments or supersedes (their checks read the tree) goes the
+ * general way, so jansson words the errors and the bytes signed are the
+ * same either way: px_json_to_msgpack's (keys in document order, shortest
+ * integers, msgpack-c's own headers). tests/unit/test_publish.c compares
+ * the two byte for byte. */
+enum { FAST_DEPTH = 8, FAST_KEYS = 64, FAST_GENERAL = -1 };
+
+struct px_pub_fast {
+    px_buf level[FAST_DEPTH]; /* the packed contents of the open containers */
+    px_buf str;               /* the string being read, unescaped */
+    const char *at, *end;
+};
+
+static int fast_write(void *data, const char *buf, size_t n)
+{
+    return px_buf_append(data, buf, n) == PX_OK ? 0 : -1;
+}
+
+static void fast_ws(px_pub_fast *f)
+{
+    while (f->at < f->end && (*f->at == ' ' || *f->at == '\t' || *f->at == '\n' || *f->at == '\r'))
+        f->at++;
+}
+
+static int hex4(const uint8_t *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return FAST_GENERAL;
+    }
+    *out = v;
+    return PX_OK;
+}
+
+/* The length of the well-formed UTF-8 sequence at s (Unicode's table: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), 0 if there is none. */
+static size_t utf8_seq(const uint8_t *s, const uint8_t *e)
+{
+    uint8_t c = s[0];
+    size_t n;
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if ((size_t)(e - s) < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+static int put_utf8(px_buf *b, uint32_t cp)
+{
+    uint8_t u[4];
+    size_t n;
+    if (cp < 0x80)
+        u[0] = (uint8_t)cp, n = 1;
+    else if (cp < 0x800)
+        u[0] = (uint8_t)(0xC0 | cp >> 6), u[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
+    else if (cp < 0x10000)
+        u[0] = (uint8_t)(0xE0 | cp >> 12), u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)),
+        u[2] = (uint8_t)(0x80 | (cp & 0x3F)), n = 3;
+    else
+        u[0] = (uint8_t)(0xF0 | cp >> 18), u[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F)),
+        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (uint8_t)(0x80 | (cp & 0x3F)), n = 4;
+    return px_buf_append(b, u, n);
+}
+
+/* The string at f->at (a '"'), unescaped into f->str. */
+static int fast_string(px_pub_fast *f)
+{
+    const uint8_t *s = (const uint8_t *)f->at + 1, *e = (const uint8_t *)f->end, *run = s;
+    int rc = PX_OK;
+    px_buf_reset(&f->str);
+    while (s < e && !rc) {
+        uint8_t c = *s;
+        if (c == '"') {
+            rc = px_buf_append(&f->str, run, (size_t)(s - run));
+            f->at = (const char *)s + 1;
+            return rc;
+        }
+        if (c < 0x20)
+            return FAST_GENERAL;
+        if (c >= 0x80) {
+            size_t n = utf8_seq(s, e);
+            if (!n)
+                return FAST_GENERAL;
+            s += n;
+            continue;
+        }
+        if (c != '\\') {
+            s++;
+            continue;
+        }
+        rc = px_buf_append(&f->str, run, (size_t)(s - run));
+        if (rc || e - s < 2)
+            return rc ? rc : FAST_GENERAL;
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *k = s[1] ? strchr(from, s[1]) : NULL;
+        if (k) {
+            rc = px_buf_append(&f->str, &to[k - from], 1);
+            s += 2;
+        } else if (s[1] == 'u') {
+            uint32_t cp, low;
+            if (e - s < 6 || hex4(s + 2, &cp) || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                return FAST_GENERAL;
+            s += 6;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (e - s < 6 || s[0] != '\\' || s[1] != 'u' || hex4(s + 2, &low) || low < 0xDC00 ||
+                    low > 0xDFFF)
+                    return FAST_GENERAL;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                s += 6;
+            }
+            rc = put_utf8(&f->str, cp);
+        } else {
+            return FAST_GENERAL;
+        }
+        run = s;
+    }
+    return rc ? rc : FAST_GENERAL; /* no closing quote */
+}
+
+static int fast_value(px_pub_fast *f, int depth, msgpack_packer *pk);
+
+/* Pack the container just read (n items in level[depth]) into pk. */
+static int fast_close(px_pub_fast *f, int depth, msgpack_packer *pk, bool map, size_t n)
+{
+    const px_buf *b = &f->level[depth];
+    if ((map ? msgpack_pack_map(pk, n) : msgpack_pack_array(pk, n)) != 0 ||
+        (b->len && pk->callback(pk->data, (const char *)b->data, b->len) != 0))
+        return PX_ENOMEM;
+    return PX_OK;
+}
+
+static int fast_object(px_pub_fast *f, int depth, msgpack_packer *parent)
+{
+    if (depth >= FAST_DEPTH)
+        return FAST_GENERAL;
+    px_buf *b = &f->level[depth];
+    msgpack_packer pk;
+    size_t key_at[FAST_KEYS], key_len[FAST_KEYS], n = 0;
+    int rc;
+    px_buf_reset(b);
+    msgpack_packer_init(&pk, b, fast_write);
+    f->at++;
+    fast_ws(f);
+    if (f->at < f->end && *f->at == '}') {
+        f->at++;
+        return fast_close(f, depth, parent, true, 0);
+    }
+    for (;;) {
+        if (f->at >= f->end || *f->at != '"' || n == FAST_KEYS)
+            return FAST_GENERAL;
+        if ((rc = fast_string(f)) != PX_OK)
+            return rc;
+        const px_buf *k = &f->str;
+        for (size_t i = 0; i < n; i++)
+            if (key_len[i] == k->len && memcmp(b->data + key_at[i], k->data, k->len) == 0)
+                return FAST_GENERAL; /* a duplicate: jansson names it */
+        if (depth == 0 && ((k->len == 11 && memcmp(k->data, "attachments", 11) == 0) ||
+                           (k->len == 10 && memcmp(k->data, "supersedes", 10) == 0)))
+            return FAST_GENERAL;
+        if (msgpack_pack_str(&pk, k->len) != 0)
+            return PX_ENOMEM;
+        key_at[n] = b->len;
+        key_len[n++] = k->len;
+        if (msgpack_pack_str_body(&pk, k->data, k->len) != 0)
+            return PX_ENOMEM;
+        fast_ws(f);
+        if (f->at >= f->end || *f->at != ':')
+            return FAST_GENERAL;
+        f->at++;
+        fast_ws(f);
+        if ((rc = fast_value(f, depth + 1, &pk)) != PX_OK)
+            return rc;
+        fast_ws(f);
+        if (f->at < f->end && *f->at == ',') {
+            f->at++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->at < f->end && *f->at == '}') {
+            f->at++;
+            return fast_close(f, depth, parent, true, n);
+        }
+        return FAST_GENERAL;
+    }
+}
+
+static int fast_array(px_pub_fast *f, int depth, msgpack_packer *parent)
+{
+    if (depth >= FAST_DEPTH)
+        return FAST_GENERAL;
+    px_buf *b = &f->level[depth];
+    msgpack_packer pk;
+    size_t n = 0;
+    int rc;
+    px_buf_reset(b);
+    msgpack_packer_init(&pk, b, fast_write);
+    f->at++;
+    fast_ws(f);
+    if (f->at < f->end && *f->at == ']') {
+        f->at++;
+        return fast_close(f, depth, parent, false, 0);
+    }
+    for (;;) {
+        if ((rc = fast_value(f, depth + 1, &pk)) != PX_OK)
+            return rc;
+        n++;
+        fast_ws(f);
+        if (f->at < f->end && *f->at == ',') {
+            f->at++;
+            fast_ws(f);
+            continue;
+        }
+        if (f->at < f->end && *f->at == ']') {
+            f->at++;
+            return fast_close(f, depth, parent, false, n);
+        }
+        return FAST_GENERAL;
+    }
+}
+
+static bool literal(px_pub_fast *f, const char *word, size_t n)
+{
+    if ((size_t)(f->end - f->at) < n || memcmp(f->at, word, n) != 0)
+        return false;
+    f->at += n;
+    return true;
+}
+
+static int fast_value(px_pub_fast *f, int depth, msgpack_packer *pk)
+{
+    int rc, prc;
+    if (f->at >= f->end)
+        return FAST_GENERAL;
+    switch (*f->at) {
+    case '{':
+        return fast_object(f, depth, pk);
+    case '[':
+        return fast_array(f, depth, pk);
+    case '"':
+        if ((rc = fast_string(f)) != PX_OK)
+            return rc;
+        prc = msgpack_pack_str(pk, f->str.len);
+        if (!prc)
+            prc = msgpack_pack_str_body(pk, f->str.data, f->str.len);
+        return prc ? PX_ENOMEM : PX_OK;
+    case 't':
+        return literal(f, "true", 4) ? (msgpack_pack_true(pk) ? PX_ENOMEM : PX_OK) : FAST_GENERAL;
+    case 'f':
+        return literal(f, "false", 5) ? (msgpack_pack_false(pk) ? PX_ENOMEM : PX_OK) : FAST_GENERAL;
+    case 'n':
+        return literal(f, "null", 4) ? (msgpack_pack_nil(pk) ? PX_ENOMEM : PX_OK) : FAST_GENERAL;
+    default: {
+        const char *s = f->at, *digits;
+        bool neg = *s == '-';
+        uint64_t v = 0;
+        if (neg)
+            s++;
+        digits = s;
+        while (s < f->end && *s >= '0' && *s <= '9' && s - digits < 19)
+            v = v * 10 + (uint64_t)(*s++ - '0');
+        size_t nd = (size_t)(s - digits);
+        /* not 1-18 digits, a leading zero, "-0", or a real: the general way */
+        if (nd == 0 || nd > 18 || (digits[0] == '0' && nd > 1) || (neg && v == 0) ||
+            (s < f->end && (*s == '.' || *s == 'e' || *s == 'E' || (*s >= '0' && *s <= '9'))))
+            return FAST_GENERAL;
+        f->at = s;
+        return msgpack_pack_int64(pk, neg ? -(int64_t)v : (int64_t)v) ? PX_ENOMEM : PX_OK;
+    }
+    }
+}
+
+int px_pub_fast_msgpack(px_pub_fast **fp, const char *text, size_t len, px_buf *out, bool *taken)
+{
+    px_pub_fast *f = *fp;
+    msgpack_packer pk;
+    size_t before = out->len;
+    *taken = false;
+    if (!f && !(f = *fp = calloc(1, sizeof *f)))
+        return PX_ENOMEM;
+    f->at = text;
+    f->end = text + len;
+    fast_ws(f);
+    if (f->at >= f->end || *f->at != '{')
+        return PX_OK;
+    msgpack_packer_init(&pk, out, fast_write);
+    int rc = fast_object(f, 0, &pk);
+    if (!rc) {
+        fast_ws(f);
+        if (f->at != f->end)
+            rc = FAST_GENERAL;
+    }
+    if (rc)
+        out->len = before;
+    *taken = rc == PX_OK;
+    return rc == FAST_GENERAL ? PX_OK : rc;
+}
+
+void px_pub_fast_free(px_pub_fast *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < FAST_DEPTH; i++)
+        px_buf_free(&f->level[i]);
+    px_buf_free(&f->str);
+    free(f);
+}
+
+/* A plain case study read the fast way (its msgpack in p->body): what
+ * add_record does for one -- no attachments, no supersedes -- without the
+ * JSON tree. */
+static int add_plain_case(px_pub *p, const char *kind)
+{
+    int rc;
+    p->cur_bad = false;
+    p->cur->pub.records++;
+    px_progress_step(&p->progress, ++p->nrecords);
+    p->cur_plain = true;
+    rc = px_record_check(kind, p->body.data, p->body.len, PX_RECORD_STRICT, issue_cb, p);
+    if (rc && rc != PX_ENOMEM) {
+        rc = p->cur_bad ? PX_OK : add_rejection(p, rc);
+    } else if (!rc && !p->cur_bad) {
+        p->cur->pub.accepted++;
+        if (p->rejected == 0)
+            rc = append(p, kind, &p->body, false);
+    }
+    if (p->cur_bad)
+        p->cur->pub.rejected++;
+    return rc;
+}
+
 /* ---- sources ------------------------------------------------------------------- */
 
 static int source_open(px_pub *p, const char *kind, const char *name)
@@ -1050,6 +1517,16 @@ static int file_error(px_pub *p, int rc)
 /* One element's text, complete: parse it and add it as a record. */
 static int json_element(px_pub *p, const px_buf *text, size_t record, size_t line)
 {
+    if (p->cur_kind == px_kind_get(PX_KIND_CASE)->name) {
+        bool taken;
+        p->cur_record = record;
+        p->cur_line = line;
+        px_buf_reset(&p->body);
+        int frc =
+            px_pub_fast_msgpack(&p->fast, (const char *)text->data, text->len, &p->body, &taken);
+        if (frc || taken)
+            return frc ? frc : add_plain_case(p, p->cur_kind);
+    }
     json_error_t jerr;
     json_t *rec = json_loadb((const char *)text->data, text->len,
                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
@@ -1372,33 +1849,14 @@ out:
  * records); the connection's own size comes back at the end. */
 #define PUB_CACHE_KIB 98304
 
-static void cache_set(px_pub *p, long long size)
-{
-    char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", size);
-    sqlite3_exec(px_store_db(p->l->store), sql, NULL, NULL, NULL);
-}
-
 static void cache_grow(px_pub *p)
 {
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = px_store_db(p->l->store);
-    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        long long was = sqlite3_column_int64(st, 0);
-        /* negative: KiB; positive: pages */
-        if (was > -PUB_CACHE_KIB && was != 0) {
-            p->cache_was = was;
-            cache_set(p, -PUB_CACHE_KIB);
-        }
-    }
-    sqlite3_finalize(st);
+    px_store_cache_grow(p->l->store, PUB_CACHE_KIB, &p->cache_was);
 }
 
 static void cache_restore(px_pub *p)
 {
-    if (p->cache_was)
-        cache_set(p, p->cache_was);
+    px_store_cache_restore(p->l->store, p->cache_was);
     p->cache_was = 0;
 }
 
@@ -1530,5 +1988,6 @@ void px_pub_free(px_pub *p)
     free(p->scales);
     free(p->seen);
     px_buf_free(&p->body);
+    px_pub_fast_free(p->fast);
     free(p);
 }

@@ -165,4 +165,15 @@ const px_pub_source *px_pub_source_at(const px_pub *p, size_t i);
 /* Release p; rolls back if px_pub_finish was not called. NULL-safe. */
 void px_pub_free(px_pub *p);
 
+/* The fast reading of a case study's JSON text (see publish.c): OUT
+ * *taken says whether the text was read, its msgpack appended to out --
+ * byte for byte what px_json_parse and px_json_to_msgpack make of it;
+ * false when the text needs the general way (a real number, a duplicate
+ * key, attachments or supersedes, anything invalid...). PX_OK or
+ * PX_ENOMEM. *f holds reusable buffers (NULL at first; px_pub_fast_free).
+ * Exposed for the tests; a px_pub uses it for JSON Lines and arrays. */
+typedef struct px_pub_fast px_pub_fast;
+int px_pub_fast_msgpack(px_pub_fast **f, const char *text, size_t len, px_buf *out, bool *taken);
+void px_pub_fast_free(px_pub_fast *f);
+
 #endif

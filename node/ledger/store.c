@@ -286,6 +286,35 @@ int px_store_begin(px_store *s)
     return rc;
 }
 
+static void cache_set(px_store *s, long long size)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", size);
+    (void)sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+void px_store_cache_grow(px_store *s, long long kib, long long *was)
+{
+    sqlite3_stmt *st = NULL;
+    *was = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        long long now = sqlite3_column_int64(st, 0);
+        /* negative: KiB; positive: pages */
+        if (now > -kib && now != 0) {
+            *was = now;
+            cache_set(s, -kib);
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+void px_store_cache_restore(px_store *s, long long was)
+{
+    if (was)
+        cache_set(s, was);
+}
+
 int px_store_commit(px_store *s)
 {
     if (!s->in_tx)

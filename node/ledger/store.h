@@ -90,6 +90,15 @@ int px_store_commit(px_store *s);
 void px_store_rollback(px_store *s); /* no-op outside a transaction */
 bool px_store_in_tx(const px_store *s);
 
+/* A big write (a publication of many records) keeps the pages it touches
+ * in this connection's cache instead of spilling and reading them back:
+ * px_store_cache_grow raises the cache to at least kib KiB; OUT *was the
+ * setting to hand back to px_store_cache_restore afterwards (0: it was
+ * large enough and is unchanged). Best effort: a cache that cannot be
+ * changed stays as it is. */
+void px_store_cache_grow(px_store *s, long long kib, long long *was);
+void px_store_cache_restore(px_store *s, long long was);
+
 /* Metadata. get: OUT value copied into buf (NUL-terminated), PX_ENOENT if
  * absent, PX_ETOOBIG if it does not fit. */
 int px_store_meta_get(px_store *s, const char *key, char *buf, size_t buflen);

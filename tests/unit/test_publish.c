@@ -710,6 +710,116 @@ static void test_pipeline(void)
     px_store_close(l.store);
 }
 
+/* ---- the fast reading ------------------------------------------------------- */
+
+/* What the general way makes of text (json_element's jansson flags, then
+ * px_json_to_msgpack); false when jansson refuses it or it is no object. */
+static bool general_way(const char *text, size_t len, px_buf *out)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    bool ok = j && json_is_object(j) && px_json_to_msgpack(j, out) == PX_OK;
+    json_decref(j);
+    return ok;
+}
+
+/* When the fast reading takes a text, jansson reads it too and the bytes
+ * are the same. OUT whether it was taken. */
+static bool same_either_way(px_pub_fast **f, const char *text, size_t len)
+{
+    px_buf fast = {0}, slow = {0};
+    bool taken = false;
+    CHECK_RC(px_pub_fast_msgpack(f, text, len, &fast, &taken), PX_OK);
+    if (taken) {
+        bool ok = general_way(text, len, &slow);
+        CHECK(ok);
+        CHECK(ok && fast.len == slow.len && memcmp(fast.data, slow.data, fast.len) == 0);
+        if (!ok || fast.len != slow.len || memcmp(fast.data, slow.data, fast.len) != 0)
+            fprintf(stderr, "fast reading differs for: %.*s\n", (int)len, text);
+    } else {
+        CHECK(fast.len == 0);
+    }
+    px_buf_free(&fast);
+    px_buf_free(&slow);
+    return taken;
+}
+
+static void test_fast_reading(void)
+{
+    px_pub_fast *f = NULL;
+    static const char *const taken[] = {
+        "{\"title\": {\"en\": \"Queue\", \"ru\": \"Очередь\"}, \"country\": \"KZ\", \"n\": 0}",
+        " {\"a\": [1, -1, 31, 32, -32, -33, 127, 128, 255, 256, 65535, 65536, -129, -32769]}\n",
+        "{\"a\": [4294967295, 4294967296, -2147483648, -2147483649, 999999999999999999]}",
+        "{\"a\": \"\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"b\": \"\\u00e9\\u0416\\uD83D\\uDE00\\u20AC\"}",
+        "{\"a\": true, \"b\": false, \"c\": null, \"d\": {}, \"e\": [], \"f\": [[[{}]]]}",
+        "{\"s\": \"0123456789012345678901234567890123456789\", \"é\": \"ქართ\", \"😀\": 1}",
+        "{}",
+    };
+    static const char *const general[] = {
+        "{\"a\": 1.5}",
+        "{\"a\": 1e3}",
+        "{\"a\": -0}",
+        "{\"a\": 01}",
+        "{\"a\": 1, \"a\": 2}",
+        "{\"a\": \"\\u0000\"}",
+        "{\"a\": \"\\uD800\"}",
+        "{\"a\": \"\\uDC00\"}",
+        "{\"a\": \"\t\"}",
+        "{\"a\": 9223372036854775807}",
+        "{\"a\": \"\xC0\xAF\"}",
+        "{\"a\": \"\xED\xA0\x80\"}",
+        "{\"a\": \"\xF4\x90\x80\x80\"}",
+        "{\"a\": tru}",
+        "{\"a\": 1} x",
+        "[{\"a\": 1}]",
+        "{\"a\": 1,}",
+        "{\"supersedes\": \"x\"}",
+        "{\"attachments\": []}",
+        "{\"a\": [[[[[[[[[1]]]]]]]]]}",
+        "{\"a\"}",
+        "{\"a\": \"\\x\"}",
+        "{\"a\": \"open",
+        "",
+    };
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+        CHECK(same_either_way(&f, taken[i], strlen(taken[i])));
+    for (size_t i = 0; i < sizeof general / sizeof general[0]; i++)
+        CHECK(!same_either_way(&f, general[i], strlen(general[i])));
+    /* Damaged copies of a record: whatever the fast reading takes, jansson
+     * reads alike. */
+    static const char rec[] =
+        "{\"title\": {\"en\": \"Case 7: queue \\\"online\\\"\", \"ru\": \"Случай 7\"}, "
+        "\"summary\": {\"en\": \"one-stop shop\\n\\u00e9\"}, \"country\": \"KZ\", \"stage\": "
+        "\"pilot\", \"start_year\": 2011, \"tags\": [\"a\", \"b\"], \"ok\": true, \"x\": null}";
+    static const char alphabet[] = "{}[]\",:\\u0123456789-+.eE tfn\xD0\xB1\xF0\x9F\x98\x80\x80\xFF";
+    char buf[sizeof rec + 8];
+    uint32_t seed = 15;
+    size_t ntaken = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t len = sizeof rec - 1;
+        memcpy(buf, rec, len);
+        for (int k = 0; k < 1 + round % 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            seed = seed * 1103515245u + 12345u;
+            char c = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+            if ((seed >> 20) % 4 == 0 && len < sizeof buf - 1) { /* insert */
+                memmove(buf + at + 1, buf + at, len - at);
+                len++;
+            } else if ((seed >> 20) % 4 == 1 && len > 1) { /* delete */
+                memmove(buf + at, buf + at + 1, len - at - 1);
+                len--;
+                continue;
+            }
+            buf[at] = c;
+        }
+        ntaken += same_either_way(&f, buf, len);
+    }
+    CHECK(ntaken > 100); /* the damage often leaves valid JSON */
+    px_pub_fast_free(f);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -728,6 +838,7 @@ int main(void)
     RUN(test_csv_in_pieces);
     RUN(test_hostile_files);
     RUN(test_pipeline);
+    RUN(test_fast_reading);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
