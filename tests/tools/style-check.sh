@@ -104,9 +104,7 @@ for f in "${files[@]}"; do
 done
 
 # 4. SQLite in its two layers only.
-SQLITE_ALLOWED=(
-    node/app/publish.c # its bulk-load pragmas (cache_size, synchronous); see app/README.md
-)
+SQLITE_ALLOWED=() # none now; a file listed here would be debt, named in its layer's README
 for f in "${files[@]}"; do
     case "$f" in
     node/ledger/* | node/knowledge/*) continue ;;
@@ -114,7 +112,7 @@ for f in "${files[@]}"; do
     *) continue ;;
     esac
     allowed=0
-    for a in "${SQLITE_ALLOWED[@]}"; do [ "$f" = "$a" ] && allowed=1; done
+    for a in "${SQLITE_ALLOWED[@]+"${SQLITE_ALLOWED[@]}"}"; do [ "$f" = "$a" ] && allowed=1; done
     [ "$allowed" = 1 ] && continue
     while IFS= read -r hit; do
         echo "$f:${hit%%:*}: SQLite outside node/ledger and node/knowledge (ask them through a typed function)"
