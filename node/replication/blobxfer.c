@@ -219,6 +219,9 @@ int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, s
 
 enum { C_MISSING = 0, C_ASKED, C_STORING, C_HELD };
 enum { NO_PEER = -1 };
+/* A requester's window, with requests that timed out on its side still
+ * queued at the server, stays within what a server queues. */
+_Static_assert(2 * PX_BX_WINDOW <= PX_BX_SERVE_MAX, "the window must leave the serve queue room");
 
 typedef struct fpeer {
     uint8_t *have;  /* announced bitmap (NULL: no manifest from it yet) */
@@ -662,6 +665,10 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now)
             fp->outstanding++;
             f->in_flight++;
             m.chunks[m.n_chunks++] = i;
+            if (m.n_chunks == PX_BX_GET_MAX) { /* the window spans several requests */
+                send_msg(bx, p, &m);
+                m.n_chunks = 0;
+            }
         }
         if (m.n_chunks)
             send_msg(bx, p, &m);
