@@ -30,7 +30,8 @@ typedef struct item {
     struct item *next;
     bool manifest;
     bool sweep;             /* mark kept the blobs held that the keepers' records attach */
-    uint8_t (*keepers)[32]; /* manifest: whose records' attachments are kept */
+    size_t marked;          /* sweep: how many it marked */
+    uint8_t (*keepers)[32]; /* manifest, sweep: whose records' attachments are kept */
     size_t n_keepers;
     uint8_t id[32];
     uint32_t index;
@@ -91,10 +92,8 @@ static void work_cb(uv_work_t *w)
     px_blobnet *b = w->data;
     for (item *it = b->batch; it;) {
         if (it->sweep) {
-            size_t marked = 0;
             it->rc = px_blob_keep_attached(b->wblobs, (const uint8_t(*)[32])it->keepers,
-                                           it->n_keepers, &marked);
-            it->index = (uint32_t)marked;
+                                           it->n_keepers, &it->marked);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
             it = it->next;
@@ -162,9 +161,10 @@ static void after_work_cb(uv_work_t *w, int status)
         if (it->sweep) {
             if (it->rc)
                 px_warn("blob", "cannot mark the attachments of kept records: %s", it->why);
-            else if (it->index)
-                px_info("blob", "%u blob(s) held are now kept: records this node keeps attach them",
-                        it->index);
+            else if (it->marked)
+                px_info("blob",
+                        "%zu blob(s) held are now kept: records this node keeps attach them",
+                        it->marked);
         } else if (!b->stopping) {
             if (it->rc)
                 px_err_set(it->rc, "%s", it->why);
