@@ -21,7 +21,10 @@ start_b() {
 }
 
 make_network a b m
-head -c 1000000 /dev/urandom >"$T/x"
+# 8 MB, 123 chunks: far more than one peer's window of 16 requests, so b
+# asks the hostile peer for some even when a's answer reached it first (a
+# blob within one window could be asked of a alone, and the hostile peer never).
+head -c 8000000 /dev/urandom >"$T/x"
 X="$(px --data "$T/a" blob add "$T/x")"
 start_node a
 start_node b a
