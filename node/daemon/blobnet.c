@@ -21,6 +21,9 @@ enum {
     RESULTS_MAX = 32, /* finished fetches remembered for status */
     TIMEOUT_DEFAULT = 30000,
     TIMEOUT_MAX = 600000,
+    /* A keep sweep scans the keepers' case records for every blob not kept
+     * yet: during a bulk sync, one every few seconds is plenty. */
+    SWEEP_EVERY_MS = 5000,
 };
 
 /* Something for the worker to write. */
@@ -70,6 +73,9 @@ struct px_blobnet {
     px_bx *bx;
     uv_timer_t timer;
     bool timer_open, stopping;
+    uv_timer_t sweep_timer; /* the keep sweep, at most every SWEEP_EVERY_MS */
+    bool sweep_open, sweep_armed, swept;
+    uint64_t last_sweep;
     /* the worker */
     item *pending, **pending_tail;
     size_t n_pending;
@@ -422,6 +428,10 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
         b->timer.data = b;
         b->timer_open = true;
     }
+    if (!rc && uv_timer_init(loop, &b->sweep_timer) == 0) {
+        b->sweep_timer.data = b;
+        b->sweep_open = true;
+    }
     if (rc) {
         px_blobnet_free(b);
         return rc;
@@ -439,6 +449,10 @@ void px_blobnet_stop(px_blobnet *b)
     if (b->timer_open) {
         uv_timer_stop(&b->timer);
         uv_close((uv_handle_t *)&b->timer, NULL);
+    }
+    if (b->sweep_open) {
+        uv_timer_stop(&b->sweep_timer);
+        uv_close((uv_handle_t *)&b->sweep_timer, NULL);
     }
 }
 
@@ -466,10 +480,10 @@ void px_blobnet_free(px_blobnet *b)
     free(b);
 }
 
-void px_blobnet_entries_stored(px_blobnet *b)
+static void queue_sweep(px_blobnet *b)
 {
-    if (!b || b->stopping)
-        return;
+    b->swept = true;
+    b->last_sweep = uv_now(b->loop);
     for (item *it = b->pending; it; it = it->next)
         if (it->sweep)
             return; /* one waits already: it will see these entries too */
@@ -486,6 +500,27 @@ void px_blobnet_entries_stored(px_blobnet *b)
     b->pending_tail = &it->next;
     b->n_pending++;
     kick_worker(b);
+}
+
+static void on_sweep_timer(uv_timer_t *t)
+{
+    px_blobnet *b = t->data;
+    b->sweep_armed = false;
+    if (!b->stopping)
+        queue_sweep(b);
+}
+
+void px_blobnet_entries_stored(px_blobnet *b)
+{
+    if (!b || b->stopping)
+        return;
+    uint64_t now = uv_now(b->loop), since = now - b->last_sweep;
+    if (!b->swept || since >= SWEEP_EVERY_MS) {
+        queue_sweep(b);
+    } else if (b->sweep_open && !b->sweep_armed) {
+        b->sweep_armed = true;
+        uv_timer_start(&b->sweep_timer, on_sweep_timer, SWEEP_EVERY_MS - since, 0);
+    }
 }
 
 void px_blobnet_peer_up(px_blobnet *b, px_conn *c)
