@@ -6,7 +6,8 @@
 # out, MB/s of 10^6 bytes), the transfer's own rate (the daemon's fetch_ms:
 # from the request to the last chunk stored), the receiving praxisd's peak
 # RSS (VmHWM) and its RSS before the transfer. Best of 3 runs each, by the
-# transfer rate. PERF_NODE=a|b wraps that node in PERF_CMD (default: perf
+# transfer rate. Then the latency of live entries across three hops while
+# two transfers run on that path, and Hypercore in the same run. PERF_NODE=a|b wraps that node in PERF_CMD (default: perf
 # record into $PERF_OUT.NAME.N) for profiling.
 #
 #   bench/blob_net.sh [BUILD_DIR] [MIB]
@@ -20,6 +21,7 @@ tmp="$(mktemp -d /tmp/px-bench-blobnet.XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
+[ -z "${BLOB_NET_KEEP:-}" ] || trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; echo "kept $tmp" >&2' EXIT
 px() { "$PRAXIS" "$@"; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() { local n=0; until "$@" >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 200 ] || { echo "timed out: $*" >&2; exit 1; }; sleep 0.05; done; }
@@ -86,7 +88,10 @@ PY
 start a
 start c
 start d
+# BLOB_NET_PARTS=live skips the rates (for looking at the latency alone).
+parts="${BLOB_NET_PARTS:-rates live hypercore}"
 for peers in "a" "a c d"; do
+    [[ " $parts " = *" rates "* ]] || continue
     label="one"; [ "$peers" = "a" ] || label="three"
     best=""
     for i in 1 2 3; do
@@ -104,10 +109,68 @@ for peers in "a" "a c d"; do
 done
 stop a; stop c; stop d
 
+# Live entries while blobs move: a chain a - b - c - d (--max-outbound 0, so
+# nobody dials round it), b fetching the blob from a and d from c at the same
+# time, while a publishes a case every 100 ms. An entry's latency is its
+# received_ms at d (three hops away) minus its timestamp (the same clock).
+if [[ " $parts " = *" live "* ]]; then
+px --data "$tmp/d" blob rm "$ID" >/dev/null
+px --data "$tmp/b" blob rm "$ID" >/dev/null 2>&1 || true
+start() {  # start NAME PEER... (the chain: no learned dials)
+    local n="$1"; shift
+    local args=(--data "$tmp/$n" --listen "127.0.0.1:${P[$n]}" --http off --log-level "${BLOB_NET_LOG:-warn}" --max-outbound 0)
+    for p in "$@"; do args+=(--peer "$(px --data "$tmp/$p" id)@127.0.0.1:${P[$p]}"); done
+    "$PRAXISD" "${args[@]}" 2>"$tmp/$n.log" &
+    PID[$n]=$!
+    pids+=("$!")
+    wait_for test -S "$tmp/$n/control.sock"
+}
+start a; start b a; start c b; start d c
+wait_for connected d 1
+wait_for connected c 2
+wait_for connected b 2
+t0="$(date +%s.%N)"
+px --data "$tmp/b" blob get "$ID" --out "$tmp/out.b" --timeout 300 & g1=$!
+px --data "$tmp/d" blob get "$ID" --out "$tmp/out.d" --timeout 300 & g2=$!
+sent=0
+while kill -0 $g1 2>/dev/null || kill -0 $g2 2>/dev/null || [ $sent -lt 10 ]; do
+    echo '{"title": {"en": "live"}, "summary": {"en": "s"}, "country": "KZ", "stage": "idea"}' |
+        px --data "$tmp/a" publish case - >/dev/null 2>&1
+    sent=$((sent + 1))
+    sleep 0.1
+done
+wait $g1 $g2
+t1="$(date +%s.%N)"
+cmp -s "$tmp/blob" "$tmp/out.b" && cmp -s "$tmp/blob" "$tmp/out.d" || { echo "the bytes differ" >&2; exit 1; }
+root_key="$(px --data "$tmp/a" id)"
+arrived() { [ "$(python3 - "$tmp/d/store.db" "$root_key" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(db.execute("SELECT count(*) FROM entries WHERE kind = 'case' AND hex(author) = upper(?)", (sys.argv[2],)).fetchone()[0])
+PY
+)" -ge "$sent" ]; }
+wait_for arrived
+python3 - "$tmp/d/store.db" "$root_key" "$sent" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+lat = sorted(r - t for t, r in db.execute(
+    "SELECT ts, received_ms FROM entries WHERE kind = 'case' AND hex(author) = upper(?)", (sys.argv[2],)))
+p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+print("live entries: %d published at a while b and d fetched the blob (%.1f s), three hops to d: "
+      "median %d ms, p99 %d ms, max %d ms" % (len(lat), float(sys.argv[4]), lat[len(lat) // 2], p99, lat[-1]),
+      file=sys.stderr)
+print("figure\tlive_entry_3hop_p99_during_transfer\t%d\tms" % p99)
+print("figure\tlive_entry_3hop_median_during_transfer\t%d\tms" % lat[len(lat) // 2])
+PY
+stop a; stop b; stop c; stop d
+fi
+
 # Hypercore in the same run (bench/hypercore: 64 KiB blocks over TCP with
 # Noise, its package-lock pinned), when node and the npm packages are there.
 hc="$root/bench/hypercore"
-if command -v node >/dev/null && { [ -d "$hc/node_modules/hypercore" ] ||
+if [[ " $parts " != *" hypercore "* ]]; then
+    :
+elif command -v node >/dev/null && { [ -d "$hc/node_modules/hypercore" ] ||
         (cd "$hc" && npm ci --no-audit --no-fund >/dev/null 2>&1); }; then
     best=""
     for i in 1 2 3; do
@@ -117,8 +180,9 @@ if command -v node >/dev/null && { [ -d "$hc/node_modules/hypercore" ] ||
         pids+=("$hpid")
         wait_for test -s "$tmp/hc.out"
         read -r key hport <"$tmp/hc.out"
-        # A reader that has not finished in 300 s counts as a failed run.
-        line="$(timeout 300 node "$hc/reader.mjs" "$tmp/hcr" "$key" "$hport" "$mib" || echo "0 0 0")"
+        # A reader that has not finished in 60 s counts as a failed run (Hypercore
+        # sometimes stalls: its reader spins without finishing).
+        line="$(timeout 60 node "$hc/reader.mjs" "$tmp/hcr" "$key" "$hport" "$mib" || echo "0 0 0")"
         kill "$hpid" 2>/dev/null || true
         wait "$hpid" 2>/dev/null || true
         echo "hypercore run $i: $line (MB/s, reader peak RSS MB, reader CPU s)" >&2

@@ -21,6 +21,9 @@ enum {
     RESULTS_MAX = 32, /* finished fetches remembered for status */
     TIMEOUT_DEFAULT = 30000,
     TIMEOUT_MAX = 600000,
+    /* A keep sweep scans the keepers' case records for every blob not kept
+     * yet: during a bulk sync, one every few seconds is plenty. */
+    SWEEP_EVERY_MS = 5000,
 };
 
 /* Something for the worker to write. */
@@ -29,7 +32,9 @@ enum { KEEPERS_MAX = 64 };
 typedef struct item {
     struct item *next;
     bool manifest;
-    uint8_t (*keepers)[32]; /* manifest: whose records' attachments are kept */
+    bool sweep;             /* mark kept the blobs held that the keepers' records attach */
+    size_t marked;          /* sweep: how many it marked */
+    uint8_t (*keepers)[32]; /* manifest, sweep: whose records' attachments are kept */
     size_t n_keepers;
     uint8_t id[32];
     uint32_t index;
@@ -68,6 +73,9 @@ struct px_blobnet {
     px_bx *bx;
     uv_timer_t timer;
     bool timer_open, stopping;
+    uv_timer_t sweep_timer; /* the keep sweep, at most every SWEEP_EVERY_MS */
+    bool sweep_open, sweep_armed, swept;
+    uint64_t last_sweep;
     /* the worker */
     item *pending, **pending_tail;
     size_t n_pending;
@@ -89,15 +97,29 @@ static void work_cb(uv_work_t *w)
 {
     px_blobnet *b = w->data;
     for (item *it = b->batch; it;) {
+        if (it->sweep) {
+            it->rc = px_blob_keep_attached(b->wblobs, (const uint8_t(*)[32])it->keepers,
+                                           it->n_keepers, &it->marked);
+            if (it->rc)
+                snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
+            it = it->next;
+            continue;
+        }
         if (it->manifest) {
-            it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
+            /* The quota per author first (nothing is recorded for a blob
+             * refused); attachments of our own records and of the
+             * secretariat's are exempt, and kept, never evicted. */
+            px_blob_manifest m;
             bool keep = false;
-            /* Attachments of our own records and of the secretariat's are
-             * kept, never evicted. */
-            if (!it->rc &&
-                px_blob_attached_by(b->wstore, it->id, (const uint8_t(*)[32])it->keepers,
-                                    it->n_keepers, &keep) == PX_OK &&
-                keep)
+            it->rc = px_blob_manifest_decode(it->data, it->len, PX_BLOB_MAX_LIMIT, &m);
+            if (!it->rc)
+                it->rc =
+                    px_blob_quota_check(b->wblobs, it->id, m.size,
+                                        (const uint8_t(*)[32])it->keepers, it->n_keepers, &keep);
+            px_blob_manifest_free(&m);
+            if (!it->rc)
+                it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
+            if (!it->rc && keep)
                 px_blob_keep(b->wblobs, it->id);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
@@ -112,7 +134,7 @@ static void work_cb(uv_work_t *w)
         item *run_items[BATCH_MAX];
         size_t n = 0;
         item *j = it;
-        while (j && !j->manifest && n < BATCH_MAX && memcmp(j->id, it->id, 32) == 0) {
+        while (j && !j->manifest && !j->sweep && n < BATCH_MAX && memcmp(j->id, it->id, 32) == 0) {
             index[n] = j->index;
             data[n] = j->data;
             len[n] = j->len;
@@ -142,7 +164,14 @@ static void after_work_cb(uv_work_t *w, int status)
     uint64_t now = uv_now(b->loop);
     for (item *it = batch; it;) {
         item *next = it->next;
-        if (!b->stopping) {
+        if (it->sweep) {
+            if (it->rc)
+                px_warn("blob", "cannot mark the attachments of kept records: %s", it->why);
+            else if (it->marked)
+                px_info("blob",
+                        "%zu blob(s) held are now kept: records this node keeps attach them",
+                        it->marked);
+        } else if (!b->stopping) {
             if (it->rc)
                 px_err_set(it->rc, "%s", it->why);
             if (it->manifest)
@@ -186,6 +215,20 @@ static void kick_worker(px_blobnet *b)
     }
 }
 
+/* The keys whose records' attachments this node keeps (and does not charge
+ * to a quota): its own, the root's, the secretariat's, as members say now. */
+static void set_keepers(px_blobnet *b, item *it)
+{
+    if ((it->keepers = calloc(KEEPERS_MAX, 32)) == NULL)
+        return;
+    const px_members *m = &b->local->members;
+    memcpy(it->keepers[it->n_keepers++], b->local->me.pk, 32);
+    memcpy(it->keepers[it->n_keepers++], b->local->genesis.root, 32);
+    for (size_t i = 0; i < m->n && it->n_keepers < KEEPERS_MAX; i++)
+        if (m->v[i].role == PX_ROLE_SECRETARIAT || m->v[i].role == PX_ROLE_ROOT)
+            memcpy(it->keepers[it->n_keepers++], m->v[i].key, 32);
+}
+
 static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t index,
                     const uint8_t *data, size_t len)
 {
@@ -199,14 +242,8 @@ static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t
     it->len = len;
     if (len)
         memcpy(it->data, data, len);
-    if (manifest && (it->keepers = calloc(KEEPERS_MAX, 32)) != NULL) {
-        const px_members *m = &b->local->members;
-        memcpy(it->keepers[it->n_keepers++], b->local->me.pk, 32);
-        memcpy(it->keepers[it->n_keepers++], b->local->genesis.root, 32);
-        for (size_t i = 0; i < m->n && it->n_keepers < KEEPERS_MAX; i++)
-            if (m->v[i].role == PX_ROLE_SECRETARIAT || m->v[i].role == PX_ROLE_ROOT)
-                memcpy(it->keepers[it->n_keepers++], m->v[i].key, 32);
-    }
+    if (manifest)
+        set_keepers(b, it);
     *b->pending_tail = it;
     b->pending_tail = &it->next;
     b->n_pending++;
@@ -391,11 +428,16 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
         b->timer.data = b;
         b->timer_open = true;
     }
+    if (!rc && uv_timer_init(loop, &b->sweep_timer) == 0) {
+        b->sweep_timer.data = b;
+        b->sweep_open = true;
+    }
     if (rc) {
         px_blobnet_free(b);
         return rc;
     }
     *out = b;
+    px_blobnet_entries_stored(b); /* records that arrived while it was not running */
     return PX_OK;
 }
 
@@ -407,6 +449,10 @@ void px_blobnet_stop(px_blobnet *b)
     if (b->timer_open) {
         uv_timer_stop(&b->timer);
         uv_close((uv_handle_t *)&b->timer, NULL);
+    }
+    if (b->sweep_open) {
+        uv_timer_stop(&b->sweep_timer);
+        uv_close((uv_handle_t *)&b->sweep_timer, NULL);
     }
 }
 
@@ -432,6 +478,49 @@ void px_blobnet_free(px_blobnet *b)
     px_store_close(b->wstore);
     px_blobs_close(b->blobs);
     free(b);
+}
+
+static void queue_sweep(px_blobnet *b)
+{
+    b->swept = true;
+    b->last_sweep = uv_now(b->loop);
+    for (item *it = b->pending; it; it = it->next)
+        if (it->sweep)
+            return; /* one waits already: it will see these entries too */
+    item *it = calloc(1, sizeof *it);
+    if (!it)
+        return;
+    it->sweep = true;
+    set_keepers(b, it);
+    if (!it->keepers) {
+        free(it);
+        return;
+    }
+    *b->pending_tail = it;
+    b->pending_tail = &it->next;
+    b->n_pending++;
+    kick_worker(b);
+}
+
+static void on_sweep_timer(uv_timer_t *t)
+{
+    px_blobnet *b = t->data;
+    b->sweep_armed = false;
+    if (!b->stopping)
+        queue_sweep(b);
+}
+
+void px_blobnet_entries_stored(px_blobnet *b)
+{
+    if (!b || b->stopping)
+        return;
+    uint64_t now = uv_now(b->loop), since = now - b->last_sweep;
+    if (!b->swept || since >= SWEEP_EVERY_MS) {
+        queue_sweep(b);
+    } else if (b->sweep_open && !b->sweep_armed) {
+        b->sweep_armed = true;
+        uv_timer_start(&b->sweep_timer, on_sweep_timer, SWEEP_EVERY_MS - since, 0);
+    }
 }
 
 void px_blobnet_peer_up(px_blobnet *b, px_conn *c)

@@ -34,6 +34,11 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
 void px_blobnet_stop(px_blobnet *b);
 void px_blobnet_free(px_blobnet *b);
 
+/* Entries were stored (or the daemon started): mark kept, off the loop,
+ * the blobs held that records of this node, the root or the secretariat
+ * attach, as a blob may have been fetched before the record that attaches
+ * it arrived. Coalesced: one pass waits at a time, at most one every 5 s. */
+void px_blobnet_entries_stored(px_blobnet *b);
 void px_blobnet_peer_up(px_blobnet *b, px_conn *c);
 void px_blobnet_peer_down(px_blobnet *b, px_conn *c);
 /* A blob_* message. PX_OK or the peer's fault (the caller closes). */

@@ -948,6 +948,7 @@ static void entries_stored(void *ctx, bool members_changed)
     px_node *n = ctx;
     if (members_changed)
         reload_members(n, false);
+    px_blobnet_entries_stored(n->blobnet); /* blob transfer hook */
     uint64_t soon = px_now_ms() + 1000;
     if (n->next_learn_ms > soon)
         n->next_learn_ms = soon;

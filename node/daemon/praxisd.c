@@ -27,7 +27,8 @@ static const char usage[] =
     "               [--log-level debug|info|warn|error] [--max-inbound N]\n"
     "               [--handshake-timeout MS] [--max-clock-ahead SECONDS]\n"
     "               [--http HOST:PORT|off] [--http-host NAME]...\n"
-    "               [--blob-max-size BYTES] [--blob-cache BYTES]\n\n"
+    "               [--blob-max-size BYTES] [--blob-cache BYTES]\n"
+    "               [--blob-quota-per-author BYTES]\n\n"
     "Runs a praxis node in the foreground: listens for peers, dials the\n"
     "network's bootstrap addresses and every --peer, and answers the CLI on\n"
     "DIR/control.sock. Stops cleanly on SIGINT or SIGTERM.\n"
@@ -62,7 +63,10 @@ static const char usage[] =
     "                     (default 67108864, 64 MiB; at most 1 GiB)\n"
     "  --blob-cache B     bytes of fetched blobs kept that this node need not\n"
     "                     keep (default 1 GiB); own and pinned ones are kept\n"
-    "                     apart, the others evicted least recently used first\n";
+    "                     apart, the others evicted least recently used first\n"
+    "  --blob-quota-per-author B  bytes of blobs kept that one author's records\n"
+    "                     attach (default 268435456, 256 MiB); more is refused;\n"
+    "                     this node's, the root's and the secretariat's exempt\n";
 
 /* The data directory's lock, held for the daemon's life (the kernel drops
  * it however the process ends). Taken before anything is bound, so a second
@@ -118,6 +122,7 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
                                          {"http-host", required_argument, NULL, 'N'},
                                          {"blob-max-size", required_argument, NULL, 'B'},
                                          {"blob-cache", required_argument, NULL, 'K'},
+                                         {"blob-quota-per-author", required_argument, NULL, 'Q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {0}};
@@ -207,6 +212,13 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
         case 'K':
             if (px_parse_u64(optarg, 1, UINT64_MAX / 2, &cfg.blob_limits.cache_max) != PX_OK) {
                 fprintf(stderr, "praxisd: --blob-cache needs a number of bytes\n");
+                return 2;
+            }
+            break;
+        case 'Q':
+            if (px_parse_u64(optarg, 1, UINT64_MAX / 2, &cfg.blob_limits.quota_per_author) !=
+                PX_OK) {
+                fprintf(stderr, "praxisd: --blob-quota-per-author needs a number of bytes\n");
                 return 2;
             }
             break;

@@ -46,6 +46,7 @@ struct px_blobs {
     char dir[PATH_MAX]; /* DIR/blobs */
     uint64_t max_size;
     uint64_t cache_max;
+    uint64_t quota; /* bytes per author, schema/BLOBS.md section 6 */
 };
 
 /* --- paths and file I/O --------------------------------------------------- */
@@ -507,6 +508,8 @@ int px_blobs_open(px_blobs **out, px_store *s, const char *dir, const px_blob_li
     b->db = px_store_db(s);
     b->max_size = limits && limits->max_size ? limits->max_size : PX_BLOB_MAX_DEFAULT;
     b->cache_max = limits && limits->cache_max ? limits->cache_max : PX_BLOB_CACHE_DEFAULT;
+    b->quota =
+        limits && limits->quota_per_author ? limits->quota_per_author : PX_BLOB_QUOTA_DEFAULT;
     int rc = PX_OK;
     if (b->max_size > PX_BLOB_MAX_LIMIT)
         rc = px_err_set(PX_EINVAL, "blob store: a size limit of %llu bytes is over the most, %llu",
@@ -918,6 +921,126 @@ int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)
                  ? PX_OK
                  : px_store_error(s, src, "looking up a blob's records");
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* --- keepers and the quota per author (schema/BLOBS.md section 6) ------------- */
+
+enum { QUOTA_AUTHORS_MAX = 32 }; /* authors of one blob weighed against the quota */
+
+static bool is_key(const void *a, const uint8_t (*keys)[32], size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (memcmp(a, keys[k], 32) == 0)
+            return true;
+    return false;
+}
+
+int px_blob_quota_check(px_blobs *b, const uint8_t id[32], uint64_t size, const uint8_t (*keys)[32],
+                        size_t n_keys, bool *kept)
+{
+    char hex[PX_ID_HEX], who[PX_ID_HEX];
+    uint8_t authors[QUOTA_AUTHORS_MAX][32];
+    size_t na = 0;
+    sqlite3_stmt *st;
+    *kept = false;
+    px_id_hex(hex, id);
+    /* Who attaches it: as px_blob_attached_by, the 64 digits in a case body. */
+    int rc =
+        prep(b,
+             "SELECT DISTINCT author FROM entries WHERE kind = 'case' AND body IS NOT NULL AND "
+             "instr(body, CAST(?1 AS BLOB)) > 0",
+             &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *a = sqlite3_column_blob(st, 0);
+        if (!a || sqlite3_column_bytes(st, 0) != 32)
+            continue;
+        if (is_key(a, keys, n_keys))
+            *kept = true;
+        else if (na < QUOTA_AUTHORS_MAX)
+            memcpy(authors[na++], a, 32);
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return px_store_error(b->s, src, "looking up a blob's records");
+    row r;
+    rc = row_get(b, id, false, &r);
+    row_free(&r);
+    if (rc != PX_ENOENT)
+        return rc; /* held already (charged when it was taken), or a store error */
+    px_err_clear();
+    if (*kept || na == 0)
+        return PX_OK; /* a keeper's attachment, or one no record names: not charged */
+    /* What each author's records attach that is held here, partial blobs at
+     * their full size (as the cache counts them); room with one author is
+     * enough, so attaching someone's blob never stops it being fetched. */
+    rc = prep(b,
+              "SELECT COALESCE(sum(b.size), 0) FROM blobs b WHERE EXISTS (SELECT 1 FROM entries e "
+              "WHERE e.author = ?1 AND e.kind = 'case' AND e.body IS NOT NULL AND "
+              "instr(e.body, CAST(lower(hex(b.id)) AS BLOB)) > 0)",
+              &st);
+    if (rc)
+        return rc;
+    uint64_t least = UINT64_MAX;
+    size_t least_at = 0;
+    for (size_t k = 0; k < na; k++) {
+        sqlite3_bind_blob(st, 1, authors[k], 32, SQLITE_STATIC);
+        if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+            sqlite3_finalize(st);
+            return px_store_error(b->s, src, "adding up an author's blobs");
+        }
+        uint64_t used = (uint64_t)sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (used <= b->quota && size <= b->quota - used) {
+            sqlite3_finalize(st);
+            return PX_OK;
+        }
+        if (used < least) {
+            least = used;
+            least_at = k;
+        }
+    }
+    sqlite3_finalize(st);
+    px_id_hex(who, authors[least_at]);
+    if (na == 1)
+        return px_err_set(PX_ETOOBIG,
+                          "blob %.16s… of %llu bytes is refused: the blobs held here that %.16s…'s "
+                          "records attach take %llu bytes, and the quota per author is %llu",
+                          hex, (unsigned long long)size, who, (unsigned long long)least,
+                          (unsigned long long)b->quota);
+    return px_err_set(PX_ETOOBIG,
+                      "blob %.16s… of %llu bytes is refused: each of the %zu authors that attach "
+                      "it is at its quota per author of %llu bytes (the least used, %.16s…, "
+                      "has %llu)",
+                      hex, (unsigned long long)size, na, (unsigned long long)b->quota, who,
+                      (unsigned long long)least);
+}
+
+int px_blob_keep_attached(px_blobs *b, const uint8_t (*keys)[32], size_t n_keys, size_t *marked)
+{
+    sqlite3_stmt *st = NULL;
+    size_t total = 0;
+    int rc = prep(b,
+                  "UPDATE blobs SET own = 1 WHERE own = 0 AND EXISTS (SELECT 1 FROM entries e "
+                  "WHERE e.author = ?1 AND e.kind = 'case' AND e.body IS NOT NULL AND "
+                  "instr(e.body, CAST(lower(hex(blobs.id)) AS BLOB)) > 0)",
+                  &st);
+    for (size_t k = 0; !rc && k < n_keys; k++) {
+        sqlite3_bind_blob(st, 1, keys[k], 32, SQLITE_STATIC);
+        int src = sqlite3_step(st);
+        if (src != SQLITE_DONE)
+            rc = px_store_error(b->s, src, "keeping the attachments of kept records");
+        else
+            total += (size_t)sqlite3_changes(b->db);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st); /* NULL-safe */
+    if (marked)
+        *marked = total;
     return rc;
 }
 

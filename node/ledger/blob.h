@@ -39,6 +39,9 @@ enum {
 #define PX_BLOB_MAX_LIMIT ((uint64_t)PX_BLOB_CHUNK * 65536u)
 /* Default cache size for blobs this node need not keep. */
 #define PX_BLOB_CACHE_DEFAULT ((uint64_t)1024 * 1024 * 1024)
+/* Default quota per author: bytes of blobs held that one author's records
+ * attach (schema/BLOBS.md section 6). */
+#define PX_BLOB_QUOTA_DEFAULT ((uint64_t)256 * 1024 * 1024)
 
 /* --- the manifest ------------------------------------------------------- */
 
@@ -72,9 +75,10 @@ void px_blob_manifest_free(px_blob_manifest *m);
 typedef struct px_blobs px_blobs;
 
 typedef struct px_blob_limits {
-    uint64_t max_size;  /* per blob; 0 = PX_BLOB_MAX_DEFAULT; at most PX_BLOB_MAX_LIMIT */
-    uint64_t cache_max; /* bytes of evictable blobs kept; 0 = PX_BLOB_CACHE_DEFAULT */
-    bool reader;        /* reads only (a web worker's read-only store): no sweep */
+    uint64_t max_size;         /* per blob; 0 = PX_BLOB_MAX_DEFAULT; at most PX_BLOB_MAX_LIMIT */
+    uint64_t cache_max;        /* bytes of evictable blobs kept; 0 = PX_BLOB_CACHE_DEFAULT */
+    uint64_t quota_per_author; /* 0 = PX_BLOB_QUOTA_DEFAULT (schema/BLOBS.md section 6) */
+    bool reader;               /* reads only (a web worker's read-only store): no sweep */
 } px_blob_limits;
 
 typedef struct px_blob_info {
@@ -140,6 +144,20 @@ int px_blob_keep(px_blobs *b, const uint8_t id[32]);
  * id. OUT *out. */
 int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
                         bool *out);
+
+/* The quota per author (schema/BLOBS.md section 6), asked before the
+ * manifest of a blob of size bytes from outside is put. The authors of the
+ * case records held that attach id are looked up: if one is a keeper (keys:
+ * this node, the root, the secretariat) *kept is set and nothing is charged;
+ * a blob held already, or attached by no record, is not charged either.
+ * Otherwise the blob is refused (PX_ETOOBIG, a sentence naming the author
+ * and the figures) unless, for one of its authors, the blobs held that the
+ * author's records attach plus size stay within the quota. */
+int px_blob_quota_check(px_blobs *b, const uint8_t id[32], uint64_t size, const uint8_t (*keys)[32],
+                        size_t n_keys, bool *kept);
+/* Mark kept every blob held that a case record by one of keys attaches (a
+ * record that arrived after its blob). OUT *marked (may be NULL): how many. */
+int px_blob_keep_attached(px_blobs *b, const uint8_t (*keys)[32], size_t n_keys, size_t *marked);
 
 /* The chunks of id not held yet, in order, from index from on: at most max
  * of them into out. OUT *n. */

@@ -28,6 +28,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "mpcheck.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -40,13 +41,6 @@ static const char *const type_names[] = {NULL, "blob_want", "blob_have", "blob_g
 bool px_bx_is_blob_type(const char *type, size_t len)
 {
     return len > 5 && memcmp(type, "blob_", 5) == 0;
-}
-
-static bool key_is(const msgpack_object *k, const char *s)
-{
-    size_t n = strlen(s);
-    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-           memcmp(k->via.str.ptr, s, n) == 0;
 }
 
 static int get_id(const msgpack_object *v, uint8_t id[32])
@@ -65,32 +59,26 @@ static int get_u32(const msgpack_object *v, const char *what, uint32_t *out)
     return PX_OK;
 }
 
+/* An optional bin field (absent or nil: *p stays NULL): bin of min to max
+ * bytes, or the message is malformed. A bin of 0 bytes is "", not NULL. */
+static int get_bin(const msgpack_object *v, size_t min, size_t max, const char *what,
+                   const uint8_t **p, size_t *len)
+{
+    if (!v || v->type == MSGPACK_OBJECT_NIL)
+        return PX_OK;
+    if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size < min || v->via.bin.size > max)
+        return px_err_set(PX_EPROTO, "%s is not bin of %zu to %zu bytes", what, min, max);
+    *p = v->via.bin.size ? (const uint8_t *)v->via.bin.ptr : (const uint8_t *)"";
+    *len = v->via.bin.size;
+    return PX_OK;
+}
+
 int px_bx_decode(const msgpack_object *msg, px_bx_msg *out)
 {
     memset(out, 0, sizeof *out);
     if (msg->type != MSGPACK_OBJECT_MAP)
         return px_err_set(PX_EPROTO, "blob message is not a map");
-    const msgpack_object *type = NULL, *id = NULL, *hops = NULL, *manifest = NULL, *have = NULL,
-                         *chunks = NULL, *index = NULL, *data = NULL;
-    for (uint32_t i = 0; i < msg->via.map.size; i++) {
-        const msgpack_object *k = &msg->via.map.ptr[i].key, *v = &msg->via.map.ptr[i].val;
-        if (key_is(k, "type"))
-            type = v;
-        else if (key_is(k, "id"))
-            id = v;
-        else if (key_is(k, "hops"))
-            hops = v;
-        else if (key_is(k, "manifest"))
-            manifest = v;
-        else if (key_is(k, "have"))
-            have = v;
-        else if (key_is(k, "chunks"))
-            chunks = v;
-        else if (key_is(k, "index"))
-            index = v;
-        else if (key_is(k, "data"))
-            data = v;
-    }
+    const msgpack_object *type = px_mp_get(msg, "type"), *id = px_mp_get(msg, "id");
     if (!type || type->type != MSGPACK_OBJECT_STR)
         return px_err_set(PX_EPROTO, "blob message without a type");
     for (int t = PX_BX_WANT; t <= PX_BX_CHUNK; t++)
@@ -104,57 +92,41 @@ int px_bx_decode(const msgpack_object *msg, px_bx_msg *out)
     int rc = get_id(id, out->id);
     if (rc)
         return rc;
+    const msgpack_object *v;
     switch (out->type) {
     case PX_BX_WANT:
-        if (hops && (rc = get_u32(hops, "hops", &out->hops)) != PX_OK)
+        if ((v = px_mp_get(msg, "hops")) != NULL && (rc = get_u32(v, "hops", &out->hops)) != PX_OK)
             return rc;
         if (out->hops > 1)
             return px_err_set(PX_EPROTO, "blob_want: hops is %u, at most 1", out->hops);
         break;
     case PX_BX_HAVE:
-        if (manifest && manifest->type != MSGPACK_OBJECT_NIL) {
-            if (manifest->type != MSGPACK_OBJECT_BIN || manifest->via.bin.size < 8 ||
-                manifest->via.bin.size > PX_BX_MANIFEST_MAX)
-                return px_err_set(PX_EPROTO, "blob_have: manifest is not bin of 8 to %u bytes",
-                                  (unsigned)PX_BX_MANIFEST_MAX);
-            out->manifest = (const uint8_t *)manifest->via.bin.ptr;
-            out->manifest_len = manifest->via.bin.size;
-        }
-        if (have && have->type != MSGPACK_OBJECT_NIL) {
-            if (have->type != MSGPACK_OBJECT_BIN || have->via.bin.size > 8192)
-                return px_err_set(PX_EPROTO, "blob_have: have is not bin of at most 8192 bytes");
-            out->have = (const uint8_t *)have->via.bin.ptr;
-            out->have_len = have->via.bin.size;
-            if (!out->have)
-                out->have = (const uint8_t *)""; /* an empty bitmap, not an absent one */
-        }
+        if ((rc = get_bin(px_mp_get(msg, "manifest"), 8, PX_BX_MANIFEST_MAX, "blob_have: manifest",
+                          &out->manifest, &out->manifest_len)) != PX_OK ||
+            (rc = get_bin(px_mp_get(msg, "have"), 0, 8192, "blob_have: have", &out->have,
+                          &out->have_len)) != PX_OK)
+            return rc;
         if (out->manifest && !out->have)
             return px_err_set(PX_EPROTO, "blob_have: a manifest without a have bitmap");
         break;
     case PX_BX_GET:
-        if (!chunks || chunks->type != MSGPACK_OBJECT_ARRAY || chunks->via.array.size < 1 ||
-            chunks->via.array.size > PX_BX_GET_MAX)
+        v = px_mp_get(msg, "chunks");
+        if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
+            v->via.array.size > PX_BX_GET_MAX)
             return px_err_set(PX_EPROTO, "blob_get: chunks is not an array of 1 to %d indices",
                               PX_BX_GET_MAX);
-        for (uint32_t i = 0; i < chunks->via.array.size; i++)
-            if ((rc = get_u32(&chunks->via.array.ptr[i], "a chunk index", &out->chunks[i])) !=
-                PX_OK)
+        for (uint32_t i = 0; i < v->via.array.size; i++)
+            if ((rc = get_u32(&v->via.array.ptr[i], "a chunk index", &out->chunks[i])) != PX_OK)
                 return rc;
-        out->n_chunks = chunks->via.array.size;
+        out->n_chunks = v->via.array.size;
         break;
     case PX_BX_CHUNK:
-        if (!index)
+        if ((v = px_mp_get(msg, "index")) == NULL)
             return px_err_set(PX_EPROTO, "blob_chunk without an index");
-        if ((rc = get_u32(index, "index", &out->index)) != PX_OK)
+        if ((rc = get_u32(v, "index", &out->index)) != PX_OK)
             return rc;
-        if (data && data->type != MSGPACK_OBJECT_NIL) {
-            if (data->type != MSGPACK_OBJECT_BIN || data->via.bin.size < 1 ||
-                data->via.bin.size > PX_BLOB_CHUNK)
-                return px_err_set(PX_EPROTO, "blob_chunk: data is not bin of 1 to 65536 bytes");
-            out->data = (const uint8_t *)data->via.bin.ptr;
-            out->data_len = data->via.bin.size;
-        }
-        break;
+        return get_bin(px_mp_get(msg, "data"), 1, PX_BLOB_CHUNK, "blob_chunk: data", &out->data,
+                       &out->data_len);
     }
     return PX_OK;
 }
@@ -170,13 +142,6 @@ static int sink_write(void *data, const char *p, size_t n)
     if (!s->failed && px_buf_append(s->b, p, n) != PX_OK)
         s->failed = true;
     return s->failed ? -1 : 0;
-}
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t n = strlen(s);
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, s, n);
 }
 
 static void pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
@@ -201,36 +166,36 @@ int px_bx_encode(const px_bx_msg *m, px_buf *out)
     else
         keys = 3 + (m->data ? 1 : 0);
     msgpack_pack_map(&pk, keys);
-    pack_str(&pk, "type");
-    pack_str(&pk, type_names[m->type]);
-    pack_str(&pk, "id");
+    px_mp_pack_str(&pk, "type");
+    px_mp_pack_str(&pk, type_names[m->type]);
+    px_mp_pack_str(&pk, "id");
     pack_bin(&pk, m->id, 32);
     switch (m->type) {
     case PX_BX_WANT:
-        pack_str(&pk, "hops");
+        px_mp_pack_str(&pk, "hops");
         msgpack_pack_uint32(&pk, m->hops);
         break;
     case PX_BX_HAVE:
         if (m->manifest) {
-            pack_str(&pk, "manifest");
+            px_mp_pack_str(&pk, "manifest");
             pack_bin(&pk, m->manifest, m->manifest_len);
         }
         if (m->have) {
-            pack_str(&pk, "have");
+            px_mp_pack_str(&pk, "have");
             pack_bin(&pk, m->have, m->have_len);
         }
         break;
     case PX_BX_GET:
-        pack_str(&pk, "chunks");
+        px_mp_pack_str(&pk, "chunks");
         msgpack_pack_array(&pk, m->n_chunks);
         for (size_t i = 0; i < m->n_chunks; i++)
             msgpack_pack_uint32(&pk, m->chunks[i]);
         break;
     case PX_BX_CHUNK:
-        pack_str(&pk, "index");
+        px_mp_pack_str(&pk, "index");
         msgpack_pack_uint32(&pk, m->index);
         if (m->data) {
-            pack_str(&pk, "data");
+            px_mp_pack_str(&pk, "data");
             pack_bin(&pk, m->data, m->data_len);
         }
         break;
@@ -254,6 +219,9 @@ int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, s
 
 enum { C_MISSING = 0, C_ASKED, C_STORING, C_HELD };
 enum { NO_PEER = -1 };
+/* A requester's window, with requests that timed out on its side still
+ * queued at the server, stays within what a server queues. */
+_Static_assert(2 * PX_BX_WINDOW <= PX_BX_SERVE_MAX, "the window must leave the serve queue room");
 
 typedef struct fpeer {
     uint8_t *have;  /* announced bitmap (NULL: no manifest from it yet) */
@@ -493,6 +461,20 @@ void px_bx_peer_up(px_bx *bx, void *peer, uint64_t now)
     recompute_wake(bx);
 }
 
+/* Chunk i, asked and in flight, is missing again; the peer avoid (or
+ * NO_PEER) is not asked for it for a while. */
+static void chunk_missing(fetch *f, uint32_t i, int avoid, uint64_t now)
+{
+    f->state[i] = C_MISSING;
+    f->in_flight--;
+    if (avoid != NO_PEER) {
+        f->avoid[i] = (int16_t)avoid;
+        f->avoid_ms[i] = now;
+    }
+    if (i < f->first_missing)
+        f->first_missing = i;
+}
+
 /* Forget what was asked of p for f: those chunks are missing again. */
 static void release_peer(fetch *f, int p)
 {
@@ -502,12 +484,8 @@ static void release_peer(fetch *f, int p)
             if (bit(fp->asked, i)) {
                 set_bit(fp->asked, i, false);
                 fp->outstanding--;
-                if (f->state[i] == C_ASKED && f->who[i] == p) {
-                    f->state[i] = C_MISSING;
-                    f->in_flight--;
-                    if (i < f->first_missing)
-                        f->first_missing = i;
-                }
+                if (f->state[i] == C_ASKED && f->who[i] == p)
+                    chunk_missing(f, i, NO_PEER, 0);
             }
     free(fp->have);
     free(fp->asked);
@@ -604,6 +582,17 @@ static int check_manifest(px_bx *bx, const fetch *f, const uint8_t *mb, size_t m
     return px_blob_manifest_decode(mb, mlen, bx->max_size, m);
 }
 
+/* A manifest held here in part (and its bitmap) for a new fetch f. */
+static int take_manifest(px_bx *bx, fetch *f, const uint8_t *mb, size_t mlen, const uint8_t *have,
+                         size_t hlen)
+{
+    px_blob_manifest m;
+    int rc = check_manifest(bx, f, mb, mlen, &m);
+    if (!rc && (rc = adopt_manifest(f, mb, mlen, &m, have, hlen)) != PX_OK)
+        px_blob_manifest_free(&m);
+    return rc;
+}
+
 static uint8_t *held_bitmap(const fetch *f)
 {
     uint8_t *b = calloc(map_len(f->m.n) + 1, 1);
@@ -676,6 +665,10 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now)
             fp->outstanding++;
             f->in_flight++;
             m.chunks[m.n_chunks++] = i;
+            if (m.n_chunks == PX_BX_GET_MAX) { /* the window spans several requests */
+                send_msg(bx, p, &m);
+                m.n_chunks = 0;
+            }
         }
         if (m.n_chunks)
             send_msg(bx, p, &m);
@@ -708,15 +701,10 @@ int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t
     f->user = true;
     f->origin = NO_PEER;
     f->deadline = deadline;
-    if (manifest) {
-        px_blob_manifest m;
-        int rc = check_manifest(bx, f, manifest, mlen, &m);
-        if (!rc && (rc = adopt_manifest(f, manifest, mlen, &m, have, hlen)) != PX_OK)
-            px_blob_manifest_free(&m);
-        if (rc) {
-            fetch_free(f);
-            return rc;
-        }
+    int rc = manifest ? take_manifest(bx, f, manifest, mlen, have, hlen) : PX_OK;
+    if (rc) {
+        fetch_free(f);
+        return rc;
     }
     bx->fetches[slot] = f;
     for (int p = 0; p < PX_BX_PEERS_MAX; p++)
@@ -767,15 +755,9 @@ static void start_relay(px_bx *bx, const uint8_t id[32], int origin, const uint8
     memcpy(f->id, id, 32);
     f->origin = origin;
     f->deadline = now + PX_BX_RELAY_MS;
-    if (manifest) { /* held in part: complete it */
-        px_blob_manifest m;
-        int rc = check_manifest(bx, f, manifest, mlen, &m);
-        if (!rc && (rc = adopt_manifest(f, manifest, mlen, &m, have, hlen)) != PX_OK)
-            px_blob_manifest_free(&m);
-        if (rc) {
-            fetch_free(f);
-            return;
-        }
+    if (manifest && take_manifest(bx, f, manifest, mlen, have, hlen) != PX_OK) {
+        fetch_free(f); /* held in part, but not as it should be: not relayed */
+        return;
     }
     f->fp[origin].interest_until = now + PX_BX_INTEREST_MS;
     bx->fetches[slot] = f;
@@ -897,14 +879,8 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
     if (!m->data) { /* it lacks the chunk: ask someone else */
         if (fp->have)
             set_bit(fp->have, i, false);
-        if (ours) {
-            f->state[i] = C_MISSING;
-            f->in_flight--;
-            f->avoid[i] = (int16_t)p;
-            f->avoid_ms[i] = now;
-            if (i < f->first_missing)
-                f->first_missing = i;
-        }
+        if (ours)
+            chunk_missing(f, i, p, now);
         schedule(bx, f, now);
         return PX_OK;
     }
@@ -913,14 +889,8 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
         px_hash(h, m->data, m->data_len);
     if (m->data_len != px_blob_chunk_len(&f->m, i) || !px_memeq(h, f->m.hashes[i], 32)) {
         bx->ctr.bad_chunks++;
-        if (ours) {
-            f->state[i] = C_MISSING;
-            f->in_flight--;
-            f->avoid[i] = (int16_t)p;
-            f->avoid_ms[i] = now;
-            if (i < f->first_missing)
-                f->first_missing = i;
-        }
+        if (ours)
+            chunk_missing(f, i, p, now);
         char hex[PX_ID_HEX];
         return px_err_set(PX_EHASH, "chunk %u of blob %.16s does not match its manifest hash", i,
                           px_id_hex(hex, f->id));
@@ -1104,13 +1074,8 @@ void px_bx_tick(px_bx *bx, uint64_t now)
                         set_bit(fp->asked, i, false);
                         fp->outstanding--;
                     }
-                    f->state[i] = C_MISSING;
-                    f->in_flight--;
-                    f->avoid[i] = (int16_t)p;
-                    f->avoid_ms[i] = now;
+                    chunk_missing(f, i, p, now);
                     fp->strikes++;
-                    if (i < f->first_missing)
-                        f->first_missing = i;
                 }
             }
         }

@@ -9,8 +9,22 @@
 source "$(dirname "$0")/lib.sh"
 PEER="$PRAXIS_BIN/tests/px_peer"
 
+# start_b: praxisd b again, and wait until it listens. px_peer dials once and
+# gives up on a refused connection, and start_node only waits for the control
+# socket's file, which a SIGKILLed (or a slow to stop, then killed) b leaves
+# behind: the wait passed at once and px_peer dialled a node still opening its
+# store (slow under the sanitizers with the suite beside it). The node logs
+# "started" once it listens.
+start_b() {
+    start_node b "$@"
+    wait_until 60 grep -q "started;" "$T/b.log"
+}
+
 make_network a b m
-head -c 1000000 /dev/urandom >"$T/x"
+# 8 MB, 123 chunks: far more than one peer's window of 16 requests, so b
+# asks the hostile peer for some even when a's answer reached it first (a
+# blob within one window could be asked of a alone, and the hostile peer never).
+head -c 8000000 /dev/urandom >"$T/x"
 X="$(px --data "$T/a" blob add "$T/x")"
 start_node a
 start_node b a
@@ -40,7 +54,7 @@ serve_slow() {  # px_peer (m) serves y to b, one chunk every $1 ms
 }
 # b refused m's key for a while after the bad chunk: restart b to forget it.
 stop_node b
-start_node b
+start_b
 serve_slow 20 1
 wait_until 60 grep -q "px_peer" "$T/b.log"
 px --data "$T/b" blob get "$Y" --out "$T/y.b" --timeout 60 >/dev/null 2>&1 & get_pid=$!
@@ -56,7 +70,7 @@ wait "$get_pid" 2>/dev/null || true
 before="$(held_y)"
 [ "$before" -lt 128 ] || fail "the transfer finished before b was killed"
 mv "$T/b.log" "$T/b1.log"
-start_node b
+start_b
 serve_slow 0 2
 wait_until 60 grep -q "px_peer" "$T/b.log"
 px --data "$T/b" blob get "$Y" --out "$T/y.b" --timeout 60 || fail "b did not resume the transfer"
@@ -69,6 +83,9 @@ pass "killed at $before of 128 chunks, b resumed: $received chunks received, $ag
 # --- empty and exactly n x 64 KiB from the slow peer --------------------------------
 kill "$LAST_PID" 2>/dev/null || true   # the second server; one connection per key
 wait "$LAST_PID" 2>/dev/null || true
+# b refuses a second connection from m's key until it has seen the first close.
+no_conns() { [ "$(px --data "$T/b" peers --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["connections"]))')" -eq 0 ]; }
+wait_until 30 no_conns
 : >"$T/empty"
 E="$("$PY" "$PRAXIS_SRC/tests/tools/verify_blob.py" "$T/empty")"
 start_bg "$T/serve3.out" "$PEER" blobserve --data "$T/m" --to "$key_b@127.0.0.1:${PORT[b]}" \

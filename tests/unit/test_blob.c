@@ -6,7 +6,8 @@
  * the limit refused before allocation; an interrupted put that stays
  * incomplete, survives a reopen and reports only the missing chunks; a
  * damaged chunk file noticed on read; eviction that keeps own and pinned
- * blobs; a full disk (a file size limit) leaves nothing behind; id prefixes.
+ * blobs; a full disk (a file size limit) leaves nothing behind; id prefixes;
+ * the quota per author and the keep mark (schema/BLOBS.md section 6).
  */
 #include "check.h"
 
@@ -18,6 +19,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -464,6 +466,94 @@ static void test_prefix(void)
     node_close(&n);
 }
 
+/* A case record by author whose body attaches blob id (as the quota and the
+ * keep mark find attachments: the id's hex digits in a case body). */
+static void attach(node *n, uint8_t author_byte, const uint8_t id[32])
+{
+    static int64_t seq;
+    char hex[PX_ID_HEX], body[160];
+    uint8_t eid[32], author[32];
+    px_random_bytes(eid, 32);
+    memset(author, author_byte, 32);
+    snprintf(body, sizeof body, "{\"attachments\": [{\"blob\": \"%s\"}]}", px_id_hex(hex, id));
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(px_store_db(n->s),
+                             "INSERT INTO entries (id, author, seq, ts, kind, header, sig, body, "
+                             "received_ms) VALUES (?1, ?2, ?3, 0, 'case', x'00', x'00', ?4, 0)",
+                             -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_blob(st, 1, eid, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ++seq);
+    sqlite3_bind_blob(st, 4, body, (int)strlen(body), SQLITE_STATIC);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/* The manifest id of a blob of size bytes (seed), not stored. */
+static void id_of(size_t size, unsigned seed, uint8_t id[32])
+{
+    uint8_t *data = malloc(size);
+    fill(data, size, seed);
+    px_buf mb = {0};
+    manifest_of(data, size, &mb, id);
+    px_buf_free(&mb);
+    free(data);
+}
+
+static void test_quota(void)
+{
+    node n;
+    px_blob_limits lim = {.quota_per_author = 300000};
+    node_open(&n, "quota", &lim);
+    uint8_t keeper[1][32], a1[32], a2[32], k1[32], free1[32], late[32];
+    memset(keeper[0], 'K', 32);
+    bool kept;
+    /* Author A attaches a1 and a2 (200,000 bytes each): a1 fits, a2 not. */
+    id_of(200000, 1, a1);
+    id_of(200000, 2, a2);
+    attach(&n, 'A', a1);
+    attach(&n, 'A', a2);
+    CHECK_RC(px_blob_quota_check(n.b, a1, 200000, keeper, 1, &kept), PX_OK);
+    CHECK(!kept);
+    CHECK_RC(put_remote(&n, 200000, 1, a1), PX_OK);
+    CHECK_RC(px_blob_quota_check(n.b, a1, 200000, keeper, 1, &kept), PX_OK); /* held: no charge */
+    CHECK_RC(px_blob_quota_check(n.b, a2, 200000, keeper, 1, &kept), PX_ETOOBIG);
+    CHECK(strstr(px_err_detail(), "take 200000 bytes, and the quota per author is 300000") != NULL);
+    /* Room with one author is enough: H attaches a2 as well. */
+    attach(&n, 'H', a2);
+    CHECK_RC(px_blob_quota_check(n.b, a2, 200000, keeper, 1, &kept), PX_OK);
+    CHECK(!kept);
+    /* A keeper's attachment is exempt, even over the quota on its own, and
+     * kept; one no record attaches is not charged. */
+    id_of(400000, 3, k1);
+    attach(&n, 'K', k1);
+    attach(&n, 'A', k1);
+    CHECK_RC(px_blob_quota_check(n.b, k1, 400000, keeper, 1, &kept), PX_OK);
+    CHECK(kept);
+    id_of(400000, 4, free1);
+    CHECK_RC(px_blob_quota_check(n.b, free1, 400000, keeper, 1, &kept), PX_OK);
+    CHECK(!kept);
+    /* A blob held before the keeper's record that attaches it: marked kept. */
+    px_blob_info info;
+    CHECK_RC(put_remote(&n, 70000, 5, late), PX_OK);
+    CHECK_RC(px_blob_info_get(n.b, late, &info), PX_OK);
+    CHECK(!info.own);
+    size_t marked = 9;
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 0);
+    attach(&n, 'A', late); /* a member's record keeps nothing */
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 0);
+    attach(&n, 'K', late);
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 1);
+    CHECK_RC(px_blob_info_get(n.b, late, &info), PX_OK);
+    CHECK(info.own);
+    CHECK_RC(px_blob_info_get(n.b, a1, &info), PX_OK);
+    CHECK(!info.own);
+    node_close(&n);
+}
+
 int main(void)
 {
     if (px_crypto_init() || !mkdtemp(root))
@@ -475,6 +565,7 @@ int main(void)
     RUN(test_eviction);
     RUN(test_full_disk);
     RUN(test_prefix);
+    RUN(test_quota);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     if (system(cmd) != 0)
