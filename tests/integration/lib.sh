@@ -94,7 +94,10 @@ start_node() {
     done
     start_bg "$T/$name.log" "$PRAXISD" "${args[@]}"
     NODE_PID[$name]=$LAST_PID
-    wait_until 10 test -S "$T/$name/control.sock"
+    # Its "started" line comes once it listens and answers. (Not the control
+    # socket's file: a SIGKILLed node leaves that behind, so the wait would
+    # pass before the new process had opened its store.)
+    wait_until 60 grep -q "started;" "$T/$name.log"
 }
 
 # stop_node NAME: SIGTERM, wait up to 5 s for a clean exit, then SIGKILL.
