@@ -622,6 +622,7 @@ int sim_host_start(sim_world *w, sim_node *n)
         .now_ms = now,
         .software = "praxis-sim",
         .forward_delay_ms = w->cfg.forward_delay_ms,
+        .graft_ms = w->cfg.graft_ms,
     };
     int rc = px_core_new(&cc, &h->core);
     px_ingest_cfg ic = {
@@ -707,6 +708,16 @@ void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t 
                               t->active ? "*" : "", t->failures,
                               (long long)t->next_try_ms - (long long)now_ms(w, n));
     }
+}
+
+void sim_host_tree(const sim_world *w, const sim_node *n, uint64_t *prunes, uint64_t *grafts)
+{
+    if (!n->host)
+        return;
+    px_core_progress pg;
+    px_core_get_progress(n->host->core, now_ms(w, n), &pg);
+    *prunes += pg.prunes_sent;
+    *grafts += pg.grafts_sent;
 }
 
 int sim_host_open_peers(const sim_node *n)
