@@ -576,8 +576,9 @@ static void send_have(px_core *c, const seqmap *grown, uint64_t skip_peer)
         size_t n = 0;
         for (size_t i = 0; i < grown->n && n < PX_MSG_FEEDS_MAX; i++) {
             uint64_t seq = forwardable(c, grown->v[i].author, grown->v[i].seq);
-            if (seqmap_get(&p->has, grown->v[i].author) >= seq)
-                continue;
+            /* Also to peers that hold it already: what they know we hold
+             * decides what they push us once we graft them (praxis-sim
+             * found grafts answered with copies of entries we had). */
             f[n].author = grown->v[i].author;
             f[n].seq = seq;
             n++;
@@ -799,9 +800,11 @@ static void graft(px_core *c, cpeer *p, uint64_t now)
 /* EBT: a feed that peers claim more of than we hold, none of whom is on
  * our tree (every claimer is lazy), is grafted from one of them once no
  * entry of it arrived for graft_ms: the tree lost a branch, or never
- * reached us. A claimer on our tree that delivers nothing for three times
- * that long is grafted too (prunes and grafts that crossed on the wire can
- * leave a link eager at one end only). The graft says what we hold of
+ * reached us. If claimers on our tree deliver nothing for three times that
+ * long, a claimer off it is grafted (one of those on it only if there is
+ * none: prunes and grafts that crossed on the wire can leave a link eager
+ * at one end only), so a peer that claims what it never sends cannot keep
+ * us from grafting one that does. The graft says what we hold of
  * every feed that peer claims more of. */
 static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 {
@@ -838,10 +841,12 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
                 *wake = due;
             continue;
         }
-        if (n_eager)
-            graft(c, eager[px_rng_below(&c->rng, n_eager)], now);
-        else
+        /* A claimer off the tree first: an eager one that claims but does
+         * not deliver had its chance (a liar must not keep the graft). */
+        if (n_lazy)
             graft(c, lazy[px_rng_below(&c->rng, n_lazy)], now);
+        else
+            graft(c, eager[px_rng_below(&c->rng, n_eager)], now);
         l = &c->lacking[i];
         if (*wake == 0 || l->since + c->graft_ms < *wake)
             *wake = l->since + c->graft_ms;
@@ -1184,9 +1189,9 @@ void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t
     send_have(c, &grown, j->peer);
     seqmap_free(&grown);
     if (p && c->ebt && j->kind == PX_CORE_JOB_ENTRIES && !p->closing) {
-        if (o->added > 0)
-            p->lazy = false; /* it delivers what we lacked: it is on our tree */
-        else if (!o->rc && o->dups > 0)
+        /* New entries from a peer off our tree do not put it back on: they
+         * were pushed before our prune reached it (only a graft does). */
+        if (o->added == 0 && !o->rc && o->dups > 0)
             send_prune(c, p); /* all copies: we are on another branch of the tree */
     }
     if (p) {

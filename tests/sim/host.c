@@ -83,6 +83,7 @@ typedef struct sim_host {
     int n_targets;
     px_buf scratch;
     bool strip;      /* a hostile relay that strips bodies */
+    bool liar;       /* a hostile relay that never sends entries or bodies it claims */
     sim_peer *peers; /* connected (open) peers */
 } sim_host;
 
@@ -94,6 +95,17 @@ static bool names(const uint8_t *msg, size_t len, const char *s)
         if (memcmp(msg + i, s, k) == 0)
             return true;
     return false;
+}
+
+/* A message's type, for traces. */
+static const char *type_of(const uint8_t *msg, size_t len)
+{
+    static const char *const types[] = {"want_bodies", "bodies", "entries", "have", "clock",
+                                        "prune",       "graft",  "hello",   NULL};
+    for (int i = 0; types[i]; i++)
+        if (names(msg, len, types[i]))
+            return types[i];
+    return "?";
 }
 
 static uint64_t gen_counter; /* one sequence for every generation: never reused */
@@ -212,11 +224,16 @@ static void drain(sim_world *w, sim_node *n)
         sim_peer *p = c ? c->peer[end] : NULL;
         switch (a.type) {
         case PX_CORE_SEND:
+            if (h->liar && (names(a.bytes, a.len, "entries") || names(a.bytes, a.len, "bodies"))) {
+                /* Its core goes on claiming what it stored; none of it goes out. */
+                if (p)
+                    px_core_peer_queued(h->core, a.peer, p->core_queued, now_ms(w, n));
+                break;
+            }
             if (w->trace == n->idx)
-                fprintf(stderr, "trace %.3f node %d: send %zu bytes to node %d%s%s\n",
+                fprintf(stderr, "trace %.3f node %d: send %zu bytes to node %d: %s\n",
                         (double)w->now / SIM_S, n->idx, a.len, c ? c->end[1 - end] : -1,
-                        names(a.bytes, a.len, "want_bodies") ? " want_bodies" : "",
-                        names(a.bytes, a.len, "bodies") ? " bodies" : "");
+                        type_of(a.bytes, a.len));
             if (p && sim_net_send(w, c, end, a.bytes, a.len) != PX_OK)
                 px_core_peer_queued(h->core, a.peer, 0, now_ms(w, n));
             else if (p)
@@ -518,10 +535,8 @@ void sim_host_message(sim_world *w, sim_node *n, sim_conn *c, int end, uint8_t *
         return;
     }
     if (w->trace == n->idx || w->trace == c->end[1 - end])
-        fprintf(stderr, "trace %.3f node %d: got %zu bytes from node %d%s%s\n",
-                (double)w->now / SIM_S, n->idx, len, c->end[1 - end],
-                names(data, len, "want_bodies") ? " want_bodies" : "",
-                names(data, len, "bodies") ? " bodies" : "");
+        fprintf(stderr, "trace %.3f node %d: got %zu bytes from node %d: %s\n",
+                (double)w->now / SIM_S, n->idx, len, c->end[1 - end], type_of(data, len));
     px_core_peer_message(h->core, p->id, data, len, now_ms(w, n));
     free(data);
     sim_net_consumed(w, c, end, len);
@@ -643,6 +658,7 @@ int sim_host_start(sim_world *w, sim_node *n)
         memcpy(h->targets[i].key, w->nodes[n->dial[i]].me.pk, 32);
     }
     h->strip = n->idx == w->adv_node[3]; /* SIM_ADV_STRIP is bit 3 */
+    h->liar = n->idx == w->adv_node[5];  /* SIM_ADV_LIAR is bit 5 */
     n->host = h;
     if (!rc)
         rc = px_ingest_feed_core(n->store, h->core, now);

@@ -379,7 +379,7 @@ static void usage(FILE *f)
                "  --seed S           the seed (0-18446744073709551615)\n"
                "  --faults LIST      comma-separated: partition, crash, loss, skew\n"
                "  --adversary LIST   comma-separated hostile authors: bad-sig, fork, backdate,\n"
-               "                     strip-body, flood (some nodes become theirs)\n"
+               "                     strip-body, flood, tree-liar (some nodes become theirs)\n"
                "  --json             print the figures as one JSON object\n"
                "  --latency MS       one-way link latency (default 20; each link 0.5-1.5x)\n"
                "  --jitter MS        per-message jitter (default latency / 10)\n"
@@ -464,9 +464,10 @@ static int parse_list(const char *opt, const char *s, const char *const *names,
 static const char *const fault_names[] = {"partition", "crash", "loss", "skew", NULL};
 static const unsigned fault_bits[] = {SIM_FAULT_PARTITION, SIM_FAULT_CRASH, SIM_FAULT_LOSS,
                                       SIM_FAULT_SKEW};
-static const char *const adv_names[] = {"bad-sig", "fork", "backdate", "strip-body", "flood", NULL};
-static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK, SIM_ADV_BACKDATE, SIM_ADV_STRIP,
-                                    SIM_ADV_FLOOD};
+static const char *const adv_names[] = {"bad-sig", "fork",      "backdate", "strip-body",
+                                        "flood",   "tree-liar", NULL};
+static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK,  SIM_ADV_BACKDATE,
+                                    SIM_ADV_STRIP,  SIM_ADV_FLOOD, SIM_ADV_LIAR};
 
 static void list_str(char *out, size_t n, unsigned v, const char *const *names,
                      const unsigned *bits)

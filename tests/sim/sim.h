@@ -104,7 +104,8 @@ enum {
     SIM_ADV_BACKDATE = 4,
     SIM_ADV_STRIP = 8,
     SIM_ADV_FLOOD = 16,
-    SIM_ADV_KINDS = 5, /* bit k is kind k */
+    SIM_ADV_LIAR = 32, /* a relay that claims (have, clock) what it never sends */
+    SIM_ADV_KINDS = 6, /* bit k is kind k */
 };
 
 typedef struct sim_cfg {
