@@ -27,6 +27,7 @@
 #include "sim.h"
 
 #include "core.h"
+#include "dialer.h"
 #include "error.h"
 #include "ingest.h"
 
@@ -37,8 +38,7 @@
 enum {
     UNIT_JOBS_MAX = 32, /* store jobs in one transaction (as praxisd) */
     DIAL_TICK_MS = 250, /* how often the dialler looks (praxisd's tick) */
-    BACKOFF_FIRST_MS = 1000,
-    BACKOFF_MAX_MS = 60000,
+    SIM_DIAL_MAX = 64,  /* bootstrap addresses of one node (--dial's bound) */
 };
 
 typedef struct held_msg {
@@ -169,8 +169,7 @@ static void drop_end(sim_world *w, sim_node *n, sim_conn *c, int end, int rc, bo
             if (rc != PX_OK && rc != PX_ECLOSED) {
                 t->failures++;
             }
-            uint64_t wait = BACKOFF_FIRST_MS << (t->failures < 6 ? t->failures : 6);
-            t->next_try_ms = now_ms(w, n) + (wait < BACKOFF_MAX_MS ? wait : BACKOFF_MAX_MS);
+            t->next_try_ms = now_ms(w, n) + px_dial_backoff_ms(t->failures, NULL);
         }
     }
     bool was_open = p->open;
@@ -425,10 +424,25 @@ static void dial_tick(sim_world *w, sim_node *n)
 {
     sim_host *h = n->host;
     uint64_t now = now_ms(w, n);
-    for (int i = 0; i < h->n_targets; i++) {
+    /* The decision is praxisd's (dialer.h); every target is a bootstrap
+     * address (never learned), so no draw is made and nothing rotates. */
+    px_dial_target dt[SIM_DIAL_MAX];
+    size_t todo[SIM_DIAL_MAX];
+    int k = h->n_targets < SIM_DIAL_MAX ? h->n_targets : SIM_DIAL_MAX;
+    for (int i = 0; i < k; i++)
+        dt[i] = (px_dial_target){.key = h->targets[i].key,
+                                 .active = h->targets[i].active,
+                                 .connected = connected_to(w, n, h->targets[i].key),
+                                 .next_try_ms = h->targets[i].next_try_ms};
+    px_dial_decision d;
+    uint64_t no_rotation = UINT64_MAX;
+    px_rng unused;
+    px_rng_seed(&unused, 0);
+    px_dial_decide(dt, (size_t)k, &n->members, h->core, 0, now, &no_rotation, &unused, todo, &d);
+    for (size_t q = 0; q < d.n_dial; q++) {
+        int i = (int)todo[q];
         dial_target *t = &h->targets[i];
-        if (t->active || now < t->next_try_ms || px_members_cut_off(&n->members, t->key) ||
-            px_core_banned_until(h->core, t->key) > now || connected_to(w, n, t->key))
+        if (connected_to(w, n, t->key)) /* an earlier target of this round has that key */
             continue;
         int id = sim_net_dial(w, n->idx, t->node);
         t->active = true;
@@ -458,8 +472,7 @@ void sim_host_dial_failed(sim_world *w, sim_node *n, int target)
         if (t->node == target && t->active && t->conn_id == UINT64_MAX) {
             t->active = false;
             t->failures++;
-            uint64_t wait = BACKOFF_FIRST_MS << (t->failures < 6 ? t->failures : 6);
-            t->next_try_ms = now_ms(w, n) + (wait < BACKOFF_MAX_MS ? wait : BACKOFF_MAX_MS);
+            t->next_try_ms = now_ms(w, n) + px_dial_backoff_ms(t->failures, NULL);
         }
     }
 }
