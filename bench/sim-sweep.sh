@@ -18,7 +18,7 @@ nodes="${3:-50}"
 first="${4:-1}"
 sim="$build/tests/sim/praxis-sim"
 [ -x "$sim" ] || { echo "sim-sweep: $sim not built (cmake --build $build --target praxis-sim)" >&2; exit 2; }
-args=(${PRAXIS_SIM_ARGS:---faults partition,crash,loss,skew --adversary bad-sig,fork,backdate,strip-body,flood --flood 300 --records 30 --publish-for 15})
+args=(${PRAXIS_SIM_ARGS:---faults partition,crash,loss,skew --adversary bad-sig,fork,backdate,strip-body,flood,tree-liar --flood 300 --records 30 --publish-for 15})
 T="$(mktemp -d /tmp/px-sim-sweep.XXXXXX)"
 trap 'rm -rf "$T"' EXIT
 failed=0

@@ -15,6 +15,7 @@
 #include "control.h"
 #include "crypto.h"
 #include "datadir.h"
+#include "dialer.h"
 #include "error.h"
 #include "gossip.h"
 #include "blobnet.h" /* blob transfer hook */
@@ -33,9 +34,7 @@
 #define PX_SOFTWARE "praxisd/" PX_VERSION
 enum {
     TICK_MS = 250,
-    BACKOFF_MAX_MS = 60000,
-    LEARN_EVERY_MS = 30000,   /* re-read members' address announcements */
-    ROTATE_EVERY_MS = 120000, /* replace one learned connection (anti-entropy) */
+    LEARN_EVERY_MS = 30000, /* re-read members' address announcements */
 };
 
 /* A dial target. */
@@ -286,11 +285,9 @@ static void on_close(px_conn *c, int rc)
                      px_err_message(rc));
         } else {
             p->addr_next = 0;
-            uint64_t delay = 1000ull << (p->failures < 6 ? p->failures : 6);
-            if (delay > BACKOFF_MAX_MS)
-                delay = BACKOFF_MAX_MS;
+            uint64_t delay = px_dial_backoff_ms(p->failures, &n->rng);
             p->failures++;
-            p->next_try_ms = now + delay + px_rng_below(&n->rng, 500);
+            p->next_try_ms = now + delay;
             dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
@@ -477,10 +474,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     if (n->stopping || status < 0 || !res) {
         if (!n->stopping) {
             p->failures++;
-            p->next_try_ms = px_now_ms() + BACKOFF_MAX_MS / 4;
+            p->next_try_ms = px_now_ms() + PX_DIAL_BACKOFF_MAX_MS / 4;
             char why[128];
             snprintf(why, sizeof why, "cannot resolve %s: %s", p->addr.host, uv_strerror(status));
-            dial_failed(n, p, PX_ENET, why, BACKOFF_MAX_MS / 4);
+            dial_failed(n, p, PX_ENET, why, PX_DIAL_BACKOFF_MAX_MS / 4);
         }
         uv_freeaddrinfo(res);
         free(r);
@@ -554,13 +551,8 @@ static void dial(px_node *n, size_t i, uint64_t now)
     }
 }
 
-static uint32_t random_below(px_node *n, uint32_t below)
-{
-    return (uint32_t)px_rng_below(&n->rng, below);
-}
-
 /* Genesis and --peer targets are always dialled. Learned ones fill up to
- * max_outbound, chosen at random; every ROTATE_EVERY_MS one learned
+ * max_outbound, chosen at random; every PX_DIAL_ROTATE_EVERY_MS one learned
  * connection is dropped so another member gets its turn (anti-entropy). */
 static void on_tick(uv_timer_t *t)
 {
@@ -572,40 +564,32 @@ static void on_tick(uv_timer_t *t)
         n->next_learn_ms = now + LEARN_EVERY_MS;
         learn_addresses(n);
     }
-    size_t eligible[PX_NODE_PEERS_MAX], n_eligible = 0, ready_learned[PX_NODE_PEERS_MAX];
-    size_t n_ready_learned = 0;
-    int active_learned = 0;
+    /* Whom to dial and whether to rotate is the replication layer's pure
+     * decision (dialer.h); here it is carried out. */
+    px_dial_target dt[PX_NODE_PEERS_MAX];
+    size_t idx[PX_NODE_PEERS_MAX], todo[PX_NODE_PEERS_MAX], k = 0;
     for (size_t i = 0; i < n->n_peers; i++) {
         peer *p = &n->peers[i];
         if (!p->used)
             continue;
-        bool active = p->conn || p->resolving;
-        if (p->learned && active)
-            active_learned++;
-        if (p->learned && p->conn && p->reached)
-            ready_learned[n_ready_learned++] = i;
-        if (active || now < p->next_try_ms || connected_to(n, p->key) ||
-            px_members_cut_off(&n->local.members, p->key)) /* never dial a revoked key */
-            continue;
-        if (!p->learned)
-            dial(n, i, now);
-        else
-            eligible[n_eligible++] = i;
+        dt[k] = (px_dial_target){.key = p->key,
+                                 .learned = p->learned,
+                                 .active = p->conn || p->resolving,
+                                 .ready = p->conn && p->reached,
+                                 .connected = connected_to(n, p->key),
+                                 .next_try_ms = p->next_try_ms};
+        idx[k++] = i;
     }
-    while (active_learned < n->cfg.max_outbound && n_eligible > 0) {
-        size_t k = random_below(n, (uint32_t)n_eligible);
-        dial(n, eligible[k], now);
-        eligible[k] = eligible[--n_eligible];
-        active_learned++;
-    }
-    if (now >= n->next_rotate_ms) {
-        n->next_rotate_ms = now + ROTATE_EVERY_MS + random_below(n, ROTATE_EVERY_MS / 4);
-        if (n_eligible > 0 && n_ready_learned > 0) {
-            peer *p = &n->peers[ready_learned[random_below(n, (uint32_t)n_ready_learned)]];
-            px_debug("node", "rotating: closing the connection to %s", p->text);
-            p->next_try_ms = now + ROTATE_EVERY_MS;
-            px_conn_close(p->conn, PX_OK);
-        }
+    px_dial_decision d;
+    px_dial_decide(dt, k, &n->local.members, NULL, n->cfg.max_outbound, now, &n->next_rotate_ms,
+                   &n->rng, todo, &d);
+    for (size_t i = 0; i < d.n_dial; i++)
+        dial(n, idx[todo[i]], now);
+    if (d.rotate) {
+        peer *p = &n->peers[idx[d.rotate_index]];
+        px_debug("node", "rotating: closing the connection to %s", p->text);
+        p->next_try_ms = now + PX_DIAL_ROTATE_EVERY_MS;
+        px_conn_close(p->conn, PX_OK);
     }
 }
 
@@ -1015,7 +999,7 @@ int px_node_start(px_node *n)
 {
     int rc = PX_OK;
     n->started_ms = px_now_ms();
-    n->next_rotate_ms = n->started_ms + ROTATE_EVERY_MS;
+    n->next_rotate_ms = n->started_ms + PX_DIAL_ROTATE_EVERY_MS;
     /* The control socket first: it refuses a second daemon on this data
      * directory before a port is bound or anything is announced. */
     rc = px_control_start(n->loop, n->local.paths.socket, control_answer, n, &n->control);

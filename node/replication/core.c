@@ -114,6 +114,14 @@ typedef struct cpeer {
     char software[PX_MSG_SOFTWARE_MAX + 1];
     seqmap has; /* what the peer holds: its clock and haves, what we sent, what it sent */
     seqmap forks_sent;
+    /* Feeds that may hold something the peer lacks: every feed that grew
+     * here since it was last found sent (the seq is unused), or all of
+     * them (dirty_all: a new peer, a membership change). The pump looks
+     * at these only, so its work follows what changed, not how many feeds
+     * there are. Invariant: a feed the peer lacks is in dirty, or
+     * dirty_all is set. */
+    seqmap dirty;
+    bool dirty_all;
     size_t cursor; /* round-robin position in heads */
     size_t queued; /* bytes in its send queue, as far as we know */
     uint64_t received, sent;
@@ -408,6 +416,7 @@ void px_core_free(px_core *c)
         cpeer *next = p->next;
         seqmap_free(&p->has);
         seqmap_free(&p->forks_sent);
+        seqmap_free(&p->dirty);
         free(p);
         p = next;
     }
@@ -567,8 +576,9 @@ static void send_have(px_core *c, const seqmap *grown, uint64_t skip_peer)
         size_t n = 0;
         for (size_t i = 0; i < grown->n && n < PX_MSG_FEEDS_MAX; i++) {
             uint64_t seq = forwardable(c, grown->v[i].author, grown->v[i].seq);
-            if (seqmap_get(&p->has, grown->v[i].author) >= seq)
-                continue;
+            /* Also to peers that hold it already: what they know we hold
+             * decides what they push us once we graft them (praxis-sim
+             * found grafts answered with copies of entries we had). */
             f[n].author = grown->v[i].author;
             f[n].seq = seq;
             n++;
@@ -583,6 +593,109 @@ static void send_have(px_core *c, const seqmap *grown, uint64_t skip_peer)
     free(f);
 }
 
+/* Feed a may hold something peers lack (our head of it grew). */
+static void mark_dirty(px_core *c, const uint8_t author[32])
+{
+    for (cpeer *p = c->peers; p; p = p->next)
+        if (!p->dirty_all && seqmap_put(&p->dirty, author, 0, false) != PX_OK)
+            p->dirty_all = true; /* out of memory: look at every feed instead */
+}
+
+static void mark_all_dirty(px_core *c)
+{
+    for (cpeer *p = c->peers; p; p = p->next)
+        p->dirty_all = true;
+}
+
+/* Ask the host for entries i of heads onwards that p lacks. */
+static bool load_for(px_core *c, cpeer *p, size_t i, uint64_t theirs, uint64_t limit)
+{
+    const px_core_seq *h = &c->heads.v[i];
+    cjob *j = new_job(c, JOB_LOAD, p->id);
+    px_core_action *a = j ? push(c, PX_CORE_LOAD, p->id) : NULL;
+    if (!a) {
+        if (j)
+            free(take_job(c, j->id, JOB_LOAD));
+        return false;
+    }
+    a->job = j->id;
+    memcpy(j->author, h->author, 32);
+    j->until_seq = limit;
+    memcpy(a->author, h->author, 32);
+    a->from_seq = theirs + 1;
+    a->until_seq = limit;
+    a->max_entries = PX_CORE_BATCH_ENTRIES;
+    a->max_bytes = PX_CORE_BATCH_BYTES;
+    p->loading = true;
+    p->cursor = i + 1;
+    return true;
+}
+
+/* What p lacks of heads[i]: 0 nothing; 1 something, but it waits for the
+ * forwarding delay (*wake lowered); 2 something to load now. */
+static int lack_of(const px_core *c, const cpeer *p, size_t i, uint64_t now, uint64_t *theirs,
+                   uint64_t *limit, uint64_t *wake)
+{
+    const px_core_seq *h = &c->heads.v[i];
+    *theirs = seqmap_get(&p->has, h->author);
+    *limit = forwardable(c, h->author, h->seq);
+    if (*theirs >= *limit)
+        return 0;
+    uint64_t fresh = seqmap_get(&c->fresh_until, h->author);
+    if (fresh > now) {
+        if (*wake == 0 || fresh < *wake)
+            *wake = fresh;
+        return 1;
+    }
+    return 2;
+}
+
+/* The feed scan over every feed (dirty_all), round-robin from the cursor;
+ * once a whole pass finds nothing to load, only dirty feeds are looked at
+ * (those waiting for the forwarding delay become dirty). */
+static int scan_all(px_core *c, cpeer *p, uint64_t now, uint64_t *wake)
+{
+    for (size_t k = 0; k < c->heads.n; k++) {
+        size_t i = (p->cursor + k) % c->heads.n;
+        uint64_t theirs, limit;
+        int lack = lack_of(c, p, i, now, &theirs, &limit, wake);
+        if (lack == 1 && seqmap_put(&p->dirty, c->heads.v[i].author, 0, false) != PX_OK)
+            return -1; /* out of memory: scan again next time */
+        if (lack == 2)
+            return load_for(c, p, i, theirs, limit) ? 1 : -1;
+    }
+    p->dirty_all = false;
+    return 0;
+}
+
+/* The same over the dirty feeds, in the same order (from the cursor's
+ * feed round), so the choice is the one the whole scan would make; feeds
+ * found to hold nothing p lacks leave the set. */
+static bool scan_dirty(px_core *c, cpeer *p, uint64_t now, uint64_t *wake)
+{
+    seqmap *d = &p->dirty;
+    if (d->n == 0 || c->heads.n == 0)
+        return false;
+    bool found;
+    size_t start = seqmap_find(d, c->heads.v[p->cursor % c->heads.n].author, &found);
+    bool loaded = false;
+    for (size_t k = 0; k < d->n && !loaded; k++) {
+        px_core_seq *e = &d->v[(start + k) % d->n];
+        size_t i = seqmap_find(&c->heads, e->author, &found);
+        uint64_t theirs = 0, limit = 0;
+        int lack = found ? lack_of(c, p, i, now, &theirs, &limit, wake) : 0;
+        e->seq = lack == 0; /* 1: leaves the set */
+        if (lack == 2)
+            loaded = load_for(c, p, i, theirs, limit);
+    }
+    size_t n = 0; /* unvisited and kept entries have seq 0 */
+    for (size_t r = 0; r < d->n; r++)
+        if (d->v[r].seq == 0)
+            d->v[n++] = d->v[r];
+    d->n = n;
+    return loaded;
+}
+
 /* Ask the host for the next batch p lacks, or send it a fork proof.
  * Returns whether something was asked for or sent. */
 static bool pump_peer(px_core *c, cpeer *p, uint64_t now, uint64_t *wake)
@@ -590,38 +703,15 @@ static bool pump_peer(px_core *c, cpeer *p, uint64_t now, uint64_t *wake)
     if (!p->clock_received || !sendable(p) || congested(p) || p->loading)
         return false;
     /* Off our tree (EBT): the peer learns of new entries from our `have`s
-     * and grafts us if nobody else delivers them. */
-    for (size_t k = 0; !p->lazy && k < c->heads.n; k++) {
-        size_t i = (p->cursor + k) % c->heads.n;
-        const px_core_seq *h = &c->heads.v[i];
-        uint64_t theirs = seqmap_get(&p->has, h->author);
-        uint64_t limit = forwardable(c, h->author, h->seq);
-        if (theirs >= limit)
-            continue;
-        uint64_t fresh = seqmap_get(&c->fresh_until, h->author);
-        if (fresh > now) {
-            if (*wake == 0 || fresh < *wake)
-                *wake = fresh;
-            continue;
+     * and grafts us if nobody else delivers them (its dirty feeds wait). */
+    if (!p->lazy) {
+        if (p->dirty_all) {
+            int r = scan_all(c, p, now, wake);
+            if (r != 0)
+                return r > 0;
+        } else if (scan_dirty(c, p, now, wake)) {
+            return true;
         }
-        cjob *j = new_job(c, JOB_LOAD, p->id);
-        px_core_action *a = j ? push(c, PX_CORE_LOAD, p->id) : NULL;
-        if (!a) {
-            if (j)
-                free(take_job(c, j->id, JOB_LOAD));
-            return false;
-        }
-        a->job = j->id;
-        memcpy(j->author, h->author, 32);
-        j->until_seq = limit;
-        memcpy(a->author, h->author, 32);
-        a->from_seq = theirs + 1;
-        a->until_seq = limit;
-        a->max_entries = PX_CORE_BATCH_ENTRIES;
-        a->max_bytes = PX_CORE_BATCH_BYTES;
-        p->loading = true;
-        p->cursor = i + 1;
-        return true;
     }
     /* Fork proofs go to peers that hold the seq they contradict. */
     for (size_t i = 0; i < c->n_forks; i++) {
@@ -710,9 +800,11 @@ static void graft(px_core *c, cpeer *p, uint64_t now)
 /* EBT: a feed that peers claim more of than we hold, none of whom is on
  * our tree (every claimer is lazy), is grafted from one of them once no
  * entry of it arrived for graft_ms: the tree lost a branch, or never
- * reached us. A claimer on our tree that delivers nothing for three times
- * that long is grafted too (prunes and grafts that crossed on the wire can
- * leave a link eager at one end only). The graft says what we hold of
+ * reached us. If claimers on our tree deliver nothing for three times that
+ * long, a claimer off it is grafted (one of those on it only if there is
+ * none: prunes and grafts that crossed on the wire can leave a link eager
+ * at one end only), so a peer that claims what it never sends cannot keep
+ * us from grafting one that does. The graft says what we hold of
  * every feed that peer claims more of. */
 static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 {
@@ -749,10 +841,12 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
                 *wake = due;
             continue;
         }
-        if (n_eager)
-            graft(c, eager[px_rng_below(&c->rng, n_eager)], now);
-        else
+        /* A claimer off the tree first: an eager one that claims but does
+         * not deliver had its chance (a liar must not keep the graft). */
+        if (n_lazy)
             graft(c, lazy[px_rng_below(&c->rng, n_lazy)], now);
+        else
+            graft(c, eager[px_rng_below(&c->rng, n_eager)], now);
         l = &c->lacking[i];
         if (*wake == 0 || l->since + c->graft_ms < *wake)
             *wake = l->since + c->graft_ms;
@@ -788,6 +882,8 @@ int px_core_local_changed(px_core *c, const px_core_seq *heads, size_t n, uint64
         if (heads[i].seq <= seqmap_get(&c->heads, heads[i].author))
             continue;
         rc = seqmap_raise(&c->heads, heads[i].author, heads[i].seq);
+        if (!rc)
+            mark_dirty(c, heads[i].author);
         if (!rc && c->ebt)
             seqmap_raise(&grown, heads[i].author, heads[i].seq); /* only an optimisation */
     }
@@ -841,6 +937,7 @@ void px_core_members_changed(px_core *c, bool behind_ingester, uint64_t now_ms)
             close_peer(c, p, PX_ENOTMEMBER, revoked ? "its key was revoked" : "not a member");
         }
     }
+    mark_all_dirty(c); /* cuts moved: what may be forwarded changed */
     if (behind_ingester) {
         c->release_pending = true;
         c->release_members = true;
@@ -871,6 +968,7 @@ int px_core_peer_open(px_core *c, uint64_t peer, const uint8_t pk[32], bool outb
     memcpy(p->pk, pk, 32);
     p->outbound = outbound;
     p->opened_ms = now_ms;
+    p->dirty_all = true;
     p->next = c->peers;
     c->peers = p;
     if (memcmp(pk, c->me, 32) == 0) {
@@ -907,6 +1005,7 @@ void px_core_peer_closed(px_core *c, uint64_t peer, int rc, uint64_t now_ms)
      * still count until stored. */
     seqmap_free(&p->has);
     seqmap_free(&p->forks_sent);
+    seqmap_free(&p->dirty);
     free(p);
     pump(c, now_ms);
 }
@@ -1077,7 +1176,8 @@ void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t
     for (size_t i = 0; i < o->n_heads; i++) {
         if (o->heads[i].seq <= seqmap_get(&c->heads, o->heads[i].author))
             continue;
-        seqmap_raise(&c->heads, o->heads[i].author, o->heads[i].seq);
+        if (seqmap_raise(&c->heads, o->heads[i].author, o->heads[i].seq) == PX_OK)
+            mark_dirty(c, o->heads[i].author);
         seqmap_raise(&grown, o->heads[i].author, o->heads[i].seq);
         if (c->forward_delay_ms && j->peer)
             seqmap_put(&c->fresh_until, o->heads[i].author, until, false);
@@ -1089,9 +1189,9 @@ void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t
     send_have(c, &grown, j->peer);
     seqmap_free(&grown);
     if (p && c->ebt && j->kind == PX_CORE_JOB_ENTRIES && !p->closing) {
-        if (o->added > 0)
-            p->lazy = false; /* it delivers what we lacked: it is on our tree */
-        else if (!o->rc && o->dups > 0)
+        /* New entries from a peer off our tree do not put it back on: they
+         * were pushed before our prune reached it (only a graft does). */
+        if (o->added == 0 && !o->rc && o->dups > 0)
             send_prune(c, p); /* all copies: we are on another branch of the tree */
     }
     if (p) {

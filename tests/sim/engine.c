@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * engine.c — the seeded generator and the event queue (see sim.h).
+ * engine.c — draws from the seeded generator, and the event queue (see sim.h).
  *
- * The generator is xoshiro256** seeded through splitmix64: fast, with a
- * period far beyond any run, and the same numbers on every platform. The
+ * The generator is the replication core's own (rng.h: xoshiro256** seeded
+ * through splitmix64), with the draws the simulator needs on top. The
  * queue is a binary heap ordered by (time, insertion order), so events at
  * the same virtual time run in the order they were scheduled and a run
  * never depends on memory addresses.
@@ -15,67 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t splitmix(uint64_t *x)
+double sim_unit(px_rng *r)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return (double)(px_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-void sim_rng_seed(sim_rng *r, uint64_t seed)
-{
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t sim_rand(sim_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
-
-uint64_t sim_below(sim_rng *r, uint64_t n)
-{
-    if (n == 0)
-        return 0;
-    /* Rejection keeps it uniform. */
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x;
-    do
-        x = sim_rand(r);
-    while (x >= limit);
-    return x % n;
-}
-
-double sim_unit(sim_rng *r)
-{
-    return (double)(sim_rand(r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-bool sim_chance(sim_rng *r, double p)
+bool sim_chance(px_rng *r, double p)
 {
     return sim_unit(r) < p;
 }
 
-void sim_bytes(sim_rng *r, uint8_t *out, size_t n)
+void sim_bytes(px_rng *r, uint8_t *out, size_t n)
 {
     while (n) {
-        uint64_t x = sim_rand(r);
+        uint64_t x = px_rng_next(r);
         size_t k = n < 8 ? n : 8;
         memcpy(out, &x, k);
         out += k;
@@ -83,9 +36,9 @@ void sim_bytes(sim_rng *r, uint8_t *out, size_t n)
     }
 }
 
-void sim_rng_fork(sim_rng *parent, sim_rng *child)
+void sim_rng_fork(px_rng *parent, px_rng *child)
 {
-    sim_rng_seed(child, sim_rand(parent));
+    px_rng_seed(child, px_rng_next(parent));
 }
 
 /* --- queue ----------------------------------------------------------------- */

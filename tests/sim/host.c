@@ -27,6 +27,7 @@
 #include "sim.h"
 
 #include "core.h"
+#include "dialer.h"
 #include "error.h"
 #include "ingest.h"
 
@@ -37,8 +38,7 @@
 enum {
     UNIT_JOBS_MAX = 32, /* store jobs in one transaction (as praxisd) */
     DIAL_TICK_MS = 250, /* how often the dialler looks (praxisd's tick) */
-    BACKOFF_FIRST_MS = 1000,
-    BACKOFF_MAX_MS = 60000,
+    SIM_DIAL_MAX = 64,  /* bootstrap addresses of one node (--dial's bound) */
 };
 
 typedef struct held_msg {
@@ -83,6 +83,7 @@ typedef struct sim_host {
     int n_targets;
     px_buf scratch;
     bool strip;      /* a hostile relay that strips bodies */
+    bool liar;       /* a hostile relay that never sends entries or bodies it claims */
     sim_peer *peers; /* connected (open) peers */
 } sim_host;
 
@@ -94,6 +95,17 @@ static bool names(const uint8_t *msg, size_t len, const char *s)
         if (memcmp(msg + i, s, k) == 0)
             return true;
     return false;
+}
+
+/* A message's type, for traces. */
+static const char *type_of(const uint8_t *msg, size_t len)
+{
+    static const char *const types[] = {"want_bodies", "bodies", "entries", "have", "clock",
+                                        "prune",       "graft",  "hello",   NULL};
+    for (int i = 0; types[i]; i++)
+        if (names(msg, len, types[i]))
+            return types[i];
+    return "?";
 }
 
 static uint64_t gen_counter; /* one sequence for every generation: never reused */
@@ -157,8 +169,7 @@ static void drop_end(sim_world *w, sim_node *n, sim_conn *c, int end, int rc, bo
             if (rc != PX_OK && rc != PX_ECLOSED) {
                 t->failures++;
             }
-            uint64_t wait = BACKOFF_FIRST_MS << (t->failures < 6 ? t->failures : 6);
-            t->next_try_ms = now_ms(w, n) + (wait < BACKOFF_MAX_MS ? wait : BACKOFF_MAX_MS);
+            t->next_try_ms = now_ms(w, n) + px_dial_backoff_ms(t->failures, NULL);
         }
     }
     bool was_open = p->open;
@@ -212,11 +223,16 @@ static void drain(sim_world *w, sim_node *n)
         sim_peer *p = c ? c->peer[end] : NULL;
         switch (a.type) {
         case PX_CORE_SEND:
+            if (h->liar && (names(a.bytes, a.len, "entries") || names(a.bytes, a.len, "bodies"))) {
+                /* Its core goes on claiming what it stored; none of it goes out. */
+                if (p)
+                    px_core_peer_queued(h->core, a.peer, p->core_queued, now_ms(w, n));
+                break;
+            }
             if (w->trace == n->idx)
-                fprintf(stderr, "trace %.3f node %d: send %zu bytes to node %d%s%s\n",
+                fprintf(stderr, "trace %.3f node %d: send %zu bytes to node %d: %s\n",
                         (double)w->now / SIM_S, n->idx, a.len, c ? c->end[1 - end] : -1,
-                        names(a.bytes, a.len, "want_bodies") ? " want_bodies" : "",
-                        names(a.bytes, a.len, "bodies") ? " bodies" : "");
+                        type_of(a.bytes, a.len));
             if (p && sim_net_send(w, c, end, a.bytes, a.len) != PX_OK)
                 px_core_peer_queued(h->core, a.peer, 0, now_ms(w, n));
             else if (p)
@@ -408,10 +424,25 @@ static void dial_tick(sim_world *w, sim_node *n)
 {
     sim_host *h = n->host;
     uint64_t now = now_ms(w, n);
-    for (int i = 0; i < h->n_targets; i++) {
+    /* The decision is praxisd's (dialer.h); every target is a bootstrap
+     * address (never learned), so no draw is made and nothing rotates. */
+    px_dial_target dt[SIM_DIAL_MAX];
+    size_t todo[SIM_DIAL_MAX];
+    int k = h->n_targets < SIM_DIAL_MAX ? h->n_targets : SIM_DIAL_MAX;
+    for (int i = 0; i < k; i++)
+        dt[i] = (px_dial_target){.key = h->targets[i].key,
+                                 .active = h->targets[i].active,
+                                 .connected = connected_to(w, n, h->targets[i].key),
+                                 .next_try_ms = h->targets[i].next_try_ms};
+    px_dial_decision d;
+    uint64_t no_rotation = UINT64_MAX;
+    px_rng unused;
+    px_rng_seed(&unused, 0);
+    px_dial_decide(dt, (size_t)k, &n->members, h->core, 0, now, &no_rotation, &unused, todo, &d);
+    for (size_t q = 0; q < d.n_dial; q++) {
+        int i = (int)todo[q];
         dial_target *t = &h->targets[i];
-        if (t->active || now < t->next_try_ms || px_members_cut_off(&n->members, t->key) ||
-            px_core_banned_until(h->core, t->key) > now || connected_to(w, n, t->key))
+        if (connected_to(w, n, t->key)) /* an earlier target of this round has that key */
             continue;
         int id = sim_net_dial(w, n->idx, t->node);
         t->active = true;
@@ -441,8 +472,7 @@ void sim_host_dial_failed(sim_world *w, sim_node *n, int target)
         if (t->node == target && t->active && t->conn_id == UINT64_MAX) {
             t->active = false;
             t->failures++;
-            uint64_t wait = BACKOFF_FIRST_MS << (t->failures < 6 ? t->failures : 6);
-            t->next_try_ms = now_ms(w, n) + (wait < BACKOFF_MAX_MS ? wait : BACKOFF_MAX_MS);
+            t->next_try_ms = now_ms(w, n) + px_dial_backoff_ms(t->failures, NULL);
         }
     }
 }
@@ -518,10 +548,8 @@ void sim_host_message(sim_world *w, sim_node *n, sim_conn *c, int end, uint8_t *
         return;
     }
     if (w->trace == n->idx || w->trace == c->end[1 - end])
-        fprintf(stderr, "trace %.3f node %d: got %zu bytes from node %d%s%s\n",
-                (double)w->now / SIM_S, n->idx, len, c->end[1 - end],
-                names(data, len, "want_bodies") ? " want_bodies" : "",
-                names(data, len, "bodies") ? " bodies" : "");
+        fprintf(stderr, "trace %.3f node %d: got %zu bytes from node %d: %s\n",
+                (double)w->now / SIM_S, n->idx, len, c->end[1 - end], type_of(data, len));
     px_core_peer_message(h->core, p->id, data, len, now_ms(w, n));
     free(data);
     sim_net_consumed(w, c, end, len);
@@ -622,6 +650,7 @@ int sim_host_start(sim_world *w, sim_node *n)
         .now_ms = now,
         .software = "praxis-sim",
         .forward_delay_ms = w->cfg.forward_delay_ms,
+        .graft_ms = w->cfg.graft_ms,
     };
     int rc = px_core_new(&cc, &h->core);
     px_ingest_cfg ic = {
@@ -642,6 +671,7 @@ int sim_host_start(sim_world *w, sim_node *n)
         memcpy(h->targets[i].key, w->nodes[n->dial[i]].me.pk, 32);
     }
     h->strip = n->idx == w->adv_node[3]; /* SIM_ADV_STRIP is bit 3 */
+    h->liar = n->idx == w->adv_node[5];  /* SIM_ADV_LIAR is bit 5 */
     n->host = h;
     if (!rc)
         rc = px_ingest_feed_core(n->store, h->core, now);
@@ -707,6 +737,16 @@ void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t 
                               t->active ? "*" : "", t->failures,
                               (long long)t->next_try_ms - (long long)now_ms(w, n));
     }
+}
+
+void sim_host_tree(const sim_world *w, const sim_node *n, uint64_t *prunes, uint64_t *grafts)
+{
+    if (!n->host)
+        return;
+    px_core_progress pg;
+    px_core_get_progress(n->host->core, now_ms(w, n), &pg);
+    *prunes += pg.prunes_sent;
+    *grafts += pg.grafts_sent;
 }
 
 int sim_host_open_peers(const sim_node *n)

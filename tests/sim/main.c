@@ -102,7 +102,7 @@ static int hostile_node(sim_world *w, unsigned kind)
 static int random_plain(sim_world *w)
 {
     for (int tries = 0; tries < 1000; tries++) {
-        int i = (int)sim_below(&w->rng, (uint64_t)w->n);
+        int i = (int)px_rng_below(&w->rng, (uint64_t)w->n);
         if (i > 2 && !w->nodes[i].hostile)
             return i;
     }
@@ -115,31 +115,31 @@ static void plan(sim_world *w)
     sim_time start = 2 * SIM_S; /* connections come up first */
     sim_time span = c->publish_for;
     for (int r = 0; r < c->records; r++)
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_PUBLISH, -1, 0, 0,
-                     NULL, 0);
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span)), SIM_EV_PUBLISH, -1, 0,
+                     0, NULL, 0);
     if (c->membership && w->n >= 8) {
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span / 2)), SIM_EV_ADMIN, 1,
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span / 2)), SIM_EV_ADMIN, 1,
                      OP_ADMIT, 0, NULL, 0);
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span / 2)), SIM_EV_ADMIN, 2,
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span / 2)), SIM_EV_ADMIN, 2,
                      OP_ADMIT, 0, NULL, 0);
         int victim = random_plain(w), heir = random_plain(w);
         if (victim > 0)
-            sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ADMIN, victim,
-                         OP_REVOKE, 0, NULL, 0);
+            sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span)), SIM_EV_ADMIN,
+                         victim, OP_REVOKE, 0, NULL, 0);
         if (heir > 0 && heir != victim) {
-            sim_time t = quiet_mark(w, start + sim_below(&w->rng, span));
+            sim_time t = quiet_mark(w, start + px_rng_below(&w->rng, span));
             sim_schedule(w, t, SIM_EV_ADMIN, heir, OP_SUCCEED, 0, NULL, 0);
         }
     }
     unsigned a = c->adversary;
     if (a & SIM_ADV_BADSIG)
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span)), SIM_EV_ATTACK,
                      hostile_node(w, SIM_ADV_BADSIG), AT_BADSIG, 0, NULL, 0);
     if (a & SIM_ADV_FORK)
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span)), SIM_EV_ATTACK,
                      hostile_node(w, SIM_ADV_FORK), AT_FORK, 0, NULL, 0);
     if (a & SIM_ADV_BACKDATE) {
-        sim_time t = start + sim_below(&w->rng, span);
+        sim_time t = start + px_rng_below(&w->rng, span);
         int h = hostile_node(w, SIM_ADV_BACKDATE);
         sim_schedule(w, quiet_mark(w, t), SIM_EV_ATTACK, h, AT_REVOKE_HOSTILE, 0, NULL, 0);
         /* Just after the revocation, and once it has spread. */
@@ -147,41 +147,41 @@ static void plan(sim_world *w)
         sim_schedule(w, quiet_mark(w, t + 3 * SIM_S), SIM_EV_ATTACK, h, AT_BACKDATE, 0, NULL, 0);
     }
     if (a & SIM_ADV_FLOOD) {
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span)), SIM_EV_ATTACK,
                      hostile_node(w, SIM_ADV_FLOOD), AT_FLOOD_MEMBER, 0, NULL, 0);
-        sim_schedule(w, quiet_mark(w, start + sim_below(&w->rng, span)), SIM_EV_ATTACK,
+        sim_schedule(w, quiet_mark(w, start + px_rng_below(&w->rng, span)), SIM_EV_ATTACK,
                      hostile_node(w, SIM_ADV_FLOOD), AT_FLOOD_STRANGER, 0, NULL, 0);
     }
     if (c->faults & SIM_FAULT_SKEW) {
         for (int i = 0; i < w->n; i++)
-            w->nodes[i].skew_ms = (int64_t)sim_below(&w->rng, 240001) - 120000;
+            w->nodes[i].skew_ms = (int64_t)px_rng_below(&w->rng, 240001) - 120000;
         /* One node's clock is 10.5-11 minutes ahead: its entries are held
          * back by the others until their clocks reach them. */
         if (w->n > 4)
-            w->nodes[1 + sim_below(&w->rng, (uint64_t)w->n - 1)].skew_ms =
-                630000 + (int64_t)sim_below(&w->rng, 30000);
+            w->nodes[1 + px_rng_below(&w->rng, (uint64_t)w->n - 1)].skew_ms =
+                630000 + (int64_t)px_rng_below(&w->rng, 30000);
     }
     if (c->faults & SIM_FAULT_PARTITION) {
-        int parts = 1 + (int)sim_below(&w->rng, 2);
+        int parts = 1 + (int)px_rng_below(&w->rng, 2);
         for (int p = 0; p < parts; p++) {
-            sim_time t = start + sim_below(&w->rng, span);
-            sim_time len = 3 * SIM_S + sim_below(&w->rng, 15 * SIM_S);
+            sim_time t = start + px_rng_below(&w->rng, span);
+            sim_time len = 3 * SIM_S + px_rng_below(&w->rng, 15 * SIM_S);
             sim_schedule(w, quiet_mark(w, t), SIM_EV_FAULT, -1, FT_PARTITION, 0, NULL, 0);
             sim_schedule(w, quiet_mark(w, t + len), SIM_EV_FAULT, -1, FT_HEAL, 0, NULL, 0);
         }
     }
     if (c->faults & SIM_FAULT_CRASH) {
-        int crashes = 1 + (int)sim_below(&w->rng, (uint64_t)(w->n / 10 + 2));
+        int crashes = 1 + (int)px_rng_below(&w->rng, (uint64_t)(w->n / 10 + 2));
         for (int k = 0; k < crashes; k++) {
-            int i = (int)sim_below(&w->rng, (uint64_t)w->n);
-            sim_time t = start + sim_below(&w->rng, span);
-            sim_time down = SIM_S + sim_below(&w->rng, 10 * SIM_S);
+            int i = (int)px_rng_below(&w->rng, (uint64_t)w->n);
+            sim_time t = start + px_rng_below(&w->rng, span);
+            sim_time down = SIM_S + px_rng_below(&w->rng, 10 * SIM_S);
             sim_schedule(w, quiet_mark(w, t), SIM_EV_FAULT, i, FT_CRASH, 0, NULL, 0);
             sim_schedule(w, quiet_mark(w, t + down), SIM_EV_FAULT, i, FT_RESTART, 0, NULL, 0);
         }
     }
     for (int i = 0; i < w->n; i++)
-        sim_schedule(w, sim_below(&w->rng, 100 * SIM_MS), SIM_EV_DIAL, i, 0, w->nodes[i].epoch,
+        sim_schedule(w, px_rng_below(&w->rng, 100 * SIM_MS), SIM_EV_DIAL, i, 0, w->nodes[i].epoch,
                      NULL, 0);
     sim_schedule(w, SIM_S, SIM_EV_CHECK, -1, 0, 0, NULL, 0);
 }
@@ -197,7 +197,7 @@ static void on_publish(sim_world *w)
 {
     /* A random honest member that is up publishes a record. */
     for (int tries = 0; tries < 50; tries++) {
-        sim_node *n = &w->nodes[sim_below(&w->rng, (uint64_t)w->n)];
+        sim_node *n = &w->nodes[px_rng_below(&w->rng, (uint64_t)w->n)];
         if (n->hostile || !n->up || n->cut_off ||
             px_members_role(&n->members, n->me.pk) == PX_ROLE_NONE)
             continue;
@@ -335,7 +335,7 @@ static void node_restart(sim_world *w, sim_node *n)
     rc = sim_host_start(w, n);
     if (rc)
         fail_rc(w, "restarting a node", rc);
-    sim_schedule(w, w->now + sim_below(&w->rng, 50 * SIM_MS), SIM_EV_DIAL, n->idx, 0, n->epoch,
+    sim_schedule(w, w->now + px_rng_below(&w->rng, 50 * SIM_MS), SIM_EV_DIAL, n->idx, 0, n->epoch,
                  NULL, 0);
 }
 
@@ -344,7 +344,7 @@ static void on_fault(sim_world *w, sim_event *e)
     switch (e->arg) {
     case FT_PARTITION:
         for (int i = 0; i < w->n; i++)
-            w->nodes[i].group = (int)sim_below(&w->rng, 2);
+            w->nodes[i].group = (int)px_rng_below(&w->rng, 2);
         w->partitioned = true;
         sim_net_apply_partition(w);
         break;
@@ -379,7 +379,7 @@ static void usage(FILE *f)
                "  --seed S           the seed (0-18446744073709551615)\n"
                "  --faults LIST      comma-separated: partition, crash, loss, skew\n"
                "  --adversary LIST   comma-separated hostile authors: bad-sig, fork, backdate,\n"
-               "                     strip-body, flood (some nodes become theirs)\n"
+               "                     strip-body, flood, tree-liar (some nodes become theirs)\n"
                "  --json             print the figures as one JSON object\n"
                "  --latency MS       one-way link latency (default 20; each link 0.5-1.5x)\n"
                "  --jitter MS        per-message jitter (default latency / 10)\n"
@@ -388,6 +388,8 @@ static void usage(FILE *f)
                "                     previous one and one random earlier (bench/spread.sh)\n"
                "  --forward-delay MS the core's wait before forwarding (0: none; default\n"
                "                     the core's own, 40)\n"
+               "  --graft-ms MS      the core's wait before grafting a feed (0: its\n"
+               "                     default)\n"
                "  --batch-cost US    modelled storage time per batch (default 300 us)\n"
                "  --entry-cost US    ... and per entry (default 150 us)\n"
                "  --records N        records published during the run (default 100)\n"
@@ -462,9 +464,10 @@ static int parse_list(const char *opt, const char *s, const char *const *names,
 static const char *const fault_names[] = {"partition", "crash", "loss", "skew", NULL};
 static const unsigned fault_bits[] = {SIM_FAULT_PARTITION, SIM_FAULT_CRASH, SIM_FAULT_LOSS,
                                       SIM_FAULT_SKEW};
-static const char *const adv_names[] = {"bad-sig", "fork", "backdate", "strip-body", "flood", NULL};
-static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK, SIM_ADV_BACKDATE, SIM_ADV_STRIP,
-                                    SIM_ADV_FLOOD};
+static const char *const adv_names[] = {"bad-sig", "fork",      "backdate", "strip-body",
+                                        "flood",   "tree-liar", NULL};
+static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK,  SIM_ADV_BACKDATE,
+                                    SIM_ADV_STRIP,  SIM_ADV_FLOOD, SIM_ADV_LIAR};
 
 static void list_str(char *out, size_t n, unsigned v, const char *const *names,
                      const unsigned *bits)
@@ -600,6 +603,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             cfg.bench_topology = strcmp(v, "bench") == 0;
+            i++;
+        } else if (strcmp(a, "--graft-ms") == 0) {
+            if (parse_u64(a, v, 60000, &x))
+                return 2;
+            cfg.graft_ms = (uint32_t)x;
             i++;
         } else if (strcmp(a, "--forward-delay") == 0) {
             if (parse_u64(a, v, 10000, &x))
@@ -782,6 +790,13 @@ int main(int argc, char **argv)
                 " messages\n",
                 simulated_s, w.n, simulated_s * w.n / 3600, cpu,
                 cpu > 0 ? simulated_s * w.n / 3600 / cpu : 0, w.q.handled, w.messages);
+    if (!cfg.quiet) {
+        uint64_t prunes = 0, grafts = 0;
+        for (int i = 0; i < w.n; i++)
+            sim_host_tree(&w, &w.nodes[i], &prunes, &grafts);
+        fprintf(stderr, "praxis-sim: tree: %" PRIu64 " prunes, %" PRIu64 " grafts sent\n", prunes,
+                grafts);
+    }
     int status = f.violations || !f.converged ? 1 : 0;
     if (status)
         fprintf(stderr,

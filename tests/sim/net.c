@@ -37,8 +37,8 @@ sim_conn *sim_net_conn(sim_world *w, uint64_t id)
 static sim_time link_latency(const sim_world *w, int a, int b)
 {
     uint64_t lo = (uint64_t)(a < b ? a : b), hi = (uint64_t)(a < b ? b : a);
-    sim_rng r;
-    sim_rng_seed(&r, w->cfg.seed ^ (lo * 0x9e3779b97f4a7c15ull) ^ (hi << 32) ^ 0x51a7);
+    px_rng r;
+    px_rng_seed(&r, w->cfg.seed ^ (lo * 0x9e3779b97f4a7c15ull) ^ (hi << 32) ^ 0x51a7);
     double f = 0.5 + sim_unit(&r);
     sim_time l = (sim_time)((double)w->cfg.latency * f);
     return l ? l : 1;
@@ -105,9 +105,9 @@ int sim_net_send(sim_world *w, sim_conn *c, int end, const void *data, size_t le
     c->wire_free[end] = start + tx;
     sim_time arrive = start + tx + c->latency;
     if (w->cfg.jitter)
-        arrive += sim_below(&w->net_rng, w->cfg.jitter);
+        arrive += px_rng_below(&w->net_rng, w->cfg.jitter);
     if ((w->cfg.faults & SIM_FAULT_LOSS) && sim_chance(&w->net_rng, 0.01))
-        arrive += 200 * SIM_MS + sim_below(&w->net_rng, 200 * SIM_MS); /* a retransmission */
+        arrive += 200 * SIM_MS + px_rng_below(&w->net_rng, 200 * SIM_MS); /* a retransmission */
     if (arrive <= c->last_arrival[end])
         arrive = c->last_arrival[end] + 1;
     c->last_arrival[end] = arrive;

@@ -3,7 +3,7 @@
  * sim.h — praxis-sim: many praxis nodes in one process, a virtual clock and
  * network, seeded randomness (issue 13; DESIGN.md "Simulation").
  *
- * Everything random comes from one seeded generator (sim_rng), everything
+ * Everything random comes from one seeded generator (px_rng), everything
  * timed from one virtual clock (the event queue's), so a run is a pure
  * function of its command line: the same seed prints the same bytes. Each
  * node has its own real SQLite store (a file under a temporary directory,
@@ -25,6 +25,7 @@
 #include "genesis.h"
 #include "identity.h"
 #include "members.h"
+#include "rng.h"
 #include "store.h"
 #include "util.h"
 
@@ -35,19 +36,14 @@
 
 /* --- generator ------------------------------------------------------------ */
 
-typedef struct sim_rng {
-    uint64_t s[4];
-} sim_rng;
-
-void sim_rng_seed(sim_rng *r, uint64_t seed);
-uint64_t sim_rand(sim_rng *r);
-uint64_t sim_below(sim_rng *r, uint64_t n); /* uniform in [0, n); 0 if n == 0 */
-double sim_unit(sim_rng *r);                /* uniform in [0, 1) */
-bool sim_chance(sim_rng *r, double p);
-void sim_bytes(sim_rng *r, uint8_t *out, size_t n);
+/* The replication core's generator (rng.h): px_rng_seed, px_rng_next,
+ * px_rng_below (uniform in [0, n); 0 if n == 0). */
+double sim_unit(px_rng *r); /* uniform in [0, 1) */
+bool sim_chance(px_rng *r, double p);
+void sim_bytes(px_rng *r, uint8_t *out, size_t n);
 /* An independent generator for one purpose (so adding draws in one part of
  * the simulator does not shift every other part's). */
-void sim_rng_fork(sim_rng *parent, sim_rng *child);
+void sim_rng_fork(px_rng *parent, px_rng *child);
 
 /* --- time and events ------------------------------------------------------- */
 
@@ -108,7 +104,8 @@ enum {
     SIM_ADV_BACKDATE = 4,
     SIM_ADV_STRIP = 8,
     SIM_ADV_FLOOD = 16,
-    SIM_ADV_KINDS = 5, /* bit k is kind k */
+    SIM_ADV_LIAR = 32, /* a relay that claims (have, clock) what it never sends */
+    SIM_ADV_KINDS = 6, /* bit k is kind k */
 };
 
 typedef struct sim_cfg {
@@ -126,6 +123,7 @@ typedef struct sim_cfg {
     sim_time step_cost;        /* modelled CPU time of one storage batch ... */
     sim_time entry_cost;       /* ... plus this per entry */
     uint32_t forward_delay_ms; /* the core's (0: its default, 40 ms) */
+    uint32_t graft_ms;         /* the core's (0: its default) */
     int flood;                 /* entries each flooding author signs at once */
     bool bench_topology;       /* dial as bench/spread.sh does: the previous node and one earlier */
     bool membership;           /* admissions, revocations, successions during the run */
@@ -180,8 +178,8 @@ typedef struct sim_tracked {
 
 typedef struct sim_world {
     sim_cfg cfg;
-    sim_rng rng;     /* faults and workload */
-    sim_rng net_rng; /* per-message draws */
+    px_rng rng;     /* faults and workload */
+    px_rng net_rng; /* per-message draws */
     sim_queue q;
     sim_time now;
     char dir[PATH_MAX];
@@ -276,6 +274,8 @@ void sim_host_local_append(sim_world *w, sim_node *n);
 void sim_host_members_changed(sim_world *w, sim_node *n);
 size_t sim_host_memory(const sim_world *w, const sim_node *n);
 int sim_host_open_peers(const sim_node *n);
+/* The tree repairs its current core sent (for the figures on stderr). */
+void sim_host_tree(const sim_world *w, const sim_node *n, uint64_t *prunes, uint64_t *grafts);
 void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t len);
 
 /* check.c */

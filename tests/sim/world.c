@@ -182,8 +182,8 @@ static json_t *case_body(sim_world *w, sim_node *n, uint64_t k)
     static const char *const countries[] = {"KZ", "AZ", "GE", "CA", "UZ", "KG"};
     snprintf(title, sizeof title, "practice %llu of node %d", (unsigned long long)k, n->idx);
     return json_pack("{s:{s:s}, s:{s:s}, s:s, s:s}", "title", "en", title, "summary", "en",
-                     "a simulated case study", "country", countries[sim_below(&w->rng, 6)], "stage",
-                     stages[sim_below(&w->rng, 5)]);
+                     "a simulated case study", "country", countries[px_rng_below(&w->rng, 6)],
+                     "stage", stages[px_rng_below(&w->rng, 5)]);
 }
 
 int sim_publish(sim_world *w, sim_node *n, px_entry *out)
@@ -305,7 +305,8 @@ static int case_msgpack(sim_world *w, sim_node *n, px_buf *out)
  * signature: honest nodes keep the run up to it and refuse the rest. */
 int sim_attack_badsig(sim_world *w, sim_node *h)
 {
-    int len = 4 + (int)sim_below(&w->rng, 12), bad = 1 + (int)sim_below(&w->rng, (uint64_t)len - 1);
+    int len = 4 + (int)px_rng_below(&w->rng, 12),
+        bad = 1 + (int)px_rng_below(&w->rng, (uint64_t)len - 1);
     int rc = px_store_begin(h->store);
     for (int i = 0; !rc && i < len; i++) {
         px_buf body = {0};
@@ -315,7 +316,7 @@ int sim_attack_badsig(sim_world *w, sim_node *h)
             rc = raw_next(w, h, &h->me, "case", &body, 0, &e);
         if (!rc && i >= bad) {
             if (i == bad) {
-                e.sig[sim_below(&w->rng, 64)] ^= (uint8_t)(1u << sim_below(&w->rng, 8));
+                e.sig[px_rng_below(&w->rng, 64)] ^= (uint8_t)(1u << px_rng_below(&w->rng, 8));
                 /* The id covers the signature: recompute it as a decoder would. */
                 px_entry d;
                 rc = px_entry_decode(&d, e.header_bytes, e.header_len, e.sig, e.body, e.body_len);
@@ -381,7 +382,7 @@ int sim_attack_fork(sim_world *w, sim_node *h, sim_node *other)
  * node may store them once it holds the revocation. */
 int sim_attack_backdate(sim_world *w, sim_node *h, const uint8_t revoke_id[32])
 {
-    int len = 1 + (int)sim_below(&w->rng, 5);
+    int len = 1 + (int)px_rng_below(&w->rng, 5);
     int rc = px_store_begin(h->store);
     for (int i = 0; !rc && i < len; i++) {
         px_buf body = {0};
@@ -449,7 +450,7 @@ int sim_strip_bodies(sim_world *w, sim_node *h, const px_entry *entries, size_t 
 
 /* --- creation ------------------------------------------------------------------ */
 
-static void identity_from_rng(sim_rng *r, px_identity *id)
+static void identity_from_rng(px_rng *r, px_identity *id)
 {
     uint8_t seed[32];
     sim_bytes(r, seed, 32);
@@ -462,7 +463,7 @@ int sim_world_create(sim_world *w, const sim_cfg *cfg)
     w->cfg = *cfg;
     const char *trace = getenv("PRAXIS_SIM_TRACE");
     w->trace = trace && *trace ? (int)strtol(trace, NULL, 10) : -1;
-    sim_rng_seed(&w->rng, cfg->seed);
+    px_rng_seed(&w->rng, cfg->seed);
     sim_rng_fork(&w->rng, &w->net_rng);
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     if (cfg->keep)
@@ -549,20 +550,20 @@ int sim_world_create(sim_world *w, const sim_cfg *cfg)
         if (i == 0)
             continue;
         n->dial[n->n_dial++] = i - 1;
-        int j = (int)sim_below(&w->rng, (uint64_t)i);
+        int j = (int)px_rng_below(&w->rng, (uint64_t)i);
         if (j != i - 1)
             n->dial[n->n_dial++] = j;
     }
     for (int i = 0; !cfg->bench_topology && i < w->n; i++) {
         sim_node *n = &w->nodes[i];
-        int k = cfg->dial_min + (int)sim_below(&w->rng, (uint64_t)(span > 0 ? span : 1));
+        int k = cfg->dial_min + (int)px_rng_below(&w->rng, (uint64_t)(span > 0 ? span : 1));
         if (k > w->n - 1)
             k = w->n - 1;
         n->dial = calloc((size_t)(k > 0 ? k : 1), sizeof *n->dial);
         if (!n->dial)
             return PX_ENOMEM;
         while (n->n_dial < k) {
-            int j = (int)sim_below(&w->rng, (uint64_t)w->n);
+            int j = (int)px_rng_below(&w->rng, (uint64_t)w->n);
             bool dup = j == i;
             for (int m = 0; !dup && m < n->n_dial; m++)
                 dup = n->dial[m] == j;
