@@ -341,7 +341,7 @@ static int bench_search(const char *dir, size_t n)
 }
 
 /* The web's search page (node/daemon/webcases.c): the cases of page 1 or
- * 2 (20 a page) and the facets (30 values each), for a different pair of
+ * 2 (20 a page: offset 0 or 20) and the facets (30 values each), for a different pair of
  * words on every call, in English or Russian in turn (the data set's
  * words). Wall and CPU time per page. */
 static void bench_page(px_store *s, size_t nq)
@@ -358,7 +358,7 @@ static void bench_page(px_store *s, size_t nq)
         const char *const *w = i % 2 ? en_words : ru_words;
         size_t nw = i % 2 ? nen : nru, a = (size_t)rand() % nw, b = (size_t)rand() % (nw - 1);
         snprintf(q, sizeof q, "%s %s", w[a], w[b >= a ? b + 1 : b]);
-        px_case_filter f = {.search = q, .limit = i % 3 == 0 ? 40 : 20};
+        px_case_filter f = {.search = q, .limit = 20, .offset = i % 3 == 0 ? 20 : 0};
         json_t *res = NULL, *facets = NULL;
         struct timespec c0, c1;
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);

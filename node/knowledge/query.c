@@ -1152,8 +1152,11 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
     int64_t *rids = NULL;
     search_res sr = {0};
     char(*langs)[24] = NULL, **snips = NULL;
-    size_t nrids = 0, total = 0;
+    size_t nrids = 0, total = 0, first = 0; /* rids[first..nrids) or hits[...] are listed */
     size_t limit = f->limit ? f->limit : PX_QUERY_DEFAULT_LIMIT;
+    if (f->offset > SIZE_MAX - limit)
+        return px_err_set(PX_EINVAL, "the offset is too large");
+    size_t end = f->offset + limit;
     json_t *cases = json_array();
     int rc = state(q->store, &x);
     *out = NULL;
@@ -1166,7 +1169,8 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
     if (f->search) {
         rc = search_cases(x, f, (const char *)fts.data, &sr);
         total = sr.nhits;
-        nrids = sr.nhits < limit ? sr.nhits : limit;
+        nrids = sr.nhits < end ? sr.nhits : end;
+        first = f->offset < nrids ? f->offset : nrids;
         top_hits(sr.hits, sr.nhits, nrids);
         if (!rc && nrids) {
             langs = calloc(nrids, sizeof *langs);
@@ -1174,7 +1178,7 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
             if (!langs || !snips)
                 rc = PX_ENOMEM;
         }
-        for (size_t i = 0; !rc && i < nrids; i++) {
+        for (size_t i = first; !rc && i < nrids; i++) {
             int64_t rowid;
             rc = snippet_row(q, x, &sr, &sr.hits[i], &rowid, langs[i]);
             if (!rc)
@@ -1194,13 +1198,13 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
                 rc = step_err(x, src, "listing cases");
                 break;
             }
-            if (nrids < limit)
+            if (total >= f->offset && nrids < limit)
                 rids[nrids++] = sqlite3_column_int64(st, 0);
             total++;
         }
         reset(st);
     }
-    for (size_t i = 0; !rc && i < nrids; i++) {
+    for (size_t i = first; !rc && i < nrids; i++) {
         json_t *o;
         rc = case_json(q, x, f->search ? sr.hits[i].rid : rids[i], &o);
         if (rc == PX_ENOENT) {
