@@ -52,6 +52,9 @@ enum {
     B_VERSION_WRITTEN
 };
 
+/* What choosing the broadest results reads of each (engine_pick). */
+#define PICK_COLS "rid, country, centre, service, channel, period_key, indicator_version"
+
 #define CASE_FILTER                                                                                \
     "(?1 IS NULL OR c.country = ?1) AND (?2 IS NULL OR c.stage = ?2) AND (?3 IS NULL OR EXISTS "   \
     "(SELECT 1 FROM rec_case_tags t WHERE t.tag = ?3 AND t.rid = c.rid)) AND (?4 IS NULL OR "      \
@@ -93,6 +96,11 @@ enum {
                     "retracted = 0 AND period_key = ?2 AND superseded = 0")                        \
     X(bench_series, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "          \
                     "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")           \
+    X(pick_period, "SELECT " PICK_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "            \
+                   "retracted = 0 AND period_key = ?2 AND superseded = 0")                         \
+    X(pick_series, "SELECT " PICK_COLS " FROM rec_benchmarks WHERE indicator = ?1 AND "            \
+                   "retracted = 0 AND superseded = 0 AND (?2 IS NULL OR country = ?2)")            \
+    X(bench_rid, "SELECT " BENCH_COLS " FROM rec_benchmarks WHERE rid = ?1")                       \
     X(groups_country, "SELECT country, max(latest_key) FROM rec_bench_groups WHERE "               \
                       "indicator = ?1 GROUP BY country")                                           \
     X(groups_all, "SELECT country, nullif(centre, ''), nullif(service, ''), "                      \
@@ -1867,13 +1875,6 @@ static int evaluate(engine *e, brow *b)
     return PX_OK;
 }
 
-/* Evaluate a kept result; of any other, only look up its definition. */
-static int evaluate_kept(engine *e, brow *b)
-{
-    const idef *own;
-    return b->keep ? evaluate(e, b) : def_get(e, b->indicator, b->version, &own);
-}
-
 /* The group key of a result under a grouping, and its label; NULL when it
  * does not belong to any group (e.g. no centre under --by centre). */
 static char *group_key(px_by by, const char *country, const char *centre, const char *service)
@@ -2003,6 +2004,148 @@ static int select_broadest(engine *e, px_by by)
     }
     free(v);
     return mark_shared(e);
+}
+
+/* A result as engine_select's first pass reads it: enough to choose. */
+typedef struct pick {
+    int64_t rid, key;
+    size_t src;
+    int level;
+    char *group; /* NULL: in no group */
+    bool keep;
+} pick;
+
+static int cmp_pick(const void *pa, const void *pb)
+{
+    const pick *a = *(const pick *const *)pa, *b = *(const pick *const *)pb;
+    int c = strcmp(a->group, b->group);
+    if (c)
+        return c;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->level > b->level) - (a->level < b->level);
+}
+
+/* The first pass: every source's results of one period (key > 0) or all
+ * (country filter optional), with their group and level under by, and
+ * their definitions looked up (the sources' "held" says which were
+ * found); the broadest of each group and period marked keep. */
+static int engine_pick(engine *e, int64_t key, const char *country, px_by by, pick **out,
+                       size_t *nout, size_t *nkeep)
+{
+    pick *p = NULL, **v = NULL;
+    size_t n = 0, cap = 0, nv = 0;
+    int rc = PX_OK;
+    *out = NULL;
+    *nout = *nkeep = 0;
+    for (size_t i = 0; !rc && i < e->nsrc; i++) {
+        sqlite3_stmt *st = key > 0 ? e->x->pick_period : e->x->pick_series;
+        sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
+        if (key > 0)
+            sqlite3_bind_int64(st, 2, key);
+        else
+            bind_opt(st, 2, country);
+        int src;
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t c = cap ? cap * 2 : 256;
+                pick *np = realloc(p, c * sizeof *np);
+                if (!np) {
+                    rc = PX_ENOMEM;
+                    break;
+                }
+                p = np;
+                cap = c;
+            }
+            const char *cc = (const char *)sqlite3_column_text(st, 1);
+            const char *centre = (const char *)sqlite3_column_text(st, 2);
+            const char *service = (const char *)sqlite3_column_text(st, 3);
+            brow b = {.level = (centre ? 1 : 0) + (service ? 2 : 0) +
+                               (sqlite3_column_type(st, 4) != SQLITE_NULL ? 4 : 0)};
+            const idef *own;
+            p[n] = (pick){sqlite3_column_int64(st, 0),
+                          sqlite3_column_int64(st, 5),
+                          i,
+                          level_for(by, &b),
+                          group_key(by, cc ? cc : "", centre, service),
+                          false};
+            n++;
+            if (!p[n - 1].group && (by == PX_BY_COUNTRY || by == PX_BY_NETWORK))
+                rc = PX_ENOMEM;
+            if (!rc)
+                rc = def_get(
+                    e, e->src[i].code,
+                    sqlite3_column_type(st, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 6),
+                    &own);
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = step_err(e->x, src, "reading benchmark results");
+        reset(st);
+    }
+    if (!rc && !(v = malloc((n ? n : 1) * sizeof *v)))
+        rc = PX_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (p[i].group)
+            v[nv++] = &p[i];
+    if (!rc)
+        qsort(v, nv, sizeof *v, cmp_pick);
+    for (size_t i = 0; !rc && i < nv;) {
+        size_t j = i;
+        for (; j < nv && strcmp(v[j]->group, v[i]->group) == 0 && v[j]->key == v[i]->key; j++)
+            if ((v[j]->keep = v[j]->level == v[i]->level))
+                ++*nkeep;
+        i = j;
+    }
+    free(v);
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            free(p[i].group);
+        free(p);
+        return rc;
+    }
+    *out = p;
+    *nout = n;
+    return PX_OK;
+}
+
+/* Load the results of one period (key > 0) or all (country filter
+ * optional), choose the broadest of each group under by, and evaluate the
+ * kept ones. Only those are shown or counted: evaluating is the dearer
+ * part (every derived figure is tidied through its decimal text), and by
+ * country 50 of 2,500 results are kept. So they alone are read in full,
+ * by rowid, after a first pass that reads what choosing needs (reading
+ * every result in full took most of a comparison); when most are kept,
+ * all are read in one scan instead. */
+static int engine_select(engine *e, int64_t key, const char *country, px_by by)
+{
+    pick *p = NULL;
+    size_t n = 0, nkeep = 0;
+    int rc = engine_pick(e, key, country, by, &p, &n, &nkeep);
+    if (!rc && nkeep * 4 > n) {
+        rc = engine_load(e, key, country);
+    } else {
+        for (size_t i = 0; !rc && i < n; i++) {
+            if (!p[i].keep)
+                continue;
+            sqlite3_stmt *st = e->x->bench_rid;
+            sqlite3_bind_int64(st, 1, p[i].rid);
+            int src = sqlite3_step(st);
+            if (src == SQLITE_ROW)
+                rc = rows_add(e, st, p[i].src);
+            else if (src != SQLITE_DONE) /* (DONE: gone since, by a reindex) */
+                rc = step_err(e->x, src, "reading a benchmark result");
+            reset(st);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(p[i].group);
+    free(p);
+    if (!rc)
+        rc = select_broadest(e, by);
+    for (size_t i = 0; !rc && i < e->nrows; i++)
+        if (e->rows[i].keep)
+            rc = evaluate(e, &e->rows[i]);
+    return rc;
 }
 
 static json_t *indicator_json(const engine *e)
@@ -2247,15 +2390,7 @@ static int engine_period(engine *e, const char *period, px_by by, int64_t *key)
         rc = engine_latest(e, key);
     }
     if (!rc && *key > 0)
-        rc = engine_load(e, *key, NULL);
-    if (!rc)
-        rc = select_broadest(e, by);
-    /* Only the kept results are shown or counted: evaluating is the dearer
-     * part (every derived figure is tidied through its decimal text), and
-     * by country 50 of 2,500 results are kept. The others' definitions are
-     * still looked up (the sources' "held" says which were found). */
-    for (size_t i = 0; !rc && i < e->nrows; i++)
-        rc = evaluate_kept(e, &e->rows[i]);
+        rc = engine_select(e, *key, NULL, by);
     return rc;
 }
 
@@ -2421,11 +2556,7 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
         rc = px_err_set(PX_EINVAL, "country '%s' is not an ISO 3166-1 alpha-2 code such as KZ",
                         country);
     if (!rc)
-        rc = engine_load(&e, 0, country);
-    if (!rc)
-        rc = select_broadest(&e, PX_BY_COUNTRY);
-    for (size_t i = 0; !rc && i < e.nrows; i++) /* the kept ones only, as engine_period */
-        rc = evaluate_kept(&e, &e.rows[i]);
+        rc = engine_select(&e, 0, country, PX_BY_COUNTRY);
     if (!rc) {
         v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
         if (!v)
