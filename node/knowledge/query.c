@@ -1923,6 +1923,19 @@ static int cmp_opt_str(const char *a, const char *b)
     return strcmp(a, b);
 }
 
+/* Where a result is from: country, centre, service, channel. */
+static int cmp_place(const brow *a, const brow *b)
+{
+    int c = strcmp(a->country, b->country);
+    if (!c)
+        c = cmp_opt_str(a->centre, b->centre);
+    if (!c)
+        c = cmp_opt_str(a->service, b->service);
+    if (!c)
+        c = cmp_opt_str(a->channel, b->channel);
+    return c;
+}
+
 /* The identity of a result without its author (RECORDS.md 4.2), then the
  * author: runs of equal identity sort together. */
 static int cmp_identity(const void *pa, const void *pb)
@@ -1932,13 +1945,7 @@ static int cmp_identity(const void *pa, const void *pb)
     if (!c)
         c = px_version_cmp(a->version, b->version);
     if (!c)
-        c = strcmp(a->country, b->country);
-    if (!c)
-        c = cmp_opt_str(a->centre, b->centre);
-    if (!c)
-        c = cmp_opt_str(a->service, b->service);
-    if (!c)
-        c = cmp_opt_str(a->channel, b->channel);
+        c = cmp_place(a, b);
     if (!c && a->key != b->key)
         c = a->key < b->key ? -1 : 1;
     return c;
@@ -2146,6 +2153,19 @@ static int engine_select(engine *e, int64_t key, const char *country, px_by by)
         if (e->rows[i].keep)
             rc = evaluate(e, &e->rows[i]);
     return rc;
+}
+
+/* The kept results (engine_select), in row order. OUT *v (malloc'd), *n. */
+static int kept_rows(const engine *e, brow ***v, size_t *n)
+{
+    *n = 0;
+    *v = malloc((e->nrows ? e->nrows : 1) * sizeof **v);
+    if (!*v)
+        return PX_ENOMEM;
+    for (size_t i = 0; i < e->nrows; i++)
+        if (e->rows[i].keep)
+            (*v)[(*n)++] = &e->rows[i];
+    return PX_OK;
 }
 
 static json_t *indicator_json(const engine *e)
@@ -2409,16 +2429,10 @@ int px_query_compare(const px_query *q, const char *indicator, const char *perio
         rc = engine_period(&e, period, by, &key);
     if (!rc)
         rc = engine_groups(&e, by, groups);
-    if (!rc) {
-        v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
-        if (!v)
-            rc = PX_ENOMEM;
-    }
+    if (!rc)
+        rc = kept_rows(&e, &v, &n);
     if (rc)
         goto out;
-    for (size_t i = 0; i < e.nrows; i++)
-        if (e.rows[i].keep)
-            v[n++] = &e.rows[i];
     qsort(v, n, sizeof *v, e.target.hib ? cmp_rows_hib : cmp_rows_lib);
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(rows, row_json(&e, v[i]));
@@ -2463,23 +2477,10 @@ out:
 
 /* ---- trend ------------------------------------------------------------------ */
 
-static int series_cmp_str(const char *a, const char *b)
-{
-    if (!a || !b)
-        return (a != NULL) - (b != NULL);
-    return strcmp(a, b);
-}
-
 static int cmp_series(const void *pa, const void *pb)
 {
     const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
-    int c = strcmp(a->country, b->country);
-    if (!c)
-        c = series_cmp_str(a->centre, b->centre);
-    if (!c)
-        c = series_cmp_str(a->service, b->service);
-    if (!c)
-        c = series_cmp_str(a->channel, b->channel);
+    int c = cmp_place(a, b);
     if (!c)
         c = memcmp(a->author, b->author, 32);
     if (!c && a->key != b->key)
@@ -2491,9 +2492,7 @@ static int cmp_series(const void *pa, const void *pb)
 
 static bool same_series(const brow *a, const brow *b)
 {
-    return strcmp(a->country, b->country) == 0 && series_cmp_str(a->centre, b->centre) == 0 &&
-           series_cmp_str(a->service, b->service) == 0 &&
-           series_cmp_str(a->channel, b->channel) == 0 && memcmp(a->author, b->author, 32) == 0;
+    return cmp_place(a, b) == 0 && memcmp(a->author, b->author, 32) == 0;
 }
 
 /* Why point b breaks the series after point a (NULL: it does not). */
@@ -2534,11 +2533,7 @@ static void series_label(const brow *b, bool by_author, char *out, size_t n)
 static bool key_shared(brow *const *v, size_t n, size_t i)
 {
     for (size_t j = 0; j < n; j++) {
-        if (strcmp(v[j]->country, v[i]->country) == 0 &&
-            series_cmp_str(v[j]->centre, v[i]->centre) == 0 &&
-            series_cmp_str(v[j]->service, v[i]->service) == 0 &&
-            series_cmp_str(v[j]->channel, v[i]->channel) == 0 &&
-            memcmp(v[j]->author, v[i]->author, 32) != 0)
+        if (cmp_place(v[j], v[i]) == 0 && memcmp(v[j]->author, v[i]->author, 32) != 0)
             return true;
     }
     return false;
@@ -2557,16 +2552,10 @@ int px_query_trend(const px_query *q, const char *indicator, const char *country
                         country);
     if (!rc)
         rc = engine_select(&e, 0, country, PX_BY_COUNTRY);
-    if (!rc) {
-        v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
-        if (!v)
-            rc = PX_ENOMEM;
-    }
+    if (!rc)
+        rc = kept_rows(&e, &v, &n);
     if (rc)
         goto out;
-    for (size_t i = 0; i < e.nrows; i++)
-        if (e.rows[i].keep)
-            v[n++] = &e.rows[i];
     qsort(v, n, sizeof *v, cmp_series);
     json_t *points = NULL;
     const brow *prev = NULL;
@@ -2648,17 +2637,12 @@ int px_query_aggregate(const px_query *q, const char *indicator, const char *per
     int rc = engine_init(&e, q, indicator);
     if (!rc)
         rc = engine_period(&e, period, by == PX_BY_NETWORK ? PX_BY_COUNTRY : by, &key);
-    if (!rc) {
-        v = malloc((e.nrows ? e.nrows : 1) * sizeof *v);
-        if (!v)
-            rc = PX_ENOMEM;
-    }
+    if (!rc)
+        rc = kept_rows(&e, &v, &n);
     if (rc)
         goto out;
-    for (size_t i = 0; i < e.nrows; i++) {
-        brow *b = &e.rows[i];
-        if (!b->keep)
-            continue;
+    for (size_t i = 0; i < n; i++) {
+        brow *b = v[i];
         if (by == PX_BY_NETWORK) {
             free(b->group);
             b->group = strdup("network");
@@ -2667,7 +2651,6 @@ int px_query_aggregate(const px_query *q, const char *indicator, const char *per
                 goto out;
             }
         }
-        v[n++] = b;
     }
     qsort(v, n, sizeof *v, cmp_group_only);
     for (size_t i = 0; i < n;) {
