@@ -1735,18 +1735,28 @@ static int rows_add(engine *e, sqlite3_stmt *st, size_t src)
     return PX_OK;
 }
 
+/* Source i's results of one period (key > 0: the statement of_period) or
+ * all (of_series; country filter optional), bound. */
+static sqlite3_stmt *source_results(const engine *e, size_t i, int64_t key, const char *country,
+                                    sqlite3_stmt *of_period, sqlite3_stmt *of_series)
+{
+    sqlite3_stmt *st = key > 0 ? of_period : of_series;
+    sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
+    if (key > 0)
+        sqlite3_bind_int64(st, 2, key);
+    else
+        bind_opt(st, 2, country);
+    return st;
+}
+
 /* Load every source's results: of one period (key > 0) or all (country
  * filter optional). */
 static int engine_load(engine *e, int64_t key, const char *country)
 {
     int rc = PX_OK;
     for (size_t i = 0; !rc && i < e->nsrc; i++) {
-        sqlite3_stmt *st = key > 0 ? e->x->bench_period : e->x->bench_series;
-        sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
-        if (key > 0)
-            sqlite3_bind_int64(st, 2, key);
-        else
-            bind_opt(st, 2, country);
+        sqlite3_stmt *st =
+            source_results(e, i, key, country, e->x->bench_period, e->x->bench_series);
         for (;;) {
             int src = sqlite3_step(st);
             if (src == SQLITE_DONE)
@@ -2046,12 +2056,7 @@ static int engine_pick(engine *e, int64_t key, const char *country, px_by by, pi
     *out = NULL;
     *nout = *nkeep = 0;
     for (size_t i = 0; !rc && i < e->nsrc; i++) {
-        sqlite3_stmt *st = key > 0 ? e->x->pick_period : e->x->pick_series;
-        sqlite3_bind_text(st, 1, e->src[i].code, -1, SQLITE_STATIC);
-        if (key > 0)
-            sqlite3_bind_int64(st, 2, key);
-        else
-            bind_opt(st, 2, country);
+        sqlite3_stmt *st = source_results(e, i, key, country, e->x->pick_period, e->x->pick_series);
         int src;
         while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
             if (n == cap) {
