@@ -63,8 +63,7 @@ enum {
     "h.rid = c.rid)) AND (?6 IS NULL OR c.start_year = ?6)"
 
 #define STMTS(X)                                                                                   \
-    X(cases_list, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER                \
-                  " ORDER BY c.ts DESC, c.rid DESC")                                               \
+    X(cases_by_ts, "SELECT rid FROM rec_cases WHERE live = 1 ORDER BY ts DESC, rid DESC")          \
     X(cases_max, "SELECT max(rid) FROM rec_cases")                                                 \
     X(cases_ok, "SELECT c.rid FROM rec_cases c WHERE c.live = 1 AND " CASE_FILTER)                 \
     X(fts_all, "SELECT rowid FROM rec_cases_fts WHERE rec_cases_fts MATCH ?1")                     \
@@ -137,6 +136,8 @@ typedef struct qx {
     int64_t found_nbits;
     struct rank_ctx *rk; /* px_rank's; owned by the connection */
     struct ftab *ftab;   /* the facets of the live cases, or NULL */
+    int64_t *by_ts;      /* the live cases, newest first (a listing's order), or NULL */
+    size_t nby_ts;
 } qx;
 
 static void ftab_free(struct ftab *t);
@@ -160,6 +161,9 @@ static void qx_forget(qx *x)
     x->found_nbits = 0;
     ftab_free(x->ftab);
     x->ftab = NULL;
+    free(x->by_ts);
+    x->by_ts = NULL;
+    x->nby_ts = 0;
 }
 
 /* The key of the cases a search with fts finds under the current filter
@@ -1153,6 +1157,42 @@ static int snippet_row(const px_query *q, qx *x, const search_res *sr, const hit
     return rc;
 }
 
+/* The live cases newest first (ts, then rid, descending), read once until
+ * the store changes. */
+static int cases_newest_first(qx *x)
+{
+    size_t cap = 0;
+    int src, rc = PX_OK;
+    if (x->by_ts)
+        return PX_OK;
+    int64_t *v = NULL;
+    size_t n = 0;
+    while (!rc && (src = sqlite3_step(x->cases_by_ts)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            int64_t *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                rc = PX_ENOMEM;
+                break;
+            }
+            v = nv;
+        }
+        v[n++] = sqlite3_column_int64(x->cases_by_ts, 0);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = step_err(x, src, "listing cases");
+    reset(x->cases_by_ts);
+    if (!rc && !v && !(v = malloc(sizeof *v))) /* none: an empty list, kept */
+        rc = PX_ENOMEM;
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    x->by_ts = v;
+    x->nby_ts = n;
+    return PX_OK;
+}
+
 int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
 {
     qx *x;
@@ -1193,24 +1233,25 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
                 rc = make_snippet(x, (const char *)fts.data, rowid, &snips[i]);
         }
     } else {
+        /* A listing walks the live cases newest first (kept until the
+         * store changes) through the filter's cases (allowed_cases): an
+         * ORDER BY over every case took 8 ms for 10,000. */
+        const uint8_t *ok;
+        int64_t nbits;
         rids = calloc(limit, sizeof *rids);
         if (!rids)
             rc = PX_ENOMEM;
-        sqlite3_stmt *st = x->cases_list;
-        bind_case_filter(st, f);
-        while (!rc) {
-            int src = sqlite3_step(st);
-            if (src == SQLITE_DONE)
-                break;
-            if (src != SQLITE_ROW) {
-                rc = step_err(x, src, "listing cases");
-                break;
-            }
+        if (!rc)
+            rc = allowed_cases(x, f, &ok, &nbits);
+        if (!rc)
+            rc = cases_newest_first(x);
+        for (size_t i = 0; !rc && i < x->nby_ts; i++) {
+            if (!bit(ok, nbits, x->by_ts[i]))
+                continue;
             if (total >= f->offset && nrids < limit)
-                rids[nrids++] = sqlite3_column_int64(st, 0);
+                rids[nrids++] = x->by_ts[i];
             total++;
         }
-        reset(st);
     }
     for (size_t i = first; !rc && i < nrids; i++) {
         json_t *o;
