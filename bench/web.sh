@@ -287,6 +287,7 @@ if [ "${PRAXIS_WEB_SPREAD:-1}" = 1 ]; then
     echo "20-node live spread, node n0's search page under the same load (search_varied):"
     "$PY" -c "import json,sys; json.dump(json.load(open('$T/cases.json'))[:$cases], open('$T/seed.json','w'), ensure_ascii=False)"
     spread_http="127.0.0.1:$(free_port)"
+    rm -f "$T/ready" "$T/ready.converged" "$T/ready.done" # (left by an earlier run on a kept data set)
     PRAXIS_SPREAD_SEED="$T/seed.json" PRAXIS_SPREAD_HTTP="$spread_http" PRAXIS_SPREAD_READY="$T/ready" \
         PRAXIS_SPREAD_WARMUP=2 bash "$root/bench/spread.sh" "$build" 20 200 >"$T/spread.out" 2>&1 &
     spread_pid=$!
