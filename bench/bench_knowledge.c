@@ -20,7 +20,15 @@
  *                                     English and Russian, of ~150 words
  *                                     each; times `cases --search` for
  *                                     common and rare words, Latin and
- *                                     Cyrillic, a prefix, two words.
+ *                                     Cyrillic, a prefix, two words; then
+ *                                     the web's search page (see page).
+ *   bench_knowledge page FILE         the web's search page on the store
+ *                                     FILE (e.g. bench/web.sh's, kept):
+ *                                     a different pair of words on every
+ *                                     call (so nothing kept from the last
+ *                                     search serves it), page 1 or 2, the
+ *                                     cases and their facets; wall and
+ *                                     CPU time per page.
  *
  * Prints a human-readable summary, then "figure<TAB>name<TAB>value<TAB>unit"
  * lines. The store is left in DIR for a look with the CLI.
@@ -36,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { RUNS = 21 };
 
@@ -256,6 +265,8 @@ static void words(char *out, size_t cap, const char *const *w, size_t nw, int co
     }
 }
 
+static void bench_page(px_store *s, size_t nq);
+
 static int bench_search(const char *dir, size_t n)
 {
     px_store *s = open_store(dir, "search.db");
@@ -324,14 +335,69 @@ static int bench_search(const char *dir, size_t n)
     printf("figure\tsearch_p50\t%.1f\tms\n", p(all, NQ * RUNS, 0.5));
     printf("figure\tsearch_p90\t%.1f\tms\n", p(all, NQ * RUNS, 0.9));
     printf("figure\tcase_store_rate\t%.0f\tcases/s\n", (double)n / build_s);
+    bench_page(s, 200);
     px_store_close(s);
     return 0;
 }
 
+/* The web's search page (node/daemon/webcases.c): the cases of page 1 or
+ * 2 (20 a page: offset 0 or 20) and the facets (30 values each), for a different pair of
+ * words on every call, in English or Russian in turn (the data set's
+ * words). Wall and CPU time per page. */
+static void bench_page(px_store *s, size_t nq)
+{
+    px_query qy = {.store = s, .lang = "en", .is_secretariat = is_secretariat};
+    size_t nen = sizeof en_words / sizeof en_words[0], nru = sizeof ru_words / sizeof ru_words[0];
+    uint64_t *wall = calloc(nq, sizeof *wall), *cpu = calloc(nq, sizeof *cpu);
+    uint64_t total = 0;
+    char q[256];
+    if (!wall || !cpu)
+        die(PX_ENOMEM, "page");
+    srand(23);
+    for (size_t i = 0; i <= nq; i++) { /* the first one warms up, uncounted */
+        const char *const *w = i % 2 ? en_words : ru_words;
+        size_t nw = i % 2 ? nen : nru, a = (size_t)rand() % nw, b = (size_t)rand() % (nw - 1);
+        snprintf(q, sizeof q, "%s %s", w[a], w[b >= a ? b + 1 : b]);
+        px_case_filter f = {.search = q, .limit = 20, .offset = i % 3 == 0 ? 20 : 0};
+        json_t *res = NULL, *facets = NULL;
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+        uint64_t t0 = px_mono_ns();
+        int rc = px_query_cases(&qy, &f, &res);
+        if (!rc)
+            rc = px_query_case_facets(&qy, &f, 30, &facets);
+        uint64_t t1 = px_mono_ns();
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+        if (rc)
+            die(rc, "search page");
+        total += (uint64_t)json_integer_value(json_object_get(res, "total"));
+        json_decref(res);
+        json_decref(facets);
+        if (i > 0) {
+            wall[i - 1] = t1 - t0;
+            cpu[i - 1] =
+                (uint64_t)((c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec));
+        }
+    }
+    double cpu_sum = 0;
+    for (size_t i = 0; i < nq; i++)
+        cpu_sum += (double)cpu[i] / 1e6;
+    printf("search page, a different pair of words each time (%zu pages, %.0f matches on "
+           "average), cases and facets:\n",
+           nq, (double)total / (double)(nq + 1));
+    printf("  wall p50 %.2f ms, p99 %.2f ms; CPU %.2f ms a page on average\n", p(wall, nq, 0.5),
+           p(wall, nq, 0.99), cpu_sum / (double)nq);
+    printf("figure\tsearch_page_varied_p50\t%.2f\tms\n", p(wall, nq, 0.5));
+    printf("figure\tsearch_page_varied_cpu\t%.2f\tms\n", cpu_sum / (double)nq);
+    free(wall);
+    free(cpu);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3 || (strcmp(argv[1], "compare") != 0 && strcmp(argv[1], "search") != 0)) {
-        fprintf(stderr, "usage: bench_knowledge compare|search DIR [N]\n");
+    if (argc < 3 || (strcmp(argv[1], "compare") != 0 && strcmp(argv[1], "search") != 0 &&
+                     strcmp(argv[1], "page") != 0)) {
+        fprintf(stderr, "usage: bench_knowledge compare|search DIR [N] | page FILE [N]\n");
         return 2;
     }
     if (px_crypto_init() != PX_OK)
@@ -342,6 +408,17 @@ int main(int argc, char **argv)
     if (argc > 3 && px_parse_u64(argv[3], 1, 100000000, &n) != PX_OK) {
         fprintf(stderr, "bench_knowledge: N must be a positive number\n");
         return 2;
+    }
+    if (strcmp(argv[1], "page") == 0) {
+        px_store *s;
+        int rc = px_store_open(argv[2], &s);
+        if (!rc)
+            rc = px_index_open(s, NULL);
+        if (rc)
+            die(rc, argv[2]);
+        bench_page(s, n ? (size_t)n : 200);
+        px_store_close(s);
+        return 0;
     }
     if (strcmp(argv[1], "compare") == 0)
         return bench_compare(argv[2], n ? (size_t)n : 1000000);

@@ -215,14 +215,15 @@ int px_page_cases(px_req *r)
     if (!rc && !q.store)
         rc = PX_ESTORE;
     if (!rc) {
-        f.limit = (size_t)page * PAGE_SIZE;
+        f.offset = (size_t)(page - 1) * PAGE_SIZE;
+        f.limit = PAGE_SIZE;
         /* A search ranks every matching case (about 10 ms of CPU for a
          * word in most of 10,000): its answer is kept like the facets, per
          * worker until the store changes, for the same words, filters,
          * record language and page. */
         const char *key = f.search ? px_req_printf(r, "cases\x1f%s\x1f%s\x1f%s\x1f%zu", f.search,
                                                    cases_url(r, "", &f, NULL, NULL, NULL, NULL),
-                                                   q.lang ? q.lang : "", f.limit)
+                                                   q.lang ? q.lang : "", f.offset)
                                    : NULL;
         res = key ? px_req_cache_get(r, key) : NULL;
         if (!res) {
@@ -270,12 +271,10 @@ int px_page_cases(px_req *r)
     px_hf(r, "<h2 id=\"results-h\" aria-live=\"polite\">%s</h2>",
           px_req_printf(r, px_tn(r, "%s case study", "%s case studies", (unsigned long)total),
                         px_req_int(r, total)));
-    size_t i, first = (size_t)(page - 1) * PAGE_SIZE;
+    size_t i;
     px_h(r, "<ol class=\"results\">");
     json_array_foreach(cases, i, c)
     {
-        if (i < first)
-            continue;
         const char *id = jstr(c, "id");
         const char *title = jstr(c, "title");
         px_hf(r, "<li><h2><a href=\"%s\">%s</a>",

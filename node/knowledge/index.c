@@ -206,6 +206,24 @@ static void bind_cstr(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* A string field, or dflt when the record leaves it out. */
+static void bind_str_or(sqlite3_stmt *st, int i, const msgpack_object *o, const char *dflt)
+{
+    if (o)
+        bind_str(st, i, o);
+    else
+        sqlite3_bind_text(st, i, dflt, -1, SQLITE_STATIC);
+}
+
+/* A row id, NULL when 0 (none). */
+static void bind_rid_opt(sqlite3_stmt *st, int i, int64_t rid)
+{
+    if (rid)
+        sqlite3_bind_int64(st, i, rid);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 static bool is_int(const msgpack_object *o)
 {
     return o && (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
@@ -332,6 +350,29 @@ static int ref_put(const ix *x, const px_entry *e, const char *kind, int64_t rid
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, rid);
     return run(x, st, "indexing a record");
+}
+
+/* Parameters 1-3 of every kind's insert: the entry's id, author and
+ * timestamp. */
+static void bind_entry(sqlite3_stmt *st, const px_entry *e)
+{
+    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
+}
+
+/* Run a kind's insert (st) and record where the entry's row is. OUT *rid
+ * (may be NULL): the row. */
+static int insert_ref(const ix *x, sqlite3_stmt *st, const px_entry *e, const char *kind,
+                      const char *what, int64_t *rid)
+{
+    int rc = run(x, st, what);
+    int64_t r = sqlite3_last_insert_rowid(x->db);
+    if (!rc)
+        rc = ref_put(x, e, kind, r);
+    if (rid)
+        *rid = r;
+    return rc;
 }
 
 /* Read version_no, prev_rid and live of row rid of a versioned table. */
@@ -534,25 +575,17 @@ static int index_case(const ix *x, const px_entry *e, const msgpack_object *root
     if (rc)
         return rc;
     sqlite3_stmt *st = x->case_put;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
+    bind_entry(st, e);
     bind_str(st, 4, px_record_get(root, "country"));
     bind_str(st, 5, px_record_get(root, "stage"));
     bind_str(st, 6, px_record_get(root, "centre"));
     bind_int_opt(st, 7, px_record_get(root, "start_year"));
     bind_int_opt(st, 8, px_record_get(root, "end_year"));
     sqlite3_bind_int(st, 9, flag(px_record_get(root, "illustrative")));
-    if (prev)
-        sqlite3_bind_int64(st, 10, prev);
-    else
-        sqlite3_bind_null(st, 10);
+    bind_rid_opt(st, 10, prev);
     sqlite3_bind_int64(st, 11, vno);
-    rc = run(x, st, "indexing a case");
-    if (rc)
-        return rc;
-    int64_t rid = sqlite3_last_insert_rowid(x->db);
-    rc = ref_put(x, e, "case", rid);
+    int64_t rid;
+    rc = insert_ref(x, st, e, "case", "indexing a case", &rid);
     if (!rc)
         rc = case_list(x, x->case_tag, px_record_get(root, "tags"), rid, "indexing a case's tags");
     if (!rc)
@@ -580,9 +613,7 @@ static int index_indicator(const ix *x, const px_entry *e, const msgpack_object 
     if (rc)
         goto out;
     sqlite3_stmt *st = x->ind_put;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
+    bind_entry(st, e);
     bind_cstr(st, 4, ind.code);
     sqlite3_bind_int64(st, 5, ind.version);
     bind_cstr(st, 6, ind.measure_type);
@@ -592,15 +623,10 @@ static int index_indicator(const ix *x, const px_entry *e, const msgpack_object 
     sqlite3_bind_double(st, 10, ind.scale_max);
     sqlite3_bind_int(st, 11, ind.higher_is_better);
     sqlite3_bind_int(st, 12, ind.illustrative);
-    if (prev)
-        sqlite3_bind_int64(st, 13, prev);
-    else
-        sqlite3_bind_null(st, 13);
+    bind_rid_opt(st, 13, prev);
     sqlite3_bind_int64(st, 14, vno);
     bind_version_written(st, 15, px_record_get(root, "version"));
-    rc = run(x, st, "indexing an indicator");
-    if (!rc)
-        rc = ref_put(x, e, "indicator", sqlite3_last_insert_rowid(x->db));
+    rc = insert_ref(x, st, e, "indicator", "indexing an indicator", NULL);
     if (!rc && prev)
         rc = set_rid(x, v.unlive, prev, "marking a superseded indicator");
 out:
@@ -629,9 +655,7 @@ static int index_benchmark(const ix *x, const px_entry *e, const msgpack_object 
     if (!period || period->type != MSGPACK_OBJECT_STR || !value || !isfinite(num(value)))
         return PX_OK; /* cannot happen for a validated body */
     sqlite3_stmt *st = x->bench_put;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
+    bind_entry(st, e);
     bind_str(st, 4, px_record_get(root, "indicator"));
     bind_version(st, 5, px_record_get(root, "indicator_version"));
     bind_str(st, 6, px_record_get(root, "country"));
@@ -648,17 +672,12 @@ static int index_benchmark(const ix *x, const px_entry *e, const msgpack_object 
     }
     bind_num_opt(st, 16, px_record_get(root, "std_err"));
     bind_str(st, 17, px_record_get(root, "method"));
-    if (status)
-        bind_str(st, 18, status);
-    else
-        sqlite3_bind_text(st, 18, "normal", -1, SQLITE_STATIC);
+    bind_str_or(st, 18, status, "normal");
     bind_str(st, 19, px_record_get(root, "source"));
     sqlite3_bind_int(st, 20, flag(px_record_get(root, "illustrative")));
     bind_version_written(st, 21, px_record_get(root, "indicator_version"));
-    int rc = run(x, st, "indexing a benchmark result");
-    int64_t rid = sqlite3_last_insert_rowid(x->db);
-    if (!rc)
-        rc = ref_put(x, e, "benchmark", rid);
+    int64_t rid;
+    int rc = insert_ref(x, st, e, "benchmark", "indexing a benchmark result", &rid);
     if (rc)
         return rc;
     /* One result per identity and author: this one, the latest in the
@@ -729,9 +748,7 @@ static int index_crosswalk(const ix *x, const px_entry *e)
     if (rc)
         return rc;
     sqlite3_stmt *st = x->cw_put;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
+    bind_entry(st, e);
     bind_cstr(st, 4, cw.from);
     bind_cstr(st, 5, cw.to);
     sqlite3_bind_text(st, 6, cw.conversion == PX_CONV_LINEAR ? "linear" : "endpoints", -1,
@@ -745,9 +762,7 @@ static int index_crosswalk(const ix *x, const px_entry *e)
     }
     bind_cstr(st, 9, cw.grade);
     sqlite3_bind_int(st, 10, cw.illustrative);
-    rc = run(x, st, "indexing a crosswalk");
-    if (!rc)
-        rc = ref_put(x, e, "crosswalk", sqlite3_last_insert_rowid(x->db));
+    rc = insert_ref(x, st, e, "crosswalk", "indexing a crosswalk", NULL);
     px_crosswalk_free(&cw);
     return rc;
 }
@@ -757,32 +772,21 @@ static int index_aggregate(const ix *x, const px_entry *e, const msgpack_object 
     const msgpack_object *by = px_record_get(root, "by"), *basis = px_record_get(root, "basis");
     const msgpack_object *period = px_record_get(root, "period");
     sqlite3_stmt *st = x->agg_put;
-    sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, e->h.author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->h.timestamp_ms);
+    bind_entry(st, e);
     bind_str(st, 4, px_record_get(root, "indicator"));
     bind_version(st, 5, px_record_get(root, "indicator_version"));
     bind_str(st, 6, period);
     sqlite3_bind_int64(st, 7, period_key_of(period));
-    if (by)
-        bind_str(st, 8, by);
-    else
-        sqlite3_bind_text(st, 8, "network", -1, SQLITE_STATIC);
+    bind_str_or(st, 8, by, "network");
     bind_str(st, 9, px_record_get(root, "group"));
     bind_str(st, 10, px_record_get(root, "weighting"));
-    if (basis)
-        bind_str(st, 11, basis);
-    else
-        sqlite3_bind_text(st, 11, "scale", -1, SQLITE_STATIC);
+    bind_str_or(st, 11, basis, "scale");
     sqlite3_bind_double(st, 12, num(px_record_get(root, "value")));
     bind_int_opt(st, 13, px_record_get(root, "members"));
     bind_int_opt(st, 14, px_record_get(root, "n"));
     sqlite3_bind_int(st, 15, flag(px_record_get(root, "illustrative")));
     bind_version_written(st, 16, px_record_get(root, "indicator_version"));
-    int rc = run(x, st, "indexing an aggregate");
-    if (!rc)
-        rc = ref_put(x, e, "aggregate", sqlite3_last_insert_rowid(x->db));
-    return rc;
+    return insert_ref(x, st, e, "aggregate", "indexing an aggregate", NULL);
 }
 
 /* A retraction counts when its target is an indexed record of its author. */

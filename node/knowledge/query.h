@@ -68,6 +68,7 @@ typedef struct px_case_filter {
     const char *service; /* one service (ASCII case ignored), or NULL */
     const char *channel; /* one channel (ASCII case ignored), or NULL */
     int64_t start_year;  /* the year it started, or 0: any */
+    size_t offset;       /* paging: the cases listed start after this many */
 } px_case_filter;
 
 /* The live versions of the cases that match (retracted ones never).
@@ -76,7 +77,8 @@ typedef struct px_case_filter {
  * rest), each with a snippet of the best-matching language, the reader's
  * language preferred; matches are marked with [ and ]. search is plain
  * words; a word ending in '*' matches as a prefix; quotes and FTS5 syntax
- * are taken literally.
+ * are taken literally. The list holds the limit cases after the first
+ * offset (only those are read, and snippets made for).
  * OUT *out: {"search", "total", "cases": [{"id", "author", "country",
  *   "stage", "centre", "start_year", "end_year", "title", "title_lang",
  *   "summary", "summary_lang", "tags", "illustrative", "version",

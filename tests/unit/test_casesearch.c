@@ -303,6 +303,39 @@ static void test_facets_and_filters(void)
     px_store_close(s);
 }
 
+/* A page (offset, limit) lists what the whole list holds at its place,
+ * snippets and ranks included, with the same total. */
+static void test_paging(void)
+{
+    px_store *s = open_store();
+    px_query q = {.store = s, .lang = "ru"};
+    static const char *const searches[] = {"waiting", "очередь", NULL};
+    for (size_t k = 0; k < sizeof searches / sizeof searches[0]; k++) {
+        json_t *all = NULL, *page = NULL;
+        CHECK_RC(px_query_cases(&q, &(px_case_filter){.search = searches[k], .limit = 4096}, &all),
+                 PX_OK);
+        size_t total = (size_t)json_integer_value(json_object_get(all, "total"));
+        CHECK(total > 20);
+        size_t offsets[] = {0, 7, total - 3, total, total + 5};
+        for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
+            px_case_filter f = {.search = searches[k], .limit = 5, .offset = offsets[o]};
+            CHECK_RC(px_query_cases(&q, &f, &page), PX_OK);
+            CHECK((size_t)json_integer_value(json_object_get(page, "total")) == total);
+            const json_t *list = json_object_get(page, "cases");
+            size_t want = offsets[o] >= total ? 0 : total - offsets[o] < 5 ? total - offsets[o] : 5;
+            CHECK(json_array_size(list) == want);
+            for (size_t i = 0; i < json_array_size(list); i++) {
+                const json_t *a = json_array_get(list, i);
+                const json_t *b = json_array_get(json_object_get(all, "cases"), offsets[o] + i);
+                CHECK(json_equal(a, b));
+            }
+            json_decref(page);
+        }
+        json_decref(all);
+    }
+    px_store_close(s);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -313,5 +346,6 @@ int main(void)
     memset(net, 9, sizeof net);
     RUN(test_rank_is_bm25);
     RUN(test_facets_and_filters);
+    RUN(test_paging);
     return check_summary();
 }
