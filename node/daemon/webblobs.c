@@ -18,6 +18,7 @@
 #include "control.h"
 #include "datadir.h"
 #include "error.h"
+#include "mpcheck.h"
 #include "util.h"
 #include "webint.h"
 
@@ -45,20 +46,6 @@ static const char *size_text(px_req *r, uint64_t n)
     return px_req_printf(r, "%s MiB", px_req_num(r, (double)n / (1024 * 1024), 1));
 }
 
-static const msgpack_object *get(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    if (map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-            memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
 static const char *str_of(px_req *r, const msgpack_object *o)
 {
     if (!o || o->type != MSGPACK_OBJECT_STR)
@@ -73,16 +60,17 @@ static const char *str_of(px_req *r, const msgpack_object *o)
 
 void px_web_attachments(px_req *r, const msgpack_object *rec, const char *case_path)
 {
-    const msgpack_object *a = get(rec, "attachments");
+    const msgpack_object *a = px_mp_get(rec, "attachments");
     if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0)
         return;
     px_blobs *b = reader(r);
     px_hf(r, "<section><h2>%s</h2><ul class=\"attachments\">", px_t(r, "Attachments"));
     for (uint32_t i = 0; i < a->via.array.size && i < 64; i++) {
         const msgpack_object *it = &a->via.array.ptr[i];
-        const char *hex = str_of(r, get(it, "blob")), *name = str_of(r, get(it, "name"));
-        const char *mime = str_of(r, get(it, "mime"));
-        const msgpack_object *size = get(it, "size");
+        const char *hex = str_of(r, px_mp_get(it, "blob")),
+                   *name = str_of(r, px_mp_get(it, "name"));
+        const char *mime = str_of(r, px_mp_get(it, "mime"));
+        const msgpack_object *size = px_mp_get(it, "size");
         uint8_t id[32];
         if (!hex || !name || strlen(hex) != 64 || px_hex_decode(id, 32, hex) != PX_OK)
             continue;

@@ -5,24 +5,13 @@
 #include "msg.h"
 
 #include "error.h"
+#include "mpcheck.h"
 #include "wire.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* --- decoding ---------------------------------------------------------------- */
-
-static const msgpack_object *field(const msgpack_object *map, const char *key)
-{
-    size_t n = strlen(key);
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-            memcmp(k->via.str.ptr, key, n) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
 
 static bool is_bin(const msgpack_object *o, size_t size)
 {
@@ -33,7 +22,7 @@ static bool is_bin(const msgpack_object *o, size_t size)
 static int list_of(const msgpack_object *map, const char *key, const char *type, uint32_t max,
                    const msgpack_object **out)
 {
-    const msgpack_object *l = field(map, key);
+    const msgpack_object *l = px_mp_get(map, key);
     if (!l || l->type != MSGPACK_OBJECT_ARRAY)
         return px_err_set(PX_EPROTO, "a %s message needs a '%s' list", type, key);
     if (l->via.array.size > max)
@@ -45,9 +34,9 @@ static int list_of(const msgpack_object *map, const char *key, const char *type,
 
 static int decode_hello(const msgpack_object *o, px_msg *m)
 {
-    const msgpack_object *ver = field(o, "version");
-    const msgpack_object *net = field(o, "network_id");
-    const msgpack_object *sw = field(o, "software");
+    const msgpack_object *ver = px_mp_get(o, "version");
+    const msgpack_object *net = px_mp_get(o, "network_id");
+    const msgpack_object *sw = px_mp_get(o, "software");
     if (!ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !is_bin(net, 32))
         return px_err_set(PX_EPROTO, "hello lacks version or network_id");
     m->version = ver->via.u64;
@@ -192,7 +181,7 @@ int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
     if (rc)
         return rc;
     const msgpack_object *o = &m->u.data;
-    const msgpack_object *t = o->type == MSGPACK_OBJECT_MAP ? field(o, "type") : NULL;
+    const msgpack_object *t = o->type == MSGPACK_OBJECT_MAP ? px_mp_get(o, "type") : NULL;
     if (!t || t->type != MSGPACK_OBJECT_STR)
         return px_err_set(PX_EPROTO, "message without a 'type' string");
     size_t n =
@@ -247,20 +236,12 @@ static int buf_write(void *data, const char *p, size_t n)
     return px_buf_append(data, p, n) == PX_OK ? 0 : -1;
 }
 
-static int pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t n = strlen(s);
-    if (msgpack_pack_str(pk, n))
-        return -1;
-    return msgpack_pack_str_body(pk, s, n);
-}
-
 /* Start a message {type: name, key: [count items...]}. */
 static int start(msgpack_packer *pk, px_buf *out, const char *name, const char *key, size_t count)
 {
     msgpack_packer_init(pk, out, buf_write);
-    if (msgpack_pack_map(pk, 2) || pack_str(pk, "type") || pack_str(pk, name) ||
-        pack_str(pk, key) || msgpack_pack_array(pk, count))
+    if (msgpack_pack_map(pk, 2) || px_mp_pack_str(pk, "type") || px_mp_pack_str(pk, name) ||
+        px_mp_pack_str(pk, key) || msgpack_pack_array(pk, count))
         return PX_ENOMEM;
     return PX_OK;
 }
@@ -270,10 +251,11 @@ int px_msg_encode_hello(px_buf *out, uint64_t version, const char *software,
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, buf_write);
-    if (msgpack_pack_map(&pk, 4) || pack_str(&pk, "type") || pack_str(&pk, "hello") ||
-        pack_str(&pk, "version") || msgpack_pack_uint64(&pk, version) ||
-        pack_str(&pk, "software") || pack_str(&pk, software) || pack_str(&pk, "network_id") ||
-        msgpack_pack_bin(&pk, 32) || msgpack_pack_bin_body(&pk, network_id, 32))
+    if (msgpack_pack_map(&pk, 4) || px_mp_pack_str(&pk, "type") || px_mp_pack_str(&pk, "hello") ||
+        px_mp_pack_str(&pk, "version") || msgpack_pack_uint64(&pk, version) ||
+        px_mp_pack_str(&pk, "software") || px_mp_pack_str(&pk, software) ||
+        px_mp_pack_str(&pk, "network_id") || msgpack_pack_bin(&pk, 32) ||
+        msgpack_pack_bin_body(&pk, network_id, 32))
         return PX_ENOMEM;
     return PX_OK;
 }
@@ -307,7 +289,7 @@ int px_msg_encode_prune(px_buf *out)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, buf_write);
-    if (msgpack_pack_map(&pk, 1) || pack_str(&pk, "type") || pack_str(&pk, "prune"))
+    if (msgpack_pack_map(&pk, 1) || px_mp_pack_str(&pk, "type") || px_mp_pack_str(&pk, "prune"))
         return PX_ENOMEM;
     return PX_OK;
 }
