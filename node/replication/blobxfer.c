@@ -217,7 +217,8 @@ int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, s
 
 /* --- state --------------------------------------------------------------- */
 
-enum { C_MISSING = 0, C_ASKED, C_STORING, C_HELD };
+/* C_WRITTEN: written, not yet durable (no longer in memory: off the backlog). */
+enum { C_MISSING = 0, C_ASKED, C_STORING, C_WRITTEN, C_HELD };
 enum { NO_PEER = -1 };
 /* A requester's window, with requests that timed out on its side still
  * queued at the server, stays within what a server queues. */
@@ -789,23 +790,35 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
 {
     bx->now = now;
     fetch *f = find_fetch(bx, id, NULL);
-    if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
+    if (!f || !f->have_m || index >= f->m.n ||
+        (f->state[index] != C_STORING && f->state[index] != C_WRITTEN))
         return;
-    if (rc) { /* the store failed (a full disk): the fetch fails with it */
+    if (f->state[index] == C_STORING)
         f->storing--;
+    if (rc) { /* the store failed (a full disk): the fetch fails with it */
         end_fetch(bx, f, rc);
         recompute_wake(bx);
         return;
     }
     f->state[index] = C_HELD;
     f->n_held++;
-    f->storing--;
     if (++f->since_have >= PX_BX_HAVE_EVERY)
         inform(bx, f, false, now);
     maybe_complete(bx, f, now);
     if (find_fetch(bx, id, NULL) == f)
         schedule(bx, f, now);
     recompute_wake(bx);
+}
+
+void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now)
+{
+    bx->now = now;
+    fetch *f = find_fetch(bx, id, NULL);
+    if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
+        return;
+    f->state[index] = C_WRITTEN;
+    f->storing--;
+    schedule(bx, f, now);
 }
 
 /* --- messages ---------------------------------------------------------------- */

@@ -157,6 +157,11 @@ void px_bx_cancel(px_bx *bx, const uint8_t id[32]);
  * NULL when the store holds nothing of id. */
 void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now);
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now);
+/* Optional, before px_bx_chunk_stored: chunk index is written but not yet
+ * durable (the driver syncs in batches). It no longer counts against
+ * PX_BX_STORE_BACKLOG (the memory of chunks waiting to be written); it
+ * counts as held only once px_bx_chunk_stored says it is durable. */
+void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now);
 void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hops,
                        const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
                        uint64_t now);
