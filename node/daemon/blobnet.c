@@ -102,6 +102,12 @@ struct px_blobnet {
     uv_work_t work;
     followup *fu, **fu_tail;
     bool running;
+    /* the blob served last: a blob's size is fixed by its id (the manifest's
+     * hash), so it is looked up once per blob, not once per chunk */
+    bool served_known;
+    uint8_t served_id[32];
+    uint64_t served_size;
+    uint32_t served_chunks;
     result results[RESULTS_MAX];
     size_t next_result;
     uint64_t fetches;
@@ -413,14 +419,23 @@ static void add_followup(px_blobnet *b, followup *f)
 static void serve(px_blobnet *b, px_conn *c, const uint8_t id[32], uint32_t index)
 {
     static uint8_t chunk[PX_BLOB_CHUNK]; /* loop thread only */
-    px_blob_info info;
     size_t len = 0;
-    bool ok = px_blob_info_get(b->blobs, id, &info) == PX_OK && index < info.chunks;
+    if (!b->served_known || memcmp(b->served_id, id, 32) != 0) {
+        px_blob_info info = {0};
+        b->served_known = px_blob_info_get(b->blobs, id, &info) == PX_OK;
+        memcpy(b->served_id, id, 32);
+        b->served_size = info.size;
+        b->served_chunks = info.chunks;
+    }
+    /* px_blob_read checks the chunk is held and matches its hash */
+    bool ok = b->served_known && index < b->served_chunks;
     if (ok) {
         uint64_t off = (uint64_t)index * PX_BLOB_CHUNK;
-        len = info.size - off < PX_BLOB_CHUNK ? (size_t)(info.size - off) : PX_BLOB_CHUNK;
+        len = b->served_size - off < PX_BLOB_CHUNK ? (size_t)(b->served_size - off) : PX_BLOB_CHUNK;
         ok = px_blob_read(b->blobs, id, off, chunk, len) == PX_OK;
     }
+    if (!ok)
+        b->served_known = false; /* removed, or not held yet: look again next time */
     px_buf msg = {0};
     if (px_bx_chunk_msg(id, index, ok ? chunk : NULL, ok ? len : 0, &msg) == PX_OK)
         px_conn_send(c, msg.data, msg.len);
