@@ -114,6 +114,7 @@ struct px_blobnet {
 };
 
 static void run(px_blobnet *b);
+static void sweep_soon(px_blobnet *b);
 
 /* --- the worker ------------------------------------------------------------- */
 
@@ -580,7 +581,7 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
         return rc;
     }
     *out = b;
-    px_blobnet_entries_stored(b); /* records that arrived while it was not running */
+    sweep_soon(b); /* records that arrived while it was not running */
     return PX_OK;
 }
 
@@ -658,10 +659,8 @@ static void on_sweep_timer(uv_timer_t *t)
         queue_sweep(b);
 }
 
-void px_blobnet_entries_stored(px_blobnet *b)
+static void sweep_soon(px_blobnet *b)
 {
-    if (!b || b->stopping)
-        return;
     uint64_t now = uv_now(b->loop), since = now - b->last_sweep;
     if (!b->swept || since >= SWEEP_EVERY_MS) {
         queue_sweep(b);
@@ -669,6 +668,15 @@ void px_blobnet_entries_stored(px_blobnet *b)
         b->sweep_armed = true;
         uv_timer_start(&b->sweep_timer, on_sweep_timer, SWEEP_EVERY_MS - since, 0);
     }
+}
+
+void px_blobnet_entries_stored(px_blobnet *b)
+{
+    if (!b || b->stopping)
+        return;
+    /* entries first: smaller chunk windows for a while */
+    px_bx_entries_moving(b->bx, uv_now(b->loop));
+    sweep_soon(b);
 }
 
 void px_blobnet_peer_up(px_blobnet *b, px_conn *c)

@@ -280,8 +280,10 @@ struct px_bx {
     size_t n_owned, cap_owned;
     uint64_t next_wake;
     px_bx_counters ctr;
-    int rr;       /* round-robin start for scheduling */
-    uint64_t now; /* of the latest input */
+    int rr;               /* round-robin start for scheduling */
+    uint32_t window;      /* chunk requests outstanding per peer, now */
+    uint64_t quiet_after; /* entries moved: the window stays small until then */
+    uint64_t now;         /* of the latest input */
 };
 
 static bool bit(const uint8_t *b, uint32_t i)
@@ -308,6 +310,7 @@ int px_bx_new(const px_bx_cfg *cfg, px_bx **out)
     if (!bx)
         return px_err_set(PX_ENOMEM, "out of memory");
     bx->max_size = cfg && cfg->max_size ? cfg->max_size : PX_BLOB_MAX_DEFAULT;
+    bx->window = PX_BX_WINDOW;
     bx->next_wake = UINT64_MAX;
     *out = bx;
     return PX_OK;
@@ -650,12 +653,12 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now)
     for (int k = 0; k < 2 * PX_BX_PEERS_MAX; k++) {
         int p = (bx->rr + k) % PX_BX_PEERS_MAX;
         fpeer *fp = &f->fp[p];
-        if (!bx->peers[p].used || !fp->have || fp->outstanding >= PX_BX_WINDOW ||
+        if (!bx->peers[p].used || !fp->have || fp->outstanding >= bx->window ||
             (fp->strikes > 0) != (k >= PX_BX_PEERS_MAX))
             continue;
         px_bx_msg m = {.type = PX_BX_GET};
         memcpy(m.id, f->id, 32);
-        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < PX_BX_WINDOW; i++) {
+        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < bx->window; i++) {
             if (f->state[i] != C_MISSING || !bit(fp->have, i) ||
                 (f->avoid[i] == p && now - f->avoid_ms[i] < PX_BX_AVOID_MS))
                 continue;
@@ -810,6 +813,13 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
     recompute_wake(bx);
 }
 
+void px_bx_entries_moving(px_bx *bx, uint64_t now)
+{
+    bx->now = now;
+    bx->window = PX_BX_WINDOW_MIN;
+    bx->quiet_after = now + PX_BX_ENTRY_QUIET_MS;
+}
+
 void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now)
 {
     bx->now = now;
@@ -909,6 +919,8 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
                           px_id_hex(hex, f->id));
     }
     fp->strikes = 0;
+    if (bx->window < PX_BX_WINDOW && now >= bx->quiet_after)
+        bx->window++; /* the link is the transfer's again: grow back */
     if (f->state[i] == C_MISSING || f->state[i] == C_ASKED) {
         if (f->state[i] == C_ASKED)
             f->in_flight--;

@@ -293,6 +293,22 @@ static void test_written_then_stored(void)
     }
 }
 
+/* While entries move, the window is PX_BX_WINDOW_MIN (fewer than this
+ * blob's chunks): the fetch still completes, each chunk fetched once. */
+static void test_small_window(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *b = &nodes[1];
+    give(a);
+    link_up(a, b);
+    CHECK((int)PX_BX_WINDOW_MIN < (int)CHUNKS);
+    px_bx_entries_moving(b->bx, now);
+    fetch(b, 10000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+    CHECK(b->chunks_in == CHUNKS);
+}
+
 static void test_several_peers(void)
 {
     setup(SIZE);
@@ -468,6 +484,7 @@ int main(void)
         return 1;
     RUN(test_two_nodes);
     RUN(test_written_then_stored);
+    RUN(test_small_window);
     RUN(test_several_peers);
     RUN(test_relay);
     RUN(test_bad_chunk);
