@@ -24,7 +24,20 @@ enum {
     /* A keep sweep scans the keepers' case records for every blob not kept
      * yet: during a bulk sync, one every few seconds is plenty. */
     SWEEP_EVERY_MS = 5000,
+    /* Chunks are written as they come and made durable in batches: a sync
+     * (fdatasync, then the bitmap in one transaction) once this many are
+     * written, or this long after the first of them. Until then they do not
+     * count as held (after a crash they are fetched again). */
+    SYNC_CHUNKS = 128,
+    SYNC_MS = 40,
 };
+
+/* A chunk written, not yet durable. */
+typedef struct unsynced {
+    uint8_t id[32];
+    uint32_t index;
+    int rc;
+} unsynced;
 
 /* Something for the worker to write. */
 enum { KEEPERS_MAX = 64 };
@@ -33,6 +46,7 @@ typedef struct item {
     struct item *next;
     bool manifest;
     bool sweep;             /* mark kept the blobs held that the keepers' records attach */
+    bool sync;              /* make the chunks in data (unsynced[len]) durable */
     size_t marked;          /* sweep: how many it marked */
     uint8_t (*keepers)[32]; /* manifest, sweep: whose records' attachments are kept */
     size_t n_keepers;
@@ -76,6 +90,10 @@ struct px_blobnet {
     uv_timer_t sweep_timer; /* the keep sweep, at most every SWEEP_EVERY_MS */
     bool sweep_open, sweep_armed, swept;
     uint64_t last_sweep;
+    uv_timer_t sync_timer; /* the sync of chunks written, SYNC_MS after the first */
+    bool sync_open, sync_armed;
+    unsynced *unsynced; /* chunks written, not in a sync item yet */
+    size_t n_unsynced, cap_unsynced;
     /* the worker */
     item *pending, **pending_tail;
     size_t n_pending;
@@ -84,12 +102,19 @@ struct px_blobnet {
     uv_work_t work;
     followup *fu, **fu_tail;
     bool running;
+    /* the blob served last: a blob's size is fixed by its id (the manifest's
+     * hash), so it is looked up once per blob, not once per chunk */
+    bool served_known;
+    uint8_t served_id[32];
+    uint64_t served_size;
+    uint32_t served_chunks;
     result results[RESULTS_MAX];
     size_t next_result;
     uint64_t fetches;
 };
 
 static void run(px_blobnet *b);
+static void sweep_soon(px_blobnet *b);
 
 /* --- the worker ------------------------------------------------------------- */
 
@@ -102,6 +127,35 @@ static void work_cb(uv_work_t *w)
                                            it->n_keepers, &it->marked);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
+            it = it->next;
+            continue;
+        }
+        if (it->sync) { /* one sync and one transaction per blob */
+            unsynced *u = (unsynced *)(void *)it->data;
+            size_t n = it->len;
+            uint32_t *index = malloc(n * sizeof *index);
+            int *rcs = malloc(n * sizeof *rcs);
+            bool *done = calloc(n, 1);
+            for (size_t k = 0; k < n; k++)
+                u[k].rc = PX_ENOMEM;
+            for (size_t k = 0; index && rcs && done && k < n; k++) {
+                if (done[k])
+                    continue;
+                size_t m = 0;
+                for (size_t j = k; j < n; j++)
+                    if (!done[j] && memcmp(u[j].id, u[k].id, 32) == 0)
+                        index[m++] = u[j].index;
+                px_blob_record_chunks(b->wblobs, u[k].id, m, index, rcs);
+                m = 0;
+                for (size_t j = k; j < n; j++)
+                    if (!done[j] && memcmp(u[j].id, u[k].id, 32) == 0) {
+                        u[j].rc = rcs[m++];
+                        done[j] = true;
+                    }
+            }
+            free(index);
+            free(rcs);
+            free(done);
             it = it->next;
             continue;
         }
@@ -134,15 +188,17 @@ static void work_cb(uv_work_t *w)
         item *run_items[BATCH_MAX];
         size_t n = 0;
         item *j = it;
-        while (j && !j->manifest && !j->sweep && n < BATCH_MAX && memcmp(j->id, it->id, 32) == 0) {
+        while (j && !j->manifest && !j->sweep && !j->sync && n < BATCH_MAX &&
+               memcmp(j->id, it->id, 32) == 0) {
             index[n] = j->index;
             data[n] = j->data;
             len[n] = j->len;
             run_items[n++] = j;
             j = j->next;
         }
-        /* blobxfer checked each chunk's hash against the manifest of this id. */
-        px_blob_put_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
+        /* blobxfer checked each chunk's hash against the manifest of this id.
+         * Written only: a sync item makes them durable and held. */
+        px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
         for (size_t k = 0; k < n; k++) {
             run_items[k]->rc = rcs[k];
             if (rcs[k])
@@ -153,6 +209,28 @@ static void work_cb(uv_work_t *w)
 }
 
 static void kick_worker(px_blobnet *b);
+static void queue_sync(px_blobnet *b);
+static void on_sync_timer(uv_timer_t *t);
+
+/* Chunk index of id is written: it waits for the next sync. */
+static void note_written(px_blobnet *b, const uint8_t id[32], uint32_t index)
+{
+    if (b->n_unsynced == b->cap_unsynced) {
+        size_t cap = b->cap_unsynced ? 2 * b->cap_unsynced : SYNC_CHUNKS;
+        unsynced *v = realloc(b->unsynced, cap * sizeof *v);
+        if (!v) { /* out of memory: the chunk is fetched again */
+            px_bx_chunk_stored(b->bx, id, index, PX_ENOMEM, uv_now(b->loop));
+            return;
+        }
+        b->unsynced = v;
+        b->cap_unsynced = cap;
+    }
+    unsynced *u = &b->unsynced[b->n_unsynced++];
+    memcpy(u->id, id, 32);
+    u->index = index;
+    u->rc = PX_OK;
+    px_bx_chunk_written(b->bx, id, index, uv_now(b->loop));
+}
 
 static void after_work_cb(uv_work_t *w, int status)
 {
@@ -174,17 +252,70 @@ static void after_work_cb(uv_work_t *w, int status)
         } else if (!b->stopping) {
             if (it->rc)
                 px_err_set(it->rc, "%s", it->why);
-            if (it->manifest)
+            if (it->manifest) {
                 px_bx_manifest_stored(b->bx, it->id, it->rc, now);
-            else
+            } else if (it->sync) {
+                const unsynced *u = (const unsynced *)(const void *)it->data;
+                for (size_t k = 0; k < it->len; k++) {
+                    if (u[k].rc)
+                        px_err_set(u[k].rc, "%s", px_err_message(u[k].rc));
+                    px_bx_chunk_stored(b->bx, u[k].id, u[k].index, u[k].rc, now);
+                }
+            } else if (it->rc) {
                 px_bx_chunk_stored(b->bx, it->id, it->index, it->rc, now);
+            } else {
+                note_written(b, it->id, it->index);
+            }
             run(b);
         }
         free(it->keepers);
         free(it);
         it = next;
     }
+    if (b->n_unsynced >= SYNC_CHUNKS) {
+        queue_sync(b);
+    } else if (b->n_unsynced && b->sync_open && !b->sync_armed && !b->stopping) {
+        b->sync_armed = true;
+        uv_timer_start(&b->sync_timer, on_sync_timer, SYNC_MS, 0);
+    }
     kick_worker(b);
+}
+
+/* Hand the chunks written so far to the worker to make durable. */
+static void queue_sync(px_blobnet *b)
+{
+    if (b->sync_armed) {
+        uv_timer_stop(&b->sync_timer);
+        b->sync_armed = false;
+    }
+    if (!b->n_unsynced || b->stopping)
+        return;
+    size_t n = b->n_unsynced;
+    item *it = malloc(sizeof *it + n * sizeof(unsynced));
+    if (!it) { /* out of memory: they are fetched again */
+        for (size_t k = 0; k < n; k++)
+            px_bx_chunk_stored(b->bx, b->unsynced[k].id, b->unsynced[k].index, PX_ENOMEM,
+                               uv_now(b->loop));
+        b->n_unsynced = 0;
+        run(b);
+        return;
+    }
+    memset(it, 0, sizeof *it);
+    it->sync = true;
+    it->len = n;
+    memcpy(it->data, b->unsynced, n * sizeof(unsynced));
+    b->n_unsynced = 0;
+    *b->pending_tail = it;
+    b->pending_tail = &it->next;
+    b->n_pending++;
+    kick_worker(b);
+}
+
+static void on_sync_timer(uv_timer_t *t)
+{
+    px_blobnet *b = t->data;
+    b->sync_armed = false;
+    queue_sync(b);
 }
 
 static void kick_worker(px_blobnet *b)
@@ -289,14 +420,23 @@ static void add_followup(px_blobnet *b, followup *f)
 static void serve(px_blobnet *b, px_conn *c, const uint8_t id[32], uint32_t index)
 {
     static uint8_t chunk[PX_BLOB_CHUNK]; /* loop thread only */
-    px_blob_info info;
     size_t len = 0;
-    bool ok = px_blob_info_get(b->blobs, id, &info) == PX_OK && index < info.chunks;
+    if (!b->served_known || memcmp(b->served_id, id, 32) != 0) {
+        px_blob_info info = {0};
+        b->served_known = px_blob_info_get(b->blobs, id, &info) == PX_OK;
+        memcpy(b->served_id, id, 32);
+        b->served_size = info.size;
+        b->served_chunks = info.chunks;
+    }
+    /* px_blob_read checks the chunk is held and matches its hash */
+    bool ok = b->served_known && index < b->served_chunks;
     if (ok) {
         uint64_t off = (uint64_t)index * PX_BLOB_CHUNK;
-        len = info.size - off < PX_BLOB_CHUNK ? (size_t)(info.size - off) : PX_BLOB_CHUNK;
+        len = b->served_size - off < PX_BLOB_CHUNK ? (size_t)(b->served_size - off) : PX_BLOB_CHUNK;
         ok = px_blob_read(b->blobs, id, off, chunk, len) == PX_OK;
     }
+    if (!ok)
+        b->served_known = false; /* removed, or not held yet: look again next time */
     px_buf msg = {0};
     if (px_bx_chunk_msg(id, index, ok ? chunk : NULL, ok ? len : 0, &msg) == PX_OK)
         px_conn_send(c, msg.data, msg.len);
@@ -432,12 +572,16 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
         b->sweep_timer.data = b;
         b->sweep_open = true;
     }
+    if (!rc && uv_timer_init(loop, &b->sync_timer) == 0) {
+        b->sync_timer.data = b;
+        b->sync_open = true;
+    }
     if (rc) {
         px_blobnet_free(b);
         return rc;
     }
     *out = b;
-    px_blobnet_entries_stored(b); /* records that arrived while it was not running */
+    sweep_soon(b); /* records that arrived while it was not running */
     return PX_OK;
 }
 
@@ -453,6 +597,10 @@ void px_blobnet_stop(px_blobnet *b)
     if (b->sweep_open) {
         uv_timer_stop(&b->sweep_timer);
         uv_close((uv_handle_t *)&b->sweep_timer, NULL);
+    }
+    if (b->sync_open) {
+        uv_timer_stop(&b->sync_timer);
+        uv_close((uv_handle_t *)&b->sync_timer, NULL);
     }
 }
 
@@ -473,6 +621,7 @@ void px_blobnet_free(px_blobnet *b)
         px_buf_free(&f->have);
         free(f);
     }
+    free(b->unsynced);
     px_bx_free(b->bx);
     px_blobs_close(b->wblobs);
     px_store_close(b->wstore);
@@ -510,10 +659,8 @@ static void on_sweep_timer(uv_timer_t *t)
         queue_sweep(b);
 }
 
-void px_blobnet_entries_stored(px_blobnet *b)
+static void sweep_soon(px_blobnet *b)
 {
-    if (!b || b->stopping)
-        return;
     uint64_t now = uv_now(b->loop), since = now - b->last_sweep;
     if (!b->swept || since >= SWEEP_EVERY_MS) {
         queue_sweep(b);
@@ -521,6 +668,15 @@ void px_blobnet_entries_stored(px_blobnet *b)
         b->sweep_armed = true;
         uv_timer_start(&b->sweep_timer, on_sweep_timer, SWEEP_EVERY_MS - since, 0);
     }
+}
+
+void px_blobnet_entries_stored(px_blobnet *b)
+{
+    if (!b || b->stopping)
+        return;
+    /* entries first: smaller chunk windows for a while */
+    px_bx_entries_moving(b->bx, uv_now(b->loop));
+    sweep_soon(b);
 }
 
 void px_blobnet_peer_up(px_blobnet *b, px_conn *c)

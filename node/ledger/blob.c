@@ -791,8 +791,11 @@ done:
  * one transaction. rcs[k] is chunk k's own result (PX_EHASH, PX_EINVAL for a
  * chunk that does not match: nothing of it is written); the return value is
  * the batch's (PX_EIO for a full disk: none of the batch counts). */
-int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
-                       const uint8_t *const *data, const size_t *len, bool hashed, int *rcs)
+/* write: check and write the chunks' bytes; record: sync the file and set
+ * their bits (data NULL when only recording chunks written before). */
+static int chunks_op(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                     const uint8_t *const *data, const size_t *len, bool hashed, int *rcs,
+                     bool write, bool record)
 {
     row r;
     px_blob_manifest m;
@@ -811,6 +814,8 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
         if (i >= m.n) {
             rcs[k] = px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u", hex,
                                 m.n, i);
+        } else if (!write) {
+            /* written before by this store: only its bit is set */
         } else if (len[k] != px_blob_chunk_len(&m, i)) {
             rcs[k] = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected", i,
                                 hex, len[k], px_blob_chunk_len(&m, i));
@@ -827,15 +832,26 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
     if (!rc && good)
         rc = data_path(b, id, path, sizeof path);
     if (!rc && good) {
-        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int fd = open(path, O_WRONLY | (write ? O_CREAT : 0) | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
             rc = write_err(errno, "opening the blob file", path);
         } else {
             int e = 0;
-            for (size_t k = 0; !e && k < n; k++)
+            struct stat st;
+            if (!write && fstat(fd, &st) != 0)
+                e = errno;
+            /* Recording only: a chunk the file does not reach (it was removed
+             * and made anew since) is not claimed; it is fetched again. */
+            for (size_t k = 0; !write && !e && k < n; k++)
+                if (!rcs[k] &&
+                    (uint64_t)index[k] * PX_BLOB_CHUNK + px_blob_chunk_len(&m, index[k]) >
+                        (uint64_t)st.st_size)
+                    rcs[k] = px_err_set(PX_EIO, "chunk %u of blob %.16s… is not in its file",
+                                        index[k], hex);
+            for (size_t k = 0; write && !e && k < n; k++)
                 if (!rcs[k] && !bit(&r.have, index[k]))
                     e = pwrite_all(fd, data[k], len[k], (off_t)index[k] * PX_BLOB_CHUNK);
-            if (!e && fdatasync(fd) != 0)
+            if (!e && record && fdatasync(fd) != 0)
                 e = errno;
             if (close(fd) != 0 && !e)
                 e = errno;
@@ -843,9 +859,9 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
                 rc = write_err(e, "writing chunks", path);
         }
     }
-    if (!rc && good)
+    if (!rc && good && record)
         rc = px_store_begin(b->s);
-    if (!rc && good) {
+    if (!rc && good && record) {
         row now;
         rc = row_get(b, id, true, &now);
         uint32_t added = 0;
@@ -887,6 +903,24 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
     px_blob_manifest_free(&m);
     row_free(&r);
     return rc;
+}
+
+int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                       const uint8_t *const *data, const size_t *len, bool hashed, int *rcs)
+{
+    return chunks_op(b, id, n, index, data, len, hashed, rcs, true, true);
+}
+
+int px_blob_write_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                         const uint8_t *const *data, const size_t *len, bool hashed, int *rcs)
+{
+    return chunks_op(b, id, n, index, data, len, hashed, rcs, true, false);
+}
+
+int px_blob_record_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                          int *rcs)
+{
+    return chunks_op(b, id, n, index, NULL, NULL, true, rcs, false, true);
 }
 
 int px_blob_keep(px_blobs *b, const uint8_t id[32])

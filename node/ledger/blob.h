@@ -133,6 +133,17 @@ int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const u
 int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
                        const uint8_t *const *data, const size_t *len, bool hashed, int *rcs);
 
+/* px_blob_put_chunks in two steps, for syncing many batches at once:
+ * px_blob_write_chunks checks and writes the chunks' bytes but neither
+ * syncs nor records them (after a crash they are simply not held);
+ * px_blob_record_chunks later syncs the blob's file and only then records
+ * the chunks given (all written before by write_chunks) as held, in one
+ * transaction, completing the blob with its last chunk. */
+int px_blob_write_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                         const uint8_t *const *data, const size_t *len, bool hashed, int *rcs);
+int px_blob_record_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,
+                          int *rcs);
+
 /* The manifest bytes and the bitmap of chunks held (chunk i is bit i % 8
  * of byte i / 8), appended to manifest and have. PX_ENOENT if not held. */
 int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have);

@@ -217,7 +217,8 @@ int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, s
 
 /* --- state --------------------------------------------------------------- */
 
-enum { C_MISSING = 0, C_ASKED, C_STORING, C_HELD };
+/* C_WRITTEN: written, not yet durable (no longer in memory: off the backlog). */
+enum { C_MISSING = 0, C_ASKED, C_STORING, C_WRITTEN, C_HELD };
 enum { NO_PEER = -1 };
 /* A requester's window, with requests that timed out on its side still
  * queued at the server, stays within what a server queues. */
@@ -279,8 +280,10 @@ struct px_bx {
     size_t n_owned, cap_owned;
     uint64_t next_wake;
     px_bx_counters ctr;
-    int rr;       /* round-robin start for scheduling */
-    uint64_t now; /* of the latest input */
+    int rr;               /* round-robin start for scheduling */
+    uint32_t window;      /* chunk requests outstanding per peer, now */
+    uint64_t quiet_after; /* entries moved: the window stays small until then */
+    uint64_t now;         /* of the latest input */
 };
 
 static bool bit(const uint8_t *b, uint32_t i)
@@ -307,6 +310,7 @@ int px_bx_new(const px_bx_cfg *cfg, px_bx **out)
     if (!bx)
         return px_err_set(PX_ENOMEM, "out of memory");
     bx->max_size = cfg && cfg->max_size ? cfg->max_size : PX_BLOB_MAX_DEFAULT;
+    bx->window = PX_BX_WINDOW;
     bx->next_wake = UINT64_MAX;
     *out = bx;
     return PX_OK;
@@ -649,12 +653,12 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now)
     for (int k = 0; k < 2 * PX_BX_PEERS_MAX; k++) {
         int p = (bx->rr + k) % PX_BX_PEERS_MAX;
         fpeer *fp = &f->fp[p];
-        if (!bx->peers[p].used || !fp->have || fp->outstanding >= PX_BX_WINDOW ||
+        if (!bx->peers[p].used || !fp->have || fp->outstanding >= bx->window ||
             (fp->strikes > 0) != (k >= PX_BX_PEERS_MAX))
             continue;
         px_bx_msg m = {.type = PX_BX_GET};
         memcpy(m.id, f->id, 32);
-        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < PX_BX_WINDOW; i++) {
+        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < bx->window; i++) {
             if (f->state[i] != C_MISSING || !bit(fp->have, i) ||
                 (f->avoid[i] == p && now - f->avoid_ms[i] < PX_BX_AVOID_MS))
                 continue;
@@ -789,23 +793,42 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
 {
     bx->now = now;
     fetch *f = find_fetch(bx, id, NULL);
-    if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
+    if (!f || !f->have_m || index >= f->m.n ||
+        (f->state[index] != C_STORING && f->state[index] != C_WRITTEN))
         return;
-    if (rc) { /* the store failed (a full disk): the fetch fails with it */
+    if (f->state[index] == C_STORING)
         f->storing--;
+    if (rc) { /* the store failed (a full disk): the fetch fails with it */
         end_fetch(bx, f, rc);
         recompute_wake(bx);
         return;
     }
     f->state[index] = C_HELD;
     f->n_held++;
-    f->storing--;
     if (++f->since_have >= PX_BX_HAVE_EVERY)
         inform(bx, f, false, now);
     maybe_complete(bx, f, now);
     if (find_fetch(bx, id, NULL) == f)
         schedule(bx, f, now);
     recompute_wake(bx);
+}
+
+void px_bx_entries_moving(px_bx *bx, uint64_t now)
+{
+    bx->now = now;
+    bx->window = PX_BX_WINDOW_MIN;
+    bx->quiet_after = now + PX_BX_ENTRY_QUIET_MS;
+}
+
+void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now)
+{
+    bx->now = now;
+    fetch *f = find_fetch(bx, id, NULL);
+    if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
+        return;
+    f->state[index] = C_WRITTEN;
+    f->storing--;
+    schedule(bx, f, now);
 }
 
 /* --- messages ---------------------------------------------------------------- */
@@ -896,6 +919,8 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
                           px_id_hex(hex, f->id));
     }
     fp->strikes = 0;
+    if (bx->window < PX_BX_WINDOW && now >= bx->quiet_after)
+        bx->window++; /* the link is the transfer's again: grow back */
     if (f->state[i] == C_MISSING || f->state[i] == C_ASKED) {
         if (f->state[i] == C_ASKED)
             f->in_flight--;

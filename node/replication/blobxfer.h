@@ -17,7 +17,10 @@
  * Flow control (so a transfer never delays entry replication):
  * - a requester keeps at most PX_BX_WINDOW chunk requests outstanding per
  *   peer, each chunk asked of one peer only, re-asked of another after
- *   PX_BX_CHUNK_TIMEOUT_MS;
+ *   PX_BX_CHUNK_TIMEOUT_MS; the window is adaptive: while entries move
+ *   (px_bx_entries_moving, and PX_BX_ENTRY_QUIET_MS after) it is
+ *   PX_BX_WINDOW_MIN, so an entry finds little chunk data ahead of it on
+ *   any link; once quiet it grows back by one per chunk delivered;
  * - a server answers requests only while the connection's write queue
  *   holds less than PX_BX_SEND_QUEUE bytes (entries are sent up to 1 MiB
  *   queued, so they always find the queue short), and keeps at most
@@ -39,7 +42,9 @@
 #include <stdint.h>
 
 enum {
-    PX_BX_WINDOW = 16,             /* chunk requests outstanding per peer */
+    PX_BX_WINDOW = 16,             /* chunk requests outstanding per peer, at most */
+    PX_BX_WINDOW_MIN = 4,          /* while entries move */
+    PX_BX_ENTRY_QUIET_MS = 1000,   /* entries moved this long ago: the window grows again */
     PX_BX_GET_MAX = 32,            /* chunk indices in one blob_get */
     PX_BX_SERVE_MAX = 64,          /* requests of one peer queued at the server */
     PX_BX_SEND_QUEUE = 256 * 1024, /* chunks are sent while the queue is shorter */
@@ -157,6 +162,15 @@ void px_bx_cancel(px_bx *bx, const uint8_t id[32]);
  * NULL when the store holds nothing of id. */
 void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now);
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now);
+/* Optional, before px_bx_chunk_stored: chunk index is written but not yet
+ * durable (the driver syncs in batches). It no longer counts against
+ * PX_BX_STORE_BACKLOG (the memory of chunks waiting to be written); it
+ * counts as held only once px_bx_chunk_stored says it is durable. */
+/* Entries are moving (arrived, or are being sent): shrink the chunk
+ * windows for PX_BX_ENTRY_QUIET_MS. Node-wide: the driver's hook does not
+ * say on which connection. */
+void px_bx_entries_moving(px_bx *bx, uint64_t now);
+void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now);
 void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hops,
                        const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
                        uint64_t now);

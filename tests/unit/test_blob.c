@@ -304,6 +304,62 @@ static void test_bad_chunk_and_resume(void)
     px_buf_free(&mb);
 }
 
+/* Written, then recorded: a chunk written but not recorded is not held (it
+ * is fetched again after a crash); recording claims only what its file
+ * holds; the blob is complete only once its last chunk is recorded. */
+static void test_write_then_record(void)
+{
+    const size_t size = 3 * PX_BLOB_CHUNK + 10; /* 4 chunks */
+    uint8_t *data = malloc(size);
+    fill(data, size, 21);
+    px_buf mb = {0};
+    uint8_t id[32];
+    manifest_of(data, size, &mb, id);
+    node n;
+    node_open(&n, "record", NULL);
+    CHECK_RC(px_blob_put_manifest(n.b, id, mb.data, mb.len), PX_OK);
+    uint32_t idx[4] = {0, 1, 2, 3};
+    const uint8_t *dp[4];
+    size_t lens[4];
+    int rcs[4];
+    for (size_t k = 0; k < 4; k++) {
+        dp[k] = data + k * PX_BLOB_CHUNK;
+        lens[k] = chunk_len(size, (uint32_t)k);
+    }
+    lens[1] = 7; /* a short chunk: refused, nothing written for it */
+    CHECK_RC(px_blob_write_chunks(n.b, id, 3, idx, dp, lens, false, rcs), PX_OK);
+    CHECK(rcs[0] == PX_OK && rcs[1] == PX_EINVAL && rcs[2] == PX_OK);
+    px_blob_info info;
+    CHECK_RC(px_blob_info_get(n.b, id, &info), PX_OK);
+    CHECK(info.held == 0 && !info.complete); /* written, not claimed */
+    node_close(&n);                          /* a "crash": nothing claimed, all four are missing */
+    node_open(&n, "record", NULL);
+    uint32_t miss[8];
+    size_t nm = 0;
+    CHECK_RC(px_blob_missing(n.b, id, 0, miss, 8, &nm), PX_OK);
+    CHECK(nm == 4);
+    /* Chunk 3 was never written: the file does not reach it, it is not claimed. */
+    uint32_t rec[] = {0, 2, 3};
+    CHECK_RC(px_blob_record_chunks(n.b, id, 3, rec, rcs), PX_OK);
+    CHECK(rcs[0] == PX_OK && rcs[1] == PX_OK && rcs[2] == PX_EIO);
+    CHECK_RC(px_blob_missing(n.b, id, 0, miss, 8, &nm), PX_OK);
+    CHECK(nm == 2 && miss[0] == 1 && miss[1] == 3);
+    lens[1] = PX_BLOB_CHUNK;
+    CHECK_RC(px_blob_write_chunks(n.b, id, 4, idx, dp, lens, false, rcs), PX_OK);
+    CHECK(!px_blob_is_complete(n.b, id));
+    uint32_t last[] = {1, 3};
+    CHECK_RC(px_blob_record_chunks(n.b, id, 2, last, rcs), PX_OK);
+    CHECK(rcs[0] == PX_OK && rcs[1] == PX_OK);
+    CHECK(px_blob_is_complete(n.b, id));
+    uint8_t *back = malloc(size);
+    CHECK_RC(px_blob_read(n.b, id, 0, back, size), PX_OK);
+    CHECK(memcmp(back, data, size) == 0);
+    node_close(&n);
+    free(back);
+    free(data);
+    px_buf_free(&mb);
+}
+
 /* Put a whole non-own blob of size bytes (seed) through manifest + chunks. */
 static int put_remote(node *n, size_t size, unsigned seed, uint8_t id[32])
 {
@@ -562,6 +618,7 @@ int main(void)
     RUN(test_manifest_refusals);
     RUN(test_add_sizes);
     RUN(test_bad_chunk_and_resume);
+    RUN(test_write_then_record);
     RUN(test_eviction);
     RUN(test_full_disk);
     RUN(test_prefix);

@@ -26,6 +26,9 @@ typedef struct node {
     uint8_t *data; /* SIZE bytes */
     bool corrupt;  /* serves chunks with one byte flipped */
     bool silent;   /* never answers chunk requests */
+    bool deferred; /* reports chunks written, durable only when the test says */
+    uint32_t written[8];
+    size_t n_written;
     int done_rc;
     bool done;
     uint64_t chunks_in;
@@ -138,6 +141,11 @@ static void drive(node *n)
                 break;
             case PX_BXA_PUT_CHUNK:
                 memcpy(n->data + (size_t)x->index * PX_BLOB_CHUNK, data[i].data, data[i].len);
+                if (n->deferred) {
+                    n->written[n->n_written++ % 8] = x->index;
+                    px_bx_chunk_written(n->bx, x->id, x->index, now);
+                    break;
+                }
                 n->have[0] |= (uint8_t)(1u << x->index);
                 px_bx_chunk_stored(n->bx, x->id, x->index, PX_OK, now);
                 break;
@@ -256,6 +264,49 @@ static void test_two_nodes(void)
     CHECK(b->have[0] == 0x1f);
     CHECK_MEM(b->data, blob, SIZE);
     CHECK(b->chunks_in == CHUNKS); /* each chunk once */
+}
+
+/* Chunks written but not yet durable: all are fetched (once), none counts
+ * as held and the fetch does not end until the driver says they are
+ * durable; one the store then fails to record ends it with that error. */
+static void test_written_then_stored(void)
+{
+    for (int fail = 0; fail < 2; fail++) {
+        setup(SIZE);
+        node *a = &nodes[0], *b = &nodes[1];
+        give(a);
+        b->deferred = true;
+        link_up(a, b);
+        fetch(b, 10000);
+        CHECK(!b->done);
+        CHECK(b->chunks_in == CHUNKS && b->n_written == CHUNKS);
+        px_bx_status st;
+        px_bx_status_get(b->bx, id, &st);
+        CHECK(st.active && st.held == 0);
+        for (size_t k = 0; k < b->n_written; k++) {
+            CHECK(b->done == (fail && k > 2)); /* the failure ended it */
+            px_bx_chunk_stored(b->bx, id, b->written[k], fail && k == 2 ? PX_EIO : PX_OK, now);
+            drive(b);
+        }
+        pump();
+        CHECK(b->done && b->done_rc == (fail ? PX_EIO : PX_OK));
+    }
+}
+
+/* While entries move, the window is PX_BX_WINDOW_MIN (fewer than this
+ * blob's chunks): the fetch still completes, each chunk fetched once. */
+static void test_small_window(void)
+{
+    setup(SIZE);
+    node *a = &nodes[0], *b = &nodes[1];
+    give(a);
+    link_up(a, b);
+    CHECK((int)PX_BX_WINDOW_MIN < (int)CHUNKS);
+    px_bx_entries_moving(b->bx, now);
+    fetch(b, 10000);
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+    CHECK(b->chunks_in == CHUNKS);
 }
 
 static void test_several_peers(void)
@@ -432,6 +483,8 @@ int main(void)
     if (px_crypto_init())
         return 1;
     RUN(test_two_nodes);
+    RUN(test_written_then_stored);
+    RUN(test_small_window);
     RUN(test_several_peers);
     RUN(test_relay);
     RUN(test_bad_chunk);
