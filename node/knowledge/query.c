@@ -1956,15 +1956,23 @@ static int level_for(px_by by, const brow *b)
     return b->level;
 }
 
+/* The order both passes of compare sort their rows in: by group, then
+ * period key, then level (broadest first). */
+static int cmp_group_key_level(const char *ga, int64_t ka, int la, const char *gb, int64_t kb,
+                               int lb)
+{
+    int c = strcmp(ga, gb);
+    if (c)
+        return c;
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return (la > lb) - (la < lb);
+}
+
 static int cmp_group_level(const void *pa, const void *pb)
 {
     const brow *a = *(const brow *const *)pa, *b = *(const brow *const *)pb;
-    int c = strcmp(a->group, b->group);
-    if (c)
-        return c;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return (a->level > b->level) - (a->level < b->level);
+    return cmp_group_key_level(a->group, a->key, a->level, b->group, b->key, b->level);
 }
 
 static int cmp_opt_str(const char *a, const char *b)
@@ -2076,12 +2084,7 @@ typedef struct pick {
 static int cmp_pick(const void *pa, const void *pb)
 {
     const pick *a = *(const pick *const *)pa, *b = *(const pick *const *)pb;
-    int c = strcmp(a->group, b->group);
-    if (c)
-        return c;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return (a->level > b->level) - (a->level < b->level);
+    return cmp_group_key_level(a->group, a->key, a->level, b->group, b->key, b->level);
 }
 
 /* The first pass: every source's results of one period (key > 0) or all
