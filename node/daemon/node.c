@@ -567,7 +567,7 @@ static void on_tick(uv_timer_t *t)
     /* Whom to dial and whether to rotate is the replication layer's pure
      * decision (dialer.h); here it is carried out. */
     px_dial_target dt[PX_NODE_PEERS_MAX];
-    size_t idx[PX_NODE_PEERS_MAX], todo[PX_NODE_PEERS_MAX], k = 0;
+    size_t idx[PX_NODE_PEERS_MAX], picked[PX_NODE_PEERS_MAX], k = 0;
     for (size_t i = 0; i < n->n_peers; i++) {
         peer *p = &n->peers[i];
         if (!p->used)
@@ -582,9 +582,9 @@ static void on_tick(uv_timer_t *t)
     }
     px_dial_decision d;
     px_dial_decide(dt, k, &n->local.members, NULL, n->cfg.max_outbound, now, &n->next_rotate_ms,
-                   &n->rng, todo, &d);
+                   &n->rng, picked, &d);
     for (size_t i = 0; i < d.n_dial; i++)
-        dial(n, idx[todo[i]], now);
+        dial(n, idx[picked[i]], now);
     if (d.rotate) {
         peer *p = &n->peers[idx[d.rotate_index]];
         px_debug("node", "rotating: closing the connection to %s", p->text);

@@ -708,84 +708,6 @@ int px_blob_put_manifest(px_blobs *b, const uint8_t id[32], const uint8_t *manif
     return rc;
 }
 
-int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const uint8_t *data,
-                      size_t len)
-{
-    row r;
-    px_blob_manifest m;
-    char hex[PX_ID_HEX], path[PATH_MAX];
-    int rc = row_get(b, id, true, &r);
-    if (rc)
-        return rc;
-    rc = px_blob_manifest_decode(r.manifest.data, r.manifest.len, PX_BLOB_MAX_LIMIT, &m);
-    px_id_hex(hex, id);
-    if (!rc && index >= m.n)
-        rc = px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u", hex, m.n,
-                        index);
-    if (!rc && len != px_blob_chunk_len(&m, index))
-        rc = px_err_set(PX_EINVAL, "chunk %u of blob %.16s… is %zu bytes, %zu expected", index, hex,
-                        len, px_blob_chunk_len(&m, index));
-    if (!rc) {
-        uint8_t h[32];
-        px_hash(h, data, len);
-        if (!px_memeq(h, m.hashes[index], 32))
-            rc = px_err_set(PX_EHASH, "chunk %u of blob %.16s… does not match its manifest hash",
-                            index, hex);
-    }
-    if (!rc && bit(&r.have, index))
-        goto done; /* held already */
-    if (!rc)
-        rc = data_path(b, id, path, sizeof path);
-    if (!rc) {
-        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-            rc = write_err(errno, "opening the blob file", path);
-        } else {
-            int e = pwrite_all(fd, data, len, (off_t)index * PX_BLOB_CHUNK);
-            if (!e && fdatasync(fd) != 0)
-                e = errno;
-            if (close(fd) != 0 && !e)
-                e = errno;
-            if (e)
-                rc = write_err(e, "writing a chunk", path);
-        }
-    }
-    if (!rc)
-        rc = px_store_begin(b->s);
-    if (!rc) {
-        /* Re-read the bitmap under the write lock: another process (the
-         * CLI, a second connection) may have recorded chunks meanwhile. */
-        row now;
-        rc = row_get(b, id, true, &now);
-        if (!rc && !bit(&now.have, index) && (size_t)(index / 8) < now.have.len) {
-            now.have.data[index / 8] |= (uint8_t)(1u << (index % 8));
-            sqlite3_stmt *st;
-            rc = prep(b,
-                      "UPDATE blobs SET have = ?2, held = held + 1, complete = (held + 1 = chunks),"
-                      " used_ms = ?3 WHERE id = ?1",
-                      &st);
-            if (!rc) {
-                sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-                sqlite3_bind_blob(st, 2, now.have.data, (int)now.have.len, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 3, (int64_t)px_now_ms());
-                int src = sqlite3_step(st);
-                if (src != SQLITE_DONE)
-                    rc = px_store_error(b->s, src, "recording a chunk");
-                sqlite3_finalize(st);
-            }
-        }
-        row_free(&now);
-        if (!rc)
-            rc = px_store_commit(b->s);
-        else
-            px_store_rollback(b->s);
-    }
-done:
-    px_blob_manifest_free(&m);
-    row_free(&r);
-    return rc;
-}
-
 /* Several chunks of one blob: each verified (its hash unless the caller
  * did that against this manifest already), all written, one fdatasync,
  * one transaction. rcs[k] is chunk k's own result (PX_EHASH, PX_EINVAL for a
@@ -909,6 +831,14 @@ int px_blob_put_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32
                        const uint8_t *const *data, const size_t *len, bool hashed, int *rcs)
 {
     return chunks_op(b, id, n, index, data, len, hashed, rcs, true, true);
+}
+
+int px_blob_put_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, const uint8_t *data,
+                      size_t len)
+{
+    int rcs[1];
+    int rc = chunks_op(b, id, 1, &index, &data, &len, false, rcs, true, true);
+    return rc ? rc : rcs[0];
 }
 
 int px_blob_write_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t *index,

@@ -427,7 +427,7 @@ static void dial_tick(sim_world *w, sim_node *n)
     /* The decision is praxisd's (dialer.h); every target is a bootstrap
      * address (never learned), so no draw is made and nothing rotates. */
     px_dial_target dt[SIM_DIAL_MAX];
-    size_t todo[SIM_DIAL_MAX];
+    size_t picked[SIM_DIAL_MAX];
     int k = h->n_targets < SIM_DIAL_MAX ? h->n_targets : SIM_DIAL_MAX;
     for (int i = 0; i < k; i++)
         dt[i] = (px_dial_target){.key = h->targets[i].key,
@@ -438,9 +438,9 @@ static void dial_tick(sim_world *w, sim_node *n)
     uint64_t no_rotation = UINT64_MAX;
     px_rng unused;
     px_rng_seed(&unused, 0);
-    px_dial_decide(dt, (size_t)k, &n->members, h->core, 0, now, &no_rotation, &unused, todo, &d);
+    px_dial_decide(dt, (size_t)k, &n->members, h->core, 0, now, &no_rotation, &unused, picked, &d);
     for (size_t q = 0; q < d.n_dial; q++) {
-        int i = (int)todo[q];
+        int i = (int)picked[q];
         dial_target *t = &h->targets[i];
         if (connected_to(w, n, t->key)) /* an earlier target of this round has that key */
             continue;
