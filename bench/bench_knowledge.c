@@ -29,6 +29,14 @@
  *                                     search serves it), page 1 or 2, the
  *                                     cases and their facets; wall and
  *                                     CPU time per page.
+ *   bench_knowledge answers FILE      the answers (cases with ranks and
+ *                                     snippets, facets) of about 1,500
+ *                                     searches on the store FILE, one JSON
+ *                                     line each: to compare byte for byte
+ *                                     before and after a change of the
+ *                                     search (single words, prefixes, pairs,
+ *                                     filters, pages 1-3, English and
+ *                                     Russian readers).
  *
  * Prints a human-readable summary, then "figure<TAB>name<TAB>value<TAB>unit"
  * lines. The store is left in DIR for a look with the CLI.
@@ -393,11 +401,67 @@ static void bench_page(px_store *s, size_t nq)
     free(cpu);
 }
 
+/* One search's answer (cases and facets) as a JSON line on stdout. */
+static void answer(px_store *s, const char *lang, px_case_filter f)
+{
+    px_query qy = {.store = s, .lang = lang, .is_secretariat = is_secretariat};
+    json_t *res = NULL, *facets = NULL;
+    int rc = px_query_cases(&qy, &f, &res);
+    if (rc == PX_OK)
+        rc = px_query_case_facets(&qy, &f, 30, &facets);
+    if (rc)
+        die(rc, f.search);
+    json_t *all = json_pack("{s:s, s:s?, s:s?, s:I, s:o, s:o}", "lang", lang, "country",
+                            f.country, "stage", f.stage, "offset", (json_int_t)f.offset, "cases",
+                            res, "facets", facets);
+    char *line = all ? json_dumps(all, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+    if (!line)
+        die(PX_ENOMEM, "answers");
+    puts(line);
+    free(line);
+    json_decref(all);
+}
+
+static void answers(px_store *s)
+{
+    size_t nen = sizeof en_words / sizeof en_words[0], nru = sizeof ru_words / sizeof ru_words[0];
+    char q[256];
+    srand(29);
+    for (size_t i = 0; i < nen + nru; i++) { /* each word, and as a prefix */
+        const char *w = i < nen ? en_words[i] : ru_words[i - nen];
+        for (int k = 0; k < 6; k++) {
+            px_case_filter f = {.search = w, .limit = 20, .offset = (size_t)(k % 3) * 20};
+            answer(s, k < 3 ? "en" : "ru", f);
+        }
+        size_t n = strlen(w) > 8 ? 8 : 4; /* (bytes: a Cyrillic letter is 2) */
+        snprintf(q, sizeof q, "%.*s*", (int)n, w);
+        answer(s, "en", (px_case_filter){.search = q, .limit = 20});
+    }
+    for (int i = 0; i < 600; i++) { /* pairs and triples, with and without filters */
+        const char *const *w = i % 2 ? en_words : ru_words;
+        size_t nw = i % 2 ? nen : nru;
+        snprintf(q, sizeof q, "%s %s%s%s", w[(size_t)rand() % nw], w[(size_t)rand() % nw],
+                 i % 7 == 0 ? " " : "", i % 7 == 0 ? w[(size_t)rand() % nw] : "");
+        px_case_filter f = {.search = q, .limit = 20, .offset = (size_t)(i % 3) * 20};
+        if (i % 5 == 1)
+            f.country = countries[(size_t)rand() % 50];
+        if (i % 5 == 2)
+            f.stage = "pilot";
+        answer(s, i % 4 < 2 ? "en" : "ru", f);
+    }
+    for (int i = 0; i < 100; i++) { /* a word of each language */
+        snprintf(q, sizeof q, "%s %s", en_words[(size_t)rand() % nen],
+                 ru_words[(size_t)rand() % nru]);
+        answer(s, i % 2 ? "en" : "ru", (px_case_filter){.search = q, .limit = 20});
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || (strcmp(argv[1], "compare") != 0 && strcmp(argv[1], "search") != 0 &&
-                     strcmp(argv[1], "page") != 0)) {
-        fprintf(stderr, "usage: bench_knowledge compare|search DIR [N] | page FILE [N]\n");
+                     strcmp(argv[1], "page") != 0 && strcmp(argv[1], "answers") != 0)) {
+        fprintf(stderr,
+                "usage: bench_knowledge compare|search DIR [N] | page FILE [N] | answers FILE\n");
         return 2;
     }
     if (px_crypto_init() != PX_OK)
@@ -409,14 +473,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_knowledge: N must be a positive number\n");
         return 2;
     }
-    if (strcmp(argv[1], "page") == 0) {
+    if (strcmp(argv[1], "page") == 0 || strcmp(argv[1], "answers") == 0) {
         px_store *s;
         int rc = px_store_open(argv[2], &s);
         if (!rc)
             rc = px_index_open(s, NULL);
         if (rc)
             die(rc, argv[2]);
-        bench_page(s, n ? (size_t)n : 200);
+        if (argv[1][0] == 'a')
+            answers(s);
+        else
+            bench_page(s, n ? (size_t)n : 200);
         px_store_close(s);
         return 0;
     }
