@@ -411,9 +411,9 @@ static void answer(px_store *s, const char *lang, px_case_filter f)
         rc = px_query_case_facets(&qy, &f, 30, &facets);
     if (rc)
         die(rc, f.search);
-    json_t *all = json_pack("{s:s, s:s?, s:s?, s:I, s:o, s:o}", "lang", lang, "country",
-                            f.country, "stage", f.stage, "offset", (json_int_t)f.offset, "cases",
-                            res, "facets", facets);
+    json_t *all =
+        json_pack("{s:s, s:s?, s:s?, s:I, s:o, s:o}", "lang", lang, "country", f.country, "stage",
+                  f.stage, "offset", (json_int_t)f.offset, "cases", res, "facets", facets);
     char *line = all ? json_dumps(all, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
     if (!line)
         die(PX_ENOMEM, "answers");

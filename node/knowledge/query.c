@@ -74,8 +74,7 @@ enum {
     X(data_version, "PRAGMA data_version")                                                         \
     X(case_row, "SELECT id, author, ts, country, stage, centre, start_year, end_year, "            \
                 "illustrative, version_no FROM rec_cases WHERE rid = ?1")                          \
-    X(fts_snippet, "SELECT snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM rec_cases_fts "    \
-                   "WHERE rec_cases_fts MATCH ?1 AND rowid = ?2")                                  \
+    X(fts_text, "SELECT title, summary, body, extra FROM rec_cases_fts WHERE rowid = ?1")          \
     X(ind_list, "SELECT id, author, code, version, measure_type, domain, unit, scale_min, "        \
                 "scale_max, higher_is_better, illustrative, version_no, (SELECT "                  \
                 "coalesce(sum(g.live), 0) FROM rec_bench_groups g WHERE g.indicator = i.code), "   \
@@ -135,8 +134,12 @@ typedef struct qx {
     uint8_t *found;
     int64_t found_nbits;
     struct rank_ctx *rk; /* px_rank's; owned by the connection */
-    struct ftab *ftab;   /* the facets of the live cases, or NULL */
-    int64_t *by_ts;      /* the live cases, newest first (a listing's order), or NULL */
+    fts5_api *fts5;      /* the connection's */
+    fts5_tokenizer tok;  /* the table's tokenizer (snippets), made on first use */
+    Fts5Tokenizer *tok_inst;
+    void *tok_ctx;
+    struct ftab *ftab; /* the facets of the live cases, or NULL */
+    int64_t *by_ts;    /* the live cases, newest first (a listing's order), or NULL */
     size_t nby_ts;
 } qx;
 
@@ -193,6 +196,8 @@ static void qx_free(void *state)
 #define STMT_FINALIZE(name, sql) sqlite3_finalize(x->name);
     STMTS(STMT_FINALIZE)
 #undef STMT_FINALIZE
+    if (x->tok_inst)
+        x->tok.xDelete(x->tok_inst);
     qx_forget(x);
     free(x);
 }
@@ -387,16 +392,27 @@ static int step_err(const qx *x, int src, const char *what)
 
 enum { SEARCH_MAX_BYTES = 1000, SEARCH_MAX_WORDS = 32 };
 
-/* Turn plain words into an FTS5 query: each word a quoted string (so FTS5
- * syntax in the text is taken literally), all of them required; a
- * trailing '*' makes a prefix. */
-static int fts_query(const char *text, px_buf *out)
+/* The words of a search: bytes p[0..n) of the search text, '*' left off
+ * when prefix. */
+typedef struct qword {
+    const char *p;
+    size_t n;
+    bool prefix;
+} qword;
+
+typedef struct qwords {
+    qword w[SEARCH_MAX_WORDS];
+    size_t n;
+} qwords;
+
+/* Split a search into its words (runs of non-space); a trailing '*' makes
+ * a prefix. OUT *out points into text. */
+static int split_words(const char *text, qwords *out)
 {
-    size_t words = 0;
-    int rc = PX_OK;
+    out->n = 0;
     if (strlen(text) > SEARCH_MAX_BYTES)
         return px_err_set(PX_EINVAL, "search text is longer than %d bytes", SEARCH_MAX_BYTES);
-    for (const char *p = text; !rc && *p;) {
+    for (const char *p = text; *p;) {
         while (*p && isspace((unsigned char)*p))
             p++;
         if (!*p)
@@ -406,21 +422,32 @@ static int fts_query(const char *text, px_buf *out)
             p++;
         size_t n = (size_t)(p - start);
         bool prefix = n > 1 && start[n - 1] == '*';
-        if (prefix)
-            n--;
-        if (++words > SEARCH_MAX_WORDS)
+        if (out->n == SEARCH_MAX_WORDS)
             return px_err_set(PX_EINVAL, "search text has more than %d words", SEARCH_MAX_WORDS);
-        if (words > 1)
+        out->w[out->n++] = (qword){start, prefix ? n - 1 : n, prefix};
+    }
+    if (out->n == 0)
+        return px_err_set(PX_EINVAL, "the search text has no words");
+    return PX_OK;
+}
+
+/* Turn the words into an FTS5 query: each word a quoted string (so FTS5
+ * syntax in the text is taken literally), all of them required; phrase i
+ * of the query is word i. */
+static int fts_query(const qwords *w, px_buf *out)
+{
+    int rc = PX_OK;
+    for (size_t k = 0; !rc && k < w->n; k++) {
+        const qword *q = &w->w[k];
+        if (k > 0)
             rc = px_buf_append(out, " ", 1);
         if (!rc)
             rc = px_buf_append(out, "\"", 1);
-        for (size_t i = 0; !rc && i < n; i++)
-            rc = start[i] == '"' ? px_buf_append(out, "\"\"", 2) : px_buf_append(out, &start[i], 1);
+        for (size_t i = 0; !rc && i < q->n; i++)
+            rc = q->p[i] == '"' ? px_buf_append(out, "\"\"", 2) : px_buf_append(out, &q->p[i], 1);
         if (!rc)
-            rc = px_buf_append(out, prefix ? "\"*" : "\"", prefix ? 2 : 1);
+            rc = px_buf_append(out, q->prefix ? "\"*" : "\"", q->prefix ? 2 : 1);
     }
-    if (!rc && words == 0)
-        rc = px_err_set(PX_EINVAL, "the search text has no words");
     if (!rc)
         rc = px_buf_append(out, "", 1);
     return rc;
@@ -954,6 +981,7 @@ static int register_rank(qx *x)
     sqlite3_finalize(st);
     if (!api || api->iVersion < 2)
         return px_err_set(PX_ESTORE, "SQLite has no FTS5 extension API (version 2 or later)");
+    x->fts5 = api;
     x->rk = calloc(1, sizeof *x->rk);
     if (!x->rk)
         return PX_ENOMEM;
@@ -967,6 +995,346 @@ static int register_rank(qx *x)
     if (src != SQLITE_OK)
         return px_store_error(x->store, src, "registering the case search");
     return PX_OK;
+}
+
+/* ---- snippets ------------------------------------------------------------------ */
+
+/* A snippet is made from the stored text of the one row it is for, by the
+ * rules of FTS5's snippet(rec_cases_fts, -1, '[', ']', '…', 16) and to the
+ * same bytes (test_casesearch checks it against FTS5 row by row): the
+ * texts are split with the table's own tokenizer, and a word matches
+ * where FTS5's index says it does (its tokens in a row; the last one as a
+ * prefix when the word ends in '*'). The window is 16 tokens of one
+ * column; every place where a word matches is a candidate (the window
+ * centred on the words it holds), and so is the start of the sentence
+ * before it; a window scores 1000 for each word it holds and 1 for each
+ * repetition, a sentence's start 100 more (120 at the column's start); the
+ * first best one wins, columns in table order. The matches that start in
+ * the window are marked, with '…' where the window cuts the text.
+ * Asking FTS5 for it cost a full-text query a snippet (a seek in every
+ * segment for every word) on top of the same tokenizing: about a third of
+ * a search page's time. */
+enum { SNIPPET_TOKENS = 16, SNIPPET_COLS = 4, SNIPPET_BONUS_START = 120, SNIPPET_BONUS = 100 };
+#define SNIPPET_ELLIPSIS "…"
+/* The tokenizer of rec_cases_fts (schema/003_records.sql). */
+#define CASE_FTS_TOKENIZER "unicode61"
+static const char *const case_fts_tokenizer_args[] = {"remove_diacritics", "2"};
+
+typedef struct stok { /* a token: bytes [start, end) of its text, its folded form fold[at..at+n) */
+    int start, end;
+    size_t at, n;
+} stok;
+
+typedef struct scol { /* one column of a row, tokenized */
+    const char *text;
+    int len;
+    stok *t;
+    size_t n, cap;
+    px_buf fold;
+} scol;
+
+typedef struct sinst { /* where word ip matches: tokens pos .. pos + ntok - 1 */
+    int pos, ip, ntok;
+} sinst;
+
+typedef struct snip { /* the words of one search, as the tokenizer folds them, and scratch */
+    scol words;       /* every word's tokens, word after word */
+    size_t w0[SEARCH_MAX_WORDS], wn[SEARCH_MAX_WORDS];
+    bool prefix[SEARCH_MAX_WORDS];
+    int nwords;
+    scol col[SNIPPET_COLS];
+    sinst *inst; /* of the column being scored, in (pos, word) order */
+    size_t ninst, icap;
+    int *first; /* the tokens that start a sentence */
+    size_t nfirst, fcap;
+} snip;
+
+static void scol_free(scol *c)
+{
+    free(c->t);
+    px_buf_free(&c->fold);
+}
+
+static void snip_free(snip *sn)
+{
+    scol_free(&sn->words);
+    for (int c = 0; c < SNIPPET_COLS; c++)
+        scol_free(&sn->col[c]);
+    free(sn->inst);
+    free(sn->first);
+}
+
+static int on_token(void *ctx, int tflags, const char *tok, int ntok, int start, int end)
+{
+    scol *c = ctx;
+    if (tflags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK; /* (synonyms hold no position of their own) */
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        stok *t = realloc(c->t, cap * sizeof *t);
+        if (!t)
+            return SQLITE_NOMEM;
+        c->t = t;
+        c->cap = cap;
+    }
+    if (ntok < 0 || start < 0 || end < start)
+        return SQLITE_ERROR;
+    c->t[c->n] = (stok){start, end, c->fold.len, (size_t)ntok};
+    if (px_buf_append(&c->fold, tok, (size_t)ntok))
+        return SQLITE_NOMEM;
+    c->n++;
+    return SQLITE_OK;
+}
+
+/* Split text[0..len) into c's tokens (appended) with the table's
+ * tokenizer, made on x's first snippet. */
+static int tokenize(qx *x, int flags, const char *text, int len, scol *c)
+{
+    if (!x->tok_inst) {
+        int src = x->fts5->xFindTokenizer(x->fts5, CASE_FTS_TOKENIZER, &x->tok_ctx, &x->tok);
+        if (src == SQLITE_OK)
+            src = x->tok.xCreate(
+                x->tok_ctx, (const char **)case_fts_tokenizer_args,
+                (int)(sizeof case_fts_tokenizer_args / sizeof case_fts_tokenizer_args[0]),
+                &x->tok_inst);
+        if (src != SQLITE_OK) {
+            x->tok_inst = NULL;
+            return px_store_error(x->store, src, "making the case text tokenizer");
+        }
+    }
+    int src = x->tok.xTokenize(x->tok_inst, c, flags, text, len, on_token);
+    return src == SQLITE_OK ? PX_OK : px_store_error(x->store, src, "tokenizing a case text");
+}
+
+/* The words of a search, tokenized as FTS5 tokenizes its query. */
+static int snip_words(qx *x, const qwords *w, snip *sn)
+{
+    int rc = PX_OK;
+    sn->nwords = (int)w->n;
+    for (size_t k = 0; !rc && k < w->n; k++) {
+        sn->w0[k] = sn->words.n;
+        sn->prefix[k] = w->w[k].prefix;
+        rc = tokenize(x, FTS5_TOKENIZE_QUERY | (w->w[k].prefix ? FTS5_TOKENIZE_PREFIX : 0),
+                      w->w[k].p, (int)w->w[k].n, &sn->words);
+        sn->wn[k] = sn->words.n - sn->w0[k];
+    }
+    return rc;
+}
+
+static bool token_is(const scol *c, const stok *t, const scol *wc, const stok *w, bool prefix)
+{
+    if (prefix ? t->n < w->n : t->n != w->n)
+        return false;
+    return memcmp(c->fold.data + t->at, wc->fold.data + w->at, w->n) == 0;
+}
+
+/* The places in column c where the words match, in (position, word)
+ * order, as FTS5's xInst lists them. */
+static int find_instances(snip *sn, const scol *c)
+{
+    sn->ninst = 0;
+    for (size_t pos = 0; pos < c->n; pos++)
+        for (int ip = 0; ip < sn->nwords; ip++) {
+            size_t n = sn->wn[ip], k = 0;
+            if (n == 0 || pos + n > c->n)
+                continue;
+            for (; k < n; k++)
+                if (!token_is(c, &c->t[pos + k], &sn->words, &sn->words.t[sn->w0[ip] + k],
+                              sn->prefix[ip] && k == n - 1))
+                    break;
+            if (k < n)
+                continue;
+            if (sn->ninst == sn->icap) {
+                size_t cap = sn->icap ? sn->icap * 2 : 64;
+                sinst *v = realloc(sn->inst, cap * sizeof *v);
+                if (!v)
+                    return PX_ENOMEM;
+                sn->inst = v;
+                sn->icap = cap;
+            }
+            sn->inst[sn->ninst++] = (sinst){(int)pos, ip, (int)n};
+        }
+    return PX_OK;
+}
+
+/* The tokens of column c that start a sentence: the first, and every one
+ * after a '.' or ':' and white space. */
+static int find_sentences(snip *sn, const scol *c)
+{
+    sn->nfirst = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        int j = c->t[i].start - 1;
+        while (j >= 0 && (c->text[j] == ' ' || c->text[j] == '\t' || c->text[j] == '\n' ||
+                          c->text[j] == '\r'))
+            j--;
+        bool starts = i == 0 || (j >= 0 && j != c->t[i].start - 1 &&
+                                 (c->text[j] == '.' || c->text[j] == ':'));
+        if (!starts)
+            continue;
+        if (sn->nfirst == sn->fcap) {
+            size_t cap = sn->fcap ? sn->fcap * 2 : 64;
+            int *v = realloc(sn->first, cap * sizeof *v);
+            if (!v)
+                return PX_ENOMEM;
+            sn->first = v;
+            sn->fcap = cap;
+        }
+        sn->first[sn->nfirst++] = (int)i;
+    }
+    return PX_OK;
+}
+
+/* The score of the window of SNIPPET_TOKENS tokens from pos, given the
+ * first instance at or after it (at); OUT *centred: where the window
+ * starts when centred on the words it holds (within the column's ntok). */
+static int window_score(const snip *sn, size_t at, int pos, int ntok, int *centred)
+{
+    uint64_t seen = 0;
+    int score = 0, first = -1, last = 0;
+    for (size_t i = at; i < sn->ninst && sn->inst[i].pos < pos + SNIPPET_TOKENS; i++) {
+        const sinst *in = &sn->inst[i];
+        score += seen & (1ull << in->ip) ? 1 : 1000;
+        seen |= 1ull << in->ip;
+        if (first < 0)
+            first = in->pos;
+        last = in->pos + in->ntok;
+    }
+    if (centred) {
+        int adj = first - (SNIPPET_TOKENS - (last - first)) / 2;
+        if (adj + SNIPPET_TOKENS > ntok)
+            adj = ntok - SNIPPET_TOKENS;
+        *centred = adj < 0 ? 0 : adj;
+    }
+    return score;
+}
+
+typedef struct sbest {
+    int score, col, start;
+} sbest;
+
+/* The best window of column ci (instances and sentences found). */
+static void best_window(const snip *sn, int ci, sbest *best)
+{
+    int ntok = (int)sn->col[ci].n;
+    size_t lo = 0, f = 0, at = 0; /* (each only moves on: positions come in order) */
+    for (size_t i = 0; i < sn->ninst; i++) {
+        int pos = sn->inst[i].pos, start;
+        while (sn->inst[lo].pos < pos)
+            lo++; /* the first instance of the window from pos */
+        int score = window_score(sn, lo, pos, ntok, &start);
+        if (score > best->score)
+            *best = (sbest){score, ci, start};
+        if (sn->nfirst == 0 || ntok <= SNIPPET_TOKENS)
+            continue;
+        while (f + 1 < sn->nfirst && sn->first[f + 1] <= pos)
+            f++; /* the last sentence that starts at or before pos */
+        int from = sn->first[f];
+        if (from >= pos)
+            continue;
+        while (sn->inst[at].pos < from)
+            at++; /* the first instance of the window from there */
+        score = window_score(sn, at, from, ntok, NULL) +
+                (from == 0 ? SNIPPET_BONUS_START : SNIPPET_BONUS);
+        if (score > best->score)
+            *best = (sbest){score, ci, from};
+    }
+}
+
+static int put(px_buf *out, const char *p, size_t n)
+{
+    return px_buf_append(out, p, n);
+}
+
+/* Write the window of column c from token start, the matches that start
+ * in it marked (sn's instances are column c's). Overlapping matches are
+ * one mark, counted from the column's start, as FTS5 does. */
+static int write_window(const snip *sn, const scol *c, int start, px_buf *out)
+{
+    int last = start + SNIPPET_TOKENS - 1, ntok = (int)c->n, rc = PX_OK;
+    int off = start > 0 && start < ntok ? c->t[start].start : 0; /* written up to */
+    int mark = -1, mark_end = -1; /* the next mark in the window: its first and last token */
+    size_t i = 0;
+    if (start > 0)
+        rc = put(out, SNIPPET_ELLIPSIS, strlen(SNIPPET_ELLIPSIS));
+    for (int pos = start; !rc && pos <= last && pos < ntok; pos++) {
+        while (mark < pos && i < sn->ninst) { /* the next run of overlapping matches */
+            mark = sn->inst[i].pos;
+            mark_end = mark + sn->inst[i].ntok - 1;
+            for (i++; i < sn->ninst && sn->inst[i].pos <= mark_end; i++)
+                if (sn->inst[i].pos + sn->inst[i].ntok - 1 > mark_end)
+                    mark_end = sn->inst[i].pos + sn->inst[i].ntok - 1;
+        }
+        if (pos == mark) {
+            int end = mark_end < last ? mark_end : last;
+            rc = put(out, c->text + off, (size_t)(c->t[pos].start - off));
+            if (!rc)
+                rc = put(out, "[", 1);
+            if (!rc)
+                rc = put(out, c->text + c->t[pos].start, (size_t)(c->t[end].end - c->t[pos].start));
+            if (!rc)
+                rc = put(out, "]", 1);
+            off = c->t[end].end;
+            pos = end;
+        } else if (pos == last || pos == ntok - 1) {
+            rc = put(out, c->text + off, (size_t)(c->t[pos].end - off));
+            off = c->t[pos].end;
+        }
+    }
+    if (!rc && last >= ntok - 1)
+        rc = put(out, c->text + off, (size_t)(c->len - off));
+    else if (!rc)
+        rc = put(out, SNIPPET_ELLIPSIS, strlen(SNIPPET_ELLIPSIS));
+    return rc;
+}
+
+/* The snippet of full-text row rowid for the words in sn. OUT *text
+ * (malloc'd; NULL when the row holds no text). */
+static int make_snippet(qx *x, snip *sn, int64_t rowid, char **text)
+{
+    sqlite3_stmt *st = x->fts_text;
+    sbest best = {0, 0, 0};
+    px_buf out = {0};
+    int rc = PX_OK;
+    *text = NULL;
+    sqlite3_bind_int64(st, 1, rowid);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE ? PX_OK : step_err(x, src, "reading a case text");
+        reset(st);
+        return rc;
+    }
+    for (int c = 0; !rc && c < SNIPPET_COLS; c++) {
+        scol *col = &sn->col[c];
+        col->n = 0;
+        px_buf_reset(&col->fold);
+        col->text = (const char *)sqlite3_column_text(st, c);
+        col->len = sqlite3_column_bytes(st, c);
+        if (!col->text) {
+            col->text = "";
+            col->len = 0;
+        }
+        rc = tokenize(x, FTS5_TOKENIZE_DOCUMENT, col->text, col->len, col);
+        if (!rc)
+            rc = find_instances(sn, col);
+        if (!rc)
+            rc = find_sentences(sn, col);
+        if (!rc)
+            best_window(sn, c, &best);
+    }
+    if (!rc && sqlite3_column_type(st, best.col) != SQLITE_NULL) {
+        rc = find_instances(sn, &sn->col[best.col]);
+        if (!rc)
+            rc = write_window(sn, &sn->col[best.col], best.start, &out);
+        if (!rc && out.len) /* (an empty one is none, as from FTS5) */
+            rc = put(&out, "", 1);
+        if (!rc && out.len) {
+            *text = (char *)out.data;
+            out.data = NULL;
+        }
+    }
+    px_buf_free(&out);
+    reset(st);
+    return rc;
 }
 
 /* ---- full-text search ------------------------------------------------------------ */
@@ -1102,25 +1470,6 @@ static void top_hits(hit *h, size_t n, size_t k)
     qsort(h, k, sizeof *h, cmp_hit);
 }
 
-/* The snippet of one full-text row (FTS5 finds the row by its rowid).
- * OUT *snip (malloc'd; NULL: none). */
-static int make_snippet(qx *x, const char *fts, int64_t rowid, char **snip)
-{
-    sqlite3_stmt *st = x->fts_snippet;
-    int rc = PX_OK;
-    *snip = NULL;
-    sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rowid);
-    int src = sqlite3_step(st);
-    const char *t = src == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    if (t && !(*snip = strdup(t)))
-        rc = PX_ENOMEM;
-    if (src != SQLITE_ROW && src != SQLITE_DONE)
-        rc = step_err(x, src, "making a snippet");
-    reset(st);
-    return rc;
-}
-
 /* The row of a hit to take the snippet from: the best-ranked one in the
  * reader's language, else the best-ranked one. OUT lang (that row's). */
 static int snippet_row(const px_query *q, qx *x, const search_res *sr, const hit *h, int64_t *rowid,
@@ -1197,6 +1546,8 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
 {
     qx *x;
     px_buf fts = {0};
+    qwords words;
+    snip sn = {0};
     int64_t *rids = NULL;
     search_res sr = {0};
     char(*langs)[24] = NULL, **snips = NULL;
@@ -1211,7 +1562,9 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
     if (!rc)
         rc = check_fresh(x);
     if (!rc && f->search)
-        rc = fts_query(f->search, &fts);
+        rc = split_words(f->search, &words);
+    if (!rc && f->search)
+        rc = fts_query(&words, &fts);
     if (rc)
         goto out;
     if (f->search) {
@@ -1226,11 +1579,13 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
             if (!langs || !snips)
                 rc = PX_ENOMEM;
         }
+        if (!rc && first < nrids)
+            rc = snip_words(x, &words, &sn);
         for (size_t i = first; !rc && i < nrids; i++) {
             int64_t rowid;
             rc = snippet_row(q, x, &sr, &sr.hits[i], &rowid, langs[i]);
             if (!rc)
-                rc = make_snippet(x, (const char *)fts.data, rowid, &snips[i]);
+                rc = make_snippet(x, &sn, rowid, &snips[i]);
         }
     } else {
         /* A listing walks the live cases newest first (kept until the
@@ -1286,6 +1641,7 @@ out:
         free(snips[i]);
     free(snips);
     free(langs);
+    snip_free(&sn);
     search_res_free(&sr);
     px_buf_free(&fts);
     return rc;
@@ -3005,6 +3361,7 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
 {
     qx *x;
     px_buf fts = {0};
+    qwords words;
     const uint8_t *ok = NULL;
     uint8_t *found = NULL;
     const ftab *t = NULL;
@@ -3016,7 +3373,9 @@ int px_query_case_facets(const px_query *q, const px_case_filter *f, size_t max_
     if (!rc)
         rc = check_fresh(x);
     if (!rc && f->search)
-        rc = fts_query(f->search, &fts);
+        rc = split_words(f->search, &words);
+    if (!rc && f->search)
+        rc = fts_query(&words, &fts);
     if (!rc)
         rc = allowed_cases(x, f, &ok, &nbits);
     char *fkey = !rc && f->search ? found_key_of(x, (const char *)fts.data) : NULL;

@@ -3,7 +3,8 @@
  * test_casesearch.c — the case search of query.c against what SQLite says
  * on its own: px_rank equals FTS5's bm25 (the table's rank) on every row;
  * totals, order and ranks equal a plain SQL search with the same filters;
- * the snippet comes from the reader's language when it matches there;
+ * the snippet comes from the reader's language when it matches there, and
+ * is the bytes FTS5's snippet() makes of that row;
  * facets and filters for services, channels and start years (ASCII case
  * ignored for the lists); and what the search keeps between calls is
  * dropped when this connection or another one writes.
@@ -336,6 +337,129 @@ static void test_paging(void)
     px_store_close(s);
 }
 
+/* Texts for the snippets: sentences of 1 to 30 words with the
+ * punctuation, letter case, diacritics and hyphenated words that move a
+ * snippet's window, its marks and its ellipses. */
+static const char *const sn_words[] = {
+    "waiting",       "Waiting", "QUEUE",   "queue",    "one-stop",  "shop", "café",       "cafe",
+    "online",        "очередь", "Очередь", "окно",     "ёлка",      "елка", "stop",       "one",
+    "<b>portal</b>", "[x]",     "e.g.",    "passport", "passports", "time", "time-limit", "ОКНО"};
+static const char *const sn_seps[] = {" ",  " ",   " ",  ", ",  ". ", ": ", " - ",
+                                      "; ", ".\n", "  ", "...", " (", ") "};
+
+static json_t *sn_text(int max_words)
+{
+    char buf[2048];
+    size_t len = 0;
+    int n = 1 + (int)rnd((unsigned)max_words);
+    buf[0] = '\0';
+    for (int i = 0; i < n && len + 64 < sizeof buf; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+                                i ? sn_seps[rnd(sizeof sn_seps / sizeof sn_seps[0])] : "",
+                                sn_words[rnd(sizeof sn_words / sizeof sn_words[0])]);
+    if (rnd(3) == 0)
+        snprintf(buf + len, sizeof buf - len, ".");
+    return json_string(buf);
+}
+
+static json_t *sn_case(int i)
+{
+    json_t *c = json_object();
+    json_t *title = json_object(), *summary = json_object(), *problem = json_object();
+    json_object_set_new(title, "en", sn_text(6));
+    json_object_set_new(summary, "en", sn_text(i % 3 ? 40 : 8));
+    if (i % 2)
+        json_object_set_new(problem, "en", sn_text(25));
+    if (i % 3) {
+        json_object_set_new(title, "ru", sn_text(5));
+        json_object_set_new(summary, "ru", sn_text(30));
+    }
+    json_object_set_new(c, "title", title);
+    json_object_set_new(c, "summary", summary);
+    json_object_set_new(c, "problem", problem);
+    json_object_set_new(c, "country", json_string("AM"));
+    json_object_set_new(c, "stage", json_string("idea"));
+    json_object_set_new(c, "tags",
+                        json_pack("[s, s]", sn_words[rnd(sizeof sn_words / sizeof sn_words[0])],
+                                  i % 5 ? "one-stop shop" : "time"));
+    return c;
+}
+
+/* Every case a search finds has the snippet FTS5's snippet(rec_cases_fts,
+ * -1, '[', ']', '…', 16) makes of the row it names (snippet_lang). */
+static void test_snippet_is_fts5(void)
+{
+    char spath[256];
+    px_store *s = NULL;
+    ts_path(spath, "snippets.db");
+    CHECK_RC(px_store_open(spath, &s), PX_OK);
+    CHECK_RC(px_index_open(s, NULL), PX_OK);
+    for (int i = 0; i < 400; i++)
+        pub(s, "case", sn_case(i), NULL);
+    static const char *const searches[] = {
+        "waiting",   "queue waiting", "one-stop",     "one-stop shop",
+        "stop one",  "wait*",         "оч*",          "cafe",
+        "café",      "ёлка",          "елка окно",    "waiting waiting",
+        "passport*", "time-limit",    "time",         "portal",
+        "x",         "e.g.",          "ОКНО очередь", "p*",
+        "o* s*"};
+    sqlite3_stmt *st = NULL;
+    CHECK(sqlite3_prepare_v2(px_store_db(s),
+                             "SELECT snippet(rec_cases_fts, -1, '[', ']', '…', 16) FROM "
+                             "rec_cases_fts f JOIN rec_cases c ON c.rid = f.rowid / " PX_STR(
+                                 PX_INDEX_FTS_LANGS) " WHERE rec_cases_fts MATCH ?1 AND "
+                                                     "c.id = ?2 AND f.lang = ?3",
+                             -1, &st, NULL) == SQLITE_OK);
+    size_t checked = 0, differ = 0;
+    for (size_t k = 0; k < sizeof searches / sizeof searches[0]; k++)
+        for (int l = 0; l < 2; l++) {
+            px_query q = {.store = s, .lang = l ? "ru" : "en"};
+            px_case_filter f = {.search = searches[k], .limit = 4096};
+            json_t *res = NULL;
+            px_buf fts = {0};
+            CHECK_RC(px_query_cases(&q, &f, &res), PX_OK);
+            /* the FTS5 query px_query_cases makes of these words */
+            for (const char *p = searches[k]; *p;) {
+                size_t n = strcspn(p, " ");
+                bool prefix = n > 1 && p[n - 1] == '*';
+                if (fts.len)
+                    px_buf_append(&fts, " ", 1);
+                px_buf_append(&fts, "\"", 1);
+                px_buf_append(&fts, p, prefix ? n - 1 : n);
+                px_buf_append(&fts, prefix ? "\"*" : "\"", prefix ? 2 : 1);
+                p += n + (p[n] == ' ');
+            }
+            px_buf_append(&fts, "", 1);
+            const json_t *list = json_object_get(res, "cases"), *c;
+            size_t i;
+            CHECK(json_array_size(list) > 0);
+            json_array_foreach(list, i, c)
+            {
+                uint8_t id[32];
+                CHECK_RC(px_hex_decode(id, 32, px_json_str(c, "id", "")), PX_OK);
+                sqlite3_bind_text(st, 1, (const char *)fts.data, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 2, id, 32, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, px_json_str(c, "snippet_lang", ""), -1, SQLITE_STATIC);
+                CHECK(sqlite3_step(st) == SQLITE_ROW);
+                const char *want = (const char *)sqlite3_column_text(st, 0);
+                const char *got = px_json_str(c, "snippet", NULL);
+                checked++;
+                if (!want != !got || (want && strcmp(want, got) != 0)) {
+                    if (differ++ < 5)
+                        fprintf(stderr, "search '%s': snippet\n  %s\nFTS5 makes\n  %s\n",
+                                searches[k], got ? got : "(none)", want ? want : "(none)");
+                }
+                sqlite3_reset(st);
+            }
+            px_buf_free(&fts);
+            json_decref(res);
+        }
+    sqlite3_finalize(st);
+    CHECK(checked > 2000);
+    CHECK(differ == 0);
+    px_store_close(s);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -347,5 +471,6 @@ int main(void)
     RUN(test_rank_is_bm25);
     RUN(test_facets_and_filters);
     RUN(test_paging);
+    RUN(test_snippet_is_fts5);
     return check_summary();
 }
