@@ -109,6 +109,8 @@ enum {
       "(?3 IS NULL OR period_key = ?3) "                                                           \
       "ORDER BY indicator, country, period_key, centre, service, channel, rid")
 
+enum { TERMS_MAX = 256 }; /* words a connection keeps (see "what the search keeps of each word") */
+
 typedef struct qx {
     px_store *store;
     sqlite3 *db;
@@ -133,9 +135,15 @@ typedef struct qx {
     char *found_key;
     uint8_t *found;
     int64_t found_nbits;
-    struct rank_ctx *rk; /* px_rank's; owned by the connection */
-    fts5_api *fts5;      /* the connection's */
-    fts5_tokenizer tok;  /* the table's tokenizer (snippets), made on first use */
+    struct rank_ctx *rk;           /* px_rank's; owned by the connection */
+    struct term *terms[TERMS_MAX]; /* the words of the last searches */
+    size_t nterms, terms_bytes;
+    uint64_t term_tick; /* one more each search */
+    bool have_stats;    /* the table's rows and mean row length, for bm25: */
+    int64_t nrow;
+    double avgdl;
+    fts5_api *fts5;     /* the connection's */
+    fts5_tokenizer tok; /* the table's tokenizer (snippets), made on first use */
     Fts5Tokenizer *tok_inst;
     void *tok_ctx;
     struct ftab *ftab; /* the facets of the live cases, or NULL */
@@ -144,6 +152,7 @@ typedef struct qx {
 } qx;
 
 static void ftab_free(struct ftab *t);
+static void terms_forget(qx *x);
 
 static void qx_forget(qx *x)
 {
@@ -167,6 +176,7 @@ static void qx_forget(qx *x)
     free(x->by_ts);
     x->by_ts = NULL;
     x->nby_ts = 0;
+    terms_forget(x);
 }
 
 /* The key of the cases a search with fts finds under the current filter
@@ -693,11 +703,13 @@ static int allowed_cases(qx *x, const px_case_filter *f, const uint8_t **bits, i
 /* The ranking is FTS5's bm25 with the weights of the table's rank
  * (schema/003_records.sql: title 10, summary 5, body 1, extra 3), computed
  * the same way to the last bit (test_casesearch checks it against bm25 row
- * by row and case by case). A search (px_search) ranks every match in one
- * call instead of one call a row: it walks each word's rows once
- * (xQueryPhrase, which FTS5's bm25 does anyway to count them for the IDF),
- * keeping the rows of the cases the filters allow that hold every word,
- * with each word's weighted frequency; each row's length comes from qx's
+ * by row and case by case). A search ranks every match in one pass instead
+ * of one call a row: it takes each word's rows (every row that holds it,
+ * with the word's weighted frequency: what FTS5's bm25 walks anyway to
+ * count them for the IDF), from what the connection keeps of the word
+ * (below) or else by walking them with xQueryPhrase in px_search; then
+ * merges the words' rows, keeping those of the cases the filters allow
+ * that hold every word, and scores them in C, each row's length from qx's
  * table (load_lens) instead of a lookup in FTS5's docsize table. Stepping
  * SQLite's VM and FTS5's AND once a row took most of a search for two
  * common words. px_rank(rec_cases_fts) is the same score for one row, in
@@ -708,16 +720,6 @@ typedef struct mrow { /* a matching full-text row */
     int64_t rowid;
     double rank; /* bm25: lower is better */
 } mrow;
-
-typedef struct rank_ctx {
-    const uint8_t *ok; /* during a search: the cases that count */
-    int64_t nbits;
-    const int64_t *len_rowid;
-    const uint32_t *len_tokens;
-    size_t nlen;
-    mrow *rows; /* px_search's answer (malloc'd, for search_cases to take), rowid order */
-    size_t nrows;
-} rank_ctx;
 
 /* The weighted frequency of phrase ip in the current row: the sum of the
  * weights of the columns of its instances, in the order xInst lists them
@@ -752,29 +754,21 @@ static double bm25(const double *idf, const double *freq, int nphrase, double D,
     return -1.0 * score;
 }
 
-/* The length in tokens of the current row: from qx's table when it holds
- * the row, else from FTS5. *from: where to start looking in the table
- * (rows come in rowid order in a search), moved on; NULL: anywhere. */
-static int row_len(const Fts5ExtensionApi *api, Fts5Context *fc, const rank_ctx *k, int64_t rowid,
-                   size_t *from, double *out)
+/* The length in tokens of the current row (px_rank's): from x's table
+ * when it holds the row (x may be NULL), else from FTS5. */
+static int row_len(const Fts5ExtensionApi *api, Fts5Context *fc, const qx *x, double *out)
 {
-    size_t lo = from ? *from : 0, hi = k->nlen, step = 1;
-    if (from) /* gallop from there, then search between the last two steps */
-        for (; lo + step < k->nlen && k->len_rowid[lo + step] < rowid; step *= 2)
-            lo += step;
-    if (from && lo + step < k->nlen)
-        hi = lo + step + 1;
+    int64_t rowid = api->xRowid(fc);
+    size_t lo = 0, hi = x ? x->nlen : 0;
     while (lo < hi) { /* binary search */
         size_t mid = lo + (hi - lo) / 2;
-        if (k->len_rowid[mid] < rowid)
+        if (x->len_rowid[mid] < rowid)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (from)
-        *from = lo;
-    if (lo < k->nlen && k->len_rowid[lo] == rowid) {
-        *out = (double)k->len_tokens[lo];
+    if (x && lo < x->nlen && x->len_rowid[lo] == rowid) {
+        *out = (double)x->len_tokens[lo];
         return SQLITE_OK;
     }
     int ntok = 0, rc = api->xColumnSize(fc, -1, &ntok);
@@ -799,6 +793,276 @@ static int count_hit(const Fts5ExtensionApi *api, Fts5Context *fc, void *ctx)
     (void)fc;
     (*(int64_t *)ctx)++;
     return SQLITE_OK;
+}
+
+/* ---- what the search keeps of each word ---------------------------------------- */
+
+/* A word's rows, as ranking reads them: every full-text row that holds it
+ * (the filters aside: they differ from search to search), each with the
+ * word's weighted frequency. The connection keeps the words of its last
+ * searches until the store changes, the least recently used going first
+ * beyond TERMS_MAX_BYTES (16 bytes a row: a word in 9,000 rows takes
+ * 144 KB) or TERMS_MAX words: the words people search for recur, and the common ones
+ * are those that cost most to walk (FTS5's doclist and every row's
+ * positions: most of a search), while a kept one costs a merge. A search
+ * whose words are all kept does not ask FTS5 at all. Keyed by the word's
+ * tokens as the table's tokenizer folds them (so "Queue" and "queue" are
+ * one), '*' after a prefix. */
+enum { TERMS_MAX_BYTES = 16 << 20, TERM_ROW_BYTES = 8 + 8 };
+
+typedef struct term {
+    char *key;
+    int64_t *rowid; /* ascending */
+    double *freq;
+    size_t n, cap;
+    uint64_t used; /* qx's term_tick when last used */
+} term;
+
+static void term_free(term *t)
+{
+    if (!t)
+        return;
+    free(t->key);
+    free(t->rowid);
+    free(t->freq);
+    free(t);
+}
+
+/* Give back what growing left unused (best effort). */
+static void term_shrink(term *t)
+{
+    if (t->n == 0 || t->n == t->cap)
+        return;
+    int64_t *r = realloc(t->rowid, t->n * sizeof *r);
+    if (r)
+        t->rowid = r;
+    double *f = realloc(t->freq, t->n * sizeof *f);
+    if (f)
+        t->freq = f;
+    if (r && f)
+        t->cap = t->n;
+}
+
+static size_t term_bytes(const term *t)
+{
+    return t->n * TERM_ROW_BYTES + strlen(t->key) + sizeof *t;
+}
+
+static void terms_forget(qx *x)
+{
+    for (size_t i = 0; i < x->nterms; i++)
+        term_free(x->terms[i]);
+    x->nterms = 0;
+    x->terms_bytes = 0;
+    x->have_stats = false;
+}
+
+/* The kept word key, or NULL; marked as used by the current search (so
+ * that keeping another one does not drop it). */
+static term *term_find(qx *x, const char *key)
+{
+    for (size_t i = 0; i < x->nterms; i++)
+        if (strcmp(x->terms[i]->key, key) == 0) {
+            x->terms[i]->used = x->term_tick;
+            return x->terms[i];
+        }
+    return NULL;
+}
+
+/* Keep t (made by term_scan, its key set), dropping the least recently
+ * used words not used by the current search to make room. false: not
+ * kept (too big, or no room), the caller still owns it. */
+static bool term_keep(qx *x, term *t)
+{
+    size_t need = term_bytes(t);
+    if (need > TERMS_MAX_BYTES / 4)
+        return false;
+    while (x->nterms == TERMS_MAX || x->terms_bytes + need > TERMS_MAX_BYTES) {
+        size_t victim = x->nterms;
+        for (size_t i = 0; i < x->nterms; i++)
+            if (x->terms[i]->used != x->term_tick &&
+                (victim == x->nterms || x->terms[i]->used < x->terms[victim]->used))
+                victim = i;
+        if (victim == x->nterms)
+            return false;
+        x->terms_bytes -= term_bytes(x->terms[victim]);
+        term_free(x->terms[victim]);
+        x->terms[victim] = x->terms[--x->nterms];
+    }
+    t->used = x->term_tick;
+    x->terms[x->nterms++] = t;
+    x->terms_bytes += need;
+    return true;
+}
+
+/* What a search ranks with (px_search's context, set by search_cases for
+ * the length of one search). */
+typedef struct rank_ctx {
+    qx *x;
+    const uint8_t *ok; /* the cases that count */
+    int64_t nbits;
+    int nwords;                         /* keys: the words' keys, phrase order; */
+    const char *keys[SEARCH_MAX_WORDS]; /* nwords 0: none (nothing kept) */
+    term *t[SEARCH_MAX_WORDS];          /* each phrase's rows, kept by x or */
+    bool owned[SEARCH_MAX_WORDS];       /* the search's own */
+    mrow *rows; /* the answer (malloc'd, for search_cases to take), rowid order */
+    size_t nrows;
+    bool ranked;
+} rank_ctx;
+
+/* xQueryPhrase's callback: one row of the word walked. */
+static int term_row(const Fts5ExtensionApi *api, Fts5Context *fc, void *ctx)
+{
+    term *t = ctx;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        int64_t *r = realloc(t->rowid, cap * sizeof *r);
+        if (r)
+            t->rowid = r;
+        double *f = r ? realloc(t->freq, cap * sizeof *f) : NULL;
+        if (!f)
+            return SQLITE_NOMEM;
+        t->freq = f;
+        t->cap = cap;
+    }
+    int rc = phrase_freq(api, fc, 0, &t->freq[t->n]);
+    if (rc == SQLITE_OK)
+        t->rowid[t->n++] = api->xRowid(fc);
+    return rc;
+}
+
+/* Walk phrase ip's rows. OUT *out (malloc'd, without a key). */
+static int term_scan(const Fts5ExtensionApi *api, Fts5Context *fc, int ip, term **out)
+{
+    term *t = calloc(1, sizeof *t);
+    int rc = t ? api->xQueryPhrase(fc, ip, t, term_row) : SQLITE_NOMEM;
+    if (rc != SQLITE_OK) {
+        term_free(t);
+        t = NULL;
+    }
+    *out = t;
+    return rc;
+}
+
+/* Where rowid is in v[0..n) (ascending), or would be: galloping from
+ * *from on (the rowids asked for ascend), then bisecting; *from moves on. */
+static size_t seek_rowid(const int64_t *v, size_t n, int64_t rowid, size_t *from)
+{
+    size_t lo = *from, step = 1;
+    while (lo + step < n && v[lo + step] < rowid) {
+        lo += step;
+        step *= 2;
+    }
+    size_t hi = lo + step < n ? lo + step + 1 : n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < rowid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *from = lo;
+    return lo;
+}
+
+/* Rank the rows of the cases k->ok allows that hold every phrase, from
+ * their terms: walked in rowid order from the word with the fewest rows,
+ * the others followed by galloping; each row's length from x's table
+ * (every row has one, as in FTS5's docsize table). OUT k->rows, k->nrows. */
+static int rank_rows(rank_ctx *k, int np, int64_t nrow, double avgdl)
+{
+    const qx *x = k->x;
+    double idf[SEARCH_MAX_WORDS], freq[SEARCH_MAX_WORDS];
+    size_t at[SEARCH_MAX_WORDS] = {0}, cap = 0, n = 0, len_at = 0;
+    mrow *rows = NULL;
+    int lead = 0;
+    for (int ip = 0; ip < np; ip++) {
+        idf[ip] = idf_of(nrow, (int64_t)k->t[ip]->n);
+        if (k->t[ip]->n < k->t[lead]->n)
+            lead = ip;
+    }
+    const term *l = k->t[lead];
+    for (size_t i = 0; i < l->n; i++) {
+        int64_t rowid = l->rowid[i];
+        if (!bit(k->ok, k->nbits, rowid / PX_INDEX_FTS_LANGS))
+            continue; /* a case the filters exclude */
+        int ip = 0;
+        for (; ip < np; ip++) {
+            const term *t = k->t[ip];
+            size_t j = seek_rowid(t->rowid, t->n, rowid, &at[ip]);
+            if (j == t->n || t->rowid[j] != rowid)
+                break; /* a row without this word */
+            freq[ip] = t->freq[j];
+        }
+        if (ip < np)
+            continue;
+        size_t j = seek_rowid(x->len_rowid, x->nlen, rowid, &len_at);
+        if (j == x->nlen || x->len_rowid[j] != rowid) {
+            free(rows);
+            return SQLITE_CORRUPT_VTAB; /* (FTS5 says so of a row without its size too) */
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            mrow *m = realloc(rows, cap * sizeof *m);
+            if (!m) {
+                free(rows);
+                return SQLITE_NOMEM;
+            }
+            rows = m;
+        }
+        rows[n++] = (mrow){rowid, bm25(idf, freq, np, (double)x->len_tokens[j], avgdl)};
+    }
+    k->rows = rows;
+    k->nrows = n;
+    k->ranked = true;
+    return SQLITE_OK;
+}
+
+/* px_search(rec_cases_fts), called on the first match of a search when
+ * some of its words are not kept: walks those (keeping them), then ranks
+ * every match of the cases the filters allow into the context's rows. */
+static void search_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx, int nval,
+                      sqlite3_value **val)
+{
+    (void)nval;
+    (void)val;
+    rank_ctx *k = api->xUserData(fc);
+    int np = api->xPhraseCount(fc);
+    int rc =
+        k->x && k->ok && !k->ranked && np > 0 && np <= SEARCH_MAX_WORDS ? SQLITE_OK : SQLITE_MISUSE;
+    qx *x = k->x;
+    sqlite3_int64 nrow = 0;
+    double avgdl = 0;
+    bool keyed = rc == SQLITE_OK && np == k->nwords; /* else its words are not ours to keep */
+    if (rc == SQLITE_OK)
+        rc = avg_len(api, fc, &nrow, &avgdl);
+    if (rc == SQLITE_OK) {
+        x->nrow = nrow;
+        x->avgdl = avgdl;
+        x->have_stats = true;
+    }
+    for (int ip = 0; rc == SQLITE_OK && ip < np; ip++) {
+        if (!keyed && k->t[ip] && !k->owned[ip])
+            k->t[ip] = NULL; /* (found by a key that is not this phrase's) */
+        if (keyed && !k->t[ip])
+            k->t[ip] = term_find(x, k->keys[ip]); /* (a word twice in the search) */
+        if (k->t[ip])
+            continue;
+        rc = term_scan(api, fc, ip, &k->t[ip]);
+        if (rc != SQLITE_OK)
+            break;
+        k->owned[ip] = true;
+        term_shrink(k->t[ip]);
+        if (keyed && (k->t[ip]->key = strdup(k->keys[ip])) && term_keep(x, k->t[ip]))
+            k->owned[ip] = false;
+    }
+    if (rc == SQLITE_OK)
+        rc = rank_rows(k, np, nrow, avgdl);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    sqlite3_result_int64(ctx, (sqlite3_int64)k->nrows);
 }
 
 /* px_rank's data for one query (IDF and mean length), made on its first
@@ -846,124 +1110,12 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_contex
         rc = phrase_freq(api, fc, i, &d->freq[i]);
     double D = 0;
     if (rc == SQLITE_OK)
-        rc = row_len(api, fc, api->xUserData(fc), api->xRowid(fc), NULL, &D);
+        rc = row_len(api, fc, ((const rank_ctx *)api->xUserData(fc))->x, &D);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;
     }
     sqlite3_result_double(ctx, bm25(d->idf, d->freq, d->nphrase, D, d->avgdl));
-}
-
-/* What px_search keeps while it walks the words: the rows that hold every
- * word so far (rowid order), each with its length and its words'
- * frequencies (np a row). */
-typedef struct scan {
-    const rank_ctx *k;
-    int ip, np;   /* the word walked, of np */
-    int64_t nhit; /* its rows, the filters aside (for the IDF) */
-    int64_t *rowid;
-    double *len, *freq;
-    size_t n, cap;
-    size_t at, kept; /* walking a later word: the next row to look at; the rows kept */
-    size_t from;     /* row_len's place in the table of lengths */
-} scan;
-
-static int scan_grow(scan *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    int64_t *r = realloc(s->rowid, cap * sizeof *r);
-    if (r)
-        s->rowid = r;
-    double *l = r ? realloc(s->len, cap * sizeof *l) : NULL;
-    if (l)
-        s->len = l;
-    double *f = l ? realloc(s->freq, cap * (size_t)s->np * sizeof *f) : NULL;
-    if (!f)
-        return SQLITE_NOMEM;
-    s->freq = f;
-    s->cap = cap;
-    return SQLITE_OK;
-}
-
-/* xQueryPhrase's callback: one row of word s->ip. */
-static int scan_row(const Fts5ExtensionApi *api, Fts5Context *fc, void *ctx)
-{
-    scan *s = ctx;
-    int64_t rowid = api->xRowid(fc);
-    int rc;
-    s->nhit++;
-    if (s->ip == 0) {
-        if (!bit(s->k->ok, s->k->nbits, rowid / PX_INDEX_FTS_LANGS))
-            return SQLITE_OK; /* a case the filters exclude */
-        if (s->n == s->cap && (rc = scan_grow(s)) != SQLITE_OK)
-            return rc;
-        s->rowid[s->n] = rowid;
-        rc = row_len(api, fc, s->k, rowid, &s->from, &s->len[s->n]);
-        if (rc == SQLITE_OK)
-            rc = phrase_freq(api, fc, 0, &s->freq[s->n * (size_t)s->np]);
-        s->n++;
-        return rc;
-    }
-    while (s->at < s->n && s->rowid[s->at] < rowid)
-        s->at++; /* rows without this word: dropped */
-    if (s->at == s->n || s->rowid[s->at] != rowid)
-        return SQLITE_OK;
-    if (s->kept != s->at) {
-        s->rowid[s->kept] = s->rowid[s->at];
-        s->len[s->kept] = s->len[s->at];
-        memcpy(&s->freq[s->kept * (size_t)s->np], &s->freq[s->at * (size_t)s->np],
-               (size_t)s->ip * sizeof *s->freq);
-    }
-    rc = phrase_freq(api, fc, 0, &s->freq[s->kept * (size_t)s->np + (size_t)s->ip]);
-    s->kept++;
-    s->at++;
-    return rc;
-}
-
-/* px_search(rec_cases_fts), called on the first match of a search: every
- * match of the cases the filters allow, ranked, into the context's rows. */
-static void search_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx, int nval,
-                      sqlite3_value **val)
-{
-    (void)nval;
-    (void)val;
-    rank_ctx *k = api->xUserData(fc);
-    int np = api->xPhraseCount(fc);
-    sqlite3_int64 nrow = 0;
-    double avgdl = 0, *idf = NULL;
-    scan s = {.k = k, .np = np};
-    int rc = k->ok && !k->rows && np > 0 ? SQLITE_OK : SQLITE_MISUSE;
-    if (rc == SQLITE_OK)
-        rc = avg_len(api, fc, &nrow, &avgdl);
-    if (rc == SQLITE_OK && !(idf = malloc((size_t)np * sizeof *idf)))
-        rc = SQLITE_NOMEM;
-    for (int ip = 0; rc == SQLITE_OK && ip < np; ip++) {
-        s.ip = ip;
-        s.nhit = 0;
-        rc = api->xQueryPhrase(fc, ip, &s, scan_row);
-        idf[ip] = idf_of(nrow, s.nhit);
-        if (ip > 0) {
-            s.n = s.kept;
-            s.at = s.kept = 0;
-        }
-    }
-    mrow *rows = rc == SQLITE_OK && s.n ? malloc(s.n * sizeof *rows) : NULL;
-    if (rc == SQLITE_OK && s.n && !rows)
-        rc = SQLITE_NOMEM;
-    for (size_t i = 0; rc == SQLITE_OK && i < s.n; i++)
-        rows[i] = (mrow){s.rowid[i], bm25(idf, &s.freq[i * (size_t)np], np, s.len[i], avgdl)};
-    free(s.rowid);
-    free(s.len);
-    free(s.freq);
-    free(idf);
-    if (rc != SQLITE_OK) {
-        free(rows);
-        sqlite3_result_error_code(ctx, rc);
-        return;
-    }
-    k->rows = rows;
-    k->nrows = s.n;
-    sqlite3_result_int64(ctx, (sqlite3_int64)s.n);
 }
 
 /* Register px_rank and px_search on x's connection. Their context belongs
@@ -1366,28 +1518,80 @@ static void search_res_free(search_res *sr)
     memset(sr, 0, sizeof *sr);
 }
 
-/* Full-text search: px_search ranks the matches (rowid order, so a case's
- * rows are neighbours); the cases sorted by their best row. */
-static int search_cases(qx *x, const px_case_filter *f, const char *fts, search_res *sr)
+/* The keys of the words of sn that make phrases of the FTS5 query (FTS5
+ * drops the words without tokens), into keys (k->keys point into it). */
+static int word_keys(const snip *sn, px_buf *keys, rank_ctx *k)
+{
+    size_t at[SEARCH_MAX_WORDS];
+    int rc = PX_OK;
+    k->nwords = 0;
+    for (int w = 0; !rc && w < sn->nwords; w++) {
+        if (sn->wn[w] == 0)
+            continue;
+        at[k->nwords++] = keys->len;
+        for (size_t i = 0; !rc && i < sn->wn[w]; i++) {
+            const stok *t = &sn->words.t[sn->w0[w] + i];
+            if (i > 0)
+                rc = px_buf_append(keys, " ", 1);
+            if (!rc)
+                rc = px_buf_append(keys, sn->words.fold.data + t->at, t->n);
+        }
+        if (!rc && sn->prefix[w])
+            rc = px_buf_append(keys, "*", 1);
+        if (!rc)
+            rc = px_buf_append(keys, "", 1);
+    }
+    for (int i = 0; !rc && i < k->nwords; i++)
+        k->keys[i] = (const char *)keys->data + at[i];
+    return rc;
+}
+
+/* Full-text search: the matches ranked (rowid order, so a case's rows are
+ * neighbours), from the words kept when all of them are, else by
+ * px_search; the cases sorted by their best row. sn: the search's words,
+ * tokenized. */
+static int search_cases(qx *x, const px_case_filter *f, const char *fts, const snip *sn,
+                        search_res *sr)
 {
     const uint8_t *ok;
     int64_t nbits;
     size_t hcap = 0;
+    px_buf keys = {0};
+    rank_ctx *k = x->rk;
     int src, rc = allowed_cases(x, f, &ok, &nbits);
     memset(sr, 0, sizeof *sr);
     if (!rc)
         rc = load_lens(x);
     if (rc)
         return rc;
-    *x->rk = (rank_ctx){ok, nbits, x->len_rowid, x->len_tokens, x->nlen, NULL, 0};
-    sqlite3_bind_text(x->fts_search, 1, fts, -1, SQLITE_STATIC);
-    src = sqlite3_step(x->fts_search); /* no row: nothing matches */
-    if (src != SQLITE_ROW && src != SQLITE_DONE)
-        rc = step_err(x, src, "searching cases");
-    reset(x->fts_search);
-    sr->rows = x->rk->rows;
-    sr->nrows = x->rk->nrows;
-    *x->rk = (rank_ctx){0};
+    *k = (rank_ctx){.x = x, .ok = ok, .nbits = nbits};
+    x->term_tick++;
+    rc = word_keys(sn, &keys, k);
+    bool kept = !rc && k->nwords > 0 && x->have_stats;
+    for (int i = 0; !rc && i < k->nwords; i++)
+        kept &= (k->t[i] = term_find(x, k->keys[i])) != NULL;
+    if (rc) {
+        k->nwords = 0; /* (out of memory: nothing kept) */
+        rc = PX_OK;
+    }
+    if (kept) {
+        src = rank_rows(k, k->nwords, x->nrow, x->avgdl);
+        if (src != SQLITE_OK)
+            rc = src == SQLITE_NOMEM ? PX_ENOMEM : step_err(x, src, "ranking cases");
+    } else {
+        sqlite3_bind_text(x->fts_search, 1, fts, -1, SQLITE_STATIC);
+        src = sqlite3_step(x->fts_search); /* no row: nothing matches */
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = step_err(x, src, "searching cases");
+        reset(x->fts_search);
+    }
+    sr->rows = k->rows;
+    sr->nrows = k->nrows;
+    for (int i = 0; i < SEARCH_MAX_WORDS; i++)
+        if (k->owned[i])
+            term_free(k->t[i]);
+    *k = (rank_ctx){0};
+    px_buf_free(&keys);
     for (size_t i = 0; !rc && i < sr->nrows; i++) {
         int64_t rid = sr->rows[i].rowid / PX_INDEX_FTS_LANGS;
         double rank = sr->rows[i].rank;
@@ -1568,7 +1772,9 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
     if (rc)
         goto out;
     if (f->search) {
-        rc = search_cases(x, f, (const char *)fts.data, &sr);
+        rc = snip_words(x, &words, &sn);
+        if (!rc)
+            rc = search_cases(x, f, (const char *)fts.data, &sn, &sr);
         total = sr.nhits;
         nrids = sr.nhits < end ? sr.nhits : end;
         first = f->offset < nrids ? f->offset : nrids;
@@ -1579,8 +1785,6 @@ int px_query_cases(const px_query *q, const px_case_filter *f, json_t **out)
             if (!langs || !snips)
                 rc = PX_ENOMEM;
         }
-        if (!rc && first < nrids)
-            rc = snip_words(x, &words, &sn);
         for (size_t i = first; !rc && i < nrids; i++) {
             int64_t rowid;
             rc = snippet_row(q, x, &sr, &sr.hits[i], &rowid, langs[i]);

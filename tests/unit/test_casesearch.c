@@ -460,6 +460,43 @@ static void test_snippet_is_fts5(void)
     px_store_close(s);
 }
 
+/* What the connection keeps of each word: more words than it keeps (the
+ * least recently used go, never one the search at hand uses), a word in
+ * another letter case is the same word, and every answer from kept words
+ * is the one SQLite gives. */
+static void test_words_kept(void)
+{
+    char spath[256];
+    px_store *s = NULL;
+    ts_path(spath, "words.db");
+    CHECK_RC(px_store_open(spath, &s), PX_OK);
+    CHECK_RC(px_index_open(s, NULL), PX_OK);
+    enum { N = 300 }; /* more than a connection keeps (TERMS_MAX, 256) */
+    for (int i = 0; i < N; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "Waiting at desk%03d", i);
+        pub(s, "case",
+            json_pack("{s:{s:s}, s:{s:s}, s:s, s:s}", "title", "en", t, "summary", "en",
+                      i % 2 ? "waiting time" : "a queue", "country", "KZ", "stage", "idea"),
+            NULL);
+    }
+    char q[64], fts[64];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i += round ? 7 : 1) {
+            snprintf(q, sizeof q, "%s desk%03d", i % 3 ? "waiting" : "WAITING", i);
+            snprintf(fts, sizeof fts, "\"waiting\" \"desk%03d\"", i);
+            check_against_sql(s, (px_case_filter){.search = q}, fts, "");
+        }
+    check_against_sql(s, (px_case_filter){.search = "Waiting"}, "\"waiting\"", "");
+    check_against_sql(s, (px_case_filter){.search = "waiting waiting time"},
+                      "\"waiting\" \"waiting\" \"time\"", "");
+    check_against_sql(s, (px_case_filter){.search = "desk1*"}, "\"desk1\"*", "");
+    check_against_sql(s, (px_case_filter){.search = "desk1* waiting"}, "\"desk1\"* \"waiting\"",
+                      "");
+    check_against_sql(s, (px_case_filter){.search = "- waiting ,"}, "\"waiting\"", "");
+    px_store_close(s);
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK)
@@ -472,5 +509,6 @@ int main(void)
     RUN(test_facets_and_filters);
     RUN(test_paging);
     RUN(test_snippet_is_fts5);
+    RUN(test_words_kept);
     return check_summary();
 }
