@@ -25,7 +25,11 @@
 # Besides the pages above, "search_varied" asks for a different search on
 # every request (120 word pairs and pages in turn), so that the answers the
 # web workers keep (16 per thread, until the store changes) seldom serve
-# it: the cost of a search computed afresh.
+# it: every answer is ranked, its snippets made and its facets counted
+# again, though from the rows of its words that each worker's connection
+# keeps once it has searched for them (23 words in all here; a search for
+# words a connection has not met yet costs more: `bench_knowledge page
+# STORE` prints that figure apart).
 # Prints a summary, then "figure<TAB>name<TAB>value<TAB>unit" lines. Needs
 # wrk (Debian's package; bootstrap/install-deps.sh installs it) and about
 # 1 GB in $TMPDIR. Wall-clock figures: run it on a quiet machine.

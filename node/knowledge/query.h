@@ -78,7 +78,13 @@ typedef struct px_case_filter {
  * language preferred; matches are marked with [ and ]. search is plain
  * words; a word ending in '*' matches as a prefix; quotes and FTS5 syntax
  * are taken literally. The list holds the limit cases after the first
- * offset (only those are read, and snippets made for).
+ * offset (only those are read, and snippets made for). Snippets are the
+ * bytes FTS5's snippet() would make (16 tokens of the best column). Reads
+ * in one read transaction unless the connection is in one. The store's
+ * connection keeps, until the store changes, what searches read: the
+ * rows of the words searched for (at most 16 MB and 256 words, the least
+ * recently used dropped first), the filters' last cases, the length of
+ * every full-text row and the facets' values; freed with the store.
  * OUT *out: {"search", "total", "cases": [{"id", "author", "country",
  *   "stage", "centre", "start_year", "end_year", "title", "title_lang",
  *   "summary", "summary_lang", "tags", "illustrative", "version",
