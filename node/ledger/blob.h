@@ -178,7 +178,10 @@ int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *
 /* Read len bytes at off of a blob whose chunks covering the range are held.
  * Each chunk read is verified against the manifest again; a damaged one is
  * marked missing (the blob is no longer complete) and PX_EHASH returned. A
- * range past the end is PX_EINVAL; a chunk not held, PX_ENOENT. */
+ * range past the end is PX_EINVAL; a chunk not held, PX_ENOENT. The store
+ * keeps the manifest and bitmap of the blob read last while the database is
+ * unchanged (SQLite's data version, this connection's change count), so
+ * reading a blob chunk by chunk queries the database once. */
 int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, size_t len);
 
 int px_blob_info_get(px_blobs *b, const uint8_t id[32], px_blob_info *out);

@@ -360,6 +360,40 @@ static void test_write_then_record(void)
     px_buf_free(&mb);
 }
 
+/* px_blob_read keeps the blob it read last (manifest, bitmap) while the
+ * database is unchanged: what another connection commits meanwhile (chunks
+ * recorded, the blob removed) is seen at the next read, and so is a write
+ * through this one. */
+static void test_read_cache(void)
+{
+    const size_t size = 2 * PX_BLOB_CHUNK + 10; /* 3 chunks */
+    uint8_t *data = malloc(size), *back = malloc(size);
+    fill(data, size, 33);
+    px_buf mb = {0};
+    uint8_t id[32];
+    manifest_of(data, size, &mb, id);
+    node r, w;
+    node_open(&r, "rcache", NULL);
+    node_open(&w, "rcache", NULL); /* a second connection: the daemon's writer */
+    CHECK_RC(px_blob_put_manifest(w.b, id, mb.data, mb.len), PX_OK);
+    CHECK_RC(px_blob_put_chunk(w.b, id, 0, data, PX_BLOB_CHUNK), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, 0, back, 16), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, PX_BLOB_CHUNK, back, 16), PX_ENOENT);
+    CHECK_RC(px_blob_put_chunk(w.b, id, 1, data + PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, PX_BLOB_CHUNK, back, PX_BLOB_CHUNK), PX_OK);
+    CHECK_MEM(back, data + PX_BLOB_CHUNK, PX_BLOB_CHUNK);
+    CHECK_RC(px_blob_put_chunk(r.b, id, 2, data + 2 * PX_BLOB_CHUNK, 10), PX_OK); /* this one */
+    CHECK_RC(px_blob_read(r.b, id, 0, back, size), PX_OK);
+    CHECK(memcmp(back, data, size) == 0);
+    CHECK_RC(px_blob_remove(w.b, id), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, 0, back, 16), PX_ENOENT);
+    node_close(&w);
+    node_close(&r);
+    free(back);
+    free(data);
+    px_buf_free(&mb);
+}
+
 /* Put a whole non-own blob of size bytes (seed) through manifest + chunks. */
 static int put_remote(node *n, size_t size, unsigned seed, uint8_t id[32])
 {
@@ -619,6 +653,7 @@ int main(void)
     RUN(test_add_sizes);
     RUN(test_bad_chunk_and_resume);
     RUN(test_write_then_record);
+    RUN(test_read_cache);
     RUN(test_eviction);
     RUN(test_full_disk);
     RUN(test_prefix);
