@@ -5,9 +5,10 @@
  *
  * It owns a second store connection and blob store for one worker thread
  * that writes manifests and chunks (batched: one fdatasync and one
- * transaction per batch), so disk writes never run on the event loop; the
- * loop thread only reads the store (what is held of a blob, a chunk to
- * send). It answers the control socket's blob requests.
+ * transaction per batch), so disk writes never run on the event loop; a
+ * chunk a peer asks for is read and verified on another worker
+ * (blobserve.h), and the loop thread only looks up what is held of a blob.
+ * It answers the control socket's blob requests.
  *
  * Hooks in node.c (all marked "blob transfer hook"): peer up after the
  * hello, peer down on close, messages whose type starts with "blob_", the

@@ -1207,6 +1207,24 @@ int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, 
     return rc;
 }
 
+int px_blob_read_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, uint8_t *buf, size_t *len)
+{
+    *len = 0;
+    int rc = read_cache_get(b, id);
+    if (rc)
+        return rc;
+    if (index >= b->rd.m.n) {
+        char hex[PX_ID_HEX];
+        return px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u",
+                          px_id_hex(hex, id), b->rd.m.n, index);
+    }
+    size_t n = px_blob_chunk_len(&b->rd.m, index);
+    rc = px_blob_read(b, id, (uint64_t)index * PX_BLOB_CHUNK, buf, n);
+    if (!rc)
+        *len = n;
+    return rc;
+}
+
 int px_blob_info_get(px_blobs *b, const uint8_t id[32], px_blob_info *out)
 {
     row r;

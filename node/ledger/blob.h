@@ -184,6 +184,12 @@ int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *
  * reading a blob chunk by chunk queries the database once. */
 int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, size_t len);
 
+/* Read chunk index of id whole into buf (PX_BLOB_CHUNK bytes of room), as
+ * px_blob_read (verified; PX_ENOENT if not held, PX_EINVAL past the last
+ * chunk). OUT *len: its length (0 on failure). */
+int px_blob_read_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, uint8_t *buf,
+                       size_t *len);
+
 int px_blob_info_get(px_blobs *b, const uint8_t id[32], px_blob_info *out);
 bool px_blob_is_complete(px_blobs *b, const uint8_t id[32]);
 /* The manifest bytes of a held blob, appended to out. */
