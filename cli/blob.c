@@ -34,7 +34,9 @@ static const char usage[] =
     "  add FILE       store FILE (at most 64 MiB) and print its id; blobs added\n"
     "                 here are kept, never evicted\n"
     "  list [--json]  every blob held: id, size, chunks held of total, complete,\n"
-    "                 pinned, own; --json: {\"blobs\": [...]}\n"
+    "                 pinned, own (kept), and why a blob a keeper's record\n"
+    "                 attaches is not kept (its quota per author; \"unkept\");\n"
+    "                 --json: {\"blobs\": [...]}\n"
     "  get ID --out FILE\n"
     "                 write the blob to FILE ('-' for stdout), whole or not at\n"
     "                 all; a blob not held here is fetched from peers by the\n"
@@ -97,13 +99,15 @@ static int list_cb(void *ctx, const px_blob_info *i)
             json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:b}", "id", hex, "size", (json_int_t)i->size,
                       "chunks", (json_int_t)i->chunks, "chunks_held", (json_int_t)i->held,
                       "complete", i->complete, "pinned", i->pinned, "own", i->own);
+        if (row && i->unkept[0])
+            json_object_set_new(row, "unkept", json_string(i->unkept));
         if (!row || json_array_append_new(ctx, row))
             return px_err_set(PX_ENOMEM, "out of memory");
         return PX_OK;
     }
-    printf("%s  %10llu bytes  %5u/%-5u %s%s%s\n", hex, (unsigned long long)i->size, i->held,
+    printf("%s  %10llu bytes  %5u/%-5u %s%s%s%s%s\n", hex, (unsigned long long)i->size, i->held,
            i->chunks, i->complete ? "complete" : "partial", i->pinned ? " pinned" : "",
-           i->own ? " own" : "");
+           i->own ? " own" : "", i->unkept[0] ? "  " : "", i->unkept);
     return PX_OK;
 }
 

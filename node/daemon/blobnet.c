@@ -160,7 +160,8 @@ static void work_cb(uv_work_t *w)
         if (it->manifest) {
             /* The quota per author first (nothing is recorded for a blob
              * refused); attachments of our own records and of the
-             * secretariat's are exempt, and kept, never evicted. */
+             * secretariat's are never refused, and kept within the quota
+             * of the keeper that attaches them. */
             px_blob_manifest m;
             bool keep = false;
             it->rc = px_blob_manifest_decode(it->data, it->len, PX_BLOB_MAX_LIMIT, &m);
@@ -171,8 +172,9 @@ static void work_cb(uv_work_t *w)
             px_blob_manifest_free(&m);
             if (!it->rc)
                 it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
-            if (!it->rc && keep)
-                px_blob_keep(b->wblobs, it->id);
+            if (!it->rc && keep) /* a keeper attaches it: kept within its quota */
+                px_blob_keep_for(b->wblobs, it->id, (const uint8_t(*)[32])it->keepers,
+                                 it->n_keepers, NULL);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
             it = it->next;
@@ -748,6 +750,9 @@ static json_t *status_json(px_blobnet *b, const uint8_t id[32])
         json_object_set_new(o, "size", json_integer((json_int_t)info.size));
         json_object_set_new(o, "chunks", json_integer(info.chunks));
         json_object_set_new(o, "chunks_held", json_integer(info.held));
+        json_object_set_new(o, "kept", json_boolean(info.own));
+        if (info.unkept[0])
+            json_object_set_new(o, "unkept", json_string(info.unkept));
     } else if (st.have_manifest) {
         json_object_set_new(o, "size", json_integer((json_int_t)st.size));
         json_object_set_new(o, "chunks", json_integer(st.chunks));

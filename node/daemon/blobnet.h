@@ -49,7 +49,8 @@ void px_blobnet_on_drain(px_blobnet *b, px_conn *c);
 /* Control ops: {"op": "blob_fetch", "id": HEX, "timeout_ms": N} starts
  * (or extends) a fetch and answers its status; {"op": "blob_status", "id"}
  * only answers it. Status: {"id", "complete", "active", "size", "chunks",
- * "chunks_held", "peers", "chunks_received", "fetch_ms" (a fetch that
+ * "chunks_held", "kept", "unkept" (why a keeper's attachment is not kept:
+ * its quota per author), "peers", "chunks_received", "fetch_ms" (a fetch that
  * completed: how long it took), "failed" (a finished fetch
  * that failed)}. NULL if op is not a blob op. */
 json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req);

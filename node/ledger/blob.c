@@ -370,9 +370,11 @@ static void info_from(sqlite3_stmt *st, px_blob_info *i)
     i->pinned = sqlite3_column_int(st, 6) != 0;
     i->added_ms = (uint64_t)sqlite3_column_int64(st, 7);
     i->used_ms = (uint64_t)sqlite3_column_int64(st, 8);
+    const unsigned char *why = sqlite3_column_text(st, 9);
+    snprintf(i->unkept, sizeof i->unkept, "%s", why ? (const char *)why : "");
 }
 
-#define INFO_COLS "id, size, chunks, held, complete, own, pinned, added_ms, used_ms"
+#define INFO_COLS "id, size, chunks, held, complete, own, pinned, added_ms, used_ms, unkept"
 
 /* A statement kept for the life of the store (finalized by px_blobs_close). */
 static int prep_kept(px_blobs *b, const char *sql, sqlite3_stmt **st)
@@ -401,11 +403,11 @@ static int row_get(px_blobs *b, const uint8_t id[32], bool with_data, row *r)
     if (src == SQLITE_ROW) {
         info_from(st, &r->info);
         if (with_data) {
-            rc = px_buf_append(&r->manifest, sqlite3_column_blob(st, 9),
-                               (size_t)sqlite3_column_bytes(st, 9));
+            rc = px_buf_append(&r->manifest, sqlite3_column_blob(st, 10),
+                               (size_t)sqlite3_column_bytes(st, 10));
             if (!rc)
-                rc = px_buf_append(&r->have, sqlite3_column_blob(st, 10),
-                                   (size_t)sqlite3_column_bytes(st, 10));
+                rc = px_buf_append(&r->have, sqlite3_column_blob(st, 11),
+                                   (size_t)sqlite3_column_bytes(st, 11));
         }
     } else if (src == SQLITE_DONE) {
         char hex[PX_ID_HEX];
@@ -894,7 +896,7 @@ int px_blob_record_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uin
 
 int px_blob_keep(px_blobs *b, const uint8_t id[32])
 {
-    return exec_id(b, "UPDATE blobs SET own = 1 WHERE id = ?1", id, 0);
+    return exec_id(b, "UPDATE blobs SET own = 1, unkept = NULL WHERE id = ?1", id, 0);
 }
 
 int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
@@ -1023,25 +1025,167 @@ int px_blob_quota_check(px_blobs *b, const uint8_t id[32], uint64_t size, const 
                       (unsigned long long)least);
 }
 
+/* Bytes of the blobs kept here that author's records attach, but for id. */
+static int kept_for(px_blobs *b, const uint8_t author[32], const uint8_t id[32], uint64_t *out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(b,
+                  "SELECT COALESCE(sum(b.size), 0) FROM blobs b WHERE b.own = 1 AND b.id != ?2 AND "
+                  "EXISTS (SELECT 1 FROM entries e WHERE e.author = ?1 AND e.kind = 'case' AND "
+                  "e.body IS NOT NULL AND instr(e.body, CAST(lower(hex(b.id)) AS BLOB)) > 0)",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, id, 32, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    *out = src == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW ? PX_OK : px_store_error(b->s, src, "adding up a keeper's blobs");
+}
+
+int px_blob_keep_for(px_blobs *b, const uint8_t id[32], const uint8_t (*keys)[32], size_t n_keys,
+                     bool *kept)
+{
+    char hex[PX_ID_HEX], who[PX_ID_HEX], why[200];
+    uint8_t keepers[QUOTA_AUTHORS_MAX][32];
+    size_t nk = 0;
+    sqlite3_stmt *st;
+    bool dummy;
+    if (!kept)
+        kept = &dummy;
+    *kept = false;
+    row r;
+    int rc = row_get(b, id, false, &r);
+    row_free(&r);
+    if (rc)
+        return rc;
+    if (r.info.own) {
+        *kept = true;
+        return PX_OK;
+    }
+    px_id_hex(hex, id);
+    rc = prep(b,
+              "SELECT DISTINCT author FROM entries WHERE kind = 'case' AND body IS NOT NULL AND "
+              "instr(body, CAST(?1 AS BLOB)) > 0",
+              &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *a = sqlite3_column_blob(st, 0);
+        if (a && sqlite3_column_bytes(st, 0) == 32 && is_key(a, keys, n_keys) &&
+            nk < QUOTA_AUTHORS_MAX)
+            memcpy(keepers[nk++], a, 32);
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return px_store_error(b->s, src, "looking up a blob's records");
+    if (nk == 0) /* no keeper attaches it: cache, with nothing to say */
+        return r.info.unkept[0] ? exec_id(b, "UPDATE blobs SET unkept = NULL WHERE id = ?1", id, 0)
+                                : PX_OK;
+    /* Kept for one keeper with room is enough, as with the quota check. */
+    uint64_t least = UINT64_MAX;
+    size_t least_at = 0;
+    for (size_t k = 0; k < nk; k++) {
+        uint64_t used;
+        if ((rc = kept_for(b, keepers[k], id, &used)) != PX_OK)
+            return rc;
+        if (used <= b->quota && r.info.size <= b->quota - used) {
+            *kept = true;
+            return px_blob_keep(b, id);
+        }
+        if (used < least) {
+            least = used;
+            least_at = k;
+        }
+    }
+    px_id_hex(who, keepers[least_at]);
+    snprintf(why, sizeof why,
+             "not kept, only cached: the blobs kept for %.16s…, whose record attaches it, take "
+             "%llu bytes, and with its %llu the quota per author of %llu would be exceeded",
+             who, (unsigned long long)least, (unsigned long long)r.info.size,
+             (unsigned long long)b->quota);
+    if (strcmp(why, r.info.unkept) == 0)
+        return PX_OK;
+    rc = prep(b, "UPDATE blobs SET unkept = ?2 WHERE id = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? PX_OK : px_store_error(b->s, src, "noting why a blob is not kept");
+}
+
+typedef struct candidate {
+    uint8_t id[32];
+    int64_t added_ms;
+} candidate;
+
+static int by_age(const void *x, const void *y)
+{
+    const candidate *a = x, *b = y;
+    if (a->added_ms != b->added_ms)
+        return a->added_ms < b->added_ms ? -1 : 1;
+    return memcmp(a->id, b->id, 32);
+}
+
 int px_blob_keep_attached(px_blobs *b, const uint8_t (*keys)[32], size_t n_keys, size_t *marked)
 {
     sqlite3_stmt *st = NULL;
-    size_t total = 0;
+    candidate *v = NULL;
+    size_t n = 0, cap = 0, total = 0;
+    if (marked)
+        *marked = 0;
+    /* The candidates first (the statement is done before any is marked):
+     * blobs not kept that a keeper's record attaches. */
     int rc = prep(b,
-                  "UPDATE blobs SET own = 1 WHERE own = 0 AND EXISTS (SELECT 1 FROM entries e "
-                  "WHERE e.author = ?1 AND e.kind = 'case' AND e.body IS NOT NULL AND "
+                  "SELECT id, added_ms FROM blobs WHERE own = 0 AND EXISTS (SELECT 1 FROM entries "
+                  "e WHERE e.author = ?1 AND e.kind = 'case' AND e.body IS NOT NULL AND "
                   "instr(e.body, CAST(lower(hex(blobs.id)) AS BLOB)) > 0)",
                   &st);
     for (size_t k = 0; !rc && k < n_keys; k++) {
         sqlite3_bind_blob(st, 1, keys[k], 32, SQLITE_STATIC);
-        int src = sqlite3_step(st);
-        if (src != SQLITE_DONE)
-            rc = px_store_error(b->s, src, "keeping the attachments of kept records");
-        else
-            total += (size_t)sqlite3_changes(b->db);
+        int src;
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (sqlite3_column_bytes(st, 0) != 32)
+                continue;
+            if (n == cap) {
+                size_t ncap = cap ? 2 * cap : 16;
+                candidate *nv = realloc(v, ncap * sizeof *nv);
+                if (!nv) {
+                    rc = px_err_set(PX_ENOMEM, "out of memory");
+                    break;
+                }
+                v = nv;
+                cap = ncap;
+            }
+            memcpy(v[n].id, sqlite3_column_blob(st, 0), 32);
+            v[n++].added_ms = sqlite3_column_int64(st, 1);
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = px_store_error(b->s, src, "listing blobs that kept records attach");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st); /* NULL-safe */
+    /* Oldest first, so the quota goes to the blobs that came first. */
+    if (n)
+        qsort(v, n, sizeof *v, by_age);
+    for (size_t k = 0; !rc && k < n; k++) {
+        if (k > 0 && memcmp(v[k].id, v[k - 1].id, 32) == 0)
+            continue; /* attached by two keepers */
+        bool kept;
+        rc = px_blob_keep_for(b, v[k].id, keys, n_keys, &kept);
+        if (rc == PX_ENOENT) { /* removed meanwhile */
+            px_err_clear();
+            rc = PX_OK;
+        } else if (!rc && kept) {
+            total++;
+        }
+    }
+    free(v);
     if (marked)
         *marked = total;
     return rc;

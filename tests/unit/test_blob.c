@@ -638,9 +638,29 @@ static void test_quota(void)
     CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
     CHECK(marked == 1);
     CHECK_RC(px_blob_info_get(n.b, late, &info), PX_OK);
-    CHECK(info.own);
+    CHECK(info.own && info.unkept[0] == '\0');
     CHECK_RC(px_blob_info_get(n.b, a1, &info), PX_OK);
     CHECK(!info.own);
+    /* Kept for a keeper only within its quota: late2, fetched before K's
+     * record attaches it, would take K's kept blobs to 320,000 bytes: it
+     * stays cache, and says why; once late is gone, it fits and is kept. */
+    uint8_t late2[32];
+    CHECK_RC(put_remote(&n, 250000, 6, late2), PX_OK);
+    attach(&n, 'K', late2);
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 0);
+    CHECK_RC(px_blob_info_get(n.b, late2, &info), PX_OK);
+    CHECK(!info.own);
+    CHECK(strstr(info.unkept, "take 70000 bytes") != NULL);
+    CHECK(strstr(info.unkept, "quota per author of 300000") != NULL);
+    bool now_kept = true;
+    CHECK_RC(px_blob_keep_for(n.b, late2, keeper, 1, &now_kept), PX_OK); /* the same rule */
+    CHECK(!now_kept);
+    CHECK_RC(px_blob_remove(n.b, late), PX_OK);
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 1);
+    CHECK_RC(px_blob_info_get(n.b, late2, &info), PX_OK);
+    CHECK(info.own && info.unkept[0] == '\0');
     node_close(&n);
 }
 
