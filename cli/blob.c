@@ -34,7 +34,9 @@ static const char usage[] =
     "  add FILE       store FILE (at most 64 MiB) and print its id; blobs added\n"
     "                 here are kept, never evicted\n"
     "  list [--json]  every blob held: id, size, chunks held of total, complete,\n"
-    "                 pinned, own; --json: {\"blobs\": [...]}\n"
+    "                 pinned, own (kept), and why a blob a keeper's record\n"
+    "                 attaches is not kept (its quota per author; \"unkept\");\n"
+    "                 --json: {\"blobs\": [...]}\n"
     "  get ID --out FILE\n"
     "                 write the blob to FILE ('-' for stdout), whole or not at\n"
     "                 all; a blob not held here is fetched from peers by the\n"
@@ -97,13 +99,15 @@ static int list_cb(void *ctx, const px_blob_info *i)
             json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:b}", "id", hex, "size", (json_int_t)i->size,
                       "chunks", (json_int_t)i->chunks, "chunks_held", (json_int_t)i->held,
                       "complete", i->complete, "pinned", i->pinned, "own", i->own);
+        if (row && i->unkept[0])
+            json_object_set_new(row, "unkept", json_string(i->unkept));
         if (!row || json_array_append_new(ctx, row))
             return px_err_set(PX_ENOMEM, "out of memory");
         return PX_OK;
     }
-    printf("%s  %10llu bytes  %5u/%-5u %s%s%s\n", hex, (unsigned long long)i->size, i->held,
+    printf("%s  %10llu bytes  %5u/%-5u %s%s%s%s%s\n", hex, (unsigned long long)i->size, i->held,
            i->chunks, i->complete ? "complete" : "partial", i->pinned ? " pinned" : "",
-           i->own ? " own" : "");
+           i->own ? " own" : "", i->unkept[0] ? "  " : "", i->unkept);
     return PX_OK;
 }
 
@@ -114,9 +118,61 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The output of a get, written in order as chunks become held here: the
+ * file is written while the blob still arrives, rather than all of it
+ * read, verified and written after the last chunk. */
+typedef struct writer {
+    FILE *f;
+    const char *name; /* for errors */
+    uint32_t next;    /* the first chunk not written yet */
+    uint8_t *buf;     /* STEP bytes */
+} writer;
+
+/* 16 chunks (1 MiB) per read: bounded memory, and few calls. */
+#define STEP (16 * (size_t)PX_BLOB_CHUNK)
+
+/* Write the chunks held from w->next on, up to the first one missing (all
+ * of them once the blob is complete). Each is verified as it is read
+ * (px_blob_read). */
+static int write_ready(bctx *c, const uint8_t id[32], writer *w)
+{
+    px_blob_info info;
+    int rc = px_blob_info_get(c->blobs, id, &info);
+    if (rc == PX_ENOENT) { /* no manifest here yet */
+        px_err_clear();
+        return PX_OK;
+    }
+    if (rc || w->next >= info.chunks)
+        return rc;
+    uint32_t upto = info.chunks;
+    if (!info.complete) {
+        size_t n = 0;
+        uint32_t miss;
+        rc = px_blob_missing(c->blobs, id, w->next, &miss, 1, &n);
+        if (rc)
+            return rc;
+        if (n)
+            upto = miss;
+    }
+    while (!rc && w->next < upto) {
+        uint64_t off = (uint64_t)w->next * PX_BLOB_CHUNK;
+        uint64_t end = (uint64_t)upto * PX_BLOB_CHUNK;
+        if (end > info.size)
+            end = info.size;
+        size_t n = end - off < STEP ? (size_t)(end - off) : STEP;
+        rc = px_blob_read(c->blobs, id, off, w->buf, n);
+        if (!rc && fwrite(w->buf, 1, n, w->f) != n)
+            rc = px_err_set(PX_EIO, "writing %s failed", w->name);
+        if (!rc)
+            w->next = px_blob_chunk_count(off + n);
+    }
+    return rc;
+}
+
 /* Ask praxisd to fetch id and wait until it is complete here, it fails, or
- * timeout_s pass. */
-static int fetch(bctx *c, const uint8_t id[32], uint64_t timeout_s)
+ * timeout_s pass, writing what has arrived meanwhile to w (write_ready;
+ * NULL: nothing). */
+static int fetch(bctx *c, const uint8_t id[32], uint64_t timeout_s, writer *w)
 {
     char hex[PX_ID_HEX];
     px_id_hex(hex, id);
@@ -160,8 +216,16 @@ static int fetch(bctx *c, const uint8_t id[32], uint64_t timeout_s)
                             (unsigned long long)timeout_s);
             break;
         }
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        uint64_t woke = mono_ms();
+        if (w && (rc = write_ready(c, id, w)) != PX_OK)
+            break;
+        /* A status costs the daemon one row lookup: asking every 20 ms
+         * ends the wait soon after the last chunk. */
+        uint64_t spent = mono_ms() - woke;
+        if (spent < 20) {
+            struct timespec ts = {0, (long)(20 - spent) * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         json_decref(resp);
         resp = NULL;
         req = json_pack("{s:s, s:s}", "op", "blob_status", "id", hex);
@@ -177,38 +241,33 @@ static int do_get(bctx *c, const uint8_t id[32], const char *out, uint64_t timeo
 {
     px_blob_info info;
     char hex[PX_ID_HEX];
-    px_id_hex(hex, id);
     int rc = px_blob_info_get(c->blobs, id, &info);
-    if (rc == PX_ENOENT || (!rc && !info.complete)) {
+    bool complete = !rc && info.complete;
+    if (rc == PX_ENOENT) {
         px_err_clear();
-        if ((rc = fetch(c, id, timeout_s)) != PX_OK)
-            return rc;
-        rc = px_blob_info_get(c->blobs, id, &info);
+        rc = PX_OK;
     }
     if (rc)
         return rc;
     px_outfile of = {0};
     bool to_stdout = strcmp(out, "-") == 0;
-    FILE *f = stdout;
-    if (!to_stdout) {
-        rc = px_outfile_open(&of, out, 0644, false);
-        if (rc)
-            return rc;
-        f = of.f;
-    }
-    /* 16 chunks (1 MiB) per read: bounded memory, and the manifest is
-     * looked up once per MiB rather than once per chunk. */
-    const size_t step = 16 * (size_t)PX_BLOB_CHUNK;
-    uint8_t *buf = malloc(step);
-    if (!buf)
-        rc = px_err_set(PX_ENOMEM, "out of memory");
-    for (uint64_t off = 0; !rc && off < info.size; off += step) {
-        size_t n = info.size - off < step ? (size_t)(info.size - off) : step;
-        rc = px_blob_read(c->blobs, id, off, buf, n);
-        if (!rc && fwrite(buf, 1, n, f) != n)
-            rc = px_err_set(PX_EIO, "writing %s failed", to_stdout ? "stdout" : out);
-    }
-    free(buf);
+    writer w = {.f = stdout, .name = to_stdout ? "stdout" : out};
+    if (!(w.buf = malloc(STEP)))
+        return px_err_set(PX_ENOMEM, "out of memory");
+    if (!to_stdout && (rc = px_outfile_open(&of, out, 0644, false)) == PX_OK)
+        w.f = of.f;
+    /* Output goes to stdout only once the blob is whole here (a failed
+     * fetch must not leave half of it in a pipe); a file is written as the
+     * chunks arrive and appears, whole, only at the end. */
+    if (!rc && !complete)
+        rc = fetch(c, id, timeout_s, to_stdout ? NULL : &w);
+    if (!rc)
+        rc = px_blob_info_get(c->blobs, id, &info);
+    if (!rc && !info.complete)
+        rc = px_err_set(PX_ENOENT, "blob %s is not complete here", px_id_hex(hex, id));
+    if (!rc)
+        rc = write_ready(c, id, &w);
+    free(w.buf);
     if (to_stdout) {
         if (!rc && fflush(stdout) != 0)
             rc = px_err_set(PX_EIO, "writing stdout failed");

@@ -4,10 +4,13 @@
  * of replication/blobxfer.c.
  *
  * Layout: the state; the worker (manifests and chunks written off the
- * loop); carrying out the protocol's actions; the hooks; control.
+ * loop); carrying out the protocol's actions; the hooks; control. Chunks
+ * asked of this node are read and verified off the loop too, by
+ * blobserve.c's worker.
  */
 #include "blobnet.h"
 
+#include "blobserve.h"
 #include "blobxfer.h"
 #include "error.h"
 #include "log.h"
@@ -102,12 +105,7 @@ struct px_blobnet {
     uv_work_t work;
     followup *fu, **fu_tail;
     bool running;
-    /* the blob served last: a blob's size is fixed by its id (the manifest's
-     * hash), so it is looked up once per blob, not once per chunk */
-    bool served_known;
-    uint8_t served_id[32];
-    uint64_t served_size;
-    uint32_t served_chunks;
+    px_blobserve *srv; /* chunks read for peers, off the loop */
     result results[RESULTS_MAX];
     size_t next_result;
     uint64_t fetches;
@@ -162,7 +160,8 @@ static void work_cb(uv_work_t *w)
         if (it->manifest) {
             /* The quota per author first (nothing is recorded for a blob
              * refused); attachments of our own records and of the
-             * secretariat's are exempt, and kept, never evicted. */
+             * secretariat's are never refused, and kept within the quota
+             * of the keeper that attaches them. */
             px_blob_manifest m;
             bool keep = false;
             it->rc = px_blob_manifest_decode(it->data, it->len, PX_BLOB_MAX_LIMIT, &m);
@@ -173,8 +172,9 @@ static void work_cb(uv_work_t *w)
             px_blob_manifest_free(&m);
             if (!it->rc)
                 it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
-            if (!it->rc && keep)
-                px_blob_keep(b->wblobs, it->id);
+            if (!it->rc && keep) /* a keeper attaches it: kept within its quota */
+                px_blob_keep_for(b->wblobs, it->id, (const uint8_t(*)[32])it->keepers,
+                                 it->n_keepers, NULL);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
             it = it->next;
@@ -417,30 +417,51 @@ static void add_followup(px_blobnet *b, followup *f)
     b->fu_tail = &f->next;
 }
 
+/* A peer token for blobserve: the connection. */
+static uint64_t peer_token(px_conn *c)
+{
+    return (uint64_t)(uintptr_t)c;
+}
+
+/* A chunk asked for: read (and verified) by blobserve's worker, then sent
+ * by served(). Out of memory: dropped (the requester asks again). */
 static void serve(px_blobnet *b, px_conn *c, const uint8_t id[32], uint32_t index)
 {
-    static uint8_t chunk[PX_BLOB_CHUNK]; /* loop thread only */
-    size_t len = 0;
-    if (!b->served_known || memcmp(b->served_id, id, 32) != 0) {
-        px_blob_info info = {0};
-        b->served_known = px_blob_info_get(b->blobs, id, &info) == PX_OK;
-        memcpy(b->served_id, id, 32);
-        b->served_size = info.size;
-        b->served_chunks = info.chunks;
-    }
-    /* px_blob_read checks the chunk is held and matches its hash */
-    bool ok = b->served_known && index < b->served_chunks;
-    if (ok) {
-        uint64_t off = (uint64_t)index * PX_BLOB_CHUNK;
-        len = b->served_size - off < PX_BLOB_CHUNK ? (size_t)(b->served_size - off) : PX_BLOB_CHUNK;
-        ok = px_blob_read(b->blobs, id, off, chunk, len) == PX_OK;
-    }
-    if (!ok)
-        b->served_known = false; /* removed, or not held yet: look again next time */
+    px_blobserve_request(b->srv, peer_token(c), id, index);
+}
+
+/* blobserve's callback, on the loop: the chunk, or NULL when it is not
+ * held here (any more). */
+static void served(void *ctx, uint64_t peer, const uint8_t id[32], uint32_t index,
+                   const uint8_t *data, size_t len)
+{
+    px_blobnet *b = ctx;
+    px_conn *c = (px_conn *)(uintptr_t)peer; /* alive: peer_down forgets it first */
     px_buf msg = {0};
-    if (px_bx_chunk_msg(id, index, ok ? chunk : NULL, ok ? len : 0, &msg) == PX_OK)
-        px_conn_send(c, msg.data, msg.len);
+    if (!b->stopping && px_bx_chunk_msg(id, index, data, len, &msg) == PX_OK)
+        px_conn_send(c, msg.data, msg.len); /* a closing connection: nothing to do */
     px_buf_free(&msg);
+}
+
+/* Chunk messages fit in c's write queue now: with chunks still being read
+ * for it counted as queued already. Room for one at least: tell the
+ * protocol; otherwise hear from the connection when its queue is short. */
+static void offer_room(px_blobnet *b, px_conn *c)
+{
+    size_t q = px_conn_queued(c) + px_blobserve_pending(b->srv, peer_token(c));
+    if (q + PX_BLOB_CHUNK + 64 <= PX_BX_SEND_QUEUE) {
+        followup *f = calloc(1, sizeof *f);
+        if (f) {
+            f->drained = true;
+            f->peer = c;
+            f->room = PX_BX_SEND_QUEUE - q;
+            add_followup(b, f);
+        }
+    } else {
+        /* the chunks being read join the queue soon, and their writes
+         * completing call px_blobnet_on_drain */
+        px_conn_watch_drain(c, PX_BX_SEND_QUEUE - PX_BLOB_CHUNK - 64);
+    }
 }
 
 static void carry_out(px_blobnet *b, const px_bx_action *a)
@@ -469,21 +490,9 @@ static void carry_out(px_blobnet *b, const px_bx_action *a)
     case PX_BXA_SERVE:
         serve(b, a->peer, a->id, a->index);
         break;
-    case PX_BXA_WATCH: {
-        size_t q = px_conn_queued(a->peer);
-        if (q < PX_BX_SEND_QUEUE) {
-            followup *f = calloc(1, sizeof *f);
-            if (f) {
-                f->drained = true;
-                f->peer = a->peer;
-                f->room = PX_BX_SEND_QUEUE - q;
-                add_followup(b, f);
-            }
-        } else {
-            px_conn_watch_drain(a->peer, PX_BX_SEND_QUEUE);
-        }
+    case PX_BXA_WATCH:
+        offer_room(b, a->peer);
         break;
-    }
     case PX_BXA_DONE: {
         char hex[PX_ID_HEX];
         const char *why = a->rc ? (px_err_detail()[0] ? px_err_detail() : px_strerror(a->rc)) : "";
@@ -563,6 +572,9 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
     if (!rc)
         rc = px_blobs_open(&b->wblobs, b->wstore, local->paths.dir, limits);
     if (!rc)
+        rc = px_blobserve_new(loop, local->paths.store, local->paths.dir, limits, served, b,
+                              &b->srv);
+    if (!rc)
         rc = px_bx_new(&cfg, &b->bx);
     if (!rc && uv_timer_init(loop, &b->timer) == 0) {
         b->timer.data = b;
@@ -590,6 +602,7 @@ void px_blobnet_stop(px_blobnet *b)
     if (!b || b->stopping)
         return;
     b->stopping = true;
+    px_blobserve_stop(b->srv);
     if (b->timer_open) {
         uv_timer_stop(&b->timer);
         uv_close((uv_handle_t *)&b->timer, NULL);
@@ -623,6 +636,7 @@ void px_blobnet_free(px_blobnet *b)
     }
     free(b->unsynced);
     px_bx_free(b->bx);
+    px_blobserve_free(b->srv);
     px_blobs_close(b->wblobs);
     px_store_close(b->wstore);
     px_blobs_close(b->blobs);
@@ -691,6 +705,7 @@ void px_blobnet_peer_down(px_blobnet *b, px_conn *c)
 {
     if (!b)
         return;
+    px_blobserve_forget(b->srv, peer_token(c));
     px_bx_peer_down(b->bx, c, uv_now(b->loop));
     if (!b->stopping)
         run(b);
@@ -711,10 +726,7 @@ void px_blobnet_on_drain(px_blobnet *b, px_conn *c)
 {
     if (!b || b->stopping)
         return;
-    size_t q = px_conn_queued(c);
-    if (q >= PX_BX_SEND_QUEUE)
-        return;
-    px_bx_drained(b->bx, c, PX_BX_SEND_QUEUE - q, uv_now(b->loop));
+    offer_room(b, c);
     run(b);
 }
 
@@ -738,6 +750,9 @@ static json_t *status_json(px_blobnet *b, const uint8_t id[32])
         json_object_set_new(o, "size", json_integer((json_int_t)info.size));
         json_object_set_new(o, "chunks", json_integer(info.chunks));
         json_object_set_new(o, "chunks_held", json_integer(info.held));
+        json_object_set_new(o, "kept", json_boolean(info.own));
+        if (info.unkept[0])
+            json_object_set_new(o, "unkept", json_string(info.unkept));
     } else if (st.have_manifest) {
         json_object_set_new(o, "size", json_integer((json_int_t)st.size));
         json_object_set_new(o, "chunks", json_integer(st.chunks));

@@ -5,9 +5,10 @@
  *
  * It owns a second store connection and blob store for one worker thread
  * that writes manifests and chunks (batched: one fdatasync and one
- * transaction per batch), so disk writes never run on the event loop; the
- * loop thread only reads the store (what is held of a blob, a chunk to
- * send). It answers the control socket's blob requests.
+ * transaction per batch), so disk writes never run on the event loop; a
+ * chunk a peer asks for is read and verified on another worker
+ * (blobserve.h), and the loop thread only looks up what is held of a blob.
+ * It answers the control socket's blob requests.
  *
  * Hooks in node.c (all marked "blob transfer hook"): peer up after the
  * hello, peer down on close, messages whose type starts with "blob_", the
@@ -48,7 +49,8 @@ void px_blobnet_on_drain(px_blobnet *b, px_conn *c);
 /* Control ops: {"op": "blob_fetch", "id": HEX, "timeout_ms": N} starts
  * (or extends) a fetch and answers its status; {"op": "blob_status", "id"}
  * only answers it. Status: {"id", "complete", "active", "size", "chunks",
- * "chunks_held", "peers", "chunks_received", "fetch_ms" (a fetch that
+ * "chunks_held", "kept", "unkept" (why a keeper's attachment is not kept:
+ * its quota per author), "peers", "chunks_received", "fetch_ms" (a fetch that
  * completed: how long it took), "failed" (a finished fetch
  * that failed)}. NULL if op is not a blob op. */
 json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req);

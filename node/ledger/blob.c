@@ -40,6 +40,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The blob px_blob_read read last: its manifest decoded and its bitmap,
+ * trusted while the database is as it was when they were loaded (the data
+ * version moves when another connection commits, the change count when
+ * this one writes), so a blob served chunk by chunk costs a pread and a
+ * hash per chunk rather than a query, a copy and a decode of its manifest
+ * (a 64 MiB blob's is 34 KiB). */
+typedef struct read_cache {
+    bool valid;
+    uint8_t id[32];
+    px_blob_manifest m;
+    px_buf have;
+    int64_t version, changes;
+} read_cache;
+
 struct px_blobs {
     px_store *s;
     sqlite3 *db;
@@ -47,6 +61,10 @@ struct px_blobs {
     uint64_t max_size;
     uint64_t cache_max;
     uint64_t quota; /* bytes per author, schema/BLOBS.md section 6 */
+    /* prepared once (lazily), reset after each use */
+    sqlite3_stmt *st_info, *st_row, *st_version;
+    read_cache rd;
+    uint8_t *scratch; /* one chunk, for reads that start or end inside one */
 };
 
 /* --- paths and file I/O --------------------------------------------------- */
@@ -352,29 +370,44 @@ static void info_from(sqlite3_stmt *st, px_blob_info *i)
     i->pinned = sqlite3_column_int(st, 6) != 0;
     i->added_ms = (uint64_t)sqlite3_column_int64(st, 7);
     i->used_ms = (uint64_t)sqlite3_column_int64(st, 8);
+    const unsigned char *why = sqlite3_column_text(st, 9);
+    snprintf(i->unkept, sizeof i->unkept, "%s", why ? (const char *)why : "");
 }
 
-#define INFO_COLS "id, size, chunks, held, complete, own, pinned, added_ms, used_ms"
+#define INFO_COLS "id, size, chunks, held, complete, own, pinned, added_ms, used_ms, unkept"
+
+/* A statement kept for the life of the store (finalized by px_blobs_close). */
+static int prep_kept(px_blobs *b, const char *sql, sqlite3_stmt **st)
+{
+    if (*st)
+        return PX_OK;
+    int src = sqlite3_prepare_v3(b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    return src == SQLITE_OK ? PX_OK : px_store_error(b->s, src, "preparing a blob statement");
+}
 
 /* Load a row; with_data also the manifest and bitmap. PX_ENOENT with a
  * detail if not held. */
 static int row_get(px_blobs *b, const uint8_t id[32], bool with_data, row *r)
 {
-    sqlite3_stmt *st;
     memset(r, 0, sizeof *r);
-    int rc = prep(b, "SELECT " INFO_COLS ", manifest, have FROM blobs WHERE id = ?", &st);
+    sqlite3_stmt **kept = with_data ? &b->st_row : &b->st_info;
+    int rc = prep_kept(b,
+                       with_data ? "SELECT " INFO_COLS ", manifest, have FROM blobs WHERE id = ?"
+                                 : "SELECT " INFO_COLS " FROM blobs WHERE id = ?",
+                       kept);
     if (rc)
         return rc;
+    sqlite3_stmt *st = *kept;
     sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         info_from(st, &r->info);
         if (with_data) {
-            rc = px_buf_append(&r->manifest, sqlite3_column_blob(st, 9),
-                               (size_t)sqlite3_column_bytes(st, 9));
+            rc = px_buf_append(&r->manifest, sqlite3_column_blob(st, 10),
+                               (size_t)sqlite3_column_bytes(st, 10));
             if (!rc)
-                rc = px_buf_append(&r->have, sqlite3_column_blob(st, 10),
-                                   (size_t)sqlite3_column_bytes(st, 10));
+                rc = px_buf_append(&r->have, sqlite3_column_blob(st, 11),
+                                   (size_t)sqlite3_column_bytes(st, 11));
         }
     } else if (src == SQLITE_DONE) {
         char hex[PX_ID_HEX];
@@ -382,7 +415,7 @@ static int row_get(px_blobs *b, const uint8_t id[32], bool with_data, row *r)
     } else {
         rc = px_store_error(b->s, src, "reading a blob");
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st); /* holds no read transaction between calls */
     if (rc)
         row_free(r);
     return rc;
@@ -531,6 +564,14 @@ int px_blobs_open(px_blobs **out, px_store *s, const char *dir, const px_blob_li
 
 void px_blobs_close(px_blobs *b)
 {
+    if (!b)
+        return;
+    sqlite3_finalize(b->st_info); /* NULL-safe */
+    sqlite3_finalize(b->st_row);
+    sqlite3_finalize(b->st_version);
+    px_blob_manifest_free(&b->rd.m);
+    px_buf_free(&b->rd.have);
+    free(b->scratch);
     free(b);
 }
 
@@ -855,7 +896,7 @@ int px_blob_record_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uin
 
 int px_blob_keep(px_blobs *b, const uint8_t id[32])
 {
-    return exec_id(b, "UPDATE blobs SET own = 1 WHERE id = ?1", id, 0);
+    return exec_id(b, "UPDATE blobs SET own = 1, unkept = NULL WHERE id = ?1", id, 0);
 }
 
 int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)[32], size_t n,
@@ -984,25 +1025,167 @@ int px_blob_quota_check(px_blobs *b, const uint8_t id[32], uint64_t size, const 
                       (unsigned long long)least);
 }
 
+/* Bytes of the blobs kept here that author's records attach, but for id. */
+static int kept_for(px_blobs *b, const uint8_t author[32], const uint8_t id[32], uint64_t *out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(b,
+                  "SELECT COALESCE(sum(b.size), 0) FROM blobs b WHERE b.own = 1 AND b.id != ?2 AND "
+                  "EXISTS (SELECT 1 FROM entries e WHERE e.author = ?1 AND e.kind = 'case' AND "
+                  "e.body IS NOT NULL AND instr(e.body, CAST(lower(hex(b.id)) AS BLOB)) > 0)",
+                  &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, id, 32, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    *out = src == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW ? PX_OK : px_store_error(b->s, src, "adding up a keeper's blobs");
+}
+
+int px_blob_keep_for(px_blobs *b, const uint8_t id[32], const uint8_t (*keys)[32], size_t n_keys,
+                     bool *kept)
+{
+    char hex[PX_ID_HEX], who[PX_ID_HEX], why[200];
+    uint8_t keepers[QUOTA_AUTHORS_MAX][32];
+    size_t nk = 0;
+    sqlite3_stmt *st;
+    bool dummy;
+    if (!kept)
+        kept = &dummy;
+    *kept = false;
+    row r;
+    int rc = row_get(b, id, false, &r);
+    row_free(&r);
+    if (rc)
+        return rc;
+    if (r.info.own) {
+        *kept = true;
+        return PX_OK;
+    }
+    px_id_hex(hex, id);
+    rc = prep(b,
+              "SELECT DISTINCT author FROM entries WHERE kind = 'case' AND body IS NOT NULL AND "
+              "instr(body, CAST(?1 AS BLOB)) > 0",
+              &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *a = sqlite3_column_blob(st, 0);
+        if (a && sqlite3_column_bytes(st, 0) == 32 && is_key(a, keys, n_keys) &&
+            nk < QUOTA_AUTHORS_MAX)
+            memcpy(keepers[nk++], a, 32);
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return px_store_error(b->s, src, "looking up a blob's records");
+    if (nk == 0) /* no keeper attaches it: cache, with nothing to say */
+        return r.info.unkept[0] ? exec_id(b, "UPDATE blobs SET unkept = NULL WHERE id = ?1", id, 0)
+                                : PX_OK;
+    /* Kept for one keeper with room is enough, as with the quota check. */
+    uint64_t least = UINT64_MAX;
+    size_t least_at = 0;
+    for (size_t k = 0; k < nk; k++) {
+        uint64_t used;
+        if ((rc = kept_for(b, keepers[k], id, &used)) != PX_OK)
+            return rc;
+        if (used <= b->quota && r.info.size <= b->quota - used) {
+            *kept = true;
+            return px_blob_keep(b, id);
+        }
+        if (used < least) {
+            least = used;
+            least_at = k;
+        }
+    }
+    px_id_hex(who, keepers[least_at]);
+    snprintf(why, sizeof why,
+             "not kept, only cached: the blobs kept for %.16s…, whose record attaches it, take "
+             "%llu bytes, and with its %llu the quota per author of %llu would be exceeded",
+             who, (unsigned long long)least, (unsigned long long)r.info.size,
+             (unsigned long long)b->quota);
+    if (strcmp(why, r.info.unkept) == 0)
+        return PX_OK;
+    rc = prep(b, "UPDATE blobs SET unkept = ?2 WHERE id = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? PX_OK : px_store_error(b->s, src, "noting why a blob is not kept");
+}
+
+typedef struct candidate {
+    uint8_t id[32];
+    int64_t added_ms;
+} candidate;
+
+static int by_age(const void *x, const void *y)
+{
+    const candidate *a = x, *b = y;
+    if (a->added_ms != b->added_ms)
+        return a->added_ms < b->added_ms ? -1 : 1;
+    return memcmp(a->id, b->id, 32);
+}
+
 int px_blob_keep_attached(px_blobs *b, const uint8_t (*keys)[32], size_t n_keys, size_t *marked)
 {
     sqlite3_stmt *st = NULL;
-    size_t total = 0;
+    candidate *v = NULL;
+    size_t n = 0, cap = 0, total = 0;
+    if (marked)
+        *marked = 0;
+    /* The candidates first (the statement is done before any is marked):
+     * blobs not kept that a keeper's record attaches. */
     int rc = prep(b,
-                  "UPDATE blobs SET own = 1 WHERE own = 0 AND EXISTS (SELECT 1 FROM entries e "
-                  "WHERE e.author = ?1 AND e.kind = 'case' AND e.body IS NOT NULL AND "
+                  "SELECT id, added_ms FROM blobs WHERE own = 0 AND EXISTS (SELECT 1 FROM entries "
+                  "e WHERE e.author = ?1 AND e.kind = 'case' AND e.body IS NOT NULL AND "
                   "instr(e.body, CAST(lower(hex(blobs.id)) AS BLOB)) > 0)",
                   &st);
     for (size_t k = 0; !rc && k < n_keys; k++) {
         sqlite3_bind_blob(st, 1, keys[k], 32, SQLITE_STATIC);
-        int src = sqlite3_step(st);
-        if (src != SQLITE_DONE)
-            rc = px_store_error(b->s, src, "keeping the attachments of kept records");
-        else
-            total += (size_t)sqlite3_changes(b->db);
+        int src;
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (sqlite3_column_bytes(st, 0) != 32)
+                continue;
+            if (n == cap) {
+                size_t ncap = cap ? 2 * cap : 16;
+                candidate *nv = realloc(v, ncap * sizeof *nv);
+                if (!nv) {
+                    rc = px_err_set(PX_ENOMEM, "out of memory");
+                    break;
+                }
+                v = nv;
+                cap = ncap;
+            }
+            memcpy(v[n].id, sqlite3_column_blob(st, 0), 32);
+            v[n++].added_ms = sqlite3_column_int64(st, 1);
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = px_store_error(b->s, src, "listing blobs that kept records attach");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st); /* NULL-safe */
+    /* Oldest first, so the quota goes to the blobs that came first. */
+    if (n)
+        qsort(v, n, sizeof *v, by_age);
+    for (size_t k = 0; !rc && k < n; k++) {
+        if (k > 0 && memcmp(v[k].id, v[k - 1].id, 32) == 0)
+            continue; /* attached by two keepers */
+        bool kept;
+        rc = px_blob_keep_for(b, v[k].id, keys, n_keys, &kept);
+        if (rc == PX_ENOENT) { /* removed meanwhile */
+            px_err_clear();
+            rc = PX_OK;
+        } else if (!rc && kept) {
+            total++;
+        }
+    }
+    free(v);
     if (marked)
         *marked = total;
     return rc;
@@ -1041,6 +1224,7 @@ int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *
 /* Chunk index was found damaged on disk: no longer count it. */
 static void mark_missing(px_blobs *b, const uint8_t id[32], uint32_t index)
 {
+    b->rd.valid = false;
     if (px_store_in_tx(b->s) || px_store_begin(b->s))
         return;
     row r;
@@ -1064,41 +1248,95 @@ static void mark_missing(px_blobs *b, const uint8_t id[32], uint32_t index)
         px_store_rollback(b->s);
 }
 
-int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, size_t len)
+/* Where the database stands, as the read cache compares it. */
+static int db_state(px_blobs *b, int64_t *version, int64_t *changes)
 {
-    row r;
-    px_blob_manifest m;
-    char hex[PX_ID_HEX], path[PATH_MAX];
-    int rc = row_get(b, id, true, &r);
+    int rc = prep_kept(b, "PRAGMA data_version", &b->st_version);
     if (rc)
         return rc;
+    int src = sqlite3_step(b->st_version);
+    *version = src == SQLITE_ROW ? sqlite3_column_int64(b->st_version, 0) : -1;
+    sqlite3_reset(b->st_version);
+    if (src != SQLITE_ROW)
+        return px_store_error(b->s, src, "reading the store's data version");
+    *changes = sqlite3_total_changes64(b->db);
+    return PX_OK;
+}
+
+/* The manifest and bitmap of id into b->rd: kept from the last call while
+ * the database has not changed, else loaded. */
+static int read_cache_get(px_blobs *b, const uint8_t id[32])
+{
+    read_cache *c = &b->rd;
+    int64_t version = 0, changes = 0;
+    int rc = db_state(b, &version, &changes);
+    if (rc)
+        return rc;
+    if (c->valid && c->version == version && c->changes == changes && memcmp(c->id, id, 32) == 0)
+        return PX_OK;
+    c->valid = false;
+    px_blob_manifest_free(&c->m);
+    px_buf_free(&c->have);
+    row r;
+    rc = row_get(b, id, true, &r);
+    if (rc)
+        return rc;
+    rc = px_blob_manifest_decode(r.manifest.data, r.manifest.len, PX_BLOB_MAX_LIMIT, &c->m);
+    if (!rc) {
+        c->have = r.have; /* taken over */
+        memset(&r.have, 0, sizeof r.have);
+        memcpy(c->id, id, 32);
+        c->version = version;
+        c->changes = changes;
+        c->valid = true;
+    }
+    row_free(&r);
+    return rc;
+}
+
+int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, size_t len)
+{
+    char hex[PX_ID_HEX], path[PATH_MAX];
+    int rc = read_cache_get(b, id);
+    if (rc)
+        return rc;
+    const px_blob_manifest *m = &b->rd.m;
     px_id_hex(hex, id);
-    rc = px_blob_manifest_decode(r.manifest.data, r.manifest.len, PX_BLOB_MAX_LIMIT, &m);
-    if (!rc && (off > m.size || len > m.size - off))
-        rc = px_err_set(PX_EINVAL, "blob %.16s… is %llu bytes; %zu bytes at %llu are past its end",
-                        hex, (unsigned long long)m.size, len, (unsigned long long)off);
-    if (rc || len == 0)
-        goto out;
+    if (off > m->size || len > m->size - off)
+        return px_err_set(PX_EINVAL,
+                          "blob %.16s… is %llu bytes; %zu bytes at %llu are past its end", hex,
+                          (unsigned long long)m->size, len, (unsigned long long)off);
+    if (len == 0)
+        return PX_OK;
     uint32_t first = (uint32_t)(off / PX_BLOB_CHUNK);
     uint32_t last = (uint32_t)((off + len - 1) / PX_BLOB_CHUNK);
-    for (uint32_t i = first; i <= last && !rc; i++)
-        if (!bit(&r.have, i))
-            rc = px_err_set(PX_ENOENT, "chunk %u of blob %.16s… is not held here yet", i, hex);
-    uint8_t *chunk = NULL;
-    int fd = -1;
-    if (!rc)
-        rc = data_path(b, id, path, sizeof path);
-    if (!rc && !(chunk = malloc(PX_BLOB_CHUNK)))
-        rc = px_err_set(PX_ENOMEM, "blob read: out of memory");
-    if (!rc && (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-        rc = px_err_set(PX_EIO, "blob store: cannot open %s: %s", path, strerror(errno));
+    for (uint32_t i = first; i <= last; i++)
+        if (!bit(&b->rd.have, i))
+            return px_err_set(PX_ENOENT, "chunk %u of blob %.16s… is not held here yet", i, hex);
+    rc = data_path(b, id, path, sizeof path);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return px_err_set(PX_EIO, "blob store: cannot open %s: %s", path, strerror(errno));
     for (uint32_t i = first; i <= last && !rc; i++) {
-        size_t clen = px_blob_chunk_len(&m, i);
-        ssize_t got = pread(fd, chunk, clen, (off_t)i * PX_BLOB_CHUNK);
+        size_t clen = px_blob_chunk_len(m, i);
+        uint64_t cstart = (uint64_t)i * PX_BLOB_CHUNK;
+        uint64_t from = off > cstart ? off - cstart : 0;
+        uint64_t to = off + len < cstart + clen ? off + len - cstart : clen;
+        /* A whole chunk is read into place; a part of one through scratch. */
+        bool whole = from == 0 && to == clen;
+        uint8_t *dst = buf + (cstart + from - off);
+        if (!whole && !b->scratch && !(b->scratch = malloc(PX_BLOB_CHUNK))) {
+            rc = px_err_set(PX_ENOMEM, "blob read: out of memory");
+            break;
+        }
+        uint8_t *chunk = whole ? dst : b->scratch;
+        ssize_t got = pread(fd, chunk, clen, (off_t)cstart);
         uint8_t h[32];
         if (got == (ssize_t)clen)
             px_hash(h, chunk, clen);
-        if (got != (ssize_t)clen || !px_memeq(h, m.hashes[i], 32)) {
+        if (got != (ssize_t)clen || !px_memeq(h, m->hashes[i], 32)) {
             mark_missing(b, id, i);
             rc = px_err_set(PX_EHASH,
                             "chunk %u of blob %.16s… is damaged on disk; it is now counted as "
@@ -1106,17 +1344,28 @@ int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, 
                             i, hex);
             break;
         }
-        uint64_t cstart = (uint64_t)i * PX_BLOB_CHUNK;
-        uint64_t from = off > cstart ? off - cstart : 0;
-        uint64_t to = off + len < cstart + clen ? off + len - cstart : clen;
-        memcpy(buf + (cstart + from - off), chunk + from, (size_t)(to - from));
+        if (!whole)
+            memcpy(dst, chunk + from, (size_t)(to - from));
     }
-    if (fd >= 0)
-        close(fd);
-    free(chunk);
-out:
-    px_blob_manifest_free(&m);
-    row_free(&r);
+    close(fd);
+    return rc;
+}
+
+int px_blob_read_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, uint8_t *buf, size_t *len)
+{
+    *len = 0;
+    int rc = read_cache_get(b, id);
+    if (rc)
+        return rc;
+    if (index >= b->rd.m.n) {
+        char hex[PX_ID_HEX];
+        return px_err_set(PX_EINVAL, "blob %.16s… has %u chunks; there is no chunk %u",
+                          px_id_hex(hex, id), b->rd.m.n, index);
+    }
+    size_t n = px_blob_chunk_len(&b->rd.m, index);
+    rc = px_blob_read(b, id, (uint64_t)index * PX_BLOB_CHUNK, buf, n);
+    if (!rc)
+        *len = n;
     return rc;
 }
 

@@ -91,6 +91,9 @@ typedef struct px_blob_info {
     bool pinned;
     uint64_t added_ms;
     uint64_t used_ms;
+    /* Why a blob a keeper's record attaches is not kept (over that keeper's
+     * quota per author: px_blob_keep_for), one sentence; "" otherwise. */
+    char unkept[240];
 } px_blob_info;
 
 /* Open the blob store of the data directory dir (chunk files in dir/blobs,
@@ -148,8 +151,8 @@ int px_blob_record_chunks(px_blobs *b, const uint8_t id[32], size_t n, const uin
  * of byte i / 8), appended to manifest and have. PX_ENOENT if not held. */
 int px_blob_state(px_blobs *b, const uint8_t id[32], px_buf *manifest, px_buf *have);
 
-/* Keep a blob held here (never evicted), as if added here: it is attached
- * to a record this node keeps (its own, the secretariat's). */
+/* Keep a blob held here (never evicted), as if added here: this node's own
+ * record attaches it (publish), a choice of its operator's, so no quota. */
 int px_blob_keep(px_blobs *b, const uint8_t id[32]);
 /* Whether a case record held in s, by one of the n keys, attaches the blob
  * id. OUT *out. */
@@ -159,15 +162,26 @@ int px_blob_attached_by(px_store *s, const uint8_t id[32], const uint8_t (*keys)
 /* The quota per author (schema/BLOBS.md section 6), asked before the
  * manifest of a blob of size bytes from outside is put. The authors of the
  * case records held that attach id are looked up: if one is a keeper (keys:
- * this node, the root, the secretariat) *kept is set and nothing is charged;
+ * this node, the root, the secretariat) *kept is set and the blob is not
+ * refused (whether it is then kept is px_blob_keep_for's to say);
  * a blob held already, or attached by no record, is not charged either.
  * Otherwise the blob is refused (PX_ETOOBIG, a sentence naming the author
  * and the figures) unless, for one of its authors, the blobs held that the
  * author's records attach plus size stay within the quota. */
 int px_blob_quota_check(px_blobs *b, const uint8_t id[32], uint64_t size, const uint8_t (*keys)[32],
                         size_t n_keys, bool *kept);
-/* Mark kept every blob held that a case record by one of keys attaches (a
- * record that arrived after its blob). OUT *marked (may be NULL): how many. */
+/* The one rule for keeping a blob from outside (schema/BLOBS.md section
+ * 6): a blob held that the case record of a keeper (one of keys) attaches
+ * is kept (own) if, for one such keeper, the blobs kept that its records
+ * attach plus this one stay within the quota per author; otherwise it stays
+ * evictable cache and its unkept sentence says why (cleared once kept, or
+ * when no keeper attaches it). A blob kept already stays kept. PX_ENOENT if
+ * not held. OUT *kept (may be NULL). */
+int px_blob_keep_for(px_blobs *b, const uint8_t id[32], const uint8_t (*keys)[32], size_t n_keys,
+                     bool *kept);
+/* px_blob_keep_for for every blob held, not kept, that a keeper's case
+ * record attaches (a record that arrived after its blob; room freed since),
+ * oldest blob first. OUT *marked (may be NULL): how many it kept now. */
 int px_blob_keep_attached(px_blobs *b, const uint8_t (*keys)[32], size_t n_keys, size_t *marked);
 
 /* The chunks of id not held yet, in order, from index from on: at most max
@@ -178,8 +192,17 @@ int px_blob_missing(px_blobs *b, const uint8_t id[32], uint32_t from, uint32_t *
 /* Read len bytes at off of a blob whose chunks covering the range are held.
  * Each chunk read is verified against the manifest again; a damaged one is
  * marked missing (the blob is no longer complete) and PX_EHASH returned. A
- * range past the end is PX_EINVAL; a chunk not held, PX_ENOENT. */
+ * range past the end is PX_EINVAL; a chunk not held, PX_ENOENT. The store
+ * keeps the manifest and bitmap of the blob read last while the database is
+ * unchanged (SQLite's data version, this connection's change count), so
+ * reading a blob chunk by chunk queries the database once. */
 int px_blob_read(px_blobs *b, const uint8_t id[32], uint64_t off, uint8_t *buf, size_t len);
+
+/* Read chunk index of id whole into buf (PX_BLOB_CHUNK bytes of room), as
+ * px_blob_read (verified; PX_ENOENT if not held, PX_EINVAL past the last
+ * chunk). OUT *len: its length (0 on failure). */
+int px_blob_read_chunk(px_blobs *b, const uint8_t id[32], uint32_t index, uint8_t *buf,
+                       size_t *len);
 
 int px_blob_info_get(px_blobs *b, const uint8_t id[32], px_blob_info *out);
 bool px_blob_is_complete(px_blobs *b, const uint8_t id[32]);

@@ -360,6 +360,40 @@ static void test_write_then_record(void)
     px_buf_free(&mb);
 }
 
+/* px_blob_read keeps the blob it read last (manifest, bitmap) while the
+ * database is unchanged: what another connection commits meanwhile (chunks
+ * recorded, the blob removed) is seen at the next read, and so is a write
+ * through this one. */
+static void test_read_cache(void)
+{
+    const size_t size = 2 * PX_BLOB_CHUNK + 10; /* 3 chunks */
+    uint8_t *data = malloc(size), *back = malloc(size);
+    fill(data, size, 33);
+    px_buf mb = {0};
+    uint8_t id[32];
+    manifest_of(data, size, &mb, id);
+    node r, w;
+    node_open(&r, "rcache", NULL);
+    node_open(&w, "rcache", NULL); /* a second connection: the daemon's writer */
+    CHECK_RC(px_blob_put_manifest(w.b, id, mb.data, mb.len), PX_OK);
+    CHECK_RC(px_blob_put_chunk(w.b, id, 0, data, PX_BLOB_CHUNK), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, 0, back, 16), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, PX_BLOB_CHUNK, back, 16), PX_ENOENT);
+    CHECK_RC(px_blob_put_chunk(w.b, id, 1, data + PX_BLOB_CHUNK, PX_BLOB_CHUNK), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, PX_BLOB_CHUNK, back, PX_BLOB_CHUNK), PX_OK);
+    CHECK_MEM(back, data + PX_BLOB_CHUNK, PX_BLOB_CHUNK);
+    CHECK_RC(px_blob_put_chunk(r.b, id, 2, data + 2 * PX_BLOB_CHUNK, 10), PX_OK); /* this one */
+    CHECK_RC(px_blob_read(r.b, id, 0, back, size), PX_OK);
+    CHECK(memcmp(back, data, size) == 0);
+    CHECK_RC(px_blob_remove(w.b, id), PX_OK);
+    CHECK_RC(px_blob_read(r.b, id, 0, back, 16), PX_ENOENT);
+    node_close(&w);
+    node_close(&r);
+    free(back);
+    free(data);
+    px_buf_free(&mb);
+}
+
 /* Put a whole non-own blob of size bytes (seed) through manifest + chunks. */
 static int put_remote(node *n, size_t size, unsigned seed, uint8_t id[32])
 {
@@ -604,9 +638,29 @@ static void test_quota(void)
     CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
     CHECK(marked == 1);
     CHECK_RC(px_blob_info_get(n.b, late, &info), PX_OK);
-    CHECK(info.own);
+    CHECK(info.own && info.unkept[0] == '\0');
     CHECK_RC(px_blob_info_get(n.b, a1, &info), PX_OK);
     CHECK(!info.own);
+    /* Kept for a keeper only within its quota: late2, fetched before K's
+     * record attaches it, would take K's kept blobs to 320,000 bytes: it
+     * stays cache, and says why; once late is gone, it fits and is kept. */
+    uint8_t late2[32];
+    CHECK_RC(put_remote(&n, 250000, 6, late2), PX_OK);
+    attach(&n, 'K', late2);
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 0);
+    CHECK_RC(px_blob_info_get(n.b, late2, &info), PX_OK);
+    CHECK(!info.own);
+    CHECK(strstr(info.unkept, "take 70000 bytes") != NULL);
+    CHECK(strstr(info.unkept, "quota per author of 300000") != NULL);
+    bool now_kept = true;
+    CHECK_RC(px_blob_keep_for(n.b, late2, keeper, 1, &now_kept), PX_OK); /* the same rule */
+    CHECK(!now_kept);
+    CHECK_RC(px_blob_remove(n.b, late), PX_OK);
+    CHECK_RC(px_blob_keep_attached(n.b, keeper, 1, &marked), PX_OK);
+    CHECK(marked == 1);
+    CHECK_RC(px_blob_info_get(n.b, late2, &info), PX_OK);
+    CHECK(info.own && info.unkept[0] == '\0');
     node_close(&n);
 }
 
@@ -619,6 +673,7 @@ int main(void)
     RUN(test_add_sizes);
     RUN(test_bad_chunk_and_resume);
     RUN(test_write_then_record);
+    RUN(test_read_cache);
     RUN(test_eviction);
     RUN(test_full_disk);
     RUN(test_prefix);
