@@ -78,8 +78,7 @@ static int publish(px_local *a, int round, size_t k)
 }
 
 /* One hop of the last k entries of the author's feed: OUT the times. */
-static int hop(px_local *a, px_core *core, px_ingest *ig, int round, size_t k,
-               timings *t, size_t i)
+static int hop(px_local *a, px_core *core, px_ingest *ig, int round, size_t k, timings *t, size_t i)
 {
     uint64_t t0 = px_mono_ns();
     int rc = publish(a, round, k);
@@ -103,8 +102,11 @@ static int hop(px_local *a, px_core *core, px_ingest *ig, int round, size_t k,
         px_core_action_release(&act); /* no peers: a wake and the release job */
     t->notify[i] = us_since(t0);
     /* Its core's PX_CORE_LOAD of the new entries, and the message. */
-    px_core_action la = {.type = PX_CORE_LOAD, .from_seq = rc ? 0 : h.seq - k + 1,
-                         .until_seq = rc ? 0 : h.seq, .max_entries = k, .max_bytes = 512 * 1024};
+    px_core_action la = {.type = PX_CORE_LOAD,
+                         .from_seq = rc ? 0 : h.seq - k + 1,
+                         .until_seq = rc ? 0 : h.seq,
+                         .max_entries = k,
+                         .max_bytes = 512 * 1024};
     memcpy(la.author, a->me.pk, 32);
     px_buf items = {0}, msg = {0};
     size_t count = 0;
@@ -256,8 +258,8 @@ int main(int argc, char **argv)
         double batch = store - store_e, ibatch = index - index_e;
         printf("sim-args\t--publish-cost %.0f --verify-cost %.0f --batch-cost %.0f "
                "--entry-cost %.0f --index-cost %.0f --index-entry-cost %.0f\n",
-               pub + notify + load, verify,
-               batch > 0 ? batch : 0, store_e, ibatch > 0 ? ibatch : 0, index_e);
+               pub + notify + load, verify, batch > 0 ? batch : 0, store_e, ibatch > 0 ? ibatch : 0,
+               index_e);
     }
     free_timings(&one);
     free_timings(&many);

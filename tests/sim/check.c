@@ -281,12 +281,12 @@ static void explain_slow(sim_world *w, const double *lat, size_t nl)
                 "praxis-sim: slow record: node %d%s seq %llu at %.3f s: %.0f ms; half the "
                 "members by %lld ms, 90%% by %lld, all %d by %lld; last: node %d%s (%lld), "
                 "%d%s (%lld), %d%s (%lld)\n",
-                t->node, o->key_since ? " (key admitted or installed late)" : "", (unsigned long long)seq,
-                (double)t->at / SIM_S, lat[best], m ? (long long)at[m / 2] : -1LL,
-                m ? (long long)at[m * 9 / 10] : -1LL, m, m ? (long long)at[m - 1] : -1LL,
-                last[0], last[0] >= 0 && w->nodes[last[0]].key_since ? " (late)" : "",
-                (long long)last_at[0], last[1],
-                last[1] >= 0 && w->nodes[last[1]].key_since ? " (late)" : "",
+                t->node, o->key_since ? " (key admitted or installed late)" : "",
+                (unsigned long long)seq, (double)t->at / SIM_S, lat[best],
+                m ? (long long)at[m / 2] : -1LL, m ? (long long)at[m * 9 / 10] : -1LL, m,
+                m ? (long long)at[m - 1] : -1LL, last[0],
+                last[0] >= 0 && w->nodes[last[0]].key_since ? " (late)" : "", (long long)last_at[0],
+                last[1], last[1] >= 0 && w->nodes[last[1]].key_since ? " (late)" : "",
                 (long long)last_at[1], last[2],
                 last[2] >= 0 && w->nodes[last[2]].key_since ? " (late)" : "",
                 (long long)last_at[2]);

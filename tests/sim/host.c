@@ -93,8 +93,8 @@ typedef struct sim_host {
     size_t pending_bytes;
     px_ingest_job *unit[UNIT_JOBS_MAX]; /* the worker's current jobs */
     size_t n_unit;
-    bool busy;     /* storing, or indexing */
-    bool indexing; /* the unit running is an indexing one */
+    bool busy;          /* storing, or indexing */
+    bool indexing;      /* the unit running is an indexing one */
     uint64_t unindexed; /* entries stored and not yet indexed */
     sim_time prep_wait; /* the worker waits for the next job to be prepared until then */
     uint64_t unit_gen, prep_gen, wake_gen, wake_at_ms;
@@ -365,8 +365,8 @@ static void start_unit(sim_world *w, sim_node *n)
         if (h->prep_wait != h->pending[0].ready) {
             h->prep_wait = h->pending[0].ready;
             h->prep_gen = ++gen_counter;
-            sim_schedule(w, h->prep_wait, SIM_EV_STORED, n->idx, WORKER_PREPARED, h->prep_gen,
-                         NULL, 0);
+            sim_schedule(w, h->prep_wait, SIM_EV_STORED, n->idx, WORKER_PREPARED, h->prep_gen, NULL,
+                         0);
         }
         return;
     }

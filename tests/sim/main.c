@@ -213,8 +213,8 @@ static void on_publish(sim_world *w)
          * daemon, which reads the heads into its core: that long after the
          * stamp the core hears of it (a crash before then: at the restart). */
         if (w->cfg.publish_cost)
-            sim_schedule(w, w->now + w->cfg.publish_cost, SIM_EV_NOTIFY, n->idx, 0, n->epoch,
-                         NULL, 0);
+            sim_schedule(w, w->now + w->cfg.publish_cost, SIM_EV_NOTIFY, n->idx, 0, n->epoch, NULL,
+                         0);
         else
             sim_host_local_append(w, n);
         return;

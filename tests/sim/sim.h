@@ -114,13 +114,13 @@ typedef struct sim_cfg {
     uint64_t seed;
     unsigned faults;
     unsigned adversary;
-    sim_time latency;          /* one way, per link (each link draws around it) */
-    sim_time jitter;           /* added per message, uniform in [0, jitter) */
-    double bandwidth_bps;      /* bytes per second per direction */
-    int dial_min, dial_max;    /* bootstrap addresses per node */
-    int records;               /* records members publish during the run */
-    sim_time publish_for;      /* over this long */
-    sim_time settle;           /* after the last fault and record: time to converge */
+    sim_time latency;       /* one way, per link (each link draws around it) */
+    sim_time jitter;        /* added per message, uniform in [0, jitter) */
+    double bandwidth_bps;   /* bytes per second per direction */
+    int dial_min, dial_max; /* bootstrap addresses per node */
+    int records;            /* records members publish during the run */
+    sim_time publish_for;   /* over this long */
+    sim_time settle;        /* after the last fault and record: time to converge */
     /* praxisd's costs, modelled (defaults measured by bench/bench_hop.c;
      * bench/sim-calibrate.sh measures and passes them): */
     sim_time publish_cost;     /* a record stamped to its node's core told of it */
