@@ -251,6 +251,7 @@ static void on_admin(sim_world *w, sim_event *e)
     case OP_SWITCH_KEY:
         /* The centre's node restarts with its new key and its store. */
         t->key_since = w->now;
+        w->keys_gen++;
         if (t->up) {
             node_crash(w, t);
             t->me = rs.successor;

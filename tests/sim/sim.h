@@ -163,6 +163,16 @@ typedef struct sim_node {
     struct sim_host *host;
     int *dial; /* bootstrap addresses: indices of other nodes */
     int n_dial;
+    uint64_t members_gen; /* bumps on every reload of its membership */
+    /* What sim_converged() last found for it, and the state it found it in
+     * (its store's changes, its membership, every node's key): reused
+     * while none of these moved. */
+    struct {
+        bool valid;
+        uint64_t epoch, changes, members_gen, keys_gen;
+        uint8_t feeds[32], members[32];
+        size_t missing;
+    } seen;
     /* figures */
     uint64_t received, dups, batches;
     uint64_t stored_work; /* storage batches run */
@@ -211,8 +221,9 @@ typedef struct sim_world {
     char first_violation[512];
     uint64_t copies_new, copies_dup;
     uint64_t messages, message_bytes;
-    int trace; /* a node whose storage outcomes go to stderr (PRAXIS_SIM_TRACE), or -1 */
-    int slow;  /* the slowest records to explain on stderr (PRAXIS_SIM_SLOW), at most 64 */
+    uint64_t keys_gen; /* bumps whenever a node's key changes */
+    int trace;         /* a node whose storage outcomes go to stderr (PRAXIS_SIM_TRACE), or -1 */
+    int slow;          /* the slowest records to explain on stderr (PRAXIS_SIM_SLOW), at most 64 */
 } sim_world;
 
 /* Virtual time to a node's clock in ms (what it stamps and judges by). */

@@ -98,6 +98,7 @@ int sim_reload_members(sim_world *w, sim_node *n)
 {
     int rc = px_members_load(&n->members, n->store, w->genesis.root);
     n->cut_off = px_members_cut_off(&n->members, n->me.pk);
+    n->members_gen++;
     return rc;
 }
 
