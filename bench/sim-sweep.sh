@@ -4,7 +4,9 @@
 # praxis-sim with every fault and every hostile author, continuing past
 # failures, then: seeds run, simulated node-hours per CPU-second, and every
 # seed that found a violation (with its first violation and how to replay
-# it). The short sweep under CTest (sim.sweep) is a subset of this one.
+# it). The short sweep under CTest (sim.sweep.1-100 and sim.sweep.101-200,
+# seeds 1-200) is this one with its defaults; tests/sim/README.md has the
+# last runs' figures.
 #
 #   bench/sim-sweep.sh [BUILD_DIR] [SEEDS] [NODES] [FIRST_SEED]
 #                      (defaults: build, 200, 50, 1)

@@ -22,6 +22,13 @@
 #                               every entry it creates FILE.converged and
 #                               keeps the nodes running until FILE.done
 #                               exists (at most 300 s)
+# bench/sim-calibrate.sh looks inside a run through:
+#   PRAXIS_SPREAD_DAEMON_ARGS="..."  more praxisd arguments (e.g.
+#                               --log-level debug: each stored batch is
+#                               logged with its storing time and its time
+#                               since it arrived)
+#   PRAXIS_SPREAD_KEEP=DIR      the nodes' data directories and logs are
+#                               left in DIR (which must not exist)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -30,10 +37,17 @@ entries="${3:-200}"
 P="$build/cli/praxis"
 D="$build/node/praxisd"
 PY=/usr/bin/python3
-T="$(mktemp -d /tmp/px-bench-spread.XXXXXX)"
 PIDS=()
 source "$root/tests/integration/net.sh" # free_port, start_bg, stop_pids
-trap 'stop_pids; rm -rf "$T"' EXIT
+if [ -n "${PRAXIS_SPREAD_KEEP:-}" ]; then
+    mkdir "$PRAXIS_SPREAD_KEEP"
+    T="$(cd "$PRAXIS_SPREAD_KEEP" && pwd)"
+    trap 'stop_pids' EXIT
+else
+    T="$(mktemp -d /tmp/px-bench-spread.XXXXXX)"
+    trap 'stop_pids; rm -rf "$T"' EXIT
+fi
+extra=(${PRAXIS_SPREAD_DAEMON_ARGS:-})
 
 "$P" --data "$T/n0" init --name spread >/dev/null
 "$P" --data "$T/n0" network export "$T/g.json" >/dev/null
@@ -59,7 +73,7 @@ RANDOM=42
 web_off=()
 "$D" --help 2>&1 | grep -q -- '--http' && web_off=(--http off)
 for i in $(seq 0 $((nodes - 1))); do
-    args=(--data "$T/n$i" --listen "127.0.0.1:${port[$i]}")
+    args=(--data "$T/n$i" --listen "127.0.0.1:${port[$i]}" "${extra[@]}")
     if [ "$i" = 0 ] && [ -n "${PRAXIS_SPREAD_HTTP:-}" ]; then
         args+=(--http "$PRAXIS_SPREAD_HTTP")
     else
@@ -138,6 +152,7 @@ for i in range(nodes):
         last.setdefault(eid, [ts, 0])
         last[eid][1] = max(last[eid][1], rec)
 lat = sorted(r - t for t, r in last.values())
+stamps = sorted(t for t, r in last.values())
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
 new = dup = 0
 worst = 0.0
@@ -151,6 +166,7 @@ per = (new + dup) / new if new else 0
 print("spread over %d nodes (%.1f connections per node), %d entries published at random nodes:" % (nodes, conns / nodes, entries))
 print("  publish -> last node: p50 %d ms, p99 %d ms, max %d ms" % (p(0.5), p(0.99), lat[-1]))
 print("  copies received per new entry: %.2f on average, %.2f at the worst node" % (per, worst))
+print("  published over %.1f s" % ((stamps[-1] - stamps[0]) / 1000.0))
 print("figure\tspread_p50\t%d\tms" % p(0.5))
 print("figure\tspread_p99\t%d\tms" % p(0.99))
 print("figure\tspread_copies_per_entry\t%.2f\tcopies" % per)

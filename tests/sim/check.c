@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "error.h"
 
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,20 +127,36 @@ bool sim_converged(sim_world *w, char *why, size_t whylen)
         sim_node *n = &w->nodes[i];
         if (!participant(w, n))
             continue;
-        digest_ctx d = {.n = n};
-        px_hash_state ms;
-        uint8_t dg[32], mg[32];
-        px_hash_init(&d.st);
-        if (px_store_each_feed(n->store, digest_feed, &d) != PX_OK) {
-            snprintf(why, whylen, "node %d: cannot read its feeds", i);
-            return false;
+        /* The digests and missing bodies depend only on its store (its
+         * connection's changes), its membership and every node's key. */
+        uint64_t changes = (uint64_t)sqlite3_total_changes64(px_store_db(n->store));
+        if (!n->seen.valid || n->seen.epoch != n->epoch || n->seen.changes != changes ||
+            n->seen.members_gen != n->members_gen || n->seen.keys_gen != w->keys_gen) {
+            digest_ctx d = {.n = n};
+            px_hash_state ms;
+            n->seen.valid = false;
+            px_hash_init(&d.st);
+            if (px_store_each_feed(n->store, digest_feed, &d) != PX_OK) {
+                snprintf(why, whylen, "node %d: cannot read its feeds", i);
+                return false;
+            }
+            px_hash_final(&d.st, n->seen.feeds);
+            px_hash_init(&ms);
+            digest_members(&n->members, &ms);
+            px_hash_final(&ms, n->seen.members);
+            if (missing_honest_bodies(w, n, &n->seen.missing) != PX_OK) {
+                snprintf(why, whylen, "node %d: cannot read its missing bodies", i);
+                return false;
+            }
+            n->seen.valid = true;
+            n->seen.epoch = n->epoch;
+            n->seen.changes = changes;
+            n->seen.members_gen = n->members_gen;
+            n->seen.keys_gen = w->keys_gen;
         }
-        px_hash_final(&d.st, dg);
-        px_hash_init(&ms);
-        digest_members(&n->members, &ms);
-        px_hash_final(&ms, mg);
-        size_t missing = 0;
-        if (missing_honest_bodies(w, n, &missing) != PX_OK || missing) {
+        const uint8_t *dg = n->seen.feeds, *mg = n->seen.members;
+        size_t missing = n->seen.missing;
+        if (missing) {
             snprintf(why, whylen, "node %d lacks %zu bodies", i, missing);
             return false;
         }
@@ -199,6 +216,101 @@ static double quantile(const double *v, size_t n, double q)
     return v[i < n ? i : n - 1];
 }
 
+/* When node i stored record t, in ms after it was published (virtual
+ * time), or -1 if it does not hold it. */
+static int64_t stored_after(const sim_world *w, int i, const sim_tracked *t)
+{
+    const sim_node *n = &w->nodes[i];
+    px_entry e;
+    px_entry_meta m;
+    if (px_store_get(n->store, t->id, &e, NULL, &m) != PX_OK)
+        return -1;
+    int64_t at = (int64_t)m.received_ms - n->skew_ms - (int64_t)SIM_EPOCH_MS;
+    return at - (int64_t)(t->at / SIM_MS);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* PRAXIS_SIM_SLOW=K: the K records that took longest to reach every
+ * member, on stderr: who published them and when, when half, nine tenths
+ * and all of the members held them, and the last members to store them.
+ * lat[] is each measured record's spread, in the order of w->tracked. */
+static void explain_slow(sim_world *w, const double *lat, size_t nl)
+{
+    int64_t *at = calloc((size_t)w->n, sizeof *at);
+    for (int i = 0; i < w->n; i++)
+        if (w->nodes[i].key_since)
+            fprintf(stderr,
+                    "praxis-sim: node %d's key was admitted or installed at %.3f s (records "
+                    "published before are not measured to it)\n",
+                    i, (double)w->nodes[i].key_since / SIM_S);
+    for (int rank = 0; at && rank < w->slow; rank++) {
+        /* the rank-th slowest: the largest spread not yet printed */
+        size_t best = SIZE_MAX, j = 0, best_rec = 0;
+        static size_t done[64];
+        for (size_t k = 0; k < w->n_tracked && j < nl; k++) {
+            if (w->tracked[k].mark != SIM_MARK_RECORD)
+                continue;
+            bool seen = false;
+            for (int d = 0; d < rank && d < 64; d++)
+                seen |= done[d] == k;
+            if (!seen && (best == SIZE_MAX || lat[j] > lat[best])) {
+                best = j;
+                best_rec = k;
+            }
+            j++;
+        }
+        if (best == SIZE_MAX || rank >= 64)
+            break;
+        done[rank] = best_rec;
+        const sim_tracked *t = &w->tracked[best_rec];
+        const sim_node *o = &w->nodes[t->node];
+        int m = 0, last[3] = {-1, -1, -1};
+        int64_t last_at[3] = {-1, -1, -1};
+        for (int i = 0; i < w->n; i++) {
+            if (!participant(w, &w->nodes[i]) || w->nodes[i].key_since > t->at)
+                continue;
+            int64_t a = stored_after(w, i, t);
+            if (a < 0)
+                continue;
+            at[m++] = a;
+            for (int q = 0; q < 3; q++)
+                if (a > last_at[q]) {
+                    for (int r = 2; r > q; r--) {
+                        last_at[r] = last_at[r - 1];
+                        last[r] = last[r - 1];
+                    }
+                    last_at[q] = a;
+                    last[q] = i;
+                    break;
+                }
+        }
+        qsort(at, (size_t)m, sizeof *at, cmp_i64);
+        px_entry e;
+        uint64_t seq = 0;
+        if (o->store && px_store_get(o->store, t->id, &e, NULL, NULL) == PX_OK)
+            seq = e.h.seq;
+        fprintf(stderr,
+                "praxis-sim: slow record: node %d%s seq %llu at %.3f s: %.0f ms; half the "
+                "members by %lld ms, 90%% by %lld, all %d by %lld; last: node %d%s (%lld), "
+                "%d%s (%lld), %d%s (%lld)\n",
+                t->node, o->key_since ? " (key admitted or installed late)" : "",
+                (unsigned long long)seq, (double)t->at / SIM_S, lat[best],
+                m ? (long long)at[m / 2] : -1LL, m ? (long long)at[m * 9 / 10] : -1LL, m,
+                m ? (long long)at[m - 1] : -1LL, last[0],
+                last[0] >= 0 && w->nodes[last[0]].key_since ? " (late)" : "", (long long)last_at[0],
+                last[1], last[1] >= 0 && w->nodes[last[1]].key_since ? " (late)" : "",
+                (long long)last_at[1], last[2],
+                last[2] >= 0 && w->nodes[last[2]].key_since ? " (late)" : "",
+                (long long)last_at[2]);
+    }
+    free(at);
+}
+
 void sim_final_checks(sim_world *w, sim_figures *out)
 {
     memset(out, 0, sizeof *out);
@@ -241,8 +353,11 @@ void sim_final_checks(sim_world *w, sim_figures *out)
     }
     /* Spread: from publishing (virtual time) to the last honest member
      * that stored it (its store's received_ms, on its own clock, taken back
-     * to virtual time). Copies: every entry an `entries` message brought,
-     * per new one. */
+     * to virtual time), of the members whose key was in the network when it
+     * was published (a node admitted, or restarted with its successor key,
+     * later catches up instead: its operator's delay is not the
+     * protocol's). Copies: every entry an `entries` message brought, per
+     * new one. */
     double *lat = calloc(w->n_tracked ? w->n_tracked : 1, sizeof *lat);
     size_t nl = 0;
     for (size_t k = 0; lat && k < w->n_tracked; k++) {
@@ -253,7 +368,7 @@ void sim_final_checks(sim_world *w, sim_figures *out)
         bool all = true;
         for (int i = 0; i < w->n; i++) {
             sim_node *n = &w->nodes[i];
-            if (!participant(w, n))
+            if (!participant(w, n) || n->key_since > t->at)
                 continue;
             px_entry e;
             px_entry_meta m;
@@ -270,6 +385,8 @@ void sim_final_checks(sim_world *w, sim_figures *out)
             lat[nl++] = d > 0 ? (double)d : 0;
         }
     }
+    if (w->slow > 0 && lat)
+        explain_slow(w, lat, nl);
     qsort(lat, nl, sizeof *lat, cmp_double);
     out->measured = nl;
     out->spread_p50_ms = quantile(lat, nl, 0.5);

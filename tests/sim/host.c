@@ -8,11 +8,17 @@
  *     RESUME stop and restart taking messages from it (they wait here,
  *     still counted in the sender's queue, so its core sees the
  *     back-pressure); WAKE schedules a tick;
- *   - STORE jobs queue for one storage worker which takes up to 32 at a
- *     time and runs them with the same ingest.h functions as praxisd, in
- *     one transaction, when its modelled work is done (so a crash before
- *     then loses them: they were never committed); the outcome goes back
- *     to the core;
+ *   - STORE jobs are decoded and verified as they arrive (praxisd's
+ *     thread pool: --verify-cost per entry), then queue for one storage
+ *     worker which takes up to 32 prepared ones at a time, in order, and
+ *     runs them with the same ingest.h functions as praxisd, in one
+ *     transaction, when its modelled work is done (--batch-cost plus
+ *     --entry-cost per entry; a crash before then loses them: they were
+ *     never committed); the outcome goes back to the core. When no job
+ *     waits, the worker indexes what it stored in a transaction of its own
+ *     (praxisd's deferred index: --index-cost plus --index-entry-cost per
+ *     entry; simulated stores keep no index, so only its time is
+ *     modelled), and a job arriving meanwhile waits for it;
  *   - LOAD and LOAD_BODIES are read from the store at once.
  *
  * The dialler is the host's too (as in praxisd's node.c): every node keeps
@@ -69,16 +75,29 @@ typedef struct dial_target {
     uint64_t conn_id;
 } dial_target;
 
+/* A store job waiting for the worker. */
+typedef struct pending_job {
+    px_ingest_job *j;
+    sim_time ready; /* decoded and verified by then */
+    size_t entries;
+} pending_job;
+
+/* What the worker is doing. */
+enum { WORKER_STORE = 0, WORKER_PREPARED = 1, WORKER_INDEX = 2 };
+
 typedef struct sim_host {
     px_core *core;
     px_ingest *ig;
-    px_ingest_job **pending; /* store jobs in the order given */
+    pending_job *pending; /* store jobs in the order given */
     size_t n_pending, cap_pending;
     size_t pending_bytes;
     px_ingest_job *unit[UNIT_JOBS_MAX]; /* the worker's current jobs */
     size_t n_unit;
-    bool busy;
-    uint64_t unit_gen, wake_gen, wake_at_ms;
+    bool busy;          /* storing, or indexing */
+    bool indexing;      /* the unit running is an indexing one */
+    uint64_t unindexed; /* entries stored and not yet indexed */
+    sim_time prep_wait; /* the worker waits for the next job to be prepared until then */
+    uint64_t unit_gen, prep_gen, wake_gen, wake_at_ms;
     dial_target *targets;
     int n_targets;
     px_buf scratch;
@@ -193,7 +212,7 @@ static void take_store(sim_world *w, sim_node *n, px_core_action *a)
     }
     if (h->n_pending == h->cap_pending) {
         size_t cap = h->cap_pending ? h->cap_pending * 2 : 16;
-        px_ingest_job **v = realloc(h->pending, cap * sizeof *v);
+        pending_job *v = realloc(h->pending, cap * sizeof *v);
         if (!v) {
             px_ingest_job_free(j);
             sim_violation(w, "node %d: out of memory queueing a store job", n->idx);
@@ -202,7 +221,13 @@ static void take_store(sim_world *w, sim_node *n, px_core_action *a)
         h->pending = v;
         h->cap_pending = cap;
     }
-    h->pending[h->n_pending++] = j;
+    /* Decoded and verified now (a pure function of the bytes: the
+     * outcome's entries count is known from here on), ready when the
+     * modelled verification ends. */
+    px_ingest_prepare(j);
+    size_t entries = a->kind == PX_CORE_JOB_ENTRIES ? px_ingest_outcome(j)->entries : 0;
+    h->pending[h->n_pending++] =
+        (pending_job){.j = j, .ready = w->now + w->cfg.verify_cost * entries, .entries = entries};
     h->pending_bytes += px_ingest_job_len(j);
     if (h->pending_bytes > (size_t)PX_CORE_QUEUE_MAX + 2 * 1024 * 1024)
         sim_violation(w,
@@ -314,26 +339,51 @@ static void drain(sim_world *w, sim_node *n)
 
 /* --- storage worker ------------------------------------------------------------ */
 
+enum { INDEX_CHUNK = 2000 }; /* entries praxisd indexes per transaction (ingest.c) */
+
+/* Give the worker its next unit, as praxisd's gossip.c does: up to
+ * UNIT_JOBS_MAX prepared jobs from the head of the queue; if the head is
+ * still being verified, nothing until it is; if none waits, part of the
+ * index backlog. */
 static void start_unit(sim_world *w, sim_node *n)
 {
     sim_host *h = n->host;
-    if (h->busy || h->n_pending == 0)
+    if (h->busy)
         return;
-    size_t k = h->n_pending < UNIT_JOBS_MAX ? h->n_pending : UNIT_JOBS_MAX;
-    size_t bytes = 0;
-    for (size_t i = 0; i < k; i++) {
-        h->unit[i] = h->pending[i];
-        bytes += px_ingest_job_len(h->unit[i]);
+    if (h->n_pending == 0) {
+        if (h->unindexed == 0 || w->cfg.index_cost == 0)
+            return;
+        uint64_t k = h->unindexed < INDEX_CHUNK ? h->unindexed : INDEX_CHUNK;
+        h->unindexed -= k;
+        h->busy = h->indexing = true;
+        h->unit_gen = ++gen_counter;
+        sim_schedule(w, w->now + w->cfg.index_cost + w->cfg.index_entry_cost * k, SIM_EV_STORED,
+                     n->idx, WORKER_INDEX, h->unit_gen, NULL, 0);
+        return;
+    }
+    if (h->pending[0].ready > w->now) {
+        if (h->prep_wait != h->pending[0].ready) {
+            h->prep_wait = h->pending[0].ready;
+            h->prep_gen = ++gen_counter;
+            sim_schedule(w, h->prep_wait, SIM_EV_STORED, n->idx, WORKER_PREPARED, h->prep_gen, NULL,
+                         0);
+        }
+        return;
+    }
+    size_t k = 0, entries = 0;
+    while (k < h->n_pending && k < UNIT_JOBS_MAX && h->pending[k].ready <= w->now) {
+        h->unit[k] = h->pending[k].j;
+        entries += h->pending[k].entries;
+        k++;
     }
     memmove(h->pending, h->pending + k, (h->n_pending - k) * sizeof *h->pending);
     h->n_pending -= k;
     h->n_unit = k;
     h->busy = true;
+    h->indexing = false;
     h->unit_gen = ++gen_counter;
-    /* Modelled work: a commit, plus per entry (about 350 bytes each) a
-     * signature check and an insert. */
-    sim_time cost = w->cfg.step_cost + w->cfg.entry_cost * (bytes / 350 + 1);
-    sim_schedule(w, w->now + cost, SIM_EV_STORED, n->idx, 0, h->unit_gen, NULL, 0);
+    sim_time cost = w->cfg.step_cost + w->cfg.entry_cost * entries;
+    sim_schedule(w, w->now + cost, SIM_EV_STORED, n->idx, WORKER_STORE, h->unit_gen, NULL, 0);
 }
 
 /* Bodies a stripping relay drops from what it just stored (other
@@ -372,6 +422,7 @@ static void unit_done(sim_world *w, sim_node *n)
         px_ingest_job *j = h->unit[i];
         const px_core_outcome *o = px_ingest_outcome(j);
         h->pending_bytes -= px_ingest_job_len(j);
+        h->unindexed += o->added + o->released;
         if (o->entries) {
             w->copies_new += o->added;
             w->copies_dup += o->dups;
@@ -592,8 +643,18 @@ void sim_host_event(sim_world *w, sim_node *n, sim_event *e)
         drain(w, n);
         break;
     case SIM_EV_STORED:
+        if (e->arg == WORKER_PREPARED) {
+            if (e->gen == h->prep_gen)
+                start_unit(w, n);
+            return;
+        }
         if (e->gen != h->unit_gen || !h->busy)
             return;
+        if (e->arg == WORKER_INDEX) {
+            h->busy = h->indexing = false;
+            start_unit(w, n);
+            return;
+        }
         unit_done(w, n);
         break;
     case SIM_EV_DIAL:
@@ -698,7 +759,7 @@ void sim_host_stop(sim_world *w, sim_node *n)
             }
     }
     for (size_t i = 0; i < h->n_pending; i++)
-        px_ingest_job_free(h->pending[i]);
+        px_ingest_job_free(h->pending[i].j);
     for (size_t i = 0; i < h->n_unit; i++)
         px_ingest_job_free(h->unit[i]);
     free(h->pending);

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,7 +209,14 @@ static void on_publish(sim_world *w)
             return;
         }
         sim_track(w, e.id, SIM_MARK_RECORD, n->idx);
-        sim_host_local_append(w, n);
+        /* praxis publish stamps, signs, stores and commits, then tells the
+         * daemon, which reads the heads into its core: that long after the
+         * stamp the core hears of it (a crash before then: at the restart). */
+        if (w->cfg.publish_cost)
+            sim_schedule(w, w->now + w->cfg.publish_cost, SIM_EV_NOTIFY, n->idx, 0, n->epoch, NULL,
+                         0);
+        else
+            sim_host_local_append(w, n);
         return;
     }
 }
@@ -227,6 +235,7 @@ static void on_admin(sim_world *w, sim_event *e)
     switch (e->arg) {
     case OP_ADMIT:
         rc = sim_admin_admit(w, root, t);
+        t->key_since = w->now;
         break;
     case OP_REVOKE:
         rc = sim_admin_revoke(w, root, t, NULL);
@@ -241,6 +250,8 @@ static void on_admin(sim_world *w, sim_event *e)
         break;
     case OP_SWITCH_KEY:
         /* The centre's node restarts with its new key and its store. */
+        t->key_since = w->now;
+        w->keys_gen++;
         if (t->up) {
             node_crash(w, t);
             t->me = rs.successor;
@@ -383,6 +394,7 @@ static void usage(FILE *f)
                "  --json             print the figures as one JSON object\n"
                "  --latency MS       one-way link latency (default 20; each link 0.5-1.5x)\n"
                "  --jitter MS        per-message jitter (default latency / 10)\n"
+               "  --latency-us US, --jitter-us US  the same in microseconds\n"
                "  --dial MIN-MAX     bootstrap addresses each node dials (default 4-6)\n"
                "  --topology T       random (default), or bench: each node dials the\n"
                "                     previous one and one random earlier (bench/spread.sh)\n"
@@ -390,8 +402,18 @@ static void usage(FILE *f)
                "                     the core's own, 40)\n"
                "  --graft-ms MS      the core's wait before grafting a feed (0: its\n"
                "                     default)\n"
-               "  --batch-cost US    modelled storage time per batch (default 300 us)\n"
-               "  --entry-cost US    ... and per entry (default 150 us)\n"
+               "  --publish-cost US  from a record's stamp to its node's core hearing of it\n"
+               "                     (praxis publish, its notification, the heads read;\n"
+               "                     default 3000 us)\n"
+               "  --verify-cost US   per entry received, decoding and verifying it before it\n"
+               "                     is stored (default 130 us)\n"
+               "  --batch-cost US    per storage transaction (default 1700 us: a commit)\n"
+               "  --entry-cost US    ... and per entry stored in it (default 60 us)\n"
+               "  --index-cost US    per indexing transaction, run when no batch waits\n"
+               "                     (default 2100 us; 0: none) ...\n"
+               "  --index-entry-cost US  ... and per entry indexed (default 60 us)\n"
+               "                     (the defaults: bench/bench_hop on the 2-core Xeon,\n"
+               "                     2026-12-02; bench/sim-calibrate.sh measures them)\n"
                "  --records N        records published during the run (default 100)\n"
                "  --flood N          entries a flooding member, and a key that was never\n"
                "                     admitted, each sign at once (default 2100: over the\n"
@@ -410,6 +432,29 @@ static void usage(FILE *f)
                "at the end). Wall-clock figures go to\n"
                "stderr. Exit status: 0 if no violation and converged, 1 otherwise, 2 on bad\n"
                "arguments.\n");
+}
+
+/* The modelled cost (or link time, in us) an option sets, or NULL if it
+ * names none. */
+static sim_time *cost_option(sim_cfg *c, const char *opt)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } costs[] = {
+        {"--publish-cost", offsetof(sim_cfg, publish_cost)},
+        {"--verify-cost", offsetof(sim_cfg, verify_cost)},
+        {"--batch-cost", offsetof(sim_cfg, step_cost)},
+        {"--entry-cost", offsetof(sim_cfg, entry_cost)},
+        {"--index-cost", offsetof(sim_cfg, index_cost)},
+        {"--index-entry-cost", offsetof(sim_cfg, index_entry_cost)},
+        {"--latency-us", offsetof(sim_cfg, latency)},
+        {"--jitter-us", offsetof(sim_cfg, jitter)},
+    };
+    for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
+        if (strcmp(opt, costs[i].name) == 0)
+            return (sim_time *)((char *)c + costs[i].offset);
+    return NULL;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
@@ -512,8 +557,14 @@ int main(int argc, char **argv)
         .records = 100,
         .publish_for = 30 * SIM_S,
         .settle = 120 * SIM_S,
-        .step_cost = 300,  /* 0.3 ms per storage batch (a commit) */
-        .entry_cost = 150, /* 0.15 ms per entry (signature, insert) */
+        /* bench/bench_hop (praxisd's own paths, stores in /tmp) on the 2-core
+         * Intel Xeon, 2026-12-02, load average 4: medians of 200 hops. */
+        .publish_cost = 3000,
+        .verify_cost = 130,
+        .step_cost = 1700,
+        .entry_cost = 60,
+        .index_cost = 2100,
+        .index_entry_cost = 60,
         .membership = true,
         /* Over the 2,000 entries of one author a node holds back. */
         .flood = PX_HELD_MAX_PER_AUTHOR + 100,
@@ -614,10 +665,10 @@ int main(int argc, char **argv)
                 return 2;
             cfg.forward_delay_ms = x ? (uint32_t)x : UINT32_MAX; /* PX_CORE_NO_DELAY */
             i++;
-        } else if (strcmp(a, "--entry-cost") == 0 || strcmp(a, "--batch-cost") == 0) {
+        } else if (cost_option(&cfg, a)) {
             if (parse_u64(a, v, 1000000, &x))
                 return 2;
-            *(a[2] == 'e' ? &cfg.entry_cost : &cfg.step_cost) = x;
+            *cost_option(&cfg, a) = x;
             i++;
         } else if (strcmp(a, "--keep") == 0) {
             if (!v) {
@@ -705,6 +756,10 @@ int main(int argc, char **argv)
         }
         case SIM_EV_PUBLISH:
             on_publish(&w);
+            break;
+        case SIM_EV_NOTIFY:
+            if (w.nodes[e.node].up && e.gen == w.nodes[e.node].epoch)
+                sim_host_local_append(&w, &w.nodes[e.node]);
             break;
         case SIM_EV_ADMIN:
             on_admin(&w, &e);

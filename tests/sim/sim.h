@@ -66,6 +66,7 @@ typedef enum sim_ev_type {
     SIM_EV_DIAL,        /* a node's dialler looks at its connections */
     SIM_EV_CHECK,       /* invariants are checked */
     SIM_EV_ATTACK,      /* a hostile author acts */
+    SIM_EV_NOTIFY,      /* a node's core hears of a record its CLI published */
 } sim_ev_type;
 
 typedef struct sim_event {
@@ -113,15 +114,21 @@ typedef struct sim_cfg {
     uint64_t seed;
     unsigned faults;
     unsigned adversary;
-    sim_time latency;          /* one way, per link (each link draws around it) */
-    sim_time jitter;           /* added per message, uniform in [0, jitter) */
-    double bandwidth_bps;      /* bytes per second per direction */
-    int dial_min, dial_max;    /* bootstrap addresses per node */
-    int records;               /* records members publish during the run */
-    sim_time publish_for;      /* over this long */
-    sim_time settle;           /* after the last fault and record: time to converge */
-    sim_time step_cost;        /* modelled CPU time of one storage batch ... */
-    sim_time entry_cost;       /* ... plus this per entry */
+    sim_time latency;       /* one way, per link (each link draws around it) */
+    sim_time jitter;        /* added per message, uniform in [0, jitter) */
+    double bandwidth_bps;   /* bytes per second per direction */
+    int dial_min, dial_max; /* bootstrap addresses per node */
+    int records;            /* records members publish during the run */
+    sim_time publish_for;   /* over this long */
+    sim_time settle;        /* after the last fault and record: time to converge */
+    /* praxisd's costs, modelled (defaults measured by bench/bench_hop.c;
+     * bench/sim-calibrate.sh measures and passes them): */
+    sim_time publish_cost;     /* a record stamped to its node's core told of it */
+    sim_time verify_cost;      /* per entry received: decode and verify (thread pool) */
+    sim_time step_cost;        /* per storage transaction (one commit) ... */
+    sim_time entry_cost;       /* ... plus this per entry in it */
+    sim_time index_cost;       /* per indexing transaction, when no batch waits ... */
+    sim_time index_entry_cost; /* ... plus this per entry indexed */
     uint32_t forward_delay_ms; /* the core's (0: its default, 40 ms) */
     uint32_t graft_ms;         /* the core's (0: its default) */
     int flood;                 /* entries each flooding author signs at once */
@@ -143,6 +150,7 @@ typedef struct sim_node {
     bool hostile;   /* an adversary's node: its store is written raw */
     bool up;
     bool member_at_start; /* admitted in the genesis feed */
+    sim_time key_since;   /* its current key was admitted (0: at the start), or installed */
     bool cut_off;         /* revoked, or handed over, in its own view */
     bool revoked;         /* the secretariat revoked its key (the workload knows) */
     int64_t skew_ms;      /* its clock = virtual time + skew */
@@ -155,6 +163,16 @@ typedef struct sim_node {
     struct sim_host *host;
     int *dial; /* bootstrap addresses: indices of other nodes */
     int n_dial;
+    uint64_t members_gen; /* bumps on every reload of its membership */
+    /* What sim_converged() last found for it, and the state it found it in
+     * (its store's changes, its membership, every node's key): reused
+     * while none of these moved. */
+    struct {
+        bool valid;
+        uint64_t epoch, changes, members_gen, keys_gen;
+        uint8_t feeds[32], members[32];
+        size_t missing;
+    } seen;
     /* figures */
     uint64_t received, dups, batches;
     uint64_t stored_work; /* storage batches run */
@@ -203,7 +221,9 @@ typedef struct sim_world {
     char first_violation[512];
     uint64_t copies_new, copies_dup;
     uint64_t messages, message_bytes;
-    int trace; /* a node whose storage outcomes go to stderr (PRAXIS_SIM_TRACE), or -1 */
+    uint64_t keys_gen; /* bumps whenever a node's key changes */
+    int trace;         /* a node whose storage outcomes go to stderr (PRAXIS_SIM_TRACE), or -1 */
+    int slow;          /* the slowest records to explain on stderr (PRAXIS_SIM_SLOW), at most 64 */
 } sim_world;
 
 /* Virtual time to a node's clock in ms (what it stamps and judges by). */

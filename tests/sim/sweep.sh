@@ -11,7 +11,12 @@
 set -euo pipefail
 sim="$1"
 first="$2"
-last="${PRAXIS_SIM_LAST_SEED:-$3}" # the sanitizer pass runs fewer
+last="$3"
+# The sanitizer pass runs fewer: no seed past PRAXIS_SIM_LAST_SEED (a range
+# that starts after it runs none).
+if [ -n "${PRAXIS_SIM_LAST_SEED:-}" ] && [ "$PRAXIS_SIM_LAST_SEED" -lt "$last" ]; then
+    last="$PRAXIS_SIM_LAST_SEED"
+fi
 shift 3
 [ -x "$sim" ] || { echo "sweep: $sim is not an executable" >&2; exit 2; }
 runs=0

@@ -98,6 +98,7 @@ int sim_reload_members(sim_world *w, sim_node *n)
 {
     int rc = px_members_load(&n->members, n->store, w->genesis.root);
     n->cut_off = px_members_cut_off(&n->members, n->me.pk);
+    n->members_gen++;
     return rc;
 }
 
@@ -463,6 +464,9 @@ int sim_world_create(sim_world *w, const sim_cfg *cfg)
     w->cfg = *cfg;
     const char *trace = getenv("PRAXIS_SIM_TRACE");
     w->trace = trace && *trace ? (int)strtol(trace, NULL, 10) : -1;
+    const char *slow = getenv("PRAXIS_SIM_SLOW");
+    w->slow = slow && *slow ? (int)strtol(slow, NULL, 10) : 0;
+    w->slow = w->slow < 0 ? 0 : w->slow > 64 ? 64 : w->slow;
     px_rng_seed(&w->rng, cfg->seed);
     sim_rng_fork(&w->rng, &w->net_rng);
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
