@@ -218,15 +218,20 @@ static bool changes_membership(const px_entry *e)
     return strcmp(e->h.kind, "member") == 0 || strcmp(e->h.kind, "revoke") == 0;
 }
 
-/* The membership may have changed: recompute it, then offer held entries
- * again (an admission may have arrived after its member's entries, or a
- * held entry's time may have come). OUT *released. */
-static int refresh_membership(px_ingest *ig, uint64_t now, size_t *released)
+/* Offer held entries again (an admission may have arrived after its
+ * member's entries, or a held entry's time may have come), after
+ * recomputing the membership when it may have changed (reload: entries
+ * that change it were stored, here or behind the ingester's back; the
+ * membership is a function of the store's entries alone, so a periodic
+ * release with no such change keeps the one computed last). OUT *released. */
+static int refresh_membership(px_ingest *ig, bool reload, uint64_t now, size_t *released)
 {
     *released = 0;
-    int rc = px_members_load(&ig->members, ig->store, ig->root);
+    int rc = reload ? px_members_load(&ig->members, ig->store, ig->root) : PX_OK;
     if (!rc)
         rc = px_members_release(&ig->fc, now, released);
+    if (!rc && *released > 0) /* admissions or revocations among them count at once */
+        rc = px_members_load(&ig->members, ig->store, ig->root);
     /* A released entry may have come without its body: ask again (found
      * by praxis-sim with stripped bodies and clock skew). */
     ig->missing_stale |= *released > 0;
@@ -310,7 +315,7 @@ static void ingest_one(px_ingest *ig, px_ingest_job *j, uint64_t now)
     }
     size_t released = 0;
     if (j->kind == PX_CORE_JOB_RELEASE) {
-        rc = refresh_membership(ig, now, &released);
+        rc = refresh_membership(ig, j->members_hint, now, &released);
         j->out.released = released;
         members = j->members_hint || released > 0;
     } else if (j->kind == PX_CORE_JOB_BODIES) {
@@ -318,7 +323,7 @@ static void ingest_one(px_ingest *ig, px_ingest_job *j, uint64_t now)
     } else {
         rc = store_entries(ig, j, now, &members);
         if (members) { /* admissions may release held entries at once */
-            int mrc = refresh_membership(ig, now, &released);
+            int mrc = refresh_membership(ig, true, now, &released);
             if (!rc)
                 rc = mrc;
             j->out.released = released;
