@@ -65,6 +65,7 @@ typedef struct pub_slot {
 
 enum {
     PIPE_SLOTS = 1024, /* records handed over ahead of the storing thread */
+    PIPE_REFILL = 256, /* a full ring wakes the checking thread once this many are free */
     PIPE_AFTER = 64,   /* plain case studies before the pipeline starts */
 };
 
@@ -643,7 +644,11 @@ static void *storer_main(void *arg)
         pipe_fail(q, rc);
         q->stored++;
         q->head_unsaved = true;
-        if (q->full || q->stored == q->made) /* someone may wait for room or a drain */
+        /* Someone may wait for a drain, or for room: woken when a quarter
+         * of the ring is free, not at every slot, it fills that quarter
+         * in one go instead of sleeping and waking once per entry. */
+        if ((q->full && (q->made - q->stored <= PIPE_SLOTS - PIPE_REFILL || q->rc)) ||
+            q->stored == q->made)
             pthread_cond_signal(&q->room);
         if (q->t.on && q->stored - q->t.at_stored == PIPE_TIMING_EVERY)
             timing_line(q);
