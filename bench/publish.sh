@@ -8,6 +8,8 @@
 #   PRAXIS_BENCH_CASES=N               records in all (default 1,000,000)
 #   PRAXIS_BENCH_CLI=1                 also time `praxis publish case FILE`
 #                                      on the whole file (a second store)
+#   PRAXIS_PUBLISH_TIMING=1            publish.c's per-100,000 breakdown on
+#                                      stderr (CPU per entry of each thread)
 # bench_publish adds ten files of N/10 records to one publication (as
 # `praxis publish case F1 case F2 ...` does) and times each; the files are
 # generated first (untimed). Needs about 1 GB in $TMPDIR per million records

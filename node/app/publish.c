@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A JSON record's text may be at most this long (a body is at most 128 KiB
@@ -64,8 +65,32 @@ typedef struct pub_slot {
 
 enum {
     PIPE_SLOTS = 1024, /* records handed over ahead of the storing thread */
+    PIPE_REFILL = 256, /* a full ring wakes the checking thread once this many are free */
     PIPE_AFTER = 64,   /* plain case studies before the pipeline starts */
 };
+
+/* PRAXIS_PUBLISH_TIMING set (to anything but "" or "0"): the storing
+ * thread writes a line to stderr per PIPE_TIMING_EVERY entries stored,
+ * with the wall time and, per entry, each thread's CPU time, the storing
+ * thread's split between the entries table and the records index, and
+ * the time each thread waited for another. For finding where a big load
+ * spends its time (bench/publish.sh); off, it costs nothing but a test. */
+enum { PIPE_TIMING_EVERY = 100000 };
+
+typedef struct pipe_timing {
+    bool on;
+    clockid_t reader_clock, signer_clock, storer_clock; /* thread CPU clocks */
+    bool have_clocks;
+    /* seconds so far: CPU of the storing thread in the two halves, wall
+     * time waiting (the signer for bodies, the storer for entries, the
+     * reader for room), all under the pipeline's mutex */
+    double insert, index, sign_wait, store_wait, room_wait;
+    /* the same at the start of the block, and the thread clocks then */
+    double at_insert, at_index, at_sign_wait, at_store_wait, at_room_wait;
+    double at_wall, at_reader, at_signer, at_storer;
+    double signer_end; /* its CPU clock as it ended (>= 0 once it has) */
+    size_t at_stored;
+} pipe_timing;
 
 /* One ring of slots and three counters: made (bodies handed over by the
  * checking thread) >= sealed (signed by the signing thread) >= stored (by
@@ -86,6 +111,7 @@ typedef struct pub_pipe {
     px_head head;      /* the feed's head as signed so far (the signing thread's) */
     bool verified_one; /* the first entry signed was verified */
     bool head_unsaved; /* stored entries past the head in the feeds table */
+    pipe_timing t;
     pub_slot slots[PIPE_SLOTS];
 } pub_pipe;
 
@@ -486,6 +512,65 @@ static void pipe_fail(pub_pipe *q, int rc)
     }
 }
 
+static double clock_s(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool timing_wanted(void)
+{
+    const char *v = getenv("PRAXIS_PUBLISH_TIMING");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Mark the start of a block (under the mutex, or before the threads run). */
+static void timing_mark(pub_pipe *q)
+{
+    pipe_timing *t = &q->t;
+    t->at_insert = t->insert;
+    t->at_index = t->index;
+    t->at_sign_wait = t->sign_wait;
+    t->at_store_wait = t->store_wait;
+    t->at_room_wait = t->room_wait;
+    t->at_wall = clock_s(CLOCK_MONOTONIC);
+    if (t->have_clocks) {
+        t->at_reader = clock_s(t->reader_clock);
+        t->at_signer = t->signer_end >= 0 ? t->signer_end : clock_s(t->signer_clock);
+        t->at_storer = clock_s(t->storer_clock);
+    }
+    t->at_stored = q->stored;
+}
+
+/* The line for the entries stored since the mark (the storing thread,
+ * under the mutex), then a new mark. */
+static void timing_line(pub_pipe *q)
+{
+    pipe_timing *t = &q->t;
+    size_t n = q->stored - t->at_stored;
+    if (!n)
+        return;
+    double us = 1e6 / (double)n;
+    fprintf(stderr,
+            "publish timing: entries %zu-%zu: %.2f s wall = %.0f/s; per entry (us): "
+            "reader CPU %.1f, waiting for room %.1f; signer CPU %.1f, idle %.1f; storer CPU "
+            "%.1f (entries %.1f, index %.1f), idle %.1f\n",
+            t->at_stored + 1, q->stored, clock_s(CLOCK_MONOTONIC) - t->at_wall,
+            (double)n / (clock_s(CLOCK_MONOTONIC) - t->at_wall),
+            t->have_clocks ? (clock_s(t->reader_clock) - t->at_reader) * us : 0,
+            (t->room_wait - t->at_room_wait) * us,
+            t->have_clocks
+                ? ((t->signer_end >= 0 ? t->signer_end : clock_s(t->signer_clock)) - t->at_signer) *
+                      us
+                : 0,
+            (t->sign_wait - t->at_sign_wait) * us,
+            t->have_clocks ? (clock_s(t->storer_clock) - t->at_storer) * us : 0,
+            (t->insert - t->at_insert) * us, (t->index - t->at_index) * us,
+            (t->store_wait - t->at_store_wait) * us);
+    timing_mark(q);
+}
+
 /* Sign one body after q->head (the signing thread, or this one when no
  * signing thread could be started). */
 static int pipe_sign(pub_pipe *q, pub_slot *s)
@@ -505,10 +590,13 @@ static void *signer_main(void *arg)
     pub_pipe *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
+        double w = q->t.on ? clock_s(CLOCK_MONOTONIC) : 0;
         while (q->sealed == q->made && !q->stop) {
             q->sign_idle = true;
             pthread_cond_wait(&q->to_sign, &q->mu);
         }
+        if (q->t.on)
+            q->t.sign_wait += clock_s(CLOCK_MONOTONIC) - w;
         q->sign_idle = false;
         if (q->sealed == q->made)
             break;
@@ -522,6 +610,8 @@ static void *signer_main(void *arg)
         if (q->store_idle)
             pthread_cond_signal(&q->to_store);
     }
+    if (q->t.on) /* a clock of an ended thread cannot be read */
+        q->t.signer_end = clock_s(CLOCK_THREAD_CPUTIME_ID);
     pthread_mutex_unlock(&q->mu);
     return NULL;
 }
@@ -531,9 +621,16 @@ static void *signer_main(void *arg)
 static int pipe_store(pub_pipe *q, const px_entry *e)
 {
     int flags = q->fc.extra_flags; /* the schema hook is vouched(): 0 */
+    double t0 = q->t.on ? clock_s(CLOCK_THREAD_CPUTIME_ID) : 0, t1 = 0;
     int rc = px_store_insert(q->fc.store, e, flags, q->now);
+    if (q->t.on)
+        t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     if (!rc && q->fc.index)
         rc = q->fc.index(q->fc.store, e, flags | PX_FEED_SCHEMA_CHECKED);
+    if (q->t.on) {
+        q->t.insert += t1 - t0;
+        q->t.index += clock_s(CLOCK_THREAD_CPUTIME_ID) - t1;
+    }
     return rc;
 }
 
@@ -542,11 +639,14 @@ static void *storer_main(void *arg)
     pub_pipe *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
+        double w = q->t.on ? clock_s(CLOCK_MONOTONIC) : 0;
         while (q->stored == q->sealed && !(q->stop && q->sealed == q->made)) {
             q->store_idle = true;
             pthread_cond_wait(&q->to_store, &q->mu);
         }
         q->store_idle = false;
+        if (q->t.on)
+            q->t.store_wait += clock_s(CLOCK_MONOTONIC) - w;
         if (q->stored == q->sealed)
             break;
         size_t at = q->stored % PIPE_SLOTS;
@@ -557,9 +657,17 @@ static void *storer_main(void *arg)
         pipe_fail(q, rc);
         q->stored++;
         q->head_unsaved = true;
-        if (q->full || q->stored == q->made) /* someone may wait for room or a drain */
+        /* Someone may wait for a drain, or for room: woken when a quarter
+         * of the ring is free, not at every slot, it fills that quarter
+         * in one go instead of sleeping and waking once per entry. */
+        if ((q->full && (q->made - q->stored <= PIPE_SLOTS - PIPE_REFILL || q->rc)) ||
+            q->stored == q->made)
             pthread_cond_signal(&q->room);
+        if (q->t.on && q->stored - q->t.at_stored == PIPE_TIMING_EVERY)
+            timing_line(q);
     }
+    if (q->t.on)
+        timing_line(q);
     pthread_mutex_unlock(&q->mu);
     return NULL;
 }
@@ -594,13 +702,25 @@ static int pipe_start(px_pub *p)
     pthread_cond_init(&q->to_sign, NULL);
     pthread_cond_init(&q->to_store, NULL);
     pthread_cond_init(&q->room, NULL);
+    q->t.on = timing_wanted();
+    q->t.signer_end = -1;
+    pthread_mutex_lock(&q->mu); /* the threads start once the timing's mark is set */
     q->have_storer = pthread_create(&q->storer, NULL, storer_main, q) == 0;
     if (!q->have_storer) {
+        pthread_mutex_unlock(&q->mu);
         pipe_free(q);
         return PX_OK; /* no second thread: publish on this one */
     }
     /* without a signing thread this one signs (pipe_push) */
     q->have_signer = pthread_create(&q->signer, NULL, signer_main, q) == 0;
+    if (q->t.on) {
+        q->t.have_clocks = q->have_signer &&
+                           pthread_getcpuclockid(pthread_self(), &q->t.reader_clock) == 0 &&
+                           pthread_getcpuclockid(q->signer, &q->t.signer_clock) == 0 &&
+                           pthread_getcpuclockid(q->storer, &q->t.storer_clock) == 0;
+        timing_mark(q);
+    }
+    pthread_mutex_unlock(&q->mu);
     p->pipe = q;
     return PX_OK;
 }
@@ -673,10 +793,13 @@ static int pipe_push(px_pub *p, const char *kind, const px_buf *body, size_t nid
         p->have_head = true;
     }
     pthread_mutex_lock(&q->mu);
+    double w = q->t.on ? clock_s(CLOCK_MONOTONIC) : 0;
     while (q->made - q->stored == PIPE_SLOTS && !q->rc) {
         q->full = true;
         pthread_cond_wait(&q->room, &q->mu);
     }
+    if (q->t.on)
+        q->t.room_wait += clock_s(CLOCK_MONOTONIC) - w;
     q->full = false;
     rc = q->rc;
     size_t stored = q->stored;

@@ -107,7 +107,14 @@ typedef struct ix {
 #undef STMT_FIELD
     px_index_until_fn until; /* entries past it do not count (index.h) */
     void *until_ctx;
+    /* the full-text rows of the case being indexed (case_fulltext), kept
+     * with their buffers from one case to the next: a bulk load allocates
+     * them once, not twice per case */
+    struct lang_rows *text;
+    px_buf extra;
 } ix;
+
+static void lang_rows_free(struct lang_rows *lr);
 
 /* The statements of one versioned table. */
 typedef struct versioned {
@@ -124,6 +131,8 @@ static void ix_free(void *state)
     STMTS(STMT_FINALIZE)
 #undef STMT_FINALIZE
     msgpack_zone_destroy(&x->zone);
+    lang_rows_free(x->text);
+    px_buf_free(&x->extra);
     free(x);
 }
 
@@ -444,14 +453,27 @@ typedef struct lang_rows {
     size_t n;
     const char *key[MAX_LANGS];
     size_t key_len[MAX_LANGS];
-    px_buf col[MAX_LANGS][3]; /* title, summary, body */
+    px_buf col[MAX_LANGS][3]; /* title, summary, body; empty beyond n */
 } lang_rows;
 
+/* NULL-safe; frees lr too. */
 static void lang_rows_free(lang_rows *lr)
+{
+    if (!lr)
+        return;
+    for (size_t i = 0; i < MAX_LANGS; i++)
+        for (int c = 0; c < 3; c++)
+            px_buf_free(&lr->col[i][c]);
+    free(lr);
+}
+
+/* Empty the rows for the next case, keeping their buffers. */
+static void lang_rows_reset(lang_rows *lr)
 {
     for (size_t i = 0; i < lr->n; i++)
         for (int c = 0; c < 3; c++)
-            px_buf_free(&lr->col[i][c]);
+            px_buf_reset(&lr->col[i][c]);
+    lr->n = 0;
 }
 
 static int append_text(px_buf *b, const char *p, size_t n)
@@ -518,37 +540,35 @@ static void bind_buf(sqlite3_stmt *st, int i, const px_buf *b)
         sqlite3_bind_null(st, i);
 }
 
-static int case_fulltext(const ix *x, const msgpack_object *root, int64_t rid)
+static int case_fulltext(ix *x, const msgpack_object *root, int64_t rid)
 {
     static const char *const body_fields[] = {"problem", "solution", "implementation",
                                               "results", "lessons",  "transferability"};
-    lang_rows *lr = calloc(1, sizeof *lr);
-    px_buf extra = {0};
-    int rc = lr ? PX_OK : PX_ENOMEM;
-    if (!rc)
-        rc = add_langmap(lr, px_record_get(root, "title"), 0);
+    if (!x->text && !(x->text = calloc(1, sizeof *x->text)))
+        return PX_ENOMEM;
+    lang_rows *lr = x->text;
+    px_buf *extra = &x->extra;
+    lang_rows_reset(lr);
+    px_buf_reset(extra);
+    int rc = add_langmap(lr, px_record_get(root, "title"), 0);
     if (!rc)
         rc = add_langmap(lr, px_record_get(root, "summary"), 1);
     for (size_t f = 0; !rc && f < sizeof body_fields / sizeof body_fields[0]; f++)
         rc = add_langmap(lr, px_record_get(root, body_fields[f]), 2);
     static const char *const extra_fields[] = {"centre", "tags", "services", "channels"};
     for (size_t f = 0; !rc && f < sizeof extra_fields / sizeof extra_fields[0]; f++)
-        rc = add_strs(&extra, px_record_get(root, extra_fields[f]));
-    for (size_t i = 0; !rc && lr && i < lr->n; i++) {
+        rc = add_strs(extra, px_record_get(root, extra_fields[f]));
+    for (size_t i = 0; !rc && i < lr->n; i++) {
         sqlite3_stmt *st = x->case_fts;
         bind_buf(st, 1, &lr->col[i][0]);
         bind_buf(st, 2, &lr->col[i][1]);
         bind_buf(st, 3, &lr->col[i][2]);
-        bind_buf(st, 4, &extra);
+        bind_buf(st, 4, extra);
         sqlite3_bind_int64(st, 5, rid);
         sqlite3_bind_text(st, 6, lr->key[i], (int)lr->key_len[i], SQLITE_STATIC);
         sqlite3_bind_int64(st, 7, rid * PX_INDEX_FTS_LANGS + (int64_t)i);
         rc = run(x, st, "indexing a case's text");
     }
-    if (lr)
-        lang_rows_free(lr);
-    free(lr);
-    px_buf_free(&extra);
     return rc;
 }
 
@@ -567,7 +587,7 @@ static int case_list(const ix *x, sqlite3_stmt *st, const msgpack_object *a, int
     return rc;
 }
 
-static int index_case(const ix *x, const px_entry *e, const msgpack_object *root)
+static int index_case(ix *x, const px_entry *e, const msgpack_object *root)
 {
     versioned v = versions_of(x, true);
     int64_t prev = 0, vno = 1;

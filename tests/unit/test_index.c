@@ -569,6 +569,61 @@ static int count_rows(px_store *s, const char *sql)
     return n;
 }
 
+/* The full-text row of language i of the n-th case (rec_cases rid n), its
+ * columns joined as "title|summary|body|extra|lang" (NULL as "-"). */
+static void fts_row(px_store *s, int64_t rid, int i, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = NULL;
+    snprintf(out, outlen, "(none)");
+    if (sqlite3_prepare_v2(px_store_db(s),
+                           "SELECT coalesce(title, '-') || '|' || coalesce(summary, '-') || '|' "
+                           "|| coalesce(body, '-') || '|' || coalesce(extra, '-') || '|' || "
+                           "lang FROM rec_cases_fts WHERE rowid = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, rid * PX_INDEX_FTS_LANGS + i);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* Each case's full-text rows hold its own text only: the rows' buffers are
+ * kept from one case to the next on a connection, and a case with fewer
+ * languages or fields than the one before must not see its leftovers. */
+static void test_fulltext_rows(void)
+{
+    px_store *s = open_store("ftsrows.db");
+    px_feed_ctx fc = ctx_for(s);
+    char row[512];
+    pub(&fc, &centre, "case",
+        "{'title': {'en': 'Queue', 'ru': 'Очередь'}, 'summary': {'en': 'Short.'}, "
+        "'problem': {'ru': 'Долго.'}, 'country': 'GE', 'stage': 'pilot', 'centre': 'Hall 1', "
+        "'tags': ['queue', 'hall'], 'channels': ['online']}",
+        NULL);
+    pub(&fc, &centre, "case",
+        "{'title': {'fr': 'Guichet'}, 'summary': {'fr': 'Un.'}, 'country': 'FR', "
+        "'stage': 'idea'}",
+        NULL);
+    pub(&fc, &centre, "case",
+        "{'title': {'kk': 'Кезек', 'en': 'Line'}, 'summary': {'en': 'Two.'}, 'country': 'KZ', "
+        "'stage': 'scaled', "
+        "'tags': ['line']}",
+        NULL);
+    fts_row(s, 1, 0, row, sizeof row);
+    CHECK_STR(row, "Queue|Short.|-|Hall 1\nqueue\nhall\nonline|en");
+    fts_row(s, 1, 1, row, sizeof row);
+    CHECK_STR(row, "Очередь|-|Долго.|Hall 1\nqueue\nhall\nonline|ru");
+    fts_row(s, 2, 0, row, sizeof row);
+    CHECK_STR(row, "Guichet|Un.|-|-|fr");
+    fts_row(s, 2, 1, row, sizeof row);
+    CHECK_STR(row, "(none)");
+    fts_row(s, 3, 0, row, sizeof row);
+    CHECK_STR(row, "Кезек|-|-|line|kk");
+    fts_row(s, 3, 1, row, sizeof row);
+    CHECK_STR(row, "Line|Two.|-|line|en");
+    px_store_close(s);
+}
+
 static void test_flags_and_rebuild(void)
 {
     px_store *s = open_store("rebuild.db");
@@ -817,6 +872,7 @@ int main(void)
     RUN(test_compare);
     RUN(test_aggregate_and_trend);
     RUN(test_fulltext_scripts);
+    RUN(test_fulltext_rows);
     RUN(test_versions);
     RUN(test_flags_and_rebuild);
     RUN(test_ingest_indexes);
