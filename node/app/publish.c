@@ -871,8 +871,8 @@ static int append(px_pub *p, const char *kind, const px_buf *body, bool replaced
             }
         }
         if (!rc)
-            rc = sign_checked(&fc, &p->l->me, head.seq ? &head : NULL, kind, body->data,
-                              body->len, p->now, &p->verified_one, &e);
+            rc = sign_checked(&fc, &p->l->me, head.seq ? &head : NULL, kind, body->data, body->len,
+                              p->now, &p->verified_one, &e);
         if (!rc)
             rc = px_feed_put_signed(&fc, &e, p->now);
         if (!rc)
