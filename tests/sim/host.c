@@ -306,6 +306,14 @@ static void drain(sim_world *w, sim_node *n)
             if (p && p->target >= 0 && p->target < h->n_targets)
                 h->targets[p->target].failures = 0;
             break;
+        case PX_CORE_WATCH: /* queues are reported on every delivery (net.c) */
+            break;
+        case PX_CORE_BLOB_PUT_MANIFEST:
+        case PX_CORE_BLOB_PUT_CHUNK:
+        case PX_CORE_BLOB_LOOKUP:
+        case PX_CORE_BLOB_SERVE:
+        case PX_CORE_BLOB_DONE: /* no node fetches blobs */
+            break;
         }
         px_core_action_release(&a);
         h = n->host;
