@@ -136,7 +136,7 @@ static void drive(node *n)
         px_bx_clear(n->bx);
         for (size_t i = 0; i < m; i++) {
             const px_bx_action *x = &acts[i];
-            node *peer = &nodes[x->peer - 1];
+            node *peer = x->peer ? &nodes[x->peer - 1] : NULL;
             switch (x->kind) {
             case PX_BXA_SEND:
                 send_to(n, peer, data[i].data, data[i].len);
