@@ -100,8 +100,9 @@ struct px_bx {
     size_t n_owned, cap_owned;
     uint64_t next_wake;
     px_bx_counters ctr;
-    int rr;       /* round-robin start for scheduling */
-    uint64_t now; /* of the latest input */
+    int rr;        /* round-robin start for scheduling */
+    uint64_t beat; /* the next look at timeouts while fetching (0: none) */
+    uint64_t now;  /* of the latest input */
 };
 
 static bool bit(const uint8_t *b, uint32_t i)
@@ -890,17 +891,24 @@ void px_bx_drained(px_bx *bx, uint64_t peer, size_t room, uint64_t now)
 static void recompute_wake(px_bx *bx)
 {
     /* Deadlines exactly; chunk timeouts and re-wants are looked at once a
-     * second while anything is fetched. */
+     * second while anything is fetched, on a beat that stays put between
+     * ticks (so the driver's timer is not moved on every input). */
     uint64_t w = UINT64_MAX;
+    bool any = false;
     for (int k = 0; k < PX_BX_FETCHES_MAX; k++) {
         fetch *f = bx->fetches[k];
         if (!f)
             continue;
+        any = true;
         if (f->deadline < w)
             w = f->deadline;
-        if (bx->now + 1000 < w)
-            w = bx->now + 1000;
     }
+    if (!any)
+        bx->beat = 0;
+    else if (bx->beat <= bx->now || bx->beat > bx->now + 1000)
+        bx->beat = bx->now + 1000;
+    if (any && bx->beat < w)
+        w = bx->beat;
     bx->next_wake = w;
 }
 

@@ -191,6 +191,7 @@ struct px_core {
     uint64_t wake_at; /* the last WAKE emitted (0: none) */
     px_bx *bx;        /* blob transfers */
     uint64_t now_ms;  /* of the latest input */
+    uint64_t pump_at; /* the wake the last pump wanted, before the blob machine's */
     /* figures */
     uint64_t received_total, dup_total, batches_total, sig_checks_total, bodies_total, sent_total;
     px_buf scratch;
@@ -870,6 +871,7 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 
 /* After every input: ask for what peers lack, and say when to wake next. */
 static void blob_flush(px_core *c, uint64_t now);
+static void blob_pump(px_core *c, uint64_t now);
 
 static void pump(px_core *c, uint64_t now)
 {
@@ -888,6 +890,23 @@ static void pump(px_core *c, uint64_t now)
             at = p->opened_ms + c->hello_timeout_ms;
     if (c->release_pending && !c->release_outstanding)
         at = now;
+    c->pump_at = at;
+    if (px_bx_next_wake(c->bx) < at)
+        at = px_bx_next_wake(c->bx);
+    if (at <= now)
+        at = now + 1;
+    set_wake(c, at);
+}
+
+/* After an input that only the blob machine took (a blob message, a blob
+ * store's answer): carry out what it decided and merge its wake. What it
+ * sends only adds to a peer's queue, so nothing the full pump decides
+ * (entries to load, grafts, hello timeouts) can have changed. */
+static void blob_pump(px_core *c, uint64_t now)
+{
+    c->now_ms = now;
+    blob_flush(c, now);
+    uint64_t at = c->pump_at;
     if (px_bx_next_wake(c->bx) < at)
         at = px_bx_next_wake(c->bx);
     if (at <= now)
@@ -1184,13 +1203,17 @@ void px_core_peer_message(px_core *c, uint64_t peer, const uint8_t *msg, size_t 
     int rc = px_msg_decode(msg, len, &m);
     if (!rc)
         rc = on_message(c, p, msg, len, &m, now_ms);
+    bool blob_only = !rc && px_msg_is_blob(m.type);
     px_msg_free(&m);
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", px_err_message(rc));
         close_peer(c, p, rc, why);
     }
-    pump(c, now_ms);
+    if (blob_only)
+        blob_pump(c, now_ms);
+    else
+        pump(c, now_ms);
 }
 
 void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t now_ms)
@@ -1523,33 +1546,33 @@ int px_core_blob_fetch(px_core *c, const uint8_t id[32], const uint8_t *manifest
                        const uint8_t *have, size_t hlen, uint64_t deadline_ms, uint64_t now_ms)
 {
     int rc = px_bx_fetch(c->bx, id, manifest, mlen, have, hlen, deadline_ms, now_ms);
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
     return rc;
 }
 
 void px_core_blob_cancel(px_core *c, const uint8_t id[32], uint64_t now_ms)
 {
     px_bx_cancel(c->bx, id);
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
 }
 
 void px_core_blob_manifest_stored(px_core *c, const uint8_t id[32], int rc, uint64_t now_ms)
 {
     px_bx_manifest_stored(c->bx, id, rc, now_ms);
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
 }
 
 void px_core_blob_chunk_written(px_core *c, const uint8_t id[32], uint32_t index, uint64_t now_ms)
 {
     px_bx_chunk_written(c->bx, id, index, now_ms);
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
 }
 
 void px_core_blob_chunk_stored(px_core *c, const uint8_t id[32], uint32_t index, int rc,
                                uint64_t now_ms)
 {
     px_bx_chunk_stored(c->bx, id, index, rc, now_ms);
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
 }
 
 void px_core_blob_looked_up(px_core *c, uint64_t peer, const uint8_t id[32], uint32_t hops,
@@ -1559,7 +1582,7 @@ void px_core_blob_looked_up(px_core *c, uint64_t peer, const uint8_t id[32], uin
     const cpeer *p = find_peer(c, peer);
     if (p && p->blob_up && !p->closing)
         px_bx_lookup_done(c->bx, peer, id, hops, manifest, mlen, have, hlen, now_ms);
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
 }
 
 void px_core_blob_serve(px_core *c, uint64_t peer, const uint8_t id[32], uint32_t index,
@@ -1572,7 +1595,7 @@ void px_core_blob_serve(px_core *c, uint64_t peer, const uint8_t id[32], uint32_
             px_buf_free(&m);
         send_buf(c, p, &m);
     }
-    pump(c, now_ms);
+    blob_pump(c, now_ms);
 }
 
 void px_core_blob_status(const px_core *c, const uint8_t id[32], px_bx_status *out)
