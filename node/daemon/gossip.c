@@ -73,8 +73,6 @@ struct px_gossip {
     void *on_stored_ctx;
     void (*on_ban)(void *ctx, const uint8_t key[32], uint64_t until_ms);
     void *on_ban_ctx;
-    void (*on_ready)(void *ctx, px_conn *c);
-    void *on_ready_ctx;
     void (*blob_exec)(void *ctx, px_core *core, const px_core_action *a, uint64_t now);
     void *blob_ctx;
 };
@@ -345,8 +343,6 @@ static void execute(px_gossip *g, px_core_action *a)
             px_info("node", "connected to %s at %s (%s, %s)", k, px_conn_addr(p->conn),
                     px_conn_is_outbound(p->conn) ? "outbound" : "inbound",
                     px_core_peer_software(g->core, p->id));
-            if (g->on_ready)
-                g->on_ready(g->on_ready_ctx, p->conn);
         }
         break;
     case PX_CORE_BAN:
@@ -550,12 +546,6 @@ void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_change
 {
     g->on_stored = fn;
     g->on_stored_ctx = ctx;
-}
-
-void px_gossip_on_ready(px_gossip *g, void (*fn)(void *ctx, px_conn *c), void *ctx)
-{
-    g->on_ready = fn;
-    g->on_ready_ctx = ctx;
 }
 
 void px_gossip_on_blob(px_gossip *g,

@@ -75,10 +75,6 @@ void px_gossip_local_changed(px_gossip *g);
  * membership and call px_gossip_members_changed(g, false)). */
 void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_changed), void *ctx);
 
-/* Be told when a connection's hellos are done (the core's READY): other
- * protocols on the connection (the blob transfers) may start. */
-void px_gossip_on_ready(px_gossip *g, void (*fn)(void *ctx, px_conn *c), void *ctx);
-
 /* The executor of the core's blob storage actions (PX_CORE_BLOB_*): exec
  * is called for each during a drain, on the loop thread (a borrowed
  * action, now: the core's clock). It answers them with the px_core_blob_*
