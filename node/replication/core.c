@@ -1506,9 +1506,12 @@ static void blob_flush(px_core *c, uint64_t now)
                     answer = an.drained = true;
                     an.peer = p->id;
                     an.room = PX_BX_SEND_QUEUE - p->queued;
-                } else if (!p->blob_watch && (a = push(c, PX_CORE_WATCH, p->id)) != NULL) {
+                } else if (!p->blob_watch) {
+                    /* Set even if the action is lost: the host reports the
+                     * queue after every send anyway. */
                     p->blob_watch = true;
-                    a->len = PX_BX_SEND_QUEUE;
+                    if ((a = push(c, PX_CORE_WATCH, p->id)) != NULL)
+                        a->len = PX_BX_SEND_QUEUE;
                 }
                 break;
             case PX_BXA_DONE: {
