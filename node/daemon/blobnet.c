@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * blobnet.c — blob transfers in praxisd (see blobnet.h): the libuv driver
- * of replication/blobxfer.c.
+ * blobnet.c — blob transfers in praxisd (see blobnet.h): the executor of
+ * the replication core's blob storage actions (PX_CORE_BLOB_*; the
+ * protocol itself runs in replication/core.c and blobxfer.c).
  *
  * Layout: the state; the worker (manifests and chunks written off the
- * loop); carrying out the protocol's actions; the hooks; control. Chunks
+ * loop); carrying out the core's blob actions; lifecycle; control. Chunks
  * asked of this node are read and verified off the loop too, by
  * blobserve.c's worker.
  */
 #include "blobnet.h"
 
 #include "blobserve.h"
-#include "blobxfer.h"
+#include "core.h"
+#include "gossip.h"
 #include "error.h"
 #include "log.h"
 #include "util.h"
@@ -61,18 +63,6 @@ typedef struct item {
     uint8_t data[];
 } item;
 
-/* A result to give the protocol once the actions at hand are carried out. */
-typedef struct followup {
-    struct followup *next;
-    bool drained;
-    px_conn *peer;
-    uint8_t id[32];
-    uint32_t hops;
-    bool found;
-    size_t room;
-    px_buf manifest, have;
-} followup;
-
 typedef struct result {
     bool used;
     uint8_t id[32];
@@ -87,9 +77,9 @@ struct px_blobnet {
     px_blobs *blobs; /* loop thread: reads */
     px_store *wstore;
     px_blobs *wblobs; /* worker thread: writes */
-    px_bx *bx;
-    uv_timer_t timer;
-    bool timer_open, stopping;
+    px_gossip *gossip;
+    px_core *core; /* the replication core, which runs the protocol */
+    bool stopping;
     uv_timer_t sweep_timer; /* the keep sweep, at most every SWEEP_EVERY_MS */
     bool sweep_open, sweep_armed, swept;
     uint64_t last_sweep;
@@ -103,15 +93,12 @@ struct px_blobnet {
     item *batch;
     bool busy;
     uv_work_t work;
-    followup *fu, **fu_tail;
-    bool running;
     px_blobserve *srv; /* chunks read for peers, off the loop */
     result results[RESULTS_MAX];
     size_t next_result;
     uint64_t fetches;
 };
 
-static void run(px_blobnet *b);
 static void sweep_soon(px_blobnet *b);
 
 /* --- the worker ------------------------------------------------------------- */
@@ -196,7 +183,7 @@ static void work_cb(uv_work_t *w)
             run_items[n++] = j;
             j = j->next;
         }
-        /* blobxfer checked each chunk's hash against the manifest of this id.
+        /* the core checked each chunk's hash against the manifest of this id.
          * Written only: a sync item makes them durable and held. */
         px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
         for (size_t k = 0; k < n; k++) {
@@ -219,7 +206,7 @@ static void note_written(px_blobnet *b, const uint8_t id[32], uint32_t index)
         size_t cap = b->cap_unsynced ? 2 * b->cap_unsynced : SYNC_CHUNKS;
         unsynced *v = realloc(b->unsynced, cap * sizeof *v);
         if (!v) { /* out of memory: the chunk is fetched again */
-            px_bx_chunk_stored(b->bx, id, index, PX_ENOMEM, uv_now(b->loop));
+            px_core_blob_chunk_stored(b->core, id, index, PX_ENOMEM, px_gossip_now());
             return;
         }
         b->unsynced = v;
@@ -229,7 +216,7 @@ static void note_written(px_blobnet *b, const uint8_t id[32], uint32_t index)
     memcpy(u->id, id, 32);
     u->index = index;
     u->rc = PX_OK;
-    px_bx_chunk_written(b->bx, id, index, uv_now(b->loop));
+    px_core_blob_chunk_written(b->core, id, index, px_gossip_now());
 }
 
 static void after_work_cb(uv_work_t *w, int status)
@@ -239,7 +226,7 @@ static void after_work_cb(uv_work_t *w, int status)
     item *batch = b->batch;
     b->batch = NULL;
     b->busy = false;
-    uint64_t now = uv_now(b->loop);
+    uint64_t now = px_gossip_now();
     for (item *it = batch; it;) {
         item *next = it->next;
         if (it->sweep) {
@@ -253,20 +240,19 @@ static void after_work_cb(uv_work_t *w, int status)
             if (it->rc)
                 px_err_set(it->rc, "%s", it->why);
             if (it->manifest) {
-                px_bx_manifest_stored(b->bx, it->id, it->rc, now);
+                px_core_blob_manifest_stored(b->core, it->id, it->rc, now);
             } else if (it->sync) {
                 const unsynced *u = (const unsynced *)(const void *)it->data;
                 for (size_t k = 0; k < it->len; k++) {
                     if (u[k].rc)
                         px_err_set(u[k].rc, "%s", px_err_message(u[k].rc));
-                    px_bx_chunk_stored(b->bx, u[k].id, u[k].index, u[k].rc, now);
+                    px_core_blob_chunk_stored(b->core, u[k].id, u[k].index, u[k].rc, now);
                 }
             } else if (it->rc) {
-                px_bx_chunk_stored(b->bx, it->id, it->index, it->rc, now);
+                px_core_blob_chunk_stored(b->core, it->id, it->index, it->rc, now);
             } else {
                 note_written(b, it->id, it->index);
             }
-            run(b);
         }
         free(it->keepers);
         free(it);
@@ -279,6 +265,8 @@ static void after_work_cb(uv_work_t *w, int status)
         uv_timer_start(&b->sync_timer, on_sync_timer, SYNC_MS, 0);
     }
     kick_worker(b);
+    if (!b->stopping)
+        px_gossip_kick(b->gossip); /* what the answers caused */
 }
 
 /* Hand the chunks written so far to the worker to make durable. */
@@ -294,10 +282,10 @@ static void queue_sync(px_blobnet *b)
     item *it = malloc(sizeof *it + n * sizeof(unsynced));
     if (!it) { /* out of memory: they are fetched again */
         for (size_t k = 0; k < n; k++)
-            px_bx_chunk_stored(b->bx, b->unsynced[k].id, b->unsynced[k].index, PX_ENOMEM,
-                               uv_now(b->loop));
+            px_core_blob_chunk_stored(b->core, b->unsynced[k].id, b->unsynced[k].index, PX_ENOMEM,
+                                      px_gossip_now());
         b->n_unsynced = 0;
-        run(b);
+        px_gossip_kick(b->gossip);
         return;
     }
     memset(it, 0, sizeof *it);
@@ -381,7 +369,7 @@ static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t
     kick_worker(b);
 }
 
-/* --- carrying out actions -------------------------------------------------------- */
+/* --- carrying out the core's blob actions ----------------------------------------- */
 
 static void remember(px_blobnet *b, const uint8_t id[32], int rc, const char *why)
 {
@@ -410,153 +398,80 @@ static result *result_of(px_blobnet *b, const uint8_t id[32])
     return NULL;
 }
 
-static void add_followup(px_blobnet *b, followup *f)
+/* A chunk the core serves: read (and verified) by blobserve's worker, then
+ * handed back by served(). Out of memory: answered as not held (the
+ * requester asks another peer). */
+static void serve(px_blobnet *b, uint64_t peer, const uint8_t id[32], uint32_t index, uint64_t now)
 {
-    f->next = NULL;
-    *b->fu_tail = f;
-    b->fu_tail = &f->next;
-}
-
-/* A peer token for blobserve: the connection. */
-static uint64_t peer_token(px_conn *c)
-{
-    return (uint64_t)(uintptr_t)c;
-}
-
-/* A chunk asked for: read (and verified) by blobserve's worker, then sent
- * by served(). Out of memory: dropped (the requester asks again). */
-static void serve(px_blobnet *b, px_conn *c, const uint8_t id[32], uint32_t index)
-{
-    px_blobserve_request(b->srv, peer_token(c), id, index);
+    if (px_blobserve_request(b->srv, peer, id, index) != PX_OK) {
+        px_err_clear();
+        px_core_blob_serve(b->core, peer, id, index, NULL, 0, now);
+    }
 }
 
 /* blobserve's callback, on the loop: the chunk, or NULL when it is not
- * held here (any more). */
+ * held here (any more). The core sends it (a peer closed meanwhile is
+ * ignored there); the drain carries out what follows. */
 static void served(void *ctx, uint64_t peer, const uint8_t id[32], uint32_t index,
                    const uint8_t *data, size_t len)
 {
     px_blobnet *b = ctx;
-    px_conn *c = (px_conn *)(uintptr_t)peer; /* alive: peer_down forgets it first */
-    px_buf msg = {0};
-    if (!b->stopping && px_bx_chunk_msg(id, index, data, len, &msg) == PX_OK)
-        px_conn_send(c, msg.data, msg.len); /* a closing connection: nothing to do */
-    px_buf_free(&msg);
+    if (b->stopping)
+        return;
+    px_core_blob_serve(b->core, peer, id, index, data, len, px_gossip_now());
+    px_gossip_kick(b->gossip);
 }
 
-/* Chunk messages fit in c's write queue now: with chunks still being read
- * for it counted as queued already. Room for one at least: tell the
- * protocol; otherwise hear from the connection when its queue is short. */
-static void offer_room(px_blobnet *b, px_conn *c)
+static void lookup(px_blobnet *b, const px_core_action *a, uint64_t now)
 {
-    size_t q = px_conn_queued(c) + px_blobserve_pending(b->srv, peer_token(c));
-    if (q + PX_BLOB_CHUNK + 64 <= PX_BX_SEND_QUEUE) {
-        followup *f = calloc(1, sizeof *f);
-        if (f) {
-            f->drained = true;
-            f->peer = c;
-            f->room = PX_BX_SEND_QUEUE - q;
-            add_followup(b, f);
-        }
-    } else {
-        /* the chunks being read join the queue soon, and their writes
-         * completing call px_blobnet_on_drain */
-        px_conn_watch_drain(c, PX_BX_SEND_QUEUE - PX_BLOB_CHUNK - 64);
-    }
+    px_buf m = {0}, have = {0};
+    bool found = px_blob_state(b->blobs, a->blob, &m, &have) == PX_OK;
+    px_err_clear();
+    px_core_blob_looked_up(b->core, a->peer, a->blob, a->hops, found ? m.data : NULL, m.len,
+                           have.data, have.len, now);
+    px_buf_free(&m);
+    px_buf_free(&have);
 }
 
-static void carry_out(px_blobnet *b, const px_bx_action *a)
+/* gossip.c's drain hands each PX_CORE_BLOB_* action here. */
+static void execute(void *ctx, px_core *core, const px_core_action *a, uint64_t now)
 {
-    switch (a->kind) {
-    case PX_BXA_SEND:
-        px_conn_send(a->peer, a->data, a->len); /* a closing connection: nothing to do */
+    px_blobnet *b = ctx;
+    (void)core;
+    if (b->stopping)
+        return;
+    switch (a->type) {
+    case PX_CORE_BLOB_PUT_MANIFEST:
+        enqueue(b, true, a->blob, 0, a->bytes, a->len);
         break;
-    case PX_BXA_PUT_MANIFEST:
-        enqueue(b, true, a->id, 0, a->data, a->len);
+    case PX_CORE_BLOB_PUT_CHUNK:
+        enqueue(b, false, a->blob, a->index, a->bytes, a->len);
         break;
-    case PX_BXA_PUT_CHUNK:
-        enqueue(b, false, a->id, a->index, a->data, a->len);
+    case PX_CORE_BLOB_LOOKUP:
+        lookup(b, a, now);
         break;
-    case PX_BXA_LOOKUP: {
-        followup *f = calloc(1, sizeof *f);
-        if (!f)
-            break;
-        f->peer = a->peer;
-        memcpy(f->id, a->id, 32);
-        f->hops = a->hops;
-        f->found = px_blob_state(b->blobs, a->id, &f->manifest, &f->have) == PX_OK;
-        add_followup(b, f);
+    case PX_CORE_BLOB_SERVE:
+        serve(b, a->peer, a->blob, a->index, now);
         break;
-    }
-    case PX_BXA_SERVE:
-        serve(b, a->peer, a->id, a->index);
-        break;
-    case PX_BXA_WATCH:
-        offer_room(b, a->peer);
-        break;
-    case PX_BXA_DONE: {
-        char hex[PX_ID_HEX];
-        const char *why = a->rc ? (px_err_detail()[0] ? px_err_detail() : px_strerror(a->rc)) : "";
-        remember(b, a->id, a->rc, why);
+    case PX_CORE_BLOB_DONE: {
+        char hex[PX_ID_HEX], why[200];
+        snprintf(why, sizeof why, "%.*s", (int)a->len, a->bytes ? (const char *)a->bytes : "");
+        remember(b, a->blob, a->rc, why);
         if (a->rc)
-            px_info("blob", "fetching blob %.16s failed: %s", px_id_hex(hex, a->id), why);
+            px_info("blob", "fetching blob %.16s failed: %s", px_id_hex(hex, a->blob), why);
         else
-            px_info("blob", "blob %.16s fetched", px_id_hex(hex, a->id));
+            px_info("blob", "blob %.16s fetched", px_id_hex(hex, a->blob));
         break;
     }
+    default:
+        break;
     }
 }
 
-static void on_timer(uv_timer_t *t);
+/* --- lifecycle ---------------------------------------------------------------------- */
 
-/* Carry out the protocol's actions, then give it the results they produced,
- * until nothing is left; then set the timer. */
-static void run(px_blobnet *b)
-{
-    if (b->running)
-        return; /* a result given from inside: the outer loop carries it on */
-    b->running = true;
-    for (;;) {
-        size_t n;
-        const px_bx_action *acts = px_bx_actions(b->bx, &n);
-        for (size_t i = 0; i < n; i++)
-            carry_out(b, &acts[i]);
-        px_bx_clear(b->bx);
-        followup *f = b->fu;
-        if (!f)
-            break;
-        b->fu = f->next;
-        if (!b->fu)
-            b->fu_tail = &b->fu;
-        uint64_t now = uv_now(b->loop);
-        if (f->drained)
-            px_bx_drained(b->bx, f->peer, f->room, now);
-        else
-            px_bx_lookup_done(b->bx, f->peer, f->id, f->hops, f->found ? f->manifest.data : NULL,
-                              f->manifest.len, f->have.data, f->have.len, now);
-        px_buf_free(&f->manifest);
-        px_buf_free(&f->have);
-        free(f);
-    }
-    b->running = false;
-    if (b->timer_open && !b->stopping) {
-        uint64_t wake = px_bx_next_wake(b->bx), now = uv_now(b->loop);
-        if (wake == UINT64_MAX)
-            uv_timer_stop(&b->timer);
-        else
-            uv_timer_start(&b->timer, on_timer, wake > now ? wake - now : 0, 0);
-    }
-}
-
-static void on_timer(uv_timer_t *t)
-{
-    px_blobnet *b = t->data;
-    px_bx_tick(b->bx, uv_now(b->loop));
-    run(b);
-}
-
-/* --- lifecycle and hooks ------------------------------------------------------- */
-
-int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limits, px_blobnet **out)
+int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limits,
+                   px_gossip *gossip, px_blobnet **out)
 {
     px_blobnet *b = calloc(1, sizeof *b);
     if (!b)
@@ -564,8 +479,8 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
     b->loop = loop;
     b->local = local;
     b->pending_tail = &b->pending;
-    b->fu_tail = &b->fu;
-    px_bx_cfg cfg = {.max_size = limits ? limits->max_size : 0};
+    b->gossip = gossip;
+    b->core = px_gossip_core(gossip);
     int rc = px_blobs_open(&b->blobs, local->store, local->paths.dir, limits);
     if (!rc)
         rc = px_store_open(local->paths.store, &b->wstore);
@@ -574,12 +489,6 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
     if (!rc)
         rc = px_blobserve_new(loop, local->paths.store, local->paths.dir, limits, served, b,
                               &b->srv);
-    if (!rc)
-        rc = px_bx_new(&cfg, &b->bx);
-    if (!rc && uv_timer_init(loop, &b->timer) == 0) {
-        b->timer.data = b;
-        b->timer_open = true;
-    }
     if (!rc && uv_timer_init(loop, &b->sweep_timer) == 0) {
         b->sweep_timer.data = b;
         b->sweep_open = true;
@@ -593,6 +502,7 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
         return rc;
     }
     *out = b;
+    px_gossip_on_blob(gossip, execute, b);
     sweep_soon(b); /* records that arrived while it was not running */
     return PX_OK;
 }
@@ -603,10 +513,6 @@ void px_blobnet_stop(px_blobnet *b)
         return;
     b->stopping = true;
     px_blobserve_stop(b->srv);
-    if (b->timer_open) {
-        uv_timer_stop(&b->timer);
-        uv_close((uv_handle_t *)&b->timer, NULL);
-    }
     if (b->sweep_open) {
         uv_timer_stop(&b->sweep_timer);
         uv_close((uv_handle_t *)&b->sweep_timer, NULL);
@@ -627,15 +533,7 @@ void px_blobnet_free(px_blobnet *b)
         free(it->keepers);
         free(it);
     }
-    while (b->fu) {
-        followup *f = b->fu;
-        b->fu = f->next;
-        px_buf_free(&f->manifest);
-        px_buf_free(&f->have);
-        free(f);
-    }
     free(b->unsynced);
-    px_bx_free(b->bx);
     px_blobserve_free(b->srv);
     px_blobs_close(b->wblobs);
     px_store_close(b->wstore);
@@ -688,46 +586,7 @@ void px_blobnet_entries_stored(px_blobnet *b)
 {
     if (!b || b->stopping)
         return;
-    /* entries first: smaller chunk windows for a while */
-    px_bx_entries_moving(b->bx, uv_now(b->loop));
     sweep_soon(b);
-}
-
-void px_blobnet_peer_up(px_blobnet *b, px_conn *c)
-{
-    if (!b || b->stopping)
-        return;
-    px_bx_peer_up(b->bx, c, uv_now(b->loop));
-    run(b);
-}
-
-void px_blobnet_peer_down(px_blobnet *b, px_conn *c)
-{
-    if (!b)
-        return;
-    px_blobserve_forget(b->srv, peer_token(c));
-    px_bx_peer_down(b->bx, c, uv_now(b->loop));
-    if (!b->stopping)
-        run(b);
-    else
-        px_bx_clear(b->bx);
-}
-
-int px_blobnet_on_message(px_blobnet *b, px_conn *c, const msgpack_object *msg)
-{
-    if (b->stopping)
-        return PX_OK;
-    int rc = px_bx_on_message(b->bx, c, msg, uv_now(b->loop));
-    run(b);
-    return rc;
-}
-
-void px_blobnet_on_drain(px_blobnet *b, px_conn *c)
-{
-    if (!b || b->stopping)
-        return;
-    offer_room(b, c);
-    run(b);
 }
 
 /* --- control -------------------------------------------------------------------- */
@@ -743,7 +602,7 @@ static json_t *status_json(px_blobnet *b, const uint8_t id[32])
     bool held = px_blob_info_get(b->blobs, id, &info) == PX_OK;
     px_err_clear();
     px_bx_status st;
-    px_bx_status_get(b->bx, id, &st);
+    px_core_blob_status(b->core, id, &st);
     json_object_set_new(o, "complete", json_boolean(held && info.complete));
     json_object_set_new(o, "active", json_boolean(st.active));
     if (held) {
@@ -788,14 +647,16 @@ json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req)
         px_buf m = {0}, have = {0};
         bool partial = px_blob_state(b->blobs, id, &m, &have) == PX_OK;
         px_err_clear();
-        uint64_t now = uv_now(b->loop);
-        int rc = px_bx_fetch(b->bx, id, partial ? m.data : NULL, m.len, have.data, have.len,
-                             now + timeout, now);
+        uint64_t now = uv_now(b->loop), cnow = px_gossip_now();
+        int rc = px_core_blob_fetch(b->core, id, partial ? m.data : NULL, m.len, have.data,
+                                    have.len, cnow + timeout, cnow);
         px_buf_free(&m);
         px_buf_free(&have);
         if (rc) {
-            run(b);
-            return json_pack("{s:b, s:s}", "ok", 0, "error", px_err_message(rc));
+            char why[300];
+            snprintf(why, sizeof why, "%s", px_err_message(rc));
+            px_gossip_kick(b->gossip);
+            return json_pack("{s:b, s:s}", "ok", 0, "error", why);
         }
         result *r = result_of(b, id);
         if (!r) { /* remember when it started, for fetch_ms */
@@ -812,7 +673,7 @@ json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req)
             r->started = now;
         }
         b->fetches++;
-        run(b);
+        px_gossip_kick(b->gossip);
     }
     json_t *o = status_json(b, id);
     if (o)
@@ -823,7 +684,7 @@ json_t *px_blobnet_control(px_blobnet *b, const char *op, json_t *req)
 json_t *px_blobnet_counters(px_blobnet *b)
 {
     px_bx_counters c;
-    px_bx_counters_get(b->bx, &c);
+    px_core_blob_counters(b->core, &c);
     return json_pack("{s:I, s:I, s:I, s:I, s:I}", "chunks_received", (json_int_t)c.chunks_received,
                      "chunks_sent", (json_int_t)c.chunks_sent, "bad_chunks",
                      (json_int_t)c.bad_chunks, "wants_relayed", (json_int_t)c.wants_relayed,

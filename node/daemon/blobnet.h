@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * blobnet.h — the daemon's side of blob transfers: drives the sans-I/O
- * protocol (replication/blobxfer.h) over praxisd's connections and libuv.
+ * blobnet.h — the daemon's side of blob transfers: the blob store behind
+ * the replication core. The protocol runs in the core (replication/core.h,
+ * which embeds blobxfer.h) and reaches the connections through gossip.c's
+ * drain like every other message; this module executes the core's blob
+ * storage actions (PX_CORE_BLOB_*: store a manifest or a chunk, look up
+ * what is held, read a chunk to serve, a fetch done) and answers them with
+ * the core's px_core_blob_* inputs.
  *
  * It owns a second store connection and blob store for one worker thread
  * that writes manifests and chunks (batched: one fdatasync and one
@@ -10,9 +15,9 @@
  * (blobserve.h), and the loop thread only looks up what is held of a blob.
  * It answers the control socket's blob requests.
  *
- * Hooks in node.c (all marked "blob transfer hook"): peer up after the
- * hello, peer down on close, messages whose type starts with "blob_", the
- * write queue draining, and the control ops blob_fetch / blob_status.
+ * node.c creates it after the replicator (it installs itself as the
+ * gossip's blob executor), tells it when entries were stored (the keep
+ * sweep), and hands it the control ops blob_fetch / blob_status.
  */
 #ifndef PX_BLOBNET_H
 #define PX_BLOBNET_H
@@ -20,17 +25,18 @@
 #include "blob.h"
 #include "conn.h"
 #include "datadir.h"
+#include "gossip.h"
 
 #include <jansson.h>
-#include <msgpack.h>
 #include <uv.h>
 
 typedef struct px_blobnet px_blobnet;
 
-/* limits may be NULL (defaults). local is borrowed. */
+/* limits may be NULL (defaults). local and gossip are borrowed and must
+ * outlive it; it becomes gossip's blob executor (px_gossip_on_blob()). */
 int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limits,
-                   px_blobnet **out);
-/* Stop the timer; a batch being written finishes. Then free after the loop
+                   px_gossip *gossip, px_blobnet **out);
+/* Stop executing; a batch being written finishes. Then free after the loop
  * ended. */
 void px_blobnet_stop(px_blobnet *b);
 void px_blobnet_free(px_blobnet *b);
@@ -40,11 +46,6 @@ void px_blobnet_free(px_blobnet *b);
  * attach, as a blob may have been fetched before the record that attaches
  * it arrived. Coalesced: one pass waits at a time, at most one every 5 s. */
 void px_blobnet_entries_stored(px_blobnet *b);
-void px_blobnet_peer_up(px_blobnet *b, px_conn *c);
-void px_blobnet_peer_down(px_blobnet *b, px_conn *c);
-/* A blob_* message. PX_OK or the peer's fault (the caller closes). */
-int px_blobnet_on_message(px_blobnet *b, px_conn *c, const msgpack_object *msg);
-void px_blobnet_on_drain(px_blobnet *b, px_conn *c);
 
 /* Control ops: {"op": "blob_fetch", "id": HEX, "timeout_ms": N} starts
  * (or extends) a fetch and answers its status; {"op": "blob_status", "id"}

@@ -73,8 +73,8 @@ struct px_gossip {
     void *on_stored_ctx;
     void (*on_ban)(void *ctx, const uint8_t key[32], uint64_t until_ms);
     void *on_ban_ctx;
-    void (*on_ready)(void *ctx, px_conn *c);
-    void *on_ready_ctx;
+    void (*blob_exec)(void *ctx, px_core *core, const px_core_action *a, uint64_t now);
+    void *blob_ctx;
 };
 
 static void drain(px_gossip *g);
@@ -343,13 +343,25 @@ static void execute(px_gossip *g, px_core_action *a)
             px_info("node", "connected to %s at %s (%s, %s)", k, px_conn_addr(p->conn),
                     px_conn_is_outbound(p->conn) ? "outbound" : "inbound",
                     px_core_peer_software(g->core, p->id));
-            if (g->on_ready)
-                g->on_ready(g->on_ready_ctx, p->conn);
         }
         break;
     case PX_CORE_BAN:
         if (g->on_ban)
             g->on_ban(g->on_ban_ctx, a->key, a->until_ms);
+        break;
+    case PX_CORE_WATCH: /* blob chunks are sent while the queue is short */
+        if (p && px_conn_queued(p->conn) < a->len)
+            px_core_peer_queued(g->core, p->id, px_conn_queued(p->conn), now);
+        else if (p)
+            px_conn_watch_drain(p->conn, a->len);
+        break;
+    case PX_CORE_BLOB_PUT_MANIFEST:
+    case PX_CORE_BLOB_PUT_CHUNK:
+    case PX_CORE_BLOB_LOOKUP:
+    case PX_CORE_BLOB_SERVE:
+    case PX_CORE_BLOB_DONE:
+        if (g->blob_exec && !g->stopping)
+            g->blob_exec(g->blob_ctx, g->core, a, now);
         break;
     }
 }
@@ -372,7 +384,7 @@ static void drain(px_gossip *g)
 /* --- life ---------------------------------------------------------------------------- */
 
 int px_gossip_new(uv_loop_t *loop, px_local *local, uint64_t seed, uint64_t hello_timeout_ms,
-                  px_gossip **out)
+                  uint64_t blob_max_size, px_gossip **out)
 {
     *out = NULL;
     px_gossip *g = calloc(1, sizeof *g);
@@ -388,6 +400,7 @@ int px_gossip_new(uv_loop_t *loop, px_local *local, uint64_t seed, uint64_t hell
         .seed = seed,
         .now_ms = now,
         .hello_timeout_ms = hello_timeout_ms,
+        .blob_max_size = blob_max_size,
     };
     int rc = px_store_open(local->paths.store, &g->wstore);
     if (!rc) {
@@ -535,10 +548,28 @@ void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_change
     g->on_stored_ctx = ctx;
 }
 
-void px_gossip_on_ready(px_gossip *g, void (*fn)(void *ctx, px_conn *c), void *ctx)
+void px_gossip_on_blob(px_gossip *g,
+                       void (*exec)(void *ctx, px_core *core, const px_core_action *a,
+                                    uint64_t now),
+                       void *ctx)
 {
-    g->on_ready = fn;
-    g->on_ready_ctx = ctx;
+    g->blob_exec = exec;
+    g->blob_ctx = ctx;
+}
+
+px_core *px_gossip_core(px_gossip *g)
+{
+    return g->core;
+}
+
+void px_gossip_kick(px_gossip *g)
+{
+    drain(g);
+}
+
+uint64_t px_gossip_now(void)
+{
+    return px_now_ms();
 }
 
 void px_gossip_on_ban(px_gossip *g, void (*fn)(void *ctx, const uint8_t key[32], uint64_t until_ms),

@@ -12,12 +12,15 @@
  * by one worker, in arrival order, with its own store connection, up to 32
  * batches per transaction. The records index of replicated entries is
  * caught up when no batch waits. The protocol is in schema/PROTOCOL.md
- * ("Replication").
+ * ("Replication", "Blobs"). Blob transfers run in the core too; their
+ * storage actions (PX_CORE_BLOB_*) go to the executor node.c installs
+ * (blobnet.c, px_gossip_on_blob()).
  */
 #ifndef PX_GOSSIP_H
 #define PX_GOSSIP_H
 
 #include "conn.h"
+#include "core.h"
 #include "datadir.h"
 
 #include <jansson.h>
@@ -30,9 +33,10 @@ typedef struct px_gossip_peer px_gossip_peer;
 /* Create the replicator for an open local node. It opens a second store
  * connection for its worker. local is borrowed and must outlive it. seed
  * seeds the core's randomness; hello_timeout_ms bounds the wait for a
- * peer's hello (0: 10 s). */
+ * peer's hello (0: 10 s); blob_max_size the largest blob fetched (0: the
+ * default). */
 int px_gossip_new(uv_loop_t *loop, px_local *local, uint64_t seed, uint64_t hello_timeout_ms,
-                  px_gossip **out);
+                  uint64_t blob_max_size, px_gossip **out);
 
 /* Stop: no new batches are started; a batch being stored finishes (the loop
  * keeps running until it has). Then px_gossip_free() after the loop ends. */
@@ -71,9 +75,22 @@ void px_gossip_local_changed(px_gossip *g);
  * membership and call px_gossip_members_changed(g, false)). */
 void px_gossip_on_stored(px_gossip *g, void (*fn)(void *ctx, bool members_changed), void *ctx);
 
-/* Be told when a connection's hellos are done (the core's READY): other
- * protocols on the connection (the blob transfers) may start. */
-void px_gossip_on_ready(px_gossip *g, void (*fn)(void *ctx, px_conn *c), void *ctx);
+/* The executor of the core's blob storage actions (PX_CORE_BLOB_*): exec
+ * is called for each during a drain, on the loop thread (a borrowed
+ * action, now: the core's clock). It answers them with the px_core_blob_*
+ * inputs on core — at once, or later (from a libuv callback) followed by
+ * px_gossip_kick(). Without one they are dropped. */
+void px_gossip_on_blob(px_gossip *g,
+                       void (*exec)(void *ctx, px_core *core, const px_core_action *a,
+                                    uint64_t now),
+                       void *ctx);
+/* The core, for blob inputs and queries (px_core_blob_*); after inputs
+ * given outside a drain, px_gossip_kick(). */
+px_core *px_gossip_core(px_gossip *g);
+/* Carry out the actions that inputs given from outside caused. */
+void px_gossip_kick(px_gossip *g);
+/* The core's clock (ms), for those inputs. */
+uint64_t px_gossip_now(void);
 
 /* Be told when a key is refused for an offence, and until when. */
 void px_gossip_on_ban(px_gossip *g, void (*fn)(void *ctx, const uint8_t key[32], uint64_t until_ms),

@@ -18,7 +18,7 @@
 #include "dialer.h"
 #include "error.h"
 #include "gossip.h"
-#include "blobnet.h" /* blob transfer hook */
+#include "blobnet.h"
 #include "jsonmp.h"
 #include "log.h"
 #include "mpcheck.h"
@@ -79,7 +79,7 @@ struct px_node {
     bool signals;
     px_control *control;
     px_gossip *gossip;
-    px_blobnet *blobnet; /* blob transfer hook */
+    px_blobnet *blobnet; /* executes the core's blob storage actions */
     peer peers[PX_NODE_PEERS_MAX];
     size_t n_peers;
     session *sessions;
@@ -169,60 +169,13 @@ static void on_drain(px_conn *c)
     session *s = px_conn_data(c);
     if (s->gp) {
         px_gossip_on_drain(s->node->gossip, s->gp);
-        px_blobnet_on_drain(s->node->blobnet, c); /* blob transfer hook */
     }
-}
-
-/* blob transfer hook: the replication core ignores message types it does
- * not know, so blob_* messages are taken out before it (blob transfers run
- * beside the core until their machine moves into it). A message can be a
- * blob one only if "blob_" appears among its first bytes (the type string
- * of a map that holds a few keys); only those are decoded here. */
-static bool may_be_blob_message(const uint8_t *msg, size_t len)
-{
-    size_t n = len < 48 ? len : 48;
-    for (size_t i = 0; i + 5 <= n; i++)
-        if (memcmp(msg + i, "blob_", 5) == 0)
-            return true;
-    return false;
-}
-
-static bool take_blob_message(session *s, const uint8_t *msg, size_t len)
-{
-    size_t used = 0, off = 0;
-    if (px_msgpack_check(msg, len, 8, &used) != PX_OK || used != len)
-        return false; /* the core says what is wrong with it */
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    bool taken = false;
-    if (msgpack_unpack_next(&u, (const char *)msg, len, &off) == MSGPACK_UNPACK_SUCCESS &&
-        u.data.type == MSGPACK_OBJECT_MAP) {
-        const msgpack_object *t = px_mp_get(&u.data, "type");
-        if (t && t->type == MSGPACK_OBJECT_STR && t->via.str.size > 5 &&
-            memcmp(t->via.str.ptr, "blob_", 5) == 0) {
-            taken = true;
-            int rc = px_blobnet_on_message(s->node->blobnet, s->conn, &u.data);
-            if (rc)
-                px_conn_close(s->conn, rc);
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    return taken;
-}
-
-static void blob_peer_ready(void *ctx, px_conn *c)
-{
-    px_node *n = ctx;
-    px_blobnet_peer_up(n->blobnet, c);
 }
 
 static void on_message(px_conn *c, const uint8_t *msg, size_t len)
 {
     session *s = px_conn_data(c);
     if (!s->gp)
-        return;
-    if (may_be_blob_message(msg, len) && px_gossip_peer_ready(s->node->gossip, s->gp) &&
-        take_blob_message(s, msg, len))
         return;
     px_gossip_on_message(s->node->gossip, s->gp, msg, len);
 }
@@ -291,7 +244,6 @@ static void on_close(px_conn *c, int rc)
             dial_failed(n, p, rc, px_conn_why(c), p->next_try_ms - now);
         }
     }
-    px_blobnet_peer_down(n->blobnet, c);         /* blob transfer hook */
     px_gossip_peer_closed(n->gossip, s->gp, rc); /* a peer's fault refuses its key */
     s->gp = NULL;
     if (was_ready) {
@@ -843,9 +795,9 @@ static json_t *control_answer(void *ctx, const char *op, json_t *req)
                          (json_int_t)(px_now_ms() - n->started_ms), "refused_connections",
                          (json_int_t)n->refused_connections, "connections", conns, "dial_targets",
                          targets, "replication", px_gossip_progress(n->gossip), "misbehaving", bans,
-                         "blobs", px_blobnet_counters(n->blobnet)); /* blob transfer hook */
+                         "blobs", px_blobnet_counters(n->blobnet));
     }
-    if (strncmp(op, "blob_", 5) == 0) /* blob transfer hook */
+    if (strncmp(op, "blob_", 5) == 0)
         return px_blobnet_control(n->blobnet, op, req);
     if (strcmp(op, "notify") == 0) {
         reload_members(n, true);
@@ -932,7 +884,7 @@ static void entries_stored(void *ctx, bool members_changed)
     px_node *n = ctx;
     if (members_changed)
         reload_members(n, false);
-    px_blobnet_entries_stored(n->blobnet); /* blob transfer hook */
+    px_blobnet_entries_stored(n->blobnet); /* the keep sweep */
     uint64_t soon = px_now_ms() + 1000;
     if (n->next_learn_ms > soon)
         n->next_learn_ms = soon;
@@ -971,14 +923,14 @@ int px_node_new(const px_node_cfg *cfg, uv_loop_t *loop, px_node **out)
     }
     px_rng_seed(&n->rng, s0);
     if (!rc)
-        rc = px_gossip_new(loop, &n->local, s1, n->cfg.handshake_timeout_ms, &n->gossip);
+        rc = px_gossip_new(loop, &n->local, s1, n->cfg.handshake_timeout_ms,
+                           n->cfg.blob_limits.max_size, &n->gossip);
     if (!rc) {
         px_gossip_on_stored(n->gossip, entries_stored, n);
         px_gossip_on_ban(n->gossip, on_ban, n);
-        px_gossip_on_ready(n->gossip, blob_peer_ready, n); /* blob transfer hook */
     }
-    if (!rc) /* blob transfer hook */
-        rc = px_blobnet_new(loop, &n->local, &n->cfg.blob_limits, &n->blobnet);
+    if (!rc)
+        rc = px_blobnet_new(loop, &n->local, &n->cfg.blob_limits, n->gossip, &n->blobnet);
     if (rc) {
         px_local_close(&n->local);
         free(n);
@@ -1041,7 +993,7 @@ void px_node_stop(px_node *n)
     px_web_stop(n->web);
     n->web = NULL;
     px_gossip_stop(n->gossip);
-    px_blobnet_stop(n->blobnet); /* blob transfer hook */
+    px_blobnet_stop(n->blobnet);
     for (session *s = n->sessions; s; s = s->next)
         if (s->conn)
             px_conn_close(s->conn, PX_OK);
@@ -1052,7 +1004,7 @@ void px_node_free(px_node *n)
     if (!n)
         return;
     px_gossip_free(n->gossip);
-    px_blobnet_free(n->blobnet); /* blob transfer hook */
+    px_blobnet_free(n->blobnet);
     px_local_close(&n->local);
     free(n);
 }

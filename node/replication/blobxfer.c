@@ -3,7 +3,7 @@
  * blobxfer.c — the blob transfer protocol, sans I/O (see blobxfer.h and
  * schema/PROTOCOL.md, "Blobs").
  *
- * Layout: the codec; the action queue; peers; fetches (wants, the manifest,
+ * Layout: the action queue; peers; fetches (wants, the manifest,
  * scheduling chunk requests, chunks arriving, storing, timeouts, relays);
  * serving; status.
  *
@@ -28,192 +28,10 @@
 
 #include "crypto.h"
 #include "error.h"
-#include "mpcheck.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* --- the codec ------------------------------------------------------------- */
-
-static const char *const type_names[] = {NULL, "blob_want", "blob_have", "blob_get", "blob_chunk"};
-
-bool px_bx_is_blob_type(const char *type, size_t len)
-{
-    return len > 5 && memcmp(type, "blob_", 5) == 0;
-}
-
-static int get_id(const msgpack_object *v, uint8_t id[32])
-{
-    if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != 32)
-        return px_err_set(PX_EPROTO, "blob message: id is not 32 bytes");
-    memcpy(id, v->via.bin.ptr, 32);
-    return PX_OK;
-}
-
-static int get_u32(const msgpack_object *v, const char *what, uint32_t *out)
-{
-    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > UINT32_MAX)
-        return px_err_set(PX_EPROTO, "blob message: %s is not an unsigned integer", what);
-    *out = (uint32_t)v->via.u64;
-    return PX_OK;
-}
-
-/* An optional bin field (absent or nil: *p stays NULL): bin of min to max
- * bytes, or the message is malformed. A bin of 0 bytes is "", not NULL. */
-static int get_bin(const msgpack_object *v, size_t min, size_t max, const char *what,
-                   const uint8_t **p, size_t *len)
-{
-    if (!v || v->type == MSGPACK_OBJECT_NIL)
-        return PX_OK;
-    if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size < min || v->via.bin.size > max)
-        return px_err_set(PX_EPROTO, "%s is not bin of %zu to %zu bytes", what, min, max);
-    *p = v->via.bin.size ? (const uint8_t *)v->via.bin.ptr : (const uint8_t *)"";
-    *len = v->via.bin.size;
-    return PX_OK;
-}
-
-int px_bx_decode(const msgpack_object *msg, px_bx_msg *out)
-{
-    memset(out, 0, sizeof *out);
-    if (msg->type != MSGPACK_OBJECT_MAP)
-        return px_err_set(PX_EPROTO, "blob message is not a map");
-    const msgpack_object *type = px_mp_get(msg, "type"), *id = px_mp_get(msg, "id");
-    if (!type || type->type != MSGPACK_OBJECT_STR)
-        return px_err_set(PX_EPROTO, "blob message without a type");
-    for (int t = PX_BX_WANT; t <= PX_BX_CHUNK; t++)
-        if (type->via.str.size == strlen(type_names[t]) &&
-            memcmp(type->via.str.ptr, type_names[t], type->via.str.size) == 0)
-            out->type = (px_bx_type)t;
-    if (!out->type)
-        return px_err_set(PX_ENOENT, "not a blob message this node knows");
-    if (!id)
-        return px_err_set(PX_EPROTO, "%s without an id", type_names[out->type]);
-    int rc = get_id(id, out->id);
-    if (rc)
-        return rc;
-    const msgpack_object *v;
-    switch (out->type) {
-    case PX_BX_WANT:
-        if ((v = px_mp_get(msg, "hops")) != NULL && (rc = get_u32(v, "hops", &out->hops)) != PX_OK)
-            return rc;
-        if (out->hops > 1)
-            return px_err_set(PX_EPROTO, "blob_want: hops is %u, at most 1", out->hops);
-        break;
-    case PX_BX_HAVE:
-        if ((rc = get_bin(px_mp_get(msg, "manifest"), 8, PX_BX_MANIFEST_MAX, "blob_have: manifest",
-                          &out->manifest, &out->manifest_len)) != PX_OK ||
-            (rc = get_bin(px_mp_get(msg, "have"), 0, 8192, "blob_have: have", &out->have,
-                          &out->have_len)) != PX_OK)
-            return rc;
-        if (out->manifest && !out->have)
-            return px_err_set(PX_EPROTO, "blob_have: a manifest without a have bitmap");
-        break;
-    case PX_BX_GET:
-        v = px_mp_get(msg, "chunks");
-        if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
-            v->via.array.size > PX_BX_GET_MAX)
-            return px_err_set(PX_EPROTO, "blob_get: chunks is not an array of 1 to %d indices",
-                              PX_BX_GET_MAX);
-        for (uint32_t i = 0; i < v->via.array.size; i++)
-            if ((rc = get_u32(&v->via.array.ptr[i], "a chunk index", &out->chunks[i])) != PX_OK)
-                return rc;
-        out->n_chunks = v->via.array.size;
-        break;
-    case PX_BX_CHUNK:
-        if ((v = px_mp_get(msg, "index")) == NULL)
-            return px_err_set(PX_EPROTO, "blob_chunk without an index");
-        if ((rc = get_u32(v, "index", &out->index)) != PX_OK)
-            return rc;
-        return get_bin(px_mp_get(msg, "data"), 1, PX_BLOB_CHUNK, "blob_chunk: data", &out->data,
-                       &out->data_len);
-    }
-    return PX_OK;
-}
-
-typedef struct sink {
-    px_buf *b;
-    bool failed;
-} sink;
-
-static int sink_write(void *data, const char *p, size_t n)
-{
-    sink *s = data;
-    if (!s->failed && px_buf_append(s->b, p, n) != PX_OK)
-        s->failed = true;
-    return s->failed ? -1 : 0;
-}
-
-static void pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
-{
-    msgpack_pack_bin(pk, n);
-    msgpack_pack_bin_body(pk, p, n);
-}
-
-int px_bx_encode(const px_bx_msg *m, px_buf *out)
-{
-    if (m->type < PX_BX_WANT || m->type > PX_BX_CHUNK)
-        return px_err_set(PX_EINVAL, "no such blob message type");
-    size_t start = out->len;
-    sink sk = {out, false};
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sk, sink_write);
-    size_t keys;
-    if (m->type == PX_BX_WANT || m->type == PX_BX_GET)
-        keys = 3;
-    else if (m->type == PX_BX_HAVE)
-        keys = 2 + (m->manifest ? 1 : 0) + (m->have ? 1 : 0);
-    else
-        keys = 3 + (m->data ? 1 : 0);
-    msgpack_pack_map(&pk, keys);
-    px_mp_pack_str(&pk, "type");
-    px_mp_pack_str(&pk, type_names[m->type]);
-    px_mp_pack_str(&pk, "id");
-    pack_bin(&pk, m->id, 32);
-    switch (m->type) {
-    case PX_BX_WANT:
-        px_mp_pack_str(&pk, "hops");
-        msgpack_pack_uint32(&pk, m->hops);
-        break;
-    case PX_BX_HAVE:
-        if (m->manifest) {
-            px_mp_pack_str(&pk, "manifest");
-            pack_bin(&pk, m->manifest, m->manifest_len);
-        }
-        if (m->have) {
-            px_mp_pack_str(&pk, "have");
-            pack_bin(&pk, m->have, m->have_len);
-        }
-        break;
-    case PX_BX_GET:
-        px_mp_pack_str(&pk, "chunks");
-        msgpack_pack_array(&pk, m->n_chunks);
-        for (size_t i = 0; i < m->n_chunks; i++)
-            msgpack_pack_uint32(&pk, m->chunks[i]);
-        break;
-    case PX_BX_CHUNK:
-        px_mp_pack_str(&pk, "index");
-        msgpack_pack_uint32(&pk, m->index);
-        if (m->data) {
-            px_mp_pack_str(&pk, "data");
-            pack_bin(&pk, m->data, m->data_len);
-        }
-        break;
-    }
-    if (sk.failed) {
-        out->len = start;
-        return px_err_set(PX_ENOMEM, "out of memory");
-    }
-    return PX_OK;
-}
-
-int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, size_t len,
-                    px_buf *out)
-{
-    px_bx_msg m = {.type = PX_BX_CHUNK, .index = index, .data = data, .data_len = len};
-    memcpy(m.id, id, 32);
-    return px_bx_encode(&m, out);
-}
 
 /* --- state --------------------------------------------------------------- */
 
@@ -263,9 +81,11 @@ typedef struct sreq {
 
 typedef struct bpeer {
     bool used;
-    void *tok;
+    uint64_t tok;
     size_t room;
     bool watching;
+    uint32_t window;      /* chunk requests outstanding on this connection, now */
+    uint64_t quiet_after; /* entries arrived on it: the window stays small until then */
     sreq q[PX_BX_SERVE_MAX];
     size_t qh, qn;
 } bpeer;
@@ -280,10 +100,9 @@ struct px_bx {
     size_t n_owned, cap_owned;
     uint64_t next_wake;
     px_bx_counters ctr;
-    int rr;               /* round-robin start for scheduling */
-    uint32_t window;      /* chunk requests outstanding per peer, now */
-    uint64_t quiet_after; /* entries moved: the window stays small until then */
-    uint64_t now;         /* of the latest input */
+    int rr;        /* round-robin start for scheduling */
+    uint64_t beat; /* the next look at timeouts while fetching (0: none) */
+    uint64_t now;  /* of the latest input */
 };
 
 static bool bit(const uint8_t *b, uint32_t i)
@@ -310,7 +129,6 @@ int px_bx_new(const px_bx_cfg *cfg, px_bx **out)
     if (!bx)
         return px_err_set(PX_ENOMEM, "out of memory");
     bx->max_size = cfg && cfg->max_size ? cfg->max_size : PX_BLOB_MAX_DEFAULT;
-    bx->window = PX_BX_WINDOW;
     bx->next_wake = UINT64_MAX;
     *out = bx;
     return PX_OK;
@@ -370,7 +188,7 @@ uint64_t px_bx_next_wake(const px_bx *bx)
 /* Queue an action; data (if any) is copied. Out of memory drops the action:
  * every action is one the protocol recovers from losing (a request times
  * out, a want is sent again), except DONE, which is retried by the tick. */
-static px_bx_action *act(px_bx *bx, px_bx_kind kind, void *peer, const uint8_t *id,
+static px_bx_action *act(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_t *id,
                          const uint8_t *data, size_t len)
 {
     if (bx->n_acts == bx->cap_acts) {
@@ -408,17 +226,17 @@ static px_bx_action *act(px_bx *bx, px_bx_kind kind, void *peer, const uint8_t *
     return a;
 }
 
-static void send_msg(px_bx *bx, int p, const px_bx_msg *m)
+static void send_msg(px_bx *bx, int p, const px_msg_blob *m)
 {
     px_buf b = {0};
-    if (px_bx_encode(m, &b) == PX_OK)
+    if (px_msg_encode_blob(&b, m) == PX_OK)
         act(bx, PX_BXA_SEND, bx->peers[p].tok, NULL, b.data, b.len);
     px_buf_free(&b);
 }
 
 /* --- peers ------------------------------------------------------------------ */
 
-static int peer_slot(const px_bx *bx, void *tok)
+static int peer_slot(const px_bx *bx, uint64_t tok)
 {
     for (int p = 0; p < PX_BX_PEERS_MAX; p++)
         if (bx->peers[p].used && bx->peers[p].tok == tok)
@@ -428,7 +246,7 @@ static int peer_slot(const px_bx *bx, void *tok)
 
 static void send_want(px_bx *bx, fetch *f, int p, uint64_t now)
 {
-    px_bx_msg m = {.type = PX_BX_WANT, .hops = f->user ? 1 : 0};
+    px_msg_blob m = {.type = PX_MSG_BLOB_WANT, .hops = f->user ? 1 : 0};
     memcpy(m.id, f->id, 32);
     send_msg(bx, p, &m);
     f->fp[p].wanted = true;
@@ -440,7 +258,7 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now);
 static void recompute_wake(px_bx *bx);
 static bool full_bitmap(const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen);
 
-void px_bx_peer_up(px_bx *bx, void *peer, uint64_t now)
+void px_bx_peer_up(px_bx *bx, uint64_t peer, uint64_t now)
 {
     bx->now = now;
     if (peer_slot(bx, peer) != NO_PEER)
@@ -452,6 +270,7 @@ void px_bx_peer_up(px_bx *bx, void *peer, uint64_t now)
         bx->peers[p].used = true;
         bx->peers[p].tok = peer;
         bx->peers[p].room = PX_BX_SEND_QUEUE;
+        bx->peers[p].window = PX_BX_WINDOW;
         for (int i = 0; i < PX_BX_FETCHES_MAX; i++) {
             fetch *f = bx->fetches[i];
             if (f) {
@@ -496,7 +315,7 @@ static void release_peer(fetch *f, int p)
     memset(fp, 0, sizeof *fp);
 }
 
-void px_bx_peer_down(px_bx *bx, void *peer, uint64_t now)
+void px_bx_peer_down(px_bx *bx, uint64_t peer, uint64_t now)
 {
     bx->now = now;
     int p = peer_slot(bx, peer);
@@ -536,7 +355,7 @@ static void end_fetch(px_bx *bx, fetch *f, int rc)
     if (find_fetch(bx, f->id, &slot) != f)
         return;
     if (f->user) {
-        px_bx_action *a = act(bx, PX_BXA_DONE, NULL, f->id, NULL, 0);
+        px_bx_action *a = act(bx, PX_BXA_DONE, 0, f->id, NULL, 0);
         if (a)
             a->rc = rc;
     }
@@ -618,7 +437,7 @@ static void inform(px_bx *bx, fetch *f, bool with_manifest, uint64_t now)
             continue;
         if (!held && !(held = held_bitmap(f)))
             return;
-        px_bx_msg m = {.type = PX_BX_HAVE, .have = held, .have_len = map_len(f->m.n)};
+        px_msg_blob m = {.type = PX_MSG_BLOB_HAVE, .have = held, .have_len = map_len(f->m.n)};
         if (!m.have_len)
             m.have = (const uint8_t *)"";
         memcpy(m.id, f->id, 32);
@@ -653,12 +472,13 @@ static void schedule(px_bx *bx, fetch *f, uint64_t now)
     for (int k = 0; k < 2 * PX_BX_PEERS_MAX; k++) {
         int p = (bx->rr + k) % PX_BX_PEERS_MAX;
         fpeer *fp = &f->fp[p];
-        if (!bx->peers[p].used || !fp->have || fp->outstanding >= bx->window ||
+        uint32_t window = bx->peers[p].window;
+        if (!bx->peers[p].used || !fp->have || fp->outstanding >= window ||
             (fp->strikes > 0) != (k >= PX_BX_PEERS_MAX))
             continue;
-        px_bx_msg m = {.type = PX_BX_GET};
+        px_msg_blob m = {.type = PX_MSG_BLOB_GET};
         memcpy(m.id, f->id, 32);
-        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < bx->window; i++) {
+        for (uint32_t i = f->first_missing; i < f->m.n && fp->outstanding < window; i++) {
             if (f->state[i] != C_MISSING || !bit(fp->have, i) ||
                 (f->avoid[i] == p && now - f->avoid_ms[i] < PX_BX_AVOID_MS))
                 continue;
@@ -751,7 +571,7 @@ static void start_relay(px_bx *bx, const uint8_t id[32], int origin, const uint8
         slot = -1;
     fetch *f = slot < 0 ? NULL : calloc(1, sizeof *f);
     if (!f) { /* no room: say we hold nothing; it asks again later */
-        px_bx_msg m = {.type = PX_BX_HAVE};
+        px_msg_blob m = {.type = PX_MSG_BLOB_HAVE};
         memcpy(m.id, id, 32);
         send_msg(bx, origin, &m);
         return;
@@ -813,11 +633,20 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
     recompute_wake(bx);
 }
 
-void px_bx_entries_moving(px_bx *bx, uint64_t now)
+void px_bx_entries_moving(px_bx *bx, uint64_t peer, uint64_t now)
 {
     bx->now = now;
-    bx->window = PX_BX_WINDOW_MIN;
-    bx->quiet_after = now + PX_BX_ENTRY_QUIET_MS;
+    int p = peer_slot(bx, peer);
+    if (p == NO_PEER)
+        return;
+    bx->peers[p].window = PX_BX_WINDOW_MIN;
+    bx->peers[p].quiet_after = now + PX_BX_ENTRY_QUIET_MS;
+}
+
+uint32_t px_bx_window(const px_bx *bx, uint64_t peer)
+{
+    int p = peer_slot(bx, peer);
+    return p == NO_PEER ? 0 : bx->peers[p].window;
 }
 
 void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now)
@@ -833,7 +662,7 @@ void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64
 
 /* --- messages ---------------------------------------------------------------- */
 
-static int on_have(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
+static int on_have(px_bx *bx, int p, const px_msg_blob *m, uint64_t now)
 {
     fetch *f = find_fetch(bx, m->id, NULL);
     if (!f)
@@ -860,7 +689,7 @@ static int on_have(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
             return PX_OK;
         }
         f->storing_m = true;
-        act(bx, PX_BXA_PUT_MANIFEST, NULL, f->id, f->manifest.data, f->manifest.len);
+        act(bx, PX_BXA_PUT_MANIFEST, 0, f->id, f->manifest.data, f->manifest.len);
     }
     if (m->have_len != map_len(f->m.n))
         return px_err_set(PX_EPROTO, "blob_have: a bitmap of %zu bytes for %u chunks", m->have_len,
@@ -881,7 +710,7 @@ static int on_have(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
     return PX_OK;
 }
 
-static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
+static int on_chunk(px_bx *bx, int p, const px_msg_blob *m, uint64_t now)
 {
     bx->ctr.chunks_received++;
     fetch *f = find_fetch(bx, m->id, NULL);
@@ -919,13 +748,14 @@ static int on_chunk(px_bx *bx, int p, const px_bx_msg *m, uint64_t now)
                           px_id_hex(hex, f->id));
     }
     fp->strikes = 0;
-    if (bx->window < PX_BX_WINDOW && now >= bx->quiet_after)
-        bx->window++; /* the link is the transfer's again: grow back */
+    bpeer *bp = &bx->peers[p];
+    if (bp->window < PX_BX_WINDOW && now >= bp->quiet_after)
+        bp->window++; /* the link is the transfer's again: grow back */
     if (f->state[i] == C_MISSING || f->state[i] == C_ASKED) {
         if (f->state[i] == C_ASKED)
             f->in_flight--;
         f->state[i] = C_STORING;
-        px_bx_action *a = act(bx, PX_BXA_PUT_CHUNK, NULL, f->id, m->data, m->data_len);
+        px_bx_action *a = act(bx, PX_BXA_PUT_CHUNK, 0, f->id, m->data, m->data_len);
         if (a) {
             a->index = i;
             f->storing++;
@@ -956,51 +786,48 @@ static void pump_serve(px_bx *bx, int p)
     }
 }
 
-int px_bx_on_message(px_bx *bx, void *peer, const msgpack_object *msg, uint64_t now)
+int px_bx_on_message(px_bx *bx, uint64_t peer, const px_msg_blob *m, uint64_t now)
 {
     bx->now = now;
     int p = peer_slot(bx, peer);
     if (p == NO_PEER)
         return PX_OK;
-    px_bx_msg m;
-    int rc = px_bx_decode(msg, &m);
-    if (rc == PX_ENOENT)
-        return PX_OK; /* a newer node's blob message: ignored */
-    if (rc)
-        return rc;
-    switch (m.type) {
-    case PX_BX_WANT: {
-        px_bx_action *a = act(bx, PX_BXA_LOOKUP, peer, m.id, NULL, 0);
+    int rc = PX_OK;
+    switch (m->type) {
+    case PX_MSG_BLOB_WANT: {
+        px_bx_action *a = act(bx, PX_BXA_LOOKUP, peer, m->id, NULL, 0);
         if (a)
-            a->hops = m.hops;
+            a->hops = m->hops;
         break;
     }
-    case PX_BX_HAVE:
-        rc = on_have(bx, p, &m, now);
+    case PX_MSG_BLOB_HAVE:
+        rc = on_have(bx, p, m, now);
         break;
-    case PX_BX_GET: {
+    case PX_MSG_BLOB_GET: {
         bpeer *bp = &bx->peers[p];
-        if (bp->qn + m.n_chunks > PX_BX_SERVE_MAX)
+        if (bp->qn + m->n_chunks > PX_BX_SERVE_MAX)
             return px_err_set(PX_EPROTO, "more than %d blob chunk requests outstanding",
                               PX_BX_SERVE_MAX);
-        for (size_t i = 0; i < m.n_chunks; i++) {
+        for (size_t i = 0; i < m->n_chunks; i++) {
             sreq *r = &bp->q[(bp->qh + bp->qn) % PX_BX_SERVE_MAX];
-            memcpy(r->id, m.id, 32);
-            r->index = m.chunks[i];
+            memcpy(r->id, m->id, 32);
+            r->index = m->chunks[i];
             bp->qn++;
         }
         pump_serve(bx, p);
         break;
     }
-    case PX_BX_CHUNK:
-        rc = on_chunk(bx, p, &m, now);
+    case PX_MSG_BLOB_CHUNK:
+        rc = on_chunk(bx, p, m, now);
+        break;
+    default: /* not a blob message: the core does not hand those over */
         break;
     }
     recompute_wake(bx);
     return rc;
 }
 
-void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hops,
+void px_bx_lookup_done(px_bx *bx, uint64_t peer, const uint8_t id[32], uint32_t hops,
                        const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
                        uint64_t now)
 {
@@ -1011,7 +838,7 @@ void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hop
     fetch *f = find_fetch(bx, id, NULL);
     if (f)
         f->fp[p].interest_until = now + PX_BX_INTEREST_MS;
-    px_bx_msg m = {.type = PX_BX_HAVE};
+    px_msg_blob m = {.type = PX_MSG_BLOB_HAVE};
     memcpy(m.id, id, 32);
     if (manifest) {
         m.manifest = manifest;
@@ -1048,7 +875,7 @@ static bool full_bitmap(const uint8_t *manifest, size_t mlen, const uint8_t *hav
 
 /* --- serving --------------------------------------------------------------- */
 
-void px_bx_drained(px_bx *bx, void *peer, size_t room, uint64_t now)
+void px_bx_drained(px_bx *bx, uint64_t peer, size_t room, uint64_t now)
 {
     (void)now;
     int p = peer_slot(bx, peer);
@@ -1064,17 +891,24 @@ void px_bx_drained(px_bx *bx, void *peer, size_t room, uint64_t now)
 static void recompute_wake(px_bx *bx)
 {
     /* Deadlines exactly; chunk timeouts and re-wants are looked at once a
-     * second while anything is fetched. */
+     * second while anything is fetched, on a beat that stays put between
+     * ticks (so the driver's timer is not moved on every input). */
     uint64_t w = UINT64_MAX;
+    bool any = false;
     for (int k = 0; k < PX_BX_FETCHES_MAX; k++) {
         fetch *f = bx->fetches[k];
         if (!f)
             continue;
+        any = true;
         if (f->deadline < w)
             w = f->deadline;
-        if (bx->now + 1000 < w)
-            w = bx->now + 1000;
     }
+    if (!any)
+        bx->beat = 0;
+    else if (bx->beat <= bx->now || bx->beat > bx->now + 1000)
+        bx->beat = bx->now + 1000;
+    if (any && bx->beat < w)
+        w = bx->beat;
     bx->next_wake = w;
 }
 

@@ -1,26 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * blobxfer.h — the blob transfer protocol (schema/PROTOCOL.md, "Blobs"),
- * sans I/O.
+ * sans I/O: the machine the replication core embeds (core.c). Its messages
+ * are msg.h's (one codec for every wire message).
  *
  * This module decides what to send and when; it does no I/O, reads no
- * clock and touches no store. Its driver (node/daemon/blobnet.c on libuv;
- * a simulator or a unit test elsewhere) feeds it inputs — a peer up or
- * down, a message, a connection's write queue drained, the time passing,
- * the result of storing or looking something up — and carries out the
- * actions it queues: send bytes to a peer, store a manifest or a chunk,
- * look up what the store holds of a blob, read a chunk and send it, report
- * a fetch finished, watch a queue. A peer's offence is the return value of
- * px_bx_on_message (the driver closes the connection with it, offence.h). `now` is
- * milliseconds on any monotonic clock the driver likes.
+ * clock and touches no store. Its driver — the replication core, which
+ * turns its actions into core actions (PX_CORE_SEND, PX_CORE_BLOB_*), or a
+ * unit test — feeds it inputs — a peer up or down, a decoded message, a
+ * connection's write queue drained, the time passing, the result of storing
+ * or looking something up — and carries out the actions it queues: send
+ * bytes to a peer, store a manifest or a chunk, look up what the store
+ * holds of a blob, read a chunk and send it, report a fetch finished, watch
+ * a queue. A peer's offence is the return value of px_bx_on_message (the
+ * driver closes the connection with it, offence.h). `now` is milliseconds
+ * on any monotonic clock the driver likes.
  *
  * Flow control (so a transfer never delays entry replication):
  * - a requester keeps at most PX_BX_WINDOW chunk requests outstanding per
  *   peer, each chunk asked of one peer only, re-asked of another after
- *   PX_BX_CHUNK_TIMEOUT_MS; the window is adaptive: while entries move
- *   (px_bx_entries_moving, and PX_BX_ENTRY_QUIET_MS after) it is
+ *   PX_BX_CHUNK_TIMEOUT_MS; the window is adaptive and per peer: while
+ *   entries arrive from a peer (px_bx_entries_moving, and
+ *   PX_BX_ENTRY_QUIET_MS after) the window on that connection is
  *   PX_BX_WINDOW_MIN, so an entry finds little chunk data ahead of it on
- *   any link; once quiet it grows back by one per chunk delivered;
+ *   that link; once quiet it grows back by one per chunk delivered. Other
+ *   connections keep their windows (the peer at the other end of a link
+ *   that carries entries to it shrinks its own window the same way);
  * - a server answers requests only while the connection's write queue
  *   holds less than PX_BX_SEND_QUEUE bytes (entries are sent up to 1 MiB
  *   queued, so they always find the queue short), and keeps at most
@@ -29,14 +34,14 @@
  *   blob wait for its store, so memory stays bounded when the disk is
  *   slower than the peers.
  *
- * Peers are opaque tokens chosen by the driver (e.g. its session pointer).
+ * Peers are named by the driver's ids (the core's peer ids).
  */
 #ifndef PX_BLOBXFER_H
 #define PX_BLOBXFER_H
 
 #include "blob.h"
+#include "msg.h"
 
-#include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +50,6 @@ enum {
     PX_BX_WINDOW = 16,             /* chunk requests outstanding per peer, at most */
     PX_BX_WINDOW_MIN = 4,          /* while entries move */
     PX_BX_ENTRY_QUIET_MS = 1000,   /* entries moved this long ago: the window grows again */
-    PX_BX_GET_MAX = 32,            /* chunk indices in one blob_get */
     PX_BX_SERVE_MAX = 64,          /* requests of one peer queued at the server */
     PX_BX_SEND_QUEUE = 256 * 1024, /* chunks are sent while the queue is shorter */
     PX_BX_CHUNK_TIMEOUT_MS = 5000, /* a chunk not answered: ask elsewhere */
@@ -61,45 +65,8 @@ enum {
     PX_BX_PEERS_MAX = 128,
 };
 
-/* --- messages (the codec) ----------------------------------------------- */
-
-typedef enum px_bx_type {
-    PX_BX_WANT = 1, /* blob_want  {id, hops} */
-    PX_BX_HAVE,     /* blob_have  {id, manifest?, have?} */
-    PX_BX_GET,      /* blob_get   {id, chunks} */
-    PX_BX_CHUNK,    /* blob_chunk {id, index, data?} */
-} px_bx_type;
-
-/* A decoded message; pointers go into the bytes decoded. */
-typedef struct px_bx_msg {
-    px_bx_type type;
-    uint8_t id[32];
-    uint32_t hops;           /* want: 0 or 1 */
-    const uint8_t *manifest; /* have: NULL when not held */
-    size_t manifest_len;
-    const uint8_t *have; /* have: bitmap, chunk i is bit i%8 of byte i/8 */
-    size_t have_len;
-    uint32_t chunks[PX_BX_GET_MAX]; /* get */
-    size_t n_chunks;
-    uint32_t index;      /* chunk */
-    const uint8_t *data; /* chunk: NULL if the sender lacks it */
-    size_t data_len;
-} px_bx_msg;
-
-/* Whether a message type (as in the "type" key) is a blob message. */
-bool px_bx_is_blob_type(const char *type, size_t len);
-
-/* Decode a parsed message (a msgpack map with a "type" of blob_*). Every
- * limit is checked: ids of 32 bytes, hops <= 1, a manifest of at most
- * PX_BX_MANIFEST_MAX bytes (its contents are checked by whoever uses it),
- * a bitmap of at most 8192 bytes, 1..PX_BX_GET_MAX chunk indices, chunk
- * data of 1..65536 bytes. PX_OK, PX_EPROTO with a detail, or PX_ENOENT
- * (not a blob message). */
-int px_bx_decode(const msgpack_object *msg, px_bx_msg *out);
-/* The canonical encoding of m, appended to out. */
-int px_bx_encode(const px_bx_msg *m, px_buf *out);
-
-#define PX_BX_MANIFEST_MAX (900 * 1024) /* fits in one wire message (~26,000 chunks) */
+/* The messages are msg.h's (px_msg_blob, PX_MSG_BLOB_*). */
+#define PX_BX_GET_MAX PX_MSG_BLOB_GET_MAX
 
 /* --- the state machine -------------------------------------------------- */
 
@@ -110,14 +77,15 @@ typedef enum px_bx_kind {
     PX_BXA_PUT_MANIFEST, /* id; data/len: manifest bytes (checked) to record */
     PX_BXA_PUT_CHUNK,    /* id, index; data/len: a verified chunk to store */
     PX_BXA_LOOKUP,       /* peer, id, hops: what does the store hold? -> px_bx_lookup_done */
-    PX_BXA_SERVE,        /* peer, id, index: read the chunk, send it (px_bx_chunk_msg) */
+    PX_BXA_SERVE,        /* peer, id, index: read the chunk, send it
+                            (px_msg_encode_blob_chunk) */
     PX_BXA_WATCH,        /* peer: call px_bx_drained once its queue is short */
     PX_BXA_DONE,         /* id, rc: a fetch ended (PX_OK: complete here) */
 } px_bx_kind;
 
 typedef struct px_bx_action {
     px_bx_kind kind;
-    void *peer;
+    uint64_t peer;
     uint8_t id[32];
     uint32_t index;
     uint32_t hops;
@@ -141,13 +109,14 @@ void px_bx_clear(px_bx *bx);
 /* When px_bx_tick should be called next (UINT64_MAX: not needed). */
 uint64_t px_bx_next_wake(const px_bx *bx);
 
-void px_bx_peer_up(px_bx *bx, void *peer, uint64_t now);
-void px_bx_peer_down(px_bx *bx, void *peer, uint64_t now);
-/* A blob_* message from peer. PX_OK, or the peer's fault (PX_EPROTO,
- * PX_EHASH, ...): the driver closes the connection with that code. */
-int px_bx_on_message(px_bx *bx, void *peer, const msgpack_object *msg, uint64_t now);
+void px_bx_peer_up(px_bx *bx, uint64_t peer, uint64_t now);
+void px_bx_peer_down(px_bx *bx, uint64_t peer, uint64_t now);
+/* A blob_* message from peer, decoded by px_msg_decode (m borrowed for the
+ * call). PX_OK, or the peer's fault (PX_EPROTO, PX_EHASH, ...): the driver
+ * closes the connection with that code. */
+int px_bx_on_message(px_bx *bx, uint64_t peer, const px_msg_blob *m, uint64_t now);
 /* peer's write queue holds room bytes less than PX_BX_SEND_QUEUE. */
-void px_bx_drained(px_bx *bx, void *peer, size_t room, uint64_t now);
+void px_bx_drained(px_bx *bx, uint64_t peer, size_t room, uint64_t now);
 void px_bx_tick(px_bx *bx, uint64_t now);
 
 /* Fetch blob id until complete or until deadline. What the store holds of
@@ -166,18 +135,16 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
  * durable (the driver syncs in batches). It no longer counts against
  * PX_BX_STORE_BACKLOG (the memory of chunks waiting to be written); it
  * counts as held only once px_bx_chunk_stored says it is durable. */
-/* Entries are moving (arrived, or are being sent): shrink the chunk
- * windows for PX_BX_ENTRY_QUIET_MS. Node-wide: the driver's hook does not
- * say on which connection. */
-void px_bx_entries_moving(px_bx *bx, uint64_t now);
 void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now);
-void px_bx_lookup_done(px_bx *bx, void *peer, const uint8_t id[32], uint32_t hops,
+/* Entries arrived from peer: shrink the chunk window on that connection
+ * for PX_BX_ENTRY_QUIET_MS (the others keep theirs). */
+void px_bx_entries_moving(px_bx *bx, uint64_t peer, uint64_t now);
+void px_bx_lookup_done(px_bx *bx, uint64_t peer, const uint8_t id[32], uint32_t hops,
                        const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
                        uint64_t now);
 
-/* The message answering a SERVE: data NULL when the chunk is not held. */
-int px_bx_chunk_msg(const uint8_t id[32], uint32_t index, const uint8_t *data, size_t len,
-                    px_buf *out);
+/* The chunk window on peer's connection now (0: no such peer). */
+uint32_t px_bx_window(const px_bx *bx, uint64_t peer);
 
 typedef struct px_bx_status {
     bool active; /* a fetch runs */

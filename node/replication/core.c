@@ -7,7 +7,8 @@
  * the pump that asks the host to load what a peer lacks, then sends it);
  * receiving (messages judged, entries and bodies handed to the host as
  * store jobs, their outcomes applied); time (wakes, forwarding delay,
- * missing bodies, releases); progress.
+ * missing bodies, releases); blob transfers (the embedded blobxfer.h
+ * machine: its actions turned into ours, its inputs from ours); progress.
  */
 #include "core.h"
 
@@ -108,8 +109,11 @@ typedef struct cpeer {
     bool clock_received;
     bool closing; /* we asked the host to close it */
     bool paused;
-    bool loading; /* a LOAD for it is outstanding */
-    bool lazy;    /* EBT: not on our tree: new entries go to it as `have`s only */
+    bool loading;     /* a LOAD for it is outstanding */
+    bool lazy;        /* EBT: not on our tree: new entries go to it as `have`s only */
+    bool blob_up;     /* the blob machine knows it (from its hello until it closes) */
+    bool blob_watch;  /* the blob machine waits for its queue to drain */
+    uint32_t serving; /* PX_CORE_BLOB_SERVEs not answered yet (their chunks join the queue) */
     uint64_t opened_ms;
     char software[PX_MSG_SOFTWARE_MAX + 1];
     seqmap has; /* what the peer holds: its clock and haves, what we sent, what it sent */
@@ -186,6 +190,9 @@ struct px_core {
     px_core_action *q;
     size_t q_head, q_len, q_cap;
     uint64_t wake_at; /* the last WAKE emitted (0: none) */
+    px_bx *bx;        /* blob transfers */
+    uint64_t now_ms;  /* of the latest input */
+    uint64_t pump_at; /* the wake the last pump wanted, before the blob machine's */
     /* figures */
     uint64_t received_total, dup_total, batches_total, sig_checks_total, bodies_total, sent_total;
     px_buf scratch;
@@ -205,6 +212,8 @@ enum {
 #define CLAIM_MAX_PER_FEED 10000000ull
 
 static void pump(px_core *c, uint64_t now);
+static void blob_down(px_core *c, cpeer *p, uint64_t now);
+static void blob_room_check(px_core *c, cpeer *p, uint64_t now);
 
 static void short_key(char out[17], const uint8_t pk[32])
 {
@@ -286,6 +295,7 @@ static void close_peer(px_core *c, cpeer *p, int rc, const char *why)
     px_core_action *a = push(c, PX_CORE_CLOSE, p->id);
     if (a)
         a->rc = rc;
+    blob_down(c, p, c->now_ms); /* what was asked of it is asked elsewhere */
 }
 
 /* Queue a message for p (the bytes are taken: b is left empty). */
@@ -404,6 +414,13 @@ int px_core_new(const px_core_cfg *cfg, px_core **out)
     c->missing_stale = true;
     c->next_maint_ms = cfg->now_ms;
     c->next_release_ms = cfg->now_ms;
+    c->now_ms = cfg->now_ms;
+    px_bx_cfg bc = {.max_size = cfg->blob_max_size};
+    int rc = px_bx_new(&bc, &c->bx);
+    if (rc) {
+        free(c);
+        return rc;
+    }
     *out = c;
     return PX_OK;
 }
@@ -437,6 +454,7 @@ void px_core_free(px_core *c)
     seqmap_free(&c->sent_any);
     free(c->lacking);
     px_buf_free(&c->scratch);
+    px_bx_free(c->bx);
     free(c);
 }
 
@@ -854,8 +872,13 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 }
 
 /* After every input: ask for what peers lack, and say when to wake next. */
+static void blob_flush(px_core *c, uint64_t now);
+static void blob_pump(px_core *c, uint64_t now);
+
 static void pump(px_core *c, uint64_t now)
 {
+    c->now_ms = now;
+    blob_flush(c, now);
     uint64_t wake = 0;
     if (c->ebt)
         ebt_check(c, now, &wake);
@@ -869,6 +892,25 @@ static void pump(px_core *c, uint64_t now)
             at = p->opened_ms + c->hello_timeout_ms;
     if (c->release_pending && !c->release_outstanding)
         at = now;
+    c->pump_at = at;
+    if (px_bx_next_wake(c->bx) < at)
+        at = px_bx_next_wake(c->bx);
+    if (at <= now)
+        at = now + 1;
+    set_wake(c, at);
+}
+
+/* After an input that only the blob machine took (a blob message, a blob
+ * store's answer): carry out what it decided and merge its wake. What it
+ * sends only adds to a peer's queue, so nothing the full pump decides
+ * (entries to load, grafts, hello timeouts) can have changed. */
+static void blob_pump(px_core *c, uint64_t now)
+{
+    c->now_ms = now;
+    blob_flush(c, now);
+    uint64_t at = c->pump_at;
+    if (px_bx_next_wake(c->bx) < at)
+        at = px_bx_next_wake(c->bx);
     if (at <= now)
         at = now + 1;
     set_wake(c, at);
@@ -999,6 +1041,7 @@ void px_core_peer_closed(px_core *c, uint64_t peer, int rc, uint64_t now_ms)
     if (!p)
         return;
     *pp = p->next;
+    blob_down(c, p, now_ms);
     if (px_offence_ban_ms(rc, 1) > 0)
         punish(c, p->pk, rc, now_ms);
     /* Its outstanding loads are answered into nothing; its store jobs
@@ -1016,6 +1059,7 @@ void px_core_peer_queued(px_core *c, uint64_t peer, size_t queued, uint64_t now_
     if (!p)
         return;
     p->queued = queued;
+    blob_room_check(c, p, now_ms);
     pump(c, now_ms);
 }
 
@@ -1044,6 +1088,8 @@ static int on_hello(px_core *c, cpeer *p, const px_msg *m)
     p->hello_received = true;
     push(c, PX_CORE_READY, p->id);
     send_clock(c, p);
+    p->blob_up = true;
+    px_bx_peer_up(c->bx, p->id, c->now_ms);
     return PX_OK;
 }
 
@@ -1121,6 +1167,8 @@ static int on_message(px_core *c, cpeer *p, const uint8_t *msg, size_t len, cons
             p->lazy = false;
         return on_feeds(c, p, m, now);
     case PX_MSG_ENTRIES:
+        /* entries first: this link's chunk window shrinks for a while */
+        px_bx_entries_moving(c->bx, p->id, now);
         return store_job(c, p, PX_CORE_JOB_ENTRIES, msg, len, false, m);
     case PX_MSG_WANT_BODIES:
         return on_want(c, p, m, now);
@@ -1128,6 +1176,11 @@ static int on_message(px_core *c, cpeer *p, const uint8_t *msg, size_t len, cons
         if (len > PX_CORE_BODIES_BYTES + PX_BODY_MAX + 4096)
             return px_err_set(PX_ETOOBIG, "a bodies message of %zu bytes", len);
         return store_job(c, p, PX_CORE_JOB_BODIES, msg, len, false, NULL);
+    case PX_MSG_BLOB_WANT:
+    case PX_MSG_BLOB_HAVE:
+    case PX_MSG_BLOB_GET:
+    case PX_MSG_BLOB_CHUNK:
+        return px_bx_on_message(c->bx, p->id, &m->blob, now);
     default: {
         char k[17];
         short_key(k, p->pk);
@@ -1145,16 +1198,21 @@ void px_core_peer_message(px_core *c, uint64_t peer, const uint8_t *msg, size_t 
         return;
     px_msg m;
     px_err_clear();
+    c->now_ms = now_ms;
     int rc = px_msg_decode(msg, len, &m);
     if (!rc)
         rc = on_message(c, p, msg, len, &m, now_ms);
+    bool blob_only = !rc && px_msg_is_blob(m.type);
     px_msg_free(&m);
     if (rc) {
         char why[300];
         snprintf(why, sizeof why, "%s", px_err_message(rc));
         close_peer(c, p, rc, why);
     }
-    pump(c, now_ms);
+    if (blob_only)
+        blob_pump(c, now_ms);
+    else
+        pump(c, now_ms);
 }
 
 void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t now_ms)
@@ -1327,6 +1385,9 @@ static void send_want(px_core *c)
 void px_core_tick(px_core *c, uint64_t now_ms)
 {
     c->wake_at = 0; /* that wake is spent (or replaced): the next one is emitted again */
+    c->now_ms = now_ms;
+    if (now_ms >= px_bx_next_wake(c->bx))
+        px_bx_tick(c->bx, now_ms);
     for (cpeer *p = c->peers; p; p = p->next)
         if (!p->hello_received && !p->closing && now_ms - p->opened_ms >= c->hello_timeout_ms) {
             char why[100];
@@ -1344,6 +1405,260 @@ void px_core_tick(px_core *c, uint64_t now_ms)
     if (c->release_pending)
         ask_release(c, now_ms);
     pump(c, now_ms);
+}
+
+/* --- blob transfers ---------------------------------------------------------------- */
+
+/* Flow control of chunks served (blobxfer.h): what will sit in p's write
+ * queue — the bytes queued, and a chunk message for each serve the host has
+ * not answered yet (praxisd reads them on a worker) — and whether one more
+ * chunk message fits under PX_BX_SEND_QUEUE. The one rule for when the blob
+ * machine is told its queue drained: never with room for less than a chunk
+ * (that would have it ask again at once, a spin). */
+enum { CHUNK_MSG = PX_BLOB_CHUNK + 64 };
+
+static size_t blob_busy(const cpeer *p)
+{
+    return p->queued + (size_t)p->serving * CHUNK_MSG;
+}
+
+static bool blob_room(const cpeer *p)
+{
+    return blob_busy(p) + CHUNK_MSG <= PX_BX_SEND_QUEUE;
+}
+
+/* p's blob machine waits for room: tell it if there is some (outside the
+ * translation of its actions: blob_pump follows). */
+static void blob_room_check(px_core *c, cpeer *p, uint64_t now)
+{
+    if (p->blob_watch && blob_room(p)) {
+        p->blob_watch = false;
+        px_bx_drained(c->bx, p->id, PX_BX_SEND_QUEUE - blob_busy(p), now);
+    }
+}
+
+/* Have the host report p's queue once it falls below the mark where a
+ * chunk message fits. Only with no serve outstanding: each answer looks
+ * again (px_core_blob_serve). */
+static void blob_watch_queue(px_core *c, cpeer *p)
+{
+    px_core_action *a = p->serving == 0 ? push(c, PX_CORE_WATCH, p->id) : NULL;
+    if (a)
+        a->len = PX_BX_SEND_QUEUE - CHUNK_MSG + 1;
+}
+
+static void blob_down(px_core *c, cpeer *p, uint64_t now)
+{
+    if (!p->blob_up)
+        return;
+    p->blob_up = false;
+    p->blob_watch = false;
+    p->serving = 0;
+    px_bx_peer_down(c->bx, p->id, now);
+}
+
+/* An action for the host about a blob; bytes (if any) copied. */
+static px_core_action *blob_action(px_core *c, px_core_action_type type, uint64_t peer,
+                                   const uint8_t id[32], const uint8_t *bytes, size_t len)
+{
+    uint8_t *copy = NULL;
+    if (len && (copy = malloc(len)) == NULL)
+        return NULL;
+    px_core_action *a = push(c, type, peer);
+    if (!a) {
+        free(copy);
+        return NULL;
+    }
+    memcpy(a->blob, id, 32);
+    if (len)
+        memcpy(copy, bytes, len);
+    a->bytes = copy;
+    a->len = len;
+    return a;
+}
+
+/* Turn what the blob machine queued into our actions, then feed it what
+ * they answer at once (a send queue with room; a chunk that cannot be
+ * queued), until it queues nothing. Its action data stays valid until
+ * px_bx_clear(), so answers wait until after. Out of memory loses an
+ * action the protocol recovers from (a request times out, a want is sent
+ * again), as in the machine itself. */
+typedef struct blob_answer {
+    bool drained; /* else: a chunk not queued for the store */
+    uint64_t peer;
+    size_t room;
+    uint8_t id[32];
+    uint32_t index;
+} blob_answer;
+
+static void blob_flush(px_core *c, uint64_t now)
+{
+    blob_answer *ans = NULL;
+    size_t n_ans = 0, cap_ans = 0;
+    for (int round = 0; round < 64; round++) {
+        size_t n;
+        const px_bx_action *v = px_bx_actions(c->bx, &n);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            const px_bx_action *b = &v[i];
+            cpeer *p = b->peer ? find_peer(c, b->peer) : NULL;
+            bool live = p && p->blob_up && !p->closing;
+            blob_answer an = {0};
+            bool answer = false;
+            px_core_action *a;
+            switch (b->kind) {
+            case PX_BXA_SEND:
+                if (live) {
+                    px_buf m = {0};
+                    if (px_buf_append(&m, b->data, b->len) != PX_OK)
+                        px_buf_free(&m);
+                    send_buf(c, p, &m);
+                }
+                break;
+            case PX_BXA_PUT_MANIFEST:
+                blob_action(c, PX_CORE_BLOB_PUT_MANIFEST, 0, b->id, b->data, b->len);
+                break;
+            case PX_BXA_PUT_CHUNK:
+                a = blob_action(c, PX_CORE_BLOB_PUT_CHUNK, 0, b->id, b->data, b->len);
+                if (a) {
+                    a->index = b->index;
+                } else { /* the chunk is fetched again */
+                    answer = true;
+                    memcpy(an.id, b->id, 32);
+                    an.index = b->index;
+                }
+                break;
+            case PX_BXA_LOOKUP:
+                if (live && (a = blob_action(c, PX_CORE_BLOB_LOOKUP, p->id, b->id, NULL, 0)))
+                    a->hops = b->hops;
+                break;
+            case PX_BXA_SERVE:
+                if (live && (a = blob_action(c, PX_CORE_BLOB_SERVE, p->id, b->id, NULL, 0))) {
+                    a->index = b->index;
+                    p->serving++;
+                }
+                break;
+            case PX_BXA_WATCH:
+                if (!live)
+                    break;
+                if (blob_room(p)) {
+                    answer = an.drained = true;
+                    an.peer = p->id;
+                    an.room = PX_BX_SEND_QUEUE - blob_busy(p);
+                } else if (!p->blob_watch) {
+                    /* Set even if the action is lost: the host reports the
+                     * queue after every send anyway. */
+                    p->blob_watch = true;
+                    blob_watch_queue(c, p);
+                }
+                break;
+            case PX_BXA_DONE: {
+                const char *why = b->rc ? px_err_message(b->rc) : "";
+                a = blob_action(c, PX_CORE_BLOB_DONE, 0, b->id, (const uint8_t *)why, strlen(why));
+                if (a)
+                    a->rc = b->rc;
+                break;
+            }
+            }
+            if (answer && n_ans == cap_ans) {
+                size_t cap = cap_ans ? 2 * cap_ans : 8;
+                blob_answer *v2 = realloc(ans, cap * sizeof *v2);
+                if (v2) {
+                    ans = v2;
+                    cap_ans = cap;
+                }
+            }
+            if (answer && n_ans < cap_ans)
+                ans[n_ans++] = an;
+        }
+        px_bx_clear(c->bx);
+        for (size_t i = 0; i < n_ans; i++) {
+            if (ans[i].drained)
+                px_bx_drained(c->bx, ans[i].peer, ans[i].room, now);
+            else
+                px_bx_chunk_stored(c->bx, ans[i].id, ans[i].index, PX_ENOMEM, now);
+        }
+        n_ans = 0;
+    }
+    free(ans);
+}
+
+int px_core_blob_fetch(px_core *c, const uint8_t id[32], const uint8_t *manifest, size_t mlen,
+                       const uint8_t *have, size_t hlen, uint64_t deadline_ms, uint64_t now_ms)
+{
+    int rc = px_bx_fetch(c->bx, id, manifest, mlen, have, hlen, deadline_ms, now_ms);
+    blob_pump(c, now_ms);
+    return rc;
+}
+
+void px_core_blob_cancel(px_core *c, const uint8_t id[32], uint64_t now_ms)
+{
+    px_bx_cancel(c->bx, id);
+    blob_pump(c, now_ms);
+}
+
+void px_core_blob_manifest_stored(px_core *c, const uint8_t id[32], int rc, uint64_t now_ms)
+{
+    px_bx_manifest_stored(c->bx, id, rc, now_ms);
+    blob_pump(c, now_ms);
+}
+
+void px_core_blob_chunk_written(px_core *c, const uint8_t id[32], uint32_t index, uint64_t now_ms)
+{
+    px_bx_chunk_written(c->bx, id, index, now_ms);
+    blob_pump(c, now_ms);
+}
+
+void px_core_blob_chunk_stored(px_core *c, const uint8_t id[32], uint32_t index, int rc,
+                               uint64_t now_ms)
+{
+    px_bx_chunk_stored(c->bx, id, index, rc, now_ms);
+    blob_pump(c, now_ms);
+}
+
+void px_core_blob_looked_up(px_core *c, uint64_t peer, const uint8_t id[32], uint32_t hops,
+                            const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
+                            uint64_t now_ms)
+{
+    const cpeer *p = find_peer(c, peer);
+    if (p && p->blob_up && !p->closing)
+        px_bx_lookup_done(c->bx, peer, id, hops, manifest, mlen, have, hlen, now_ms);
+    blob_pump(c, now_ms);
+}
+
+void px_core_blob_serve(px_core *c, uint64_t peer, const uint8_t id[32], uint32_t index,
+                        const uint8_t *data, size_t len, uint64_t now_ms)
+{
+    cpeer *p = find_peer(c, peer);
+    if (p && p->serving)
+        p->serving--;
+    if (p && p->blob_up && !p->closing) {
+        px_buf m = {0};
+        if (px_msg_encode_blob_chunk(&m, id, index, data, len) != PX_OK)
+            px_buf_free(&m);
+        send_buf(c, p, &m);
+        if (p->blob_watch && !blob_room(p))
+            blob_watch_queue(c, p);
+        else
+            blob_room_check(c, p, now_ms);
+    }
+    blob_pump(c, now_ms);
+}
+
+void px_core_blob_status(const px_core *c, const uint8_t id[32], px_bx_status *out)
+{
+    px_bx_status_get(c->bx, id, out);
+}
+
+void px_core_blob_counters(const px_core *c, px_bx_counters *out)
+{
+    px_bx_counters_get(c->bx, out);
+}
+
+uint32_t px_core_blob_window(const px_core *c, uint64_t peer)
+{
+    return px_bx_window(c->bx, peer);
 }
 
 /* --- queries ------------------------------------------------------------------------ */

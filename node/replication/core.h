@@ -9,6 +9,14 @@
  * praxis-sim drives many of them on a virtual clock and network; both
  * execute the storage actions with node/app/ingest.h.
  *
+ * Blob transfers (schema/PROTOCOL.md, "Blobs") run inside the core too:
+ * it embeds the blob transfer machine (blobxfer.h), hands it the blob_*
+ * messages, the peers that said hello and those that closed, the time and
+ * the send queues, and turns what it decides into actions: PX_CORE_SEND
+ * for its messages and PX_CORE_BLOB_* for the blob store, answered with
+ * the px_core_blob_* inputs (praxisd: node/daemon/blobnet.c executes them;
+ * praxis-sim: tests/sim/blobs.c). Its wakes are merged into PX_CORE_WAKE.
+ *
  * The protocol is schema/PROTOCOL.md ("Messages", "Replication"); the
  * messages are encoded and decoded by msg.h; which refusals are a peer's
  * fault and how long its key is refused is offence.h's table, applied here.
@@ -41,6 +49,7 @@
 #ifndef PX_CORE_H
 #define PX_CORE_H
 
+#include "blobxfer.h"
 #include "members.h"
 
 #include <stdbool.h>
@@ -89,6 +98,7 @@ typedef struct px_core_cfg {
     /* EBT: a feed some lazy peers claim more of, and no eager peer does, is
      * grafted from one of them after this long (0: 200 ms). */
     uint32_t graft_ms;
+    uint64_t blob_max_size; /* largest blob fetched (0: PX_BLOB_MAX_DEFAULT) */
 } px_core_cfg;
 
 enum { PX_CORE_RELAY_EBT = 0, PX_CORE_RELAY_FLOOD = 1 };
@@ -231,6 +241,45 @@ typedef struct px_core_body {
 void px_core_bodies_loaded(px_core *c, uint64_t job, int rc, const px_core_body *bodies, size_t n,
                            uint64_t now_ms);
 
+/* --- blob transfers --------------------------------------------------------------- */
+
+/* Fetch blob id from the peers until complete or until deadline_ms. What
+ * the store holds of it already: its manifest (NULL: nothing) and the
+ * bitmap of chunks held (copied). A fetch running already is extended to
+ * the later deadline. PX_OK (a PX_CORE_BLOB_DONE follows, once), PX_EBUSY
+ * (PX_BX_FETCHES_MAX fetches run), PX_EHASH / PX_ETOOBIG (the manifest
+ * given does not fit the id or the limit), PX_ENOMEM. */
+int px_core_blob_fetch(px_core *c, const uint8_t id[32], const uint8_t *manifest, size_t mlen,
+                       const uint8_t *have, size_t hlen, uint64_t deadline_ms, uint64_t now_ms);
+/* Stop fetching it (no PX_CORE_BLOB_DONE follows). */
+void px_core_blob_cancel(px_core *c, const uint8_t id[32], uint64_t now_ms);
+
+/* Answers to PX_CORE_BLOB_* actions (bytes borrowed for the call). */
+void px_core_blob_manifest_stored(px_core *c, const uint8_t id[32], int rc, uint64_t now_ms);
+/* The chunk is written, not yet durable: it leaves the store backlog, but
+ * counts as held only once px_core_blob_chunk_stored() says so. Optional. */
+void px_core_blob_chunk_written(px_core *c, const uint8_t id[32], uint32_t index, uint64_t now_ms);
+void px_core_blob_chunk_stored(px_core *c, const uint8_t id[32], uint32_t index, int rc,
+                               uint64_t now_ms);
+/* What the store holds of id: its manifest and bitmap (manifest NULL:
+ * nothing); hops as the action gave it. */
+void px_core_blob_looked_up(px_core *c, uint64_t peer, const uint8_t id[32], uint32_t hops,
+                            const uint8_t *manifest, size_t mlen, const uint8_t *have, size_t hlen,
+                            uint64_t now_ms);
+/* The chunk read for a PX_CORE_BLOB_SERVE (data NULL: not held, or it did
+ * not match its hash): the core sends it. The answer may come later (praxisd
+ * reads chunks on a worker); until it does, the chunk counts as queued for
+ * the peer, so chunks are never served faster than its queue drains. */
+void px_core_blob_serve(px_core *c, uint64_t peer, const uint8_t id[32], uint32_t index,
+                        const uint8_t *data, size_t len, uint64_t now_ms);
+
+/* How a fetch goes (all zero when none runs for id). */
+void px_core_blob_status(const px_core *c, const uint8_t id[32], px_bx_status *out);
+void px_core_blob_counters(const px_core *c, px_bx_counters *out);
+/* The chunk window on peer's connection now (PX_BX_WINDOW, or less while
+ * entries arrive on it; 0: not a ready peer). */
+uint32_t px_core_blob_window(const px_core *c, uint64_t peer);
+
 /* --- actions ----------------------------------------------------------------- */
 
 typedef enum px_core_action_type {
@@ -251,6 +300,22 @@ typedef enum px_core_action_type {
                             listing and log; px_core_peer_software() says what it runs) */
     PX_CORE_BAN,         /* key, rc, until_ms, offences: that key is refused until then
                             (for the host's log and dial table) */
+    /* Blob transfers (blob: the blob's id). Answer each as said; sends of
+     * answers to peers closed meanwhile are dropped by the core. */
+    PX_CORE_WATCH,             /* peer, len: report px_core_peer_queued() as soon as its send
+                                  queue holds fewer than len bytes */
+    PX_CORE_BLOB_PUT_MANIFEST, /* blob, bytes/len: a manifest (it hashes to the id) to record;
+                                  answer px_core_blob_manifest_stored() */
+    PX_CORE_BLOB_PUT_CHUNK,    /* blob, index, bytes/len: a chunk checked against its hash,
+                                  to store; answer px_core_blob_chunk_stored() (and, if
+                                  written before durable, px_core_blob_chunk_written()) */
+    PX_CORE_BLOB_LOOKUP,       /* peer, blob, hops: what does the store hold of the blob?
+                                  answer px_core_blob_looked_up() */
+    PX_CORE_BLOB_SERVE,        /* peer, blob, index: read the chunk; answer
+                                  px_core_blob_serve() */
+    PX_CORE_BLOB_DONE,         /* blob, rc, bytes/len: a fetch asked with
+                                  px_core_blob_fetch() ended (PX_OK: complete here; else
+                                  bytes holds the reason, len characters) */
 } px_core_action_type;
 
 typedef struct px_core_action {
@@ -273,6 +338,9 @@ typedef struct px_core_action {
     uint8_t (*ids)[32]; /* LOAD_BODIES, owned by the action */
     size_t n_ids;
     bool members_hint; /* STORE of a release: the membership changed behind the ingester's back */
+    uint8_t blob[32];  /* BLOB_*: the blob's id */
+    uint32_t index;    /* BLOB_PUT_CHUNK, BLOB_SERVE: the chunk */
+    uint32_t hops;     /* BLOB_LOOKUP: pass back to px_core_blob_looked_up() */
 } px_core_action;
 
 /* Take the next action. OUT *a (release it with px_core_action_release()).

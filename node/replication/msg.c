@@ -4,6 +4,7 @@
  */
 #include "msg.h"
 
+#include "blob.h"
 #include "error.h"
 #include "mpcheck.h"
 #include "wire.h"
@@ -159,6 +160,88 @@ static int decode_bodies(const msgpack_object *o, px_msg *m)
     return PX_OK;
 }
 
+/* --- blob messages ------------------------------------------------------------ */
+
+static const char *const blob_names[] = {"blob_want", "blob_have", "blob_get", "blob_chunk"};
+
+bool px_msg_is_blob(px_msg_type type)
+{
+    return type >= PX_MSG_BLOB_WANT && type <= PX_MSG_BLOB_CHUNK;
+}
+
+static const char *blob_name(px_msg_type type)
+{
+    return blob_names[type - PX_MSG_BLOB_WANT];
+}
+
+static int get_u32(const msgpack_object *v, const char *what, uint32_t *out)
+{
+    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > UINT32_MAX)
+        return px_err_set(PX_EPROTO, "blob message: %s is not an unsigned integer", what);
+    *out = (uint32_t)v->via.u64;
+    return PX_OK;
+}
+
+/* An optional bin field (absent or nil: *p stays NULL): bin of min to max
+ * bytes, or the message is malformed. A bin of 0 bytes is "", not NULL. */
+static int get_bin(const msgpack_object *v, size_t min, size_t max, const char *what,
+                   const uint8_t **p, size_t *len)
+{
+    if (!v || v->type == MSGPACK_OBJECT_NIL)
+        return PX_OK;
+    if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size < min || v->via.bin.size > max)
+        return px_err_set(PX_EPROTO, "%s is not bin of %zu to %zu bytes", what, min, max);
+    *p = v->via.bin.size ? (const uint8_t *)v->via.bin.ptr : (const uint8_t *)"";
+    *len = v->via.bin.size;
+    return PX_OK;
+}
+
+static int decode_blob(const msgpack_object *o, px_msg_blob *b)
+{
+    const msgpack_object *id = px_mp_get(o, "id"), *v;
+    if (!is_bin(id, 32))
+        return px_err_set(PX_EPROTO, "%s: id is not 32 bytes", blob_name(b->type));
+    memcpy(b->id, id->via.bin.ptr, 32);
+    int rc = PX_OK;
+    switch (b->type) {
+    case PX_MSG_BLOB_WANT:
+        if ((v = px_mp_get(o, "hops")) != NULL && (rc = get_u32(v, "hops", &b->hops)) != PX_OK)
+            return rc;
+        if (b->hops > 1)
+            return px_err_set(PX_EPROTO, "blob_want: hops is %u, at most 1", b->hops);
+        return PX_OK;
+    case PX_MSG_BLOB_HAVE:
+        if ((rc = get_bin(px_mp_get(o, "manifest"), 8, PX_MSG_BLOB_MANIFEST_MAX,
+                          "blob_have: manifest", &b->manifest, &b->manifest_len)) != PX_OK ||
+            (rc = get_bin(px_mp_get(o, "have"), 0, PX_MSG_BLOB_HAVE_MAX, "blob_have: have",
+                          &b->have, &b->have_len)) != PX_OK)
+            return rc;
+        if (b->manifest && !b->have)
+            return px_err_set(PX_EPROTO, "blob_have: a manifest without a have bitmap");
+        return PX_OK;
+    case PX_MSG_BLOB_GET:
+        v = px_mp_get(o, "chunks");
+        if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size < 1 ||
+            v->via.array.size > PX_MSG_BLOB_GET_MAX)
+            return px_err_set(PX_EPROTO, "blob_get: chunks is not an array of 1 to %d indices",
+                              PX_MSG_BLOB_GET_MAX);
+        for (uint32_t i = 0; i < v->via.array.size; i++)
+            if ((rc = get_u32(&v->via.array.ptr[i], "a chunk index", &b->chunks[i])) != PX_OK)
+                return rc;
+        b->n_chunks = v->via.array.size;
+        return PX_OK;
+    case PX_MSG_BLOB_CHUNK:
+        if ((v = px_mp_get(o, "index")) == NULL)
+            return px_err_set(PX_EPROTO, "blob_chunk without an index");
+        if ((rc = get_u32(v, "index", &b->index)) != PX_OK)
+            return rc;
+        return get_bin(px_mp_get(o, "data"), 1, PX_BLOB_CHUNK, "blob_chunk: data", &b->data,
+                       &b->data_len);
+    default:
+        return PX_OK;
+    }
+}
+
 static const struct {
     const char *name;
     px_msg_type type;
@@ -171,6 +254,10 @@ static const struct {
     {"bodies", PX_MSG_BODIES},
     {"prune", PX_MSG_PRUNE},
     {"graft", PX_MSG_GRAFT},
+    {"blob_want", PX_MSG_BLOB_WANT},
+    {"blob_have", PX_MSG_BLOB_HAVE},
+    {"blob_get", PX_MSG_BLOB_GET},
+    {"blob_chunk", PX_MSG_BLOB_CHUNK},
 };
 
 int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
@@ -210,6 +297,12 @@ int px_msg_decode(const uint8_t *bytes, size_t len, px_msg *m)
         return decode_bodies(o, m);
     case PX_MSG_GRAFT:
         return decode_feeds(o, m, "graft");
+    case PX_MSG_BLOB_WANT:
+    case PX_MSG_BLOB_HAVE:
+    case PX_MSG_BLOB_GET:
+    case PX_MSG_BLOB_CHUNK:
+        m->blob.type = m->type;
+        return decode_blob(o, &m->blob);
     case PX_MSG_PRUNE:
     case PX_MSG_UNKNOWN:
         break;
@@ -322,4 +415,89 @@ int px_msg_put_body(px_buf *items, const uint8_t id[32], const uint8_t *body, si
         (len && msgpack_pack_bin_body(&pk, body, len)))
         return PX_ENOMEM;
     return PX_OK;
+}
+
+/* A packer whose writes may fail part-way: the message is taken back. */
+typedef struct sink {
+    px_buf *b;
+    bool failed;
+} sink;
+
+static int sink_write(void *data, const char *p, size_t n)
+{
+    sink *s = data;
+    if (!s->failed && px_buf_append(s->b, p, n) != PX_OK)
+        s->failed = true;
+    return s->failed ? -1 : 0;
+}
+
+static void pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
+{
+    msgpack_pack_bin(pk, n);
+    msgpack_pack_bin_body(pk, p, n);
+}
+
+int px_msg_encode_blob(px_buf *out, const px_msg_blob *m)
+{
+    if (!px_msg_is_blob(m->type))
+        return px_err_set(PX_EINVAL, "no such blob message type");
+    size_t start = out->len;
+    sink sk = {out, false};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sk, sink_write);
+    size_t keys;
+    if (m->type == PX_MSG_BLOB_WANT || m->type == PX_MSG_BLOB_GET)
+        keys = 3;
+    else if (m->type == PX_MSG_BLOB_HAVE)
+        keys = 2 + (m->manifest ? 1 : 0) + (m->have ? 1 : 0);
+    else
+        keys = 3 + (m->data ? 1 : 0);
+    msgpack_pack_map(&pk, keys);
+    px_mp_pack_str(&pk, "type");
+    px_mp_pack_str(&pk, blob_name(m->type));
+    px_mp_pack_str(&pk, "id");
+    pack_bin(&pk, m->id, 32);
+    switch (m->type) {
+    case PX_MSG_BLOB_WANT:
+        px_mp_pack_str(&pk, "hops");
+        msgpack_pack_uint32(&pk, m->hops);
+        break;
+    case PX_MSG_BLOB_HAVE:
+        if (m->manifest) {
+            px_mp_pack_str(&pk, "manifest");
+            pack_bin(&pk, m->manifest, m->manifest_len);
+        }
+        if (m->have) {
+            px_mp_pack_str(&pk, "have");
+            pack_bin(&pk, m->have, m->have_len);
+        }
+        break;
+    case PX_MSG_BLOB_GET:
+        px_mp_pack_str(&pk, "chunks");
+        msgpack_pack_array(&pk, m->n_chunks);
+        for (size_t i = 0; i < m->n_chunks; i++)
+            msgpack_pack_uint32(&pk, m->chunks[i]);
+        break;
+    default: /* PX_MSG_BLOB_CHUNK */
+        px_mp_pack_str(&pk, "index");
+        msgpack_pack_uint32(&pk, m->index);
+        if (m->data) {
+            px_mp_pack_str(&pk, "data");
+            pack_bin(&pk, m->data, m->data_len);
+        }
+        break;
+    }
+    if (sk.failed) {
+        out->len = start;
+        return px_err_set(PX_ENOMEM, "out of memory");
+    }
+    return PX_OK;
+}
+
+int px_msg_encode_blob_chunk(px_buf *out, const uint8_t id[32], uint32_t index, const uint8_t *data,
+                             size_t len)
+{
+    px_msg_blob m = {.type = PX_MSG_BLOB_CHUNK, .index = index, .data = data, .data_len = len};
+    memcpy(m.id, id, 32);
+    return px_msg_encode_blob(out, &m);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz_blob_msg.c — libFuzzer target for the blob transfer messages
- * (px_bx_decode in node/replication/blobxfer.c, schema/PROTOCOL.md
- * "Blobs") and the protocol state machine that takes them from a peer.
+ * fuzz_blob_msg.c — libFuzzer target for the blob transfer machine
+ * (node/replication/blobxfer.c, schema/PROTOCOL.md "Blobs") alone, fed
+ * the messages of one peer as the replication core decodes them (msg.c's
+ * px_msg_decode; the codec's own round trip is fuzz_msg's). fuzz_msg also
+ * drives the machine inside a core.
  *
  * Input: byte 0 picks the state (bit 0: a fetch of the fixed blob of
  * fuzz_fixtures.h runs; bit 1: the peer has already sent its manifest, so
@@ -10,52 +12,14 @@
  * chunk 0 already), the rest is a stream of wire messages (4-byte length,
  * msgpack), each given to the state machine as from one peer.
  *
- * Invariants: decoding returns PX_OK, PX_EPROTO or PX_ENOENT, with a
- * detail for refusals; a message that decodes encodes to bytes that decode
- * to the same message; the state machine answers PX_OK, PX_EPROTO or
- * PX_EHASH and never counts more chunks held or in flight than the blob
- * has; every action it asks for is well formed (a SEND decodes as a blob
- * message, a PUT_CHUNK's bytes match the manifest's hash).
+ * Invariants: the state machine answers PX_OK, PX_EPROTO or PX_EHASH and
+ * never counts more chunks held or in flight than the blob has; every
+ * action it asks for is well formed (a SEND decodes as a blob message, a
+ * PUT_CHUNK's bytes match the manifest's hash).
  */
 #include "blobxfer.h"
 #include "fuzz_fixtures.h"
-#include "wire.h"
-
-static void same(const px_bx_msg *a, const px_bx_msg *b)
-{
-    FUZZ_ASSERT(a->type == b->type && memcmp(a->id, b->id, 32) == 0);
-    FUZZ_ASSERT(a->hops == b->hops && a->index == b->index && a->n_chunks == b->n_chunks);
-    FUZZ_ASSERT((a->manifest == NULL) == (b->manifest == NULL) &&
-                a->manifest_len == b->manifest_len);
-    FUZZ_ASSERT(!a->manifest || memcmp(a->manifest, b->manifest, a->manifest_len) == 0);
-    FUZZ_ASSERT((a->have == NULL) == (b->have == NULL) && a->have_len == b->have_len);
-    FUZZ_ASSERT(!a->have_len || memcmp(a->have, b->have, a->have_len) == 0);
-    FUZZ_ASSERT((a->data == NULL) == (b->data == NULL) && a->data_len == b->data_len);
-    FUZZ_ASSERT(!a->data || memcmp(a->data, b->data, a->data_len) == 0);
-    FUZZ_ASSERT(memcmp(a->chunks, b->chunks, a->n_chunks * sizeof a->chunks[0]) == 0);
-}
-
-static void round_trip(const msgpack_object *o)
-{
-    px_bx_msg m;
-    px_err_clear();
-    int rc = px_bx_decode(o, &m);
-    FUZZ_ASSERT(rc == PX_OK || rc == PX_EPROTO || rc == PX_ENOENT);
-    if (rc) {
-        FUZZ_ASSERT(px_err_detail()[0] != '\0');
-        return;
-    }
-    px_buf b = {0};
-    FUZZ_ASSERT(px_bx_encode(&m, &b) == PX_OK);
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    FUZZ_ASSERT(px_wire_unpack(b.data, b.len, &u) == PX_OK);
-    px_bx_msg again;
-    FUZZ_ASSERT(px_bx_decode(&u.data, &again) == PX_OK);
-    same(&m, &again);
-    msgpack_unpacked_destroy(&u);
-    px_buf_free(&b);
-}
+#include "msg.h"
 
 /* Check the actions queued, answer the store's, clear. */
 static void settle(px_bx *bx, const uint8_t id[32], uint64_t now)
@@ -66,12 +30,10 @@ static void settle(px_bx *bx, const uint8_t id[32], uint64_t now)
         bool stored = false;
         for (size_t i = 0; i < n; i++) {
             if (a[i].kind == PX_BXA_SEND) {
-                msgpack_unpacked u;
-                msgpack_unpacked_init(&u);
-                px_bx_msg m;
-                FUZZ_ASSERT(px_wire_unpack(a[i].data, a[i].len, &u) == PX_OK);
-                FUZZ_ASSERT(px_bx_decode(&u.data, &m) == PX_OK);
-                msgpack_unpacked_destroy(&u);
+                px_msg m;
+                FUZZ_ASSERT(px_msg_decode(a[i].data, a[i].len, &m) == PX_OK);
+                FUZZ_ASSERT(px_msg_is_blob(m.type));
+                px_msg_free(&m);
             } else if (a[i].kind == PX_BXA_PUT_CHUNK) {
                 FUZZ_ASSERT(memcmp(a[i].id, id, 32) == 0 && a[i].index < 3);
                 for (size_t k = 0; k < a[i].len; k++)
@@ -108,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_blob(&mb, id);
     px_bx *bx = NULL;
     FUZZ_ASSERT(px_bx_new(NULL, &bx) == PX_OK);
-    void *peer = (void *)0x1, *other = (void *)0x2;
+    uint64_t peer = 1, other = 2;
     uint64_t now = 1000;
     px_bx_peer_up(bx, peer, now);
     px_bx_peer_up(bx, other, now);
@@ -121,20 +83,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if ((mode & 3) == 3) { /* the peer offers the whole blob */
         uint8_t all[1] = {7};
-        px_bx_msg h = {.type = PX_BX_HAVE,
-                       .manifest = mb.data,
-                       .manifest_len = mb.len,
-                       .have = all,
-                       .have_len = 1};
+        px_msg_blob h = {.type = PX_MSG_BLOB_HAVE,
+                         .manifest = mb.data,
+                         .manifest_len = mb.len,
+                         .have = all,
+                         .have_len = 1};
         memcpy(h.id, id, 32);
-        px_buf b = {0};
-        FUZZ_ASSERT(px_bx_encode(&h, &b) == PX_OK);
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        FUZZ_ASSERT(px_wire_unpack(b.data, b.len, &u) == PX_OK);
-        FUZZ_ASSERT(px_bx_on_message(bx, peer, &u.data, now) == PX_OK);
-        msgpack_unpacked_destroy(&u);
-        px_buf_free(&b);
+        FUZZ_ASSERT(px_bx_on_message(bx, peer, &h, now) == PX_OK);
         settle(bx, id, now);
     }
     const uint8_t *p = data + 1;
@@ -145,12 +100,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         left -= 4;
         if (len > left)
             len = left;
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (len && px_wire_unpack(p, len, &u) == PX_OK) {
-            round_trip(&u.data);
+        px_msg m;
+        memset(&m, 0, sizeof m); /* px_msg_free of an undecoded message is harmless */
+        msgpack_unpacked_init(&m.u);
+        if (len && px_msg_decode(p, len, &m) == PX_OK && px_msg_is_blob(m.type)) {
             px_err_clear();
-            int rc = px_bx_on_message(bx, peer, &u.data, now);
+            int rc = px_bx_on_message(bx, peer, &m.blob, now);
             FUZZ_ASSERT(rc == PX_OK || rc == PX_EPROTO || rc == PX_EHASH);
             settle(bx, id, now);
             if (rc) { /* the driver closes the peer */
@@ -160,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 px_bx_clear(bx);
             }
         }
-        msgpack_unpacked_destroy(&u);
+        px_msg_free(&m);
         p += len;
         left -= len;
         now += 100;

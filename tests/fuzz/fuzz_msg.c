@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz_msg.c — libFuzzer target for the replication messages: the codec
- * (replication/msg.c) and the replication core (replication/core.c) judging
- * what a peer sends.
+ * fuzz_msg.c — libFuzzer target for the replication messages, blob
+ * transfer messages included: the codec (replication/msg.c) and the
+ * replication core (replication/core.c, with its blob transfer machine)
+ * judging what a peer sends. (fuzz_blob_msg.c drives the blob machine
+ * alone, through the same codec.)
  *
  * Input layout:
  *   byte 0   mode: bit 0 clear — the rest is one message for the codec;
  *            bit 0 set — the rest is a stream of messages for a core, each
  *            a 2-byte big-endian length and that many bytes, sent by a peer
- *            whose hello was accepted (bit 1 set: no hello first)
+ *            whose hello was accepted (bit 1 set: no hello first; bit 2
+ *            set: a fetch of fuzz_fixtures.h's 3-chunk blob runs)
  *   rest     the bytes
  *
  * Invariants checked: px_msg_decode returns one of its documented codes
@@ -17,7 +20,9 @@
  * core never crashes, closes the peer at most once with an error that is
  * a peer's fault or a protocol rule, and every store or load job it asks
  * for is one it answers (answered here with an empty outcome, or a failed
- * read).
+ * read); every blob chunk it hands over to be stored matches the blob
+ * (the core checked it against the manifest's hash), and a blob fetch
+ * never counts more chunks held or in flight than the blob has.
  */
 #include "archive.h"
 #include "core.h"
@@ -26,6 +31,20 @@
 #include "log.h"
 #include "members.h"
 #include "msg.h"
+
+static void same_blob(const px_msg_blob *a, const px_msg_blob *b)
+{
+    FUZZ_ASSERT(a->type == b->type && memcmp(a->id, b->id, 32) == 0);
+    FUZZ_ASSERT(a->hops == b->hops && a->index == b->index && a->n_chunks == b->n_chunks);
+    FUZZ_ASSERT((a->manifest == NULL) == (b->manifest == NULL) &&
+                a->manifest_len == b->manifest_len);
+    FUZZ_ASSERT(!a->manifest || memcmp(a->manifest, b->manifest, a->manifest_len) == 0);
+    FUZZ_ASSERT((a->have == NULL) == (b->have == NULL) && a->have_len == b->have_len);
+    FUZZ_ASSERT(!a->have_len || memcmp(a->have, b->have, a->have_len) == 0);
+    FUZZ_ASSERT((a->data == NULL) == (b->data == NULL) && a->data_len == b->data_len);
+    FUZZ_ASSERT(!a->data || memcmp(a->data, b->data, a->data_len) == 0);
+    FUZZ_ASSERT(memcmp(a->chunks, b->chunks, a->n_chunks * sizeof a->chunks[0]) == 0);
+}
 
 static void check_roundtrip(const px_msg *m)
 {
@@ -62,6 +81,12 @@ static void check_roundtrip(const px_msg *m)
         px_buf_free(&items);
         break;
     }
+    case PX_MSG_BLOB_WANT:
+    case PX_MSG_BLOB_HAVE:
+    case PX_MSG_BLOB_GET:
+    case PX_MSG_BLOB_CHUNK:
+        rc = px_msg_encode_blob(&b, &m->blob);
+        break;
     case PX_MSG_ENTRIES:
     case PX_MSG_UNKNOWN:
         return; /* entries items are re-checked by fuzz_archive's item round trip */
@@ -90,6 +115,12 @@ static void check_roundtrip(const px_msg *m)
         for (size_t i = 0; i < m->n_bodies; i++)
             FUZZ_ASSERT(m2.bodies[i].len == m->bodies[i].len &&
                         memcmp(m2.bodies[i].body, m->bodies[i].body, m->bodies[i].len) == 0);
+        break;
+    case PX_MSG_BLOB_WANT:
+    case PX_MSG_BLOB_HAVE:
+    case PX_MSG_BLOB_GET:
+    case PX_MSG_BLOB_CHUNK:
+        same_blob(&m->blob, &m2.blob);
         break;
     default:
         break;
@@ -132,12 +163,23 @@ static void drain(px_core *c, uint64_t now, int *closes, int *close_rc)
             px_core_bodies_loaded(c, a.job, PX_OK, NULL, 0, now);
         } else if (a.type == PX_CORE_SEND) {
             FUZZ_ASSERT(a.len >= 1 && a.bytes != NULL);
+        } else if (a.type == PX_CORE_BLOB_PUT_MANIFEST) {
+            px_core_blob_manifest_stored(c, a.blob, PX_OK, now);
+        } else if (a.type == PX_CORE_BLOB_PUT_CHUNK) {
+            FUZZ_ASSERT(a.index < 3 && a.len >= 1);
+            for (size_t k = 0; k < a.len; k++)
+                FUZZ_ASSERT(a.bytes[k] == fuzz_blob_byte((size_t)a.index * 65536 + k));
+            px_core_blob_chunk_stored(c, a.blob, a.index, PX_OK, now);
+        } else if (a.type == PX_CORE_BLOB_LOOKUP) {
+            px_core_blob_looked_up(c, a.peer, a.blob, a.hops, NULL, 0, NULL, 0, now);
+        } else if (a.type == PX_CORE_BLOB_SERVE) {
+            px_core_blob_serve(c, a.peer, a.blob, a.index, NULL, 0, now);
         }
         px_core_action_release(&a);
     }
 }
 
-static void fuzz_core(const uint8_t *in, size_t n, bool hello)
+static void fuzz_core(const uint8_t *in, size_t n, bool hello, bool fetch)
 {
     uint8_t net[32], pk[32], sk[64], me[32];
     fuzz_network_id(net);
@@ -163,6 +205,14 @@ static void fuzz_core(const uint8_t *in, size_t n, bool hello)
         drain(c, now, &closes, &close_rc);
         FUZZ_ASSERT(closes == 0 && px_core_peer_ready(c, 1));
     }
+    static px_buf mb; /* the blob fixture, computed once per process */
+    static uint8_t blob_id[32];
+    if (!mb.len)
+        fuzz_blob(&mb, blob_id);
+    if (fetch) {
+        FUZZ_ASSERT(px_core_blob_fetch(c, blob_id, NULL, 0, NULL, 0, now + 60000, now) == PX_OK);
+        drain(c, now, &closes, &close_rc);
+    }
     for (size_t pos = 0; pos + 2 <= n;) {
         size_t len = (size_t)in[pos] << 8 | in[pos + 1];
         pos += 2;
@@ -176,11 +226,14 @@ static void fuzz_core(const uint8_t *in, size_t n, bool hello)
         now += 700;
         px_core_tick(c, now);
         drain(c, now, &closes, &close_rc);
+        px_bx_status st;
+        px_core_blob_status(c, blob_id, &st);
+        FUZZ_ASSERT(st.held <= st.chunks && st.in_flight <= st.chunks);
     }
     FUZZ_ASSERT(closes <= 1);
     if (closes)
         FUZZ_ASSERT(close_rc == PX_EFORMAT || close_rc == PX_EPROTO || close_rc == PX_ETOOBIG ||
-                    close_rc == PX_ENETWORK || close_rc == PX_ETIMEDOUT);
+                    close_rc == PX_ENETWORK || close_rc == PX_ETIMEDOUT || close_rc == PX_EHASH);
     px_core_peer_closed(c, 1, closes ? close_rc : PX_OK, now);
     drain(c, now, &closes, &close_rc);
     px_core_free(c);
@@ -193,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     if (data[0] & 1)
-        fuzz_core(data + 1, size - 1, !(data[0] & 2));
+        fuzz_core(data + 1, size - 1, !(data[0] & 2), (data[0] & 4) != 0);
     else
         fuzz_codec(data + 1, size - 1);
     return 0;

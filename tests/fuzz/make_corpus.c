@@ -682,24 +682,36 @@ static void corpus_msg(void)
 }
 
 /* Blob messages (fuzz_blob_msg): a mode byte, then length-prefixed
- * messages about the fixed blob of fuzz_fixtures.h. */
-#include "blobxfer.h"
-
-static void msg_seed(const char *name, uint8_t mode, const px_bx_msg *msgs, size_t n)
+ * messages about the fixed blob of fuzz_fixtures.h. Each also seeds
+ * fuzz_msg's codec mode (blob_NAME), and the sequences its core mode with
+ * a fetch of that blob running (core-blob-NAME). */
+static void msg_seed(const char *name, uint8_t mode, const px_msg_blob *msgs, size_t n)
 {
-    px_buf b = {0};
+    px_buf b = {0}, stream = {0};
+    char fname[64];
     FUZZ_ASSERT(px_buf_append(&b, &mode, 1) == PX_OK);
     for (size_t i = 0; i < n; i++) {
         px_buf m = {0};
-        FUZZ_ASSERT(px_bx_encode(&msgs[i], &m) == PX_OK);
+        FUZZ_ASSERT(px_msg_encode_blob(&m, &msgs[i]) == PX_OK);
         uint8_t len[4] = {(uint8_t)(m.len >> 24), (uint8_t)(m.len >> 16), (uint8_t)(m.len >> 8),
                           (uint8_t)m.len};
         FUZZ_ASSERT(px_buf_append(&b, len, 4) == PX_OK);
         FUZZ_ASSERT(px_buf_append(&b, m.data, m.len) == PX_OK);
+        if (n == 1) {
+            snprintf(fname, sizeof fname, "blob_%s", name);
+            put_msg(fname, 0, &m);
+        }
+        if (m.len < 65536)
+            stream_put(&stream, &m);
         px_buf_free(&m);
     }
     put_buf("fuzz_blob_msg", name, &b);
+    if ((n > 1 || (mode & 3) == 3) && stream.len) {
+        snprintf(fname, sizeof fname, "core-blob-%s", name);
+        put_msg(fname, 5, &stream); /* mode 5: a hello, then a fetch of the blob runs */
+    }
     px_buf_free(&b);
+    px_buf_free(&stream);
 }
 
 static void corpus_blob_msg(void)
@@ -710,17 +722,18 @@ static void corpus_blob_msg(void)
     fuzz_blob(&mb, id);
     for (size_t k = 0; k < sizeof chunk; k++)
         chunk[k] = fuzz_blob_byte(65536 + k);
-    px_bx_msg want = {.type = PX_BX_WANT, .hops = 1};
-    px_bx_msg have = {.type = PX_BX_HAVE,
-                      .manifest = mb.data,
-                      .manifest_len = mb.len,
-                      .have = &all,
-                      .have_len = 1};
-    px_bx_msg none = {.type = PX_BX_HAVE};
-    px_bx_msg get = {.type = PX_BX_GET, .chunks = {0, 1, 2}, .n_chunks = 3};
-    px_bx_msg good = {.type = PX_BX_CHUNK, .index = 1, .data = chunk, .data_len = sizeof chunk};
-    px_bx_msg lack = {.type = PX_BX_CHUNK, .index = 0};
-    px_bx_msg *all_msgs[] = {&want, &have, &none, &get, &good, &lack};
+    px_msg_blob want = {.type = PX_MSG_BLOB_WANT, .hops = 1};
+    px_msg_blob have = {.type = PX_MSG_BLOB_HAVE,
+                        .manifest = mb.data,
+                        .manifest_len = mb.len,
+                        .have = &all,
+                        .have_len = 1};
+    px_msg_blob none = {.type = PX_MSG_BLOB_HAVE};
+    px_msg_blob get = {.type = PX_MSG_BLOB_GET, .chunks = {0, 1, 2}, .n_chunks = 3};
+    px_msg_blob good = {
+        .type = PX_MSG_BLOB_CHUNK, .index = 1, .data = chunk, .data_len = sizeof chunk};
+    px_msg_blob lack = {.type = PX_MSG_BLOB_CHUNK, .index = 0};
+    px_msg_blob *all_msgs[] = {&want, &have, &none, &get, &good, &lack};
     for (size_t i = 0; i < sizeof all_msgs / sizeof all_msgs[0]; i++)
         memcpy(all_msgs[i]->id, id, 32);
     msg_seed("want", 0, &want, 1);
@@ -729,9 +742,9 @@ static void corpus_blob_msg(void)
     msg_seed("get", 0, &get, 1);
     msg_seed("chunk_good", 3, &good, 1);
     msg_seed("chunk_lacking", 3, &lack, 1);
-    px_bx_msg seq[] = {have, good, lack};
+    px_msg_blob seq[] = {have, good, lack};
     msg_seed("have_then_chunks", 1, seq, 3);
-    px_bx_msg held = have;
+    px_msg_blob held = have;
     msg_seed("resume", 5, &held, 1);
     good.data = NULL;
     good.data_len = 0;

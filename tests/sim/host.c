@@ -19,7 +19,8 @@
  *     (praxisd's deferred index: --index-cost plus --index-entry-cost per
  *     entry; simulated stores keep no index, so only its time is
  *     modelled), and a job arriving meanwhile waits for it;
- *   - LOAD and LOAD_BODIES are read from the store at once.
+ *   - LOAD and LOAD_BODIES are read from the store at once;
+ *   - the blob actions (PX_CORE_BLOB_*) go to blobs.c.
  *
  * The dialler is the host's too (as in praxisd's node.c): every node keeps
  * a connection to each of its bootstrap addresses (their keys known),
@@ -272,6 +273,8 @@ static void drain(sim_world *w, sim_node *n)
             }
             break;
         case PX_CORE_CLOSE:
+            if (c)
+                sim_blobs_closed(w, n, c->end[1 - end], a.rc);
             if (p) {
                 drop_end(w, n, c, end, a.rc, false);
                 sim_net_close(w, c, end);
@@ -330,6 +333,15 @@ static void drain(sim_world *w, sim_node *n)
         case PX_CORE_READY:
             if (p && p->target >= 0 && p->target < h->n_targets)
                 h->targets[p->target].failures = 0;
+            break;
+        case PX_CORE_WATCH: /* queues are reported as they drain (sim_host_drained) */
+            break;
+        case PX_CORE_BLOB_PUT_MANIFEST:
+        case PX_CORE_BLOB_PUT_CHUNK:
+        case PX_CORE_BLOB_LOOKUP:
+        case PX_CORE_BLOB_SERVE:
+        case PX_CORE_BLOB_DONE:
+            sim_blobs_action(w, n, &a);
             break;
         }
         px_core_action_release(&a);
@@ -740,8 +752,19 @@ int sim_host_start(sim_world *w, sim_node *n)
         sim_host_stop(w, n);
         return rc;
     }
+    sim_blobs_started(w, n); /* fetches it had not finished before a crash */
     drain(w, n);
     return PX_OK;
+}
+
+px_core *sim_host_core(sim_node *n)
+{
+    return n->host ? n->host->core : NULL;
+}
+
+void sim_host_kick(sim_world *w, sim_node *n)
+{
+    drain(w, n);
 }
 
 void sim_host_stop(sim_world *w, sim_node *n)

@@ -390,7 +390,8 @@ static void usage(FILE *f)
                "  --seed S           the seed (0-18446744073709551615)\n"
                "  --faults LIST      comma-separated: partition, crash, loss, skew\n"
                "  --adversary LIST   comma-separated hostile authors: bad-sig, fork, backdate,\n"
-               "                     strip-body, flood, tree-liar (some nodes become theirs)\n"
+               "                     strip-body, flood, tree-liar, bad-chunk (some nodes\n"
+               "                     become theirs; bad-chunk needs --blobs)\n"
                "  --json             print the figures as one JSON object\n"
                "  --latency MS       one-way link latency (default 20; each link 0.5-1.5x)\n"
                "  --jitter MS        per-message jitter (default latency / 10)\n"
@@ -421,6 +422,8 @@ static void usage(FILE *f)
                "  --publish-for S    over this many simulated seconds (default 30)\n"
                "  --settle S         bound on converging after the last fault (default 120)\n"
                "  --no-membership    no admissions, revocations or successions\n"
+               "  --blobs N          N blobs of 1-3 chunks, each held by one node and fetched\n"
+               "                     by three others during the publishing period (default 0)\n"
                "  --quiet            no wall-clock figures on stderr\n"
                "  --log LEVEL        the nodes' log on stderr: debug, info, warn, error, off\n"
                "                     (default off; its lines carry wall-clock times)\n"
@@ -429,7 +432,8 @@ static void usage(FILE *f)
                "Output (simulated time): nodes, entries, converged, violations,\n"
                "spread_p50_ms, spread_p99_ms (publish to the last honest member),\n"
                "copies_per_entry (entries received per new one), connections_per_node (open\n"
-               "at the end). Wall-clock figures go to\n"
+               "at the end); with --blobs also blob_fetches, blobs_fetched, blob_fetch_p50_ms,\n"
+               "blob_fetch_p99_ms, bad_chunk_closes. Wall-clock figures go to\n"
                "stderr. Exit status: 0 if no violation and converged, 1 otherwise, 2 on bad\n"
                "arguments.\n");
 }
@@ -509,10 +513,10 @@ static int parse_list(const char *opt, const char *s, const char *const *names,
 static const char *const fault_names[] = {"partition", "crash", "loss", "skew", NULL};
 static const unsigned fault_bits[] = {SIM_FAULT_PARTITION, SIM_FAULT_CRASH, SIM_FAULT_LOSS,
                                       SIM_FAULT_SKEW};
-static const char *const adv_names[] = {"bad-sig", "fork",      "backdate", "strip-body",
-                                        "flood",   "tree-liar", NULL};
-static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK,  SIM_ADV_BACKDATE,
-                                    SIM_ADV_STRIP,  SIM_ADV_FLOOD, SIM_ADV_LIAR};
+static const char *const adv_names[] = {"bad-sig", "fork",      "backdate",  "strip-body",
+                                        "flood",   "tree-liar", "bad-chunk", NULL};
+static const unsigned adv_bits[] = {SIM_ADV_BADSIG, SIM_ADV_FORK, SIM_ADV_BACKDATE, SIM_ADV_STRIP,
+                                    SIM_ADV_FLOOD,  SIM_ADV_LIAR, SIM_ADV_BADCHUNK};
 
 static void list_str(char *out, size_t n, unsigned v, const char *const *names,
                      const unsigned *bits)
@@ -625,6 +629,11 @@ int main(int argc, char **argv)
             }
             cfg.flood = (int)x;
             i++;
+        } else if (strcmp(a, "--blobs") == 0) {
+            if (parse_u64(a, v, 100, &x))
+                return 2;
+            cfg.blobs = (int)x;
+            i++;
         } else if (strcmp(a, "--records") == 0) {
             if (parse_u64(a, v, 1000000, &x))
                 return 2;
@@ -710,6 +719,7 @@ int main(int argc, char **argv)
         return 1;
     }
     plan(&w); /* first: it sets the clocks' skews, which must not change under a core */
+    rc = sim_blobs_plan(&w);
     for (int i = 0; !rc && i < w.n; i++)
         rc = sim_host_start(&w, &w.nodes[i]);
     if (rc) {
@@ -767,12 +777,16 @@ int main(int argc, char **argv)
         case SIM_EV_ATTACK:
             on_attack(&w, &e);
             break;
+        case SIM_EV_BLOB:
+            sim_blobs_event(&w, &e);
+            break;
         case SIM_EV_FAULT:
             on_fault(&w, &e);
             break;
         case SIM_EV_CHECK:
             sim_check_bounds(&w);
-            if (w.now > w.quiet_from && sim_converged(&w, why, sizeof why)) {
+            if (w.now > w.quiet_from && sim_converged(&w, why, sizeof why) &&
+                sim_blobs_converged(&w, why, sizeof why)) {
                 w.converged = true;
                 w.converged_at = w.now;
             }
@@ -791,6 +805,8 @@ int main(int argc, char **argv)
     }
     sim_figures f;
     sim_final_checks(&w, &f);
+    sim_blob_figures bf;
+    sim_blobs_figures(&w, &bf);
     double simulated_s = (double)w.now / SIM_S;
     int up = 0, open_peers = 0;
     for (int i = 0; i < w.n; i++)
@@ -824,6 +840,14 @@ int main(int argc, char **argv)
             1);
         printf(", \"simulated_s\": ");
         print_num(simulated_s, 1);
+        if (cfg.blobs) {
+            printf(", \"blob_fetches\": %d, \"blobs_fetched\": %d, \"blob_fetch_p50_ms\": ",
+                   bf.fetches, bf.fetched);
+            print_num(bf.fetch_p50_ms, 1);
+            printf(", \"blob_fetch_p99_ms\": ");
+            print_num(bf.fetch_p99_ms, 1);
+            printf(", \"bad_chunk_closes\": %" PRIu64, bf.bad_chunk_closes);
+        }
         printf("}\n");
     } else {
         printf("%d nodes, %" PRIu64 " entries, %s, %d violations\n", f.nodes, f.entries,
@@ -835,6 +859,13 @@ int main(int argc, char **argv)
         printf(" ms over %" PRIu64 " records; copies per entry ", f.measured);
         print_num(f.copies_per_entry, 2);
         printf("\n");
+        if (cfg.blobs) {
+            printf("blobs: %d of %d fetches completed, p50 ", bf.fetched, bf.fetches);
+            print_num(bf.fetch_p50_ms, 1);
+            printf(" ms, p99 ");
+            print_num(bf.fetch_p99_ms, 1);
+            printf(" ms; %" PRIu64 " connections closed for bad chunks\n", bf.bad_chunk_closes);
+        }
     }
     fflush(stdout);
     double cpu = (double)(clock() - cpu0) / CLOCKS_PER_SEC;
@@ -865,6 +896,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < w.n_conns; i++)
         free(w.conns[i]);
     free(w.conns);
+    sim_blobs_free(&w);
     sim_world_free(&w);
     sim_sigmemo_free();
     return status;

@@ -15,11 +15,14 @@
  * Layout: engine.c (generator, event queue), net.c (links, connections,
  * partitions), world.c (the network's genesis, the nodes' stores, the
  * workload and the hostile authors), check.c (invariants), host.c (driving
- * the replication core), main.c (command line, faults, output).
+ * the replication core), blobs.c (blob transfers: the store behind the
+ * core's blob actions, their workload and invariants), main.c (command
+ * line, faults, output).
  */
 #ifndef PX_SIM_H
 #define PX_SIM_H
 
+#include "core.h"
 #include "entry.h"
 #include "feed.h"
 #include "genesis.h"
@@ -67,6 +70,7 @@ typedef enum sim_ev_type {
     SIM_EV_CHECK,       /* invariants are checked */
     SIM_EV_ATTACK,      /* a hostile author acts */
     SIM_EV_NOTIFY,      /* a node's core hears of a record its CLI published */
+    SIM_EV_BLOB,        /* the workload: a node fetches a blob (blobs.c) */
 } sim_ev_type;
 
 typedef struct sim_event {
@@ -105,8 +109,9 @@ enum {
     SIM_ADV_BACKDATE = 4,
     SIM_ADV_STRIP = 8,
     SIM_ADV_FLOOD = 16,
-    SIM_ADV_LIAR = 32, /* a relay that claims (have, clock) what it never sends */
-    SIM_ADV_KINDS = 6, /* bit k is kind k */
+    SIM_ADV_LIAR = 32,     /* a relay that claims (have, clock) what it never sends */
+    SIM_ADV_BADCHUNK = 64, /* claims every blob, serves chunks that do not match */
+    SIM_ADV_KINDS = 7,     /* bit k is kind k */
 };
 
 typedef struct sim_cfg {
@@ -135,6 +140,7 @@ typedef struct sim_cfg {
     bool bench_topology;       /* dial as bench/spread.sh does: the previous node and one earlier */
     bool membership;           /* admissions, revocations, successions during the run */
     bool quiet;                /* no wall-clock figures on stderr */
+    int blobs;                 /* blobs some nodes hold and others fetch (blobs.c) */
     const char *keep;          /* keep the stores in this directory (debugging) */
 } sim_cfg;
 
@@ -142,6 +148,7 @@ typedef struct sim_cfg {
 
 struct sim_host;
 struct sim_conn;
+typedef struct sim_blobs sim_blobs;
 
 /* One praxis node. */
 typedef struct sim_node {
@@ -224,6 +231,7 @@ typedef struct sim_world {
     uint64_t keys_gen; /* bumps whenever a node's key changes */
     int trace;         /* a node whose storage outcomes go to stderr (PRAXIS_SIM_TRACE), or -1 */
     int slow;          /* the slowest records to explain on stderr (PRAXIS_SIM_SLOW), at most 64 */
+    sim_blobs *blobs;  /* --blobs: their workload and stores (NULL without) */
 } sim_world;
 
 /* Virtual time to a node's clock in ms (what it stamps and judges by). */
@@ -294,9 +302,32 @@ void sim_host_local_append(sim_world *w, sim_node *n);
 void sim_host_members_changed(sim_world *w, sim_node *n);
 size_t sim_host_memory(const sim_world *w, const sim_node *n);
 int sim_host_open_peers(const sim_node *n);
+/* The node's core (NULL while it is down), and carrying out the actions
+ * inputs given to it from outside the host caused (blobs.c). */
+px_core *sim_host_core(sim_node *n);
+void sim_host_kick(sim_world *w, sim_node *n);
 /* The tree repairs its current core sent (for the figures on stderr). */
 void sim_host_tree(const sim_world *w, const sim_node *n, uint64_t *prunes, uint64_t *grafts);
 void sim_host_describe(const sim_world *w, const sim_node *n, char *out, size_t len);
+
+/* blobs.c — hooks: main.c plans, hands SIM_EV_BLOB over, waits for
+ * sim_blobs_converged and prints the figures; host.c hands it the core's
+ * PX_CORE_BLOB_* actions, every PX_CORE_CLOSE, and each start. All do
+ * nothing without --blobs. */
+int sim_blobs_plan(sim_world *w);
+void sim_blobs_event(sim_world *w, sim_event *e);
+void sim_blobs_action(sim_world *w, sim_node *n, const px_core_action *a);
+void sim_blobs_started(sim_world *w, sim_node *n);
+void sim_blobs_closed(sim_world *w, sim_node *n, int far, int rc);
+bool sim_blobs_converged(sim_world *w, char *why, size_t len);
+typedef struct sim_blob_figures {
+    int fetches, fetched;              /* asked for, completed (each verified) */
+    double fetch_p50_ms, fetch_p99_ms; /* first asked to complete, simulated */
+    uint64_t bad_chunk_closes;         /* connections to the bad-chunk node closed for a chunk */
+    uint64_t retries;                  /* fetches asked again after a deadline */
+} sim_blob_figures;
+void sim_blobs_figures(const sim_world *w, sim_blob_figures *out);
+void sim_blobs_free(sim_world *w);
 
 /* check.c */
 typedef struct sim_figures {

@@ -61,7 +61,7 @@
 #include "addr.h"
 #include "archive.h"
 #include "blob.h"
-#include "blobxfer.h"
+#include "msg.h"
 #include "boxstream.h"
 #include "crypto.h"
 #include "datadir.h"
@@ -1361,29 +1361,28 @@ static int mode_blobserve(const ctx *x)
         }
         if (rc)
             break;
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        px_bx_msg in;
+        px_msg dm;
         px_buf out = {0};
-        bool decoded = px_wire_unpack(raw, len, &u) == PX_OK && px_bx_decode(&u.data, &in) == PX_OK;
-        if (decoded && in.type == PX_BX_WANT && memcmp(in.id, id, 32) != 0) {
-            px_bx_msg none = {.type = PX_BX_HAVE}; /* another blob: we hold nothing of it */
+        bool decoded = px_msg_decode(raw, len, &dm) == PX_OK && px_msg_is_blob(dm.type);
+        const px_msg_blob in = dm.blob;
+        if (decoded && in.type == PX_MSG_BLOB_WANT && memcmp(in.id, id, 32) != 0) {
+            px_msg_blob none = {.type = PX_MSG_BLOB_HAVE}; /* another blob: we hold nothing of it */
             memcpy(none.id, in.id, 32);
-            rc = px_bx_encode(&none, &out);
+            rc = px_msg_encode_blob(&out, &none);
             if (!rc)
                 rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
         } else if (decoded && memcmp(in.id, id, 32) == 0) {
-            if (in.type == PX_BX_WANT) {
-                px_bx_msg h = {.type = PX_BX_HAVE,
-                               .manifest = mb.data,
-                               .manifest_len = mb.len,
-                               .have = have,
-                               .have_len = (m.n + 7) / 8};
+            if (in.type == PX_MSG_BLOB_WANT) {
+                px_msg_blob h = {.type = PX_MSG_BLOB_HAVE,
+                                 .manifest = mb.data,
+                                 .manifest_len = mb.len,
+                                 .have = have,
+                                 .have_len = (m.n + 7) / 8};
                 memcpy(h.id, id, 32);
-                rc = px_bx_encode(&h, &out);
+                rc = px_msg_encode_blob(&out, &h);
                 if (!rc)
                     rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
-            } else if (in.type == PX_BX_GET) {
+            } else if (in.type == PX_MSG_BLOB_GET) {
                 for (size_t k = 0; !rc && k < in.n_chunks; k++) {
                     uint32_t i = in.chunks[k];
                     if (i >= m.n)
@@ -1400,7 +1399,7 @@ static int mode_blobserve(const ctx *x)
                         nanosleep(&ts, NULL);
                     }
                     px_buf_reset(&out);
-                    rc = px_bx_chunk_msg(id, i, tmp, cl, &out);
+                    rc = px_msg_encode_blob_chunk(&out, id, i, tmp, cl);
                     if (!rc)
                         rc = send_msg(pc, out.data, out.len, now_ms() + x->timeout_ms);
                     if (rc == PX_ECLOSED || rc == PX_ENET || rc == PX_EIO) {
@@ -1413,7 +1412,7 @@ static int mode_blobserve(const ctx *x)
             }
         }
         px_buf_free(&out);
-        msgpack_unpacked_destroy(&u);
+        px_msg_free(&dm);
         if (closed)
             break;
     }

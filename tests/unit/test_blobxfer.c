@@ -12,7 +12,7 @@
 #include "check.h"
 #include "crypto.h"
 #include "error.h"
-#include "wire.h"
+#include "msg.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +40,12 @@ typedef struct msg {
 } msg;
 
 static node nodes[NODES];
+
+/* The machines name peers by ids: a node's index, plus one. */
+static uint64_t id_of(const node *n)
+{
+    return (uint64_t)(n - nodes) + 1;
+}
 static msg queue[4096];
 static size_t q_head, q_len;
 static uint8_t blob[SIZE], id[32];
@@ -130,7 +136,7 @@ static void drive(node *n)
         px_bx_clear(n->bx);
         for (size_t i = 0; i < m; i++) {
             const px_bx_action *x = &acts[i];
-            node *peer = x->peer;
+            node *peer = x->peer ? &nodes[x->peer - 1] : NULL;
             switch (x->kind) {
             case PX_BXA_SEND:
                 send_to(n, peer, data[i].data, data[i].len);
@@ -150,7 +156,7 @@ static void drive(node *n)
                 px_bx_chunk_stored(n->bx, x->id, x->index, PX_OK, now);
                 break;
             case PX_BXA_LOOKUP:
-                px_bx_lookup_done(n->bx, peer, x->id, x->hops,
+                px_bx_lookup_done(n->bx, x->peer, x->id, x->hops,
                                   n->has_manifest ? manifest.data : NULL, manifest.len, n->have,
                                   (n_chunks() + 7) / 8, now);
                 break;
@@ -164,13 +170,14 @@ static void drive(node *n)
                 if (n->corrupt)
                     chunk[0] ^= 1;
                 px_buf out = {0};
-                px_bx_chunk_msg(x->id, x->index, held ? chunk : NULL, held ? len : 0, &out);
+                px_msg_encode_blob_chunk(&out, x->id, x->index, held ? chunk : NULL,
+                                         held ? len : 0);
                 send_to(n, peer, out.data, out.len);
                 px_buf_free(&out);
                 break;
             }
             case PX_BXA_WATCH:
-                px_bx_drained(n->bx, peer, PX_BX_SEND_QUEUE, now);
+                px_bx_drained(n->bx, x->peer, PX_BX_SEND_QUEUE, now);
                 break;
             case PX_BXA_DONE:
                 n->done = true;
@@ -184,9 +191,9 @@ static void drive(node *n)
 
 static void link_up(node *a, node *b)
 {
-    px_bx_peer_up(a->bx, b, now);
+    px_bx_peer_up(a->bx, id_of(b), now);
     drive(a);
-    px_bx_peer_up(b->bx, a, now);
+    px_bx_peer_up(b->bx, id_of(a), now);
     drive(b);
 }
 
@@ -197,24 +204,17 @@ static void pump(void)
         msg m = queue[q_head];
         q_head = (q_head + 1) % 4096;
         q_len--;
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        if (px_wire_unpack(m.bytes.data, m.bytes.len, &u) == PX_OK) {
-            const msgpack_object *t = &u.data;
-            bool is_chunk = false;
-            for (uint32_t i = 0; t->type == MSGPACK_OBJECT_MAP && i < t->via.map.size; i++)
-                if (t->via.map.ptr[i].val.type == MSGPACK_OBJECT_STR &&
-                    t->via.map.ptr[i].val.via.str.size == 10 &&
-                    memcmp(t->via.map.ptr[i].val.via.str.ptr, "blob_chunk", 10) == 0)
-                    is_chunk = true;
-            if (is_chunk)
+        px_msg d;
+        if (px_msg_decode((const uint8_t *)m.bytes.data, m.bytes.len, &d) == PX_OK &&
+            px_msg_is_blob(d.type)) {
+            if (d.type == PX_MSG_BLOB_CHUNK)
                 m.to->chunks_in++;
-            int rc = px_bx_on_message(m.to->bx, m.from, &u.data, now);
+            int rc = px_bx_on_message(m.to->bx, id_of(m.from), &d.blob, now);
             drive(m.to);
             if (rc) { /* the driver closes the connection: both ends see it down */
-                px_bx_peer_down(m.to->bx, m.from, now);
+                px_bx_peer_down(m.to->bx, id_of(m.from), now);
                 drive(m.to);
-                px_bx_peer_down(m.from->bx, m.to, now);
+                px_bx_peer_down(m.from->bx, id_of(m.to), now);
                 drive(m.from);
                 for (size_t k = 0; k < q_len; k++) { /* what was in flight is lost */
                     msg *x = &queue[(q_head + k) % 4096];
@@ -224,7 +224,7 @@ static void pump(void)
                 }
             }
         }
-        msgpack_unpacked_destroy(&u);
+        px_msg_free(&d);
         px_buf_free(&m.bytes);
         while (q_len && !queue[q_head].to) {
             px_buf_free(&queue[q_head].bytes);
@@ -302,7 +302,7 @@ static void test_small_window(void)
     give(a);
     link_up(a, b);
     CHECK((int)PX_BX_WINDOW_MIN < (int)CHUNKS);
-    px_bx_entries_moving(b->bx, now);
+    px_bx_entries_moving(b->bx, id_of(a), now);
     fetch(b, 10000);
     CHECK(b->done && b->done_rc == PX_OK);
     CHECK_MEM(b->data, blob, SIZE);
@@ -429,20 +429,13 @@ static void test_too_many_requests(void)
     /* b asks a for far more than PX_BX_SERVE_MAX without reading. */
     int rc = PX_OK;
     for (int k = 0; k <= PX_BX_SERVE_MAX / PX_BX_GET_MAX && rc == PX_OK; k++) {
-        px_bx_msg m = {.type = PX_BX_GET, .n_chunks = PX_BX_GET_MAX};
+        px_msg_blob m = {.type = PX_MSG_BLOB_GET, .n_chunks = PX_BX_GET_MAX};
         memcpy(m.id, id, 32);
-        px_buf out = {0};
-        px_bx_encode(&m, &out);
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        px_wire_unpack(out.data, out.len, &u);
-        px_bx_peer_up(a->bx, b, now); /* idempotent */
-        rc = px_bx_on_message(a->bx, b, &u.data, now);
+        px_bx_peer_up(a->bx, id_of(b), now); /* idempotent */
+        rc = px_bx_on_message(a->bx, id_of(b), &m, now);
         size_t n;
         px_bx_actions(a->bx, &n); /* the SERVEs are not carried out: the queue fills */
         px_bx_clear(a->bx);
-        msgpack_unpacked_destroy(&u);
-        px_buf_free(&out);
     }
     CHECK(rc == PX_EPROTO);
 }
@@ -455,17 +448,10 @@ static void test_relay_limits(void)
     link_up(h, d);
     /* c asks h (hops 1) for ten blobs nobody holds: h relays four of them. */
     for (int k = 0; k < 10; k++) {
-        px_bx_msg m = {.type = PX_BX_WANT, .hops = 1};
+        px_msg_blob m = {.type = PX_MSG_BLOB_WANT, .hops = 1};
         memset(m.id, k + 1, 32);
-        px_buf out = {0};
-        px_bx_encode(&m, &out);
-        msgpack_unpacked u;
-        msgpack_unpacked_init(&u);
-        px_wire_unpack(out.data, out.len, &u);
-        CHECK_RC(px_bx_on_message(h->bx, c, &u.data, now), PX_OK);
+        CHECK_RC(px_bx_on_message(h->bx, id_of(c), &m, now), PX_OK);
         drive(h);
-        msgpack_unpacked_destroy(&u);
-        px_buf_free(&out);
     }
     px_bx_counters ctr;
     px_bx_counters_get(h->bx, &ctr);

@@ -6,9 +6,12 @@
  * out by app/ingest.h on real SQLite stores); a bad signature that closes
  * the connection and refuses the key; back-pressure that pauses reading;
  * hello rules and timeout; duplicate connections; the same seed giving the
- * same actions.
+ * same actions; a blob fetched through the core while entries replicate,
+ * the chunk window shrinking on the connection that carries entries only,
+ * and a peer that serves a wrong chunk closed for it.
  */
 #include "archive.h"
+#include "blob.h"
 #include "check.h"
 #include "core.h"
 #include "crypto.h"
@@ -65,8 +68,81 @@ typedef struct tnode {
     px_core_action held[64];
     size_t n_held;
     size_t bans;
-    px_buf log; /* every action's type and length, for the determinism check */
+    px_buf log;       /* every action's type and length, for the determinism check */
+    uint64_t only_to; /* nonzero: SENDs to other peers are dropped (peers with no node) */
+    /* a blob store in memory (test_blob_*): the blob of make_blob() */
+    uint8_t *blob;      /* its bytes as held */
+    bool blob_manifest; /* the manifest is held */
+    uint8_t blob_have;  /* bitmap of chunks held */
+    bool blob_corrupt;  /* serves chunks with one byte flipped */
+    bool blob_done;
+    int blob_done_rc;
+    size_t blob_lookups;
 } tnode;
+
+enum { BLOB_CHUNKS = 5, BLOB_SIZE = 4 * 65536 + 100 };
+static uint8_t blob_bytes[BLOB_SIZE], blob_id[32];
+static px_buf blob_mf;
+
+static void make_blob(void)
+{
+    for (size_t i = 0; i < BLOB_SIZE; i++)
+        blob_bytes[i] = (uint8_t)(i * 13 + 5);
+    px_blob_manifest m = {.size = BLOB_SIZE, .chunk_size = PX_BLOB_CHUNK, .n = BLOB_CHUNKS};
+    uint8_t hashes[BLOB_CHUNKS][32];
+    m.hashes = hashes;
+    for (uint32_t c = 0; c < m.n; c++)
+        px_hash(hashes[c], blob_bytes + (size_t)c * PX_BLOB_CHUNK, px_blob_chunk_len(&m, c));
+    px_buf_reset(&blob_mf);
+    CHECK_RC(px_blob_manifest_encode(&m, &blob_mf), PX_OK);
+    px_blob_id(blob_id, blob_mf.data, blob_mf.len);
+}
+
+static size_t blob_chunk_len(uint32_t i)
+{
+    return i + 1 < BLOB_CHUNKS ? PX_BLOB_CHUNK : BLOB_SIZE - (size_t)i * PX_BLOB_CHUNK;
+}
+
+/* A blob action, executed against n's blob in memory. */
+static void run_blob(tnode *n, const px_core_action *a, uint64_t now)
+{
+    switch (a->type) {
+    case PX_CORE_BLOB_PUT_MANIFEST:
+        CHECK(a->len == blob_mf.len && memcmp(a->bytes, blob_mf.data, a->len) == 0);
+        n->blob_manifest = true;
+        px_core_blob_manifest_stored(n->core, a->blob, PX_OK, now);
+        break;
+    case PX_CORE_BLOB_PUT_CHUNK:
+        CHECK(a->index < BLOB_CHUNKS && a->len == blob_chunk_len(a->index));
+        memcpy(n->blob + (size_t)a->index * PX_BLOB_CHUNK, a->bytes, a->len);
+        n->blob_have |= (uint8_t)(1u << a->index);
+        px_core_blob_chunk_stored(n->core, a->blob, a->index, PX_OK, now);
+        break;
+    case PX_CORE_BLOB_LOOKUP:
+        n->blob_lookups++;
+        px_core_blob_looked_up(n->core, a->peer, a->blob, a->hops,
+                               n->blob_manifest ? (const uint8_t *)blob_mf.data : NULL, blob_mf.len,
+                               &n->blob_have, 1, now);
+        break;
+    case PX_CORE_BLOB_SERVE: {
+        static uint8_t chunk[PX_BLOB_CHUNK];
+        bool held = a->index < BLOB_CHUNKS && (n->blob_have >> a->index & 1);
+        size_t len = held ? blob_chunk_len(a->index) : 0;
+        if (held)
+            memcpy(chunk, n->blob + (size_t)a->index * PX_BLOB_CHUNK, len);
+        if (held && n->blob_corrupt)
+            chunk[len / 2] ^= 0x40;
+        px_core_blob_serve(n->core, a->peer, a->blob, a->index, held ? chunk : NULL, len, now);
+        break;
+    }
+    case PX_CORE_BLOB_DONE:
+        n->blob_done = true;
+        n->blob_done_rc = a->rc;
+        break;
+    default:
+        break;
+    }
+}
 
 /* A message in flight: from -> to. */
 typedef struct flight {
@@ -94,6 +170,7 @@ static void node_open(tnode *n, const px_identity *id, const char *name, uint64_
     memcpy(ic.feed.network_id, net, 32);
     CHECK_RC(px_ingest_new(&ic, &n->ig), PX_OK);
     CHECK_RC(px_ingest_feed_core(n->store, n->core, 1000), PX_OK);
+    n->blob = calloc(1, BLOB_SIZE);
 }
 
 static void node_close(tnode *n)
@@ -110,6 +187,7 @@ static void node_close(tnode *n)
     px_store_close(n->store);
     px_buf_free(&n->scratch);
     px_buf_free(&n->log);
+    free(n->blob);
 }
 
 static void run_store(tnode *n, px_core_action *a, uint64_t now)
@@ -139,6 +217,8 @@ static void drain(tnode *nodes, int self, int to, uint64_t peer_to, uint64_t now
         px_buf_append(&n->log, line, strlen(line));
         switch (a.type) {
         case PX_CORE_SEND:
+            if (n->only_to && a.peer != n->only_to)
+                break;
             if (n_inflight < INBOX_MAX) {
                 inflight[n_inflight++] =
                     (flight){.to = to, .peer = peer_to, .bytes = a.bytes, .len = a.len};
@@ -176,6 +256,14 @@ static void drain(tnode *nodes, int self, int to, uint64_t peer_to, uint64_t now
             n->bans++;
             break;
         case PX_CORE_READY:
+        case PX_CORE_WATCH: /* run_pair reports every queue empty each round */
+            break;
+        case PX_CORE_BLOB_PUT_MANIFEST:
+        case PX_CORE_BLOB_PUT_CHUNK:
+        case PX_CORE_BLOB_LOOKUP:
+        case PX_CORE_BLOB_SERVE:
+        case PX_CORE_BLOB_DONE:
+            run_blob(n, &a, now);
             break;
         }
         px_core_action_release(&a);
@@ -547,6 +635,115 @@ static void test_same_seed_same_actions(void)
     px_buf_free(&logs[1]);
 }
 
+/* --- blobs ----------------------------------------------------------------------------- */
+
+/* Alice holds a blob and a feed bob lacks; bob fetches the blob while the
+ * feed replicates: both arrive, every chunk checked (and stored) once. */
+static void test_blob_fetch_beside_entries(void)
+{
+    tnode nodes[2];
+    node_open(&nodes[0], &alice, "b-a.db", 1);
+    node_open(&nodes[1], &bob, "b-b.db", 2);
+    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
+    nodes[0].blob_manifest = true;
+    nodes[0].blob_have = 0x1f;
+    CHECK(store_feed(&nodes[0], &root, 600) == 600);
+    CHECK_RC(px_ingest_feed_core(nodes[0].store, nodes[0].core, 1000), PX_OK);
+    uint64_t now = 1000;
+    connect_pair(nodes, now);
+    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
+    px_bx_status st;
+    px_core_blob_status(nodes[1].core, blob_id, &st);
+    CHECK(st.active && !st.have_manifest);
+    run_pair(nodes, &now, 400);
+    CHECK(nodes[1].blob_done && nodes[1].blob_done_rc == PX_OK);
+    CHECK(nodes[1].blob_have == 0x1f && nodes[1].blob_manifest);
+    CHECK_MEM(nodes[1].blob, blob_bytes, BLOB_SIZE);
+    CHECK(head_of(&nodes[1], &root) == 600);
+    px_bx_counters ctr;
+    px_core_blob_counters(nodes[1].core, &ctr);
+    CHECK(ctr.chunks_received == BLOB_CHUNKS && ctr.bad_chunks == 0);
+    px_core_blob_counters(nodes[0].core, &ctr);
+    CHECK(ctr.chunks_sent == BLOB_CHUNKS);
+    px_core_blob_status(nodes[1].core, blob_id, &st);
+    CHECK(!st.active);
+    CHECK(nodes[0].closed_rc == 0 && nodes[1].closed_rc == 0);
+    node_close(&nodes[0]);
+    node_close(&nodes[1]);
+}
+
+/* Entries arriving on one connection shrink the chunk window on that
+ * connection only: bob's other peer keeps the full window. Once entries
+ * stop, the window grows back as chunks arrive. */
+static void test_blob_window_per_peer(void)
+{
+    tnode nodes[2];
+    node_open(&nodes[0], &alice, "w-a.db", 1);
+    node_open(&nodes[1], &bob, "w-b.db", 2);
+    CHECK(store_feed(&nodes[0], &root, 300) == 300);
+    CHECK_RC(px_ingest_feed_core(nodes[0].store, nodes[0].core, 1000), PX_OK);
+    uint64_t now = 1000;
+    connect_pair(nodes, now);
+    /* A third peer of bob's (root's key), with no node behind it: what bob
+     * sends it is dropped. */
+    nodes[1].only_to = 9;
+    CHECK_RC(px_core_peer_open(nodes[1].core, 11, root.pk, true, now), PX_OK);
+    px_buf hello = {0};
+    CHECK_RC(px_msg_encode_hello(&hello, 1, "test", net), PX_OK);
+    px_core_peer_message(nodes[1].core, 11, (const uint8_t *)hello.data, hello.len, now);
+    px_buf_free(&hello);
+    CHECK(px_core_blob_window(nodes[1].core, 11) == PX_BX_WINDOW);
+    CHECK(px_core_blob_window(nodes[1].core, 12) == 0); /* no such peer */
+    run_pair(nodes, &now, 60);
+    CHECK(head_of(&nodes[1], &root) == 300);
+    CHECK(px_core_blob_window(nodes[1].core, 9) == PX_BX_WINDOW_MIN); /* entries came on it */
+    CHECK(px_core_blob_window(nodes[1].core, 11) == PX_BX_WINDOW);    /* none on this one */
+    CHECK(px_core_blob_window(nodes[0].core, 7) == PX_BX_WINDOW);     /* alice only sent */
+    /* Quiet for longer than PX_BX_ENTRY_QUIET_MS: bob fetches; each chunk
+     * delivered grows the window on that link again. */
+    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
+    nodes[0].blob_manifest = true;
+    nodes[0].blob_have = 0x1f;
+    now += PX_BX_ENTRY_QUIET_MS;
+    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
+    run_pair(nodes, &now, 100);
+    CHECK(nodes[1].blob_done && nodes[1].blob_done_rc == PX_OK);
+    CHECK(px_core_blob_window(nodes[1].core, 9) == PX_BX_WINDOW_MIN + BLOB_CHUNKS);
+    CHECK(px_core_blob_window(nodes[1].core, 11) == PX_BX_WINDOW);
+    node_close(&nodes[0]);
+    node_close(&nodes[1]);
+}
+
+/* A peer that answers with a chunk that does not match its hash is closed
+ * for it (PX_EHASH, a ban): the core checked the bytes, nothing was
+ * stored, and the fetch is still running to be served elsewhere. */
+static void test_blob_bad_chunk_closes(void)
+{
+    tnode nodes[2];
+    node_open(&nodes[0], &alice, "c-a.db", 1);
+    node_open(&nodes[1], &bob, "c-b.db", 2);
+    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
+    nodes[0].blob_manifest = true;
+    nodes[0].blob_have = 0x1f;
+    nodes[0].blob_corrupt = true;
+    uint64_t now = 1000;
+    connect_pair(nodes, now);
+    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
+    run_pair(nodes, &now, 40);
+    CHECK(nodes[1].closed_rc == PX_EHASH && nodes[1].closed_peer == 9);
+    CHECK(nodes[1].blob_have == 0 && !nodes[1].blob_done);
+    px_core_peer_closed(nodes[1].core, 9, PX_EHASH, now);
+    CHECK(px_core_banned_until(nodes[1].core, alice.pk) > now);
+    px_bx_counters ctr;
+    px_core_blob_counters(nodes[1].core, &ctr);
+    CHECK(ctr.bad_chunks >= 1);
+    px_bx_status st;
+    px_core_blob_status(nodes[1].core, blob_id, &st);
+    CHECK(st.active && st.have_manifest && st.held == 0 && st.in_flight == 0);
+    node_close(&nodes[0]);
+    node_close(&nodes[1]);
+}
+
 int main(void)
 {
     uint8_t seed[32] = {17};
@@ -557,6 +754,7 @@ int main(void)
     seed[0] = 19;
     px_identity_from_seed(&bob, seed);
     memset(net, 0x45, 32);
+    make_blob();
     snprintf(dir, sizeof dir, "/tmp/px-test-core-XXXXXX");
     if (!mkdtemp(dir))
         return 1;
@@ -568,6 +766,10 @@ int main(void)
     RUN(test_hello_rules);
     RUN(test_duplicates_and_self);
     RUN(test_same_seed_same_actions);
+    RUN(test_blob_fetch_beside_entries);
+    RUN(test_blob_window_per_peer);
+    RUN(test_blob_bad_chunk_closes);
+    px_buf_free(&blob_mf);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
