@@ -413,7 +413,7 @@ static void usage(FILE *f)
                "  --index-cost US    per indexing transaction, run when no batch waits\n"
                "                     (default 2100 us; 0: none) ...\n"
                "  --index-entry-cost US  ... and per entry indexed (default 60 us)\n"
-               "                     (the defaults: bench/bench_hop on the 2-core Xeon,\n"
+               "                     (the defaults: bench/bench_hop on the 2-core EPYC,\n"
                "                     2026-12-02; bench/sim-calibrate.sh measures them)\n"
                "  --records N        records published during the run (default 100)\n"
                "  --flood N          entries a flooding member, and a key that was never\n"
@@ -562,7 +562,7 @@ int main(int argc, char **argv)
         .publish_for = 30 * SIM_S,
         .settle = 120 * SIM_S,
         /* bench/bench_hop (praxisd's own paths, stores in /tmp) on the 2-core
-         * Intel Xeon, 2026-12-02, load average 4: medians of 200 hops. */
+         * AMD EPYC, 2026-12-02, load average 4 (other jobs ran): medians of 200 hops. */
         .publish_cost = 3000,
         .verify_cost = 130,
         .step_cost = 1700,
