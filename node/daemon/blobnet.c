@@ -60,8 +60,18 @@ typedef struct item {
     int rc;
     char why[200];
     size_t len;
+    /* A chunk's bytes: aligned (PX_BLOB_DIRECT_ALIGN), so the store writes
+     * them with O_DIRECT; the other items carry theirs in data. */
+    uint8_t *chunk;
     uint8_t data[];
 } item;
+
+static void item_free(item *it)
+{
+    free(it->keepers);
+    free(it->chunk);
+    free(it);
+}
 
 typedef struct result {
     bool used;
@@ -178,7 +188,7 @@ static void work_cb(uv_work_t *w)
         while (j && !j->manifest && !j->sweep && !j->sync && n < BATCH_MAX &&
                memcmp(j->id, it->id, 32) == 0) {
             index[n] = j->index;
-            data[n] = j->data;
+            data[n] = j->chunk;
             len[n] = j->len;
             run_items[n++] = j;
             j = j->next;
@@ -254,8 +264,7 @@ static void after_work_cb(uv_work_t *w, int status)
                 note_written(b, it->id, it->index);
             }
         }
-        free(it->keepers);
-        free(it);
+        item_free(it);
         it = next;
     }
     if (b->n_unsynced >= SYNC_CHUNKS) {
@@ -328,8 +337,7 @@ static void kick_worker(px_blobnet *b)
         while (b->batch) {
             item *it = b->batch;
             b->batch = it->next;
-            free(it->keepers);
-            free(it);
+            item_free(it);
         }
     }
 }
@@ -351,15 +359,27 @@ static void set_keepers(px_blobnet *b, item *it)
 static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t index,
                     const uint8_t *data, size_t len)
 {
-    item *it = malloc(sizeof *it + len);
+    item *it = malloc(sizeof *it + (manifest ? len : 0));
     if (!it)
         return; /* the protocol asks again after its timeout */
     memset(it, 0, sizeof *it);
+    if (!manifest) {
+        void *p = NULL;
+        size_t room =
+            (len + PX_BLOB_DIRECT_ALIGN - 1) / PX_BLOB_DIRECT_ALIGN * PX_BLOB_DIRECT_ALIGN;
+        if (posix_memalign(&p, PX_BLOB_DIRECT_ALIGN, room ? room : PX_BLOB_DIRECT_ALIGN) != 0) {
+            free(it);
+            return; /* as above */
+        }
+        it->chunk = p;
+        if (len)
+            memcpy(it->chunk, data, len);
+    }
     it->manifest = manifest;
     memcpy(it->id, id, 32);
     it->index = index;
     it->len = len;
-    if (len)
+    if (manifest && len)
         memcpy(it->data, data, len);
     if (manifest)
         set_keepers(b, it);
@@ -530,8 +550,7 @@ void px_blobnet_free(px_blobnet *b)
     while (b->pending) {
         item *it = b->pending;
         b->pending = it->next;
-        free(it->keepers);
-        free(it);
+        item_free(it);
     }
     free(b->unsynced);
     px_blobserve_free(b->srv);
