@@ -193,9 +193,12 @@ static void work_cb(uv_work_t *w)
             run_items[n++] = j;
             j = j->next;
         }
-        /* the core checked each chunk's hash against the manifest of this id.
-         * Written only: a sync item makes them durable and held. */
-        px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
+        /* Each chunk's hash is checked here, against the manifest of this id
+         * (the core checked only its length, to keep BLAKE2b off the loop);
+         * one that does not match is not written, and its PX_EHASH goes back
+         * to the core, which closes the peer that sent it. Written only: a
+         * sync item makes them durable and held. */
+        px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, false, rcs);
         for (size_t k = 0; k < n; k++) {
             run_items[k]->rc = rcs[k];
             if (rcs[k])
