@@ -60,8 +60,18 @@ typedef struct item {
     int rc;
     char why[200];
     size_t len;
+    /* A chunk's bytes: aligned (PX_BLOB_DIRECT_ALIGN), so the store writes
+     * them with O_DIRECT; the other items carry theirs in data. */
+    uint8_t *chunk;
     uint8_t data[];
 } item;
+
+static void item_free(item *it)
+{
+    free(it->keepers);
+    free(it->chunk);
+    free(it);
+}
 
 typedef struct result {
     bool used;
@@ -178,14 +188,17 @@ static void work_cb(uv_work_t *w)
         while (j && !j->manifest && !j->sweep && !j->sync && n < BATCH_MAX &&
                memcmp(j->id, it->id, 32) == 0) {
             index[n] = j->index;
-            data[n] = j->data;
+            data[n] = j->chunk;
             len[n] = j->len;
             run_items[n++] = j;
             j = j->next;
         }
-        /* the core checked each chunk's hash against the manifest of this id.
-         * Written only: a sync item makes them durable and held. */
-        px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, true, rcs);
+        /* Each chunk's hash is checked here, against the manifest of this id
+         * (the core checked only its length, to keep BLAKE2b off the loop);
+         * one that does not match is not written, and its PX_EHASH goes back
+         * to the core, which closes the peer that sent it. Written only: a
+         * sync item makes them durable and held. */
+        px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, false, rcs);
         for (size_t k = 0; k < n; k++) {
             run_items[k]->rc = rcs[k];
             if (rcs[k])
@@ -254,8 +267,7 @@ static void after_work_cb(uv_work_t *w, int status)
                 note_written(b, it->id, it->index);
             }
         }
-        free(it->keepers);
-        free(it);
+        item_free(it);
         it = next;
     }
     if (b->n_unsynced >= SYNC_CHUNKS) {
@@ -328,8 +340,7 @@ static void kick_worker(px_blobnet *b)
         while (b->batch) {
             item *it = b->batch;
             b->batch = it->next;
-            free(it->keepers);
-            free(it);
+            item_free(it);
         }
     }
 }
@@ -351,15 +362,27 @@ static void set_keepers(px_blobnet *b, item *it)
 static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t index,
                     const uint8_t *data, size_t len)
 {
-    item *it = malloc(sizeof *it + len);
+    item *it = malloc(sizeof *it + (manifest ? len : 0));
     if (!it)
         return; /* the protocol asks again after its timeout */
     memset(it, 0, sizeof *it);
+    if (!manifest) {
+        void *p = NULL;
+        size_t room =
+            (len + PX_BLOB_DIRECT_ALIGN - 1) / PX_BLOB_DIRECT_ALIGN * PX_BLOB_DIRECT_ALIGN;
+        if (posix_memalign(&p, PX_BLOB_DIRECT_ALIGN, room ? room : PX_BLOB_DIRECT_ALIGN) != 0) {
+            free(it);
+            return; /* as above */
+        }
+        it->chunk = p;
+        if (len)
+            memcpy(it->chunk, data, len);
+    }
     it->manifest = manifest;
     memcpy(it->id, id, 32);
     it->index = index;
     it->len = len;
-    if (len)
+    if (manifest && len)
         memcpy(it->data, data, len);
     if (manifest)
         set_keepers(b, it);
@@ -530,8 +553,7 @@ void px_blobnet_free(px_blobnet *b)
     while (b->pending) {
         item *it = b->pending;
         b->pending = it->next;
-        free(it->keepers);
-        free(it);
+        item_free(it);
     }
     free(b->unsynced);
     px_blobserve_free(b->srv);

@@ -20,6 +20,7 @@
  * sweep); add; put manifest/chunk; missing, read; list, remove, pin,
  * evict; id prefixes.
  */
+#define _GNU_SOURCE /* O_DIRECT */
 #include "blob.h"
 
 #include "crypto.h"
@@ -37,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 #include <unistd.h>
 
 /* The blob px_blob_read read last: its manifest decoded and its bitmap,
@@ -105,6 +108,88 @@ static int pwrite_all(int fd, const uint8_t *p, size_t n, off_t off)
         n -= (size_t)w;
         off += w;
     }
+    return 0;
+}
+
+/* Chunk bytes go to the file with O_DIRECT where the file system allows it
+ * and the caller's buffer is aligned (PX_BLOB_DIRECT_ALIGN): a fetched chunk
+ * is made durable within SYNC_MS anyway (fdatasync per batch), so the page
+ * cache would only cost a copy of every byte, memory the node has no use
+ * for and the flusher's work; on a VM whose free memory is handed back to
+ * the host, each new page-cache page costs a host fault on top (64 MiB
+ * written in 64 KiB pieces and synced: 0.12-0.27 s of CPU buffered, 0.007 s
+ * direct in runs of 1 MiB, on the bench machine). Consecutive chunks go in
+ * one pwritev. Anything else (the short last chunk, an unaligned buffer, a
+ * file system that refuses O_DIRECT, a short direct write's rest) goes
+ * through the page cache as before: both land in the same file, and the
+ * same fdatasync makes both durable. */
+enum { RUN_IOV = 64 };
+
+typedef struct wchunk {
+    uint32_t index;
+    size_t k;
+} wchunk;
+
+static int by_index(const void *x, const void *y)
+{
+    uint32_t a = ((const wchunk *)x)->index, b = ((const wchunk *)y)->index;
+    return (a > b) - (a < b);
+}
+
+static bool direct_ok(const uint8_t *p, size_t len)
+{
+    return (uintptr_t)p % PX_BLOB_DIRECT_ALIGN == 0 && len % PX_BLOB_DIRECT_ALIGN == 0 && len;
+}
+
+/* Write the first run of w[0..n) (sorted by index: consecutive chunks that
+ * can go directly, else one chunk) to path, open as fd; *dfd is the O_DIRECT
+ * descriptor (-2: not opened yet, -1: not to be used). OUT *used: how many
+ * chunks it wrote. errno or 0. */
+static int write_run(int fd, int *dfd, const char *path, const wchunk *w, size_t n,
+                     const uint8_t *const *data, const size_t *len, size_t *used)
+{
+    struct iovec iov[RUN_IOV];
+    size_t m = 0, total = 0;
+    if (*dfd == -2 && direct_ok(data[w[0].k], len[w[0].k])) {
+        *dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
+        if (*dfd < 0)
+            *dfd = -1; /* EINVAL where O_DIRECT is not supported: buffered */
+    }
+    while (*dfd >= 0 && m < n && m < RUN_IOV && direct_ok(data[w[m].k], len[w[m].k]) &&
+           (m == 0 || w[m].index == w[m - 1].index + 1)) {
+        iov[m].iov_base = (void *)(uintptr_t)data[w[m].k];
+        iov[m].iov_len = len[w[m].k];
+        total += len[w[m].k];
+        m++;
+    }
+    size_t done = 0; /* bytes of the run written directly */
+    if (m) {
+        ssize_t got;
+        do
+            got = pwritev(*dfd, iov, (int)m, (off_t)w[0].index * PX_BLOB_CHUNK);
+        while (got < 0 && errno == EINTR);
+        if (got < 0 && errno != EINVAL)
+            return errno;
+        if (got < 0) { /* refused after all (an alignment this device wants): buffered */
+            close(*dfd);
+            *dfd = -1;
+        } else {
+            done = (size_t)got;
+        }
+    } else {
+        m = 1; /* one chunk, buffered */
+    }
+    for (size_t j = 0; j < m; j++) { /* what the direct write did not cover */
+        size_t l = len[w[j].k], skip = done < l ? done : l;
+        done -= skip;
+        if (skip < l) {
+            int e = pwrite_all(fd, data[w[j].k] + skip, l - skip,
+                               (off_t)w[j].index * PX_BLOB_CHUNK + (off_t)skip);
+            if (e)
+                return e;
+        }
+    }
+    *used = m;
     return 0;
 }
 
@@ -811,9 +896,22 @@ static int chunks_op(px_blobs *b, const uint8_t id[32], size_t n, const uint32_t
                         (uint64_t)st.st_size)
                     rcs[k] = px_err_set(PX_EIO, "chunk %u of blob %.16s… is not in its file",
                                         index[k], hex);
-            for (size_t k = 0; write && !e && k < n; k++)
+            wchunk *w = write && !e ? malloc(n * sizeof *w) : NULL;
+            size_t nw = 0;
+            if (write && !e && !w)
+                e = ENOMEM;
+            for (size_t k = 0; w && k < n; k++)
                 if (!rcs[k] && !bit(&r.have, index[k]))
-                    e = pwrite_all(fd, data[k], len[k], (off_t)index[k] * PX_BLOB_CHUNK);
+                    w[nw++] = (wchunk){index[k], k};
+            if (w && nw) {
+                int dfd = -2;
+                qsort(w, nw, sizeof *w, by_index);
+                for (size_t j = 0, used = 0; !e && j < nw; j += used)
+                    e = write_run(fd, &dfd, path, w + j, nw - j, data, len, &used);
+                if (dfd >= 0)
+                    close(dfd);
+            }
+            free(w);
             if (!e && record && fdatasync(fd) != 0)
                 e = errno;
             if (close(fd) != 0 && !e)

@@ -34,6 +34,9 @@ enum {
     PX_BLOB_CHUNK = 65536,                  /* chunk size, bytes */
     PX_BLOB_ID_BYTES = 32,                  /* BLAKE2b-256 */
     PX_BLOB_MAX_DEFAULT = 64 * 1024 * 1024, /* default size limit per blob */
+    /* Chunk buffers aligned so (and whole multiples of it long) are written
+     * with O_DIRECT where the file system allows (blob.c, write_run). */
+    PX_BLOB_DIRECT_ALIGN = 4096,
 };
 /* The hardest limit a store may be configured with (4 GiB: 65536 chunks). */
 #define PX_BLOB_MAX_LIMIT ((uint64_t)PX_BLOB_CHUNK * 65536u)

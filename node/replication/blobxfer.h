@@ -75,12 +75,16 @@ typedef struct px_bx px_bx;
 typedef enum px_bx_kind {
     PX_BXA_SEND = 1,     /* peer; data/len: one message for it */
     PX_BXA_PUT_MANIFEST, /* id; data/len: manifest bytes (checked) to record */
-    PX_BXA_PUT_CHUNK,    /* id, index; data/len: a verified chunk to store */
+    PX_BXA_PUT_CHUNK,    /* id, index; data/len: a chunk to store, its length checked; the
+                            store checks its hash against the manifest (off the loop) and
+                            reports a mismatch as px_bx_chunk_stored(PX_EHASH) */
     PX_BXA_LOOKUP,       /* peer, id, hops: what does the store hold? -> px_bx_lookup_done */
     PX_BXA_SERVE,        /* peer, id, index: read the chunk, send it
                             (px_msg_encode_blob_chunk) */
     PX_BXA_WATCH,        /* peer: call px_bx_drained once its queue is short */
     PX_BXA_DONE,         /* id, rc: a fetch ended (PX_OK: complete here) */
+    PX_BXA_OFFENCE,      /* peer, rc (PX_EHASH), id, index: it sent chunk index of id with
+                            bytes that do not match the manifest; close it for rc */
 } px_bx_kind;
 
 typedef struct px_bx_action {
@@ -128,7 +132,9 @@ int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t
 void px_bx_cancel(px_bx *bx, const uint8_t id[32]);
 
 /* Results of PUT_MANIFEST, PUT_CHUNK and LOOKUP. For a lookup, manifest is
- * NULL when the store holds nothing of id. */
+ * NULL when the store holds nothing of id. A chunk's PX_EHASH (its bytes do
+ * not match the manifest) is its sender's offence (PX_BXA_OFFENCE), and the
+ * chunk is fetched again; any other error ends the fetch. */
 void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now);
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now);
 /* Optional, before px_bx_chunk_stored: chunk index is written but not yet

@@ -1484,7 +1484,8 @@ static px_core_action *blob_action(px_core *c, px_core_action_type type, uint64_
  * action the protocol recovers from (a request times out, a want is sent
  * again), as in the machine itself. */
 typedef struct blob_answer {
-    bool drained; /* else: a chunk not queued for the store */
+    bool drained; /* else: a chunk not queued for the store, or an offence */
+    int offence;  /* the peer sent a chunk its store found bad: close it for this */
     uint64_t peer;
     size_t room;
     uint8_t id[32];
@@ -1553,6 +1554,15 @@ static void blob_flush(px_core *c, uint64_t now)
                     blob_watch_queue(c, p);
                 }
                 break;
+            case PX_BXA_OFFENCE: /* closed after px_bx_clear: that calls into the machine */
+                if (p && !p->closing) {
+                    answer = true;
+                    an.offence = b->rc;
+                    an.peer = p->id;
+                    memcpy(an.id, b->id, 32);
+                    an.index = b->index;
+                }
+                break;
             case PX_BXA_DONE: {
                 const char *why = b->rc ? px_err_message(b->rc) : "";
                 a = blob_action(c, PX_CORE_BLOB_DONE, 0, b->id, (const uint8_t *)why, strlen(why));
@@ -1574,9 +1584,19 @@ static void blob_flush(px_core *c, uint64_t now)
         }
         px_bx_clear(c->bx);
         for (size_t i = 0; i < n_ans; i++) {
-            if (ans[i].drained)
+            cpeer *p;
+            if (ans[i].drained) {
                 px_bx_drained(c->bx, ans[i].peer, ans[i].room, now);
-            else
+            } else if (ans[i].offence) {
+                if ((p = find_peer(c, ans[i].peer)) != NULL) {
+                    char why[300], hex[PX_ID_HEX];
+                    snprintf(why, sizeof why,
+                             "chunk %u of blob %.16s does not match its manifest hash",
+                             ans[i].index, px_id_hex(hex, ans[i].id));
+                    px_err_set(ans[i].offence, "%s", why);
+                    close_peer(c, p, ans[i].offence, why);
+                }
+            } else
                 px_bx_chunk_stored(c->bx, ans[i].id, ans[i].index, PX_ENOMEM, now);
         }
         n_ans = 0;

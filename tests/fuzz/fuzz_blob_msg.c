@@ -15,15 +15,28 @@
  * Invariants: the state machine answers PX_OK, PX_EPROTO or PX_EHASH and
  * never counts more chunks held or in flight than the blob has; every
  * action it asks for is well formed (a SEND decodes as a blob message, a
- * PUT_CHUNK's bytes match the manifest's hash).
+ * PUT_CHUNK has the manifest's length for its chunk; its hash is the
+ * store's to check, so this driver answers PX_EHASH for bytes that do not
+ * match, and then the machine names that peer, and only it, in an
+ * OFFENCE; the driver closes it).
  */
 #include "blobxfer.h"
 #include "fuzz_fixtures.h"
 #include "msg.h"
 
-/* Check the actions queued, answer the store's, clear. */
-static void settle(px_bx *bx, const uint8_t id[32], uint64_t now)
+static bool chunk_matches(const px_bx_action *a)
 {
+    for (size_t k = 0; k < a->len; k++)
+        if (a->data[k] != fuzz_blob_byte((size_t)a->index * 65536 + k))
+            return false;
+    return true;
+}
+
+/* Check the actions queued, answer the store's, clear. Whether peer was
+ * named for an offence. */
+static bool settle(px_bx *bx, const uint8_t id[32], uint64_t now, uint64_t peer)
+{
+    bool offence = false;
     for (int round = 0; round < 8; round++) {
         size_t n;
         const px_bx_action *a = px_bx_actions(bx, &n);
@@ -36,26 +49,32 @@ static void settle(px_bx *bx, const uint8_t id[32], uint64_t now)
                 px_msg_free(&m);
             } else if (a[i].kind == PX_BXA_PUT_CHUNK) {
                 FUZZ_ASSERT(memcmp(a[i].id, id, 32) == 0 && a[i].index < 3);
-                for (size_t k = 0; k < a[i].len; k++)
-                    FUZZ_ASSERT(a[i].data[k] == fuzz_blob_byte((size_t)a[i].index * 65536 + k));
+                FUZZ_ASSERT(a[i].len == (a[i].index < 2 ? 65536u : FUZZ_BLOB_SIZE - 2 * 65536u));
             } else if (a[i].kind == PX_BXA_PUT_MANIFEST) {
                 stored = true;
+            } else if (a[i].kind == PX_BXA_OFFENCE) {
+                FUZZ_ASSERT(a[i].peer == peer && a[i].rc == PX_EHASH);
+                offence = true;
             }
         }
         uint32_t idx[8];
+        int rcs[8];
         size_t ni = 0;
         for (size_t i = 0; i < n && ni < 8; i++)
-            if (a[i].kind == PX_BXA_PUT_CHUNK)
+            if (a[i].kind == PX_BXA_PUT_CHUNK) {
+                rcs[ni] = chunk_matches(&a[i]) ? PX_OK : PX_EHASH;
                 idx[ni++] = a[i].index;
+            }
         px_bx_clear(bx);
         if (stored)
             px_bx_manifest_stored(bx, id, PX_OK, now);
         for (size_t i = 0; i < ni; i++)
-            px_bx_chunk_stored(bx, id, idx[i], PX_OK, now);
+            px_bx_chunk_stored(bx, id, idx[i], rcs[i], now);
         if (!stored && !ni)
             break;
     }
     px_bx_clear(bx);
+    return offence;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t held[1] = {1};
         FUZZ_ASSERT(px_bx_fetch(bx, id, (mode & 4) ? mb.data : NULL, mb.len, held, 1, now + 60000,
                                 now) == PX_OK);
-        settle(bx, id, now);
+        settle(bx, id, now, peer);
     }
     if ((mode & 3) == 3) { /* the peer offers the whole blob */
         uint8_t all[1] = {7};
@@ -90,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .have_len = 1};
         memcpy(h.id, id, 32);
         FUZZ_ASSERT(px_bx_on_message(bx, peer, &h, now) == PX_OK);
-        settle(bx, id, now);
+        settle(bx, id, now, peer);
     }
     const uint8_t *p = data + 1;
     size_t left = size - 1;
@@ -107,8 +126,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             px_err_clear();
             int rc = px_bx_on_message(bx, peer, &m.blob, now);
             FUZZ_ASSERT(rc == PX_OK || rc == PX_EPROTO || rc == PX_EHASH);
-            settle(bx, id, now);
-            if (rc) { /* the driver closes the peer */
+            if (settle(bx, id, now, peer) && !rc)
+                rc = PX_EHASH; /* its store found a chunk bad */
+            if (rc) {          /* the driver closes the peer */
                 px_bx_peer_down(bx, peer, now);
                 px_bx_clear(bx);
                 px_bx_peer_up(bx, peer, now);
@@ -125,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(st.held <= st.chunks && st.in_flight <= st.chunks);
     px_bx_drained(bx, peer, PX_BX_SEND_QUEUE, now);
     px_bx_tick(bx, now + PX_BX_CHUNK_TIMEOUT_MS);
-    settle(bx, id, now);
+    settle(bx, id, now, peer);
     px_bx_tick(bx, now + 120000); /* past every deadline */
     px_bx_clear(bx);
     px_bx_peer_down(bx, peer, now);

@@ -19,7 +19,9 @@
  *   - bad-chunk: a hostile node claims every blob whole and answers every
  *     chunk request with the right length and one byte wrong;
  *   - invariants: no chunk an honest node stores differs from the blob's
- *     (the core's check is the only one in the way); every completed
+ *     (the only check in the way is this executor's hash check, as in
+ *     praxisd's blobnet worker: the core checks a chunk's length only, and
+ *     a mismatch reported back must close the sender); every completed
  *     fetch's bytes hash, chunk by chunk, to a manifest whose hash is the
  *     blob's id; a node closed for a bad chunk (PX_EHASH) is the bad-chunk
  *     node, never an honest one; the run converges only when every fetch
@@ -332,6 +334,14 @@ void sim_blobs_action(sim_world *w, sim_node *n, const px_core_action *a)
             a->len != px_blob_chunk_len(&b->m, a->index)) {
             sim_violation(w, "node %d: asked to store a chunk it has no manifest for", n->idx);
             break;
+        }
+        { /* the store checks the hash against the manifest, as blobnet's worker */
+            uint8_t hash[32];
+            px_hash(hash, a->bytes, a->len);
+            if (!px_memeq(hash, b->m.hashes[a->index], 32)) {
+                px_core_blob_chunk_stored(core, a->blob, a->index, PX_EHASH, now);
+                break;
+            }
         }
         if (memcmp(a->bytes, b->data + (size_t)a->index * PX_BLOB_CHUNK, a->len) != 0)
             sim_violation(w, "node %d: stored chunk %u of blob %d, which is not the blob's", n->idx,

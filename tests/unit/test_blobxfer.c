@@ -32,6 +32,9 @@ typedef struct node {
     int done_rc;
     bool done;
     uint64_t chunks_in;
+    uint64_t offender; /* the last peer named by PX_BXA_OFFENCE (0: none) */
+    int offence_rc;
+    int offences;
 } node;
 
 typedef struct msg {
@@ -98,6 +101,21 @@ static void send_to(node *from, node *to, const uint8_t *p, size_t len)
     px_buf_append(&m->bytes, p, len);
 }
 
+/* The store's check: chunk c's bytes match the manifest's hash. */
+static bool chunk_ok(uint32_t c, const uint8_t *p, size_t len)
+{
+    px_blob_manifest m;
+    uint8_t h[32];
+    px_blob_manifest_decode(manifest.data, manifest.len, PX_BLOB_MAX_DEFAULT, &m);
+    bool ok = c < m.n && len == px_blob_chunk_len(&m, c);
+    if (ok) {
+        px_hash(h, p, len);
+        ok = memcmp(h, m.hashes[c], 32) == 0;
+    }
+    px_blob_manifest_free(&m);
+    return ok;
+}
+
 static uint32_t n_chunks(void)
 {
     px_blob_manifest m;
@@ -146,6 +164,10 @@ static void drive(node *n)
                 px_bx_manifest_stored(n->bx, x->id, PX_OK, now);
                 break;
             case PX_BXA_PUT_CHUNK:
+                if (!chunk_ok(x->index, data[i].data, data[i].len)) { /* not written */
+                    px_bx_chunk_stored(n->bx, x->id, x->index, PX_EHASH, now);
+                    break;
+                }
                 memcpy(n->data + (size_t)x->index * PX_BLOB_CHUNK, data[i].data, data[i].len);
                 if (n->deferred) {
                     n->written[n->n_written++ % 8] = x->index;
@@ -183,6 +205,12 @@ static void drive(node *n)
                 n->done = true;
                 n->done_rc = x->rc;
                 break;
+            case PX_BXA_OFFENCE: /* pump() drops the link */
+                CHECK(x->index < CHUNKS && memcmp(x->id, id, 32) == 0);
+                n->offender = x->peer;
+                n->offence_rc = x->rc;
+                n->offences++;
+                break;
             }
             px_buf_free(&data[i]);
         }
@@ -211,6 +239,10 @@ static void pump(void)
                 m.to->chunks_in++;
             int rc = px_bx_on_message(m.to->bx, id_of(m.from), &d.blob, now);
             drive(m.to);
+            if (!rc && m.to->offender == id_of(m.from)) { /* its store found a bad chunk */
+                rc = m.to->offence_rc;
+                m.to->offender = 0;
+            }
             if (rc) { /* the driver closes the connection: both ends see it down */
                 px_bx_peer_down(m.to->bx, id_of(m.from), now);
                 drive(m.to);
@@ -359,6 +391,11 @@ static void test_bad_chunk(void)
     px_bx_counters ctr;
     px_bx_counters_get(b->bx, &ctr);
     CHECK(ctr.bad_chunks >= 1);
+    /* The store checked the hash (off the loop); the machine named the
+     * sender, and only it, for PX_EHASH. */
+    CHECK(b->offences >= 1 && b->offence_rc == PX_EHASH);
+    CHECK(px_bx_window(b->bx, id_of(bad)) == 0); /* its link was dropped */
+    CHECK(px_bx_window(b->bx, id_of(good)) > 0);
 }
 
 static void test_silent_peer(void)

@@ -75,13 +75,14 @@ typedef struct tnode {
     bool blob_manifest; /* the manifest is held */
     uint8_t blob_have;  /* bitmap of chunks held */
     bool blob_corrupt;  /* serves chunks with one byte flipped */
+    int blob_bad_puts;  /* chunks it was asked to store that did not match */
     bool blob_done;
     int blob_done_rc;
     size_t blob_lookups;
 } tnode;
 
 enum { BLOB_CHUNKS = 5, BLOB_SIZE = 4 * 65536 + 100 };
-static uint8_t blob_bytes[BLOB_SIZE], blob_id[32];
+static uint8_t blob_bytes[BLOB_SIZE], blob_id[32], blob_hashes[BLOB_CHUNKS][32];
 static px_buf blob_mf;
 
 static void make_blob(void)
@@ -93,6 +94,7 @@ static void make_blob(void)
     m.hashes = hashes;
     for (uint32_t c = 0; c < m.n; c++)
         px_hash(hashes[c], blob_bytes + (size_t)c * PX_BLOB_CHUNK, px_blob_chunk_len(&m, c));
+    memcpy(blob_hashes, hashes, sizeof hashes);
     px_buf_reset(&blob_mf);
     CHECK_RC(px_blob_manifest_encode(&m, &blob_mf), PX_OK);
     px_blob_id(blob_id, blob_mf.data, blob_mf.len);
@@ -114,6 +116,15 @@ static void run_blob(tnode *n, const px_core_action *a, uint64_t now)
         break;
     case PX_CORE_BLOB_PUT_CHUNK:
         CHECK(a->index < BLOB_CHUNKS && a->len == blob_chunk_len(a->index));
+        { /* the hash is the store's to check, as blobnet's worker does */
+            uint8_t h[32];
+            px_hash(h, a->bytes, a->len);
+            if (memcmp(h, blob_hashes[a->index], 32) != 0) {
+                n->blob_bad_puts++;
+                px_core_blob_chunk_stored(n->core, a->blob, a->index, PX_EHASH, now);
+                break;
+            }
+        }
         memcpy(n->blob + (size_t)a->index * PX_BLOB_CHUNK, a->bytes, a->len);
         n->blob_have |= (uint8_t)(1u << a->index);
         px_core_blob_chunk_stored(n->core, a->blob, a->index, PX_OK, now);
@@ -715,8 +726,8 @@ static void test_blob_window_per_peer(void)
 }
 
 /* A peer that answers with a chunk that does not match its hash is closed
- * for it (PX_EHASH, a ban): the core checked the bytes, nothing was
- * stored, and the fetch is still running to be served elsewhere. */
+ * for it (PX_EHASH, a ban): the store checked the bytes and said so, nothing
+ * was stored, and the fetch is still running to be served elsewhere. */
 static void test_blob_bad_chunk_closes(void)
 {
     tnode nodes[2];
@@ -731,6 +742,7 @@ static void test_blob_bad_chunk_closes(void)
     CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
     run_pair(nodes, &now, 40);
     CHECK(nodes[1].closed_rc == PX_EHASH && nodes[1].closed_peer == 9);
+    CHECK(nodes[1].blob_bad_puts >= 1); /* the core did not check: its store did */
     CHECK(nodes[1].blob_have == 0 && !nodes[1].blob_done);
     px_core_peer_closed(nodes[1].core, 9, PX_EHASH, now);
     CHECK(px_core_banned_until(nodes[1].core, alice.pk) > now);
