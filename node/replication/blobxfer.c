@@ -617,6 +617,19 @@ void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now
     recompute_wake(bx);
 }
 
+bool px_bx_storing_from(const px_bx *bx, uint64_t peer)
+{
+    for (size_t i = 0; i < PX_BX_FETCHES_MAX; i++) {
+        const fetch *f = bx->fetches[i];
+        if (!f || !f->have_m || !f->storing)
+            continue;
+        for (uint32_t k = 0; k < f->m.n; k++)
+            if (f->state[k] == C_STORING && f->from[k] == peer)
+                return true;
+    }
+    return false;
+}
+
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now)
 {
     bx->now = now;
@@ -638,12 +651,15 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
         if (p != NO_PEER) {
             f->avoid[index] = (int16_t)p;
             f->avoid_ms[index] = now;
-            px_bx_action *a = act(bx, PX_BXA_OFFENCE, f->from[index], NULL, NULL, 0);
-            if (a) {
-                a->index = index;
-                a->rc = PX_EHASH;
-                memcpy(a->id, id, 32);
-            }
+        }
+        /* Named even if it has gone since it sent the chunk: the driver
+         * remembers who it was (a sender must not escape the offence by
+         * hanging up before the store's verdict). */
+        px_bx_action *a = act(bx, PX_BXA_OFFENCE, f->from[index], NULL, NULL, 0);
+        if (a) {
+            a->index = index;
+            a->rc = PX_EHASH;
+            memcpy(a->id, id, 32);
         }
         schedule(bx, f, now);
         recompute_wake(bx);

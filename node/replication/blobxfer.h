@@ -84,7 +84,8 @@ typedef enum px_bx_kind {
     PX_BXA_WATCH,        /* peer: call px_bx_drained once its queue is short */
     PX_BXA_DONE,         /* id, rc: a fetch ended (PX_OK: complete here) */
     PX_BXA_OFFENCE,      /* peer, rc (PX_EHASH), id, index: it sent chunk index of id with
-                            bytes that do not match the manifest; close it for rc */
+                            bytes that do not match the manifest; close it for rc, or
+                            punish its key if it has gone since */
 } px_bx_kind;
 
 typedef struct px_bx_action {
@@ -137,6 +138,10 @@ void px_bx_cancel(px_bx *bx, const uint8_t id[32]);
  * chunk is fetched again; any other error ends the fetch. */
 void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now);
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now);
+/* Is a chunk peer sent still with the store, unverified? (Its driver must
+ * then remember who peer was, should a PX_BXA_OFFENCE name it after it has
+ * gone.) */
+bool px_bx_storing_from(const px_bx *bx, uint64_t peer);
 /* Optional, before px_bx_chunk_stored: chunk index is written but not yet
  * durable (the driver syncs in batches). It no longer counts against
  * PX_BX_STORE_BACKLOG (the memory of chunks waiting to be written); it

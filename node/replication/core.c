@@ -186,6 +186,14 @@ struct px_core {
     size_t n_want;
     px_core_ban bans[64];
     size_t n_bans;
+    /* Peers that closed while a chunk they sent was still with the store,
+     * unverified: the store's verdict may name them after they have gone
+     * (a ring, newest over oldest). */
+    struct gone_peer {
+        uint64_t id;
+        uint8_t pk[32];
+    } gone[32];
+    size_t gone_next;
     /* actions */
     px_core_action *q;
     size_t q_head, q_len, q_cap;
@@ -1044,6 +1052,12 @@ void px_core_peer_closed(px_core *c, uint64_t peer, int rc, uint64_t now_ms)
     blob_down(c, p, now_ms);
     if (px_offence_ban_ms(rc, 1) > 0)
         punish(c, p->pk, rc, now_ms);
+    if (c->bx && px_bx_storing_from(c->bx, p->id)) {
+        struct gone_peer *g = &c->gone[c->gone_next];
+        c->gone_next = (c->gone_next + 1) % (sizeof c->gone / sizeof c->gone[0]);
+        g->id = p->id;
+        memcpy(g->pk, p->pk, 32);
+    }
     /* Its outstanding loads are answered into nothing; its store jobs
      * still count until stored. */
     seqmap_free(&p->has);
@@ -1477,6 +1491,19 @@ static px_core_action *blob_action(px_core *c, px_core_action_type type, uint64_
     return a;
 }
 
+/* The key of a peer that closed with a chunk still unverified (gone[]),
+ * the newest first should a driver reuse ids. */
+static const uint8_t *gone_key(const px_core *c, uint64_t peer)
+{
+    const size_t n = sizeof c->gone / sizeof c->gone[0];
+    for (size_t k = 1; k <= n && peer != 0; k++) {
+        const struct gone_peer *g = &c->gone[(c->gone_next + n - k) % n];
+        if (g->id == peer)
+            return g->pk;
+    }
+    return NULL;
+}
+
 /* Turn what the blob machine queued into our actions, then feed it what
  * they answer at once (a send queue with room; a chunk that cannot be
  * queued), until it queues nothing. Its action data stays valid until
@@ -1561,6 +1588,12 @@ static void blob_flush(px_core *c, uint64_t now)
                     an.peer = p->id;
                     memcpy(an.id, b->id, 32);
                     an.index = b->index;
+                } else if (p) { /* closing for another reason: its key answers for this too */
+                    punish(c, p->pk, b->rc, now);
+                } else {
+                    const uint8_t *pk = gone_key(c, b->peer);
+                    if (pk)
+                        punish(c, pk, b->rc, now);
                 }
                 break;
             case PX_BXA_DONE: {

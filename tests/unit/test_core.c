@@ -79,6 +79,9 @@ typedef struct tnode {
     bool blob_done;
     int blob_done_rc;
     size_t blob_lookups;
+    bool hold_puts; /* keep PUT_CHUNK actions instead of storing them */
+    px_core_action puts[16];
+    size_t n_puts;
 } tnode;
 
 enum { BLOB_CHUNKS = 5, BLOB_SIZE = 4 * 65536 + 100 };
@@ -192,6 +195,8 @@ static void node_close(tnode *n)
     n_inflight = 0;
     for (size_t i = 0; i < n->n_held; i++)
         px_core_action_release(&n->held[i]);
+    for (size_t i = 0; i < n->n_puts; i++)
+        px_core_action_release(&n->puts[i]);
     px_core_free(n->core);
     px_ingest_free(n->ig);
     px_members_free(&n->members);
@@ -269,8 +274,14 @@ static void drain(tnode *nodes, int self, int to, uint64_t peer_to, uint64_t now
         case PX_CORE_READY:
         case PX_CORE_WATCH: /* run_pair reports every queue empty each round */
             break;
-        case PX_CORE_BLOB_PUT_MANIFEST:
         case PX_CORE_BLOB_PUT_CHUNK:
+            if (n->hold_puts && n->n_puts < 16) {
+                n->puts[n->n_puts++] = a;
+                continue; /* kept, not released */
+            }
+            run_blob(n, &a, now);
+            break;
+        case PX_CORE_BLOB_PUT_MANIFEST:
         case PX_CORE_BLOB_LOOKUP:
         case PX_CORE_BLOB_SERVE:
         case PX_CORE_BLOB_DONE:
@@ -756,6 +767,45 @@ static void test_blob_bad_chunk_closes(void)
     node_close(&nodes[1]);
 }
 
+/* A sender of a bad chunk that hangs up before its receiver's store has
+ * checked the chunk is banned all the same when the verdict comes: the
+ * core remembers whose chunks were still unverified when they left. */
+static void test_blob_bad_chunk_then_hang_up(void)
+{
+    tnode nodes[2];
+    node_open(&nodes[0], &alice, "h-a.db", 1);
+    node_open(&nodes[1], &bob, "h-b.db", 2);
+    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
+    nodes[0].blob_manifest = true;
+    nodes[0].blob_have = 0x1f;
+    nodes[0].blob_corrupt = true;
+    nodes[1].hold_puts = true;
+    uint64_t now = 1000;
+    connect_pair(nodes, now);
+    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
+    for (int r = 0; r < 40 && nodes[1].n_puts == 0; r++)
+        run_pair(nodes, &now, 1);
+    CHECK(nodes[1].n_puts >= 1);
+    CHECK(nodes[1].closed_rc == 0); /* nothing known against it yet */
+    /* It hangs up: a plain close, not an offence. */
+    px_core_peer_closed(nodes[1].core, 9, PX_OK, now);
+    CHECK(px_core_banned_until(nodes[1].core, alice.pk) == 0);
+    size_t bans = nodes[1].bans;
+    /* Now the store checks what it sent. */
+    nodes[1].hold_puts = false;
+    for (size_t i = 0; i < nodes[1].n_puts; i++) {
+        run_blob(&nodes[1], &nodes[1].puts[i], now);
+        px_core_action_release(&nodes[1].puts[i]);
+    }
+    nodes[1].n_puts = 0;
+    drain(nodes, 1, 0, 7, now);
+    CHECK(nodes[1].blob_bad_puts >= 1);
+    CHECK(px_core_banned_until(nodes[1].core, alice.pk) > now);
+    CHECK(nodes[1].bans > bans);
+    node_close(&nodes[0]);
+    node_close(&nodes[1]);
+}
+
 int main(void)
 {
     uint8_t seed[32] = {17};
@@ -781,6 +831,7 @@ int main(void)
     RUN(test_blob_fetch_beside_entries);
     RUN(test_blob_window_per_peer);
     RUN(test_blob_bad_chunk_closes);
+    RUN(test_blob_bad_chunk_then_hang_up);
     px_buf_free(&blob_mf);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
