@@ -278,13 +278,15 @@ static int run(int argc, char **argv, const char **peers, const char **announce,
  * heap goes back to the kernel as soon as 128 KiB of it are free, and the
  * next buffers fault their pages in again, zeroed: a fifth of the CPU a
  * 64 MiB transfer costs on either end (bench/blob_net.sh). Keeping up to
- * 16 MiB of freed heap, and serving allocations of up to 4 MiB from it,
- * removes that; the RSS it may keep is well within the daemon's budget. */
+ * 16 MiB of freed heap removes that. Allocations over 128 KiB stay
+ * mmapped (setting the trim threshold also fixes glibc's mmap threshold
+ * there): serving them from the heap too saved no CPU in a transfer, and a
+ * bulk sync's messages of a few hundred KiB, freed on other threads, then
+ * fragmented the heaps (bench/sync.sh receiver peak 65-68 MB against 56). */
 static void tune_malloc(void)
 {
 #ifdef __GLIBC__
     mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
-    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 #endif
 }
 
