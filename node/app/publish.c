@@ -127,6 +127,7 @@ struct px_pub {
     bool in_tx, finished;
     uint64_t now;
     long long cache_was;  /* the connection's cache_size before (0: unchanged) */
+    px_index_bulk bulk;   /* the full-text index set up for a bulk load (pipe_start) */
     px_buf body;          /* one record's msgpack */
     px_pub_fast *fast;    /* the fast reading of plain case studies (made on first use) */
     px_blobs *blobs;      /* opened for the first attachment */
@@ -690,6 +691,13 @@ static void pipe_free(pub_pipe *q)
 
 static int pipe_start(px_pub *p)
 {
+    /* Many case studies are coming: their full-text rows go into fewer,
+     * bigger segments (index.h), or merging them would cost more per case
+     * the bigger the index gets. Set up here, while this thread still owns
+     * the connection; px_pub_finish puts the settings back. */
+    int rc = p->l->feed.index ? px_index_bulk_begin(p->l->store, &p->bulk) : PX_OK;
+    if (rc)
+        return rc;
     pub_pipe *q = calloc(1, sizeof *q);
     if (!q)
         return PX_ENOMEM;
@@ -2044,7 +2052,9 @@ int px_pub_finish(px_pub *p)
         return rc;
     }
     if (p->nerrs == 0 && !p->o.check) {
-        rc = px_store_commit(p->l->store);
+        rc = px_index_bulk_end(p->l->store, &p->bulk);
+        if (!rc)
+            rc = px_store_commit(p->l->store);
         if (rc)
             px_store_rollback(p->l->store);
         p->in_tx = false;

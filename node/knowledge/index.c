@@ -95,6 +95,8 @@
     X(retraction_put, "INSERT OR IGNORE INTO rec_retractions (target, id, author, ts) "            \
                       "VALUES (?1, ?2, ?3, ?4)")                                                   \
     X(retraction_get, "SELECT id FROM rec_retractions WHERE target = ?1")                          \
+    X(fts_config_get, "SELECT v FROM rec_cases_fts_config WHERE k = ?1")                           \
+    X(fts_config_set, "INSERT INTO rec_cases_fts (rec_cases_fts, rank) VALUES (?1, ?2)")           \
     VERSIONED(X, case, "rec_cases")                                                                \
     VERSIONED(X, ind, "rec_indicators")
 
@@ -1146,6 +1148,87 @@ out:
     rc = px_store_commit(s);
     if (!rc && stats)
         *stats = w.stats;
+    return rc;
+}
+
+/* ---- bulk loads ------------------------------------------------------------ */
+
+/* FTS5 keeps the terms of the rows inserted in a transaction in memory and
+ * writes them out as a new level-0 segment once they pass 'hashsize' (1 MiB
+ * by default: every ~3,500 case studies); a level holding 'automerge'
+ * segments (4) is merged into the next, a little at every flush, in
+ * proportion to the number of levels. A million case studies published in
+ * one transaction thus make ~290 segments in five levels: each posting is
+ * rewritten about four times, and the merge work per case grows as the
+ * index deepens, which is why publishing slowed from the first to the last
+ * 100,000 (issue 15; bench/publish.sh). Eight times bigger segments, merged
+ * eight at a time, rewrite each posting about half as often, while a search
+ * still reads about as many segments (at most 7 in each of fewer levels
+ * instead of 3 in each of five). The pending terms may take ~10 MB more
+ * memory at the peak. Both settings are rows of FTS5's config table, so
+ * they belong to the transaction: px_index_bulk_end writes the earlier ones
+ * back before the commit, and a rollback undoes both. */
+enum {
+    FTS_AUTOMERGE = 4, /* FTS5's defaults, when the store has none of its own */
+    FTS_HASHSIZE = 1024 * 1024,
+    BULK_AUTOMERGE = 8,
+    BULK_HASHSIZE = 8 * 1024 * 1024,
+};
+
+static int fts_config_get(const ix *x, const char *key, int64_t dflt, int64_t *out)
+{
+    sqlite3_stmt *st = x->fts_config_get;
+    bind_cstr(st, 1, key);
+    int src = sqlite3_step(st);
+    *out = src == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER
+               ? sqlite3_column_int64(st, 0)
+               : dflt;
+    int rc = src == SQLITE_ROW || src == SQLITE_DONE
+                 ? PX_OK
+                 : px_store_error(x->store, src, "reading the full-text settings");
+    reset(st);
+    return rc;
+}
+
+static int fts_config_set(const ix *x, const char *key, int64_t value)
+{
+    sqlite3_stmt *st = x->fts_config_set;
+    bind_cstr(st, 1, key);
+    sqlite3_bind_int64(st, 2, value);
+    return run(x, st, "setting the full-text index up");
+}
+
+int px_index_bulk_begin(px_store *s, px_index_bulk *b)
+{
+    ix *x;
+    b->on = false;
+    if (!px_store_in_tx(s))
+        return px_err_set(PX_EINVAL, "a bulk load of the records index needs a transaction");
+    int rc = state(s, &x);
+    if (!rc)
+        rc = fts_config_get(x, "automerge", FTS_AUTOMERGE, &b->automerge);
+    if (!rc)
+        rc = fts_config_get(x, "hashsize", FTS_HASHSIZE, &b->hashsize);
+    if (!rc && b->automerge < BULK_AUTOMERGE)
+        rc = fts_config_set(x, "automerge", BULK_AUTOMERGE);
+    if (!rc && b->hashsize < BULK_HASHSIZE)
+        rc = fts_config_set(x, "hashsize", BULK_HASHSIZE);
+    if (!rc)
+        b->on = true;
+    return rc;
+}
+
+int px_index_bulk_end(px_store *s, px_index_bulk *b)
+{
+    ix *x;
+    if (!b->on)
+        return PX_OK;
+    b->on = false;
+    int rc = state(s, &x);
+    if (!rc && b->automerge < BULK_AUTOMERGE)
+        rc = fts_config_set(x, "automerge", b->automerge);
+    if (!rc && b->hashsize < BULK_HASHSIZE)
+        rc = fts_config_set(x, "hashsize", b->hashsize);
     return rc;
 }
 

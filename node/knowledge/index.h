@@ -86,6 +86,20 @@ int px_index_open(px_store *s, bool *rebuilt);
  * transaction of its own (s must not be in one). OUT *stats (may be NULL). */
 int px_index_rebuild(px_store *s, px_index_stats *stats);
 
+/* A bulk load: many case studies indexed in one write transaction (a big
+ * publication). px_index_bulk_begin, inside s's transaction, sets the
+ * full-text index up to write fewer, bigger segments and merge them less
+ * often (index.c says why), keeping the settings it found in *b;
+ * px_index_bulk_end puts them back and must run before the commit (after
+ * a rollback there is nothing to put back: the settings are part of the
+ * transaction). Search results are the same either way. */
+typedef struct px_index_bulk {
+    bool on;
+    int64_t automerge, hashsize; /* FTS5's settings before */
+} px_index_bulk;
+int px_index_bulk_begin(px_store *s, px_index_bulk *b);
+int px_index_bulk_end(px_store *s, px_index_bulk *b);
+
 /* The full-text row of language i (0-based, i < PX_INDEX_FTS_LANGS) of the
  * case in rec_cases row rid has the rowid rid * PX_INDEX_FTS_LANGS + i in
  * rec_cases_fts; languages beyond the first PX_INDEX_FTS_LANGS of a case are

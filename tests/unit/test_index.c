@@ -53,8 +53,8 @@ static px_feed_ctx ctx_for(px_store *s)
 }
 
 /* Append one record (single-quoted JSON) as who; OUT id (may be NULL). */
-static void pub(const px_feed_ctx *fc, const px_identity *who, const char *kind, const char *json,
-                char id[65])
+static void pub_tx(const px_feed_ctx *fc, const px_identity *who, const char *kind,
+                   const char *json, char id[65], bool own_tx)
 {
     char *text = ts_sq(json);
     json_t *j = NULL;
@@ -66,14 +66,22 @@ static void pub(const px_feed_ctx *fc, const px_identity *who, const char *kind,
         return;
     }
     CHECK_RC(px_json_to_msgpack(j, &b), PX_OK);
-    CHECK_RC(px_store_begin(fc->store), PX_OK);
+    if (own_tx)
+        CHECK_RC(px_store_begin(fc->store), PX_OK);
     CHECK_RC(px_feed_append(fc, who, kind, b.data, b.len, clock_ms++, &e), PX_OK);
-    CHECK_RC(px_store_commit(fc->store), PX_OK);
+    if (own_tx)
+        CHECK_RC(px_store_commit(fc->store), PX_OK);
     if (id)
         px_id_hex(id, e.id);
     json_decref(j);
     px_buf_free(&b);
     free(text);
+}
+
+static void pub(const px_feed_ctx *fc, const px_identity *who, const char *kind, const char *json,
+                char id[65])
+{
+    pub_tx(fc, who, kind, json, id, true);
 }
 
 static bool is_root(void *ctx, const uint8_t key[32])
@@ -624,6 +632,75 @@ static void test_fulltext_rows(void)
     px_store_close(s);
 }
 
+/* An FTS5 setting of the store's full-text index (-1: none set). */
+static int64_t fts_setting(px_store *s, const char *key)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    CHECK(sqlite3_prepare_v2(px_store_db(s), "SELECT v FROM rec_cases_fts_config WHERE k = ?1", -1,
+                             &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A bulk load sets FTS5 up for bigger segments merged eight at a time and
+ * puts the settings back before the commit; a rollback undoes them; cases
+ * indexed meanwhile are found as ever. */
+static void test_bulk_load(void)
+{
+    px_store *s = open_store("bulk.db");
+    px_feed_ctx fc = ctx_for(s);
+    px_index_bulk b;
+    CHECK_RC(px_index_bulk_begin(s, &b), PX_EINVAL); /* no transaction */
+    CHECK(!b.on);
+    CHECK(fts_setting(s, "automerge") == -1 && fts_setting(s, "hashsize") == -1);
+
+    CHECK_RC(px_store_begin(s), PX_OK);
+    CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
+    CHECK(b.on && b.automerge == 4 && b.hashsize == 1024 * 1024);
+    CHECK(fts_setting(s, "automerge") == 8 && fts_setting(s, "hashsize") == 8 * 1024 * 1024);
+    px_store_rollback(s);
+    CHECK(fts_setting(s, "automerge") == -1 && fts_setting(s, "hashsize") == -1);
+
+    CHECK_RC(px_store_begin(s), PX_OK);
+    CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
+    for (int i = 0; i < 300; i++) {
+        char rec[200];
+        snprintf(rec, sizeof rec,
+                 "{'title': {'en': 'Bulk %d'}, 'summary': {'en': '%s'}, 'country': 'KZ', "
+                 "'stage': 'pilot'}",
+                 i, i % 3 ? "queue" : "kiosk");
+        pub_tx(&fc, &centre, "case", rec, NULL, false); /* in this transaction */
+    }
+    CHECK_RC(px_index_bulk_end(s, &b), PX_OK);
+    CHECK(!b.on);
+    CHECK_RC(px_index_bulk_end(s, &b), PX_OK); /* once only */
+    CHECK_RC(px_store_commit(s), PX_OK);
+    CHECK(fts_setting(s, "automerge") == 4 && fts_setting(s, "hashsize") == 1024 * 1024);
+    px_query q = {.store = s, .lang = "en"};
+    json_t *res = NULL;
+    CHECK_RC(px_query_cases(&q, &(px_case_filter){.search = "kiosk", .limit = 5}, &res), PX_OK);
+    CHECK(json_integer_value(json_object_get(res, "total")) == 100);
+    json_decref(res);
+
+    /* settings of the store's own are kept */
+    CHECK(sqlite3_exec(px_store_db(s),
+                       "INSERT INTO rec_cases_fts (rec_cases_fts, rank) VALUES ('automerge', 2);"
+                       "INSERT INTO rec_cases_fts (rec_cases_fts, rank) VALUES ('hashsize', "
+                       "16777216)",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_RC(px_store_begin(s), PX_OK);
+    CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
+    CHECK(fts_setting(s, "automerge") == 8 && fts_setting(s, "hashsize") == 16777216);
+    CHECK_RC(px_index_bulk_end(s, &b), PX_OK);
+    CHECK_RC(px_store_commit(s), PX_OK);
+    CHECK(fts_setting(s, "automerge") == 2 && fts_setting(s, "hashsize") == 16777216);
+    px_store_close(s);
+}
+
 static void test_flags_and_rebuild(void)
 {
     px_store *s = open_store("rebuild.db");
@@ -873,6 +950,7 @@ int main(void)
     RUN(test_aggregate_and_trend);
     RUN(test_fulltext_scripts);
     RUN(test_fulltext_rows);
+    RUN(test_bulk_load);
     RUN(test_versions);
     RUN(test_flags_and_rebuild);
     RUN(test_ingest_indexes);

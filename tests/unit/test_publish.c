@@ -690,6 +690,16 @@ static void test_pipeline(void)
     CHECK_RC(px_query_cases(&q, &(px_case_filter){.stage = "scaled"}, &res), PX_OK);
     CHECK(num(res, "total") == 1);
     json_decref(res);
+    /* the full-text settings of the bulk load (index.h) are back to FTS5's */
+    sqlite3_stmt *st = NULL;
+    CHECK(
+        sqlite3_prepare_v2(px_store_db(l.store),
+                           "SELECT group_concat(k || '=' || v, ' ') FROM (SELECT k, v FROM "
+                           "rec_cases_fts_config WHERE k IN ('automerge', 'hashsize') ORDER BY k)",
+                           -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "automerge=4 hashsize=1048576");
+    sqlite3_finalize(st);
 
     /* a rejection after many pipelined cases: nothing stored */
     before = entries(&l);
