@@ -836,15 +836,20 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 {
     for (size_t i = c->n_lacking; i-- > 0;) {
         struct lack *l = &c->lacking[i];
-        uint64_t head = seqmap_get(&c->heads, l->author);
+        uint64_t head = seqmap_get(&c->heads, l->author), coming = head;
         for (const cjob *j = c->jobs; j; j = j->next) /* received, not stored yet */
-            if (j->type == JOB_STORE && j->until_seq > head &&
+            if (j->type == JOB_STORE && j->until_seq > coming &&
                 memcmp(j->author, l->author, 32) == 0)
-                head = j->until_seq;
-        if (head > l->head) { /* delivering */
-            l->head = head;
+                coming = j->until_seq;
+        if (coming > l->head) { /* delivering */
+            l->head = coming;
             l->since = now;
         }
+        /* Claims are weighed against what is stored, not what is coming: a
+         * batch may still be refused (a body stripped, a bad signature),
+         * and if the lack were forgotten meanwhile, nothing would bring it
+         * back once every peer has said what it holds (praxis-sim seed 292:
+         * a hostile eager peer's stripped entry stalled a feed for good). */
         cpeer *lazy[16], *eager[16];
         size_t n_lazy = 0, n_eager = 0;
         bool claimed = false;
