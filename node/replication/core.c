@@ -800,6 +800,22 @@ static int note_lacking(px_core *c, const uint8_t author[32], uint64_t head, uin
     return PX_OK;
 }
 
+/* EBT: a batch of author's feed was refused (a body stripped, a bad
+ * signature). While it was in flight, ebt_check counted it as delivered and
+ * may have forgotten that peers hold more; remember again if they do, or
+ * nothing brings it back once every peer has said what it holds (praxis-sim
+ * seed 292: a hostile eager peer's stripped entry stalled a feed for good). */
+static void relack(px_core *c, const uint8_t author[32], uint64_t now)
+{
+    uint64_t head = seqmap_get(&c->heads, author);
+    for (const cpeer *p = c->peers; p; p = p->next)
+        if (p->clock_received && sendable(p) && seqmap_get(&p->has, author) > head &&
+            forwardable(c, author, seqmap_get(&p->has, author)) > head) {
+            note_lacking(c, author, head, now); /* out of memory: a hint lost */
+            return;
+        }
+}
+
 static void graft(px_core *c, cpeer *p, uint64_t now)
 {
     px_msg_feed *f = malloc((c->n_lacking + 1) * sizeof *f);
@@ -836,20 +852,15 @@ static void ebt_check(px_core *c, uint64_t now, uint64_t *wake)
 {
     for (size_t i = c->n_lacking; i-- > 0;) {
         struct lack *l = &c->lacking[i];
-        uint64_t head = seqmap_get(&c->heads, l->author), coming = head;
+        uint64_t head = seqmap_get(&c->heads, l->author);
         for (const cjob *j = c->jobs; j; j = j->next) /* received, not stored yet */
-            if (j->type == JOB_STORE && j->until_seq > coming &&
+            if (j->type == JOB_STORE && j->until_seq > head &&
                 memcmp(j->author, l->author, 32) == 0)
-                coming = j->until_seq;
-        if (coming > l->head) { /* delivering */
-            l->head = coming;
+                head = j->until_seq;
+        if (head > l->head) { /* delivering */
+            l->head = head;
             l->since = now;
         }
-        /* Claims are weighed against what is stored, not what is coming: a
-         * batch may still be refused (a body stripped, a bad signature),
-         * and if the lack were forgotten meanwhile, nothing would bring it
-         * back once every peer has said what it holds (praxis-sim seed 292:
-         * a hostile eager peer's stripped entry stalled a feed for good). */
         cpeer *lazy[16], *eager[16];
         size_t n_lazy = 0, n_eager = 0;
         bool claimed = false;
@@ -1265,6 +1276,8 @@ void px_core_stored(px_core *c, uint64_t job, const px_core_outcome *o, uint64_t
             seqmap_raise(&p->has, o->sent[i].author, o->sent[i].seq);
     send_have(c, &grown, j->peer);
     seqmap_free(&grown);
+    if (c->ebt && o->rc && j->kind == PX_CORE_JOB_ENTRIES)
+        relack(c, j->author, now_ms);
     if (p && c->ebt && j->kind == PX_CORE_JOB_ENTRIES && !p->closing) {
         /* New entries from a peer off our tree do not put it back on: they
          * were pushed before our prune reached it (only a graft does). */
