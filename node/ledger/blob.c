@@ -149,7 +149,7 @@ static int write_run(int fd, int *dfd, const char *path, const wchunk *w, size_t
                      const uint8_t *const *data, const size_t *len, size_t *used)
 {
     struct iovec iov[RUN_IOV];
-    size_t m = 0, total = 0;
+    size_t m = 0;
     if (*dfd == -2 && direct_ok(data[w[0].k], len[w[0].k])) {
         *dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
         if (*dfd < 0)
@@ -159,7 +159,6 @@ static int write_run(int fd, int *dfd, const char *path, const wchunk *w, size_t
            (m == 0 || w[m].index == w[m - 1].index + 1)) {
         iov[m].iov_base = (void *)(uintptr_t)data[w[m].k];
         iov[m].iov_len = len[w[m].k];
-        total += len[w[m].k];
         m++;
     }
     size_t done = 0; /* bytes of the run written directly */
