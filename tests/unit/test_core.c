@@ -659,6 +659,14 @@ static void test_same_seed_same_actions(void)
 
 /* --- blobs ----------------------------------------------------------------------------- */
 
+/* n holds the whole blob of make_blob(), manifest and every chunk. */
+static void hold_whole_blob(tnode *n)
+{
+    memcpy(n->blob, blob_bytes, BLOB_SIZE);
+    n->blob_manifest = true;
+    n->blob_have = (uint8_t)((1u << BLOB_CHUNKS) - 1);
+}
+
 /* Alice holds a blob and a feed bob lacks; bob fetches the blob while the
  * feed replicates: both arrive, every chunk checked (and stored) once. */
 static void test_blob_fetch_beside_entries(void)
@@ -666,9 +674,7 @@ static void test_blob_fetch_beside_entries(void)
     tnode nodes[2];
     node_open(&nodes[0], &alice, "b-a.db", 1);
     node_open(&nodes[1], &bob, "b-b.db", 2);
-    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
-    nodes[0].blob_manifest = true;
-    nodes[0].blob_have = 0x1f;
+    hold_whole_blob(&nodes[0]);
     CHECK(store_feed(&nodes[0], &root, 600) == 600);
     CHECK_RC(px_ingest_feed_core(nodes[0].store, nodes[0].core, 1000), PX_OK);
     uint64_t now = 1000;
@@ -723,9 +729,7 @@ static void test_blob_window_per_peer(void)
     CHECK(px_core_blob_window(nodes[0].core, 7) == PX_BX_WINDOW);     /* alice only sent */
     /* Quiet for longer than PX_BX_ENTRY_QUIET_MS: bob fetches; each chunk
      * delivered grows the window on that link again. */
-    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
-    nodes[0].blob_manifest = true;
-    nodes[0].blob_have = 0x1f;
+    hold_whole_blob(&nodes[0]);
     now += PX_BX_ENTRY_QUIET_MS;
     CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
     run_pair(nodes, &now, 100);
@@ -736,21 +740,28 @@ static void test_blob_window_per_peer(void)
     node_close(&nodes[1]);
 }
 
+/* Alice (0) serves the blob with a byte of every chunk flipped; bob (1),
+ * connected to her, starts fetching it. */
+static void fetch_from_corrupt(tnode nodes[2], const char *a_db, const char *b_db, uint64_t *now)
+{
+    node_open(&nodes[0], &alice, a_db, 1);
+    node_open(&nodes[1], &bob, b_db, 2);
+    hold_whole_blob(&nodes[0]);
+    nodes[0].blob_corrupt = true;
+    *now = 1000;
+    connect_pair(nodes, *now);
+    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, *now + 30000, *now),
+             PX_OK);
+}
+
 /* A peer that answers with a chunk that does not match its hash is closed
  * for it (PX_EHASH, a ban): the store checked the bytes and said so, nothing
  * was stored, and the fetch is still running to be served elsewhere. */
 static void test_blob_bad_chunk_closes(void)
 {
     tnode nodes[2];
-    node_open(&nodes[0], &alice, "c-a.db", 1);
-    node_open(&nodes[1], &bob, "c-b.db", 2);
-    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
-    nodes[0].blob_manifest = true;
-    nodes[0].blob_have = 0x1f;
-    nodes[0].blob_corrupt = true;
-    uint64_t now = 1000;
-    connect_pair(nodes, now);
-    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
+    uint64_t now;
+    fetch_from_corrupt(nodes, "c-a.db", "c-b.db", &now);
     run_pair(nodes, &now, 40);
     CHECK(nodes[1].closed_rc == PX_EHASH && nodes[1].closed_peer == 9);
     CHECK(nodes[1].blob_bad_puts >= 1); /* the core did not check: its store did */
@@ -773,16 +784,9 @@ static void test_blob_bad_chunk_closes(void)
 static void test_blob_bad_chunk_then_hang_up(void)
 {
     tnode nodes[2];
-    node_open(&nodes[0], &alice, "h-a.db", 1);
-    node_open(&nodes[1], &bob, "h-b.db", 2);
-    memcpy(nodes[0].blob, blob_bytes, BLOB_SIZE);
-    nodes[0].blob_manifest = true;
-    nodes[0].blob_have = 0x1f;
-    nodes[0].blob_corrupt = true;
+    uint64_t now;
+    fetch_from_corrupt(nodes, "h-a.db", "h-b.db", &now);
     nodes[1].hold_puts = true;
-    uint64_t now = 1000;
-    connect_pair(nodes, now);
-    CHECK_RC(px_core_blob_fetch(nodes[1].core, blob_id, NULL, 0, NULL, 0, now + 30000, now), PX_OK);
     for (int r = 0; r < 40 && nodes[1].n_puts == 0; r++)
         run_pair(nodes, &now, 1);
     CHECK(nodes[1].n_puts >= 1);
