@@ -41,7 +41,6 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-#include <unistd.h>
 
 /* The blob px_blob_read read last: its manifest decoded and its bitmap,
  * trusted while the database is as it was when they were loaded (the data

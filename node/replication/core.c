@@ -809,7 +809,7 @@ static void relack(px_core *c, const uint8_t author[32], uint64_t now)
 {
     uint64_t head = seqmap_get(&c->heads, author);
     for (const cpeer *p = c->peers; p; p = p->next)
-        if (p->clock_received && sendable(p) && seqmap_get(&p->has, author) > head &&
+        if (p->clock_received && sendable(p) &&
             forwardable(c, author, seqmap_get(&p->has, author)) > head) {
             note_lacking(c, author, head, now); /* out of memory: a hint lost */
             return;
