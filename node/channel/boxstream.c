@@ -63,27 +63,46 @@ static void seal_frame(px_box_enc *e, uint8_t *out, const uint8_t *chunk, size_t
     nonce_inc(e->nonce);
 }
 
-int px_box_enc_write(px_box_enc *e, const void *data, size_t len, px_buf *out)
+int px_box_enc_seal(px_box_enc *e, const void *head, size_t head_len, const void *data, size_t len,
+                    uint8_t *out)
 {
     const uint8_t *p = data;
-    int rc = PX_OK;
+    if (e->ended)
+        return px_err_set(PX_ECLOSED, "box-stream: write after the goodbye");
+    if (head_len) { /* the first frame: the head and the data's start, staged */
+        uint8_t first[PX_BOX_BODY_MAX];
+        size_t take = len < PX_BOX_BODY_MAX - head_len ? len : PX_BOX_BODY_MAX - head_len;
+        memcpy(first, head, head_len);
+        if (take)
+            memcpy(first + head_len, p, take);
+        seal_frame(e, out, first, head_len + take);
+        out += PX_BOX_HEADER_BYTES + head_len + take;
+        p += take;
+        len -= take;
+    }
+    while (len > 0) { /* the rest sealed in place */
+        size_t n = len < PX_BOX_BODY_MAX ? len : PX_BOX_BODY_MAX;
+        seal_frame(e, out, p, n);
+        out += PX_BOX_HEADER_BYTES + n;
+        p += n;
+        len -= n;
+    }
+    return PX_OK;
+}
 
+int px_box_enc_write(px_box_enc *e, const void *data, size_t len, px_buf *out)
+{
     if (e->ended)
         return px_err_set(PX_ECLOSED, "box-stream: write after the goodbye");
     if (len == 0)
         return PX_OK;
     if (len > SIZE_MAX - len / PX_BOX_BODY_MAX * PX_BOX_HEADER_BYTES - PX_BOX_HEADER_BYTES)
         return PX_ENOMEM;
-    rc = px_buf_reserve(out, px_box_enc_size(len));
+    int rc = px_buf_reserve(out, px_box_enc_size(len));
     if (rc)
         return rc;
-    while (len > 0) {
-        size_t n = len < PX_BOX_BODY_MAX ? len : PX_BOX_BODY_MAX;
-        seal_frame(e, out->data + out->len, p, n);
-        out->len += PX_BOX_HEADER_BYTES + n;
-        p += n;
-        len -= n;
-    }
+    px_box_enc_seal(e, NULL, 0, data, len, out->data + out->len);
+    out->len += px_box_enc_size(len);
     return PX_OK;
 }
 

@@ -58,6 +58,16 @@ size_t px_box_enc_size(size_t len);
  * the nonce unchanged) or PX_ECLOSED (goodbye already sent). */
 int px_box_enc_write(px_box_enc *e, const void *data, size_t len, px_buf *out);
 
+/* Seal head[0 .. head_len) followed by data[0 .. len) as one write into
+ * out, which has room for px_box_enc_size(head_len + len) bytes — for a
+ * caller that owns the buffer the bytes go out from (praxisd's write
+ * requests), so a message is not copied into a framed buffer first.
+ * head_len is at most PX_BOX_BODY_MAX (a length prefix); neither input may
+ * overlap out. Returns PX_OK or PX_ECLOSED (goodbye already sent; nothing
+ * written). */
+int px_box_enc_seal(px_box_enc *e, const void *head, size_t head_len, const void *data, size_t len,
+                    uint8_t *out);
+
 /* Append the goodbye (a 34-byte header box of 18 zero bytes) and end the
  * stream: later writes return PX_ECLOSED. Returns PX_OK, PX_ENOMEM (nothing
  * appended, not ended) or PX_ECLOSED (already ended). */

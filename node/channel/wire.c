@@ -117,11 +117,8 @@ void px_wire_reader_free(px_wire_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-int px_wire_frame(px_buf *out, const void *msg, size_t len)
+int px_wire_prefix(uint8_t out[PX_WIRE_LEN_BYTES], size_t len)
 {
-    uint8_t prefix[PX_WIRE_LEN_BYTES];
-    int rc = PX_OK;
-
     if (len == 0)
         return px_err_set(PX_EINVAL, "message framing: an empty message is not a msgpack value");
     if (len > PX_WIRE_MAX)
@@ -129,13 +126,21 @@ int px_wire_frame(px_buf *out, const void *msg, size_t len)
                           "message framing: a %zu-byte message is above the limit "
                           "of %d",
                           len, PX_WIRE_MAX);
-    rc = px_buf_reserve(out, PX_WIRE_LEN_BYTES + len);
+    out[0] = (uint8_t)(len >> 24);
+    out[1] = (uint8_t)(len >> 16);
+    out[2] = (uint8_t)(len >> 8);
+    out[3] = (uint8_t)len;
+    return PX_OK;
+}
+
+int px_wire_frame(px_buf *out, const void *msg, size_t len)
+{
+    uint8_t prefix[PX_WIRE_LEN_BYTES];
+    int rc = px_wire_prefix(prefix, len);
+    if (!rc)
+        rc = px_buf_reserve(out, PX_WIRE_LEN_BYTES + len);
     if (rc)
         return rc;
-    prefix[0] = (uint8_t)(len >> 24);
-    prefix[1] = (uint8_t)(len >> 16);
-    prefix[2] = (uint8_t)(len >> 8);
-    prefix[3] = (uint8_t)len;
     memcpy(out->data + out->len, prefix, PX_WIRE_LEN_BYTES);
     memcpy(out->data + out->len + PX_WIRE_LEN_BYTES, msg, len);
     out->len += PX_WIRE_LEN_BYTES + len;

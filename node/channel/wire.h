@@ -66,6 +66,11 @@ void px_wire_reader_free(px_wire_reader *r);
  * error. */
 int px_wire_frame(px_buf *out, const void *msg, size_t len);
 
+/* The length prefix px_wire_frame() puts before a message of len bytes,
+ * for a caller that writes the message after it itself. Returns PX_OK,
+ * PX_EINVAL (len is 0) or PX_ETOOBIG (len above PX_WIRE_MAX). */
+int px_wire_prefix(uint8_t out[PX_WIRE_LEN_BYTES], size_t len);
+
 /* Parse a message into *result, requiring exactly one msgpack value that
  * spans all len bytes. Before handing the bytes to msgpack-c it checks that
  * no array or map declares more elements than the bytes left could hold, so

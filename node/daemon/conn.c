@@ -148,38 +148,59 @@ static void on_written(uv_write_t *req, int status)
         c->cbs.on_drain(c);
 }
 
-/* Write len bytes from data (copied). */
-static int write_raw(px_conn *c, const uint8_t *data, size_t len, bool close_after)
+/* A write request with room for len bytes, filled by the caller. */
+static conn_write *write_new(px_conn *c, size_t len, bool close_after)
 {
     conn_write *w = malloc(sizeof *w + len);
     if (!w)
-        return PX_ENOMEM;
+        return NULL;
     w->conn = c;
     w->close_after = close_after;
     w->len = len;
-    memcpy(w->data, data, len);
-    uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
+    return w;
+}
+
+/* Queue w's bytes on the socket; w is freed by on_written, or here on error. */
+static int write_start(px_conn *c, conn_write *w)
+{
+    uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
     int uvrc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_written);
     if (uvrc) {
         free(w);
         return px_err_from_uv(uvrc);
     }
-    c->bytes_out += len;
+    c->bytes_out += w->len;
     return PX_OK;
 }
 
+/* Write len bytes from data (copied). */
+static int write_raw(px_conn *c, const uint8_t *data, size_t len, bool close_after)
+{
+    conn_write *w = write_new(c, len, close_after);
+    if (!w)
+        return PX_ENOMEM;
+    memcpy(w->data, data, len);
+    return write_start(c, w);
+}
+
+/* A message is framed and sealed straight into its write request: a chunk
+ * message (64 KiB) is not copied into a framed and a boxed buffer first. */
 int px_conn_send(px_conn *c, const void *msg, size_t len)
 {
-    px_buf framed = {0}, boxed = {0};
+    uint8_t prefix[PX_WIRE_LEN_BYTES];
     if (c->state != ST_READY)
         return PX_ECLOSED;
-    int rc = px_wire_frame(&framed, msg, len);
-    if (!rc)
-        rc = px_box_enc_write(&c->enc, framed.data, framed.len, &boxed);
-    if (!rc)
-        rc = write_raw(c, boxed.data, boxed.len, false);
-    px_buf_free(&framed);
-    px_buf_free(&boxed);
+    int rc = px_wire_prefix(prefix, len);
+    if (rc)
+        return rc;
+    conn_write *w = write_new(c, px_box_enc_size(sizeof prefix + len), false);
+    if (!w)
+        return PX_ENOMEM;
+    rc = px_box_enc_seal(&c->enc, prefix, sizeof prefix, msg, len, w->data);
+    if (rc)
+        free(w);
+    else
+        rc = write_start(c, w);
     if (!rc && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > PX_CONN_HIGH_WATER)
         c->was_congested = true;
     return rc;

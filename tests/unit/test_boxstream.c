@@ -423,6 +423,44 @@ static void test_refusals(void)
     free(d);
 }
 
+/* px_box_enc_seal of a head and a message gives the very bytes of
+ * px_box_enc_write of their concatenation, for messages that end inside
+ * the first frame, exactly at a frame's end, and frames later; and once
+ * the goodbye is sent it writes nothing. */
+static void test_seal_head_and_data(void)
+{
+    static uint8_t msg[3 * 4096 + 7];
+    const size_t lens[] = {1, 4092, 4093, 4096, 8188, sizeof msg};
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 31 + 7);
+    const uint8_t head[4] = {0, 1, 2, 3};
+    for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+        size_t len = lens[t];
+        px_box_enc e1, e2;
+        px_buf joined = {0}, want = {0};
+        CHECK_RC(px_buf_append(&joined, head, sizeof head), PX_OK);
+        CHECK_RC(px_buf_append(&joined, msg, len), PX_OK);
+        px_box_enc_init(&e1, tkey, tnonce);
+        CHECK_RC(px_box_enc_write(&e1, joined.data, joined.len, &want), PX_OK);
+        uint8_t *got = malloc(px_box_enc_size(sizeof head + len));
+        CHECK(got != NULL);
+        px_box_enc_init(&e2, tkey, tnonce);
+        CHECK_RC(px_box_enc_seal(&e2, head, sizeof head, msg, len, got), PX_OK);
+        CHECK(want.len == px_box_enc_size(sizeof head + len));
+        CHECK(memcmp(got, want.data, want.len) == 0);
+        CHECK(memcmp(e1.nonce, e2.nonce, 24) == 0); /* the stream goes on alike */
+        px_buf_reset(&want);
+        CHECK_RC(px_box_enc_goodbye(&e2, &want), PX_OK);
+        uint8_t before[35]; /* the first frame of the smallest message */
+        memcpy(before, got, sizeof before);
+        CHECK_RC(px_box_enc_seal(&e2, head, sizeof head, msg, len, got), PX_ECLOSED);
+        CHECK(memcmp(got, before, sizeof before) == 0); /* nothing written */
+        free(got);
+        px_buf_free(&joined);
+        px_buf_free(&want);
+    }
+}
+
 int main(void)
 {
     if (px_crypto_init() != PX_OK) {
@@ -433,6 +471,7 @@ int main(void)
     RUN(test_vectors);
     RUN(test_nonce_carry);
     RUN(test_refusals);
+    RUN(test_seal_head_and_data);
     json_decref(vectors);
     return check_summary();
 }
