@@ -4,10 +4,20 @@
  * the replication core's blob storage actions (PX_CORE_BLOB_*; the
  * protocol itself runs in replication/core.c and blobxfer.c).
  *
- * Layout: the state; the worker (manifests and chunks written off the
+ * Layout: the state; the workers (manifests and chunks written off the
  * loop); carrying out the core's blob actions; lifecycle; control. Chunks
  * asked of this node are read and verified off the loop too, by
  * blobserve.c's worker.
+ *
+ * Two lanes of work, each a worker with its own store connection, one
+ * batch at a time: the chunk lane checks chunks' hashes and writes their
+ * bytes (it only reads SQLite); the store lane does what writes SQLite —
+ * manifests, the syncs that make written chunks durable and held, the keep
+ * sweeps. With one lane a sync (an fdatasync and a commit, 10-20 ms) held
+ * up the chunks behind it, the fetch's store backlog filled and requests
+ * stopped; in two, chunks are written while the last ones are synced. A
+ * sync only ever names chunks already written, so the lanes need no other
+ * order between them.
  */
 #include "blobnet.h"
 
@@ -22,7 +32,7 @@
 #include <string.h>
 
 enum {
-    BATCH_MAX = 64,   /* items written in one go */
+    BATCH_MAX = 16,   /* items a lane takes in one go (a chunk run: 1 MiB) */
     RESULTS_MAX = 32, /* finished fetches remembered for status */
     TIMEOUT_DEFAULT = 30000,
     TIMEOUT_MAX = 600000,
@@ -81,12 +91,24 @@ typedef struct result {
     uint64_t started, at; /* loop ms: the fetch asked for, and ended */
 } result;
 
+/* A worker and the items waiting for it. */
+typedef struct lane {
+    px_blobnet *b;
+    px_store *store; /* its own connection, used by its worker only */
+    px_blobs *blobs;
+    item *pending, **pending_tail;
+    item *batch; /* being worked on */
+    bool busy;
+    uv_work_t work;
+} lane;
+
+enum { LANE_CHUNKS, LANE_STORE, LANES };
+
 struct px_blobnet {
     uv_loop_t *loop;
     px_local *local;
     px_blobs *blobs; /* loop thread: reads */
-    px_store *wstore;
-    px_blobs *wblobs; /* worker thread: writes */
+    lane lanes[LANES];
     px_gossip *gossip;
     px_core *core; /* the replication core, which runs the protocol */
     bool stopping;
@@ -97,12 +119,6 @@ struct px_blobnet {
     bool sync_open, sync_armed;
     unsynced *unsynced; /* chunks written, not in a sync item yet */
     size_t n_unsynced, cap_unsynced;
-    /* the worker */
-    item *pending, **pending_tail;
-    size_t n_pending;
-    item *batch;
-    bool busy;
-    uv_work_t work;
     px_blobserve *srv; /* chunks read for peers, off the loop */
     result results[RESULTS_MAX];
     size_t next_result;
@@ -111,14 +127,15 @@ struct px_blobnet {
 
 static void sweep_soon(px_blobnet *b);
 
-/* --- the worker ------------------------------------------------------------- */
+/* --- the workers ------------------------------------------------------------ */
 
 static void work_cb(uv_work_t *w)
 {
-    px_blobnet *b = w->data;
-    for (item *it = b->batch; it;) {
+    lane *l = w->data;
+    px_blobs *blobs = l->blobs;
+    for (item *it = l->batch; it;) {
         if (it->sweep) {
-            it->rc = px_blob_keep_attached(b->wblobs, (const uint8_t(*)[32])it->keepers,
+            it->rc = px_blob_keep_attached(blobs, (const uint8_t(*)[32])it->keepers,
                                            it->n_keepers, &it->marked);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
@@ -140,7 +157,7 @@ static void work_cb(uv_work_t *w)
                 for (size_t j = k; j < n; j++)
                     if (!done[j] && memcmp(u[j].id, u[k].id, 32) == 0)
                         index[m++] = u[j].index;
-                px_blob_record_chunks(b->wblobs, u[k].id, m, index, rcs);
+                px_blob_record_chunks(blobs, u[k].id, m, index, rcs);
                 m = 0;
                 for (size_t j = k; j < n; j++)
                     if (!done[j] && memcmp(u[j].id, u[k].id, 32) == 0) {
@@ -164,13 +181,13 @@ static void work_cb(uv_work_t *w)
             it->rc = px_blob_manifest_decode(it->data, it->len, PX_BLOB_MAX_LIMIT, &m);
             if (!it->rc)
                 it->rc =
-                    px_blob_quota_check(b->wblobs, it->id, m.size,
+                    px_blob_quota_check(blobs, it->id, m.size,
                                         (const uint8_t(*)[32])it->keepers, it->n_keepers, &keep);
             px_blob_manifest_free(&m);
             if (!it->rc)
-                it->rc = px_blob_put_manifest(b->wblobs, it->id, it->data, it->len);
+                it->rc = px_blob_put_manifest(blobs, it->id, it->data, it->len);
             if (!it->rc && keep) /* a keeper attaches it: kept within its quota */
-                px_blob_keep_for(b->wblobs, it->id, (const uint8_t(*)[32])it->keepers,
+                px_blob_keep_for(blobs, it->id, (const uint8_t(*)[32])it->keepers,
                                  it->n_keepers, NULL);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
@@ -198,7 +215,7 @@ static void work_cb(uv_work_t *w)
          * one that does not match is not written, and its PX_EHASH goes back
          * to the core, which closes the peer that sent it. Written only: a
          * sync item makes them durable and held. */
-        px_blob_write_chunks(b->wblobs, it->id, n, index, data, len, false, rcs);
+        px_blob_write_chunks(blobs, it->id, n, index, data, len, false, rcs);
         for (size_t k = 0; k < n; k++) {
             run_items[k]->rc = rcs[k];
             if (rcs[k])
@@ -209,6 +226,7 @@ static void work_cb(uv_work_t *w)
 }
 
 static void kick_worker(px_blobnet *b);
+static void submit(px_blobnet *b, item *it);
 static void queue_sync(px_blobnet *b);
 static void on_sync_timer(uv_timer_t *t);
 
@@ -230,15 +248,21 @@ static void note_written(px_blobnet *b, const uint8_t id[32], uint32_t index)
     u->index = index;
     u->rc = PX_OK;
     px_core_blob_chunk_written(b->core, id, index, px_gossip_now());
+    /* The blob's last chunk written: made durable now, not SYNC_MS later. */
+    px_bx_status st;
+    px_core_blob_status(b->core, id, &st);
+    if (st.active && st.have_manifest && st.held + st.written == st.chunks)
+        queue_sync(b);
 }
 
 static void after_work_cb(uv_work_t *w, int status)
 {
-    px_blobnet *b = w->data;
+    lane *l = w->data;
+    px_blobnet *b = l->b;
     (void)status;
-    item *batch = b->batch;
-    b->batch = NULL;
-    b->busy = false;
+    item *batch = l->batch;
+    l->batch = NULL;
+    l->busy = false;
     uint64_t now = px_gossip_now();
     for (item *it = batch; it;) {
         item *next = it->next;
@@ -305,10 +329,7 @@ static void queue_sync(px_blobnet *b)
     it->len = n;
     memcpy(it->data, b->unsynced, n * sizeof(unsynced));
     b->n_unsynced = 0;
-    *b->pending_tail = it;
-    b->pending_tail = &it->next;
-    b->n_pending++;
-    kick_worker(b);
+    submit(b, it);
 }
 
 static void on_sync_timer(uv_timer_t *t)
@@ -318,31 +339,47 @@ static void on_sync_timer(uv_timer_t *t)
     queue_sync(b);
 }
 
-static void kick_worker(px_blobnet *b)
+static void kick_lane(px_blobnet *b, lane *l)
 {
-    if (b->busy || !b->pending || b->stopping)
+    if (l->busy || !l->pending || b->stopping)
         return;
-    item **tail = &b->batch;
-    for (size_t k = 0; k < BATCH_MAX && b->pending; k++) {
-        item *it = b->pending;
-        b->pending = it->next;
-        b->n_pending--;
+    item **tail = &l->batch;
+    for (size_t k = 0; k < BATCH_MAX && l->pending; k++) {
+        item *it = l->pending;
+        l->pending = it->next;
         it->next = NULL;
         *tail = it;
         tail = &it->next;
     }
-    if (!b->pending)
-        b->pending_tail = &b->pending;
-    b->busy = true;
-    b->work.data = b;
-    if (uv_queue_work(b->loop, &b->work, work_cb, after_work_cb) != 0) {
-        b->busy = false; /* cannot happen with a live loop; the items are dropped */
-        while (b->batch) {
-            item *it = b->batch;
-            b->batch = it->next;
+    if (!l->pending)
+        l->pending_tail = &l->pending;
+    l->busy = true;
+    l->work.data = l;
+    if (uv_queue_work(b->loop, &l->work, work_cb, after_work_cb) != 0) {
+        l->busy = false; /* cannot happen with a live loop; the items are dropped */
+        while (l->batch) {
+            item *it = l->batch;
+            l->batch = it->next;
             item_free(it);
         }
     }
+}
+
+static void kick_worker(px_blobnet *b)
+{
+    for (size_t i = 0; i < LANES; i++)
+        kick_lane(b, &b->lanes[i]);
+}
+
+/* Queue it on its lane: chunk bytes on the chunk lane, the rest (what
+ * writes SQLite) on the store lane. */
+static void submit(px_blobnet *b, item *it)
+{
+    bool chunk = !it->manifest && !it->sweep && !it->sync;
+    lane *l = &b->lanes[chunk ? LANE_CHUNKS : LANE_STORE];
+    *l->pending_tail = it;
+    l->pending_tail = &it->next;
+    kick_lane(b, l);
 }
 
 /* The keys whose records' attachments this node keeps (and does not charge
@@ -386,10 +423,7 @@ static void enqueue(px_blobnet *b, bool manifest, const uint8_t id[32], uint32_t
         memcpy(it->data, data, len);
     if (manifest)
         set_keepers(b, it);
-    *b->pending_tail = it;
-    b->pending_tail = &it->next;
-    b->n_pending++;
-    kick_worker(b);
+    submit(b, it);
 }
 
 /* --- carrying out the core's blob actions ----------------------------------------- */
@@ -501,14 +535,18 @@ int px_blobnet_new(uv_loop_t *loop, px_local *local, const px_blob_limits *limit
         return px_err_set(PX_ENOMEM, "out of memory");
     b->loop = loop;
     b->local = local;
-    b->pending_tail = &b->pending;
     b->gossip = gossip;
     b->core = px_gossip_core(gossip);
     int rc = px_blobs_open(&b->blobs, local->store, local->paths.dir, limits);
-    if (!rc)
-        rc = px_store_open(local->paths.store, &b->wstore);
-    if (!rc)
-        rc = px_blobs_open(&b->wblobs, b->wstore, local->paths.dir, limits);
+    for (size_t i = 0; i < LANES; i++) {
+        lane *l = &b->lanes[i];
+        l->b = b;
+        l->pending_tail = &l->pending;
+        if (!rc)
+            rc = px_store_open(local->paths.store, &l->store);
+        if (!rc)
+            rc = px_blobs_open(&l->blobs, l->store, local->paths.dir, limits);
+    }
     if (!rc)
         rc = px_blobserve_new(loop, local->paths.store, local->paths.dir, limits, served, b,
                               &b->srv);
@@ -550,15 +588,18 @@ void px_blobnet_free(px_blobnet *b)
 {
     if (!b)
         return;
-    while (b->pending) {
-        item *it = b->pending;
-        b->pending = it->next;
-        item_free(it);
+    for (size_t i = 0; i < LANES; i++) {
+        lane *l = &b->lanes[i];
+        while (l->pending) {
+            item *it = l->pending;
+            l->pending = it->next;
+            item_free(it);
+        }
+        px_blobs_close(l->blobs);
+        px_store_close(l->store);
     }
     free(b->unsynced);
     px_blobserve_free(b->srv);
-    px_blobs_close(b->wblobs);
-    px_store_close(b->wstore);
     px_blobs_close(b->blobs);
     free(b);
 }
@@ -567,7 +608,7 @@ static void queue_sweep(px_blobnet *b)
 {
     b->swept = true;
     b->last_sweep = uv_now(b->loop);
-    for (item *it = b->pending; it; it = it->next)
+    for (item *it = b->lanes[LANE_STORE].pending; it; it = it->next)
         if (it->sweep)
             return; /* one waits already: it will see these entries too */
     item *it = calloc(1, sizeof *it);
@@ -579,10 +620,7 @@ static void queue_sweep(px_blobnet *b)
         free(it);
         return;
     }
-    *b->pending_tail = it;
-    b->pending_tail = &it->next;
-    b->n_pending++;
-    kick_worker(b);
+    submit(b, it);
 }
 
 static void on_sweep_timer(uv_timer_t *t)

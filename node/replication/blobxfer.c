@@ -76,6 +76,7 @@ typedef struct fetch {
     uint64_t *from; /* a chunk being stored: the peer (driver id) that sent it */
     uint32_t n_held, in_flight, first_missing, since_have;
     uint32_t storing; /* chunks handed to the store, not yet stored */
+    uint32_t n_written; /* chunks written, not yet durable (C_WRITTEN) */
     uint64_t received;
     fpeer fp[PX_BX_PEERS_MAX];
 } fetch;
@@ -639,6 +640,8 @@ void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc,
         return;
     if (f->state[index] == C_STORING)
         f->storing--;
+    else
+        f->n_written--;
     if (rc == PX_EHASH && f->state[index] == C_STORING) {
         /* The store found the bytes do not match the manifest: the sender's
          * offence, as if we had hashed them on arrival. Fetched elsewhere
@@ -704,6 +707,7 @@ void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64
         return;
     f->state[index] = C_WRITTEN;
     f->storing--;
+    f->n_written++;
     schedule(bx, f, now);
 }
 
@@ -1021,6 +1025,7 @@ void px_bx_status_get(const px_bx *bx, const uint8_t id[32], px_bx_status *out)
         out->size = f->m.size;
         out->chunks = f->m.n;
         out->held = f->n_held;
+        out->written = f->n_written;
         out->in_flight = f->in_flight;
     }
     for (int p = 0; p < PX_BX_PEERS_MAX; p++)

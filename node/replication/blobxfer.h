@@ -47,11 +47,11 @@
 #include <stdint.h>
 
 enum {
-    PX_BX_WINDOW = 16,             /* chunk requests outstanding per peer, at most */
+    PX_BX_WINDOW = 32,             /* chunk requests outstanding per peer, at most */
     PX_BX_WINDOW_MIN = 4,          /* while entries move */
     PX_BX_ENTRY_QUIET_MS = 1000,   /* entries moved this long ago: the window grows again */
     PX_BX_SERVE_MAX = 64,          /* requests of one peer queued at the server */
-    PX_BX_SEND_QUEUE = 256 * 1024, /* chunks are sent while the queue is shorter */
+    PX_BX_SEND_QUEUE = 512 * 1024, /* chunks are sent while the queue is shorter */
     PX_BX_CHUNK_TIMEOUT_MS = 5000, /* a chunk not answered: ask elsewhere */
     PX_BX_AVOID_MS = 10000,        /* and not of that peer again for this long */
     PX_BX_REWANT_MS = 3000,        /* ask peers that lack the blob again */
@@ -163,6 +163,7 @@ typedef struct px_bx_status {
     uint64_t size;
     uint32_t chunks;
     uint32_t held; /* stored here */
+    uint32_t written; /* written, waiting to be made durable (then held) */
     uint32_t in_flight;
     uint32_t peers;    /* peers that offered chunks of it */
     uint64_t received; /* chunks received for this fetch (valid or not) */

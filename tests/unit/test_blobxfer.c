@@ -315,10 +315,13 @@ static void test_written_then_stored(void)
         px_bx_status st;
         px_bx_status_get(b->bx, id, &st);
         CHECK(st.active && st.held == 0);
+        CHECK(st.written == CHUNKS); /* praxisd syncs at once: held + written is all */
         for (size_t k = 0; k < b->n_written; k++) {
             CHECK(b->done == (fail && k > 2)); /* the failure ended it */
             px_bx_chunk_stored(b->bx, id, b->written[k], fail && k == 2 ? PX_EIO : PX_OK, now);
             drive(b);
+            px_bx_status_get(b->bx, id, &st);
+            CHECK(b->done || (st.written == CHUNKS - k - 1 && st.held == k + 1));
         }
         pump();
         CHECK(b->done && b->done_rc == (fail ? PX_EIO : PX_OK));
