@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # blob_net.sh — a 64 MiB blob fetched over loopback by praxisd (issue 14):
-# from one peer, then from three peers at once. Figures: the rate of
-# `praxis blob get` (wall time from the request to the whole blob written
-# out, MB/s of 10^6 bytes), the transfer's own rate (the daemon's fetch_ms:
-# from the request to the last chunk stored), the receiving praxisd's peak
-# RSS (VmHWM) and its RSS before the transfer. Best of 3 runs each, by the
-# transfer rate. Then the latency of live entries across three hops while
+# from one peer, then from three peers at once. Figures: the transfer's
+# rate (the daemon's fetch_ms: from the request to the last chunk durable
+# in the store, MB/s of 10^6 bytes), the receiving praxisd's peak RSS
+# (VmHWM) and its RSS before the transfer, best of 3 runs by the rate. The
+# transfer runs as Hypercore's reader does its download: into the store,
+# with nothing else reading the blob meanwhile (`blob get --out -`, whose
+# copy to stdout, here /dev/null, starts once the fetch is complete). Then
+# one `praxis blob get --out FILE` each, which writes the file while the
+# blob arrives (its rate: wall time from the request to the whole file
+# written). Then the latency of live entries across three hops while
 # two transfers run on that path, and Hypercore in the same run. PERF_NODE=a|b wraps that node in PERF_CMD (default: perf
 # record into $PERF_OUT.NAME.N) for profiling.
 #
@@ -58,8 +62,8 @@ connected() {  # connected NAME N: NAME has N peers with hellos done
 kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, clock ticks
 
-run() {  # run LABEL PEER...: one fetch by b; prints "rate rss_before rss_peak"
-    local label="$1"; shift
+run() {  # run LABEL store|file PEER...: one fetch by b; prints a line of figures
+    local label="$1" mode="$2"; shift 2
     px --data "$tmp/b" blob rm "$ID" >/dev/null 2>&1 || true
     start b "$@"
     wait_for connected b "$#"
@@ -67,7 +71,11 @@ run() {  # run LABEL PEER...: one fetch by b; prints "rate rss_before rss_peak"
     local t0 t1 c0 c1 ca0 ca1
     c0="$(cpu "${PID[b]}")"; ca0="$(cpu "${PID[a]}")"
     t0="$(date +%s.%N)"
-    px --data "$tmp/b" blob get "$ID" --out "$tmp/out" --timeout 300
+    if [ "$mode" = store ]; then
+        px --data "$tmp/b" blob get "$ID" --out - --timeout 300 >"$tmp/out"
+    else
+        px --data "$tmp/b" blob get "$ID" --out "$tmp/out" --timeout 300
+    fi
     t1="$(date +%s.%N)"
     local peak; peak="$(kib "${PID[b]}" VmHWM)"
     c1="$(cpu "${PID[b]}")"; ca1="$(cpu "${PID[a]}")"
@@ -95,7 +103,7 @@ for peers in "a" "a c d"; do
     label="one"; [ "$peers" = "a" ] || label="three"
     best=""
     for i in 1 2 3; do
-        line="$(run "$label" $peers)"
+        line="$(run "$label" store $peers)"
         echo "run $i: $line (transfer MB/s, RSS before MB, peak RSS MB, blob get MB/s, receiver CPU s, sender a CPU s)" >&2
         rate="$(cut -f2 <<<"$line")"
         if [ -z "$best" ] || awk -v a="$rate" -v b="$(cut -f2 <<<"$best")" 'BEGIN {exit !(a > b)}'; then best="$line"; fi
@@ -104,6 +112,9 @@ for peers in "a" "a c d"; do
     printf 'figure\tblob_fetch_%s_peer%s_rate\t%s\tMB/s\n' "$l" "$([ "$l" = one ] || echo s)" "$rate"
     printf 'figure\tblob_fetch_%s_peer%s_rss_peak\t%s\tMB\n' "$l" "$([ "$l" = one ] || echo s)" "$rss1"
     printf 'figure\tblob_fetch_%s_peer%s_rss_before\t%s\tMB\n' "$l" "$([ "$l" = one ] || echo s)" "$rss0"
+    line="$(run "$label" file $peers)"
+    echo "blob get --out FILE: $line (transfer MB/s, RSS before MB, peak RSS MB, blob get MB/s, receiver CPU s, sender a CPU s)" >&2
+    getrate="$(cut -f5 <<<"$line")"
     printf 'figure\tblob_get_%s_peer%s_rate\t%s\tMB/s\n' "$l" "$([ "$l" = one ] || echo s)" "$getrate"
     printf 'figure\tblob_fetch_%s_peer%s_receiver_cpu\t%s\ts\n' "$l" "$([ "$l" = one ] || echo s)" "$cpub"
 done
