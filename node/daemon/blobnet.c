@@ -135,8 +135,8 @@ static void work_cb(uv_work_t *w)
     px_blobs *blobs = l->blobs;
     for (item *it = l->batch; it;) {
         if (it->sweep) {
-            it->rc = px_blob_keep_attached(blobs, (const uint8_t(*)[32])it->keepers,
-                                           it->n_keepers, &it->marked);
+            it->rc = px_blob_keep_attached(blobs, (const uint8_t(*)[32])it->keepers, it->n_keepers,
+                                           &it->marked);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
             it = it->next;
@@ -180,15 +180,14 @@ static void work_cb(uv_work_t *w)
             bool keep = false;
             it->rc = px_blob_manifest_decode(it->data, it->len, PX_BLOB_MAX_LIMIT, &m);
             if (!it->rc)
-                it->rc =
-                    px_blob_quota_check(blobs, it->id, m.size,
-                                        (const uint8_t(*)[32])it->keepers, it->n_keepers, &keep);
+                it->rc = px_blob_quota_check(
+                    blobs, it->id, m.size, (const uint8_t(*)[32])it->keepers, it->n_keepers, &keep);
             px_blob_manifest_free(&m);
             if (!it->rc)
                 it->rc = px_blob_put_manifest(blobs, it->id, it->data, it->len);
             if (!it->rc && keep) /* a keeper attaches it: kept within its quota */
-                px_blob_keep_for(blobs, it->id, (const uint8_t(*)[32])it->keepers,
-                                 it->n_keepers, NULL);
+                px_blob_keep_for(blobs, it->id, (const uint8_t(*)[32])it->keepers, it->n_keepers,
+                                 NULL);
             if (it->rc)
                 snprintf(it->why, sizeof it->why, "%s", px_err_message(it->rc));
             it = it->next;

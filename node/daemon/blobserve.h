@@ -26,7 +26,7 @@
 #include <uv.h>
 
 enum {
-    PX_BLOBSERVE_BATCH = 4,  /* chunks read in one go by the worker */
+    PX_BLOBSERVE_BATCH = 4, /* chunks read in one go by the worker */
 };
 
 typedef struct px_blobserve px_blobserve;

@@ -75,7 +75,7 @@ typedef struct fetch {
     uint64_t *asked_ms;
     uint64_t *from; /* a chunk being stored: the peer (driver id) that sent it */
     uint32_t n_held, in_flight, first_missing, since_have;
-    uint32_t storing; /* chunks handed to the store, not yet stored */
+    uint32_t storing;   /* chunks handed to the store, not yet stored */
     uint32_t n_written; /* chunks written, not yet durable (C_WRITTEN) */
     uint64_t received;
     fpeer fp[PX_BX_PEERS_MAX];

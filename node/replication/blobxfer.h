@@ -162,7 +162,7 @@ typedef struct px_bx_status {
     bool have_manifest;
     uint64_t size;
     uint32_t chunks;
-    uint32_t held; /* stored here */
+    uint32_t held;    /* stored here */
     uint32_t written; /* written, waiting to be made durable (then held) */
     uint32_t in_flight;
     uint32_t peers;    /* peers that offered chunks of it */
