@@ -196,32 +196,34 @@ uint64_t px_bx_next_wake(const px_bx *bx)
 /* Queue an action; data (if any) is copied. Out of memory drops the action:
  * every action is one the protocol recovers from losing (a request times
  * out, a want is sent again), except DONE, which is retried by the tick. */
-static px_bx_action *act(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_t *id,
-                         const uint8_t *data, size_t len)
+/* An action whose data (len bytes, malloc'ed, or NULL) the machine now
+ * owns until px_bx_clear() or px_bx_take(); freed if the action cannot be
+ * queued. */
+static px_bx_action *act_own(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_t *id,
+                             uint8_t *data, size_t len)
 {
     if (bx->n_acts == bx->cap_acts) {
         size_t cap = bx->cap_acts ? bx->cap_acts * 2 : 64;
         px_bx_action *a = realloc(bx->acts, cap * sizeof *a);
-        if (!a)
+        if (!a) {
+            free(data);
             return NULL;
+        }
         bx->acts = a;
         bx->cap_acts = cap;
     }
-    uint8_t *copy = NULL;
-    if (len) {
+    if (data) {
         if (bx->n_owned == bx->cap_owned) {
             size_t cap = bx->cap_owned ? bx->cap_owned * 2 : 64;
             uint8_t **o = realloc(bx->owned, cap * sizeof *o);
-            if (!o)
+            if (!o) {
+                free(data);
                 return NULL;
+            }
             bx->owned = o;
             bx->cap_owned = cap;
         }
-        copy = malloc(len);
-        if (!copy)
-            return NULL;
-        memcpy(copy, data, len);
-        bx->owned[bx->n_owned++] = copy;
+        bx->owned[bx->n_owned++] = data;
     }
     px_bx_action *a = &bx->acts[bx->n_acts++];
     memset(a, 0, sizeof *a);
@@ -229,17 +231,41 @@ static px_bx_action *act(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_
     a->peer = peer;
     if (id)
         memcpy(a->id, id, 32);
-    a->data = copy;
-    a->len = len;
+    a->data = data;
+    a->len = data ? len : 0;
     return a;
+}
+
+/* An action with a copy of data's len bytes. */
+static px_bx_action *act(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_t *id,
+                         const uint8_t *data, size_t len)
+{
+    uint8_t *copy = NULL;
+    if (len) {
+        if ((copy = malloc(len)) == NULL)
+            return NULL;
+        memcpy(copy, data, len);
+    }
+    return act_own(bx, kind, peer, id, copy, len);
+}
+
+uint8_t *px_bx_take(px_bx *bx, const px_bx_action *a)
+{
+    for (size_t i = bx->n_owned; a->data && i-- > 0;)
+        if (bx->owned[i] == a->data) {
+            bx->owned[i] = NULL; /* px_bx_clear frees the rest */
+            return (uint8_t *)a->data;
+        }
+    return NULL;
 }
 
 static void send_msg(px_bx *bx, int p, const px_msg_blob *m)
 {
     px_buf b = {0};
-    if (px_msg_encode_blob(&b, m) == PX_OK)
-        act(bx, PX_BXA_SEND, bx->peers[p].tok, NULL, b.data, b.len);
-    px_buf_free(&b);
+    if (px_msg_encode_blob(&b, m) == PX_OK && b.len)
+        act_own(bx, PX_BXA_SEND, bx->peers[p].tok, NULL, b.data, b.len); /* b's bytes handed over */
+    else
+        px_buf_free(&b);
 }
 
 /* --- peers ------------------------------------------------------------------ */

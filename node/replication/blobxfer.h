@@ -111,6 +111,11 @@ void px_bx_free(px_bx *bx); /* NULL-safe */
  * the functions below, after px_bx_clear(). */
 const px_bx_action *px_bx_actions(const px_bx *bx, size_t *n);
 void px_bx_clear(px_bx *bx);
+/* Take over one action's data (a's bytes, malloc'ed; the caller frees
+ * them) so a driver can pass a chunk on without copying it; NULL if it has
+ * none or was taken already. a stays valid, its data pointer then the
+ * caller's. */
+uint8_t *px_bx_take(px_bx *bx, const px_bx_action *a);
 /* When px_bx_tick should be called next (UINT64_MAX: not needed). */
 uint64_t px_bx_next_wake(const px_bx *bx);
 

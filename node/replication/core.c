@@ -1489,6 +1489,23 @@ static void blob_down(px_core *c, cpeer *p, uint64_t now)
     px_bx_peer_down(c->bx, p->id, now);
 }
 
+/* An action for the host about a blob that takes over bytes (malloc'ed,
+ * len of them; freed if the action cannot be queued). NULL bytes: none
+ * queued (out of memory, or nothing to take). */
+static px_core_action *blob_action_own(px_core *c, px_core_action_type type, const uint8_t id[32],
+                                       uint8_t *bytes, size_t len)
+{
+    px_core_action *a = bytes ? push(c, type, 0) : NULL;
+    if (!a) {
+        free(bytes);
+        return NULL;
+    }
+    memcpy(a->blob, id, 32);
+    a->bytes = bytes;
+    a->len = len;
+    return a;
+}
+
 /* An action for the host about a blob; bytes (if any) copied. */
 static px_core_action *blob_action(px_core *c, px_core_action_type type, uint64_t peer,
                                    const uint8_t id[32], const uint8_t *bytes, size_t len)
@@ -1555,10 +1572,9 @@ static void blob_flush(px_core *c, uint64_t now)
             px_core_action *a;
             switch (b->kind) {
             case PX_BXA_SEND:
-                if (live) {
-                    px_buf m = {0};
-                    if (px_buf_append(&m, b->data, b->len) != PX_OK)
-                        px_buf_free(&m);
+                if (live) { /* the message's bytes handed over, not copied */
+                    uint8_t *d = px_bx_take(c->bx, b);
+                    px_buf m = {.data = d, .len = d ? b->len : 0, .cap = d ? b->len : 0};
                     send_buf(c, p, &m);
                 }
                 break;
@@ -1566,7 +1582,7 @@ static void blob_flush(px_core *c, uint64_t now)
                 blob_action(c, PX_CORE_BLOB_PUT_MANIFEST, 0, b->id, b->data, b->len);
                 break;
             case PX_BXA_PUT_CHUNK:
-                a = blob_action(c, PX_CORE_BLOB_PUT_CHUNK, 0, b->id, b->data, b->len);
+                a = blob_action_own(c, PX_CORE_BLOB_PUT_CHUNK, b->id, px_bx_take(c->bx, b), b->len);
                 if (a) {
                     a->index = b->index;
                 } else { /* the chunk is fetched again */
