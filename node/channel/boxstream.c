@@ -69,6 +69,9 @@ int px_box_enc_seal(px_box_enc *e, const void *head, size_t head_len, const void
     const uint8_t *p = data;
     if (e->ended)
         return px_err_set(PX_ECLOSED, "box-stream: write after the goodbye");
+    if (head_len > PX_BOX_BODY_MAX)
+        return px_err_set(PX_EINVAL, "box-stream: a head of %zu bytes is longer than a frame",
+                          head_len);
     if (head_len) { /* the first frame: the head and the data's start, staged */
         uint8_t first[PX_BOX_BODY_MAX];
         size_t take = len < PX_BOX_BODY_MAX - head_len ? len : PX_BOX_BODY_MAX - head_len;

@@ -63,8 +63,8 @@ int px_box_enc_write(px_box_enc *e, const void *data, size_t len, px_buf *out);
  * caller that owns the buffer the bytes go out from (praxisd's write
  * requests), so a message is not copied into a framed buffer first.
  * head_len is at most PX_BOX_BODY_MAX (a length prefix); neither input may
- * overlap out. Returns PX_OK or PX_ECLOSED (goodbye already sent; nothing
- * written). */
+ * overlap out. Returns PX_OK, PX_ECLOSED (goodbye already sent) or
+ * PX_EINVAL (head_len too long); nothing is written on error. */
 int px_box_enc_seal(px_box_enc *e, const void *head, size_t head_len, const void *data, size_t len,
                     uint8_t *out);
 

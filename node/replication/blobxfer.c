@@ -193,12 +193,11 @@ uint64_t px_bx_next_wake(const px_bx *bx)
 
 /* --- the action queue ------------------------------------------------------ */
 
-/* Queue an action; data (if any) is copied. Out of memory drops the action:
- * every action is one the protocol recovers from losing (a request times
- * out, a want is sent again), except DONE, which is retried by the tick. */
-/* An action whose data (len bytes, malloc'ed, or NULL) the machine now
- * owns until px_bx_clear() or px_bx_take(); freed if the action cannot be
- * queued. */
+/* Queue an action whose data (len bytes, malloc'ed, or NULL) the machine
+ * now owns until px_bx_clear() or px_bx_take(). Out of memory drops the
+ * action (and frees data): every action is one the protocol recovers from
+ * losing (a request times out, a want is sent again), except DONE, which
+ * is retried by the tick. */
 static px_bx_action *act_own(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_t *id,
                              uint8_t *data, size_t len)
 {
@@ -233,10 +232,11 @@ static px_bx_action *act_own(px_bx *bx, px_bx_kind kind, uint64_t peer, const ui
         memcpy(a->id, id, 32);
     a->data = data;
     a->len = data ? len : 0;
+    a->owned_at = data ? bx->n_owned - 1 : 0;
     return a;
 }
 
-/* An action with a copy of data's len bytes. */
+/* Queue an action with a copy of data's len bytes. */
 static px_bx_action *act(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_t *id,
                          const uint8_t *data, size_t len)
 {
@@ -251,12 +251,10 @@ static px_bx_action *act(px_bx *bx, px_bx_kind kind, uint64_t peer, const uint8_
 
 uint8_t *px_bx_take(px_bx *bx, const px_bx_action *a)
 {
-    for (size_t i = bx->n_owned; a->data && i-- > 0;)
-        if (bx->owned[i] == a->data) {
-            bx->owned[i] = NULL; /* px_bx_clear frees the rest */
-            return (uint8_t *)a->data;
-        }
-    return NULL;
+    if (!a->data || a->owned_at >= bx->n_owned || bx->owned[a->owned_at] != a->data)
+        return NULL;               /* none, or taken already */
+    bx->owned[a->owned_at] = NULL; /* px_bx_clear frees the rest */
+    return (uint8_t *)a->data;
 }
 
 static void send_msg(px_bx *bx, int p, const px_msg_blob *m)

@@ -97,6 +97,7 @@ typedef struct px_bx_action {
     int rc;
     const uint8_t *data; /* valid until the next call into px_bx */
     size_t len;
+    size_t owned_at; /* the machine's: where it keeps data (px_bx_take) */
 } px_bx_action;
 
 typedef struct px_bx_cfg {

@@ -1490,12 +1490,13 @@ static void blob_down(px_core *c, cpeer *p, uint64_t now)
 }
 
 /* An action for the host about a blob that takes over bytes (malloc'ed,
- * len of them; freed if the action cannot be queued). NULL bytes: none
- * queued (out of memory, or nothing to take). */
-static px_core_action *blob_action_own(px_core *c, px_core_action_type type, const uint8_t id[32],
-                                       uint8_t *bytes, size_t len)
+ * len of them, or NULL and 0; freed if the action cannot be queued). NULL
+ * when it cannot be queued, or bytes are missing (out of memory, or
+ * nothing to take). */
+static px_core_action *blob_action_own(px_core *c, px_core_action_type type, uint64_t peer,
+                                       const uint8_t id[32], uint8_t *bytes, size_t len)
 {
-    px_core_action *a = bytes ? push(c, type, 0) : NULL;
+    px_core_action *a = len && !bytes ? NULL : push(c, type, peer);
     if (!a) {
         free(bytes);
         return NULL;
@@ -1513,17 +1514,9 @@ static px_core_action *blob_action(px_core *c, px_core_action_type type, uint64_
     uint8_t *copy = NULL;
     if (len && (copy = malloc(len)) == NULL)
         return NULL;
-    px_core_action *a = push(c, type, peer);
-    if (!a) {
-        free(copy);
-        return NULL;
-    }
-    memcpy(a->blob, id, 32);
     if (len)
         memcpy(copy, bytes, len);
-    a->bytes = copy;
-    a->len = len;
-    return a;
+    return blob_action_own(c, type, peer, id, copy, len);
 }
 
 /* The key of a peer that closed with a chunk still unverified (gone[]),
@@ -1579,10 +1572,12 @@ static void blob_flush(px_core *c, uint64_t now)
                 }
                 break;
             case PX_BXA_PUT_MANIFEST:
-                blob_action(c, PX_CORE_BLOB_PUT_MANIFEST, 0, b->id, b->data, b->len);
+                blob_action_own(c, PX_CORE_BLOB_PUT_MANIFEST, 0, b->id, px_bx_take(c->bx, b),
+                                b->len);
                 break;
             case PX_BXA_PUT_CHUNK:
-                a = blob_action_own(c, PX_CORE_BLOB_PUT_CHUNK, b->id, px_bx_take(c->bx, b), b->len);
+                a = blob_action_own(c, PX_CORE_BLOB_PUT_CHUNK, 0, b->id, px_bx_take(c->bx, b),
+                                    b->len);
                 if (a) {
                     a->index = b->index;
                 } else { /* the chunk is fetched again */

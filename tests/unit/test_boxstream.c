@@ -459,6 +459,16 @@ static void test_seal_head_and_data(void)
         px_buf_free(&joined);
         px_buf_free(&want);
     }
+    /* a head longer than one frame is refused, not sealed past its frame */
+    px_box_enc e;
+    px_box_enc_init(&e, tkey, tnonce);
+    uint8_t nonce_was[24];
+    memcpy(nonce_was, e.nonce, 24);
+    uint8_t *room = malloc(px_box_enc_size(PX_BOX_BODY_MAX + 1));
+    CHECK(room != NULL);
+    CHECK_RC(px_box_enc_seal(&e, msg, PX_BOX_BODY_MAX + 1, NULL, 0, room), PX_EINVAL);
+    CHECK(memcmp(e.nonce, nonce_was, 24) == 0);
+    free(room);
 }
 
 int main(void)
