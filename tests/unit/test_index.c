@@ -661,7 +661,7 @@ static void test_bulk_load(void)
     CHECK_RC(px_store_begin(s), PX_OK);
     CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
     CHECK(b.on && b.automerge == 4 && b.hashsize == 1024 * 1024);
-    CHECK(fts_setting(s, "automerge") == 8 && fts_setting(s, "hashsize") == 8 * 1024 * 1024);
+    CHECK(fts_setting(s, "automerge") == 16 && fts_setting(s, "hashsize") == 8 * 1024 * 1024);
     px_store_rollback(s);
     CHECK(fts_setting(s, "automerge") == -1 && fts_setting(s, "hashsize") == -1);
 
@@ -694,7 +694,7 @@ static void test_bulk_load(void)
                        NULL, NULL, NULL) == SQLITE_OK);
     CHECK_RC(px_store_begin(s), PX_OK);
     CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
-    CHECK(fts_setting(s, "automerge") == 8 && fts_setting(s, "hashsize") == 16777216);
+    CHECK(fts_setting(s, "automerge") == 16 && fts_setting(s, "hashsize") == 16777216);
     CHECK_RC(px_index_bulk_end(s, &b), PX_OK);
     CHECK_RC(px_store_commit(s), PX_OK);
     CHECK(fts_setting(s, "automerge") == 2 && fts_setting(s, "hashsize") == 16777216);
