@@ -1162,15 +1162,18 @@ out:
  * five levels: each posting is rewritten about four times, and the merge
  * work per case grows as the index deepens, which is why publishing slowed
  * from the first to the last 100,000 (issue 15; bench/publish.sh).
- * A bulk load writes segments eight times bigger and lets a level fill up
- * to 16 before it is merged: FTS5 then merges the level whole at once (its
- * 'crisismerge', 16 by default), so each posting is rewritten once per 16
- * times more segments rather than a little at every flush. The million of
- * the benchmark makes 7 segments and is never merged while it loads; with
- * 'automerge' 8 it made 9, and the incremental merging of its second half
- * made the last 100,000 about a fifth slower than the first (four runs of
- * five; 16: three runs within 9 %). A search reads at most 15 segments per
- * level, and took the same time on both stores. The pending terms may take
+ * A bulk load writes segments eight times bigger and lets a level hold 16
+ * before FTS5 starts merging it. Seen in the structure record after a load
+ * (not from FTS5's documentation): the benchmark's million flushes about 70 segments
+ * of ~14,000 cases; level 0 is merged twice, ~450,000 cases each time (in
+ * the 5th and the 9th 100,000, which run ~30 % slower), and the store ends
+ * with 7 segments in 2 levels. With 'automerge' 8 its second half was
+ * merged a little at every flush and the rate fell through it: the last
+ * 100,000 were a fifth slower than the first in five runs of six, against
+ * 13 % or less in six runs of six with 16. The merge work is the same
+ * (the totals agree within the noise): 16 does it in two lumps that do not
+ * grow until level 1 fills, at ~7 million cases. A search reads every
+ * segment, and took the same time on both stores. The pending terms may take
  * ~10 MB more memory at the peak. Both settings are rows of FTS5's config
  * table, so they belong to the transaction: px_index_bulk_end writes the
  * earlier ones back before the commit (later writes merge the segments a
