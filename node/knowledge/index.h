@@ -83,7 +83,8 @@ int px_index_set_until(px_store *s, px_index_until_fn fn, void *ctx);
 int px_index_open(px_store *s, bool *rebuilt);
 
 /* Empty the derived tables and index every entry again, in one write
- * transaction of its own (s must not be in one). OUT *stats (may be NULL). */
+ * transaction of its own (s must not be in one), as a bulk load (below).
+ * OUT *stats (may be NULL). */
 int px_index_rebuild(px_store *s, px_index_stats *stats);
 
 /* A bulk load: many case studies indexed in one write transaction (a big

@@ -656,14 +656,16 @@ static void test_bulk_load(void)
     px_index_bulk b;
     CHECK_RC(px_index_bulk_begin(s, &b), PX_EINVAL); /* no transaction */
     CHECK(!b.on);
-    CHECK(fts_setting(s, "automerge") == -1 && fts_setting(s, "hashsize") == -1);
+    /* opening the new store rebuilt its (empty) index, a bulk load that
+     * wrote FTS5's defaults back */
+    CHECK(fts_setting(s, "automerge") == 4 && fts_setting(s, "hashsize") == 1024 * 1024);
 
     CHECK_RC(px_store_begin(s), PX_OK);
     CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
     CHECK(b.on && b.automerge == 4 && b.hashsize == 1024 * 1024);
     CHECK(fts_setting(s, "automerge") == 16 && fts_setting(s, "hashsize") == 8 * 1024 * 1024);
     px_store_rollback(s);
-    CHECK(fts_setting(s, "automerge") == -1 && fts_setting(s, "hashsize") == -1);
+    CHECK(fts_setting(s, "automerge") == 4 && fts_setting(s, "hashsize") == 1024 * 1024);
 
     CHECK_RC(px_store_begin(s), PX_OK);
     CHECK_RC(px_index_bulk_begin(s, &b), PX_OK);
@@ -701,6 +703,18 @@ static void test_bulk_load(void)
     px_store_close(s);
 }
 
+/* How many cases a search for "kept" finds on s. */
+static int64_t kept_found(px_store *s)
+{
+    px_query q = {.store = s, .lang = "en"};
+    json_t *res = NULL;
+    int64_t n = -1;
+    if (px_query_cases(&q, &(px_case_filter){.search = "kept", .limit = 5}, &res) == PX_OK)
+        n = json_integer_value(json_object_get(res, "total"));
+    json_decref(res);
+    return n;
+}
+
 static void test_flags_and_rebuild(void)
 {
     px_store *s = open_store("rebuild.db");
@@ -719,11 +733,25 @@ static void test_flags_and_rebuild(void)
     int fts = count_rows(s, "SELECT count(*) FROM rec_cases_fts");
     CHECK(benchmarks == 10);
 
+    /* the full-text table is made again by the rebuild: its settings are
+     * kept, and another connection (a daemon's) reads the new one */
+    CHECK(sqlite3_exec(px_store_db(s),
+                       "INSERT INTO rec_cases_fts (rec_cases_fts, rank) VALUES ('automerge', 2)",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    px_store *daemon = open_store("rebuild.db");
+    CHECK(kept_found(daemon) == 1);
+
     px_index_stats st;
     CHECK_RC(px_index_rebuild(s, &st), PX_OK);
     CHECK(st.invalid == 1 && st.reflagged == 0);
     CHECK(count_rows(s, "SELECT count(*) FROM rec_benchmarks") == benchmarks);
     CHECK(count_rows(s, "SELECT count(*) FROM rec_cases_fts") == fts);
+    /* a rebuild is a bulk load, and puts FTS5's settings back at its end */
+    CHECK(fts_setting(s, "automerge") == 2 && fts_setting(s, "hashsize") == 1024 * 1024);
+    CHECK(count_rows(s, "SELECT count(*) FROM rec_cases_fts_config WHERE k = 'rank' AND "
+                        "v = 'bm25(10.0, 5.0, 1.0, 3.0, 0.0, 0.0)'") == 1);
+    CHECK(kept_found(s) == 1 && kept_found(daemon) == 1);
+    px_store_close(daemon);
 
     /* a store whose entries came before the index (and the schema hook):
      * opening rebuilds, and flags bodies that fail their schema */
