@@ -10,6 +10,8 @@
 #                                      on the whole file (a second store)
 #   PRAXIS_PUBLISH_TIMING=1            publish.c's per-100,000 breakdown on
 #                                      stderr (CPU per entry of each thread)
+#   PRAXIS_BENCH_REINDEX=1             also time `praxis reindex` of the store
+#                                      (the records index rebuilt from scratch)
 # bench_publish adds ten files of N/10 records to one publication (as
 # `praxis publish case F1 case F2 ...` does) and times each; the files are
 # generated first (untimed). Needs about 1 GB in $TMPDIR per million records
@@ -60,6 +62,14 @@ ls -l "$T"/cases-*.jsonl | awk '{s += $5} END {printf "input: %d records, %.0f M
 "$bench" "$T/node" case "$T"/cases-*.jsonl | tee "$T/bench.out" | grep --line-buffered -v '^figure'
 grep '^figure' "$T/bench.out" || true
 
+if [ "${PRAXIS_BENCH_REINDEX:-0}" = 1 ]; then
+    /usr/bin/time -f '%e %M' -o "$T/time" "$praxis" --data "$T/node" reindex >/dev/null 2>"$T/err"
+    read -r secs kb <"$T/time"
+    printf 'reindex: %d case studies in %s s = %.0f/s; peak RSS %d MB (the store mapped for reading included)\n' \
+        "$total" "$secs" "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')" "$((kb / 1024))"
+    printf 'figure\treindex_rate\t%.0f\tentries/s\n' "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')"
+fi
+
 if [ "${PRAXIS_BENCH_CLI:-0}" = 1 ]; then
     cat "$T"/cases-*.jsonl >"$T/all.jsonl"
     rm -f "$T"/cases-*.jsonl
@@ -68,7 +78,7 @@ if [ "${PRAXIS_BENCH_CLI:-0}" = 1 ]; then
         >"$T/ids" 2>"$T/err"
     read -r secs kb <"$T/time"
     printf 'CLI: praxis publish case all.jsonl: %d ids in %s s = %.0f records/s; peak RSS %d MB\n' \
-        "$(wc -l <"$T/ids")" "$secs" "$(echo "$total / $secs" | bc -l)" "$((kb / 1024))"
+        "$(wc -l <"$T/ids")" "$secs" "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')" "$((kb / 1024))"
     printf 'figure\tcli_publish_rate\t%.0f\trecords/s\nfigure\tcli_publish_peak_rss\t%d\tMB\n' \
-        "$(echo "$total / $secs" | bc -l)" "$((kb / 1024))"
+        "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')" "$((kb / 1024))"
 fi

@@ -1213,23 +1213,24 @@ out:
  * published in one transaction with those settings make ~290 segments in
  * five levels: each posting is rewritten about four times, and the merge
  * work per case grows as the index deepens, which is why publishing slowed
- * from the first to the last 100,000 (issue 15; bench/publish.sh).
- * A bulk load writes segments eight times bigger and lets a level hold 16
- * before FTS5 starts merging it. Seen in the structure record after a load
- * (not from FTS5's documentation): the benchmark's million flushes about 70 segments
- * of ~14,000 cases; level 0 is merged twice, ~450,000 cases each time (in
- * the 5th and the 9th 100,000, which run ~30 % slower), and the store ends
- * with 7 segments in 2 levels. With 'automerge' 8 its second half was
- * merged a little at every flush and the rate fell through it: the last
- * 100,000 were a fifth slower than the first in five runs of six, against
- * 13 % or less in six runs of six with 16. The merge work is the same
- * (the totals agree within the noise): 16 does it in two lumps that do not
- * grow until level 1 fills, at ~7 million cases. A search reads every
- * segment, and took the same time on both stores. The pending terms may take
- * ~10 MB more memory at the peak. Both settings are rows of FTS5's config
- * table, so they belong to the transaction: px_index_bulk_end writes the
- * earlier ones back before the commit (later writes merge the segments a
- * little at a time, as ever), and a rollback undoes both. */
+ * from the first to the last 100,000 (issue 15; bench/publish.sh). A bulk
+ * load writes segments eight times bigger and lets a level hold 16 before
+ * FTS5 starts merging it. Seen in the structure record after a load (not
+ * from FTS5's documentation): the benchmark's million flushes about 70
+ * segments of ~14,000 cases; level 0 is merged twice, ~450,000 cases each
+ * time (in the 5th and the 9th 100,000, which run ~30 % slower), and the
+ * store ends with 7 segments in 2 levels. With 'automerge' 8 level 0 was
+ * merged a little at every flush from the second or third 100,000 on, and
+ * the rate fell to a plateau: the last 100,000 were over 20 % slower than
+ * the first in five runs of seven, and in one run of nine with 16
+ * (README.md has the runs). The merge work
+ * is the same (the totals agree within the noise): 16 does it in two lumps
+ * that do not grow until level 1 fills, at ~7 million cases. A search reads
+ * every segment, and took the same time on both stores. The pending terms
+ * may take ~10 MB more memory at the peak. Both settings are rows of FTS5's
+ * config table, so they belong to the transaction: px_index_bulk_end writes
+ * the earlier ones back before the commit (later writes merge the segments
+ * a little at a time, as ever), and a rollback undoes both. */
 enum {
     FTS_AUTOMERGE = 4, /* FTS5's defaults, when the store has none of its own */
     FTS_HASHSIZE = 1024 * 1024,
