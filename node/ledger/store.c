@@ -68,7 +68,8 @@
                  "ORDER BY author, seq")                                                           \
     X(meta_get, "SELECT value FROM meta WHERE key = ?1")                                           \
     X(meta_set, "INSERT INTO meta (key, value) VALUES (?1, ?2) "                                   \
-                "ON CONFLICT (key) DO UPDATE SET value = ?2")
+                "ON CONFLICT (key) DO UPDATE SET value = ?2")                                      \
+    X(data_version, "PRAGMA data_version")
 
 struct px_store {
     sqlite3 *db;
@@ -844,4 +845,12 @@ int px_store_count(px_store *s, uint64_t *out)
         rc = db_err(s, src, "counting entries");
     done(s->count);
     return rc;
+}
+
+int64_t px_store_data_version(px_store *s)
+{
+    int64_t v =
+        sqlite3_step(s->data_version) == SQLITE_ROW ? sqlite3_column_int64(s->data_version, 0) : -1;
+    done(s->data_version);
+    return v;
 }

@@ -195,4 +195,9 @@ int px_store_purge(px_store *s, const uint8_t id[32]);
 /* Number of entries held. */
 int px_store_count(px_store *s, uint64_t *out);
 
+/* A number that changes whenever another connection has committed to the
+ * database since the last call on this one; -1 if it cannot be read. Cheap
+ * (a statement prepared once): the web server asks it at every request. */
+int64_t px_store_data_version(px_store *s);
+
 #endif

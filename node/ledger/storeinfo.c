@@ -108,14 +108,3 @@ void px_store_set_interrupt(px_store *s, int (*stop)(void *ctx), void *ctx)
     /* every 4000 virtual-machine steps: well under a millisecond */
     sqlite3_progress_handler(px_store_db(s), stop ? 4000 : 0, stop, ctx);
 }
-
-int64_t px_store_data_version(px_store *s)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(px_store_db(s), "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}

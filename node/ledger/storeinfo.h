@@ -54,8 +54,4 @@ int px_store_make_readonly(px_store *s);
  * says so). stop NULL: never. */
 void px_store_set_interrupt(px_store *s, int (*stop)(void *ctx), void *ctx);
 
-/* A number that changes whenever another connection has committed to the
- * database since the last call on this one; -1 if it cannot be read. */
-int64_t px_store_data_version(px_store *s);
-
 #endif

@@ -320,6 +320,14 @@ static void test_storeinfo(void)
     CHECK_RC(px_store_meta_set(other, "x-test", "another"), PX_OK);
     CHECK_RC(px_store_commit(other), PX_OK);
     CHECK(px_store_data_version(s) != v);
+    v = px_store_data_version(s); /* the statement is prepared once: asked again */
+    CHECK_RC(px_store_begin(other), PX_OK);
+    CHECK_RC(px_store_meta_set(other, "x-test", "again"), PX_OK);
+    CHECK_RC(px_store_commit(other), PX_OK);
+    CHECK(px_store_data_version(s) != v);
+    CHECK_RC(px_store_begin(other), PX_OK);
+    CHECK_RC(px_store_meta_set(other, "x-test", "another"), PX_OK);
+    CHECK_RC(px_store_commit(other), PX_OK);
 
     /* a read-only connection reads and never writes */
     CHECK_RC(px_store_make_readonly(s), PX_OK);
