@@ -97,6 +97,24 @@ typedef struct bpeer {
     size_t qh, qn;
 } bpeer;
 
+/* A chunk still with the store when its fetch ended (cancelled, timed
+ * out, failed): the store's verdict on it comes later, and a mismatch is
+ * still its sender's offence. Without this memory a sender would escape
+ * the offence whenever the fetch was given up first, and a fetch of the
+ * same blob started meanwhile would take the verdict as its own and blame
+ * whoever it had asked for that chunk. */
+typedef struct orphan {
+    bool used;
+    bool written; /* px_bx_chunk_written: its bytes matched, only durability is to come */
+    uint8_t id[32];
+    uint32_t index;
+    uint64_t from;
+} orphan;
+
+/* Four times the store backlog of one fetch; the oldest is forgotten first
+ * (a bounded gap: its verdict is then taken as a live fetch's, as before). */
+enum { ORPHANS_MAX = 4 * PX_BX_STORE_BACKLOG };
+
 struct px_bx {
     uint64_t max_size;
     bpeer peers[PX_BX_PEERS_MAX];
@@ -110,6 +128,8 @@ struct px_bx {
     int rr;        /* round-robin start for scheduling */
     uint64_t beat; /* the next look at timeouts while fetching (0: none) */
     uint64_t now;  /* of the latest input */
+    orphan orphans[ORPHANS_MAX];
+    size_t next_orphan; /* the ring's next slot */
 };
 
 static bool bit(const uint8_t *b, uint32_t i)
@@ -381,6 +401,58 @@ static fetch *find_fetch(const px_bx *bx, const uint8_t id[32], int *slot)
     return NULL;
 }
 
+/* Take fetch slot out and free it, remembering its chunks the store has
+ * not given its verdict on yet. */
+static void drop_fetch(px_bx *bx, int slot)
+{
+    fetch *f = bx->fetches[slot];
+    bx->fetches[slot] = NULL;
+    for (uint32_t k = 0; f->have_m && (f->storing || f->n_written) && k < f->m.n; k++) {
+        if (f->state[k] != C_STORING && f->state[k] != C_WRITTEN)
+            continue;
+        orphan *o = &bx->orphans[bx->next_orphan];
+        bx->next_orphan = (bx->next_orphan + 1) % ORPHANS_MAX;
+        *o = (orphan){
+            .used = true, .written = f->state[k] == C_WRITTEN, .index = k, .from = f->from[k]};
+        memcpy(o->id, f->id, 32);
+    }
+    fetch_free(f);
+}
+
+/* The orphan a verdict on chunk index of id is for, if any (unwritten:
+ * only one not yet written). The store answers in the order it was asked,
+ * so the oldest match is the one. */
+static orphan *find_orphan(px_bx *bx, const uint8_t id[32], uint32_t index, bool unwritten)
+{
+    for (size_t n = 0; n < ORPHANS_MAX; n++) {
+        orphan *o = &bx->orphans[(bx->next_orphan + n) % ORPHANS_MAX];
+        if (o->used && o->index == index && memcmp(o->id, id, 32) == 0 &&
+            !(unwritten && o->written))
+            return o;
+    }
+    return NULL;
+}
+
+/* The store's verdict on a chunk of a fetch that has ended: true if it
+ * was one (and a mismatch is then its sender's offence). */
+static bool orphan_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc)
+{
+    orphan *o = find_orphan(bx, id, index, false);
+    if (o) {
+        o->used = false;
+        if (rc == PX_EHASH && !o->written) {
+            bx->ctr.bad_chunks++;
+            px_bx_action *a = act(bx, PX_BXA_OFFENCE, o->from, NULL, NULL, 0);
+            if (a) {
+                a->index = index;
+                a->rc = PX_EHASH;
+                memcpy(a->id, id, 32);
+            }
+        }
+    }
+    return o != NULL;
+}
+
 static void end_fetch(px_bx *bx, fetch *f, int rc)
 {
     int slot = -1;
@@ -391,8 +463,7 @@ static void end_fetch(px_bx *bx, fetch *f, int rc)
         if (a)
             a->rc = rc;
     }
-    bx->fetches[slot] = NULL;
-    fetch_free(f);
+    drop_fetch(bx, slot);
 }
 
 /* Take manifest bytes (already checked against the id and the limit) and
@@ -575,11 +646,8 @@ int px_bx_fetch(px_bx *bx, const uint8_t id[32], const uint8_t *manifest, size_t
 void px_bx_cancel(px_bx *bx, const uint8_t id[32])
 {
     int slot;
-    fetch *f = find_fetch(bx, id, &slot);
-    if (f) {
-        bx->fetches[slot] = NULL;
-        fetch_free(f);
-    }
+    if (find_fetch(bx, id, &slot))
+        drop_fetch(bx, slot);
     recompute_wake(bx);
 }
 
@@ -644,6 +712,9 @@ void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now
 
 bool px_bx_storing_from(const px_bx *bx, uint64_t peer)
 {
+    for (size_t i = 0; i < ORPHANS_MAX; i++)
+        if (bx->orphans[i].used && !bx->orphans[i].written && bx->orphans[i].from == peer)
+            return true;
     for (size_t i = 0; i < PX_BX_FETCHES_MAX; i++) {
         const fetch *f = bx->fetches[i];
         if (!f || !f->have_m || !f->storing)
@@ -658,6 +729,10 @@ bool px_bx_storing_from(const px_bx *bx, uint64_t peer)
 void px_bx_chunk_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int rc, uint64_t now)
 {
     bx->now = now;
+    if (orphan_stored(bx, id, index, rc)) {
+        recompute_wake(bx);
+        return;
+    }
     fetch *f = find_fetch(bx, id, NULL);
     if (!f || !f->have_m || index >= f->m.n ||
         (f->state[index] != C_STORING && f->state[index] != C_WRITTEN))
@@ -726,6 +801,11 @@ uint32_t px_bx_window(const px_bx *bx, uint64_t peer)
 void px_bx_chunk_written(px_bx *bx, const uint8_t id[32], uint32_t index, uint64_t now)
 {
     bx->now = now;
+    orphan *o = find_orphan(bx, id, index, true);
+    if (o) {
+        o->written = true;
+        return;
+    }
     fetch *f = find_fetch(bx, id, NULL);
     if (!f || !f->have_m || index >= f->m.n || f->state[index] != C_STORING)
         return;

@@ -27,6 +27,12 @@ typedef struct node {
     bool corrupt;  /* serves chunks with one byte flipped */
     bool silent;   /* never answers chunk requests */
     bool deferred; /* reports chunks written, durable only when the test says */
+    bool hold;     /* gives the store's verdicts only when the test says (release) */
+    struct {
+        uint32_t index;
+        bool ok;
+    } held[16];
+    size_t n_held;
     uint32_t written[8];
     size_t n_written;
     int done_rc;
@@ -164,6 +170,15 @@ static void drive(node *n)
                 px_bx_manifest_stored(n->bx, x->id, PX_OK, now);
                 break;
             case PX_BXA_PUT_CHUNK:
+                if (n->hold && n->n_held < 16) { /* the verdict waits for release() */
+                    bool ok = chunk_ok(x->index, data[i].data, data[i].len);
+                    if (ok)
+                        memcpy(n->data + (size_t)x->index * PX_BLOB_CHUNK, data[i].data,
+                               data[i].len);
+                    n->held[n->n_held].index = x->index;
+                    n->held[n->n_held++].ok = ok;
+                    break;
+                }
                 if (!chunk_ok(x->index, data[i].data, data[i].len)) { /* not written */
                     px_bx_chunk_stored(n->bx, x->id, x->index, PX_EHASH, now);
                     break;
@@ -401,6 +416,55 @@ static void test_bad_chunk(void)
     CHECK(px_bx_window(b->bx, id_of(good)) > 0);
 }
 
+/* The store's verdicts n held back, in the order the chunks were given. */
+static void release(node *n)
+{
+    size_t k = n->n_held;
+    n->n_held = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (n->held[i].ok)
+            n->have[0] |= (uint8_t)(1u << n->held[i].index);
+        px_bx_chunk_stored(n->bx, id, n->held[i].index, n->held[i].ok ? PX_OK : PX_EHASH, now);
+        drive(n);
+    }
+}
+
+/* A fetch given up while the store still checks a bad chunk: the store's
+ * verdict still names the sender (it must not escape by the fetch ending
+ * first), and a new fetch of the same blob does not take the old verdict
+ * as its own (which would blame the peer it asked next). */
+static void test_verdict_after_cancel(void)
+{
+    setup(SIZE);
+    node *bad = &nodes[0], *good = &nodes[1], *b = &nodes[2];
+    give(bad);
+    bad->corrupt = true;
+    give(good);
+    b->hold = true;
+    link_up(bad, b);
+    fetch(b, 20000);
+    size_t bad_verdicts = b->n_held;
+    CHECK(bad_verdicts == CHUNKS && !b->done);
+    px_bx_cancel(b->bx, id);
+    drive(b);
+    CHECK(px_bx_storing_from(b->bx, id_of(bad))); /* its driver must remember it */
+
+    /* the same blob again, from the good peer only, its verdicts held too */
+    px_bx_peer_down(b->bx, id_of(bad), now);
+    drive(b);
+    px_bx_peer_down(bad->bx, id_of(b), now);
+    drive(bad);
+    link_up(good, b);
+    fetch(b, 20000);
+    CHECK(b->n_held == bad_verdicts + CHUNKS);
+    release(b); /* the old fetch's verdicts first, as the store gives them */
+    CHECK(b->offences == (int)bad_verdicts && b->offence_rc == PX_EHASH);
+    CHECK(b->offender == id_of(bad)); /* never the good peer */
+    CHECK(!px_bx_storing_from(b->bx, id_of(bad)));
+    CHECK(b->done && b->done_rc == PX_OK);
+    CHECK_MEM(b->data, blob, SIZE);
+}
+
 static void test_silent_peer(void)
 {
     setup(SIZE);
@@ -545,6 +609,7 @@ int main(void)
     RUN(test_several_peers);
     RUN(test_relay);
     RUN(test_bad_chunk);
+    RUN(test_verdict_after_cancel);
     RUN(test_silent_peer);
     RUN(test_resume);
     RUN(test_nobody_has_it);
