@@ -58,6 +58,8 @@ for f in range(10):
 PY
 ls -l "$T"/cases-*.jsonl | awk '{s += $5} END {printf "input: %d records, %.0f MB of JSON Lines in 10 files\n", '"$total"', s / 1e6}'
 
+per_s() { awk -v n="$1" -v s="$2" 'BEGIN {print n / s}'; } # N things in S seconds, per second
+
 "$praxis" --data "$T/node" init --name bench >/dev/null
 "$bench" "$T/node" case "$T"/cases-*.jsonl | tee "$T/bench.out" | grep --line-buffered -v '^figure'
 grep '^figure' "$T/bench.out" || true
@@ -66,8 +68,8 @@ if [ "${PRAXIS_BENCH_REINDEX:-0}" = 1 ]; then
     /usr/bin/time -f '%e %M' -o "$T/time" "$praxis" --data "$T/node" reindex >/dev/null 2>"$T/err"
     read -r secs kb <"$T/time"
     printf 'reindex: %d case studies in %s s = %.0f/s; peak RSS %d MB (the store mapped for reading included)\n' \
-        "$total" "$secs" "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')" "$((kb / 1024))"
-    printf 'figure\treindex_rate\t%.0f\tentries/s\n' "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')"
+        "$total" "$secs" "$(per_s "$total" "$secs")" "$((kb / 1024))"
+    printf 'figure\treindex_rate\t%.0f\trecords/s\n' "$(per_s "$total" "$secs")"
 fi
 
 if [ "${PRAXIS_BENCH_CLI:-0}" = 1 ]; then
@@ -78,7 +80,7 @@ if [ "${PRAXIS_BENCH_CLI:-0}" = 1 ]; then
         >"$T/ids" 2>"$T/err"
     read -r secs kb <"$T/time"
     printf 'CLI: praxis publish case all.jsonl: %d ids in %s s = %.0f records/s; peak RSS %d MB\n' \
-        "$(wc -l <"$T/ids")" "$secs" "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')" "$((kb / 1024))"
+        "$(wc -l <"$T/ids")" "$secs" "$(per_s "$total" "$secs")" "$((kb / 1024))"
     printf 'figure\tcli_publish_rate\t%.0f\trecords/s\nfigure\tcli_publish_peak_rss\t%d\tMB\n' \
-        "$(awk -v n="$total" -v s="$secs" 'BEGIN {print n / s}')" "$((kb / 1024))"
+        "$(per_s "$total" "$secs")" "$((kb / 1024))"
 fi

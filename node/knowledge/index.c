@@ -1103,17 +1103,18 @@ static int fts_empty(ix *x)
     int src = sqlite3_prepare_v2(
         x->db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'rec_cases_fts'", -1,
         &st, NULL);
-    const unsigned char *sql = NULL;
-    if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
-        sql = sqlite3_column_text(st, 0);
-    if (sql)
-        create = strdup((const char *)sql);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(st);
+    bool found = src == SQLITE_ROW && sqlite3_column_text(st, 0);
+    if (found)
+        create = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    if (!create)
-        return sql ? PX_ENOMEM
-               : src == SQLITE_ROW || src == SQLITE_DONE
+    if (!found)
+        return src == SQLITE_ROW || src == SQLITE_DONE
                    ? px_err_set(PX_ESTORE, "the store has no full-text table to rebuild")
                    : px_store_error(x->store, src, "reading the full-text table's definition");
+    if (!create)
+        return PX_ENOMEM;
     const char *const steps[] = {
         "CREATE TEMP TABLE px_fts_settings AS "
         "SELECT k, v FROM rec_cases_fts_config WHERE k <> 'version'",
@@ -1223,14 +1224,14 @@ out:
  * merged a little at every flush from the second or third 100,000 on, and
  * the rate fell to a plateau: the last 100,000 were over 20 % slower than
  * the first in five runs of seven, and in one run of nine with 16
- * (README.md has the runs). The merge work
- * is the same (the totals agree within the noise): 16 does it in two lumps
- * that do not grow until level 1 fills, at ~7 million cases. A search reads
- * every segment, and took the same time on both stores. The pending terms
- * may take ~10 MB more memory at the peak. Both settings are rows of FTS5's
- * config table, so they belong to the transaction: px_index_bulk_end writes
- * the earlier ones back before the commit (later writes merge the segments
- * a little at a time, as ever), and a rollback undoes both. */
+ * (README.md has the runs). The merge work is the same (the totals agree
+ * within the noise): 16 does it in two lumps that do not grow until level
+ * 1 fills, at ~7 million cases. A search reads every segment, and took the
+ * same time on both stores. The pending terms may take ~10 MB more memory
+ * at the peak. Both settings are rows of FTS5's config table, so they
+ * belong to the transaction: px_index_bulk_end writes the earlier ones back
+ * before the commit (later writes merge the segments a little at a time,
+ * as ever), and a rollback undoes both. */
 enum {
     FTS_AUTOMERGE = 4, /* FTS5's defaults, when the store has none of its own */
     FTS_HASHSIZE = 1024 * 1024,

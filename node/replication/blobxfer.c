@@ -130,6 +130,7 @@ struct px_bx {
     uint64_t now;  /* of the latest input */
     orphan orphans[ORPHANS_MAX];
     size_t next_orphan; /* the ring's next slot */
+    size_t n_orphans;   /* used: none (the usual case) spares every verdict a scan */
 };
 
 static bool bit(const uint8_t *b, uint32_t i)
@@ -412,6 +413,7 @@ static void drop_fetch(px_bx *bx, int slot)
             continue;
         orphan *o = &bx->orphans[bx->next_orphan];
         bx->next_orphan = (bx->next_orphan + 1) % ORPHANS_MAX;
+        bx->n_orphans += !o->used;
         *o = (orphan){
             .used = true, .written = f->state[k] == C_WRITTEN, .index = k, .from = f->from[k]};
         memcpy(o->id, f->id, 32);
@@ -424,7 +426,7 @@ static void drop_fetch(px_bx *bx, int slot)
  * so the oldest match is the one. */
 static orphan *find_orphan(px_bx *bx, const uint8_t id[32], uint32_t index, bool unwritten)
 {
-    for (size_t n = 0; n < ORPHANS_MAX; n++) {
+    for (size_t n = 0; bx->n_orphans && n < ORPHANS_MAX; n++) {
         orphan *o = &bx->orphans[(bx->next_orphan + n) % ORPHANS_MAX];
         if (o->used && o->index == index && memcmp(o->id, id, 32) == 0 &&
             !(unwritten && o->written))
@@ -440,6 +442,7 @@ static bool orphan_stored(px_bx *bx, const uint8_t id[32], uint32_t index, int r
     orphan *o = find_orphan(bx, id, index, false);
     if (o) {
         o->used = false;
+        bx->n_orphans--;
         if (rc == PX_EHASH && !o->written) {
             bx->ctr.bad_chunks++;
             px_bx_action *a = act(bx, PX_BXA_OFFENCE, o->from, NULL, NULL, 0);
@@ -712,7 +715,7 @@ void px_bx_manifest_stored(px_bx *bx, const uint8_t id[32], int rc, uint64_t now
 
 bool px_bx_storing_from(const px_bx *bx, uint64_t peer)
 {
-    for (size_t i = 0; i < ORPHANS_MAX; i++)
+    for (size_t i = 0; bx->n_orphans && i < ORPHANS_MAX; i++)
         if (bx->orphans[i].used && !bx->orphans[i].written && bx->orphans[i].from == peer)
             return true;
     for (size_t i = 0; i < PX_BX_FETCHES_MAX; i++) {
